@@ -1,0 +1,25 @@
+"""Broadcast campaigns for multi-tenant Flask products.
+
+The public surface: the extension object, the host contract and the statuses.
+"""
+
+from __future__ import annotations
+
+from .errors import BroadcastsError
+from .extension import Broadcasts, get_state
+from .host import AudienceSource, BookingRecipientMixin, CommunitySource, RecipientMixin
+from .statuses import CampaignStatus, MessageStatus
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AudienceSource",
+    "BookingRecipientMixin",
+    "Broadcasts",
+    "BroadcastsError",
+    "CampaignStatus",
+    "CommunitySource",
+    "MessageStatus",
+    "RecipientMixin",
+    "get_state",
+]

@@ -1,0 +1,70 @@
+"""Authentication and tenant context of the JSON:API blueprint (fail-closed).
+
+Every request names its organization with ``?o=`` and carries ``Authorization:
+Bearer <token>``. The host's hooks decide who the token is and whether they may act
+in that organization; without hooks nobody gets in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from flask import g, request
+
+from .errors import BadRequestError, ForbiddenError, UnauthorizedError
+from .extension import get_state
+
+# Host ids are ints or UUIDs; anything else in ?o= is a client bug, not a lookup.
+ORGANIZATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class Tenant:
+    """Who is calling, and for which organization."""
+
+    principal: Any
+    organization_id: str
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def parse_organization_id(value: str | None) -> str:
+    if value is None or value == "":
+        raise BadRequestError("The query parameter 'o' (organization id) is required.", parameter="o")
+    if not ORGANIZATION_ID.match(value):
+        raise BadRequestError("The query parameter 'o' is not a valid organization id.", parameter="o")
+    return value
+
+
+def authenticate(token: str | None, organization_id: str | None) -> Tenant:
+    """Resolve a token and an organization into a :class:`Tenant`.
+
+    401 without a valid token (checked first, so nothing is said to strangers about
+    ``o``), 400 for a missing or malformed ``o``, 403 when not a member.
+    """
+    extension = get_state().extension
+    principal = extension.load_principal(token) if token else None
+    if principal is None:
+        raise UnauthorizedError("A valid Bearer token is required.")
+    organization_id = parse_organization_id(organization_id)
+    if not extension.may_access(principal, organization_id):
+        raise ForbiddenError("You are not a member of this organization.", parameter="o")
+    return Tenant(principal=principal, organization_id=organization_id)
+
+
+def authenticate_request() -> None:
+    """``before_request`` of the JSON:API blueprint: sets ``g.broadcasts_tenant``."""
+    g.broadcasts_tenant = authenticate(bearer_token(), request.args.get("o"))
+
+
+def current_tenant() -> Tenant:
+    """The tenant of the current request (only inside the JSON:API blueprint)."""
+    return g.broadcasts_tenant

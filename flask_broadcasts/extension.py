@@ -1,0 +1,193 @@
+"""The extension object, :class:`Broadcasts`, and the per-app state it keeps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from flask import Flask, current_app
+
+from . import config as config_module
+from .host import AudienceSource, CommunitySource, binding_variables
+
+if TYPE_CHECKING:
+    from flask_sqlalchemy import SQLAlchemy
+    from redis import Redis
+    from sqlalchemy.orm import Session
+
+EXTENSION_KEY = "broadcasts"
+
+TokenLoader = Callable[[str], Any]
+OrganizationAccess = Callable[[Any, str], bool]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Settings:
+    """The ``BROADCASTS_*`` settings of one app, read once at ``init_app``.
+
+    ``settings.batch_size`` is ``app.config["BROADCASTS_BATCH_SIZE"]``.
+    """
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        for setting in config_module.SETTINGS:
+            setattr(self, setting.key.removeprefix("BROADCASTS_").lower(), config[setting.key])
+        self.redis_url = config["BROADCASTS_REDIS_URL"] or config.get("REDIS_URL")
+
+    def __getattr__(self, name: str) -> Any:  # only reached for unknown names
+        raise AttributeError(f"no setting BROADCASTS_{name.upper()}")
+
+
+@dataclass
+class BroadcastsState:
+    """What the extension keeps per app in ``app.extensions["broadcasts"]``."""
+
+    extension: Broadcasts
+    db: SQLAlchemy
+    settings: Settings
+    _redis: Redis | None = field(default=None, repr=False)
+
+    @property
+    def session(self) -> Session:
+        return self.db.session
+
+    @property
+    def redis(self) -> Redis:
+        """The Redis connection for queues, schedules and events (created on first use)."""
+        if self._redis is None:
+            from redis import Redis
+
+            if not self.settings.redis_url:
+                raise RuntimeError("Set REDIS_URL or BROADCASTS_REDIS_URL: broadcasts need Redis for queues and events.")
+            self._redis = Redis.from_url(self.settings.redis_url)
+        return self._redis
+
+
+def get_state(app: Flask | None = None) -> BroadcastsState:
+    """The extension state of ``app`` (default: the current app)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    try:
+        return app.extensions[EXTENSION_KEY]
+    except KeyError:
+        raise RuntimeError(
+            "flask-broadcasts is not registered on this app; did you forget to call Broadcasts.init_app(app)?"
+        ) from None
+
+
+class Broadcasts:
+    """Broadcast campaigns for a Flask app.
+
+    ::
+
+        db = SQLAlchemy(app)
+        migrate = Migrate(app, db)
+        broadcasts = Broadcasts(app, db=db)
+
+        @broadcasts.token_loader
+        def load_user(token): ...
+
+        @broadcasts.organization_access
+        def is_member(user, organization_id): ...
+
+    or, in an app factory, ``broadcasts = Broadcasts(db=db)`` then ``broadcasts.init_app(app)``.
+
+    :param app: the app to register on now.
+    :param db: the host's Flask-SQLAlchemy instance; the extension's tables are
+        queried through its session and engine.
+    """
+
+    def __init__(self, app: Flask | None = None, *, db: SQLAlchemy | None = None) -> None:
+        self.db = db
+        self._token_loader: TokenLoader | None = None
+        self._organization_access: OrganizationAccess | None = None
+        self.audience_sources: dict[str, AudienceSource] = {}
+        self.community_source: CommunitySource | None = None
+        if app is not None:
+            self.init_app(app)
+
+    # -- registration --------------------------------------------------------------------
+
+    def init_app(self, app: Flask, *, db: SQLAlchemy | None = None) -> None:
+        """Register the extension on ``app``: settings, blueprints, CLI and migrations."""
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError("flask-broadcasts is already registered on this app.")
+        db = db or self.db
+        if db is None:
+            raise RuntimeError("Broadcasts needs the host's Flask-SQLAlchemy instance: Broadcasts(app, db=db).")
+        config_module.apply_defaults(app.config)
+        state = BroadcastsState(extension=self, db=db, settings=Settings(app.config))
+        app.extensions[EXTENSION_KEY] = state
+
+        from .blueprints import register_blueprints
+        from .cli import broadcasts_cli
+
+        register_blueprints(app, state)
+        app.cli.add_command(broadcasts_cli)
+
+        if "migrate" in app.extensions:
+            from .migrations import install
+
+            install(app.extensions["migrate"])
+
+    # -- host hooks (decorators, as Flask-Login's user_loader) ---------------------------
+
+    def token_loader(self, callback: F) -> F:
+        """Register ``callback(token) -> principal | None`` that authenticates a Bearer token."""
+        self._token_loader = callback
+        return callback
+
+    def organization_access(self, callback: F) -> F:
+        """Register ``callback(principal, organization_id) -> bool``: may the principal act in it?"""
+        self._organization_access = callback
+        return callback
+
+    def load_principal(self, token: str) -> Any | None:
+        """The principal of a Bearer token, or ``None``. Fail-closed: no hook, no principal."""
+        if self._token_loader is None:
+            return None
+        return self._token_loader(token)
+
+    def may_access(self, principal: Any, organization_id: str) -> bool:
+        """Whether ``principal`` may act in ``organization_id``. Fail-closed: no hook, no access."""
+        if self._organization_access is None:
+            return False
+        return bool(self._organization_access(principal, organization_id))
+
+    def add_audience_source(self, source: AudienceSource) -> AudienceSource:
+        """Register a dynamic audience type (``customers``, ``bookings``)."""
+        self.audience_sources[source.audience_type] = source
+        return source
+
+    def set_community_source(self, source: CommunitySource) -> CommunitySource:
+        """Register how community audiences find a community and its members."""
+        self.community_source = source
+        return source
+
+    # -- what the rest of the package asks -----------------------------------------------
+
+    @property
+    def audience_types(self) -> tuple[str, ...]:
+        types = list(self.audience_sources)
+        if self.community_source is not None:
+            types.append("community")
+        return tuple(types)
+
+    @property
+    def binding_variables(self) -> dict[str, frozenset[str]]:
+        """Binding type → the variables it offers (declared on the recipient models)."""
+        return binding_variables(self.audience_sources.values())
+
+    def audience_source(self, audience_type: str) -> AudienceSource:
+        """The source of recipients of an audience type (community → its members' source)."""
+        if audience_type == "community" and self.community_source is not None:
+            return self.audience_sources[self.community_source.member_source]
+        return self.audience_sources[audience_type]
+
+    def source_for_resource_type(self, resource_type: str) -> AudienceSource | None:
+        for source in self.audience_sources.values():
+            if source.resource_type == resource_type:
+                return source
+        return None
+
+    def sources(self) -> Iterable[AudienceSource]:
+        return self.audience_sources.values()

@@ -1,0 +1,78 @@
+"""The extension's schema as Alembic revisions, shipped inside the package.
+
+They form their own Alembic branch (label ``broadcasts``) that joins the host's
+migration history through ``version_locations``. :func:`install` wires it into a
+host's Flask-Migrate setup:
+
+* the extension's ``versions`` folder is added to Alembic's ``version_locations``,
+  so ``flask db upgrade`` finds and applies the extension's revisions;
+* the host's autogenerate ignores the extension's tables (``include_object``), so
+  ``flask db migrate`` never proposes to create or drop them.
+
+The host merges the two branches once (``flask db merge heads``), and again each
+time a new version of the extension brings a revision; see the docs' migrations page.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ..models import metadata
+
+#: Folder of the extension's Alembic revisions.
+VERSIONS_DIR = Path(__file__).resolve().parent / "versions"
+#: Branch label of the extension's revisions (``flask db upgrade broadcasts@head``).
+BRANCH_LABEL = "broadcasts"
+
+
+def is_broadcasts_table(name: str | None) -> bool:
+    return name is not None and name in metadata.tables
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic ``include_object`` hook that hides the extension's tables from the host's autogenerate."""
+    if type_ == "table":
+        return not is_broadcasts_table(name)
+    table = getattr(obj, "table", None)
+    if table is not None and is_broadcasts_table(getattr(table, "name", None)):
+        return False
+    return True
+
+
+def configure_alembic(config: Any) -> Any:
+    """A Flask-Migrate ``@migrate.configure`` callback adding the extension's revisions."""
+    locations = list(config.get_version_locations_list() or [])
+    script_location = config.get_main_option("script_location")
+    if not locations and script_location:
+        # Alembic's default location stops applying once version_locations is set.
+        locations.append(str(Path(script_location) / "versions"))
+    if str(VERSIONS_DIR) not in locations:
+        locations.append(str(VERSIONS_DIR))
+    if config.get_main_option("path_separator") is None:
+        config.set_main_option("path_separator", "os")
+    separator = {"space": " ", "newline": "\n", "os": os.pathsep, ":": ":", ";": ";"}[
+        config.get_main_option("path_separator")
+    ]
+    config.set_main_option("version_locations", separator.join(locations))
+    return config
+
+
+def install(migrate_config: Any) -> None:
+    """Wire the extension into a Flask-Migrate ``app.extensions["migrate"]`` (idempotent)."""
+    migrate = migrate_config.migrate
+    if configure_alembic not in migrate.configure_callbacks:
+        migrate.configure_callbacks.append(configure_alembic)
+    host_include = migrate_config.configure_args.get("include_object")
+    if host_include is None or getattr(host_include, "_broadcasts", False):
+        migrate_config.configure_args["include_object"] = include_object
+        return
+
+    def combined(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+        return include_object(obj, name, type_, reflected, compare_to) and host_include(
+            obj, name, type_, reflected, compare_to
+        )
+
+    combined._broadcasts = True  # type: ignore[attr-defined]
+    migrate_config.configure_args["include_object"] = combined

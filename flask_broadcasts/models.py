@@ -1,0 +1,265 @@
+"""The extension's tables.
+
+They live on their own :class:`sqlalchemy.MetaData` (not the host's ``db.Model``)
+so that the host's Alembic autogenerate never sees them as its own, while the
+host's ``db.session`` still queries them: Flask-SQLAlchemy binds any mapper whose
+metadata has no ``bind_key`` to the default engine.
+
+Host ids (organization, customer, booking, community) are stored as strings with
+no foreign key into host tables, because hosts use ints or UUIDs and own their
+schema.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from .statuses import CampaignStatus, MessageStatus
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a real BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+# A string id of a host row (int or UUID in the host's own schema).
+HostId = String(64)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON, list[str]: JSON}
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class BroadcastTemplate(TimestampMixin, Base):
+    """E-mail/SMS content with ``{placeholder}`` variables and per-locale variants."""
+
+    __tablename__ = "broadcast_templates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(HostId, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str | None] = mapped_column(String(998))
+    body: Mapped[str | None] = mapped_column(Text)
+    body_short: Mapped[str | None] = mapped_column(Text)
+    action_label: Mapped[str | None] = mapped_column(String(200))
+    action_url: Mapped[str | None] = mapped_column(String(2000))
+    channels: Mapped[list[str]] = mapped_column(default=list)
+    is_template: Mapped[bool] = mapped_column(Boolean, default=False)
+    binding_type: Mapped[str] = mapped_column(String(32), default="customer")
+    subject_i18n: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    body_i18n: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    body_short_i18n: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    action_label_i18n: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    files: Mapped[list[BroadcastFile]] = relationship(
+        back_populates="template", cascade="all, delete-orphan", order_by="BroadcastFile.id"
+    )
+
+
+class BroadcastFile(Base):
+    """An attachment of a template; its bytes live behind the file storage interface."""
+
+    __tablename__ = "broadcast_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(HostId, index=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("broadcast_templates.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(127))
+    size: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    template: Mapped[BroadcastTemplate] = relationship(back_populates="files")
+
+
+class BroadcastFileBlob(Base):
+    """Bytes of an attachment for the default, database-backed file storage (every worker can read them)."""
+
+    __tablename__ = "broadcast_file_blobs"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class BroadcastAudience(TimestampMixin, Base):
+    """Who receives a campaign: the host's customer or booking filters, or a community's members."""
+
+    __tablename__ = "broadcast_audiences"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(HostId, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    audience_type: Mapped[str] = mapped_column(String(32))
+    filters: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    is_template: Mapped[bool] = mapped_column(Boolean, default=False)
+    community_id: Mapped[str | None] = mapped_column(HostId)
+
+
+class BroadcastCampaign(TimestampMixin, Base):
+    """A template sent to an audience, once, at a time, or on a cron."""
+
+    __tablename__ = "broadcast_campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(HostId, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    template_id: Mapped[int] = mapped_column(ForeignKey("broadcast_templates.id"), index=True)
+    audience_id: Mapped[int] = mapped_column(ForeignKey("broadcast_audiences.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.DRAFT.value, index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    scheduled_at: Mapped[datetime | None]
+    recurring: Mapped[bool] = mapped_column(Boolean, default=False)
+    cron: Mapped[str | None] = mapped_column(String(120))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    next_run_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The exactly-once key of the current or last run: "once" for a one-off campaign,
+    # the fire time (ISO 8601, UTC) for a recurring one.
+    run_key: Mapped[str | None] = mapped_column(String(40))
+    runs_count: Mapped[int] = mapped_column(Integer, default=0)
+    sent_count: Mapped[int] = mapped_column(Integer, default=0)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_count: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+
+    template: Mapped[BroadcastTemplate] = relationship(lazy="raise_on_sql")
+    audience: Mapped[BroadcastAudience] = relationship(lazy="raise_on_sql")
+
+    @property
+    def status_enum(self) -> CampaignStatus:
+        return CampaignStatus(self.status)
+
+
+class BroadcastRun(Base):
+    """One run of a campaign: claimed in the database before it starts, so a fire time runs once."""
+
+    __tablename__ = "broadcast_runs"
+    __table_args__ = (UniqueConstraint("campaign_id", "run_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(HostId, index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("broadcast_campaigns.id", ondelete="CASCADE"), index=True)
+    run_key: Mapped[str] = mapped_column(String(40))
+    fire_time: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default=CampaignStatus.PENDING.value)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    total_count: Mapped[int] = mapped_column(Integer, default=0)
+    sent_count: Mapped[int] = mapped_column(Integer, default=0)
+    failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None]
+
+
+class BroadcastMessage(Base):
+    """One recipient of one run. Its row is the durable record of what was sent."""
+
+    __tablename__ = "broadcast_messages"
+    __table_args__ = (
+        # The exactly-once key: (campaign, run, recipient).
+        UniqueConstraint("campaign_id", "run_key", "recipient_type", "recipient_id"),
+        # Workers claim pending rows of a campaign in id order.
+        Index("ix_broadcast_messages_claim", "campaign_id", "status", "id"),
+        # The messages listing pages by keyset on (created_at, id) within a campaign.
+        Index("ix_broadcast_messages_listing", "campaign_id", "created_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(HostId)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("broadcast_campaigns.id", ondelete="CASCADE"))
+    run_key: Mapped[str] = mapped_column(String(40))
+    recipient_type: Mapped[str] = mapped_column(String(32))
+    recipient_id: Mapped[str] = mapped_column(HostId)
+    customer_id: Mapped[str | None] = mapped_column(HostId)
+    subject: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str | None] = mapped_column(Text)
+    body_short: Mapped[str | None] = mapped_column(Text)
+    action_label: Mapped[str | None] = mapped_column(Text)
+    action_url: Mapped[str | None] = mapped_column(Text)
+    channels: Mapped[list[str]] = mapped_column(default=list)
+    locale: Mapped[str | None] = mapped_column(String(35))
+    email: Mapped[str | None] = mapped_column(String(320))
+    mobile: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default=MessageStatus.PENDING.value)
+    error: Mapped[str | None] = mapped_column(Text)
+    # Outcome per channel, so a retry never resends a channel that was already accepted.
+    mail_status: Mapped[str | None] = mapped_column(String(16))
+    sms_status: Mapped[str | None] = mapped_column(String(16))
+    sms_encoding: Mapped[str | None] = mapped_column(String(8))
+    sms_segments: Mapped[int | None] = mapped_column(Integer)
+    provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Lease of the worker that is sending this message (see BROADCASTS_CLAIM_TTL).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claim_expires_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+    @property
+    def status_enum(self) -> MessageStatus:
+        return MessageStatus(self.status)
+
+
+class BroadcastSentEmail(Base):
+    """What the SMTP server accepted for one message: the tracked e-mail record."""
+
+    __tablename__ = "broadcast_sent_emails"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(HostId)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("broadcast_messages.id", ondelete="CASCADE"), unique=True
+    )
+    message_id_header: Mapped[str] = mapped_column(String(255))
+    sender: Mapped[str] = mapped_column(String(320))
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    response: Mapped[str | None] = mapped_column(Text)
+
+
+metadata = Base.metadata
+
+__all__ = [
+    "Base",
+    "BroadcastAudience",
+    "BroadcastCampaign",
+    "BroadcastFile",
+    "BroadcastFileBlob",
+    "BroadcastMessage",
+    "BroadcastRun",
+    "BroadcastSentEmail",
+    "BroadcastTemplate",
+    "metadata",
+]

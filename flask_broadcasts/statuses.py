@@ -1,0 +1,115 @@
+"""Campaign and message statuses as data: enums plus one transitions table each.
+
+Nothing else in the package compares status strings; code asks the enum
+(``status.is_editable``) or applies a transition with :func:`transition`, which
+raises :class:`IllegalTransition` for a move the table does not allow.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+
+
+class CampaignStatus(str, enum.Enum):
+    """Lifecycle of a campaign (``draft → scheduled → pending → in-progress → completed``)."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    PENDING = "pending"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+    @property
+    def is_editable(self) -> bool:
+        """Only a draft may be edited or deleted."""
+        return self is CampaignStatus.DRAFT
+
+    @property
+    def is_startable(self) -> bool:
+        return self is CampaignStatus.DRAFT
+
+    @property
+    def is_running(self) -> bool:
+        """A run is queued or sending: the counters are live."""
+        return self in (CampaignStatus.PENDING, CampaignStatus.IN_PROGRESS)
+
+    @property
+    def is_active(self) -> bool:
+        """Anything that stop has to undo (a queued occurrence or a run)."""
+        return self in (CampaignStatus.SCHEDULED, CampaignStatus.PENDING, CampaignStatus.IN_PROGRESS)
+
+
+class MessageStatus(str, enum.Enum):
+    """Per-recipient outcome. ``draft`` exists only in previews and is never stored."""
+
+    DRAFT = "draft"
+    PENDING = "pending"
+    COMPLETED = "completed"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+    @property
+    def is_final(self) -> bool:
+        return self in (MessageStatus.DELIVERED, MessageStatus.FAILED)
+
+    @property
+    def is_sent(self) -> bool:
+        """Handed over to the mail server or SMS provider (what ``sent_count`` counts)."""
+        return self in (MessageStatus.COMPLETED, MessageStatus.DELIVERED)
+
+
+class IllegalTransition(ValueError):
+    """A status change the transitions table does not allow."""
+
+    def __init__(self, current: enum.Enum, target: enum.Enum) -> None:
+        super().__init__(f"cannot go from {current.value!r} to {target.value!r}")
+        self.current = current
+        self.target = target
+
+
+_C = CampaignStatus
+CAMPAIGN_TRANSITIONS: Mapping[CampaignStatus, frozenset[CampaignStatus]] = {
+    _C.DRAFT: frozenset({_C.PENDING, _C.SCHEDULED}),
+    # A fire time arrives (pending), or stop (draft).
+    _C.SCHEDULED: frozenset({_C.PENDING, _C.DRAFT}),
+    _C.PENDING: frozenset({_C.IN_PROGRESS, _C.COMPLETED, _C.FAILED, _C.DRAFT}),
+    # A recurring campaign goes back to scheduled after each run.
+    _C.IN_PROGRESS: frozenset({_C.COMPLETED, _C.FAILED, _C.DRAFT, _C.SCHEDULED}),
+    # Stop on a finished campaign makes it a draft again, so it can reach recipients added since.
+    _C.COMPLETED: frozenset({_C.DRAFT, _C.SCHEDULED}),
+    _C.FAILED: frozenset({_C.DRAFT, _C.SCHEDULED}),
+}
+
+_M = MessageStatus
+MESSAGE_TRANSITIONS: Mapping[MessageStatus, frozenset[MessageStatus]] = {
+    _M.DRAFT: frozenset({_M.PENDING}),
+    _M.PENDING: frozenset({_M.COMPLETED, _M.FAILED}),
+    # A provider's later report: delivered, or bounced/undelivered.
+    _M.COMPLETED: frozenset({_M.DELIVERED, _M.FAILED}),
+    _M.DELIVERED: frozenset(),
+    _M.FAILED: frozenset(),
+}
+
+
+def can_transition(current: enum.Enum, target: enum.Enum) -> bool:
+    """Whether ``current → target`` is in the table of its enum."""
+    table = CAMPAIGN_TRANSITIONS if isinstance(current, CampaignStatus) else MESSAGE_TRANSITIONS
+    return target in table[current]  # type: ignore[index]
+
+
+def transition(current: CampaignStatus | MessageStatus, target: CampaignStatus | MessageStatus):
+    """Return ``target`` when the move is allowed, else raise :class:`IllegalTransition`."""
+    if not can_transition(current, target):
+        raise IllegalTransition(current, target)
+    return target
+
+
+def campaign_statuses_from(target: CampaignStatus) -> tuple[CampaignStatus, ...]:
+    """Every status that may move to ``target`` (for guarded ``UPDATE ... WHERE status IN``)."""
+    return tuple(s for s, targets in CAMPAIGN_TRANSITIONS.items() if target in targets)
+
+
+def message_statuses_from(target: MessageStatus) -> tuple[MessageStatus, ...]:
+    return tuple(s for s, targets in MESSAGE_TRANSITIONS.items() if target in targets)
