@@ -3,6 +3,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+from markupsafe import Markup
 
 from flask_broadcasts.rendering import placeholders
 from flask_broadcasts.rendering.engine import (
@@ -366,3 +367,10 @@ def test_validate_placeholders_points_at_field_and_key() -> None:
         PlaceholderProblem("action_url", None, "token"),
     ]
     assert validate_placeholders(CONTENT, {"first_name", "ref"}) == []
+
+
+def test_markup_values_are_escaped_too() -> None:
+    # A host handing over markupsafe.Markup does not get raw HTML into the body:
+    # values are coerced to plain str before escaping.
+    message = render(bindings={"first_name": Markup("<b>x</b>")})
+    assert message.body == "<p>Hi &lt;b&gt;x&lt;/b&gt;, here's your update.</p>"

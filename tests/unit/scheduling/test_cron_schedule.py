@@ -269,3 +269,23 @@ def test_daily_schedule_fires_exactly_once_every_day_around_dst(
         days.append(after.astimezone(PARIS).date())
     expected_days = (end - start).days
     assert len(days) == len(set(days)) == expected_days
+
+
+# --- other zones' transitions -------------------------------------------------
+
+
+def test_half_hour_dst_gap() -> None:
+    # Lord Howe Island moves 30 minutes: 2026-10-04 02:00 → 02:30 (+10:30 → +11).
+    lord_howe = ZoneInfo("Australia/Lord_Howe")
+    result = next_fire_time("15 2 * * *", "Australia/Lord_Howe", utc(2026, 10, 3, 12))
+    assert result.astimezone(lord_howe).replace(tzinfo=None) == datetime(2026, 10, 4, 2, 30)
+
+
+def test_skipped_calendar_day_still_fires() -> None:
+    # Samoa skipped 2011-12-30 entirely; the noon run moves to the end of the gap.
+    apia = ZoneInfo("Pacific/Apia")
+    times = fire_times("0 12 * * *", "Pacific/Apia", datetime(2011, 12, 29, 13, tzinfo=apia), 2)
+    assert [t.astimezone(apia).replace(tzinfo=None) for t in times] == [
+        datetime(2011, 12, 31, 0, 0),
+        datetime(2011, 12, 31, 12, 0),
+    ]
