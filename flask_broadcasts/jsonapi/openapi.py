@@ -40,6 +40,9 @@ LINKS = "JsonApiLinks"
 _OBJECT = {"type": "object"}
 _META = {"type": "object", "additionalProperties": True}
 _JSONAPI = {"type": "object", "properties": {"version": {"type": "string"}}}
+_IDENTIFIER = {"type": "object", "required": ["type", "id"],
+               "properties": {"type": {"type": "string"}, "id": {"type": "string"}}}
+
 
 
 def ref(name: str) -> dict[str, str]:
@@ -52,6 +55,11 @@ def nullable(schema: dict[str, Any], spec: APISpec) -> dict[str, Any]:
     if (spec.openapi_version.major, spec.openapi_version.minor) >= (3, 1):
         return {"anyOf": [schema, {"type": "null"}]}
     return {"anyOf": [schema, {"type": "object", "nullable": True}]}
+
+
+def _any_relationship(spec: APISpec) -> dict[str, Any]:
+    linkage = {"anyOf": [_IDENTIFIER, {"type": "array", "items": _IDENTIFIER}]}
+    return {"type": "object", "properties": {"data": nullable(linkage, spec), "meta": _META}}
 
 
 def _register(spec: APISpec, name: str, schema: dict[str, Any]) -> None:
@@ -142,7 +150,11 @@ def register_resource(spec: APISpec, converter: Any, schema: type[Schema]) -> st
     _register(spec, f"{base}Resource", {
         "type": "object", "required": ["type", "id"], "additionalProperties": False,
         "properties": {"type": type_, "id": {"type": "string"},
-                       "attributes": _object_of(attrs, []), "relationships": _object_of(rels, []),
+                       "attributes": _object_of(attrs, []),
+                       # A resource may add linkage for includes it resolves
+                       # itself (a host's customers), so other names are allowed.
+                       "relationships": {**_object_of(rels, []),
+                                         "additionalProperties": _any_relationship(spec)},
                        "links": ref(LINKS), "meta": _META},
     })
     top = {"included": {"type": "array", "items": ref(RESOURCE_OBJECT)},
