@@ -124,10 +124,12 @@ def _members(schema: type[Schema], converter: Any, spec: APISpec, *, request: bo
                 "data": _linkage(f, spec), "links": ref(LINKS), "meta": _META}}
             if request:
                 relationships[wire]["required"] = ["data"]
-            (required_rels if f.required else []).append(wire)
+            if f.required:
+                required_rels.append(wire)
         else:
             attributes[wire] = converter.field2property(f)
-            (required_attrs if f.required else []).append(wire)
+            if f.required:
+                required_attrs.append(wire)
     return attributes, relationships, required_attrs, required_rels
 
 

@@ -189,6 +189,15 @@ class People(MethodView):
         return render_page(paginate(db.session, sa.select(Person), query), query)
 
 
+@blp.route("/raw-load", methods=["POST"])
+def raw_load() -> Any:
+    """A view loading with marshmallow-jsonapi itself, outside our decorators."""
+    from flask import request
+
+    ArticleSchema().load(request.get_json())
+    return no_content()
+
+
 @blp.route("/boom")
 def boom() -> Any:
     raise RuntimeError("secret: password=hunter2 at /srv/app.py line 3")
