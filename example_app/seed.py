@@ -12,7 +12,7 @@ import random
 import unicodedata
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 
 from .auth import new_token
 from .extensions import db
@@ -27,6 +27,7 @@ from .models import (
     User,
     community_members,
     hash_token,
+    utcnow,
 )
 
 ORGANIZATION_NAMES = ("Acme Yoga", "Boulangerie Dupont")
@@ -52,6 +53,7 @@ def _ascii(text: str) -> str:
 
 def _customer_rows(rng: random.Random, organization_id: int, count: int, tag: str) -> list[dict[str, Any]]:
     rows = []
+    now = utcnow()
     weights = [entry[1] for entry in LOCALES]
     for n in range(count):
         locale, _, prefix, digits = rng.choices(LOCALES, weights=weights)[0]
@@ -66,6 +68,7 @@ def _customer_rows(rng: random.Random, organization_id: int, count: int, tag: st
                 "mobile": None if rng.random() < 0.15 else f"{prefix}{rng.randrange(10**digits):0{digits}d}",
                 "locale": locale,
                 "status": rng.choices(*zip(*CUSTOMER_STATUS_WEIGHTS))[0],
+                "created_at": now,
             }
         )
     return rows
@@ -84,16 +87,16 @@ def _seed_organization(rng: random.Random, name: str, customers: int) -> dict[st
 
     tag = f"o{organization.id}"
     if customers:
-        db.session.execute(insert(Customer), _customer_rows(rng, organization.id, customers, tag))
+        bulk_insert(Customer.__table__, _customer_rows(rng, organization.id, customers, tag))
     customer_ids = db.session.scalars(
         select(Customer.id).where(Customer.organization_id == organization.id).order_by(Customer.id)
     ).all()
 
-    today = dt.date.today()
+    today, now = dt.date.today(), utcnow()
     booked = rng.sample(customer_ids, k=len(customer_ids) // 2) if customer_ids else []
     if booked:
-        db.session.execute(
-            insert(Booking),
+        bulk_insert(
+            Booking.__table__,
             [
                 {
                     "organization_id": organization.id,
@@ -101,6 +104,7 @@ def _seed_organization(rng: random.Random, name: str, customers: int) -> dict[st
                     "date": today + dt.timedelta(days=rng.randint(-30, 30)),
                     "service_name": rng.choice(SERVICES),
                     "status": rng.choice(BOOKING_STATUSES),
+                    "created_at": now,
                 }
                 for customer_id in sorted(booked)
             ],
@@ -111,11 +115,32 @@ def _seed_organization(rng: random.Random, name: str, customers: int) -> dict[st
     db.session.flush()
     members = rng.sample(customer_ids, k=max(1, len(customer_ids) // 5)) if customer_ids else []
     if members:
-        db.session.execute(
-            insert(community_members),
+        bulk_insert(
+            community_members,
             [{"community_id": community.id, "customer_id": customer_id} for customer_id in sorted(members)],
         )
     return {"id": organization.id, "name": organization.name, "token": token}
+
+
+def bulk_insert(table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` into ``table`` in the session's transaction, as fast as the database allows.
+
+    PostgreSQL gets ``COPY`` (an order of magnitude faster than multi-row ``INSERT``
+    for 100k rows); other databases a Core ``executemany``, which skips the ORM's
+    per-row bookkeeping. Rows must carry every column (``COPY`` applies no Python defaults).
+    """
+    if not rows:
+        return
+    connection = db.session.connection()
+    columns = list(rows[0])
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        cursor = connection.connection.driver_connection.cursor()
+        column_list = ", ".join(f'"{name}"' for name in columns)
+        with cursor.copy(f'COPY "{table.name}" ({column_list}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
+        return
+    connection.execute(insert(table), rows)
 
 
 def seed(customers: int = 50, *, rng: random.Random | None = None) -> dict[str, Any]:
