@@ -75,12 +75,12 @@ def secret_key(instance_path: str | os.PathLike[str]) -> str:
 def from_environ(instance_path: str | os.PathLike[str], environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The app config read from ``environ`` (default: ``os.environ``).
 
-    ``REDIS_URL`` is only included when set: its default, an embedded Redis, is
-    started by the app factory once it knows no one overrides it.
+    ``SECRET_KEY`` and ``REDIS_URL`` are only included when set: their defaults (a key
+    file in the instance folder, an embedded Redis) are made by the app factory once it
+    knows no one overrides them.
     """
     env = os.environ if environ is None else environ
     config: dict[str, Any] = {
-        "SECRET_KEY": env.get("SECRET_KEY") or secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": normalize_database_url(
             env.get("DATABASE_URL") or default_database_url(instance_path)
         ),
@@ -92,8 +92,11 @@ def from_environ(instance_path: str | os.PathLike[str], environ: Mapping[str, st
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "broadcasts@example.com"),
     }
-    if env.get("REDIS_URL"):
-        config["REDIS_URL"] = env["REDIS_URL"]
+    # Both have defaults with side effects (a key file, a Redis server); the app factory
+    # applies them only when neither the environment nor its caller provides a value.
+    for key in ("SECRET_KEY", "REDIS_URL"):
+        if env.get(key):
+            config[key] = env[key]
     if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
         raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL are exclusive: STARTTLS or implicit TLS, not both.")
     return config

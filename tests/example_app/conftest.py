@@ -33,6 +33,7 @@ def make_app(database_uri: str, **overrides: object) -> Flask:
     return create_app(
         {
             "TESTING": True,
+            "SECRET_KEY": "test",
             "SQLALCHEMY_DATABASE_URI": database_uri,
             "REDIS_URL": TEST_REDIS_URL,
             "MAIL_SERVER": "localhost",
