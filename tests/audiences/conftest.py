@@ -1,0 +1,1 @@
+from tests.service_host import app  # noqa: F401
