@@ -5,6 +5,9 @@ the database); the :class:`~flask_broadcasts.models.BroadcastFile` row keeps the
 sanitized filename, the media type, the size and the storage key. Limits:
 
 * ``BROADCASTS_MAX_FILE_SIZE`` bytes per file → :class:`PayloadTooLargeError` (413);
+Uploads arrive as multipart parts, not JSON:API documents, so these errors carry a
+``code`` but no ``source.pointer``.
+
 * ``BROADCASTS_ALLOWED_FILE_TYPES`` → 422 ``file_type_not_allowed``; the declared type
   is also checked against the leading bytes for the types that have a signature, so
   an HTML page cannot travel as ``image/png``;
@@ -131,19 +134,18 @@ def attach_file(
             f"The file is {len(data)} bytes; at most {settings.max_file_size} are accepted.", code="file_too_large"
         )
     if not data:
-        raise InvalidInputError("The file is empty.", pointer="/data/attributes/file", code="file_empty")
+        raise InvalidInputError("The file is empty.", code="file_empty")
     name = sanitize_filename(filename)
     media_type = _media_type(content_type, name)
     allowed = tuple(settings.allowed_file_types)
     if media_type not in allowed:
         raise InvalidInputError(
             f"Files of type {media_type!r} are not accepted; allowed: {', '.join(allowed)}.",
-            pointer="/data/attributes/content_type", code="file_type_not_allowed",
+            code="file_type_not_allowed",
         )
     if not _content_matches(media_type, data):
         raise InvalidInputError(
-            f"The file's content is not {media_type}.", pointer="/data/attributes/content_type",
-            code="file_content_mismatch",
+            f"The file's content is not {media_type}.", code="file_content_mismatch"
         )
     count, total = session.execute(
         select(func.count(BroadcastFile.id), func.coalesce(func.sum(BroadcastFile.size), 0))
@@ -151,7 +153,7 @@ def attach_file(
     ).one()
     if count >= MAX_FILES_PER_TEMPLATE:
         raise InvalidInputError(f"A template holds at most {MAX_FILES_PER_TEMPLATE} files.",
-                                pointer="/data/relationships/files", code="too_many_files")
+                                code="too_many_files")
     if total + len(data) > MAX_TOTAL_SIZE:
         raise PayloadTooLargeError(
             f"The template's attachments would total {total + len(data)} bytes; at most {MAX_TOTAL_SIZE}.",
