@@ -5,14 +5,14 @@ the database); the :class:`~flask_broadcasts.models.BroadcastFile` row keeps the
 sanitized filename, the media type, the size and the storage key. Limits:
 
 * ``BROADCASTS_MAX_FILE_SIZE`` bytes per file → :class:`PayloadTooLargeError` (413);
-Uploads arrive as multipart parts, not JSON:API documents, so these errors carry a
-``code`` but no ``source.pointer``.
-
 * ``BROADCASTS_ALLOWED_FILE_TYPES`` → 422 ``file_type_not_allowed``; the declared type
   is also checked against the leading bytes for the types that have a signature, so
   an HTML page cannot travel as ``image/png``;
 * :data:`MAX_FILES_PER_TEMPLATE` files and :data:`MAX_TOTAL_SIZE` bytes per template,
   because every recipient's e-mail carries all of them.
+
+Uploads arrive as multipart parts, not JSON:API documents, so these errors carry a
+``code`` but no ``source.pointer``.
 """
 
 from __future__ import annotations
