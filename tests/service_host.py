@@ -111,6 +111,14 @@ def serialize(obj: Any) -> dict[str, Any]:
     return {"type": obj.__tablename__, "id": str(obj.id), "attributes": {}}
 
 
+def serialize_community(community: Community) -> dict[str, Any]:
+    return {"type": "communities", "id": str(community.id), "attributes": {"name": community.name}}
+
+
+#: Bearer token → principal: "alice" works in ORG, "eve" in OTHER_ORG.
+TOKENS: dict[str, dict[str, Any]] = {"alice": {"orgs": [ORG]}, "eve": {"orgs": [OTHER_ORG]}}
+
+
 def make_app(**config: Any) -> tuple[Flask, SQLAlchemy]:
     app = Flask(__name__)
     app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", TESTING=True, **config)
@@ -132,7 +140,9 @@ def make_app(**config: Any) -> tuple[Flask, SQLAlchemy]:
         ids = select(community_members.c.customer_id).where(community_members.c.community_id == int(community_id))
         return customer_filters(stmt, {}, organization_id).where(Customer.id.in_(ids))
 
-    broadcasts.set_community_source(CommunitySource(Community, get_community, members, serialize))
+    broadcasts.set_community_source(CommunitySource(Community, get_community, members, serialize_community))
+    broadcasts.token_loader(TOKENS.get)
+    broadcasts.organization_access(lambda principal, organization_id: organization_id in principal["orgs"])
     broadcasts.init_app(app)
     with app.app_context():
         HostBase.metadata.create_all(db.engine)
