@@ -58,7 +58,7 @@ class BroadcastAudienceSchema(ResourceSchema):
 class AudienceFilters(ma.Schema):
     search = ma.fields.Str(metadata={"description": "Case-insensitive part of the name."})
     audience_type = ma.fields.Str()
-    is_template = ma.Flag(metadata={"description": "true: reusable audiences only."})
+    is_template = ma.fields.Bool(metadata={"description": "true: reusable audiences only."})
 
 
 def include_community(audiences: Sequence[BroadcastAudience]) -> Mapping[str, Any]:

@@ -68,7 +68,7 @@ class BroadcastTemplateSchema(ResourceSchema):
 class TemplateFilters(ma.Schema):
     search = ma.fields.Str(metadata={"description": "Case-insensitive part of the name."})
     binding_type = ma.fields.Str()
-    is_template = ma.Flag(metadata={"description": "true: reusable templates only."})
+    is_template = ma.fields.Bool(metadata={"description": "true: reusable templates only."})
 
 
 TEMPLATE = ResourceSpec(schema=BroadcastTemplateSchema, includes={"files"})
