@@ -156,3 +156,35 @@ def app() -> Iterator[Flask]:
     with app.app_context():
         yield app
         db.session.remove()
+
+
+JSONAPI = "application/vnd.api+json"
+
+
+def headers(token: str = "alice") -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": JSONAPI, "Accept": JSONAPI}
+
+
+@pytest.fixture
+def validate_responses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every response under /api must be a valid JSON:API document, except file bytes
+    and the OpenAPI document."""
+    from flask.testing import FlaskClient
+
+    from tests.jsonapi_validation import check_response
+
+    original = FlaskClient.open
+
+    def open_and_check(self: FlaskClient, *args: Any, **kwargs: Any) -> Any:
+        response = original(self, *args, **kwargs)
+        path = response.request.path
+        if not (response.status_code == 200 and (path.endswith("/content") or "broadcasts-docs" in path)):
+            check_response(response, ("/api",))
+        return response
+
+    monkeypatch.setattr(FlaskClient, "open", open_and_check)
+
+
+@pytest.fixture
+def client(app: Flask, validate_responses: None) -> Any:
+    return app.test_client()

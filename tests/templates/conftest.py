@@ -1,1 +1,1 @@
-from tests.service_host import app  # noqa: F401
+from tests.service_host import app, client, validate_responses  # noqa: F401
