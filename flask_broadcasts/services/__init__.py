@@ -1,0 +1,1 @@
+"""Services: plain functions over ids and values; they know nothing of HTTP."""

@@ -1,0 +1,108 @@
+"""One recipient → the values of its message: the ONE code path shared by preview and sending.
+
+:func:`compile_template` turns a stored :class:`~flask_broadcasts.models.BroadcastTemplate`
+into a :class:`~flask_broadcasts.rendering.CompiledTemplate` once per campaign (or run);
+:func:`message_values` renders one host recipient through it and returns the column
+values of a :class:`~flask_broadcasts.models.BroadcastMessage`. The preview builds
+unsaved messages from those values, the sending side inserts them; so what a preview
+shows is exactly what a run stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..host import AudienceSource, RecipientMixin
+from ..models import BroadcastTemplate
+from ..rendering import CompiledTemplate, RecipientData, RenderedMessage, TemplateContent
+from ..statuses import MessageStatus
+
+__all__ = [
+    "NO_CHANNEL",
+    "compile_template",
+    "message_values",
+    "recipient_data",
+    "template_content",
+]
+
+#: ``error`` of a message whose recipient can receive none of the template's channels.
+NO_CHANNEL = "no_channel"
+
+
+def template_content(template: BroadcastTemplate) -> TemplateContent:
+    """The rendering domain's view of a stored template (``None`` columns become ``""``)."""
+    return TemplateContent(
+        subject=template.subject or "",
+        body=template.body or "",
+        body_short=template.body_short or "",
+        action_label=template.action_label or "",
+        action_url=template.action_url or "",
+        channels=tuple(template.channels or ()),
+        subject_i18n=dict(template.subject_i18n or {}),
+        body_i18n=dict(template.body_i18n or {}),
+        body_short_i18n=dict(template.body_short_i18n or {}),
+        action_label_i18n=dict(template.action_label_i18n or {}),
+    )
+
+
+def compile_template(template: BroadcastTemplate) -> CompiledTemplate:
+    """Compile ``template`` once; render every recipient of a campaign with the result."""
+    return CompiledTemplate.compile(template_content(template))
+
+
+def recipient_data(obj: RecipientMixin) -> RecipientData:
+    """What rendering needs from a host recipient: its bindings and contact details.
+
+    Bindings come from the host's ``get_variable_bindings()``; contact details and
+    locale from the mixin's ``broadcast_email`` / ``broadcast_mobile`` /
+    ``broadcast_locale`` (for a booking: its customer's).
+    """
+    bindings: Mapping[str, Any] = obj.get_variable_bindings() or {}
+    return RecipientData(
+        bindings=dict(bindings),
+        email=obj.broadcast_email,
+        mobile=obj.broadcast_mobile,
+        locale=obj.broadcast_locale,
+    )
+
+
+def _customer_id(obj: RecipientMixin) -> str | None:
+    customer = obj.broadcast_customer
+    return customer.broadcast_id if customer is not None else None
+
+
+def message_values(compiled: CompiledTemplate, obj: RecipientMixin, source: AudienceSource) -> dict[str, Any]:
+    """Render ``obj`` and return the :class:`~flask_broadcasts.models.BroadcastMessage` column values.
+
+    Keys: ``recipient_type`` (the source's JSON:API type, ``customers`` / ``bookings``),
+    ``recipient_id``, ``customer_id``, the rendered texts, ``channels`` (the template's
+    minus those the recipient cannot receive), ``locale`` (the variant actually used,
+    ``None`` for the template's default text), ``email``, ``mobile``, ``sms_encoding``,
+    ``sms_segments``, ``status`` and ``error``.
+
+    A recipient left with no channel gets ``status="failed"`` and ``error="no_channel"``
+    so a run stores one row per recipient and ``total_count`` equals the rows listed;
+    everyone else is ``pending``. The caller adds ``organization_id``, ``campaign_id``
+    and ``run_key`` (or, for a preview, overrides the status with ``draft``).
+    """
+    rendered: RenderedMessage = compiled.render(recipient_data(obj))
+    has_channel = bool(rendered.channels)
+    return {
+        "recipient_type": source.resource_type,
+        "recipient_id": obj.broadcast_id,
+        "customer_id": _customer_id(obj),
+        "subject": rendered.subject,
+        "body": rendered.body,
+        "body_short": rendered.body_short,
+        "action_label": rendered.action_label,
+        "action_url": rendered.action_url,
+        "channels": list(rendered.channels),
+        "locale": rendered.locale,
+        "email": rendered.email,
+        "mobile": rendered.mobile,
+        "sms_encoding": rendered.sms_encoding,
+        "sms_segments": rendered.sms_segments,
+        "status": (MessageStatus.PENDING if has_channel else MessageStatus.FAILED).value,
+        "error": None if has_channel else NO_CHANNEL,
+    }
