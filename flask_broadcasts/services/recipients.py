@@ -13,13 +13,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
+
+from ..extension import get_state
 from ..host import AudienceSource, RecipientMixin
-from ..models import BroadcastTemplate
+from ..models import BroadcastAudience, BroadcastTemplate
 from ..rendering import CompiledTemplate, RecipientData, RenderedMessage, TemplateContent
 from ..statuses import MessageStatus
 
 __all__ = [
     "NO_CHANNEL",
+    "audience_recipients",
     "compile_template",
     "message_values",
     "recipient_data",
@@ -106,3 +110,31 @@ def message_values(compiled: CompiledTemplate, obj: RecipientMixin, source: Audi
         "status": (MessageStatus.PENDING if has_channel else MessageStatus.FAILED).value,
         "error": None if has_channel else NO_CHANNEL,
     }
+
+
+def audience_recipients(audience: BroadcastAudience) -> tuple[AudienceSource, sa.Select[Any]]:
+    """The source and the query of ``audience``'s recipients *now*, ordered, never run here.
+
+    ``customers``/``bookings`` audiences go through the host's filter function (the one
+    behind its own list endpoints) with the audience's ``filters``; a ``community``
+    audience through the community source's ``members``. The primary key is appended to
+    the order so ``LIMIT`` and chunked reads are deterministic whatever the host orders by.
+
+    :raises LookupError: when the host registered no source for the audience's type.
+    """
+    extension = get_state().extension
+    organization_id = audience.organization_id
+    if audience.audience_type == "community":
+        community = extension.community_source
+        if community is None:
+            raise LookupError("no community source is registered")
+        source = extension.audience_source("community")
+        stmt = community.members(sa.select(source.model), str(audience.community_id), organization_id)
+        stmt = stmt.options(*source.load_options)
+    else:
+        try:
+            source = extension.audience_source(audience.audience_type)
+        except KeyError:
+            raise LookupError(f"no audience source for {audience.audience_type!r}") from None
+        stmt = source.recipients(audience.filters or {}, organization_id)
+    return source, stmt.order_by(*sa.inspect(source.model).primary_key)

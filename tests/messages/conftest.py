@@ -1,0 +1,1 @@
+from tests.campaign_fixtures import app, session  # noqa: F401
