@@ -264,3 +264,60 @@ def count_queries() -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", before)
+
+
+# -- HTTP -----------------------------------------------------------------------------------
+
+JSONAPI = "application/vnd.api+json"
+
+
+class Api:
+    """A test client speaking JSON:API as a member of ``org`` (token-a → org-a)."""
+
+    def __init__(self, client: Any, org: str = ORG_A, token: str = "token-a") -> None:
+        self.client, self.org, self.token = client, org, token
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}", "Accept": JSONAPI, "Content-Type": JSONAPI}
+
+    def _url(self, path: str, params: dict[str, Any] | None) -> str:
+        from urllib.parse import urlencode
+
+        query = urlencode({"o": self.org, **(params or {})})
+        return f"/api{path}?{query}"
+
+    def get(self, path: str, **params: Any):
+        return self.client.get(self._url(path, params), headers=self._headers())
+
+    def get_url(self, url: str):
+        return self.client.get(url, headers=self._headers())
+
+    def post(self, path: str, document: Any):
+        import json
+
+        return self.client.post(self._url(path, None), data=json.dumps(document), headers=self._headers())
+
+    def patch(self, path: str, document: Any):
+        import json
+
+        return self.client.patch(self._url(path, None), data=json.dumps(document), headers=self._headers())
+
+    def delete(self, path: str):
+        return self.client.delete(self._url(path, None), headers=self._headers())
+
+
+@pytest.fixture(autouse=True)
+def _validate_jsonapi(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.jsonapi_validation import enable_jsonapi_validation
+
+    enable_jsonapi_validation(monkeypatch, api_prefixes=("/api",))
+
+
+@pytest.fixture
+def api(app: Flask) -> Api:
+    return Api(app.test_client())
+
+
+@pytest.fixture
+def api_b(app: Flask) -> Api:
+    return Api(app.test_client(), ORG_B, "token-b")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
 from flask import Flask
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
 def resource_blueprints() -> list[JsonApiBlueprint]:
     """Every resource blueprint, in the order they appear in the OpenAPI document."""
     blueprints: list[JsonApiBlueprint] = []
+    blueprints.append(import_module(".campaigns", __name__).blueprint)
     return blueprints
 
 
