@@ -17,6 +17,7 @@ def resource_blueprints() -> list[JsonApiBlueprint]:
     """Every resource blueprint, in the order they appear in the OpenAPI document."""
     blueprints: list[JsonApiBlueprint] = []
     blueprints.append(import_module(".campaigns", __name__).blueprint)
+    blueprints.append(import_module(".messages", __name__).blueprint)
     return blueprints
 
 

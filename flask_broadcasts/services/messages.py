@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from ..errors import NotFoundError
 from ..extension import get_state
@@ -165,5 +166,8 @@ def load_campaigns(messages: Sequence[BroadcastMessage]) -> dict[int, BroadcastC
     ids = {m.campaign_id for m in messages}
     if not ids:
         return {}
-    rows = get_state().session.scalars(sa.select(BroadcastCampaign).where(BroadcastCampaign.id.in_(ids))).all()
+    stmt = sa.select(BroadcastCampaign).where(BroadcastCampaign.id.in_(ids))
+    # A campaign resource carries its template and audience linkage: load them with it.
+    stmt = stmt.options(selectinload(BroadcastCampaign.template), selectinload(BroadcastCampaign.audience))
+    rows = get_state().session.scalars(stmt).all()
     return {row.id: row for row in rows}
