@@ -119,3 +119,16 @@ def test_other_organization_is_not_found(app):
     with pytest.raises(NotFoundError):
         preview(ORG_A, campaign.id)
     assert db.session.get(BroadcastCampaign, campaign.id) is not None
+
+
+def test_counts_fall_back_to_streaming_for_custom_contact_properties(app, monkeypatch):
+    from tests.campaign_fixtures import Customer
+
+    monkeypatch.setattr(Customer, "broadcast_email", property(lambda self: self.email))
+    make_customer(first_name="Ann")
+    make_customer(first_name="Bob", email=None, mobile=None)
+    campaign_id = make_campaign().id
+    with count_queries() as statements:
+        result = preview(ORG_A, campaign_id)
+    assert (result.recipient_count, result.no_channel_count) == (2, 1)
+    assert not any("count(" in s.lower() for s in statements)
