@@ -26,7 +26,7 @@ from ..auth import current_tenant
 from ..extension import get_state
 from ..jsonapi import CollectionQuery, CollectionSpec, Page, ResourceQuery, ResourceSchema, ResourceSpec, paginate
 from ..jsonapi import render_page, render_resource
-from ..models import BroadcastMessage, BroadcastSentEmail
+from ..models import BroadcastMessage
 from ..services import messages as service
 from ..services.preview import Preview, preview
 from ..statuses import MessageStatus

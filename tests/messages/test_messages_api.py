@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-import pytest
 
 from tests.campaign_fixtures import (
     ORG_A,
