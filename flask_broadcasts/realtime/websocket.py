@@ -34,6 +34,8 @@ ENDPOINT = "broadcast_events"
 MAX_CLIENT_FRAME = 4096
 #: How long an upgrade waits for the process's Redis subscription before answering 503.
 SUBSCRIBE_WAIT = 3.0
+#: Seconds between two checks of a quiet socket for a close the reader was not woken for.
+READ_POLL = 1.0
 POLICY_VIOLATION = 1008
 MESSAGE_TOO_BIG = 1009
 
@@ -130,12 +132,20 @@ def client_frame_problem(frame: str | bytes) -> tuple[int, str] | None:
 def _read_client_frames(ws, mailbox: Mailbox) -> None:  # type: ignore[no-untyped-def]
     try:
         while mailbox.closed is None:
-            problem = client_frame_problem(ws.receive())
+            # A timeout, not a plain blocking receive: simple-websocket can mark the socket
+            # closed (after its own 1009, say) without waking a waiting receive().
+            frame = ws.receive(timeout=READ_POLL)
+            if frame is None:
+                if not ws.connected:
+                    break
+                continue
+            problem = client_frame_problem(frame)
             if problem is not None:
                 mailbox.close(*problem)
                 return
     except ConnectionClosed:
-        mailbox.close(1000, "")  # the client left (or simple-websocket closed it: 1009)
+        pass
+    mailbox.close(1000, "")  # the client left, or simple-websocket closed the socket itself
 
 
 def _release(_error: BaseException | None) -> None:
