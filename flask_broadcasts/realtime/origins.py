@@ -23,7 +23,7 @@ def normalize_origin(origin: str) -> str | None:
     return f"{parts.scheme}://{host}:{port}"
 
 
-def origin_allowed(origin: str | None, host: str, allowed: Iterable[str]) -> bool:
+def origin_allowed(origin: str | None, host: str, allowed: Iterable[str] | str) -> bool:
     """Whether a socket may be opened from ``origin``.
 
     No ``Origin`` header (a non-browser client) is allowed: such clients still need a
@@ -32,6 +32,8 @@ def origin_allowed(origin: str | None, host: str, allowed: Iterable[str]) -> boo
     """
     if origin is None:
         return True
+    if isinstance(allowed, str):  # set from an environment variable: "https://a, https://b"
+        allowed = allowed.split(",")
     normalized = normalize_origin(origin)
     if normalized is None:
         return False

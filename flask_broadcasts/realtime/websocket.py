@@ -17,6 +17,7 @@ import threading
 
 from flask import Blueprint, Response, g, request
 from flask_sock import Sock
+from redis.exceptions import RedisError
 from simple_websocket import ConnectionClosed
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
@@ -63,13 +64,19 @@ def guard() -> Response | None:
             raise BadRequestError("The query parameter 'campaign' is not a valid id.", parameter="campaign")
     except HTTPException as error:
         return error_response(error)
+    except RedisError:  # tickets live in Redis
+        return _unavailable()
     subscriber = Subscriber(organization_id, campaign_id, Mailbox(settings.ws_queue_size), principal)
     if not get_hub().register(subscriber, wait=SUBSCRIBE_WAIT):
-        response = error_response(ServiceUnavailable("Live events are unavailable; retry shortly."))
-        response.headers["Retry-After"] = "5"
-        return response
+        return _unavailable()
     g.broadcasts_subscriber = subscriber
     return None
+
+
+def _unavailable() -> Response:
+    response = error_response(ServiceUnavailable("Live events are unavailable; retry shortly."))
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 def _authenticate() -> tuple[str | None, str]:

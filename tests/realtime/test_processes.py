@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import campaign_event, connect
+from .conftest import campaign_event, connect, receive_close, refused_status
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "tests.realtime.hostapp"
@@ -95,3 +95,12 @@ def test_both_web_processes_receive_an_event_published_by_a_third(web_processes,
     assert json.loads(other_organization.recv())["data"]["id"] == "20"
     for ws in (*sockets, other_organization):
         ws.close()
+
+
+def test_refusals_and_close_codes_under_both_servers(web_processes) -> None:  # type: ignore[no-untyped-def]
+    for process in web_processes:
+        assert refused_status(process.address, "o=2", token="alice-token") == 403
+        assert refused_status(process.address, "o=1", token="alice-token", origin="https://evil.example") == 403
+        ws = connect(process.address, "o=1", token="alice-token")
+        ws.send("not json")
+        assert receive_close(ws) == 1008

@@ -62,6 +62,7 @@ def test_hub_pattern_escapes_glob_characters() -> None:
         ("null", "api.example.com", (), False),
         ("https://dash.example.com", "api.example.com", ("https://dash.example.com/",), True),
         ("http://dash.example.com", "api.example.com", ("https://dash.example.com",), False),
+        ("https://b.example", "api.example.com", "https://a.example, https://b.example", True),
     ],
 )
 def test_origin_rule(origin: str | None, host: str, allowed: tuple[str, ...], ok: bool) -> None:

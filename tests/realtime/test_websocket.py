@@ -130,3 +130,27 @@ def test_losing_redis_closes_sockets_with_1013_and_the_hub_resubscribes(server, 
     text = publish("1", campaign_event(12))
     assert again.recv() == text
     again.close()
+
+
+def test_without_redis_the_upgrade_is_refused_with_503(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from flask_broadcasts.realtime import websocket as endpoint
+
+    from .hostapp import create_app
+
+    monkeypatch.setattr(endpoint, "SUBSCRIBE_WAIT", 0.3)
+    app = create_app("redis://127.0.0.1:1/0", "unreachable:org:")  # nothing listens on port 1
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        address = f"127.0.0.1:{httpd.server_port}"
+        assert refused_status(address, "o=1", token="alice-token") == 503
+        assert refused_status(address, "o=1&ticket=whatever") == 503
+        assert subscribers(app) == 0
+    finally:
+        app.extensions[HUB_KEY].stop(timeout=0)
+        httpd.shutdown()
