@@ -13,6 +13,7 @@ thread checks what the client sends and asks the writer to close when it misbeha
 from __future__ import annotations
 
 import json
+import socket
 import threading
 
 from flask import Blueprint, Response, g, request
@@ -37,6 +38,8 @@ MAX_CLIENT_FRAME = 4096
 SUBSCRIBE_WAIT = 3.0
 #: Seconds between two checks of a quiet socket for a close the reader was not woken for.
 READ_POLL = 1.0
+#: Seconds a closing socket waits for the client's close reply.
+CLOSE_WAIT = 2.0
 POLICY_VIOLATION = 1008
 MESSAGE_TOO_BIG = 1009
 
@@ -115,6 +118,26 @@ def broadcast_events(ws) -> None:  # type: ignore[no-untyped-def]
     finally:
         get_hub().unregister(subscriber)
         mailbox.close(1000, "")
+        _finish(ws)
+
+
+def _finish(ws) -> None:  # type: ignore[no-untyped-def]
+    """Let simple-websocket's I/O thread end before the server takes the socket back.
+
+    Otherwise gunicorn's closing drain can swallow the client's close reply and leave
+    that (non-daemon) thread blocked in ``recv`` until the client drops the connection,
+    which also stalls the worker's shutdown.
+    """
+    thread = getattr(ws, "thread", None)
+    if thread is None or thread is threading.current_thread():
+        return
+    thread.join(CLOSE_WAIT)
+    if thread.is_alive():
+        try:
+            ws.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked recv
+        except OSError:
+            pass
+        thread.join(CLOSE_WAIT)
 
 
 def client_frame_problem(frame: str | bytes) -> tuple[int, str] | None:

@@ -104,3 +104,8 @@ def test_refusals_and_close_codes_under_both_servers(web_processes) -> None:  # 
         ws = connect(process.address, "o=1", token="alice-token")
         ws.send("not json")
         assert receive_close(ws) == 1008
+    # The clients keep their TCP connections open: the servers still shut down promptly
+    # (a lingering simple-websocket thread used to hold gunicorn for its graceful timeout).
+    for process in web_processes:
+        process.process.terminate()
+        process.process.wait(5)
