@@ -1,0 +1,41 @@
+# flask-broadcasts — the two commands of the README, and the longer suites.
+#   make run    the example app + worker + scheduler on the embedded defaults (SQLite, embedded Redis)
+#   make test   the test suite (embedded defaults, or DATABASE_URL / REDIS_URL when set)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PORT   ?= 5000
+export FLASK_APP := example_app
+
+.PHONY: install run test test-faults fuzz bench docs clean
+
+$(STAMP): setup.cfg
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
+	$(BIN)/python -m pip install --quiet -e ".[dev,docs]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	PORT=$(PORT) $(BIN)/python -m example_app.run_all
+
+test: install
+	$(BIN)/python -m pytest -q -m "not faults" -p no:cacheprovider $(PYTEST_ARGS)
+
+test-faults: install
+	$(BIN)/python -m pytest -q -m faults -p no:cacheprovider tests/faults $(PYTEST_ARGS)
+
+fuzz: install
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} $(BIN)/python -m pytest -q tests/security -p no:cacheprovider $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+docs: install
+	$(BIN)/python -m sphinx -W --keep-going -b html -q docs docs/_build/html
+
+clean:
+	rm -rf $(VENV) docs/_build .pytest_cache
