@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from redis import Redis
     from sqlalchemy.orm import Session
 
+    from .delivery.sms import SmsProvider
+
 EXTENSION_KEY = "broadcasts"
 
 TokenLoader = Callable[[str], Any]
@@ -46,6 +48,8 @@ class BroadcastsState:
     db: SQLAlchemy
     settings: Settings
     _redis: Redis | None = field(default=None, repr=False)
+    #: The SMS provider built from ``BROADCASTS_SMS_PROVIDER`` (on first use).
+    sms_provider: SmsProvider | None = field(default=None, repr=False)
 
     @property
     def session(self) -> Session:
@@ -102,6 +106,8 @@ class Broadcasts:
         self._organization_access: OrganizationAccess | None = None
         self.audience_sources: dict[str, AudienceSource] = {}
         self.community_source: CommunitySource | None = None
+        #: The host's own SMS provider; when ``None``, ``BROADCASTS_SMS_PROVIDER`` picks one.
+        self.sms_provider: SmsProvider | None = None
         if app is not None:
             self.init_app(app)
 
@@ -162,6 +168,13 @@ class Broadcasts:
         """Register how community audiences find a community and its members."""
         self.community_source = source
         return source
+
+    def use_sms_provider(self, provider: SmsProvider) -> SmsProvider:
+        """Send SMS through ``provider`` (any :class:`~flask_broadcasts.delivery.sms.SmsProvider`)
+        instead of the one ``BROADCASTS_SMS_PROVIDER`` names. Same as ``broadcasts.sms_provider = provider``.
+        """
+        self.sms_provider = provider
+        return provider
 
     # -- what the rest of the package asks -----------------------------------------------
 

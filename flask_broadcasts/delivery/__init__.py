@@ -1,0 +1,1 @@
+"""Delivery channels: how a rendered message leaves the extension (e-mail, SMS)."""
