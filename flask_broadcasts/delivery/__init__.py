@@ -1,1 +1,1 @@
-"""Delivery channels: how a rendered message leaves the extension (e-mail, SMS)."""
+"""Delivery channels: e-mail over SMTP (configured like Flask-Mail) and SMS providers."""
