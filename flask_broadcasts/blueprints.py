@@ -19,6 +19,9 @@ def register_blueprints(app: Flask, state: BroadcastsState) -> None:
     from .api import register_api
 
     register_api(app, state)
+    from .callbacks import register_callbacks
+
     plain = Blueprint("broadcasts_plain", __name__)
+    register_callbacks(plain)
     prefix = state.settings.events_url_prefix or state.settings.url_prefix
     app.register_blueprint(plain, url_prefix=prefix)

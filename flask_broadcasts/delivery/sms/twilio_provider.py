@@ -56,6 +56,7 @@ class TwilioSmsProvider:
     """
 
     name = "twilio"
+    #: Same as :data:`flask_broadcasts.callbacks.TWILIO_CALLBACK_PATH`.
     callback_endpoint: str | None = "/broadcast-callbacks/twilio"
 
     def __init__(
