@@ -29,12 +29,14 @@ def make_app(tmp_path):
     def factory(**config: Any) -> Flask:
         app = Flask("sms_tests")
         app.config.update(
-            TESTING=True,
-            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'sms.db'}",
-            BROADCASTS_TWILIO_ACCOUNT_SID=ACCOUNT_SID,
-            BROADCASTS_TWILIO_AUTH_TOKEN=AUTH_TOKEN,
-            BROADCASTS_TWILIO_FROM=SENDER,
-            **config,
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'sms.db'}",
+                "BROADCASTS_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+                "BROADCASTS_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "BROADCASTS_TWILIO_FROM": SENDER,
+                **config,
+            }
         )
         db = SQLAlchemy(app)
         Broadcasts(app, db=db)
