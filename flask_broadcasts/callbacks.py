@@ -42,7 +42,8 @@ def _signed_url() -> str:
 def _twilio_auth_token() -> str | None:
     # A host-given TwilioSmsProvider carries its own token; else the setting.
     state = get_state()
-    return getattr(state.extension.sms_provider, "auth_token", None) or state.settings.twilio_auth_token
+    provider = state._sms_provider or state.extension.sms_provider
+    return getattr(provider, "auth_token", None) or state.settings.twilio_auth_token
 
 
 def twilio_status_callback() -> Response:

@@ -32,19 +32,12 @@ def build_sms_provider(settings: Settings) -> SmsProvider:
 
 
 def get_sms_provider(app: Flask | None = None) -> SmsProvider:
-    """The app's SMS provider: the host's instance when it set one, else built from settings.
-
-    A provider built from settings is made once per app (per process: a forked
-    work-horse inherits the object, and providers build their network clients lazily).
+    """The app's SMS provider (:attr:`~flask_broadcasts.extension.BroadcastsState.sms_provider`):
+    the host's instance when it set one, else the one built from settings.
     """
     from ...extension import get_state
 
-    state = get_state(app)
-    if state.extension.sms_provider is not None:
-        return state.extension.sms_provider
-    if state.sms_provider is None:
-        state.sms_provider = build_sms_provider(state.settings)
-    return state.sms_provider
+    return get_state(app).sms_provider
 
 
 def status_callback_url(state: BroadcastsState, provider: SmsProvider) -> str | None:
