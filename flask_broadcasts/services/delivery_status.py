@@ -17,7 +17,8 @@ Rules
   ``failed_count`` of its campaign in the same transaction, as one atomic
   ``UPDATE ... SET sent_count = sent_count - 1, failed_count = failed_count + 1`` (no
   read-modify-write), and only while the campaign's current run is the message's run
-  (the counters describe that run). So ``total = sent + failed`` keeps holding. The
+  (the counters describe that run), and in the run's ``broadcast_runs`` row once the
+  run has completed (before that, completion recounts). So ``total = sent + failed`` keeps holding. The
   adjustment is a delta: it commutes with the workers' own counter flushes, so it
   is right even when a report arrives before the worker flushed its counts.
 - ``delivered`` changes no counter (``sent_count`` counts completed and delivered).
@@ -28,7 +29,7 @@ from __future__ import annotations
 from sqlalchemy import and_, or_, select, update
 
 from ..extension import get_state
-from ..models import BroadcastCampaign, BroadcastMessage, BroadcastSentEmail
+from ..models import BroadcastCampaign, BroadcastMessage, BroadcastRun, BroadcastSentEmail
 from ..statuses import ChannelStatus, MessageStatus, channel_statuses_from, message_statuses_from
 
 __all__ = ["CHANNELS", "record_delivery_status"]
@@ -138,5 +139,12 @@ def _move_one_from_sent_to_failed(campaign_id: int, run_key: str) -> None:
         update(BroadcastCampaign)
         .where(BroadcastCampaign.id == campaign_id, BroadcastCampaign.run_key == run_key)
         .values(sent_count=BroadcastCampaign.sent_count - 1, failed_count=BroadcastCampaign.failed_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    # A completed run holds a copy of its figures; a run still sending recounts them when it completes.
+    get_state().session.execute(
+        update(BroadcastRun)
+        .where(BroadcastRun.campaign_id == campaign_id, BroadcastRun.run_key == run_key, BroadcastRun.completed_at.is_not(None))
+        .values(sent_count=BroadcastRun.sent_count - 1, failed_count=BroadcastRun.failed_count + 1)
         .execution_options(synchronize_session=False)
     )
