@@ -72,8 +72,12 @@ def _chunks(session: Session, stmt: Select, size: int) -> Iterator[list[Any]]:
         with Session(engine) as reader:
             result = reader.execute(stmt.execution_options(yield_per=size))
             for partition in result.scalars().partitions():
-                yield list(partition)
-                reader.expunge_all()
+                chunk = list(partition)
+                yield chunk
+                # Let the chunk and what it loaded (a booking's customer) go; expunge_all()
+                # would swap the identity map under the live result.
+                for obj in list(reader.identity_map.values()):
+                    reader.expunge(obj)
         return
     # SQLite: a reader holding a cursor would block the writer's commits; read the ids
     # (not objects) first, then load each chunk.
