@@ -23,5 +23,8 @@ def register_blueprints(app: Flask, state: BroadcastsState) -> None:
 
     plain = Blueprint("broadcasts_plain", __name__)
     register_callbacks(plain)
+    from .api.files import register_file_routes
+
+    register_file_routes(plain)
     prefix = state.settings.events_url_prefix or state.settings.url_prefix
     app.register_blueprint(plain, url_prefix=prefix)

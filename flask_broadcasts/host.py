@@ -149,9 +149,20 @@ class AudienceSource:
     def binding_type(self) -> str:
         return self.model.broadcast_binding_type
 
+    def load_filters(self, filters: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Validate stored (JSON) filters into what :attr:`apply_filters` receives.
+
+        Audiences store their filters as JSON; the host's filter function always gets
+        them as its own ``filter_schema`` loads them (dates as dates, and so on), the
+        same shape its list endpoint passes.
+        """
+        if self.filter_schema is None:
+            return dict(filters)
+        return self.filter_schema().load(dict(filters))
+
     def recipients(self, filters: Mapping[str, Any], organization_id: str) -> Select:
         """The query of this audience's recipients, in a stable order (never a list)."""
-        stmt = self.apply_filters(select(self.model), filters, organization_id)
+        stmt = self.apply_filters(select(self.model), self.load_filters(filters), organization_id)
         return stmt.options(*self.load_options)
 
 
@@ -163,7 +174,8 @@ class CommunitySource:
     :param get: ``get(community_id, organization_id)`` → the community, or ``None``
         when it does not exist in that organization.
     :param members: ``members(select, community_id, organization_id)`` → the query of
-        its members, built on ``select`` of ``member_source``'s model.
+        its members, built on ``select``, a ``select()`` of ``member_source``'s model to
+        which the extension has already applied that source's ``load_options``.
     :param serialize: turns a community into a JSON:API resource object.
     :param member_source: the audience type of the members (``customers``).
     """

@@ -52,15 +52,10 @@ def template_content(template: BroadcastTemplate) -> TemplateContent:
 
 def audience_query(audience: BroadcastAudience, organization_id: str) -> tuple[Select, Any]:
     """The host's query of the audience's recipients and the source describing them."""
-    extension = get_state().extension
-    source = extension.audience_source(audience.audience_type)
-    if audience.audience_type == "community":
-        community_source = extension.community_source
-        if community_source is None or audience.community_id is None:
-            raise LookupError("the audience has no community")
-        stmt = community_source.members(select(source.model), audience.community_id, organization_id)
-        return stmt.options(*source.load_options), source
-    return source.recipients(audience.filters or {}, organization_id), source
+    source, stmt = get_state().extension.recipients_query(
+        audience.audience_type, audience.filters or {}, organization_id, audience.community_id
+    )
+    return stmt, source
 
 
 def _chunks(session: Session, stmt: Select, size: int) -> Iterator[list[Any]]:
