@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask, current_app
-from sqlalchemy import Select, select
 
 from . import config as config_module
 from .host import AudienceSource, CommunitySource, binding_variables
@@ -250,22 +249,6 @@ class Broadcasts:
         if audience_type == "community" and self.community_source is not None:
             return self.audience_sources[self.community_source.member_source]
         return self.audience_sources[audience_type]
-
-    def recipients_query(
-        self, audience_type: str, filters: Mapping[str, Any], organization_id: str, community_id: str | None = None
-    ) -> tuple[AudienceSource, Select]:
-        """The source and the query of an audience's recipients, whatever its type.
-
-        The one place that knows how each audience type finds its people: preview,
-        sending and member counts all call it, so they always agree.
-        """
-        source = self.audience_source(audience_type)
-        if audience_type == "community":
-            if self.community_source is None or community_id is None:
-                raise LookupError("community audiences need a community source and a community id")
-            stmt = select(source.model).options(*source.load_options)
-            return source, self.community_source.members(stmt, community_id, organization_id)
-        return source, source.recipients(filters, organization_id)
 
     def source_for_resource_type(self, resource_type: str) -> AudienceSource | None:
         for source in self.audience_sources.values():

@@ -149,20 +149,14 @@ class AudienceSource:
     def binding_type(self) -> str:
         return self.model.broadcast_binding_type
 
-    def load_filters(self, filters: Mapping[str, Any]) -> Mapping[str, Any]:
-        """Validate stored (JSON) filters into what :attr:`apply_filters` receives.
-
-        Audiences store their filters as JSON; the host's filter function always gets
-        them as its own ``filter_schema`` loads them (dates as dates, and so on), the
-        same shape its list endpoint passes.
-        """
-        if self.filter_schema is None:
-            return dict(filters)
-        return self.filter_schema().load(dict(filters))
-
     def recipients(self, filters: Mapping[str, Any], organization_id: str) -> Select:
-        """The query of this audience's recipients, in a stable order (never a list)."""
-        stmt = self.apply_filters(select(self.model), self.load_filters(filters), organization_id)
+        """The query of this audience's recipients, in a stable order (never a list).
+
+        ``filters`` are as :attr:`filter_schema` loads them (dates as dates ...), the
+        shape the host's own list endpoint passes; stored audiences are loaded by
+        :func:`flask_broadcasts.services.audiences.audience_recipients`.
+        """
+        stmt = self.apply_filters(select(self.model), filters, organization_id)
         return stmt.options(*self.load_options)
 
 
