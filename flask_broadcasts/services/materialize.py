@@ -51,10 +51,13 @@ def template_content(template: BroadcastTemplate) -> TemplateContent:
 
 
 def audience_query(audience: BroadcastAudience, organization_id: str) -> tuple[Select, Any]:
-    """The host's query of the audience's recipients and the source describing them."""
-    source, stmt = get_state().extension.recipients_query(
-        audience.audience_type, audience.filters or {}, organization_id, audience.community_id
-    )
+    """The host's query of the audience's recipients (as preview and counts build it) and its source."""
+    from .audiences import audience_recipients
+
+    source = get_state().extension.audience_source(audience.audience_type)
+    stmt = audience_recipients(audience)
+    if audience.audience_type == "community":
+        stmt = stmt.options(*source.load_options)
     return stmt, source
 
 

@@ -46,4 +46,4 @@ def test_failing_source_fails_the_campaign(app, env, smtp):
     run_workers(env)
     row = campaign_row(campaign_id)
     assert row.status == "failed"
-    assert "community" in row.status_reason
+    assert row.status_reason.startswith("audience or template failed")
