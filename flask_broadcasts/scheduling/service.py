@@ -15,7 +15,7 @@ sweep) call these functions inside an app context; nothing here knows HTTP or RQ
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -136,7 +136,13 @@ def cancel_timer(campaign_id: int, next_run_at: datetime | None, *, timers: Fire
 # -- fire ------------------------------------------------------------------------------------
 
 
-def fire(campaign_id: int, fire_time: datetime, *, now: datetime | None = None) -> bool:
+def fire(
+    campaign_id: int,
+    fire_time: datetime,
+    *,
+    now: datetime | None = None,
+    launch: Callable[[int, str, datetime | None], Any] | None = None,
+) -> bool:
     """Claim the occurrence of ``campaign_id`` at ``fire_time`` and start its run.
 
     The claim is ``UPDATE ... SET status = 'pending' WHERE status = 'scheduled' AND
@@ -145,10 +151,13 @@ def fire(campaign_id: int, fire_time: datetime, *, now: datetime | None = None) 
     exactly-once key is (campaign, fire time, recipient); a one-off campaign keeps the
     key ``once``. The current-run counters start from zero.
 
+    :param launch: starts the claimed run (default: the sending engine's
+        :func:`~flask_broadcasts.services.campaign_runs.launch_run`).
     :return: whether this call started the run (``False``: already claimed, stopped,
         or not due at this fire time — all harmless duplicates).
     """
-    from ..services.campaign_runs import launch_run
+    if launch is None:
+        from ..services.campaign_runs import launch_run as launch
 
     fire_time = as_utc(fire_time)
     now = as_utc(now or utcnow())
@@ -187,7 +196,7 @@ def fire(campaign_id: int, fire_time: datetime, *, now: datetime | None = None) 
         return False
     session.commit()
     _publish(row)
-    launch_run(campaign_id, run_key, fire_time)
+    launch(campaign_id, run_key, fire_time)
     return True
 
 
@@ -273,7 +282,12 @@ class RecoveryReport:
         return bool(self.timers_recreated or self.overdue_fired or self.rescheduled)
 
 
-def recover_schedules(*, now: datetime | None = None, timers: FireTimers | None = None) -> RecoveryReport:
+def recover_schedules(
+    *,
+    now: datetime | None = None,
+    timers: FireTimers | None = None,
+    launch: Callable[[int, str, datetime | None], Any] | None = None,
+) -> RecoveryReport:
     """Make Redis agree with the database's ``next_run_at`` (part of the recovery sweep).
 
     - a ``scheduled`` campaign whose fire time is ahead (or just due) and has no timer
@@ -311,7 +325,7 @@ def recover_schedules(*, now: datetime | None = None, timers: FireTimers | None 
                 report.timers_recreated += 1
                 log.warning("campaign %s: re-created the missing timer for %s", campaign_id, run_key_for(fire_time))
         else:
-            if fire(campaign_id, fire_time, now=now):
+            if fire(campaign_id, fire_time, now=now, launch=launch):
                 report.overdue_fired += 1
                 log.warning("campaign %s: fired the overdue occurrence %s", campaign_id, run_key_for(fire_time))
             timers.cancel(campaign_id, fire_time)
