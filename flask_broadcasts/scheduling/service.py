@@ -3,13 +3,18 @@
 The database is the source of truth: a scheduled campaign's ``next_run_at`` is the fire
 time it waits for, and the timer in rq-scheduler (:mod:`.timers`) is only a wake-up
 call. A fire time is *claimed* by one guarded ``UPDATE`` of the campaign
-(``WHERE status = 'scheduled' AND next_run_at = :fire_time``) before the run starts,
-so two schedulers, a duplicate timer or the recovery sweep racing the scheduler never
-start a second run for one fire time; the sending engine's unique
-``broadcast_runs (campaign_id, run_key)`` row is the second lock on the same door.
+(``WHERE status = 'scheduled' AND next_run_at = :fire_time``), committed together with
+the sending engine's unique ``broadcast_runs (campaign_id, run_key)`` row, before the
+run starts; so two schedulers, a duplicate timer or the recovery sweep racing the
+scheduler never start a second run for one fire time.
 
-Entry points (the start service of the sending engine, the fire job, the recovery
-sweep) call these functions inside an app context; nothing here knows HTTP or RQ.
+During a run ``next_run_at`` keeps the fire time of that run; when the run ends the
+sending engine moves a recurring campaign straight back to ``scheduled`` with
+``next_run_at`` from :func:`next_run_after`, then calls :func:`after_run_completed`,
+which sets the timer.
+
+Entry points (the start service, the fire job, the recovery sweep) call these
+functions inside an app context; nothing here knows HTTP or RQ.
 """
 
 from __future__ import annotations
@@ -21,7 +26,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
+from ..errors import ConflictError
 from ..extension import get_state
 from ..models import BroadcastCampaign, BroadcastRun, utcnow
 from ..statuses import CampaignStatus, campaign_statuses_from, transition
@@ -29,21 +36,29 @@ from .plan import ONCE, as_utc, first_fire_time, following_fire_time, parse_run_
 from .timers import FireTimers, RQFireTimers
 
 __all__ = [
+    "Launch",
     "RecoveryReport",
     "after_run_completed",
     "cancel_timer",
     "default_timers",
     "fire",
     "first_fire_time_of",
+    "next_run_after",
     "recent_runs",
     "recover_schedules",
+    "reschedule",
     "schedule_start",
 ]
 
 log = logging.getLogger(__name__)
 
+#: ``launch(campaign_id, run_key, fire_time, commit=True) -> bool``: the sending
+#: engine's :func:`~flask_broadcasts.services.campaign_runs.launch_run`.
+Launch = Callable[..., bool]
+
 _C = CampaignStatus
-# A run of a recurring campaign ends in one of these; draft (a stop) is never rescheduled.
+_campaigns = BroadcastCampaign.__table__
+# Where a run of a recurring campaign may end before it is rescheduled; never draft (a stop).
 _RESCHEDULABLE = tuple(s.value for s in campaign_statuses_from(_C.SCHEDULED) if s is not _C.DRAFT)
 
 
@@ -53,15 +68,23 @@ def default_timers() -> FireTimers:
     return RQFireTimers(state.redis, state.settings.queue)
 
 
+def _default_launch() -> Launch:
+    from ..services.campaign_runs import launch_run
+
+    return launch_run
+
+
 def _publish(row: Any) -> None:
-    """Tell clients about a status change this module made (a no-op until events exist)."""
-    try:
-        from ..events import RedisProgressPublisher, publish_campaign
-    except ImportError:  # pragma: no cover - the events module lands with the sending engine
-        return
-    state = get_state()
-    publisher = RedisProgressPublisher(state.redis, state.settings.event_channel_prefix)
-    publish_campaign(publisher, row)
+    """Tell clients about a status change made here (``broadcast-campaigns.updated``)."""
+    from ..events import publish_campaign
+
+    publisher = getattr(get_state(), "publisher", None)
+    if publisher is not None and row is not None:
+        publish_campaign(publisher, row)
+
+
+def _campaign_row(session: Session, campaign_id: int) -> Any:
+    return session.execute(select(*_campaigns.c).where(_campaigns.c.id == campaign_id)).first()
 
 
 # -- start -----------------------------------------------------------------------------------
@@ -79,30 +102,28 @@ def first_fire_time_of(campaign: BroadcastCampaign, *, now: datetime) -> datetim
 
 
 def schedule_start(
-    organization_id: str,
-    campaign_id: int,
-    fire_time: datetime,
-    *,
-    now: datetime,
-    timers: FireTimers | None = None,
-) -> bool:
-    """Move a draft to ``scheduled`` waiting for ``fire_time``, and set its timer.
+    campaign: BroadcastCampaign, now: datetime, *, timers: FireTimers | None = None
+) -> BroadcastCampaign:
+    """Start a draft that fires later: ``draft → scheduled``, ``next_run_at`` set, timer set.
 
     The branch of :func:`~flask_broadcasts.services.campaign_runs.start_campaign` for a
-    future ``scheduled_at`` or a recurring campaign (``fire_time`` from
-    :func:`first_fire_time_of`). A guarded ``UPDATE ... WHERE status = 'draft'``, so of
-    concurrent starts exactly one wins.
+    future ``scheduled_at`` or a recurring campaign. One guarded ``UPDATE ... WHERE
+    status = 'draft'``, so of concurrent starts exactly one wins.
 
-    :return: whether this call started it (``False``: not a draft any more → 409).
+    :raises ConflictError: the campaign is no longer a draft (another start won).
+    :raises ValueError: the campaign would send now (no future time, not recurring).
     """
-    fire_time = as_utc(fire_time)
-    session = get_state().session
+    state = get_state()
+    session = state.session
+    fire_time = first_fire_time_of(campaign, now=now)
+    if fire_time is None:
+        raise ValueError(f"campaign {campaign.id} has no future fire time")
     row = session.execute(
-        update(BroadcastCampaign)
+        update(_campaigns)
         .where(
-            BroadcastCampaign.id == campaign_id,
-            BroadcastCampaign.organization_id == str(organization_id),
-            BroadcastCampaign.status == _C.DRAFT.value,
+            _campaigns.c.id == campaign.id,
+            _campaigns.c.organization_id == campaign.organization_id,
+            _campaigns.c.status == _C.DRAFT.value,
         )
         .values(
             status=transition(_C.DRAFT, _C.SCHEDULED).value,
@@ -110,24 +131,24 @@ def schedule_start(
             next_run_at=fire_time,
             updated_at=as_utc(now),
         )
-        .returning(BroadcastCampaign)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+        .returning(*_campaigns.c)
+    ).first()
     if row is None:
         session.rollback()
-        return False
+        raise ConflictError("The campaign is not a draft any more; only a draft can be started.")
     session.commit()
-    # After the commit: a timer that fires before the row is visible would find nothing to claim.
-    (timers or default_timers()).add(campaign_id, fire_time)
+    # After the commit: a timer going off before the row is visible would find nothing to claim.
+    (timers or default_timers()).add(campaign.id, fire_time)
     _publish(row)
-    return True
+    session.expire_all()
+    return session.get(BroadcastCampaign, campaign.id)  # type: ignore[return-value]
 
 
 def cancel_timer(campaign_id: int, next_run_at: datetime | None, *, timers: FireTimers | None = None) -> None:
     """Cancel the waiting occurrence of a stopped campaign (``next_run_at`` read before the stop).
 
     Best effort by design: an occurrence that already left the timer finds the campaign
-    no longer ``scheduled`` at that fire time and does nothing.
+    no longer ``scheduled`` at that fire time, and does nothing.
     """
     if next_run_at is not None:
         (timers or default_timers()).cancel(campaign_id, next_run_at)
@@ -136,117 +157,129 @@ def cancel_timer(campaign_id: int, next_run_at: datetime | None, *, timers: Fire
 # -- fire ------------------------------------------------------------------------------------
 
 
-def fire(
-    campaign_id: int,
-    fire_time: datetime,
-    *,
-    now: datetime | None = None,
-    launch: Callable[[int, str, datetime | None], Any] | None = None,
-) -> bool:
+def fire(campaign_id: int, fire_time: datetime, *, now: datetime | None = None, launch: Launch | None = None) -> bool:
     """Claim the occurrence of ``campaign_id`` at ``fire_time`` and start its run.
 
-    The claim is ``UPDATE ... SET status = 'pending' WHERE status = 'scheduled' AND
-    next_run_at = :fire_time``: exactly one caller per fire time gets a row back. The
-    run key is the fire time (ISO 8601 UTC) for a recurring campaign, so its
-    exactly-once key is (campaign, fire time, recipient); a one-off campaign keeps the
-    key ``once``. The current-run counters start from zero.
+    The claim, ``UPDATE ... SET status = 'pending' WHERE status = 'scheduled' AND
+    next_run_at = :fire_time``, commits together with the run row that ``launch``
+    inserts: exactly one caller per fire time gets both. The run key is the fire time
+    (ISO 8601 UTC) for a recurring campaign, so its exactly-once key is (campaign, fire
+    time, recipient); a one-off campaign keeps the key ``once``. The run's counters
+    (``sent/failed/total_count``) start from that run's messages, i.e. zero.
 
-    :param launch: starts the claimed run (default: the sending engine's
-        :func:`~flask_broadcasts.services.campaign_runs.launch_run`).
-    :return: whether this call started the run (``False``: already claimed, stopped,
-        or not due at this fire time — all harmless duplicates).
+    :param launch: starts the claimed run (default: the sending engine's ``launch_run``).
+    :return: whether this call started the run (``False``: already claimed, stopped, or
+        not due at this fire time — all harmless duplicates).
     """
-    if launch is None:
-        from ..services.campaign_runs import launch_run as launch
-
+    launch = launch or _default_launch()
     fire_time = as_utc(fire_time)
     now = as_utc(now or utcnow())
     session = get_state().session
     recurring = session.execute(
-        select(BroadcastCampaign.recurring).where(BroadcastCampaign.id == campaign_id)
+        select(_campaigns.c.recurring).where(_campaigns.c.id == campaign_id)
     ).scalar_one_or_none()
     if recurring is None:
         session.rollback()
         return False
     run_key = run_key_for(fire_time) if recurring else ONCE
-    values: dict[str, Any] = {
-        "status": transition(_C.SCHEDULED, _C.PENDING).value,
-        "status_reason": None,
-        "run_key": run_key,
-        "started_at": now,
-        "completed_at": None,
-        "updated_at": now,
-    }
-    if recurring:
-        values.update(sent_count=0, failed_count=0, total_count=0)
-    row = session.execute(
-        update(BroadcastCampaign)
+    claimed = session.execute(
+        update(_campaigns)
         .where(
-            BroadcastCampaign.id == campaign_id,
-            BroadcastCampaign.status == _C.SCHEDULED.value,
-            BroadcastCampaign.next_run_at == fire_time,
+            _campaigns.c.id == campaign_id,
+            _campaigns.c.status == _C.SCHEDULED.value,
+            _campaigns.c.next_run_at == fire_time,
         )
-        .values(**values)
-        .returning(BroadcastCampaign)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    if row is None:
+        .values(
+            status=transition(_C.SCHEDULED, _C.PENDING).value,
+            status_reason=None,
+            run_key=run_key,
+            started_at=now,
+            completed_at=None,
+            updated_at=now,
+        )
+        .returning(_campaigns.c.id)
+    ).first()
+    if claimed is None:
         session.rollback()
         log.info("campaign %s: occurrence %s already claimed or cancelled", campaign_id, run_key_for(fire_time))
         return False
-    session.commit()
-    _publish(row)
-    launch(campaign_id, run_key, fire_time)
+    # launch_run inserts the run row and commits it with the claim (or rolls both back).
+    if not launch(campaign_id, run_key, fire_time, commit=True):
+        log.info("campaign %s: run %s already exists", campaign_id, run_key)
+        return False
+    _publish(_campaign_row(session, campaign_id))
+    session.rollback()
     return True
 
 
 # -- after a run -----------------------------------------------------------------------------
 
 
-def after_run_completed(
-    campaign_id: int,
-    *,
-    now: datetime | None = None,
-    timers: FireTimers | None = None,
-) -> bool:
-    """Return a recurring campaign whose run ended to ``scheduled``, at its next fire time.
+def next_run_after(session: Session, campaign_id: int, run_key: str, *, now: datetime | None = None) -> datetime | None:
+    """The ``next_run_at`` a recurring campaign gets when its run ``run_key`` ends; ``None`` if one-off.
 
-    Called by the sending engine when a run completes (and by the recovery sweep for a
-    run whose completion was cut short). Guarded by the run key, so the late completion
-    of an older run never reschedules a newer one, and by status, so a stopped (draft)
-    campaign stays stopped. The next fire time is counted from ``max(now, fire time)``:
-    occurrences missed meanwhile are skipped, not replayed.
-
-    :return: whether the campaign was rescheduled (``False`` for a one-off campaign).
+    For the sending engine's completion ``UPDATE`` (same session, same transaction).
+    Counted from ``max(now, fire time of the run)``: fire times missed meanwhile are
+    skipped, not replayed.
     """
-    now = as_utc(now or utcnow())
-    session = get_state().session
     campaign = session.execute(
-        select(BroadcastCampaign).where(BroadcastCampaign.id == campaign_id).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
-    if campaign is None or not campaign.recurring or not campaign.cron or campaign.run_key in (None, ONCE):
-        session.rollback()
-        return False
-    run_key = campaign.run_key
-    fire_time = as_utc(campaign.next_run_at) if campaign.next_run_at is not None else parse_run_key(run_key)
-    next_time = following_fire_time(
+        select(_campaigns.c.recurring, _campaigns.c.cron, _campaigns.c.timezone, _campaigns.c.scheduled_at).where(
+            _campaigns.c.id == campaign_id
+        )
+    ).first()
+    if campaign is None or not campaign.recurring or not campaign.cron or run_key in (None, ONCE):
+        return None
+    return following_fire_time(
         cron=campaign.cron,
         timezone=campaign.timezone or "UTC",
         scheduled_at=campaign.scheduled_at,
-        fire_time=fire_time,
-        now=now,
+        fire_time=parse_run_key(run_key),
+        now=as_utc(now or utcnow()),
     )
+
+
+def after_run_completed(campaign_id: int, *, timers: FireTimers | None = None) -> bool:
+    """Set the timer of a campaign that a finished run returned to ``scheduled``.
+
+    Called by the sending engine after committing the completion. Idempotent (one timer
+    per campaign and fire time); if it never runs, the recovery sweep sets the timer.
+
+    :return: whether a timer was set (``False`` for a one-off campaign).
+    """
+    session = get_state().session
     row = session.execute(
-        update(BroadcastCampaign)
+        select(_campaigns.c.status, _campaigns.c.next_run_at).where(_campaigns.c.id == campaign_id)
+    ).first()
+    session.rollback()
+    if row is None or row.next_run_at is None or CampaignStatus(row.status) is not _C.SCHEDULED:
+        return False
+    (timers or default_timers()).add(campaign_id, as_utc(row.next_run_at))
+    return True
+
+
+def reschedule(campaign_id: int, *, now: datetime | None = None, timers: FireTimers | None = None) -> bool:
+    """Return a recurring campaign whose run ended in ``completed``/``failed`` to ``scheduled``.
+
+    The repair path of the recovery sweep (a run ended without being rescheduled).
+    Guarded by the run key and by status, so a stopped (draft) campaign stays stopped.
+    """
+    now = as_utc(now or utcnow())
+    session = get_state().session
+    run_key = session.execute(select(_campaigns.c.run_key).where(_campaigns.c.id == campaign_id)).scalar_one_or_none()
+    next_time = next_run_after(session, campaign_id, run_key, now=now) if run_key else None
+    if next_time is None:
+        session.rollback()
+        return False
+    row = session.execute(
+        update(_campaigns)
         .where(
-            BroadcastCampaign.id == campaign_id,
-            BroadcastCampaign.run_key == run_key,
-            BroadcastCampaign.status.in_(_RESCHEDULABLE),
+            _campaigns.c.id == campaign_id,
+            _campaigns.c.run_key == run_key,
+            _campaigns.c.status.in_(_RESCHEDULABLE),
         )
-        .values(status=_C.SCHEDULED.value, next_run_at=next_time, completed_at=now, updated_at=now)
-        .returning(BroadcastCampaign)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
+        .values(status=_C.SCHEDULED.value, next_run_at=next_time, updated_at=now)
+        .returning(*_campaigns.c)
+    ).first()
     if row is None:
         session.rollback()
         return False
@@ -259,12 +292,16 @@ def after_run_completed(
 def recent_runs(campaign_id: int, limit: int = 5) -> Sequence[BroadcastRun]:
     """The last ``limit`` runs of a campaign, newest first (``broadcast_runs`` rows)."""
     session = get_state().session
-    return session.execute(
-        select(BroadcastRun)
-        .where(BroadcastRun.campaign_id == campaign_id)
-        .order_by(BroadcastRun.started_at.desc(), BroadcastRun.id.desc())
-        .limit(limit)
-    ).scalars().all()
+    return (
+        session.execute(
+            select(BroadcastRun)
+            .where(BroadcastRun.campaign_id == campaign_id)
+            .order_by(BroadcastRun.started_at.desc(), BroadcastRun.id.desc())
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
 
 
 # -- recovery --------------------------------------------------------------------------------
@@ -278,24 +315,18 @@ class RecoveryReport:
     overdue_fired: int = 0
     rescheduled: int = 0
 
-    def __bool__(self) -> bool:
-        return bool(self.timers_recreated or self.overdue_fired or self.rescheduled)
-
 
 def recover_schedules(
-    *,
-    now: datetime | None = None,
-    timers: FireTimers | None = None,
-    launch: Callable[[int, str, datetime | None], Any] | None = None,
+    *, now: datetime | None = None, timers: FireTimers | None = None, launch: Launch | None = None
 ) -> RecoveryReport:
-    """Make Redis agree with the database's ``next_run_at`` (part of the recovery sweep).
+    """Make Redis agree with the database's ``next_run_at`` (the scheduling part of the sweep).
 
     - a ``scheduled`` campaign whose fire time is ahead (or just due) and has no timer
-      gets it back (Redis lost its data, or a timer was removed by hand);
-    - one overdue by more than two scheduler polls is fired here (the claim makes a
-      race with a late scheduler harmless) and its stale timer cancelled;
-    - a recurring campaign whose run ended without being rescheduled (its worker died
-      between the two) is rescheduled.
+      gets it back (Redis lost its data, or the timer was never set);
+    - one overdue by more than two scheduler polls is fired here — the claim makes a race
+      with a late scheduler harmless — and its stale timer is cancelled;
+    - a recurring campaign whose run ended in ``completed``/``failed`` without being
+      rescheduled is rescheduled.
     """
     state = get_state()
     now = as_utc(now or utcnow())
@@ -305,16 +336,20 @@ def recover_schedules(
     session = state.session
 
     waiting = session.execute(
-        select(BroadcastCampaign.id, BroadcastCampaign.next_run_at).where(
-            BroadcastCampaign.status == _C.SCHEDULED.value, BroadcastCampaign.next_run_at.is_not(None)
+        select(_campaigns.c.id, _campaigns.c.next_run_at).where(
+            _campaigns.c.status == _C.SCHEDULED.value, _campaigns.c.next_run_at.is_not(None)
         )
     ).all()
-    stranded = session.execute(
-        select(BroadcastCampaign.id).where(
-            BroadcastCampaign.recurring.is_(True),
-            BroadcastCampaign.status.in_([_C.COMPLETED.value, _C.FAILED.value]),
+    stranded = (
+        session.execute(
+            select(_campaigns.c.id).where(
+                _campaigns.c.recurring.is_(True),
+                _campaigns.c.status.in_([_C.COMPLETED.value, _C.FAILED.value]),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     session.rollback()  # end the read transaction before Redis round-trips and claims
 
     for campaign_id, next_run_at in waiting:
@@ -323,13 +358,13 @@ def recover_schedules(
             if (campaign_id, fire_time) not in timers:
                 timers.add(campaign_id, fire_time)
                 report.timers_recreated += 1
-                log.warning("campaign %s: re-created the missing timer for %s", campaign_id, run_key_for(fire_time))
-        else:
-            if fire(campaign_id, fire_time, now=now, launch=launch):
-                report.overdue_fired += 1
-                log.warning("campaign %s: fired the overdue occurrence %s", campaign_id, run_key_for(fire_time))
-            timers.cancel(campaign_id, fire_time)
+                log.warning("campaign %s: re-created the missing timer of %s", campaign_id, run_key_for(fire_time))
+            continue
+        if fire(campaign_id, fire_time, now=now, launch=launch):
+            report.overdue_fired += 1
+            log.warning("campaign %s: fired the overdue occurrence %s", campaign_id, run_key_for(fire_time))
+        timers.cancel(campaign_id, fire_time)
     for campaign_id in stranded:
-        if after_run_completed(campaign_id, now=now, timers=timers):
+        if reschedule(campaign_id, now=now, timers=timers):
             report.rescheduled += 1
     return report

@@ -20,7 +20,7 @@ from .plan import as_utc, run_key_for
 if TYPE_CHECKING:
     from redis import Redis
 
-__all__ = ["FIRE_JOB", "FireTimers", "RQFireTimers", "fire_job_id"]
+__all__ = ["FIRE_JOB", "FireTimers", "MemoryFireTimers", "RQFireTimers", "fire_job_id"]
 
 #: The job every occurrence runs, by dotted path (workers import it by name).
 FIRE_JOB = "flask_broadcasts.scheduling.jobs.fire_campaign"
@@ -80,3 +80,23 @@ class RQFireTimers:
     def __contains__(self, key: tuple[int, datetime]) -> bool:
         campaign_id, fire_time = key
         return fire_job_id(campaign_id, fire_time) in self.scheduler
+
+
+class MemoryFireTimers:
+    """Test double of :class:`FireTimers`: a dict in this process, honestly not a scheduler.
+
+    Nothing ever goes off by itself; tests read :attr:`pending` and call the service.
+    """
+
+    def __init__(self) -> None:
+        self.pending: dict[int, set[datetime]] = {}
+
+    def add(self, campaign_id: int, fire_time: datetime) -> None:
+        self.pending.setdefault(campaign_id, set()).add(as_utc(fire_time))
+
+    def cancel(self, campaign_id: int, fire_time: datetime) -> None:
+        self.pending.get(campaign_id, set()).discard(as_utc(fire_time))
+
+    def __contains__(self, key: tuple[int, datetime]) -> bool:
+        campaign_id, fire_time = key
+        return as_utc(fire_time) in self.pending.get(campaign_id, set())
