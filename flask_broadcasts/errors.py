@@ -1,43 +1,121 @@
-"""Provisional error hierarchy (replaced by the JSON:API core's version on merge)."""
+"""Exceptions raised by flask-broadcasts.
+
+There is one base, :class:`BroadcastsError`. The subclasses that map to an
+HTTP status also subclass the matching Werkzeug exception (as flask-smorest's
+``exceptions`` module does), so Flask knows their status code while services
+that raise them know nothing of HTTP. The JSON:API layer turns them into error
+documents: ``detail`` becomes the error object's ``detail``, ``pointer`` its
+``source.pointer``, ``parameter`` its ``source.parameter`` and ``code`` its
+``code``.
+
+Example::
+
+    raise NotFoundError("No template 12 in this organization.")
+    raise InvalidInputError("Required when recurring is true.",
+                            pointer="/data/attributes/cron", code="cron_required")
+    raise InvalidInputError.many([
+        InvalidInputError("Too long.", pointer="/data/attributes/name"),
+        InvalidInputError("Unknown channel.", pointer="/data/attributes/channels"),
+    ])
+"""
 
 from __future__ import annotations
 
-from werkzeug import exceptions as http
+from collections.abc import Iterable
+from typing import TypeVar
+
+import werkzeug.exceptions as wexc
+
+__all__ = [
+    "BadRequestError",
+    "BroadcastsError",
+    "ConflictError",
+    "ForbiddenError",
+    "InvalidInputError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "UnauthorizedError",
+]
+
+_E = TypeVar("_E", bound="BroadcastsError")
 
 
 class BroadcastsError(Exception):
-    """Base of every error the extension raises on purpose."""
+    """Base of every exception raised by flask-broadcasts.
 
+    :param detail: human-readable explanation of this occurrence.
+    :param pointer: JSON pointer into the request body (``/data/attributes/name``).
+    :param parameter: name of the offending query parameter (``filter[status]``).
+    :param code: stable, machine-readable error code (``cron_required``),
+        kept as :attr:`error_code` because Werkzeug's ``code`` is the HTTP status.
+    """
 
-class _HTTPError(BroadcastsError):
-    def __init__(self, detail: str, *, pointer: str | None = None, parameter: str | None = None, code: str | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        pointer: str | None = None,
+        parameter: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        # Positional on purpose: for the HTTP subclasses super() is Werkzeug's
+        # HTTPException, whose first parameter is ``description``.
         super().__init__(detail)
         self.detail = detail
-        self.description = detail
         self.pointer = pointer
         self.parameter = parameter
         self.error_code = code
+        self._grouped: tuple[BroadcastsError, ...] = ()
+
+    @property
+    def errors(self) -> tuple[BroadcastsError, ...]:
+        """Every error this exception stands for (itself unless grouped by :meth:`many`)."""
+        return self._grouped or (self,)
+
+    @classmethod
+    def many(cls: type[_E], errors: Iterable[BroadcastsError]) -> _E:
+        """Group several errors into one exception of this class.
+
+        The HTTP status is this class's; each grouped error keeps its own
+        detail, pointer, parameter and code.
+
+        :param errors: at least one error.
+        :raises ValueError: if ``errors`` is empty.
+        """
+        grouped = tuple(errors)
+        if not grouped:
+            raise ValueError("many() needs at least one error")
+        exc = cls("; ".join(error.detail for error in grouped))
+        exc._grouped = grouped
+        return exc
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.detail!r})"
 
 
-class BadRequestError(_HTTPError, http.BadRequest):
-    pass
+class BadRequestError(BroadcastsError, wexc.BadRequest):
+    """400: the request is malformed (bad query parameter, unreadable body)."""
 
 
-class UnauthorizedError(_HTTPError, http.Unauthorized):
-    pass
+class UnauthorizedError(BroadcastsError, wexc.Unauthorized):
+    """401: the request carries no valid credentials."""
 
 
-class ForbiddenError(_HTTPError, http.Forbidden):
-    pass
+class ForbiddenError(BroadcastsError, wexc.Forbidden):
+    """403: the caller may not do this."""
 
 
-class NotFoundError(_HTTPError, http.NotFound):
-    pass
+class NotFoundError(BroadcastsError, wexc.NotFound):
+    """404: the resource does not exist (in this tenant)."""
 
 
-class ConflictError(_HTTPError, http.Conflict):
-    pass
+class ConflictError(BroadcastsError, wexc.Conflict):
+    """409: the request conflicts with the resource's type, id or state."""
 
 
-class InvalidInputError(_HTTPError, http.UnprocessableEntity):
-    pass
+class PayloadTooLargeError(BroadcastsError, wexc.RequestEntityTooLarge):
+    """413: the request body (or an attachment) is too large."""
+
+
+class InvalidInputError(BroadcastsError, wexc.UnprocessableEntity):
+    """422: the body is well-formed but its values are invalid."""

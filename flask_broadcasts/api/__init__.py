@@ -1,18 +1,28 @@
-"""The JSON:API blueprint (provisional: resources arrive with the JSON:API core)."""
+"""The JSON:API blueprint(s) of the extension, served through one scoped flask-smorest ``Api``."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flask import Blueprint, Flask
+from flask import Flask
 
-from ..auth import authenticate_request
+from ..jsonapi import JsonApiBlueprint, ScopedApi
 
 if TYPE_CHECKING:
     from ..extension import BroadcastsState
 
 
-def register_api(app: Flask, state: BroadcastsState) -> None:
-    blueprint = Blueprint("broadcasts_api", __name__)
-    blueprint.before_request(authenticate_request)
-    app.register_blueprint(blueprint, url_prefix=state.settings.url_prefix)
+def resource_blueprints() -> list[JsonApiBlueprint]:
+    """Every resource blueprint, in the order they appear in the OpenAPI document."""
+    blueprints: list[JsonApiBlueprint] = []
+    return blueprints
+
+
+def register_api(app: Flask, state: BroadcastsState) -> ScopedApi:
+    """Create the extension's ``Api`` on ``app`` and register every resource under the URL prefix."""
+    api = ScopedApi(app, config_prefix="BROADCASTS_")
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.options["security"] = [{"bearer": []}]
+    for blueprint in resource_blueprints():
+        api.register_blueprint(blueprint, url_prefix=state.settings.url_prefix)
+    return api

@@ -1,0 +1,130 @@
+"""Parse and validate create/update request documents.
+
+The structure of the document (an object with a ``data`` object carrying a
+string ``type``) is checked here first, so a malformed document is a 400 with
+a pointer rather than a marshmallow error. Then the resource's
+marshmallow-jsonapi schema loads it: invalid values are 422 with a pointer to
+the attribute or relationship; a wrong ``type`` or an id that does not match
+the URL is 409. Top-level and resource ``meta`` are accepted and handed to the
+view, not to the schema (which would reject them as unknown fields).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import marshmallow as ma
+from flask import request
+from marshmallow_jsonapi import Schema
+from marshmallow_jsonapi.exceptions import IncorrectTypeError
+
+from ..errors import BadRequestError, ConflictError, ForbiddenError, InvalidInputError
+from .specs import relationship_fields
+
+__all__ = ["Payload", "parse_body"]
+
+
+@dataclass(frozen=True)
+class Payload:
+    """A loaded create/update document.
+
+    :ivar attributes: loaded attributes, by schema field name (only those sent
+        on an update).
+    :ivar relationships: loaded relationship ids (``"7"``, ``["1", "2"]`` or
+        ``None``), by schema field name.
+    :ivar id: the resource id from the body, if any.
+    :ivar meta: top-level ``meta`` of the document.
+    :ivar resource_meta: ``meta`` of the resource object.
+    """
+
+    attributes: dict[str, Any]
+    relationships: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    resource_meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """Attributes and relationship ids together, as marshmallow loaded them."""
+        return {**self.attributes, **self.relationships}
+
+
+def _read_json() -> Any:
+    raw = request.get_data(cache=True)
+    if not raw:
+        raise BadRequestError("The request body is empty.", pointer="")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as err:
+        raise BadRequestError(f"The request body is not valid JSON: {err}.") from err
+
+
+def _require_object(value: Any, pointer: str, what: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise BadRequestError(f"{what} must be a JSON object.", pointer=pointer)
+    return value
+
+
+def parse_body(
+    schema: type[Schema], *, partial: bool = False, resource_id: Any = None
+) -> Payload:
+    """Read the request body as a JSON:API document for ``schema``.
+
+    :param schema: the resource's marshmallow-jsonapi schema class.
+    :param partial: an update: only the members sent are loaded and ``data.id``
+        is required.
+    :param resource_id: the id in the URL, which ``data.id`` must equal.
+    :raises BadRequestError: malformed JSON or document (400).
+    :raises ForbiddenError: a client-generated id the schema does not load (403).
+    :raises ConflictError: wrong ``type`` or id (409).
+    :raises InvalidInputError: invalid values, several at once (422).
+    """
+    document = _require_object(_read_json(), "", "The document")
+    data = _require_object(document.get("data"), "/data", "data")
+    meta = _require_object(document.get("meta", {}), "/meta", "meta")
+    resource_meta = _require_object(data.get("meta", {}), "/data/meta", "data.meta")
+    for member in ("attributes", "relationships"):
+        _require_object(data.get(member, {}), f"/data/{member}", member)
+    expected = schema.opts.type_
+    if not isinstance(data.get("type"), str):
+        raise BadRequestError("data.type is required.", pointer="/data/type")
+    if data["type"] != expected:
+        raise ConflictError(f"Expected type {expected!r}.", pointer="/data/type")
+
+    instance = schema()
+    id_loads = "id" in instance.load_fields
+    body_id = data.get("id")
+    if body_id is not None and not isinstance(body_id, str):
+        raise BadRequestError("data.id must be a string.", pointer="/data/id")
+    if partial:
+        if body_id is None:
+            raise BadRequestError("data.id is required.", pointer="/data/id")
+        if resource_id is not None and body_id != str(resource_id):
+            raise ConflictError("data.id does not match the URL.", pointer="/data/id")
+    elif body_id is not None and not id_loads:
+        raise ForbiddenError("Client-generated ids are not supported.", pointer="/data/id")
+
+    to_load = {k: v for k, v in data.items() if k in ("type", "attributes", "relationships")}
+    if body_id is not None and id_loads:
+        to_load["id"] = body_id
+    try:
+        loaded = instance.load({"data": to_load}, partial=partial)
+    except IncorrectTypeError as err:  # defensive: checked above
+        raise ConflictError(err.detail, pointer=err.pointer) from err
+    except ma.ValidationError as err:
+        raise InvalidInputError.many(
+            InvalidInputError(str(e.get("detail")), pointer=e.get("source", {}).get("pointer"))
+            for e in err.messages.get("errors", [])  # type: ignore[union-attr]
+        ) from err
+
+    relationship_names = {f.name for f in relationship_fields(instance).values()}
+    loaded.pop("id", None)
+    return Payload(
+        attributes={k: v for k, v in loaded.items() if k not in relationship_names},
+        relationships={k: v for k, v in loaded.items() if k in relationship_names},
+        id=body_id,
+        meta=meta,
+        resource_meta=resource_meta,
+    )

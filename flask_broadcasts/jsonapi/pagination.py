@@ -1,0 +1,131 @@
+"""Apply ``sort`` and ``page[...]`` to a SQLAlchemy ``Select`` and run it.
+
+Offset pagination (``page[number]``) runs one COUNT for ``meta.total`` and the
+``last`` link; it is meant for small collections. Cursor pagination
+(``page[after]``) seeks past the last row's (sort key..., id) and reads
+``size + 1`` rows to know whether a next page exists: no OFFSET and no COUNT,
+so its cost does not grow with the collection (100,000 messages and more).
+Filters are the resource's job: pass a ``Select`` already filtered.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from flask import request
+from sqlalchemy.orm import Session
+
+from .cursor import decode_cursor, encode_cursor
+from .query import CollectionQuery
+
+__all__ = ["Page", "apply_sort", "paginate"]
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of primary objects, with its pagination links and meta."""
+
+    items: Sequence[Any]
+    links: dict[str, str | None] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def _page_url(**page: Any) -> str:
+    """The current URL with its ``page[...]`` parameters replaced by ``page``."""
+    pairs = [(k, v) for k, v in request.args.items(multi=True) if not k.startswith("page[")]
+    pairs += [(f"page[{k}]", str(v)) for k, v in page.items() if v is not None]
+    query = urlencode(pairs, safe="[],")
+    return f"{request.base_url}?{query}" if query else request.base_url
+
+
+def _id_column(select: sa.Select[Any], query: CollectionQuery) -> Any:
+    spec_column = getattr(query.spec, "id_column", None)
+    if spec_column is not None:
+        return spec_column
+    entity = select.column_descriptions[0]["entity"]
+    (column,) = sa.inspect(entity).primary_key  # composite keys need id_column
+    return column
+
+
+def _sort_columns(select: sa.Select[Any], query: CollectionQuery) -> list[tuple[Any, bool]]:
+    sorts = query.spec.sorts  # type: ignore[attr-defined]
+    columns = [(sorts[key.name], key.descending) for key in query.sort]
+    return [*columns, (_id_column(select, query), False)]
+
+
+def apply_sort(select: sa.Select[Any], query: CollectionQuery) -> sa.Select[Any]:
+    """Order ``select`` by the query's sort keys, then by id for a stable order."""
+    return select.order_by(*(c.desc() if desc else c.asc() for c, desc in _sort_columns(select, query)))
+
+
+def _offset_page(session: Session, select: sa.Select[Any], query: CollectionQuery) -> Page:
+    size, number = query.page.size, query.page.number
+    total = session.scalar(sa.select(sa.func.count()).select_from(select.order_by(None).subquery()))
+    items = session.scalars(apply_sort(select, query).limit(size).offset((number - 1) * size)).all()
+    last = max(1, math.ceil((total or 0) / size))
+    sized = {"size": size} if "page[size]" in request.args else {}
+    return Page(
+        items=items,
+        links={
+            "self": _page_url(number=number, **sized),
+            "first": _page_url(number=1, **sized),
+            "prev": _page_url(number=min(number - 1, last), **sized) if number > 1 else None,
+            "next": _page_url(number=number + 1, **sized) if number < last else None,
+            "last": _page_url(number=last, **sized),
+        },
+        meta={"total": total},
+    )
+
+
+def _keyset_condition(columns: list[tuple[Any, bool]], values: list[Any]) -> Any:
+    """Rows strictly after ``values`` in the order (k1, ..., id), any directions."""
+    clauses = []
+    for i, (column, desc) in enumerate(columns):
+        equal = [c == v for (c, _), v in zip(columns[:i], values[:i])]
+        clauses.append(sa.and_(*equal, column < values[i] if desc else column > values[i]))
+    return sa.or_(*clauses)
+
+
+def _cursor_page(session: Session, select: sa.Select[Any], query: CollectionQuery) -> Page:
+    size = query.page.size
+    sort = ",".join(map(str, query.sort))
+    columns = _sort_columns(select, query)
+    stmt = apply_sort(select, query)
+    if query.page.after is not None:
+        stmt = stmt.where(_keyset_condition(columns, decode_cursor(query.page.after, sort, len(columns))))
+    # The key values come back as extra columns so any SQL expression can be a
+    # sort key, not only a mapped attribute.
+    stmt = stmt.add_columns(*(c.label(f"_key{i}") for i, (c, _) in enumerate(columns)))
+    rows = session.execute(stmt.limit(size + 1)).all()
+    has_next = len(rows) > size
+    rows = rows[:size]
+    sized = {"size": size} if "page[size]" in request.args else {}
+    next_url = None
+    if has_next:
+        next_url = _page_url(after=encode_cursor(sort, list(rows[-1][1:])), **sized)
+    return Page(
+        items=[row[0] for row in rows],
+        links={
+            "self": _page_url(after=query.page.after, **sized),
+            "first": _page_url(**sized),
+            "next": next_url,
+        },
+    )
+
+
+def paginate(session: Session, select: sa.Select[Any], query: CollectionQuery) -> Page:
+    """Sort and paginate ``select`` (one ORM entity) as ``query`` asks, and run it.
+
+    :param session: the session to execute through.
+    :param select: e.g. ``sa.select(Template).where(Template.org_id == org)``.
+    :param query: from :meth:`~.JsonApiBlueprint.jsonapi_collection`.
+    :returns: the page, its ``links`` and (offset pagination) ``meta.total``.
+    """
+    if query.spec.pagination == "cursor":  # type: ignore[attr-defined]
+        return _cursor_page(session, select, query)
+    return _offset_page(session, select, query)
