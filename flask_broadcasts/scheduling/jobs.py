@@ -9,12 +9,16 @@ from flask import current_app, has_app_context
 
 from .plan import parse_run_key
 
-__all__ = ["fire_campaign", "recover_schedules"]
+__all__ = ["fire_campaign"]
 
 
 @contextlib.contextmanager
 def app_context() -> Iterator[None]:
-    """The current app's context, or the ``FLASK_APP`` app's when the worker has none."""
+    """The current app's context, or the ``FLASK_APP`` app's when the worker has none.
+
+    :class:`flask_broadcasts.worker.BroadcastsWorker` already runs every job in one;
+    this covers a plain ``rq worker`` without ``-w``.
+    """
     if has_app_context():
         yield
         return
@@ -41,11 +45,3 @@ def fire_campaign(campaign_id: int, fire_time: str) -> bool:
 
     with app_context():
         return service.fire(int(campaign_id), parse_run_key(fire_time))
-
-
-def recover_schedules() -> str:
-    """Sweep step: make Redis's timers agree with the database (see the service)."""
-    from . import service
-
-    with app_context():
-        return repr(service.recover_schedules())

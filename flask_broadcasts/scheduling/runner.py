@@ -23,8 +23,9 @@ log = logging.getLogger(__name__)
 
 #: Fixed id of the periodic recovery sweep (RQ 3 job ids allow no ``:``).
 RECOVERY_JOB_ID = "broadcasts-recover"
-#: The sweep's job, by dotted path.
-RECOVERY_JOB = "flask_broadcasts.scheduling.jobs.recover_schedules"
+#: The sweep's job, by dotted path: the sending engine's sweep, which also runs
+#: :func:`flask_broadcasts.scheduling.service.recover_schedules`.
+RECOVERY_JOB = "flask_broadcasts.jobs.recover"
 
 
 def make_scheduler(*, interval: float | None = None) -> Scheduler:

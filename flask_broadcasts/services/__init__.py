@@ -1,0 +1,1 @@
+"""Services: plain functions over ids and explicit collaborators (no HTTP, no RQ)."""
