@@ -23,7 +23,7 @@ from flask_broadcasts.extension import Broadcasts, get_state
 from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastRun, BroadcastTemplate
 from flask_broadcasts.scheduling.timers import MemoryFireTimers
 
-REDIS_URL = os.environ.get("SCHEDULING_TEST_REDIS_URL", "redis://127.0.0.1:6379/11")
+REDIS_URL = os.environ.get("SCHEDULING_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 
 @pytest.fixture
