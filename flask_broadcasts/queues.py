@@ -18,21 +18,22 @@ from rq.job import Job, JobStatus
 if TYPE_CHECKING:
     from .extension import BroadcastsState
 
-RECOVERY_JOB_ID = "broadcasts:recover"
-_SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
+# RQ 3 accepts only letters, digits, "_" and "-" in job ids (so not "broadcasts:recover").
+RECOVERY_JOB_ID = "broadcasts-recover"
+_SLUG = re.compile(r"[^A-Za-z0-9_]+")
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
 def run_slug(run_key: str) -> str:
-    return _SLUG.sub("-", run_key)
+    return _SLUG.sub("_", run_key)
 
 
 def job_id(kind: str, campaign_id: int, run_key: str, tag: str | None = None) -> str:
-    """``broadcasts:send:42:once:m3`` — recognizable and cancellable per campaign."""
+    """``broadcasts-send-42-once-m3`` — recognizable and cancellable per campaign."""
     parts = ["broadcasts", kind, str(campaign_id), run_slug(run_key)]
     if tag:
         parts.append(tag)
-    return ":".join(parts)
+    return "-".join(parts)
 
 
 def campaign_jobs_key(campaign_id: int) -> str:
@@ -106,7 +107,7 @@ class RQDispatcher:
 
     def has_waiting_send(self, campaign_id: int, run_key: str) -> bool:
         redis = self.state.redis
-        prefix = job_id("send", campaign_id, run_key) + ":"
+        prefix = job_id("send", campaign_id, run_key) + "-"
         ids = [i.decode() if isinstance(i, bytes) else i for i in redis.smembers(campaign_jobs_key(campaign_id))]
         ids = [i for i in ids if i.startswith(prefix)]
         return any(job is not None and job.get_status(refresh=False) in _WAITING
@@ -114,7 +115,7 @@ class RQDispatcher:
 
 
 def register_recovery(state: BroadcastsState) -> Any:
-    """Register the recovery sweep with rq-scheduler under the fixed id ``broadcasts:recover`` (idempotent)."""
+    """Register the recovery sweep with rq-scheduler under the fixed id ``broadcasts-recover`` (idempotent)."""
     from rq_scheduler import Scheduler
 
     scheduler = Scheduler(queue=get_queue(state), connection=state.redis)

@@ -6,7 +6,7 @@ Flask-Mail stays the configuration surface: the settings come from the app's
 opens it (SSL, STARTTLS, login), plus a socket timeout, and the SMTP transaction is
 driven step by step so every failure lands in one of three classes:
 
-* :class:`RecipientRefused` — a 5xx answer: this message fails, the batch goes on;
+* :class:`RecipientRefused` — a 5xx answer to RCPT or DATA: this message fails, the batch goes on;
 * :class:`TemporaryFailure` — server down, connection lost before the message was
   complete, or a 4xx answer: nothing was accepted, retry the batch later;
 * :class:`OutcomeUnknown` — the connection broke after the whole message went out
@@ -118,6 +118,7 @@ class SmtpTransport:
                 smtp.starttls()
             if s.username and s.password:
                 smtp.login(s.username, s.password)
+            smtp.ehlo_or_helo_if_needed()
         except smtplib.SMTPResponseException as exc:
             raise TemporaryFailure(_answer(exc.smtp_code, exc.smtp_error), exc.smtp_code) from exc
         except (OSError, smtplib.SMTPException) as exc:
@@ -157,7 +158,10 @@ class SmtpTransport:
         try:
             code, message = smtp.mail(envelope_from)
             if code != 250:
-                raise self._refuse_or_retry(smtp, code, message)
+                # A refused sender is our configuration, not this recipient: never fail
+                # the whole audience one message at a time; retry (nothing is lost).
+                failure = self._refuse_or_retry(smtp, code, message)
+                raise TemporaryFailure(failure.detail, code)
             code, message = smtp.rcpt(recipient)
             if code not in (250, 251):
                 raise self._refuse_or_retry(smtp, code, message)
