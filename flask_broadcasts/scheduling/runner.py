@@ -28,12 +28,32 @@ RECOVERY_JOB_ID = "broadcasts-recover"
 RECOVERY_JOB = "flask_broadcasts.jobs.recover"
 
 
-def make_scheduler(*, interval: float | None = None) -> Scheduler:
-    """An rq-scheduler on the extension's Redis and queue, polling every ``BROADCASTS_SCHEDULER_INTERVAL`` s."""
+def _scheduler_class() -> type[Scheduler]:
     from rq_scheduler import Scheduler
 
+    class BroadcastsScheduler(Scheduler):
+        """rq-scheduler that re-registers the sweep when Redis lost it (checked at each poll)."""
+
+        def enqueue_jobs(self):  # type: ignore[no-untyped-def]
+            try:
+                if register_recovery(self):
+                    log.warning("re-registered the missing recovery sweep %s", RECOVERY_JOB_ID)
+            except Exception:  # never let the check stop the scheduler
+                log.exception("could not check the recovery sweep registration")
+            return super().enqueue_jobs()
+
+    return BroadcastsScheduler
+
+
+def make_scheduler(*, interval: float | None = None) -> Scheduler:
+    """An rq-scheduler on the extension's Redis and queue, polling every ``BROADCASTS_SCHEDULER_INTERVAL`` s.
+
+    At each poll it also checks (one ``ZSCORE``, one ``HGETALL``) that the recovery sweep
+    is registered, so a Redis that lost its data gets the sweep back — and through it
+    every campaign's timer — without restarting the scheduler.
+    """
     state = get_state()
-    return Scheduler(
+    return _scheduler_class()(
         queue_name=state.settings.queue,
         connection=state.redis,
         interval=float(interval if interval is not None else state.settings.scheduler_interval),
@@ -79,8 +99,7 @@ def register_recovery(scheduler: Scheduler | None = None) -> bool:
 
 
 def run_scheduler(*, burst: bool = False, interval: float | None = None) -> None:
-    """Register the sweep, then run the scheduler loop (until SIGTERM/SIGINT, or once with ``burst``)."""
-    scheduler = make_scheduler(interval=interval)
-    if register_recovery(scheduler):
-        log.info("registered the recovery sweep %s", RECOVERY_JOB_ID)
-    scheduler.run(burst=burst)
+    """Run the scheduler loop, the sweep registered (until SIGTERM/SIGINT, or once with ``burst``)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    make_scheduler(interval=interval).run(burst=burst)
