@@ -232,3 +232,31 @@ def test_stop_cancels_the_waiting_occurrence(app, env, smtp, processes) -> None:
     assert smtp.count() == 0
     assert runs_of(campaign_id) == []
     assert campaign_row(campaign_id).status == "draft"
+
+
+def test_plain_rqscheduler_with_the_sweep_registered_once(app, env, smtp, processes) -> None:
+    import subprocess
+    import sys
+
+    from tests.support.processes import ROOT, worker_env
+
+    seed_customers(4)
+    registered = subprocess.run(
+        [sys.executable, "-m", "flask", "broadcasts", "scheduler", "--register-only"],
+        cwd=ROOT, env=worker_env(env), capture_output=True, text=True, timeout=60,
+    )
+    assert registered.stdout.strip() == f"{RECOVERY_JOB_ID}: registered", registered.stderr
+    scheduled_at = whole_seconds_ahead(5)
+    campaign_id = campaign_with(scheduled_at=scheduled_at)
+    start_campaign(ORG, campaign_id)
+    processes.worker()
+    plain = subprocess.Popen(
+        [sys.executable, "-m", "rq_scheduler.scripts.rqscheduler", "--url", env["REDIS_URL"], "-i", "1"],
+        cwd=ROOT, env=worker_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    processes.started.append(plain)
+    wait_for(lambda: campaign_row(campaign_id).status == "completed", 30, processes)
+    output = processes.stop()
+    (run,) = runs_of(campaign_id)
+    assert as_utc(run.started_at) >= scheduled_at, output
+    assert smtp.count() == 4
