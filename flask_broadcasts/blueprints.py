@@ -20,5 +20,8 @@ def register_blueprints(app: Flask, state: BroadcastsState) -> None:
 
     register_api(app, state)
     plain = Blueprint("broadcasts_plain", __name__)
+    from .api.files import register_file_routes
+
+    register_file_routes(plain)
     prefix = state.settings.events_url_prefix or state.settings.url_prefix
     app.register_blueprint(plain, url_prefix=prefix)

@@ -1,1 +1,1 @@
-"""Services: plain functions over ids and explicit collaborators (no HTTP, no RQ)."""
+"""Services: plain functions over ids and explicit collaborators; they know nothing of HTTP or RQ."""

@@ -51,16 +51,14 @@ def template_content(template: BroadcastTemplate) -> TemplateContent:
 
 
 def audience_query(audience: BroadcastAudience, organization_id: str) -> tuple[Select, Any]:
-    """The host's query of the audience's recipients and the source describing them."""
-    extension = get_state().extension
-    source = extension.audience_source(audience.audience_type)
+    """The host's query of the audience's recipients (as preview and counts build it) and its source."""
+    from .audiences import audience_recipients
+
+    source = get_state().extension.audience_source(audience.audience_type)
+    stmt = audience_recipients(audience)
     if audience.audience_type == "community":
-        community_source = extension.community_source
-        if community_source is None or audience.community_id is None:
-            raise LookupError("the audience has no community")
-        stmt = community_source.members(select(source.model), audience.community_id, organization_id)
-        return stmt.options(*source.load_options), source
-    return source.recipients(audience.filters or {}, organization_id), source
+        stmt = stmt.options(*source.load_options)
+    return stmt, source
 
 
 def _chunks(session: Session, stmt: Select, size: int) -> Iterator[list[Any]]:
@@ -72,8 +70,12 @@ def _chunks(session: Session, stmt: Select, size: int) -> Iterator[list[Any]]:
         with Session(engine) as reader:
             result = reader.execute(stmt.execution_options(yield_per=size))
             for partition in result.scalars().partitions():
-                yield list(partition)
-                reader.expunge_all()
+                chunk = list(partition)
+                yield chunk
+                # Let the chunk and what it loaded (a booking's customer) go; expunge_all()
+                # would swap the identity map under the live result.
+                for obj in list(reader.identity_map.values()):
+                    reader.expunge(obj)
         return
     # SQLite: a reader holding a cursor would block the writer's commits; read the ids
     # (not objects) first, then load each chunk.

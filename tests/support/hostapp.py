@@ -11,6 +11,7 @@ import json
 import os
 from typing import Any
 
+import marshmallow as ma
 import sqlalchemy as sa
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
@@ -77,14 +78,22 @@ def community_members(stmt: sa.Select, community_id: str, organization_id: str) 
     return stmt.where(Customer.organization_id == organization_id, Customer.community_id == int(community_id)).order_by(Customer.id)
 
 
+class CustomerFilters(ma.Schema):
+    active = ma.fields.Boolean()
+
+
+class BookingFilters(ma.Schema):
+    status = ma.fields.String()
+
+
 def _serialize(obj: Any) -> dict[str, Any]:
     return {"type": "x", "id": str(obj.id)}
 
 
 broadcasts = Broadcasts(db=db)
-broadcasts.add_audience_source(AudienceSource("customers", Customer, "customers", customer_filters, None, _serialize))
+broadcasts.add_audience_source(AudienceSource("customers", Customer, "customers", customer_filters, CustomerFilters, _serialize))
 broadcasts.add_audience_source(
-    AudienceSource("bookings", Booking, "bookings", booking_filters, None, _serialize,
+    AudienceSource("bookings", Booking, "bookings", booking_filters, BookingFilters, _serialize,
                    load_options=(selectinload(Booking.customer),))
 )
 broadcasts.set_community_source(

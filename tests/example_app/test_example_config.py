@@ -1,0 +1,104 @@
+"""Configuration from the environment: strict booleans and integers, URLs, SQLite pragmas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+from example_app import create_app
+from example_app.config import ConfigError, from_environ, normalize_database_url, parse_bool, parse_int, secret_key
+from example_app.extensions import db
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("1", True), ("yes", True), ("TRUE", True), ("On", True), ("0", False), ("no", False), ("False", False),
+     ("OFF", False), (" true ", True)],
+)
+def test_parse_bool(raw: str, expected: bool) -> None:
+    assert parse_bool("MAIL_USE_TLS", raw) is expected
+
+
+@pytest.mark.parametrize("raw", ["", "maybe", "2", "tru"])
+def test_parse_bool_rejects_anything_else(raw: str) -> None:
+    with pytest.raises(ConfigError, match="MAIL_USE_TLS must be one of"):
+        parse_bool("MAIL_USE_TLS", raw)
+
+
+def test_parse_int() -> None:
+    assert parse_int("MAIL_PORT", "587") == 587
+    assert parse_int("MAIL_PORT", 25) == 25
+    with pytest.raises(ConfigError, match="MAIL_PORT must be an integer, not 'smtp'"):
+        parse_int("MAIL_PORT", "smtp")
+
+
+def test_defaults(tmp_path: Path) -> None:
+    config = from_environ(tmp_path, {})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'example_app.db'}"
+    assert (config["MAIL_SERVER"], config["MAIL_PORT"]) == ("localhost", 8025)
+    assert config["MAIL_USE_TLS"] is False and config["MAIL_USE_SSL"] is False
+    assert config["MAIL_DEFAULT_SENDER"] == "broadcasts@example.com"
+    assert config["MAIL_USERNAME"] is None
+    # The app factory decides these (key file, embedded Redis).
+    assert "REDIS_URL" not in config and "SECRET_KEY" not in config
+
+
+def test_generated_secret_key_is_kept(tmp_path: Path) -> None:
+    # Every process of one install must sign alike.
+    key = secret_key(tmp_path)
+    assert len(key) == 64 and secret_key(tmp_path) == key
+
+
+def test_environment_values(tmp_path: Path) -> None:
+    config = from_environ(
+        tmp_path,
+        {"DATABASE_URL": "postgres://u:p@db:5432/app", "MAIL_PORT": "2525", "MAIL_USE_TLS": "yes",
+         "MAIL_USE_SSL": "0", "REDIS_URL": "redis://cache:6379/1", "MAIL_USERNAME": "me"},
+    )
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/app"
+    assert config["MAIL_PORT"] == 2525
+    assert config["MAIL_USE_TLS"] is True and config["MAIL_USE_SSL"] is False
+    assert config["REDIS_URL"] == "redis://cache:6379/1"
+    assert config["MAIL_USERNAME"] == "me"
+    with pytest.raises(ConfigError, match="exclusive"):
+        from_environ(tmp_path, {"MAIL_USE_TLS": "1", "MAIL_USE_SSL": "1"})
+
+
+def test_normalize_database_url() -> None:
+    assert normalize_database_url("postgresql://h/db") == "postgresql+psycopg://h/db"
+    assert normalize_database_url("postgres://h/db") == "postgresql+psycopg://h/db"
+    assert normalize_database_url("postgresql+psycopg://h/db") == "postgresql+psycopg://h/db"
+    assert normalize_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_create_app_reads_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MAIL_USE_TLS", "false")
+    monkeypatch.setenv("MAIL_PORT", "587")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("SECRET_KEY", "test")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.db'}"})
+    assert app.config["MAIL_USE_TLS"] is False
+    assert app.config["MAIL_PORT"] == 587
+    assert app.config["REDIS_URL"] == "redis://127.0.0.1:6379/15"
+    assert "mail" in app.extensions and "broadcasts" in app.extensions
+    # Overrides win over the environment.
+    assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "MAIL_PORT": 1025}).config["MAIL_PORT"] == 1025
+
+
+def test_a_bad_value_fails_at_startup(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAIL_USE_SSL", "sometimes")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("SECRET_KEY", "test")
+    with pytest.raises(ConfigError, match="MAIL_USE_SSL"):
+        create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def test_sqlite_connections_use_wal_and_a_busy_timeout(app: Flask) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000

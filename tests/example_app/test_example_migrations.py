@@ -1,0 +1,41 @@
+"""The migrations build the whole schema, and the models have not drifted from them."""
+
+from __future__ import annotations
+
+import flask_migrate
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask
+from sqlalchemy import inspect
+
+from example_app.extensions import db
+from flask_broadcasts.models import metadata as broadcasts_metadata
+
+
+def test_one_head_that_merges_host_and_extension(app: Flask) -> None:
+    config = app.extensions["migrate"].migrate.get_config()
+    script = ScriptDirectory.from_config(config)
+    assert script.get_heads() == ["merge_0001"]
+    assert set(script.get_revision("merge_0001").down_revision) == {"host_0001", "broadcasts_0001"}
+    with db.engine.connect() as connection:
+        assert MigrationContext.configure(connection).get_current_heads() == ("merge_0001",)
+
+
+def test_upgrade_built_host_and_extension_tables(app: Flask) -> None:
+    tables = set(inspect(db.engine).get_table_names())
+    assert set(db.metadata.tables) <= tables
+    assert set(broadcasts_metadata.tables) <= tables
+
+
+def test_no_drift(app: Flask) -> None:
+    # What `flask db migrate` would generate after `flask db upgrade`: nothing, and it
+    # must not propose to drop the extension's tables.
+    include_object = app.extensions["migrate"].configure_args["include_object"]
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_object": include_object}
+        )
+        assert compare_metadata(context, db.metadata) == []
+    # And the same through Flask-Migrate (exits non-zero on drift).
+    flask_migrate.check()
