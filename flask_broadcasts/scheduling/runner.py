@@ -34,10 +34,16 @@ def _scheduler_class() -> type[Scheduler]:
     class BroadcastsScheduler(Scheduler):
         """rq-scheduler that re-registers the sweep when Redis lost it (checked at each poll)."""
 
+        _sweep_checked = False
+
         def enqueue_jobs(self):  # type: ignore[no-untyped-def]
             try:
                 if register_recovery(self):
-                    log.warning("re-registered the missing recovery sweep %s", RECOVERY_JOB_ID)
+                    if self._sweep_checked:
+                        log.warning("re-registered the missing recovery sweep %s", RECOVERY_JOB_ID)
+                    else:
+                        log.info("registered the recovery sweep %s", RECOVERY_JOB_ID)
+                self._sweep_checked = True
             except Exception:  # never let the check stop the scheduler
                 log.exception("could not check the recovery sweep registration")
             return super().enqueue_jobs()
