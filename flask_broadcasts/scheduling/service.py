@@ -83,6 +83,19 @@ def _publish(row: Any) -> None:
         publish_campaign(publisher, row)
 
 
+def _set_timer(timers: FireTimers | None, campaign_id: int, fire_time: datetime) -> None:
+    """Set a timer after the database change committed; a Redis failure is logged, not raised.
+
+    The committed ``next_run_at`` is the truth: the recovery sweep re-creates a timer that
+    could not be set, so the caller's change must not fail (or look failed) because of it.
+    """
+    try:
+        (timers or default_timers()).add(campaign_id, fire_time)
+    except Exception:
+        log.exception("campaign %s: could not set the timer of %s; the recovery sweep will", campaign_id,
+                      run_key_for(fire_time))
+
+
 def _campaign_row(session: Session, campaign_id: int) -> Any:
     return session.execute(select(*_campaigns.c).where(_campaigns.c.id == campaign_id)).first()
 
@@ -138,7 +151,7 @@ def schedule_start(
         raise ConflictError("The campaign is not a draft any more; only a draft can be started.")
     session.commit()
     # After the commit: a timer going off before the row is visible would find nothing to claim.
-    (timers or default_timers()).add(campaign.id, fire_time)
+    _set_timer(timers, campaign.id, fire_time)
     _publish(row)
     session.expire_all()
     return session.get(BroadcastCampaign, campaign.id)  # type: ignore[return-value]
@@ -150,8 +163,12 @@ def cancel_timer(campaign_id: int, next_run_at: datetime | None, *, timers: Fire
     Best effort by design: an occurrence that already left the timer finds the campaign
     no longer ``scheduled`` at that fire time, and does nothing.
     """
-    if next_run_at is not None:
-        (timers or default_timers()).cancel(campaign_id, next_run_at)
+    if next_run_at is None:
+        return
+    try:
+        (timers or default_timers()).cancel(campaign_id, as_utc(next_run_at))
+    except Exception:
+        log.exception("campaign %s: could not cancel its timer; it will find the campaign stopped", campaign_id)
 
 
 # -- fire ------------------------------------------------------------------------------------
@@ -253,7 +270,7 @@ def after_run_completed(campaign_id: int, *, timers: FireTimers | None = None) -
     session.rollback()
     if row is None or row.next_run_at is None or CampaignStatus(row.status) is not _C.SCHEDULED:
         return False
-    (timers or default_timers()).add(campaign_id, as_utc(row.next_run_at))
+    _set_timer(timers, campaign_id, as_utc(row.next_run_at))
     return True
 
 
@@ -284,7 +301,7 @@ def reschedule(campaign_id: int, *, now: datetime | None = None, timers: FireTim
         session.rollback()
         return False
     session.commit()
-    (timers or default_timers()).add(campaign_id, next_time)
+    _set_timer(timers, campaign_id, next_time)
     _publish(row)
     return True
 

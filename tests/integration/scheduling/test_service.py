@@ -246,3 +246,24 @@ def test_sweep_reschedules_a_recurring_run_that_ended_without_next_time(session,
     assert campaign.status_enum is CampaignStatus.SCHEDULED
     assert as_utc(campaign.next_run_at) == utc(2026, 4, 1, 11)
     assert (campaign.id, utc(2026, 4, 1, 11)) in timers
+
+
+class _RedisDown:
+    def add(self, campaign_id, fire_time):  # type: ignore[no-untyped-def]
+        raise ConnectionError("redis is down")
+
+    def cancel(self, campaign_id, fire_time):  # type: ignore[no-untyped-def]
+        raise ConnectionError("redis is down")
+
+    def __contains__(self, key):  # type: ignore[no-untyped-def]
+        raise ConnectionError("redis is down")
+
+
+def test_redis_down_at_start_still_schedules_and_the_sweep_sets_the_timer(session, make_campaign, timers) -> None:
+    now = utc(2026, 4, 1, 10)
+    campaign = make_campaign(scheduled_at=now + timedelta(hours=1))
+    started = service.schedule_start(campaign, now, timers=_RedisDown())
+    assert started.status_enum is CampaignStatus.SCHEDULED
+    service.cancel_timer(campaign.id, started.next_run_at, timers=_RedisDown())  # logged, not raised
+    assert service.recover_schedules(now=now, timers=timers).timers_recreated == 1
+    assert (campaign.id, now + timedelta(hours=1)) in timers
