@@ -35,12 +35,13 @@ from flask_broadcasts.models import metadata as broadcasts_metadata
 
 #: Tables no test empties: Alembic's bookkeeping.
 KEEP_TABLES = frozenset({"alembic_version"})
+#: Read once: tests hand their own scratch URL to worker processes through DATABASE_URL.
+SERVER_URL = os.environ.get("DATABASE_URL") or None
 
 
 def server_url() -> str | None:
     """The ``DATABASE_URL`` server (psycopg 3 driver), or None for SQLite."""
-    url = os.environ.get("DATABASE_URL")
-    return normalize_database_url(url) if url else None
+    return normalize_database_url(SERVER_URL) if SERVER_URL else None
 
 
 def is_postgres() -> bool:

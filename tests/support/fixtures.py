@@ -1,4 +1,9 @@
-"""Fixtures for tests against real services: PostgreSQL or SQLite, Redis, SMTP, worker processes."""
+"""Fixtures for tests against real services: PostgreSQL or SQLite, Redis, SMTP, worker processes.
+
+The database is the suite's (``tests/support/database.py``): the extension's tables by its
+Alembic revisions plus the test host's own tables. ``env`` carries its URL (``DATABASE_URL``)
+to the worker processes, so they work on this test's database: for SQLite, the same file.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,10 @@ import pytest
 import sqlalchemy as sa
 from redis import Redis
 
-from flask_broadcasts.models import (
-    BroadcastAudience,
-    BroadcastCampaign,
-    BroadcastTemplate,
-    metadata as broadcasts_metadata,
-)
+from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastTemplate
 
+from . import database
+from .database import MigratedDatabase
 from .smtp import SmtpServer
 
 ORG = "org-1"
@@ -45,15 +47,25 @@ def smtp() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def is_postgres() -> bool:
-    return bool(os.environ.get("DATABASE_URL", "").startswith("postgresql"))
+    return database.is_postgres()
+
+
+@pytest.fixture(scope="session")
+def hostapp_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabase]:
+    from .hostapp import db
+
+    with database.migrated_database(
+        "hostapp", tmp_path_factory.mktemp("hostapp"), lambda url: database.build_extension_schema(url, db.metadata)
+    ) as migrated:
+        yield migrated
 
 
 @pytest.fixture
-def env(tmp_path, redis_url, smtp) -> dict[str, str]:
+def env(tmp_path, redis_url, smtp, hostapp_database: MigratedDatabase) -> dict[str, str]:
+    """The environment of this test's app and worker processes (a database with no rows)."""
     values = {"REDIS_URL": redis_url, "MAIL_PORT": str(smtp.port), "BCAST_TEST_CONFIG": "{}"}
-    if os.environ.get("DATABASE_URL"):
-        values["DATABASE_URL"] = os.environ["DATABASE_URL"]
-    else:
+    values["DATABASE_URL"] = hostapp_database.for_test(tmp_path, "bcast.db")
+    if hostapp_database.is_sqlite:
         values["BCAST_TEST_SQLITE"] = str(tmp_path / "bcast.db")
         values["SQLALCHEMY_ENGINE_OPTIONS"] = json.dumps({"connect_args": {"timeout": 30}})
     return values
@@ -67,16 +79,10 @@ def app(env, monkeypatch):
 
     app = create_app()
     with app.app_context():
-        engine = db.engine
-        with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        db.metadata.create_all(engine)
-        broadcasts_metadata.create_all(engine)
         Redis.from_url(env["REDIS_URL"]).flushdb()
         yield app
         db.session.remove()
-        engine.dispose()
+        db.engine.dispose()
 
 
 def set_config(env: dict[str, str], app, **config: Any) -> None:
