@@ -26,7 +26,7 @@ from flask_broadcasts.models import (
     BroadcastSentEmail,
     BroadcastTemplate,
 )
-from tests.support.database import MigratedDatabase, build_extension_schema, migrated_database
+from tests.support.database import MigratedDatabase, host_database_fixture
 
 
 class HostBase(DeclarativeBase):
@@ -146,13 +146,7 @@ def create_app(database_uri: str = "sqlite://") -> Flask:
     return app
 
 
-@pytest.fixture(scope="session")
-def campaigns_host_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabase]:
-    with migrated_database(
-        "campaigns_host", tmp_path_factory.mktemp("campaigns_host"),
-        lambda url: build_extension_schema(url, HostBase.metadata),
-    ) as database:
-        yield database
+campaigns_host_database = host_database_fixture("campaigns_host", HostBase.metadata)
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from sqlalchemy import Column, Date, ForeignKey, Integer, MetaData, Select, Stri
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from flask_broadcasts import AudienceSource, BookingRecipientMixin, Broadcasts, CommunitySource, RecipientMixin
-from tests.support.database import MigratedDatabase, build_extension_schema, migrated_database
+from tests.support.database import MigratedDatabase, host_database_fixture
 
 ORG = "1"
 OTHER_ORG = "2"
@@ -150,13 +150,7 @@ def make_app(database_uri: str, **config: Any) -> tuple[Flask, SQLAlchemy]:
     return app, db
 
 
-@pytest.fixture(scope="session")
-def service_host_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabase]:
-    with migrated_database(
-        "service_host", tmp_path_factory.mktemp("service_host"),
-        lambda url: build_extension_schema(url, HostBase.metadata),
-    ) as database:
-        yield database
+service_host_database = host_database_fixture("service_host", HostBase.metadata)
 
 
 @pytest.fixture

@@ -215,6 +215,19 @@ def build_example_app_schema(url: str) -> None:
 # -- session fixtures (registered for every suite by tests/conftest.py) ---------------------
 
 
+def host_database_fixture(label: str, *host_metadata: sa.MetaData) -> Callable[..., Iterator[MigratedDatabase]]:
+    """A session fixture: a test host's database (extension revisions + its own tables)."""
+
+    @pytest.fixture(scope="session")
+    def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabase]:
+        with migrated_database(
+            label, tmp_path_factory.mktemp(label), lambda url: build_extension_schema(url, *host_metadata)
+        ) as database:
+            yield database
+
+    return fixture
+
+
 @pytest.fixture(scope="session")
 def example_app_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabase]:
     """The example app's whole schema (host + extension), by its migrations."""

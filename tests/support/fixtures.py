@@ -18,7 +18,7 @@ from redis import Redis
 
 from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastTemplate
 
-from . import database
+from . import database, hostapp
 from .database import MigratedDatabase
 from .smtp import SmtpServer
 
@@ -50,14 +50,7 @@ def is_postgres() -> bool:
     return database.is_postgres()
 
 
-@pytest.fixture(scope="session")
-def hostapp_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabase]:
-    from .hostapp import db
-
-    with database.migrated_database(
-        "hostapp", tmp_path_factory.mktemp("hostapp"), lambda url: database.build_extension_schema(url, db.metadata)
-    ) as migrated:
-        yield migrated
+hostapp_database = database.host_database_fixture("hostapp", hostapp.db.metadata)
 
 
 @pytest.fixture
