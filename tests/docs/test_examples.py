@@ -129,3 +129,10 @@ def test_readme_example_is_the_tested_one() -> None:
     blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
     assert len(blocks) == 1
     assert blocks[0] == expected
+
+
+# -- the rendering page --------------------------------------------------------------------
+
+
+def test_rendering_rules_sample_holds() -> None:
+    runpy.run_path(str(EXAMPLES / "rendering.py"))
