@@ -95,6 +95,7 @@ class IllegalTransition(ValueError):
 
 
 _C = CampaignStatus
+#: Campaign status → the statuses it may move to; any other move raises :class:`IllegalTransition`.
 CAMPAIGN_TRANSITIONS: Mapping[CampaignStatus, frozenset[CampaignStatus]] = {
     _C.DRAFT: frozenset({_C.PENDING, _C.SCHEDULED}),
     # A fire time arrives (pending), or stop (draft).
@@ -108,6 +109,7 @@ CAMPAIGN_TRANSITIONS: Mapping[CampaignStatus, frozenset[CampaignStatus]] = {
 }
 
 _M = MessageStatus
+#: Message status → the statuses it may move to (``delivered`` and ``failed`` are final).
 MESSAGE_TRANSITIONS: Mapping[MessageStatus, frozenset[MessageStatus]] = {
     _M.DRAFT: frozenset({_M.PENDING}),
     _M.PENDING: frozenset({_M.COMPLETED, _M.FAILED}),
