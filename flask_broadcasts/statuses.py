@@ -28,6 +28,7 @@ class CampaignStatus(str, enum.Enum):
 
     @property
     def is_startable(self) -> bool:
+        """Only a draft may be started."""
         return self is CampaignStatus.DRAFT
 
     @property
@@ -52,6 +53,7 @@ class MessageStatus(str, enum.Enum):
 
     @property
     def is_final(self) -> bool:
+        """``delivered`` and ``failed`` never change again."""
         return self in (MessageStatus.DELIVERED, MessageStatus.FAILED)
 
     @property
@@ -156,8 +158,10 @@ def campaign_statuses_from(target: CampaignStatus) -> tuple[CampaignStatus, ...]
 
 
 def message_statuses_from(target: MessageStatus) -> tuple[MessageStatus, ...]:
+    """Every message status that may move to ``target``."""
     return tuple(s for s, targets in MESSAGE_TRANSITIONS.items() if target in targets)
 
 
 def channel_statuses_from(target: ChannelStatus) -> tuple[ChannelStatus, ...]:
+    """Every channel status that may move to ``target``."""
     return tuple(s for s, targets in CHANNEL_TRANSITIONS.items() if target in targets)
