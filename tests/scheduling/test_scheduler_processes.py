@@ -7,6 +7,8 @@ server on loopback, Redis (embedded unless ``REDIS_URL``), SQLite (or PostgreSQL
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import math
 import time
@@ -115,6 +117,8 @@ def test_scheduled_at_is_delivered_on_time_and_not_before(app, env, smtp, proces
     assert statuses[0] == "scheduled" and statuses[1] == "pending" and statuses[-1] == "completed"
 
 
+# Two real minutes of wall clock: it runs in the long suite (make test-faults), not make test.
+@pytest.mark.faults
 def test_every_minute_cron_over_two_fire_times(app, env, smtp, processes) -> None:
     from tests.support.hostapp import Customer, db
 
