@@ -194,6 +194,8 @@ def test_two_schedulers_and_duplicate_fire_jobs_give_one_run_per_fire_time(app, 
     assert len(ids) == len(set(ids)) == 60
 
 
+# A fault/operations scenario with real process start-ups: the long suite (make test-faults).
+@pytest.mark.faults
 def test_sweep_recreates_the_schedule_after_redis_lost_its_data(app, env, smtp, processes) -> None:
     seed_customers(5)
     set_config(env, app, BROADCASTS_SCHEDULER_INTERVAL=1, BROADCASTS_RECOVERY_INTERVAL=2)
@@ -238,6 +240,8 @@ def test_stop_cancels_the_waiting_occurrence(app, env, smtp, processes) -> None:
     assert campaign_row(campaign_id).status == "draft"
 
 
+# A fault/operations scenario with real process start-ups: the long suite (make test-faults).
+@pytest.mark.faults
 def test_plain_rqscheduler_with_the_sweep_registered_once(app, env, smtp, processes) -> None:
     import subprocess
     import sys
