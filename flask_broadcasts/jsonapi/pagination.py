@@ -39,7 +39,7 @@ def _page_url(**page: Any) -> str:
     """The current URL with its ``page[...]`` parameters replaced by ``page``."""
     pairs = [(k, v) for k, v in request.args.items(multi=True) if not k.startswith("page[")]
     pairs += [(f"page[{k}]", str(v)) for k, v in page.items() if v is not None]
-    query = urlencode(pairs, safe="[],")
+    query = urlencode(pairs, safe=",")
     return f"{request.base_url}?{query}" if query else request.base_url
 
 
