@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from flask import request
 from sqlalchemy.orm import Session
+from werkzeug.urls import iri_to_uri
 
 from .cursor import decode_cursor, encode_cursor
 from .query import CollectionQuery
@@ -39,8 +40,10 @@ def _page_url(**page: Any) -> str:
     """The current URL with its ``page[...]`` parameters replaced by ``page``."""
     pairs = [(k, v) for k, v in request.args.items(multi=True) if not k.startswith("page[")]
     pairs += [(f"page[{k}]", str(v)) for k, v in page.items() if v is not None]
+    # A URI, not an IRI: "[" and "]" are gen-delims (RFC 3986), non-ASCII is %-encoded.
     query = urlencode(pairs, safe=",")
-    return f"{request.base_url}?{query}" if query else request.base_url
+    base = iri_to_uri(request.base_url)
+    return f"{base}?{query}" if query else base
 
 
 def _id_column(select: sa.Select[Any], query: CollectionQuery) -> Any:

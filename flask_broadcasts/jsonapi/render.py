@@ -14,6 +14,7 @@ from typing import Any
 
 from flask import Response, current_app, request
 from marshmallow_jsonapi import Schema
+from werkzeug.urls import iri_to_uri
 
 from .negotiation import MEDIA_TYPE
 from .pagination import Page
@@ -121,7 +122,8 @@ def build_document(
     result: dict[str, Any] = {"data": document["data"]}
     if query.include or unique:
         result["included"] = unique
-    page_links = {k: v for k, v in (links or {"self": request.url}).items() if v is not None}
+    # request.url is an IRI (raw "[", "é"); a links member must be a URI (RFC 3986).
+    page_links = {k: v for k, v in (links or {"self": iri_to_uri(request.url)}).items() if v is not None}
     if page_links:
         result["links"] = page_links
     top_meta = {**document.get("meta", {}), **(meta or {})}
