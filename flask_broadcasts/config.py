@@ -32,7 +32,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BROADCASTS_QUEUE", "broadcasts", "Name of the RQ queue the send jobs go to."),
     Setting("BROADCASTS_BATCH_SIZE", 500, "Messages one send job claims and sends over one SMTP connection."),
     Setting("BROADCASTS_INSERT_CHUNK", 1000, "Recipients read, rendered and inserted per round when a run starts."),
-    Setting("BROADCASTS_CLAIM_TTL", 300, "Seconds a worker's claim on a batch lasts before the recovery sweep may take it over."),
+    Setting(
+        "BROADCASTS_CLAIM_TTL",
+        60,
+        "Seconds a worker's claim on a batch (or on a run's materialization) lasts without renewal; the worker "
+        "renews it every third of this while it works, so only a dead worker's claim expires and the recovery "
+        "sweep takes it over. Keep it above ``BROADCASTS_SMTP_TIMEOUT``.",
+    ),
+    Setting("BROADCASTS_SMTP_TIMEOUT", 15, "Socket timeout (seconds) of the SMTP connection of a send job."),
+    Setting(
+        "BROADCASTS_COUNTER_FLUSH",
+        None,
+        "Messages a worker records before adding them to the campaign's counters in one atomic UPDATE "
+        "(which also tells it whether the campaign was stopped); ``None`` uses ``BROADCASTS_EVENT_EVERY``.",
+    ),
+    Setting(
+        "BROADCASTS_SEND_JOB_BUDGET",
+        None,
+        "Seconds a send job keeps claiming further batches before it hands over to a fresh job; "
+        "``None`` uses half of ``BROADCASTS_JOB_TIMEOUT``.",
+    ),
     Setting("BROADCASTS_JOB_TIMEOUT", 900, "RQ job timeout (seconds) of a send job."),
     Setting("BROADCASTS_RETRY_MAX", 10, "How many times a batch is retried when the mail server is down or answers 4xx."),
     Setting("BROADCASTS_RETRY_INTERVALS", (5, 10, 30, 60, 120), "Backoff in seconds between those retries (RQ ``Retry``)."),

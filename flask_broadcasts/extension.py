@@ -46,6 +46,11 @@ class BroadcastsState:
     db: SQLAlchemy
     settings: Settings
     _redis: Redis | None = field(default=None, repr=False)
+    #: Where jobs go (:class:`flask_broadcasts.services.dispatch.Dispatcher`); RQ by default.
+    _dispatcher: Any = field(default=None, repr=False)
+    #: Where progress events go (:class:`flask_broadcasts.events.ProgressPublisher`); Redis by default.
+    _publisher: Any = field(default=None, repr=False)
+    _sms_provider: Any = field(default=None, repr=False)
 
     @property
     def session(self) -> Session:
@@ -61,6 +66,49 @@ class BroadcastsState:
                 raise RuntimeError("Set REDIS_URL or BROADCASTS_REDIS_URL: broadcasts need Redis for queues and events.")
             self._redis = Redis.from_url(self.settings.redis_url)
         return self._redis
+
+    def forget_connections(self) -> None:
+        """Drop connections inherited over ``fork()`` (a work horse opens its own)."""
+        self._redis = None
+        self._dispatcher = None
+        self._publisher = None
+        self.db.engine.dispose(close=False)
+
+    @property
+    def dispatcher(self) -> Any:
+        if self._dispatcher is None:
+            from .queues import RQDispatcher
+
+            self._dispatcher = RQDispatcher(self)
+        return self._dispatcher
+
+    @dispatcher.setter
+    def dispatcher(self, value: Any) -> None:
+        self._dispatcher = value
+
+    @property
+    def publisher(self) -> Any:
+        if self._publisher is None:
+            from .events import RedisProgressPublisher
+
+            self._publisher = RedisProgressPublisher(self.redis, self.settings.event_channel_prefix)
+        return self._publisher
+
+    @publisher.setter
+    def publisher(self, value: Any) -> None:
+        self._publisher = value
+
+    @property
+    def sms_provider(self) -> Any:
+        if self._sms_provider is None:
+            from .delivery.sms import sms_provider_for
+
+            self._sms_provider = sms_provider_for(self.settings.sms_provider)
+        return self._sms_provider
+
+    @sms_provider.setter
+    def sms_provider(self, value: Any) -> None:
+        self._sms_provider = value
 
 
 def get_state(app: Flask | None = None) -> BroadcastsState:

@@ -180,6 +180,11 @@ class BroadcastRun(Base):
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+    # Set when every recipient of the run is stored: only then may the run complete.
+    materialized_at: Mapped[datetime | None]
+    # Lease of the worker materializing the run (renewed per chunk; see BROADCASTS_CLAIM_TTL).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claim_expires_at: Mapped[datetime | None]
 
 
 class BroadcastMessage(Base):
@@ -193,6 +198,8 @@ class BroadcastMessage(Base):
         Index("ix_broadcast_messages_claim", "campaign_id", "status", "id"),
         # The messages listing pages by keyset on (created_at, id) within a campaign.
         Index("ix_broadcast_messages_listing", "campaign_id", "created_at", "id"),
+        # The recovery sweep finds expired claims across campaigns (NULL once released or sent).
+        Index("ix_broadcast_messages_claim_expires_at", "claim_expires_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -60,6 +60,27 @@ class MessageStatus(str, enum.Enum):
         return self in (MessageStatus.COMPLETED, MessageStatus.DELIVERED)
 
 
+class ChannelStatus(str, enum.Enum):
+    """Outcome of one channel of one message (``mail_status``, ``sms_status``).
+
+    ``None`` means "not attempted yet"; any value means the channel is settled and is
+    never sent again, whatever happens to the rest of the message. This is what lets a
+    retried batch skip an e-mail that was already accepted.
+    """
+
+    SENT = "sent"
+    REFUSED = "refused"
+    #: The worker died or the connection broke between handing the message over and
+    #: reading the server's answer: it may or may not have been accepted.
+    UNKNOWN = "unknown"
+
+
+#: Campaign statuses in which a run is live (messages may be claimed and sent).
+RUNNING_CAMPAIGN_STATUSES: tuple[CampaignStatus, ...] = (CampaignStatus.PENDING, CampaignStatus.IN_PROGRESS)
+#: Message statuses counted in ``sent_count``.
+SENT_MESSAGE_STATUSES: tuple[MessageStatus, ...] = (MessageStatus.COMPLETED, MessageStatus.DELIVERED)
+
+
 class IllegalTransition(ValueError):
     """A status change the transitions table does not allow."""
 

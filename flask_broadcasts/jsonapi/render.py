@@ -14,10 +14,9 @@ from typing import Any
 
 from flask import Response, current_app, request
 from marshmallow_jsonapi import Schema
-from werkzeug.urls import iri_to_uri
 
 from .negotiation import MEDIA_TYPE
-from .pagination import Page
+from .pagination import Page, request_url
 from .query import CollectionQuery, ResourceQuery
 from .specs import ResourceSpec
 
@@ -122,8 +121,7 @@ def build_document(
     result: dict[str, Any] = {"data": document["data"]}
     if query.include or unique:
         result["included"] = unique
-    # request.url is an IRI (raw "[", "é"); a links member must be a URI (RFC 3986).
-    page_links = {k: v for k, v in (links or {"self": iri_to_uri(request.url)}).items() if v is not None}
+    page_links = {k: v for k, v in (links or {"self": request_url()}).items() if v is not None}
     if page_links:
         result["links"] = page_links
     top_meta = {**document.get("meta", {}), **(meta or {})}
