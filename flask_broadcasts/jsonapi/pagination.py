@@ -21,6 +21,7 @@ from flask import request
 from sqlalchemy.orm import Session
 from werkzeug.urls import iri_to_uri
 
+from ..errors import BadRequestError
 from .cursor import decode_cursor, encode_cursor
 from .query import CollectionQuery
 
@@ -108,13 +109,30 @@ def _keyset_condition(columns: list[tuple[Any, bool]], values: list[Any]) -> Any
     return sa.or_(*clauses)
 
 
+def _check_cursor_types(columns: list[tuple[Any, bool]], values: list[Any]) -> None:
+    """A cursor is not signed: a forged one may carry a string where a timestamp goes,
+    which the database refuses (a 500 on PostgreSQL). Each value must have its column's
+    Python type (bool is not an int) and an int must fit a BIGINT."""
+    for (column, _), value in zip(columns, values):
+        try:
+            expected = column.type.python_type
+        except (AttributeError, NotImplementedError):
+            continue
+        if isinstance(value, bool) and expected is not bool:
+            raise BadRequestError("page[after] is not a valid cursor.", parameter="page[after]")
+        if not isinstance(value, expected) or (isinstance(value, int) and not -2**63 <= value < 2**63):
+            raise BadRequestError("page[after] is not a valid cursor.", parameter="page[after]")
+
+
 def _cursor_page(session: Session, select: sa.Select[Any], query: CollectionQuery) -> Page:
     size = query.page.size
     sort = ",".join(map(str, query.sort))
     columns = _sort_columns(select, query)
     stmt = apply_sort(select, query)
     if query.page.after is not None:
-        stmt = stmt.where(_keyset_condition(columns, decode_cursor(query.page.after, sort, len(columns))))
+        values = decode_cursor(query.page.after, sort, len(columns))
+        _check_cursor_types(columns, values)
+        stmt = stmt.where(_keyset_condition(columns, values))
     # The key values come back as extra columns so any SQL expression can be a
     # sort key, not only a mapped attribute.
     stmt = stmt.add_columns(*(c.label(f"_key{i}") for i, (c, _) in enumerate(columns)))
