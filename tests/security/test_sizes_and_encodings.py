@@ -99,9 +99,9 @@ def test_long_strings_are_422_and_write_nothing(app: Flask, world: World) -> Non
 
 def test_thousands_of_query_parameters(app: Flask, world: World) -> None:
     client = app.test_client()
-    many_filters = "&".join(f"filter[f{i}]=x" for i in range(5000))
-    many_fields = "&".join(f"fields[t{i}]=a" for i in range(5000))
-    many_plain = "&".join(f"p{i}=x" for i in range(5000))
+    many_filters = "&".join(f"filter[f{i}]=x" for i in range(2000))
+    many_fields = "&".join(f"fields[t{i}]=a" for i in range(2000))
+    many_plain = "&".join(f"p{i}=x" for i in range(2000))
     for path in ("/broadcast-templates", "/broadcast-campaigns", "/broadcast-audiences",
                  f"/broadcast-campaigns/{world.a.running_campaign}/messages"):
         for query in (many_filters, many_fields):
@@ -113,7 +113,7 @@ def test_thousands_of_query_parameters(app: Flask, world: World) -> None:
         assert response.status_code in (200, 400)
     # An audience whose filters object has thousands of keys.
     document = {"data": {"type": "broadcast-audiences", "attributes": {
-        "name": "A", "audience_type": "customers", "filters": {f"k{i}": "x" for i in range(5000)}}}}
+        "name": "A", "audience_type": "customers", "filters": {f"k{i}": "x" for i in range(2000)}}}}
     counts = row_counts()
     _expect_4xx(_send(client, world, "POST", "/broadcast-audiences", json.dumps(document)), 422)
     assert row_counts() == counts
