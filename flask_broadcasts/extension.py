@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from redis import Redis
     from sqlalchemy.orm import Session
 
+    from .delivery.sms import SmsProvider
+
 EXTENSION_KEY = "broadcasts"
 
 TokenLoader = Callable[[str], Any]
@@ -50,7 +52,8 @@ class BroadcastsState:
     _dispatcher: Any = field(default=None, repr=False)
     #: Where progress events go (:class:`flask_broadcasts.events.ProgressPublisher`); Redis by default.
     _publisher: Any = field(default=None, repr=False)
-    _sms_provider: Any = field(default=None, repr=False)
+    #: This app's SMS provider (see :attr:`sms_provider`).
+    _sms_provider: SmsProvider | None = field(default=None, repr=False)
 
     @property
     def session(self) -> Session:
@@ -99,15 +102,22 @@ class BroadcastsState:
         self._publisher = value
 
     @property
-    def sms_provider(self) -> Any:
+    def sms_provider(self) -> SmsProvider:
+        """This app's SMS provider: one set on the app's state or on the extension
+        (``broadcasts.sms_provider = ...``), else the one ``BROADCASTS_SMS_PROVIDER``
+        names, built on first use (providers open their network clients lazily, so a
+        forked work-horse never shares a parent's connection).
+        """
         if self._sms_provider is None:
-            from .delivery.sms import sms_provider_for
+            if self.extension.sms_provider is not None:
+                return self.extension.sms_provider
+            from .delivery.sms import build_sms_provider
 
-            self._sms_provider = sms_provider_for(self.settings.sms_provider)
+            self._sms_provider = build_sms_provider(self.settings)
         return self._sms_provider
 
     @sms_provider.setter
-    def sms_provider(self, value: Any) -> None:
+    def sms_provider(self, value: SmsProvider | None) -> None:
         self._sms_provider = value
 
 
@@ -150,6 +160,8 @@ class Broadcasts:
         self._organization_access: OrganizationAccess | None = None
         self.audience_sources: dict[str, AudienceSource] = {}
         self.community_source: CommunitySource | None = None
+        #: The host's own SMS provider; when ``None``, ``BROADCASTS_SMS_PROVIDER`` picks one.
+        self.sms_provider: SmsProvider | None = None
         if app is not None:
             self.init_app(app)
 
@@ -210,6 +222,13 @@ class Broadcasts:
         """Register how community audiences find a community and its members."""
         self.community_source = source
         return source
+
+    def use_sms_provider(self, provider: SmsProvider) -> SmsProvider:
+        """Send SMS through ``provider`` (any :class:`~flask_broadcasts.delivery.sms.SmsProvider`)
+        instead of the one ``BROADCASTS_SMS_PROVIDER`` names. Same as ``broadcasts.sms_provider = provider``.
+        """
+        self.sms_provider = provider
+        return provider
 
     # -- what the rest of the package asks -----------------------------------------------
 

@@ -73,6 +73,10 @@ class ChannelStatus(str, enum.Enum):
     #: The worker died or the connection broke between handing the message over and
     #: reading the server's answer: it may or may not have been accepted.
     UNKNOWN = "unknown"
+    #: The provider later confirmed delivery (status callback, delivery webhook).
+    DELIVERED = "delivered"
+    #: The provider later reported it undelivered or bounced.
+    UNDELIVERED = "undelivered"
 
 
 #: Campaign statuses in which a run is live (messages may be claimed and sent).
@@ -114,9 +118,26 @@ MESSAGE_TRANSITIONS: Mapping[MessageStatus, frozenset[MessageStatus]] = {
 }
 
 
+_CH = ChannelStatus
+#: Provider reports after acceptance; a settled report never changes again.
+CHANNEL_TRANSITIONS: Mapping[ChannelStatus, frozenset[ChannelStatus]] = {
+    _CH.SENT: frozenset({_CH.DELIVERED, _CH.UNDELIVERED}),
+    _CH.REFUSED: frozenset(),
+    _CH.UNKNOWN: frozenset(),
+    _CH.DELIVERED: frozenset(),
+    _CH.UNDELIVERED: frozenset(),
+}
+
+
 def can_transition(current: enum.Enum, target: enum.Enum) -> bool:
     """Whether ``current → target`` is in the table of its enum."""
-    table = CAMPAIGN_TRANSITIONS if isinstance(current, CampaignStatus) else MESSAGE_TRANSITIONS
+    table: Mapping = (
+        CAMPAIGN_TRANSITIONS
+        if isinstance(current, CampaignStatus)
+        else CHANNEL_TRANSITIONS
+        if isinstance(current, ChannelStatus)
+        else MESSAGE_TRANSITIONS
+    )
     return target in table[current]  # type: ignore[index]
 
 
@@ -134,3 +155,7 @@ def campaign_statuses_from(target: CampaignStatus) -> tuple[CampaignStatus, ...]
 
 def message_statuses_from(target: MessageStatus) -> tuple[MessageStatus, ...]:
     return tuple(s for s, targets in MESSAGE_TRANSITIONS.items() if target in targets)
+
+
+def channel_statuses_from(target: ChannelStatus) -> tuple[ChannelStatus, ...]:
+    return tuple(s for s, targets in CHANNEL_TRANSITIONS.items() if target in targets)

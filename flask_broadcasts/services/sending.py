@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from ..delivery.mail import MailSettings, OutcomeUnknown, RecipientRefused, TemporaryFailure, transport_for
 from ..delivery.mime import Attachment, InvalidAddress, MimeBuilder
-from ..delivery.sms import SmsRefused
+from ..delivery.sms import SmsOutcomeUnknown, send_sms, status_callback_url
 from ..events import publish_campaign
 from ..extension import get_state
 from ..models import BroadcastFile, BroadcastFileBlob, BroadcastSentEmail, utcnow
@@ -248,6 +248,7 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
     recorder = _Recorder(session, campaign_id, token, flush_every)
     recorder.result.claimed = len(batch)
     builder = None
+    sms_provider = None
     mail_settings = MailSettings.from_app(current_app)
     renew_at = time.monotonic() + ttl / 3
     sent_index = 0
@@ -294,21 +295,28 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
                 elif message.mail_status == ChannelStatus.SENT.value:
                     delivered = True
                 if "sms" in channels and message.sms_status is None:
+                    # The SMS channel (delivery/sms): invalid numbers and gateway refusals fail
+                    # this message; "retry later" and "outcome unknown" stop the batch.
+                    sms_provider = sms_provider or state.sms_provider
                     try:
-                        receipt = state.sms_provider.send(message.mobile, message.body_short or "",
-                                                          reference=str(message.id))
-                    except SmsRefused as exc:
-                        values["sms_status"] = ChannelStatus.REFUSED.value
-                        errors.append(f"sms: {exc}")
-                    except Exception as exc:
+                        outcome = send_sms(sms_provider, message.mobile, message.body_short,
+                                           status_callback=status_callback_url(state, sms_provider))
+                    except SmsOutcomeUnknown as exc:
+                        recorder.record(message.id, MessageStatus.COMPLETED if delivered else MessageStatus.FAILED,
+                                        error=OUTCOME_UNKNOWN, sms_status=ChannelStatus.UNKNOWN.value, **values)
+                        raise TemporaryFailure(f"sms provider: {exc.reason}") from exc
+                    except Exception as exc:  # SmsTransientError, or a host provider's own error
                         if values:  # mail went out: record it, then retry the SMS later
                             session.execute(update(messages).where(messages.c.id == message.id).values(**values))
                             session.commit()
-                        raise TemporaryFailure(f"sms provider: {exc}") from exc
-                    else:
+                        raise TemporaryFailure(f"sms provider: {getattr(exc, 'reason', exc)}") from exc
+                    if outcome.accepted:
                         values["sms_status"] = ChannelStatus.SENT.value
-                        values["provider_message_id"] = receipt.provider_message_id
+                        values["provider_message_id"] = outcome.provider_message_id
                         delivered = True
+                    else:
+                        values["sms_status"] = ChannelStatus.REFUSED.value
+                        errors.append(f"sms: {outcome.reason}")
                 elif message.sms_status == ChannelStatus.SENT.value:
                     delivered = True
                 status = MessageStatus.COMPLETED if delivered else MessageStatus.FAILED
