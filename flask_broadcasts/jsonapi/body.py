@@ -117,6 +117,34 @@ def _require_object(value: Any, pointer: str, what: str) -> dict[str, Any]:
     return value
 
 
+def _identifier_ok(value: Any) -> bool:
+    return (isinstance(value, dict) and isinstance(value.get("type"), str)
+            and isinstance(value.get("id"), str))
+
+
+def _check_linkage(instance: Schema, relationships: dict[str, Any]) -> None:
+    """Each relationship is ``{"data": linkage}``: ``null`` or a resource identifier for a
+    to-one, an array of them for a to-many (400 otherwise, with a pointer). Left to
+    marshmallow-jsonapi, ``"data": 1.5`` was a ``TypeError`` (500)."""
+    fields = relationship_fields(instance)
+    for name, member in relationships.items():
+        field = fields.get(name)
+        if field is None:
+            continue  # unknown: marshmallow refuses it (422)
+        where = f"/data/relationships/{_pointer_segment(name)}"
+        if not isinstance(member, dict) or "data" not in member:
+            raise BadRequestError("A relationship must be an object with a data member.", pointer=where)
+        linkage = member["data"]
+        if getattr(field, "many", False):
+            ok = isinstance(linkage, list) and all(_identifier_ok(v) for v in linkage)
+            expected = "an array of resource identifiers"
+        else:
+            ok = linkage is None or _identifier_ok(linkage)
+            expected = "null or a resource identifier ({type, id} strings)"
+        if not ok:
+            raise BadRequestError(f"Relationship data must be {expected}.", pointer=f"{where}/data")
+
+
 def parse_body(
     schema: type[Schema], *, partial: bool = False, resource_id: Any = None
 ) -> Payload:
@@ -146,6 +174,7 @@ def parse_body(
         raise ConflictError(f"Expected type {expected!r}.", pointer="/data/type")
 
     instance = schema()
+    _check_linkage(instance, data.get("relationships", {}))
     id_loads = "id" in instance.load_fields
     body_id = data.get("id")
     if body_id is not None and not isinstance(body_id, str):

@@ -11,6 +11,7 @@ Filters are the resource's job: pass a ``Select`` already filtered.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,18 +110,32 @@ def _keyset_condition(columns: list[tuple[Any, bool]], values: list[Any]) -> Any
     return sa.or_(*clauses)
 
 
+def _python_type(sql_type: Any) -> type | None:
+    """The Python type of a column type, looking through a ``TypeDecorator``."""
+    for candidate in (sql_type, getattr(sql_type, "impl", None)):
+        try:
+            python_type = candidate.python_type  # type: ignore[union-attr]
+        except (AttributeError, NotImplementedError):
+            continue
+        if python_type is not object:  # a TypeDecorator says object; its impl knows
+            return python_type
+    return None
+
+
 def _check_cursor_types(columns: list[tuple[Any, bool]], values: list[Any]) -> None:
     """A cursor is not signed: a forged one may carry a string where a timestamp goes,
     which the database refuses (a 500 on PostgreSQL). Each value must have its column's
     Python type (bool is not an int) and an int must fit a BIGINT."""
     for (column, _), value in zip(columns, values):
-        try:
-            expected = column.type.python_type
-        except (AttributeError, NotImplementedError):
+        expected = _python_type(column.type)
+        if expected is None:
             continue
         if isinstance(value, bool) and expected is not bool:
             raise BadRequestError("page[after] is not a valid cursor.", parameter="page[after]")
         if not isinstance(value, expected) or (isinstance(value, int) and not -2**63 <= value < 2**63):
+            raise BadRequestError("page[after] is not a valid cursor.", parameter="page[after]")
+        timezone = getattr(getattr(column.type, "impl", column.type), "timezone", False)
+        if isinstance(value, datetime) and timezone and value.tzinfo is None:
             raise BadRequestError("page[after] is not a valid cursor.", parameter="page[after]")
 
 

@@ -210,6 +210,7 @@ def test_forged_cursors_are_400(app: Flask, world: World) -> None:
         {"s": "created_at", "k": [5, 1]},
         {"s": "created_at", "k": ["yesterday", "x"]},
         {"s": "created_at", "k": [{"dt": "2026-01-01T00:00:00+00:00"}, "not-an-id"]},
+        {"s": "created_at", "k": [{"dt": "2026-01-01T00:00:00"}, 1]},
         {"s": "created_at", "k": [{"dt": "2026-01-01T00:00:00+00:00"}, 10**30]},
         {"s": "created_at", "k": [{"d": "2026-01-01"}, {"uuid": "0" * 32}]},
         {"s": "created_at", "k": [{"dec": "NaN"}, 1.5]},
