@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, make_url, select, text
+from sqlalchemy import func, make_url, select
 
 from example_app.config import normalize_database_url
 from example_app.extensions import db
@@ -145,12 +145,10 @@ def security_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 def empty_tables() -> None:
     tables = [t for t in reversed(db.metadata.sorted_tables)]
     extension = [t for t in reversed(bm.metadata.sorted_tables)]
-    if db.engine.dialect.name == "postgresql":
-        names = ", ".join(f'"{t.name}"' for t in [*extension, *tables])
-        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    else:
-        for table in [*extension, *tables]:
-            db.session.execute(table.delete())
+    # DELETE, not TRUNCATE: on a handful of rows it is far cheaper (no table rewrite, no
+    # ACCESS EXCLUSIVE lock), which keeps the suite under its time budget.
+    for table in [*extension, *tables]:
+        db.session.execute(table.delete())
     db.session.commit()
 
 

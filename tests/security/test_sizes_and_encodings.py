@@ -100,8 +100,9 @@ def test_long_strings_are_422_and_write_nothing(app: Flask, world: World) -> Non
 def test_thousands_of_query_parameters(app: Flask, world: World) -> None:
     client = app.test_client()
     many_filters = "&".join(f"filter[f{i}]=x" for i in range(2000))
-    many_fields = "&".join(f"fields[t{i}]=a" for i in range(2000))
-    many_plain = "&".join(f"p{i}=x" for i in range(2000))
+    # 1,000 here: a 200 echoes them in five links, which the JSON:API validator reads.
+    many_fields = "&".join(f"fields[t{i}]=a" for i in range(1000))
+    many_plain = "&".join(f"p{i}=x" for i in range(1000))
     for path in ("/broadcast-templates", "/broadcast-campaigns", "/broadcast-audiences",
                  f"/broadcast-campaigns/{world.a.running_campaign}/messages"):
         for query in (many_filters, many_fields):
