@@ -99,7 +99,8 @@ CAMPAIGN_TRANSITIONS: Mapping[CampaignStatus, frozenset[CampaignStatus]] = {
     _C.DRAFT: frozenset({_C.PENDING, _C.SCHEDULED}),
     # A fire time arrives (pending), or stop (draft).
     _C.SCHEDULED: frozenset({_C.PENDING, _C.DRAFT}),
-    _C.PENDING: frozenset({_C.IN_PROGRESS, _C.COMPLETED, _C.FAILED, _C.DRAFT}),
+    # A recurring run with nobody to send to ends straight back in scheduled.
+    _C.PENDING: frozenset({_C.IN_PROGRESS, _C.COMPLETED, _C.FAILED, _C.DRAFT, _C.SCHEDULED}),
     # A recurring campaign goes back to scheduled after each run.
     _C.IN_PROGRESS: frozenset({_C.COMPLETED, _C.FAILED, _C.DRAFT, _C.SCHEDULED}),
     # Stop on a finished campaign makes it a draft again, so it can reach recipients added since.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, exists, select
 
@@ -37,6 +38,7 @@ class RecoveryReport:
     materialize_requeued: list[int] = field(default_factory=list)
     send_requeued: list[int] = field(default_factory=list)
     completed: list[int] = field(default_factory=list)
+    schedules: Any = None
 
 
 def fill_missing_sent_emails(limit: int = 10_000) -> int:
@@ -97,6 +99,9 @@ def recover(*, now: datetime | None = None) -> RecoveryReport:
                 report.send_requeued.append(campaign_id)
         elif complete_run_if_done(session, campaign_id, run_key, state.publisher, now=now) is not None:
             report.completed.append(campaign_id)
+    from ..scheduling.service import recover_schedules
+
+    report.schedules = recover_schedules(now=now)
     log.info("recovery: %s", report)
     return report
 
