@@ -15,7 +15,6 @@ from example_app.extensions import db
 from example_app.models import Customer
 from flask_broadcasts import jobs
 from flask_broadcasts.extension import get_state
-from flask_broadcasts.services.campaign_runs import start_campaign
 from tests.support.smtp import SmtpServer
 
 from .conftest import TALLY, World, build_app, empty_tables, make_world
@@ -118,7 +117,9 @@ def _run(app: Flask, world: World, dispatcher: RecordingDispatcher, template: di
             "audience": {"data": {"type": "broadcast-audiences", "id": world.a.audience}}}}})
     assert campaign.status_code == 201, campaign.get_data(as_text=True)
     campaign_id = int(campaign.get_json()["data"]["id"])
-    start_campaign(world.a.org, campaign_id)
+    started = app.test_client().get(f"/api/broadcast-campaigns/{campaign_id}/start?o={world.a.org}",
+                                    headers=world.a.headers)
+    assert started.status_code == 200, started.get_data(as_text=True)
     dispatcher.drain()
     return campaign_id
 
