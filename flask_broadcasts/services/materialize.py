@@ -25,40 +25,13 @@ from sqlalchemy.orm import Session
 from ..events import publish_campaign
 from ..extension import get_state
 from ..models import BroadcastAudience, BroadcastTemplate, utcnow
-from ..rendering import CompiledTemplate, RecipientData, TemplateContent
 from ..statuses import CampaignStatus, MessageStatus
+from .recipients import audience_recipients, compile_template, message_values
 from .progress import RUNNING, add_to_counters, campaigns, change_status, complete_run_if_done, messages, progress_crossed, run_figures, runs
 
 log = logging.getLogger(__name__)
 
-NO_CHANNEL = "no_channel"
 UNIQUE_KEY = ["campaign_id", "run_key", "recipient_type", "recipient_id"]
-
-
-def template_content(template: BroadcastTemplate) -> TemplateContent:
-    return TemplateContent(
-        subject=template.subject or "",
-        body=template.body or "",
-        body_short=template.body_short or "",
-        action_label=template.action_label or "",
-        action_url=template.action_url or "",
-        channels=tuple(template.channels or ()),
-        subject_i18n=dict(template.subject_i18n or {}),
-        body_i18n=dict(template.body_i18n or {}),
-        body_short_i18n=dict(template.body_short_i18n or {}),
-        action_label_i18n=dict(template.action_label_i18n or {}),
-    )
-
-
-def audience_query(audience: BroadcastAudience, organization_id: str) -> tuple[Select, Any]:
-    """The host's query of the audience's recipients (as preview and counts build it) and its source."""
-    from .audiences import audience_recipients
-
-    source = get_state().extension.audience_source(audience.audience_type)
-    stmt = audience_recipients(audience)
-    if audience.audience_type == "community":
-        stmt = stmt.options(*source.load_options)
-    return stmt, source
 
 
 def _chunks(session: Session, stmt: Select, size: int) -> Iterator[list[Any]]:
@@ -88,37 +61,6 @@ def _chunks(session: Session, stmt: Select, size: int) -> Iterator[list[Any]]:
         with Session(engine) as reader:
             loaded = {row.id: row for row in reader.execute(stmt.where(key.in_(wanted))).scalars().unique()}
             yield [loaded[i] for i in wanted if i in loaded]
-
-
-def _message_row(compiled: CompiledTemplate, recipient: Any, base: dict[str, Any]) -> dict[str, Any]:
-    locale = recipient.broadcast_locale
-    rendered = compiled.render(
-        RecipientData(
-            bindings=recipient.get_variable_bindings(),
-            email=recipient.broadcast_email,
-            mobile=recipient.broadcast_mobile,
-            locale=locale,
-        )
-    )
-    customer = recipient.broadcast_customer
-    return {
-        **base,
-        "recipient_id": recipient.broadcast_id,
-        "customer_id": customer.broadcast_id if customer is not None else None,
-        "subject": rendered.subject,
-        "body": rendered.body,
-        "body_short": rendered.body_short,
-        "action_label": rendered.action_label,
-        "action_url": rendered.action_url,
-        "channels": list(rendered.channels),
-        "locale": (locale or None) and locale[:35],
-        "email": rendered.email,
-        "mobile": rendered.mobile,
-        "status": MessageStatus.PENDING.value if rendered.channels else MessageStatus.FAILED.value,
-        "error": None if rendered.channels else NO_CHANNEL,
-        "sms_encoding": rendered.sms_encoding,
-        "sms_segments": rendered.sms_segments,
-    }
 
 
 def _take_lease(session: Session, campaign_id: int, run_key: str, worker_id: str, now: datetime) -> bool:
@@ -158,19 +100,15 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
     try:
         template = session.get(BroadcastTemplate, campaign.template_id)
         audience = session.get(BroadcastAudience, campaign.audience_id)
-        compiled = CompiledTemplate.compile(template_content(template))
-        stmt, source = audience_query(audience, campaign.organization_id)
-        base = {
-            "organization_id": campaign.organization_id,
-            "campaign_id": campaign_id,
-            "run_key": run_key,
-            "recipient_type": source.resource_type,
-            "attempts": 0,
-        }
+        # The same compile and render as the preview (services.recipients), so what was
+        # previewed is what is sent.
+        compiled = compile_template(template)
+        source, stmt = audience_recipients(audience)
+        base = {"organization_id": campaign.organization_id, "campaign_id": campaign_id, "run_key": run_key, "attempts": 0}
         chunks = _chunks(session, stmt, settings.insert_chunk)
         for number, recipients in enumerate(chunks):
             created = utcnow()
-            rows = [{**_message_row(compiled, r, base), "created_at": created} for r in recipients]
+            rows = [{**base, **message_values(compiled, r, source), "created_at": created} for r in recipients]
             del recipients
             inserted = _store_chunk(session, campaign_id, run_key, worker_id, rows)
             if inserted is None:  # stopped
