@@ -22,6 +22,7 @@ from .extension import get_state
 
 
 def load_app() -> Flask:
+    """The app ``FLASK_APP`` names, loaded as ``flask`` would."""
     from flask.cli import ScriptInfo
 
     return ScriptInfo().load_app()
@@ -35,15 +36,39 @@ class BroadcastsWorker(Worker):
         self.flask_app = app or load_app()
 
     def main_work_horse(self, job: Any, queue: Any) -> None:
+        """In the forked horse: drop inherited connections, then run the job."""
         get_state(self.flask_app).forget_connections()
         super().main_work_horse(job, queue)
 
     def perform_job(self, job: Any, queue: Any, execution: Any) -> bool:
+        """Run the job inside the app context; always remove the session afterwards."""
         with self.flask_app.app_context():
             try:
                 return super().perform_job(job, queue, execution)
             finally:
                 get_state(self.flask_app).session.remove()
+
+
+def build_worker(app: Flask, *, name: str | None = None) -> BroadcastsWorker:
+    """The worker of ``flask broadcasts worker``, on a Redis client of its own.
+
+    RQ raises the socket timeout of its connection pool above its blocking dequeue
+    (``BLPOP`` for ``worker_ttl - 15`` seconds), but only connections made afterwards get
+    it. redis-py 8 defaults to 5 s, so a pooled connection the app had already opened
+    (the periodic scheduler of ``--with-scheduler`` registers its jobs first) would
+    time out every dequeue after 5 s, and the worker would log "could not connect to
+    Redis" and back off for seconds before picking up a job. A fresh client has no such
+    connection.
+    """
+    from redis import Redis
+
+    from .queues import get_queue
+
+    state = get_state(app)
+    if not state.settings.redis_url:
+        raise RuntimeError("Set REDIS_URL or BROADCASTS_REDIS_URL: the worker takes its jobs from Redis.")
+    connection = Redis.from_url(state.settings.redis_url)
+    return BroadcastsWorker([get_queue(state)], connection=connection, app=app, name=name)
 
 
 def start_periodic_scheduler(app: Flask) -> threading.Thread:

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class RecoveryReport:
+    """What one sweep did (printed as JSON by ``flask broadcasts recover``)."""
+
     outcome_unknown: int = 0
     sent_emails_filled: int = 0
     materialize_requeued: list[int] = field(default_factory=list)
@@ -42,6 +44,7 @@ class RecoveryReport:
 
 
 def fill_missing_sent_emails(limit: int = 10_000) -> int:
+    """Write the missing ``broadcast_sent_emails`` rows of sent e-mails (step 2); return how many."""
     state = get_state()
     session = state.session
     missing = session.execute(

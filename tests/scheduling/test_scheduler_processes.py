@@ -7,6 +7,8 @@ server on loopback, Redis (embedded unless ``REDIS_URL``), SQLite (or PostgreSQL
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import math
 import time
@@ -115,6 +117,8 @@ def test_scheduled_at_is_delivered_on_time_and_not_before(app, env, smtp, proces
     assert statuses[0] == "scheduled" and statuses[1] == "pending" and statuses[-1] == "completed"
 
 
+# Two real minutes of wall clock: it runs in the long suite (make test-faults), not make test.
+@pytest.mark.faults
 def test_every_minute_cron_over_two_fire_times(app, env, smtp, processes) -> None:
     from tests.support.hostapp import Customer, db
 
@@ -190,6 +194,8 @@ def test_two_schedulers_and_duplicate_fire_jobs_give_one_run_per_fire_time(app, 
     assert len(ids) == len(set(ids)) == 60
 
 
+# A fault/operations scenario with real process start-ups: the long suite (make test-faults).
+@pytest.mark.faults
 def test_sweep_recreates_the_schedule_after_redis_lost_its_data(app, env, smtp, processes) -> None:
     seed_customers(5)
     set_config(env, app, BROADCASTS_SCHEDULER_INTERVAL=1, BROADCASTS_RECOVERY_INTERVAL=2)
@@ -234,6 +240,8 @@ def test_stop_cancels_the_waiting_occurrence(app, env, smtp, processes) -> None:
     assert campaign_row(campaign_id).status == "draft"
 
 
+# A fault/operations scenario with real process start-ups: the long suite (make test-faults).
+@pytest.mark.faults
 def test_plain_rqscheduler_with_the_sweep_registered_once(app, env, smtp, processes) -> None:
     import subprocess
     import sys
