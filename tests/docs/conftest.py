@@ -11,18 +11,11 @@ import pytest
 from flask import Flask
 
 from tests.support.database import MigratedDatabase
-from tests.support.fixtures import redis_url  # noqa: F401  (REDIS_URL, else an embedded Redis)
+from tests.support.fixtures import redis_url, smtp  # noqa: F401  (REDIS_URL, else an embedded Redis; SMTP on loopback)
 from tests.support.smtp import SmtpServer
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 EXAMPLES = DOCS / "examples"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
