@@ -2,7 +2,8 @@
 
 The plain blueprint carries what authenticates its own way: the websocket, provider
 callbacks and file downloads. Keeping them apart also keeps the websocket out of the
-OpenAPI document.
+OpenAPI document. Each feature adds its routes to the plain blueprint through a
+``register_*(blueprint)`` function, called from :func:`make_plain_blueprint`.
 """
 
 from __future__ import annotations
@@ -15,10 +16,20 @@ if TYPE_CHECKING:
     from .extension import BroadcastsState
 
 
+def make_plain_blueprint() -> Blueprint:
+    """A fresh plain blueprint (one per app: features add hooks to it)."""
+    from .api.files import register_file_routes
+    from .realtime import register_realtime
+
+    plain = Blueprint("broadcasts_plain", __name__)
+    register_realtime(plain)
+    register_file_routes(plain)
+    return plain
+
+
 def register_blueprints(app: Flask, state: BroadcastsState) -> None:
     from .api import register_api
 
     register_api(app, state)
-    plain = Blueprint("broadcasts_plain", __name__)
     prefix = state.settings.events_url_prefix or state.settings.url_prefix
-    app.register_blueprint(plain, url_prefix=prefix)
+    app.register_blueprint(make_plain_blueprint(), url_prefix=prefix)

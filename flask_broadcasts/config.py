@@ -51,6 +51,13 @@ SETTINGS: tuple[Setting, ...] = (
         ("application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain", "text/csv", "text/calendar"),
         "Accepted attachment media types.",
     ),
+    Setting(
+        "BROADCASTS_FILE_STORAGE",
+        None,
+        "Where attachment bytes are kept: ``None`` for the database (``broadcast_file_blobs``, readable by "
+        "every worker), or an object with ``save(key, data)``, ``open(key)`` and ``delete(key)``, or "
+        "``\"package.module:factory\"`` returning one.",
+    ),
     Setting("BROADCASTS_MAX_CONTENT_LENGTH", 1024 * 1024, "Largest accepted JSON:API request body, in bytes (413 above)."),
     Setting("BROADCASTS_SMS_PROVIDER", "logging", "``logging`` (development) or ``twilio``."),
     Setting("BROADCASTS_TWILIO_ACCOUNT_SID", None, "Twilio account SID."),

@@ -150,7 +150,12 @@ class AudienceSource:
         return self.model.broadcast_binding_type
 
     def recipients(self, filters: Mapping[str, Any], organization_id: str) -> Select:
-        """The query of this audience's recipients, in a stable order (never a list)."""
+        """The query of this audience's recipients, in a stable order (never a list).
+
+        ``filters`` are as :attr:`filter_schema` loads them (dates as dates ...), the
+        shape the host's own list endpoint passes; stored audiences are loaded by
+        :func:`flask_broadcasts.services.audiences.audience_recipients`.
+        """
         stmt = self.apply_filters(select(self.model), filters, organization_id)
         return stmt.options(*self.load_options)
 
@@ -163,7 +168,8 @@ class CommunitySource:
     :param get: ``get(community_id, organization_id)`` → the community, or ``None``
         when it does not exist in that organization.
     :param members: ``members(select, community_id, organization_id)`` → the query of
-        its members, built on ``select`` of ``member_source``'s model.
+        its members, built on ``select``, a ``select()`` of ``member_source``'s model to
+        which the extension has already applied that source's ``load_options``.
     :param serialize: turns a community into a JSON:API resource object.
     :param member_source: the audience type of the members (``customers``).
     """

@@ -14,7 +14,10 @@ if TYPE_CHECKING:
 
 def resource_blueprints() -> list[JsonApiBlueprint]:
     """Every resource blueprint, in the order they appear in the OpenAPI document."""
+    from . import audiences, campaigns, files, messages, templates
+
     blueprints: list[JsonApiBlueprint] = []
+    blueprints += [templates.blueprint, files.blueprint, audiences.blueprint, campaigns.blueprint, messages.blueprint]
     return blueprints
 
 

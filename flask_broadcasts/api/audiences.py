@@ -1,0 +1,132 @@
+"""``/broadcast-audiences``: the JSON:API resource over :mod:`flask_broadcasts.services.audiences`.
+
+``include=community`` is rendered by the host's community serializer (the
+``communities`` resource is the host's, not ours); every audience carries
+``meta.member_count``, the number of recipients it reaches now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from marshmallow_jsonapi import fields
+
+from ..auth import current_tenant
+from ..errors import BroadcastsError
+from ..extension import get_state
+from ..jsonapi import (
+    CollectionQuery,
+    CollectionSpec,
+    Payload,
+    ResourceQuery,
+    ResourceSchema,
+    ResourceSpec,
+    no_content,
+    paginate,
+    render_page,
+    render_resource,
+)
+from ..models import BroadcastAudience
+from ..services import audiences as service
+from ._fields import Flag, Mapping, Text
+from .base import resource_blueprint
+
+__all__ = ["BroadcastAudienceSchema", "blueprint"]
+
+
+class BroadcastAudienceSchema(ResourceSchema):
+    """A ``broadcast-audiences`` resource."""
+
+    id = fields.Str(dump_only=True)
+    name = Text(metadata={"description": "Audience name (required)."})
+    audience_type = Text(metadata={"description": "customers, bookings or community (required)."})
+    filters = Mapping(metadata={
+        "description": "The host's customer or booking filters (the same as its /customers, /bookings)."})
+    is_template = Flag(metadata={"description": "A reusable audience (only listing and filtering differ)."})
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+    community = fields.Relationship(type_="communities", attribute="community_id", include_resource_linkage=True,
+                                    metadata={"description": "Required for the community type."})
+
+    class Meta:
+        type_ = "broadcast-audiences"
+
+
+class AudienceFilters(ma.Schema):
+    search = ma.fields.Str(metadata={"description": "Case-insensitive part of the name."})
+    audience_type = ma.fields.Str()
+    is_template = ma.fields.Bool(metadata={"description": "true: reusable audiences only."})
+
+
+def include_community(audiences: Sequence[BroadcastAudience]) -> Mapping[str, Any]:
+    """The host's ``communities`` resource object of each community audience."""
+    source = get_state().extension.community_source
+    resolved: dict[str, Any] = {}
+    for audience in audiences:
+        community = service.get_audience_community(audience)
+        resolved[str(audience.id)] = source.serialize(community) if community is not None else None
+    return resolved
+
+
+def member_meta(audience: BroadcastAudience) -> dict[str, Any]:
+    try:
+        count: int | None = service.audience_member_count(audience)
+    except BroadcastsError:  # the host no longer accepts its stored filters
+        count = None
+    return {"member_count": count}
+
+
+AUDIENCE = ResourceSpec(schema=BroadcastAudienceSchema, external_includes={"community": include_community})
+AUDIENCES = CollectionSpec(
+    schema=BroadcastAudienceSchema,
+    external_includes={"community": include_community},
+    sorts={"name": BroadcastAudience.name, "created_at": BroadcastAudience.created_at},
+    default_sort="-created_at",
+    filters=AudienceFilters,
+)
+
+blueprint = resource_blueprint("broadcast_audiences", __name__, description="Broadcast audiences")
+
+
+def _values(payload: Payload) -> dict[str, Any]:
+    # The relationship loads under its attribute, community_id.
+    return payload.values
+
+
+@blueprint.route("/broadcast-audiences")
+class Audiences(MethodView):
+    @blueprint.jsonapi_collection(AUDIENCES)
+    def get(self, query: CollectionQuery) -> Any:
+        """List audiences (filter[search], filter[audience_type], filter[is_template]; include=community)"""
+        stmt = service.list_audiences(current_tenant().organization_id, **query.filters)
+        return render_page(paginate(get_state().session, stmt, query), query, resource_meta=member_meta)
+
+    @blueprint.jsonapi_create(BroadcastAudienceSchema)
+    def post(self, payload: Payload) -> Any:
+        """Create an audience"""
+        audience = service.create_audience(current_tenant().organization_id, _values(payload))
+        return render_resource(audience, BroadcastAudienceSchema, status=201, resource_meta=member_meta)
+
+
+@blueprint.route("/broadcast-audiences/<id>")
+class AudienceItem(MethodView):
+    @blueprint.jsonapi_resource(AUDIENCE)
+    def get(self, query: ResourceQuery, id: str) -> Any:
+        """Fetch an audience (include=community)"""
+        audience = service.get_audience(current_tenant().organization_id, id)
+        return render_resource(audience, query, resource_meta=member_meta)
+
+    @blueprint.jsonapi_update(BroadcastAudienceSchema)
+    def patch(self, payload: Payload, id: str) -> Any:
+        """Update an audience (partial; the result is validated as a whole)"""
+        audience = service.update_audience(current_tenant().organization_id, id, _values(payload))
+        return render_resource(audience, BroadcastAudienceSchema, resource_meta=member_meta)
+
+    @blueprint.jsonapi_delete(BroadcastAudienceSchema)
+    def delete(self, id: str) -> Any:
+        """Delete an audience (409 while a campaign uses it)"""
+        service.delete_audience(current_tenant().organization_id, id)
+        return no_content()

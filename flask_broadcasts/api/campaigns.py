@@ -1,0 +1,131 @@
+"""``/broadcast-campaigns``: list, create, read, update, delete.
+
+Views only parse (the ``jsonapi_*`` decorators), call :mod:`flask_broadcasts.services.campaigns`
+and render. Read-only attributes (``status``, the counters, ``next_run_at``, ``runs_count``,
+timestamps) are refused with a 422 pointing at them when a client sends them: silently
+ignoring them would let a client believe it changed a status.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask.views import MethodView
+from marshmallow_jsonapi import fields
+
+from ..auth import current_tenant
+from ..extension import get_state
+from ..jsonapi import (
+    CollectionQuery,
+    CollectionSpec,
+    Payload,
+    ResourceQuery,
+    ResourceSchema,
+    ResourceSpec,
+    no_content,
+    paginate,
+    render_page,
+    render_resource,
+)
+from ..models import BroadcastCampaign
+from ..services import campaigns as service
+from .base import resource_blueprint
+from .audiences import BroadcastAudienceSchema as AudienceSchema
+from .templates import BroadcastTemplateSchema as TemplateSchema
+
+__all__ = ["CampaignSchema", "blueprint"]
+
+
+class CampaignSchema(ResourceSchema):
+    """A campaign on the wire (type ``broadcast-campaigns``)."""
+
+    # A read-only attribute in a request is "unknown" to marshmallow: say why.
+    error_messages = {"unknown": "Unknown or read-only attribute."}
+
+    id = fields.Str(dump_only=True)
+    name = fields.Str(required=True)
+    scheduled_at = fields.DateTime()
+    recurring = fields.Bool()
+    cron = fields.Str()
+    timezone = fields.Str()
+    status = fields.Str(dump_only=True)
+    status_reason = fields.Str(dump_only=True)
+    sent_count = fields.Int(dump_only=True)
+    failed_count = fields.Int(dump_only=True)
+    total_count = fields.Int(dump_only=True)
+    next_run_at = fields.DateTime(dump_only=True)
+    runs_count = fields.Int(dump_only=True)
+    started_at = fields.DateTime(dump_only=True)
+    completed_at = fields.DateTime(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    updated_at = fields.DateTime(dump_only=True)
+    template = fields.Relationship(
+        type_="broadcast-templates", schema=TemplateSchema, include_resource_linkage=True, required=True
+    )
+    audience = fields.Relationship(
+        type_="broadcast-audiences", schema=AudienceSchema, include_resource_linkage=True, required=True
+    )
+
+    class Meta:
+        type_ = "broadcast-campaigns"
+
+
+class CampaignFilterSchema(ma.Schema):
+    search = ma.fields.Str()
+
+
+_INCLUDES = {"template.files", "audience"}
+CAMPAIGN = ResourceSpec(schema=CampaignSchema, includes=_INCLUDES)
+CAMPAIGNS = CollectionSpec(
+    schema=CampaignSchema,
+    includes=_INCLUDES,
+    sorts={"name": BroadcastCampaign.name, "created_at": BroadcastCampaign.created_at},
+    default_sort="-created_at",
+    filters=CampaignFilterSchema,
+)
+
+blueprint = resource_blueprint("broadcast_campaigns", __name__, description="Broadcast campaigns")
+
+
+def _files_wanted(query: ResourceQuery) -> bool:
+    # The template resource carries its files' linkage, so load them with it.
+    return any(path.startswith("template") for path in query.include)
+
+
+@blueprint.route("/broadcast-campaigns")
+class Campaigns(MethodView):
+    @blueprint.jsonapi_collection(CAMPAIGNS)
+    def get(self, query: CollectionQuery) -> Any:
+        """List campaigns"""
+        stmt = service.campaigns_query(
+            current_tenant().organization_id, search=query.filters.get("search"), include_files=_files_wanted(query)
+        )
+        return render_page(paginate(get_state().session, stmt, query), query)
+
+    @blueprint.jsonapi_create(CampaignSchema)
+    def post(self, payload: Payload) -> Any:
+        """Create a campaign (a draft)"""
+        campaign = service.create_campaign(current_tenant().organization_id, payload.values)
+        return render_resource(campaign, CampaignSchema, status=201)
+
+
+@blueprint.route("/broadcast-campaigns/<id>")
+class CampaignItem(MethodView):
+    @blueprint.jsonapi_resource(CAMPAIGN)
+    def get(self, query: ResourceQuery, id: str) -> Any:
+        """Fetch a campaign"""
+        campaign = service.get_campaign(current_tenant().organization_id, id, include_files=_files_wanted(query))
+        return render_resource(campaign, query)
+
+    @blueprint.jsonapi_update(CampaignSchema)
+    def patch(self, payload: Payload, id: str) -> Any:
+        """Update a draft campaign"""
+        campaign = service.update_campaign(current_tenant().organization_id, id, payload.values)
+        return render_resource(campaign, CampaignSchema)
+
+    @blueprint.jsonapi_delete(CampaignSchema)
+    def delete(self, id: str) -> Any:
+        """Delete a draft campaign"""
+        service.delete_campaign(current_tenant().organization_id, id)
+        return no_content()

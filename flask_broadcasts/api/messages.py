@@ -1,0 +1,241 @@
+"""Messages: ``/broadcast-campaigns/{id}/messages``, ``/broadcast-messages/{id}`` and the
+preview ``/broadcast-campaigns/{id}/draft-messages``.
+
+Stored messages and drafts share :class:`MessageSchema`. Their includes (``campaign``,
+``recipient`` — the host's ``customers`` or ``bookings`` resource —, ``customer`` and,
+for stored messages, ``sent_email``) are resolved per page by an includes object put on
+``flask.g`` by the view: for stored messages it batch-loads with one ``IN`` query per
+type (:mod:`flask_broadcasts.services.messages`); for drafts the recipients are already
+in memory. Host resources are serialized by their audience source's ``serialize``.
+
+The stored listing pages with a keyset cursor (``page[after]``) over
+``(created_at, id)``: no OFFSET and no COUNT, whatever the campaign's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import marshmallow as ma
+from flask import g
+from flask.views import MethodView
+from marshmallow_jsonapi import fields
+
+from ..auth import current_tenant
+from ..extension import get_state
+from ..jsonapi import CollectionQuery, CollectionSpec, Page, ResourceQuery, ResourceSchema, ResourceSpec, paginate
+from ..jsonapi import render_page, render_resource
+from ..models import BroadcastMessage
+from ..services import messages as service
+from ..services.preview import Preview, preview
+from ..statuses import MessageStatus
+from .base import resource_blueprint
+from .campaigns import CampaignSchema
+
+__all__ = ["MessageSchema", "SentEmailSchema", "blueprint"]
+
+
+class MessageSchema(ResourceSchema):
+    """A message on the wire (type ``broadcast-messages``); SMS cost is in its ``meta``."""
+
+    id = fields.Str(dump_only=True)
+    subject = fields.Str(dump_only=True)
+    body = fields.Str(dump_only=True)
+    body_short = fields.Str(dump_only=True)
+    action_label = fields.Str(dump_only=True)
+    action_url = fields.Str(dump_only=True)
+    channels = fields.List(fields.Str(), dump_only=True)
+    locale = fields.Str(dump_only=True)
+    email = fields.Str(dump_only=True)
+    mobile = fields.Str(dump_only=True)
+    status = fields.Str(dump_only=True)
+    error = fields.Str(dump_only=True)
+    created_at = fields.DateTime(dump_only=True)
+    sent_at = fields.DateTime(dump_only=True)
+
+    class Meta:
+        type_ = "broadcast-messages"
+
+
+class SentEmailSchema(ResourceSchema):
+    """What the SMTP server accepted for a message (type ``broadcast-sent-emails``)."""
+
+    id = fields.Str(dump_only=True)
+    message_id = fields.Str(attribute="message_id_header", dump_only=True)
+    sender = fields.Str(data_key="from", dump_only=True)
+    recipient = fields.Str(data_key="to", dump_only=True)
+    subject = fields.Str(dump_only=True)
+    sent_at = fields.DateTime(dump_only=True)
+    response = fields.Str(dump_only=True)
+
+    class Meta:
+        type_ = "broadcast-sent-emails"
+
+
+_STORED = tuple(s.value for s in MessageStatus if s is not MessageStatus.DRAFT)
+
+
+class _StatusList(ma.fields.Field):
+    """``filter[status]=failed`` or ``filter[status]=completed,delivered``."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[MessageStatus]:
+        items = [item.strip() for item in str(value).split(",") if item.strip()]
+        unknown = [item for item in items if item not in _STORED]
+        if not items or unknown:
+            raise ma.ValidationError(f"Use one or more of: {', '.join(_STORED)} (comma-separated).")
+        return [MessageStatus(item) for item in items]
+
+
+class MessageFilterSchema(ma.Schema):
+    status = _StatusList()
+
+
+# -- includes -------------------------------------------------------------------------------
+
+Resources = Mapping[str, Any]
+
+
+def _dump(schema: type[ResourceSchema], obj: Any) -> dict[str, Any]:
+    return schema().dump(obj)["data"]
+
+
+def _serialize_host(obj: Any, resource_type: str) -> dict[str, Any] | None:
+    source = get_state().extension.source_for_resource_type(resource_type)
+    return source.serialize(obj) if source is not None and obj is not None else None
+
+
+class StoredIncludes:
+    """Includes of a page of stored messages: one ``IN`` query per type, whatever the page size."""
+
+    def __init__(self) -> None:
+        self._recipients: dict[tuple[str, str], Any] | None = None
+
+    def _load(self, messages: Sequence[BroadcastMessage]) -> dict[tuple[str, str], Any]:
+        if self._recipients is None:
+            self._recipients = service.load_recipients(messages)
+        return self._recipients
+
+    def recipient(self, messages: Sequence[BroadcastMessage]) -> Resources:
+        found = self._load(messages)
+        return {
+            str(m.id): _serialize_host(found.get((m.recipient_type, m.recipient_id)), m.recipient_type)
+            for m in messages
+        }
+
+    def customer(self, messages: Sequence[BroadcastMessage]) -> Resources:
+        source = service.customer_source()
+        if source is None:
+            return {}
+        customers = service.load_customers(messages, known=self._load(messages))
+        return {
+            str(m.id): source.serialize(customers[m.customer_id]) if m.customer_id in customers else None
+            for m in messages
+        }
+
+    def campaign(self, messages: Sequence[BroadcastMessage]) -> Resources:
+        campaigns = service.load_campaigns(messages)
+        return {str(m.id): _dump(CampaignSchema, campaigns[m.campaign_id]) for m in messages}
+
+    def sent_email(self, messages: Sequence[BroadcastMessage]) -> Resources:
+        emails = service.load_sent_emails(messages)
+        return {str(m.id): _dump(SentEmailSchema, emails[m.id]) if m.id in emails else None for m in messages}
+
+
+class DraftIncludes:
+    """Includes of a preview: its recipients are already loaded."""
+
+    def __init__(self, result: Preview) -> None:
+        self.result = result
+        self.by_id = {m.id: r for m, r in zip(result.messages, result.recipients)}
+
+    def recipient(self, messages: Sequence[BroadcastMessage]) -> Resources:
+        return {m.id: self.result.source.serialize(self.by_id[m.id]) for m in messages}
+
+    def customer(self, messages: Sequence[BroadcastMessage]) -> Resources:
+        source = service.customer_source()
+        if source is None:
+            return {}
+        customers = {m.id: self.by_id[m.id].broadcast_customer for m in messages}
+        return {key: source.serialize(c) if c is not None else None for key, c in customers.items()}
+
+    def campaign(self, messages: Sequence[BroadcastMessage]) -> Resources:
+        return {m.id: _dump(CampaignSchema, self.result.campaign) for m in messages}
+
+
+def _resolver(name: str) -> Callable[[Sequence[Any]], Resources]:
+    def resolve(messages: Sequence[Any]) -> Resources:
+        return getattr(g.broadcasts_message_includes, name)(messages)
+
+    return resolve
+
+
+def _includes(*names: str) -> dict[str, Callable[[Sequence[Any]], Resources]]:
+    return {name: _resolver(name) for name in names}
+
+
+def _linkage(messages: Sequence[BroadcastMessage]) -> dict[str, dict[str, Any]]:
+    """``campaign``, ``recipient`` and ``customer`` linkage of every message (ids are on the row)."""
+    source = service.customer_source()
+    customer_type = source.resource_type if source is not None else "customers"
+    return {
+        str(m.id): {
+            "campaign": {"type": "broadcast-campaigns", "id": str(m.campaign_id)},
+            "recipient": {"type": m.recipient_type, "id": m.recipient_id},
+            "customer": {"type": customer_type, "id": m.customer_id} if m.customer_id else None,
+        }
+        for m in messages
+    }
+
+
+def _sms_meta(message: BroadcastMessage) -> dict[str, Any]:
+    return {"sms_encoding": message.sms_encoding, "sms_segments": message.sms_segments}
+
+
+_STORED_INCLUDES = _includes("campaign", "recipient", "customer", "sent_email")
+MESSAGE = ResourceSpec(schema=MessageSchema, external_includes=_STORED_INCLUDES)
+MESSAGES = CollectionSpec(
+    schema=MessageSchema,
+    external_includes=_STORED_INCLUDES,
+    sorts={"created_at": BroadcastMessage.created_at},
+    default_sort="created_at",
+    filters=MessageFilterSchema,
+    pagination="cursor",
+)
+DRAFTS = CollectionSpec(schema=MessageSchema, external_includes=_includes("campaign", "recipient", "customer"))
+
+blueprint = resource_blueprint("broadcast_messages", __name__, description="Broadcast messages and previews")
+
+
+@blueprint.route("/broadcast-campaigns/<id>/messages")
+class CampaignMessages(MethodView):
+    @blueprint.jsonapi_collection(MESSAGES)
+    def get(self, query: CollectionQuery, id: str) -> Any:
+        """List the messages of a campaign (cursor pagination)"""
+        stmt = service.messages_query(current_tenant().organization_id, id, statuses=query.filters.get("status"))
+        page = paginate(get_state().session, stmt, query)
+        g.broadcasts_message_includes = StoredIncludes()
+        return render_page(page, query, resource_meta=_sms_meta, linkage=_linkage(page.items))
+
+
+@blueprint.route("/broadcast-messages/<id>")
+class MessageItem(MethodView):
+    @blueprint.jsonapi_resource(MESSAGE)
+    def get(self, query: ResourceQuery, id: str) -> Any:
+        """Fetch a message"""
+        message = service.get_message(current_tenant().organization_id, id)
+        g.broadcasts_message_includes = StoredIncludes()
+        return render_resource(message, query, resource_meta=_sms_meta, linkage=_linkage([message]))
+
+
+@blueprint.route("/broadcast-campaigns/<id>/draft-messages")
+class DraftMessages(MethodView):
+    @blueprint.jsonapi_collection(DRAFTS)
+    def get(self, query: CollectionQuery, id: str) -> Any:
+        """Preview the messages of a campaign (at most BROADCASTS_PREVIEW_LIMIT, not stored)"""
+        result = preview(current_tenant().organization_id, id)
+        g.broadcasts_message_includes = DraftIncludes(result)
+        meta = {"recipient_count": result.recipient_count, "no_channel_count": result.no_channel_count}
+        return render_page(
+            Page(items=result.messages), query, meta=meta, resource_meta=_sms_meta, linkage=_linkage(result.messages)
+        )

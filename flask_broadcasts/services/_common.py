@@ -1,0 +1,76 @@
+"""Helpers shared by the services: error collection, id parsing, tenant-scoped lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from ..errors import InvalidInputError, NotFoundError
+from ..extension import get_state
+
+M = TypeVar("M")
+
+ATTRIBUTES = "/data/attributes"
+RELATIONSHIPS = "/data/relationships"
+
+
+def pointer(*segments: str) -> str:
+    """A JSON pointer (RFC 6901) under ``/data/attributes`` with each segment escaped."""
+    return "/".join([ATTRIBUTES, *(s.replace("~", "~0").replace("/", "~1") for s in segments)])
+
+
+class Problems:
+    """Collects validation errors so a request hears about all of them at once."""
+
+    def __init__(self) -> None:
+        self._errors: list[InvalidInputError] = []
+
+    def add(self, detail: str, pointer: str, code: str) -> None:
+        self._errors.append(InvalidInputError(detail, pointer=pointer, code=code))
+
+    def __bool__(self) -> bool:
+        return bool(self._errors)
+
+    def __iter__(self) -> Iterator[InvalidInputError]:
+        return iter(self._errors)
+
+    def raise_if_any(self) -> None:
+        """Raise one 422 standing for every collected error (nothing when there is none)."""
+        if len(self._errors) == 1:
+            raise self._errors[0]
+        if self._errors:
+            raise InvalidInputError.many(self._errors)
+
+
+def parse_id(value: Any) -> int | None:
+    """Our integer primary key from a URL or resource identifier, or ``None``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
+
+
+def get_scoped(model: type[M], organization_id: str, object_id: Any, label: str) -> M:
+    """Row ``object_id`` of ``model`` in the organization, else :class:`NotFoundError`.
+
+    Another organization's row answers exactly like a missing one (never 403), so ids
+    of other tenants cannot be probed.
+    """
+    pk = parse_id(object_id)
+    obj = None
+    if pk is not None:
+        obj = get_state().session.scalar(
+            select(model).where(model.id == pk, model.organization_id == str(organization_id))  # type: ignore[attr-defined]
+        )
+    if obj is None:
+        raise NotFoundError(f"No {label} {object_id} in this organization.", code="not_found")
+    return obj
+
+
+def contains(column: Any, term: str) -> Any:
+    """Case-insensitive substring match with LIKE wildcards escaped ("50%" is literal)."""
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return column.ilike(f"%{escaped}%", escape="\\")

@@ -1,0 +1,166 @@
+"""Draft messages: what a campaign would send to the first recipients of its audience, now.
+
+Nothing is stored. The recipients are read with ``LIMIT`` from the audience's current
+query and rendered by :func:`~flask_broadcasts.services.recipients.message_values`,
+the function a run uses to store its messages, with one compiled template. Each
+draft is an unsaved :class:`~flask_broadcasts.models.BroadcastMessage` with status
+``draft`` and a stable id ``draft-<campaign>-<recipient type>-<recipient id>``, so the
+same serializer renders drafts and stored messages and a preview is valid JSON:API.
+
+The counts (:attr:`Preview.recipient_count`, :attr:`Preview.no_channel_count`) are one
+SQL query over the audience query when the recipient model's contact details are
+plain columns — the :class:`~flask_broadcasts.host.RecipientMixin` defaults reading
+``email``/``mobile`` columns, or a :class:`~flask_broadcasts.host.BookingRecipientMixin`
+reading them through a ``customer`` relationship. A model that overrides
+``broadcast_email``/``broadcast_mobile`` has no SQL form, so its audience is streamed
+once (``yield_per``) and each recipient's properties are read: correct, but linear in
+the audience size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from ..errors import ConflictError
+from ..extension import get_state
+from ..host import AudienceSource, BookingRecipientMixin, RecipientMixin
+from ..models import BroadcastCampaign, BroadcastMessage
+from ..statuses import MessageStatus
+from .campaigns import get_campaign
+from .recipients import audience_recipients, compile_template, message_values
+
+__all__ = ["Preview", "draft_id", "preview"]
+
+_STREAM_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Preview:
+    """Draft messages of a campaign and what its audience looks like now.
+
+    :ivar messages: unsaved messages, status ``draft``, in audience order.
+    :ivar recipients: the host recipient of each message (same order).
+    :ivar source: the audience source the recipients come from.
+    :ivar recipient_count: recipients the audience has now.
+    :ivar no_channel_count: of those, how many can receive none of the template's channels.
+    """
+
+    campaign: BroadcastCampaign
+    messages: Sequence[BroadcastMessage]
+    recipients: Sequence[RecipientMixin]
+    source: AudienceSource
+    recipient_count: int
+    no_channel_count: int
+
+
+def draft_id(campaign_id: int, recipient_type: str, recipient_id: str) -> str:
+    """The stable id of a draft message (the same recipient always gets the same id)."""
+    return f"draft-{campaign_id}-{recipient_type}-{recipient_id}"
+
+
+def preview(organization_id: str, campaign_id: Any, limit: int | None = None) -> Preview:
+    """Render at most ``limit`` draft messages of a campaign (any status) without storing them.
+
+    :param limit: default ``BROADCASTS_PREVIEW_LIMIT`` (10).
+    :raises NotFoundError: no such campaign in this organization.
+    :raises ConflictError: the host registered no source for the audience's type.
+    """
+    state = get_state()
+    limit = state.settings.preview_limit if limit is None else limit
+    campaign = get_campaign(organization_id, campaign_id)
+    try:
+        source, stmt = audience_recipients(campaign.audience)
+    except LookupError as err:
+        raise ConflictError(f"The audience cannot be read: {err}.", code="audience_unavailable") from err
+
+    compiled = compile_template(campaign.template)
+    recipients = state.session.scalars(stmt.limit(limit)).all()
+    messages = []
+    for recipient in recipients:
+        values = message_values(compiled, recipient, source)
+        values["status"] = MessageStatus.DRAFT.value
+        message = BroadcastMessage(
+            organization_id=campaign.organization_id,
+            campaign_id=campaign.id,
+            run_key="draft",
+            created_at=None,
+            **values,
+        )
+        message.id = draft_id(campaign.id, values["recipient_type"], values["recipient_id"])  # type: ignore[assignment]
+        messages.append(message)
+
+    total, no_channel = _counts(stmt, source, tuple(campaign.template.channels or ()))
+    return Preview(
+        campaign=campaign,
+        messages=messages,
+        recipients=recipients,
+        source=source,
+        recipient_count=total,
+        no_channel_count=no_channel,
+    )
+
+
+# -- counts ---------------------------------------------------------------------------------
+
+
+def _usable(column: Any) -> Any:
+    return sa.and_(column.is_not(None), sa.func.trim(column) != "")
+
+
+def _column_condition(entity: Any, model: type, prop: str, column: str) -> Any | None:
+    """SQL "has a usable <column>" for a model using the mixin's default property."""
+    if getattr(model, prop) is not getattr(RecipientMixin, prop):
+        return None
+    attribute = sa.inspect(model).column_attrs.get(column)
+    return _usable(getattr(entity, column)) if attribute is not None else None
+
+
+def _contact_condition(entity: Any, model: type, prop: str, column: str) -> Any | None:
+    if issubclass(model, BookingRecipientMixin):
+        if (
+            getattr(model, prop) is not getattr(BookingRecipientMixin, prop)
+            or model.broadcast_customer is not BookingRecipientMixin.broadcast_customer
+        ):
+            return None
+        relationship = sa.inspect(model).relationships.get("customer")
+        if relationship is None or relationship.uselist:
+            return None
+        customer_model = relationship.mapper.class_
+        inner = _column_condition(customer_model, customer_model, prop, column)
+        return None if inner is None else getattr(entity, "customer").has(inner)
+    return _column_condition(entity, model, prop, column)
+
+
+def _counts(stmt: sa.Select[Any], source: AudienceSource, channels: tuple[str, ...]) -> tuple[int, int]:
+    session = get_state().session
+    subquery = stmt.order_by(None).limit(None).subquery()
+    entity = aliased(source.model, subquery)
+    conditions = {
+        "mail": _contact_condition(entity, source.model, "broadcast_email", "email"),
+        "sms": _contact_condition(entity, source.model, "broadcast_mobile", "mobile"),
+    }
+    if all(conditions[channel] is not None for channel in channels):
+        reachable = sa.or_(sa.false(), *(conditions[channel] for channel in channels))
+        total, no_channel = session.execute(
+            sa.select(sa.func.count(), sa.func.count().filter(sa.not_(reachable))).select_from(entity)
+        ).one()
+        return int(total), int(no_channel)
+    return _stream_counts(stmt, channels)
+
+
+def _stream_counts(stmt: sa.Select[Any], channels: tuple[str, ...]) -> tuple[int, int]:
+    total = no_channel = 0
+    rows = get_state().session.scalars(stmt.execution_options(yield_per=_STREAM_CHUNK))
+    for recipient in rows:
+        total += 1
+        if not (
+            ("mail" in channels and (recipient.broadcast_email or "").strip())
+            or ("sms" in channels and (recipient.broadcast_mobile or "").strip())
+        ):
+            no_channel += 1
+    return total, no_channel

@@ -1,0 +1,118 @@
+"""One recipient → the values of its message: the ONE code path shared by preview and sending.
+
+:func:`compile_template` turns a stored :class:`~flask_broadcasts.models.BroadcastTemplate`
+into a :class:`~flask_broadcasts.rendering.CompiledTemplate` once per campaign (or run);
+:func:`message_values` renders one host recipient through it and returns the column
+values of a :class:`~flask_broadcasts.models.BroadcastMessage`. The preview builds
+unsaved messages from those values, the sending side inserts them; so what a preview
+shows is exactly what a run stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..extension import get_state
+from ..host import AudienceSource, RecipientMixin
+from ..models import BroadcastAudience, BroadcastTemplate
+from ..rendering import CompiledTemplate, RecipientData, RenderedMessage, TemplateContent
+from ..statuses import MessageStatus
+from . import audiences
+from .templates import template_content
+
+__all__ = [
+    "NO_CHANNEL",
+    "audience_recipients",
+    "compile_template",
+    "message_values",
+    "recipient_data",
+    "template_content",
+]
+
+#: ``error`` of a message whose recipient can receive none of the template's channels.
+NO_CHANNEL = "no_channel"
+
+
+def compile_template(template: BroadcastTemplate) -> CompiledTemplate:
+    """Compile ``template`` once; render every recipient of a campaign with the result."""
+    return CompiledTemplate.compile(template_content(template))
+
+
+def recipient_data(obj: RecipientMixin) -> RecipientData:
+    """What rendering needs from a host recipient: its bindings and contact details.
+
+    Bindings come from the host's ``get_variable_bindings()``; contact details and
+    locale from the mixin's ``broadcast_email`` / ``broadcast_mobile`` /
+    ``broadcast_locale`` (for a booking: its customer's).
+    """
+    bindings: Mapping[str, Any] = obj.get_variable_bindings() or {}
+    return RecipientData(
+        bindings=dict(bindings),
+        email=obj.broadcast_email,
+        mobile=obj.broadcast_mobile,
+        locale=obj.broadcast_locale,
+    )
+
+
+def _customer_id(obj: RecipientMixin) -> str | None:
+    customer = obj.broadcast_customer
+    return customer.broadcast_id if customer is not None else None
+
+
+def message_values(compiled: CompiledTemplate, obj: RecipientMixin, source: AudienceSource) -> dict[str, Any]:
+    """Render ``obj`` and return the :class:`~flask_broadcasts.models.BroadcastMessage` column values.
+
+    Keys: ``recipient_type`` (the source's JSON:API type, ``customers`` / ``bookings``),
+    ``recipient_id``, ``customer_id``, the rendered texts, ``channels`` (the template's
+    minus those the recipient cannot receive), ``locale`` (the variant actually used,
+    ``None`` for the template's default text), ``email``, ``mobile``, ``sms_encoding``,
+    ``sms_segments``, ``status`` and ``error``.
+
+    A recipient left with no channel gets ``status="failed"`` and ``error="no_channel"``
+    so a run stores one row per recipient and ``total_count`` equals the rows listed;
+    everyone else is ``pending``. The caller adds ``organization_id``, ``campaign_id``
+    and ``run_key`` (or, for a preview, overrides the status with ``draft``).
+    """
+    rendered: RenderedMessage = compiled.render(recipient_data(obj))
+    has_channel = bool(rendered.channels)
+    return {
+        "recipient_type": source.resource_type,
+        "recipient_id": obj.broadcast_id,
+        "customer_id": _customer_id(obj),
+        "subject": rendered.subject,
+        "body": rendered.body,
+        "body_short": rendered.body_short,
+        "action_label": rendered.action_label,
+        "action_url": rendered.action_url,
+        "channels": list(rendered.channels),
+        "locale": rendered.locale,
+        "email": rendered.email,
+        "mobile": rendered.mobile,
+        "sms_encoding": rendered.sms_encoding,
+        "sms_segments": rendered.sms_segments,
+        "status": (MessageStatus.PENDING if has_channel else MessageStatus.FAILED).value,
+        "error": None if has_channel else NO_CHANNEL,
+    }
+
+
+def audience_recipients(audience: BroadcastAudience) -> tuple[AudienceSource, sa.Select[Any]]:
+    """The source and the query of ``audience``'s recipients *now*, ordered, never run here.
+
+    ``customers``/``bookings`` audiences go through the host's filter function (the one
+    behind its own list endpoints) with the audience's ``filters``; a ``community``
+    audience through the community source's ``members``. The primary key is appended to
+    the order so ``LIMIT`` and chunked reads are deterministic whatever the host orders by.
+
+    :raises LookupError: when the host registered no source for the audience's type.
+    :raises InvalidInputError: when the stored filters no longer load (see
+        :func:`flask_broadcasts.services.audiences.audience_recipients`).
+    """
+    try:
+        source = get_state().extension.audience_source(audience.audience_type)
+    except KeyError:
+        raise LookupError(f"no audience source for {audience.audience_type!r}") from None
+    stmt = audiences.audience_recipients(audience)
+    return source, stmt.order_by(*sa.inspect(source.model).primary_key)

@@ -1,0 +1,55 @@
+"""GET /broadcast-campaigns/{id}/draft-messages over HTTP."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from flask_broadcasts.models import BroadcastMessage
+from tests.campaign_fixtures import ORG_A, Booking, add, db, make_audience, make_campaign, make_customer, make_template
+
+
+def test_drafts_with_includes_and_meta(api):
+    ann = make_customer(first_name="Ann", locale="fr")
+    bob = make_customer(first_name="Bob", email=None, mobile=None)
+    b1 = add(Booking(organization_id=ORG_A, customer_id=ann.id, date="2026-04-01"))
+    b2 = add(Booking(organization_id=ORG_A, customer_id=bob.id, date="2026-04-02"))
+    campaign = make_campaign(
+        template=make_template(binding_type="booking", body_short="{first_name}: {booking_date}"),
+        audience=make_audience(audience_type="bookings"),
+        status="completed",
+    )
+    response = api.get(f"/broadcast-campaigns/{campaign.id}/draft-messages", include="customer,recipient,campaign")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["meta"] == {"recipient_count": 2, "no_channel_count": 1}
+    first, second = body["data"]
+    assert first["id"] == f"draft-{campaign.id}-bookings-{b1.id}"
+    assert first["attributes"]["status"] == "draft" and first["attributes"]["subject"] == "Bonjour Ann !"
+    assert first["attributes"]["body_short"] == "Ann: 2026-04-01" and first["attributes"]["locale"] == "fr"
+    assert first["meta"] == {"sms_encoding": "GSM-7", "sms_segments": 1}
+    assert second["attributes"]["channels"] == [] and second["attributes"]["error"] == "no_channel"
+    assert first["relationships"]["customer"]["data"] == {"type": "customers", "id": str(ann.id)}
+    assert {(r["type"], r["id"]) for r in body["included"]} == {
+        ("bookings", str(b1.id)), ("bookings", str(b2.id)), ("customers", str(ann.id)), ("customers", str(bob.id)),
+        ("broadcast-campaigns", str(campaign.id)),
+    }
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BroadcastMessage)) == 0
+
+
+def test_at_most_ten(api):
+    for i in range(12):
+        make_customer(first_name=f"C{i}")
+    campaign = make_campaign()
+    body = api.get(f"/broadcast-campaigns/{campaign.id}/draft-messages", include="recipient").get_json()
+    assert len(body["data"]) == 10 and body["meta"]["recipient_count"] == 12
+    assert len(body["included"]) == 10
+
+
+def test_sent_email_is_not_an_include_of_drafts(api):
+    campaign = make_campaign()
+    assert api.get(f"/broadcast-campaigns/{campaign.id}/draft-messages", include="sent_email").status_code == 400
+
+
+def test_other_organization(api_b):
+    campaign = make_campaign()
+    assert api_b.get(f"/broadcast-campaigns/{campaign.id}/draft-messages").status_code == 404

@@ -1,0 +1,156 @@
+"""The endpoint behind a real threaded server, with a real websocket client and real Redis."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+import websocket
+
+from flask_broadcasts.realtime import tickets
+from flask_broadcasts.realtime.hub import HUB_KEY
+
+from .conftest import campaign_event, connect, receive_close, refused_status, wait_for
+
+
+def subscribers(app) -> int:  # type: ignore[no-untyped-def]
+    hub = app.extensions.get(HUB_KEY)
+    return 0 if hub is None else hub.subscriber_count()
+
+
+def ticket(address: str, organization: str, token: str = "alice-token") -> str:
+    response = requests.post(f"http://{address}/api/broadcast-event-tickets?o={organization}", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+    assert response.status_code == 201, response.text
+    return response.json()["data"]["id"]
+
+
+def test_frames_are_exactly_the_published_events(server, publish, app) -> None:  # type: ignore[no-untyped-def]
+    ws = connect(server, "o=1", token="alice-token")
+    documents = [campaign_event(12, 5), campaign_event(12, 10),
+                 {"event": "broadcast-campaigns.updated", "data": {"type": "broadcast-campaigns", "id": "12", "attributes": {"name": "Ünïcode ✓", "status": "completed"}}}]
+    for document in documents:  # one at a time: queued updates of one campaign would coalesce
+        text = publish("1", document)
+        assert ws.recv() == text
+    ws.close()
+    wait_for(lambda: subscribers(app) == 0)
+
+
+@pytest.mark.parametrize(
+    ("query", "token", "status"),
+    [("o=1", None, 401), ("o=1", "wrong-token", 401), ("o=2", "alice-token", 403), ("o=", "alice-token", 400),
+     ("o=1&campaign=../x", "alice-token", 400), ("o=1&ticket=forged", None, 401)],
+)
+def test_auth_failures_are_refused_before_the_upgrade(server, app, query: str, token: str | None, status: int) -> None:  # type: ignore[no-untyped-def]
+    assert refused_status(server, query, token=token) == status
+    assert subscribers(app) == 0
+
+
+def test_origin_failures_are_refused_and_allowed_origins_pass(server) -> None:  # type: ignore[no-untyped-def]
+    assert refused_status(server, "o=1", token="alice-token", origin="https://evil.example") == 403
+    assert refused_status(server, "o=1", token="alice-token", origin="null") == 403
+    for origin in (f"http://{server}", "https://dashboard.example.com", None):
+        connect(server, "o=1", token="alice-token", origin=origin).close()
+
+
+def test_an_organization_never_receives_another_ones_events(server, publish) -> None:  # type: ignore[no-untyped-def]
+    alice, bob = connect(server, "o=1", token="alice-token"), connect(server, "o=2", token="bob-token")
+    publish("2", campaign_event(20))
+    publish("3", campaign_event(30))  # alice is a member of 3, but her socket is for 1
+    last = publish("1", campaign_event(10))
+    assert alice.recv() == last  # events arrive in order: had 2's or 3's come, they'd be first
+    assert json.loads(bob.recv())["data"]["id"] == "20"
+    alice.close(), bob.close()
+
+
+def test_a_client_can_narrow_to_one_campaign(server, publish) -> None:  # type: ignore[no-untyped-def]
+    ws = connect(server, "o=1&campaign=12", token="alice-token")
+    publish("1", campaign_event(13))
+    last = publish("1", campaign_event(12, 10))
+    assert ws.recv() == last
+    ws.close()
+
+
+def test_browser_flow_with_a_single_use_ticket(server, publish, redis_client) -> None:  # type: ignore[no-untyped-def]
+    one = ticket(server, "1")
+    ws = connect(server, f"o=1&ticket={one}", origin=f"http://{server}")
+    text = publish("1", campaign_event(12))
+    assert ws.recv() == text
+    ws.close()
+    assert refused_status(server, f"o=1&ticket={one}") == 401  # used up
+    assert refused_status(server, f"o=3&ticket={ticket(server, '1')}") == 403  # bound to its organization
+
+
+def test_ticket_endpoint(server, redis_client) -> None:  # type: ignore[no-untyped-def]
+    url = f"http://{server}/api/broadcast-event-tickets"
+    assert requests.post(f"{url}?o=1", timeout=5).status_code == 401
+    refused = requests.post(f"{url}?o=2", headers={"Authorization": "Bearer alice-token"}, timeout=5)
+    assert refused.status_code == 403 and refused.headers["Content-Type"] == "application/vnd.api+json"
+    assert refused.json()["errors"][0]["status"] == "403"
+    issued = requests.post(f"{url}?o=1", headers={"Authorization": "Bearer alice-token"}, timeout=5)
+    assert issued.status_code == 201 and issued.headers["Content-Type"] == "application/vnd.api+json"
+    data = issued.json()["data"]
+    assert data["type"] == "broadcast-event-tickets" and data["attributes"]["expires_at"].endswith("Z")
+    key = tickets._key(data["id"])
+    assert 0 < redis_client.ttl(key) <= 30
+
+
+def test_pings_and_small_control_messages_are_ignored(server, publish) -> None:  # type: ignore[no-untyped-def]
+    ws = connect(server, "o=1", token="alice-token")
+    ws.ping(b"hi")
+    ws.send('{"type": "ping"}')
+    last = publish("1", campaign_event(12))
+    while (frame := ws.recv_data_frame(control_frame=True))[0] != websocket.ABNF.OPCODE_TEXT:
+        pass
+    assert frame[1].data.decode() == last
+    ws.close()
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [("hello", 1008), ('{"no": "type"}', 1008), (b"\x01\x02", 1008), ('{"type": "x", "pad": "' + "x" * 5000 + '"}', 1009)],
+)
+def test_malformed_or_oversized_client_frames_close_the_socket(server, app, frame: str | bytes, code: int) -> None:  # type: ignore[no-untyped-def]
+    ws = connect(server, "o=1", token="alice-token")
+    ws.send_binary(frame) if isinstance(frame, bytes) else ws.send(frame)
+    assert receive_close(ws) == code
+    wait_for(lambda: subscribers(app) == 0)
+
+
+def test_losing_redis_closes_sockets_with_1013_and_the_hub_resubscribes(server, app, publish, redis_client) -> None:  # type: ignore[no-untyped-def]
+    ws = connect(server, "o=1", token="alice-token")
+    hub = app.extensions[HUB_KEY]
+    hub.backoff = (0.05, 0.1)
+    names = [c for c in redis_client.client_list() if c.get("name", "").startswith("broadcasts-hub:") and c.get("psub") == "1"]
+    ours = [c for c in names if int(c["name"].rsplit(":", 1)[1]) == hub.pid]
+    for client in ours:
+        redis_client.client_kill_filter(_id=client["id"])
+    assert receive_close(ws) == 1013
+    again = connect(server, "o=1", token="alice-token")  # waits for the new subscription
+    text = publish("1", campaign_event(12))
+    assert again.recv() == text
+    again.close()
+
+
+def test_without_redis_the_upgrade_is_refused_with_503(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from flask_broadcasts.realtime import websocket as endpoint
+
+    from .hostapp import create_app
+
+    monkeypatch.setattr(endpoint, "SUBSCRIBE_WAIT", 0.3)
+    app = create_app("redis://127.0.0.1:1/0", "unreachable:org:")  # nothing listens on port 1
+    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        address = f"127.0.0.1:{httpd.server_port}"
+        assert refused_status(address, "o=1", token="alice-token") == 503
+        assert refused_status(address, "o=1&ticket=whatever") == 503
+        assert subscribers(app) == 0
+    finally:
+        app.extensions[HUB_KEY].stop(timeout=0)
+        httpd.shutdown()

@@ -1,0 +1,1 @@
+from tests.service_host import app, client, validate_responses  # noqa: F401
