@@ -35,12 +35,26 @@ class Page:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+def url_with_args(pairs: Sequence[tuple[str, str]]) -> str:
+    """The current path with ``pairs`` as its query string, percent-encoded as RFC 3986 wants.
+
+    Brackets (``filter[status]``) are gen-delims and must be encoded in a URI; clients
+    decode them back, and the links validate as ``uri`` in the JSON:API schema.
+    """
+    query = urlencode(pairs, safe=",")
+    return f"{request.base_url}?{query}" if query else request.base_url
+
+
+def request_url() -> str:
+    """The current request's URL, encoded like every other link (the ``self`` link)."""
+    return url_with_args(list(request.args.items(multi=True)))
+
+
 def _page_url(**page: Any) -> str:
     """The current URL with its ``page[...]`` parameters replaced by ``page``."""
     pairs = [(k, v) for k, v in request.args.items(multi=True) if not k.startswith("page[")]
     pairs += [(f"page[{k}]", str(v)) for k, v in page.items() if v is not None]
-    query = urlencode(pairs, safe="[],")
-    return f"{request.base_url}?{query}" if query else request.base_url
+    return url_with_args(pairs)
 
 
 def _id_column(select: sa.Select[Any], query: CollectionQuery) -> Any:

@@ -16,7 +16,7 @@ from flask import Response, current_app, request
 from marshmallow_jsonapi import Schema
 
 from .negotiation import MEDIA_TYPE
-from .pagination import Page
+from .pagination import Page, request_url
 from .query import CollectionQuery, ResourceQuery
 from .specs import ResourceSpec
 
@@ -121,7 +121,7 @@ def build_document(
     result: dict[str, Any] = {"data": document["data"]}
     if query.include or unique:
         result["included"] = unique
-    page_links = {k: v for k, v in (links or {"self": request.url}).items() if v is not None}
+    page_links = {k: v for k, v in (links or {"self": request_url()}).items() if v is not None}
     if page_links:
         result["links"] = page_links
     top_meta = {**document.get("meta", {}), **(meta or {})}
