@@ -42,6 +42,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sqlite-size", type=int, default=10_000)
     parser.add_argument("--timeout", type=float, default=900.0, help="Seconds one campaign may take.")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes.")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="Run workers under pyinstrument (benchmarks.profiled_worker), one report per job in this folder.")
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--logs", type=Path, default=RESULTS / "logs", help="Where child process logs go.")
     return parser.parse_args(argv)
@@ -60,11 +62,18 @@ def start_web(env: dict[str, str], logs: Path, web_workers: int) -> tuple[Child,
     return web, base_url
 
 
-def start_workers(count: int, env: dict[str, str], logs: Path, label: str, redis_url: str) -> list[Child]:
+def start_workers(count: int, env: dict[str, str], logs: Path, label: str, redis_url: str,
+                  profile: Path | None = None) -> list[Child]:
     connection = redis.Redis.from_url(redis_url)
     before = Worker.count(connection=connection)
-    workers = [Child(f"worker-{label}-{i + 1}", [*FLASK, "broadcasts", "worker", "--name", f"bench-{label}-{i + 1}-{time.time_ns()}"],
-                     env, logs) for i in range(count)]
+    workers = []
+    for i in range(count):
+        name = f"bench-{label}-{i + 1}-{time.time_ns()}"
+        if profile:
+            command = [sys.executable, "-m", "benchmarks.profiled_worker", str(profile / label), name]
+        else:
+            command = [*FLASK, "broadcasts", "worker", "--name", name]
+        workers.append(Child(f"worker-{label}-{i + 1}", command, env, logs))
     deadline = time.monotonic() + 60
     while Worker.count(connection=connection) < before + count:
         for worker in workers:
@@ -84,7 +93,7 @@ def run_campaign(client: Client, sink: Sink, web: Child, env: dict[str, str], ar
     try:
         campaign_id = create_campaign(client, label)
         record["campaign_id"] = campaign_id
-        started_workers = start_workers(workers, env, args.logs, label, redis_url)
+        started_workers = start_workers(workers, env, args.logs, label, redis_url, args.profile)
         roots = {"web": web.pid, **{f"worker{i + 1}": w.pid for i, w in enumerate(started_workers)}}
         with RssMonitor(roots) as monitor:
             record.update(run_to_completion(client, campaign_id, sink, size, deep_cursor(campaign_id), args.timeout))
