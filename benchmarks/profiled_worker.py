@@ -7,6 +7,7 @@ profiler runs inside the work horse: each job writes ``OUT_DIR/<pid>-<job>.txt``
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,9 @@ from pyinstrument import Profiler
 
 from flask_broadcasts.extension import get_state
 from flask_broadcasts.queues import get_queue
-from flask_broadcasts.worker import BroadcastsWorker, load_app
+from flask.cli import ScriptInfo
+
+from flask_broadcasts.worker import BroadcastsWorker
 
 
 class ProfiledWorker(BroadcastsWorker):
@@ -35,7 +38,7 @@ class ProfiledWorker(BroadcastsWorker):
 def main() -> None:
     out_dir = Path(sys.argv[1])
     out_dir.mkdir(parents=True, exist_ok=True)
-    app = load_app()
+    app = ScriptInfo(app_import_path=os.environ.get("FLASK_APP", "example_app")).load_app()
     with app.app_context():
         state = get_state(app)
         ProfiledWorker.out_dir = out_dir
