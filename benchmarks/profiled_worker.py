@@ -44,7 +44,7 @@ def main() -> None:
         ProfiledWorker.out_dir = out_dir
         worker = ProfiledWorker([get_queue(state)], connection=state.redis, app=app,
                                 name=sys.argv[2] if len(sys.argv) > 2 else None)
-    worker.work(with_scheduler=True)
+        worker.work(with_scheduler=True)  # in the app context, as ``flask broadcasts worker`` runs it
 
 
 if __name__ == "__main__":
