@@ -229,6 +229,7 @@ def run_to_completion(client: Client, campaign_id: str, sink: Any, expected: int
     sampler = Sampler(client, campaign_id, deep_cursor)
     started, started_wall = time.monotonic(), time.time()
     client.get(f"{path}/start")
+    start_request = time.monotonic() - started
     sampler.start()
     attributes: dict[str, Any] = {}
     deadline = started + timeout
@@ -258,6 +259,7 @@ def run_to_completion(client: Client, campaign_id: str, sink: Any, expected: int
         "observed_s": round(observed, 3),
         "messages_per_s": round(expected / wall, 1) if wall else None,
         "first_message_s": round(first - started, 3) if first else None,
+        "start_request_s": round(start_request, 3),
         "sent_count": attributes.get("sent_count"),
         "failed_count": attributes.get("failed_count"),
         "total_count": attributes.get("total_count"),
