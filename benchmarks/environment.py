@@ -39,7 +39,20 @@ def recreate_database(name: str = DATABASE_NAME) -> str:
 
 
 def flush_redis(url: str = REDIS_URL) -> None:
-    redis.Redis.from_url(url).flushdb()
+    """Empty the run's Redis db, after making sure no process outside this run consumes its queues.
+
+    A worker left behind by an interrupted run would keep taking jobs (with whatever code
+    it loaded) and fail or delay them: every figure would be wrong without an error.
+    """
+    client = redis.Redis.from_url(url)
+    db = client.connection_pool.connection_kwargs.get("db", 0)
+    consumers = [c for c in client.client_list() if int(c.get("db", -1)) == db
+                 and c.get("cmd") in ("blmove", "blpop", "brpoplpush", "blmpop")]
+    if consumers:
+        addresses = ", ".join(c["addr"] for c in consumers)
+        raise RuntimeError(f"Redis db {db} of {url} already has queue consumers ({addresses}): a worker from "
+                           "another run? Stop it, or set BENCH_REDIS_URL to another db.")
+    client.flushdb()
 
 
 def process_env(database: str, redis_url: str, mail_port: int, **extra: str) -> dict[str, str]:

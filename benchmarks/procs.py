@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
@@ -24,6 +25,27 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+_children: list[Child] = []
+
+
+def stop_all_children() -> None:
+    """Stop every child still running (atexit, and on SIGTERM/SIGINT of the benchmark).
+
+    A worker left behind from an interrupted run keeps taking jobs from the queue with
+    whatever code it loaded: it would silently skew the next run.
+    """
+    for child in reversed(_children):
+        child.stop(timeout=5)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+atexit.register(stop_all_children)
+signal.signal(signal.SIGTERM, _terminate)
+
+
 class Child:
     """A process started in its own session (so stopping it reaches its forks), logged to a file."""
 
@@ -33,12 +55,15 @@ class Child:
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(command, env=dict(env), stdout=self._log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
+        _children.append(self)
 
     @property
     def pid(self) -> int:
         return self.process.pid
 
     def stop(self, timeout: float = 10.0) -> None:
+        if self in _children:
+            _children.remove(self)
         if self.process.poll() is None:
             # SIGTERM to the child only: RQ and gunicorn stop their own forks (warm shutdown).
             self.process.send_signal(signal.SIGTERM)
