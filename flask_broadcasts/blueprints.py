@@ -19,11 +19,13 @@ if TYPE_CHECKING:
 def make_plain_blueprint() -> Blueprint:
     """A fresh plain blueprint (one per app: features add hooks to it)."""
     from .api.files import register_file_routes
+    from .callbacks import register_callbacks
     from .realtime import register_realtime
 
     plain = Blueprint("broadcasts_plain", __name__)
     register_realtime(plain)
     register_file_routes(plain)
+    register_callbacks(plain)
     return plain
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 broadcasts_cli = AppGroup("broadcasts", help="Broadcast campaigns: workers, scheduler, recovery.")
@@ -11,9 +14,50 @@ broadcasts_cli = AppGroup("broadcasts", help="Broadcast campaigns: workers, sche
 @broadcasts_cli.command("settings")
 def show_settings() -> None:
     """Print every BROADCASTS_* setting in effect."""
-    from flask import current_app
-
     from .config import SETTINGS
 
     for setting in SETTINGS:
         click.echo(f"{setting.key} = {current_app.config[setting.key]!r}")
+
+
+@broadcasts_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Quit when the queue is empty.")
+@click.option("--with-scheduler", is_flag=True,
+              help="Also run the periodic scheduler (recovery sweep) in this process.")
+@click.option("--name", default=None, help="Worker name (default: RQ's).")
+def worker(burst: bool, with_scheduler: bool, name: str | None) -> None:
+    """Run a worker on BROADCASTS_QUEUE (jobs run inside the app context)."""
+    from .extension import get_state
+    from .queues import get_queue
+    from .worker import BroadcastsWorker, start_periodic_scheduler
+
+    state = get_state()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if with_scheduler:
+        start_periodic_scheduler(app)
+    w = BroadcastsWorker([get_queue(state)], connection=state.redis, app=app, name=name)
+    # RQ's own scheduler moves retried jobs back to the queue after their backoff.
+    w.work(burst=burst, with_scheduler=True)
+
+
+@broadcasts_cli.command("recover")
+def recover() -> None:
+    """Run one recovery sweep now: expired claims, orphaned runs, finished runs."""
+    from .services.recovery import recover as service
+
+    click.echo(json.dumps(service().__dict__, default=str))
+
+
+@broadcasts_cli.command("scheduler")
+@click.option("--burst", is_flag=True, help="Move the due jobs once, then exit.")
+@click.option("--interval", type=float, default=None, help="Seconds between polls (default BROADCASTS_SCHEDULER_INTERVAL).")
+@click.option("--register-only", is_flag=True, help="Only register the recovery sweep (for a plain `rqscheduler`).")
+def scheduler(burst: bool, interval: float | None, register_only: bool) -> None:
+    """Run rq-scheduler on the extension's Redis and queue, with the recovery sweep registered."""
+    from .scheduling import runner
+
+    if register_only:
+        changed = runner.register_recovery()
+        click.echo(f"{runner.RECOVERY_JOB_ID}: {'registered' if changed else 'already registered'}")
+        return
+    runner.run_scheduler(burst=burst, interval=interval)

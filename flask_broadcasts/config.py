@@ -32,7 +32,26 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BROADCASTS_QUEUE", "broadcasts", "Name of the RQ queue the send jobs go to."),
     Setting("BROADCASTS_BATCH_SIZE", 500, "Messages one send job claims and sends over one SMTP connection."),
     Setting("BROADCASTS_INSERT_CHUNK", 1000, "Recipients read, rendered and inserted per round when a run starts."),
-    Setting("BROADCASTS_CLAIM_TTL", 300, "Seconds a worker's claim on a batch lasts before the recovery sweep may take it over."),
+    Setting(
+        "BROADCASTS_CLAIM_TTL",
+        60,
+        "Seconds a worker's claim on a batch (or on a run's materialization) lasts without renewal; the worker "
+        "renews it every third of this while it works, so only a dead worker's claim expires and the recovery "
+        "sweep takes it over. Keep it above ``BROADCASTS_SMTP_TIMEOUT``.",
+    ),
+    Setting("BROADCASTS_SMTP_TIMEOUT", 15, "Socket timeout (seconds) of the SMTP connection of a send job."),
+    Setting(
+        "BROADCASTS_COUNTER_FLUSH",
+        None,
+        "Messages a worker records before adding them to the campaign's counters in one atomic UPDATE "
+        "(which also tells it whether the campaign was stopped); ``None`` uses ``BROADCASTS_EVENT_EVERY``.",
+    ),
+    Setting(
+        "BROADCASTS_SEND_JOB_BUDGET",
+        None,
+        "Seconds a send job keeps claiming further batches before it hands over to a fresh job; "
+        "``None`` uses half of ``BROADCASTS_JOB_TIMEOUT``.",
+    ),
     Setting("BROADCASTS_JOB_TIMEOUT", 900, "RQ job timeout (seconds) of a send job."),
     Setting("BROADCASTS_RETRY_MAX", 10, "How many times a batch is retried when the mail server is down or answers 4xx."),
     Setting("BROADCASTS_RETRY_INTERVALS", (5, 10, 30, 60, 120), "Backoff in seconds between those retries (RQ ``Retry``)."),
@@ -60,11 +79,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("BROADCASTS_MAX_CONTENT_LENGTH", 1024 * 1024, "Largest accepted JSON:API request body, in bytes (413 above)."),
     Setting("BROADCASTS_SMS_PROVIDER", "logging", "``logging`` (development) or ``twilio``."),
+    Setting("BROADCASTS_SMS_TIMEOUT", 10, "Seconds an SMS gateway request may take before its outcome counts as unknown."),
     Setting("BROADCASTS_TWILIO_ACCOUNT_SID", None, "Twilio account SID."),
     Setting("BROADCASTS_TWILIO_AUTH_TOKEN", None, "Twilio auth token (also verifies status callbacks)."),
     Setting("BROADCASTS_TWILIO_FROM", None, "Sender number (E.164) for Twilio."),
     Setting("BROADCASTS_TWILIO_MESSAGING_SERVICE_SID", None, "Twilio messaging service, instead of a sender number."),
-    Setting("BROADCASTS_TWILIO_BASE_URL", None, "Override of Twilio's API base URL (tests point it at a local stand-in)."),
+    Setting("BROADCASTS_TWILIO_BASE_URL", None, "Replaces ``https://api.twilio.com`` (a proxy, or a local stand-in in tests)."),
     Setting("BROADCASTS_PUBLIC_URL", None, "Public base URL of this app, used to build provider callback URLs."),
     Setting("BROADCASTS_WS_ALLOWED_ORIGINS", (), "Origins allowed to open the websocket; empty allows same-origin only."),
     Setting("BROADCASTS_WS_QUEUE_SIZE", 100, "Events buffered per websocket before updates of one campaign are coalesced."),

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from redis import Redis
     from sqlalchemy.orm import Session
 
+    from .delivery.sms import SmsProvider
+
 EXTENSION_KEY = "broadcasts"
 
 TokenLoader = Callable[[str], Any]
@@ -46,6 +48,12 @@ class BroadcastsState:
     db: SQLAlchemy
     settings: Settings
     _redis: Redis | None = field(default=None, repr=False)
+    #: Where jobs go (:class:`flask_broadcasts.services.dispatch.Dispatcher`); RQ by default.
+    _dispatcher: Any = field(default=None, repr=False)
+    #: Where progress events go (:class:`flask_broadcasts.events.ProgressPublisher`); Redis by default.
+    _publisher: Any = field(default=None, repr=False)
+    #: This app's SMS provider (see :attr:`sms_provider`).
+    _sms_provider: SmsProvider | None = field(default=None, repr=False)
 
     @property
     def session(self) -> Session:
@@ -61,6 +69,56 @@ class BroadcastsState:
                 raise RuntimeError("Set REDIS_URL or BROADCASTS_REDIS_URL: broadcasts need Redis for queues and events.")
             self._redis = Redis.from_url(self.settings.redis_url)
         return self._redis
+
+    def forget_connections(self) -> None:
+        """Drop connections inherited over ``fork()`` (a work horse opens its own)."""
+        self._redis = None
+        self._dispatcher = None
+        self._publisher = None
+        self.db.engine.dispose(close=False)
+
+    @property
+    def dispatcher(self) -> Any:
+        if self._dispatcher is None:
+            from .queues import RQDispatcher
+
+            self._dispatcher = RQDispatcher(self)
+        return self._dispatcher
+
+    @dispatcher.setter
+    def dispatcher(self, value: Any) -> None:
+        self._dispatcher = value
+
+    @property
+    def publisher(self) -> Any:
+        if self._publisher is None:
+            from .events import RedisProgressPublisher
+
+            self._publisher = RedisProgressPublisher(self.redis, self.settings.event_channel_prefix)
+        return self._publisher
+
+    @publisher.setter
+    def publisher(self, value: Any) -> None:
+        self._publisher = value
+
+    @property
+    def sms_provider(self) -> SmsProvider:
+        """This app's SMS provider: one set on the app's state or on the extension
+        (``broadcasts.sms_provider = ...``), else the one ``BROADCASTS_SMS_PROVIDER``
+        names, built on first use (providers open their network clients lazily, so a
+        forked work-horse never shares a parent's connection).
+        """
+        if self._sms_provider is None:
+            if self.extension.sms_provider is not None:
+                return self.extension.sms_provider
+            from .delivery.sms import build_sms_provider
+
+            self._sms_provider = build_sms_provider(self.settings)
+        return self._sms_provider
+
+    @sms_provider.setter
+    def sms_provider(self, value: SmsProvider | None) -> None:
+        self._sms_provider = value
 
 
 def get_state(app: Flask | None = None) -> BroadcastsState:
@@ -102,6 +160,8 @@ class Broadcasts:
         self._organization_access: OrganizationAccess | None = None
         self.audience_sources: dict[str, AudienceSource] = {}
         self.community_source: CommunitySource | None = None
+        #: The host's own SMS provider; when ``None``, ``BROADCASTS_SMS_PROVIDER`` picks one.
+        self.sms_provider: SmsProvider | None = None
         if app is not None:
             self.init_app(app)
 
@@ -162,6 +222,13 @@ class Broadcasts:
         """Register how community audiences find a community and its members."""
         self.community_source = source
         return source
+
+    def use_sms_provider(self, provider: SmsProvider) -> SmsProvider:
+        """Send SMS through ``provider`` (any :class:`~flask_broadcasts.delivery.sms.SmsProvider`)
+        instead of the one ``BROADCASTS_SMS_PROVIDER`` names. Same as ``broadcasts.sms_provider = provider``.
+        """
+        self.sms_provider = provider
+        return provider
 
     # -- what the rest of the package asks -----------------------------------------------
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -47,13 +48,38 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 HostId = String(64)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware UTC datetime on every database.
+
+    PostgreSQL keeps the offset; SQLite stores text without one and hands back naive
+    values, which would break every comparison with an aware "now". Values are
+    converted to UTC on the way in and come back aware.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware datetime")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: DateTime(timezone=True), dict[str, Any]: JSON, list[str]: JSON}
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
 
 
 class TimestampMixin:
@@ -180,6 +206,11 @@ class BroadcastRun(Base):
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
+    # Set when every recipient of the run is stored: only then may the run complete.
+    materialized_at: Mapped[datetime | None]
+    # Lease of the worker materializing the run (renewed per chunk; see BROADCASTS_CLAIM_TTL).
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claim_expires_at: Mapped[datetime | None]
 
 
 class BroadcastMessage(Base):
@@ -193,6 +224,8 @@ class BroadcastMessage(Base):
         Index("ix_broadcast_messages_claim", "campaign_id", "status", "id"),
         # The messages listing pages by keyset on (created_at, id) within a campaign.
         Index("ix_broadcast_messages_listing", "campaign_id", "created_at", "id"),
+        # The recovery sweep finds expired claims across campaigns (NULL once released or sent).
+        Index("ix_broadcast_messages_claim_expires_at", "claim_expires_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

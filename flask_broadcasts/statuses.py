@@ -60,6 +60,31 @@ class MessageStatus(str, enum.Enum):
         return self in (MessageStatus.COMPLETED, MessageStatus.DELIVERED)
 
 
+class ChannelStatus(str, enum.Enum):
+    """Outcome of one channel of one message (``mail_status``, ``sms_status``).
+
+    ``None`` means "not attempted yet"; any value means the channel is settled and is
+    never sent again, whatever happens to the rest of the message. This is what lets a
+    retried batch skip an e-mail that was already accepted.
+    """
+
+    SENT = "sent"
+    REFUSED = "refused"
+    #: The worker died or the connection broke between handing the message over and
+    #: reading the server's answer: it may or may not have been accepted.
+    UNKNOWN = "unknown"
+    #: The provider later confirmed delivery (status callback, delivery webhook).
+    DELIVERED = "delivered"
+    #: The provider later reported it undelivered or bounced.
+    UNDELIVERED = "undelivered"
+
+
+#: Campaign statuses in which a run is live (messages may be claimed and sent).
+RUNNING_CAMPAIGN_STATUSES: tuple[CampaignStatus, ...] = (CampaignStatus.PENDING, CampaignStatus.IN_PROGRESS)
+#: Message statuses counted in ``sent_count``.
+SENT_MESSAGE_STATUSES: tuple[MessageStatus, ...] = (MessageStatus.COMPLETED, MessageStatus.DELIVERED)
+
+
 class IllegalTransition(ValueError):
     """A status change the transitions table does not allow."""
 
@@ -74,7 +99,8 @@ CAMPAIGN_TRANSITIONS: Mapping[CampaignStatus, frozenset[CampaignStatus]] = {
     _C.DRAFT: frozenset({_C.PENDING, _C.SCHEDULED}),
     # A fire time arrives (pending), or stop (draft).
     _C.SCHEDULED: frozenset({_C.PENDING, _C.DRAFT}),
-    _C.PENDING: frozenset({_C.IN_PROGRESS, _C.COMPLETED, _C.FAILED, _C.DRAFT}),
+    # A recurring run with nobody to send to ends straight back in scheduled.
+    _C.PENDING: frozenset({_C.IN_PROGRESS, _C.COMPLETED, _C.FAILED, _C.DRAFT, _C.SCHEDULED}),
     # A recurring campaign goes back to scheduled after each run.
     _C.IN_PROGRESS: frozenset({_C.COMPLETED, _C.FAILED, _C.DRAFT, _C.SCHEDULED}),
     # Stop on a finished campaign makes it a draft again, so it can reach recipients added since.
@@ -93,9 +119,26 @@ MESSAGE_TRANSITIONS: Mapping[MessageStatus, frozenset[MessageStatus]] = {
 }
 
 
+_CH = ChannelStatus
+#: Provider reports after acceptance; a settled report never changes again.
+CHANNEL_TRANSITIONS: Mapping[ChannelStatus, frozenset[ChannelStatus]] = {
+    _CH.SENT: frozenset({_CH.DELIVERED, _CH.UNDELIVERED}),
+    _CH.REFUSED: frozenset(),
+    _CH.UNKNOWN: frozenset(),
+    _CH.DELIVERED: frozenset(),
+    _CH.UNDELIVERED: frozenset(),
+}
+
+
 def can_transition(current: enum.Enum, target: enum.Enum) -> bool:
     """Whether ``current → target`` is in the table of its enum."""
-    table = CAMPAIGN_TRANSITIONS if isinstance(current, CampaignStatus) else MESSAGE_TRANSITIONS
+    table: Mapping = (
+        CAMPAIGN_TRANSITIONS
+        if isinstance(current, CampaignStatus)
+        else CHANNEL_TRANSITIONS
+        if isinstance(current, ChannelStatus)
+        else MESSAGE_TRANSITIONS
+    )
     return target in table[current]  # type: ignore[index]
 
 
@@ -113,3 +156,7 @@ def campaign_statuses_from(target: CampaignStatus) -> tuple[CampaignStatus, ...]
 
 def message_statuses_from(target: MessageStatus) -> tuple[MessageStatus, ...]:
     return tuple(s for s, targets in MESSAGE_TRANSITIONS.items() if target in targets)
+
+
+def channel_statuses_from(target: ChannelStatus) -> tuple[ChannelStatus, ...]:
+    return tuple(s for s, targets in CHANNEL_TRANSITIONS.items() if target in targets)

@@ -9,6 +9,7 @@ SQLite file.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -30,8 +31,10 @@ from flask_broadcasts.models import (
 )
 from flask_broadcasts.models import metadata as broadcasts_metadata
 
-DATABASE_URL = os.environ.get("CAMPAIGNS_TEST_DATABASE_URL") or os.environ.get(
-    "DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/campaigns_wt"
+DATABASE_URL = (
+    os.environ.get("CAMPAIGNS_TEST_DATABASE_URL")
+    or os.environ.get("DATABASE_URL")
+    or "sqlite:///" + os.path.join(tempfile.mkdtemp(prefix="bcast-campaigns-"), "campaigns.db")
 )
 
 
@@ -251,13 +254,29 @@ def make_sent_email(message: BroadcastMessage) -> BroadcastSentEmail:
     ))
 
 
+class Statement(str):
+    """A SQL statement as sent, with its parameters (``.parameters``)."""
+
+    parameters: Any
+
+    @property
+    def skips_rows(self) -> bool:
+        """Whether it pages by OFFSET. SQLite writes every LIMIT as ``LIMIT ? OFFSET ?``
+        (offset 0), so there the last parameter tells."""
+        if "LIMIT ? OFFSET ?" in self:
+            return self.parameters[-1] not in (0, -1)
+        return "OFFSET" in self.upper()
+
+
 @contextmanager
-def count_queries() -> Iterator[list[str]]:
+def count_queries() -> Iterator[list[Statement]]:
     """Collect the SQL statements run inside the block."""
-    statements: list[str] = []
+    statements: list[Statement] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
-        statements.append(statement)
+        recorded = Statement(statement)
+        recorded.parameters = parameters
+        statements.append(recorded)
 
     sa.event.listen(db.engine, "before_cursor_execute", before)
     try:

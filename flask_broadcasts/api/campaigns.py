@@ -1,4 +1,4 @@
-"""``/broadcast-campaigns``: list, create, read, update, delete.
+"""``/broadcast-campaigns``: list, create, read, update, delete, start, stop.
 
 Views only parse (the ``jsonapi_*`` decorators), call :mod:`flask_broadcasts.services.campaigns`
 and render. Read-only attributes (``status``, the counters, ``next_run_at``, ``runs_count``,
@@ -29,6 +29,7 @@ from ..jsonapi import (
     render_resource,
 )
 from ..models import BroadcastCampaign
+from ..services import campaign_runs as runs
 from ..services import campaigns as service
 from .base import resource_blueprint
 from .audiences import BroadcastAudienceSchema as AudienceSchema
@@ -129,3 +130,35 @@ class CampaignItem(MethodView):
         """Delete a draft campaign"""
         service.delete_campaign(current_tenant().organization_id, id)
         return no_content()
+
+
+@blueprint.route("/broadcast-campaigns/<id>/start")
+class CampaignStart(MethodView):
+    @blueprint.jsonapi_resource(CAMPAIGN)
+    def get(self, query: ResourceQuery, id: str) -> Any:
+        """Start a draft campaign
+
+        No ``scheduled_at`` (or one in the past): sending begins now (``pending``).
+        A future ``scheduled_at`` or ``recurring``: ``scheduled`` for the next fire time.
+        Any other status than ``draft`` is a 409, so a double click starts once.
+        """
+        organization_id = current_tenant().organization_id
+        campaign = service.get_campaign(organization_id, id)
+        runs.start_campaign(organization_id, campaign.id)
+        return render_resource(service.get_campaign(organization_id, id, include_files=_files_wanted(query)), query)
+
+
+@blueprint.route("/broadcast-campaigns/<id>/stop")
+class CampaignStop(MethodView):
+    @blueprint.jsonapi_resource(CAMPAIGN)
+    def get(self, query: ResourceQuery, id: str) -> Any:
+        """Stop a campaign
+
+        Back to ``draft``; unsent (pending) messages are deleted and queued work is
+        cancelled; messages already handed over keep their status. Stopping a draft
+        changes nothing.
+        """
+        organization_id = current_tenant().organization_id
+        campaign = service.get_campaign(organization_id, id)
+        runs.stop_campaign(organization_id, campaign.id)
+        return render_resource(service.get_campaign(organization_id, id, include_files=_files_wanted(query)), query)

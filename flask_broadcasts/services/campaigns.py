@@ -24,7 +24,14 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import ConflictError, InvalidInputError, NotFoundError
 from ..extension import get_state
-from ..models import BroadcastAudience, BroadcastCampaign, BroadcastTemplate
+from ..models import (
+    BroadcastAudience,
+    BroadcastCampaign,
+    BroadcastMessage,
+    BroadcastRun,
+    BroadcastSentEmail,
+    BroadcastTemplate,
+)
 from ..scheduling.cron import validate_cron, validate_timezone
 
 __all__ = [
@@ -321,6 +328,12 @@ def delete_campaign(organization_id: str, campaign_id: Any) -> None:
     campaign = _lock(organization_id, campaign_id)
     _require_editable(campaign, "deleted")
     session = get_state().session
+    # Children are deleted here, not left to ON DELETE CASCADE: SQLite hosts usually
+    # run without foreign-key enforcement.
+    messages = sa.select(BroadcastMessage.id).where(BroadcastMessage.campaign_id == campaign.id)
+    session.execute(sa.delete(BroadcastSentEmail).where(BroadcastSentEmail.message_id.in_(messages)))
+    session.execute(sa.delete(BroadcastMessage).where(BroadcastMessage.campaign_id == campaign.id))
+    session.execute(sa.delete(BroadcastRun).where(BroadcastRun.campaign_id == campaign.id))
     session.execute(sa.delete(BroadcastCampaign).where(BroadcastCampaign.id == campaign.id))
     session.commit()
 

@@ -148,6 +148,6 @@ def test_query_count_does_not_grow_with_page_size(api):
     small, large = _page_queries(api, campaign_id, 4), _page_queries(api, campaign_id, 40)
     assert len(small) == len(large), "\n\n".join(large)
     assert len(large) <= 10, len(large)
-    assert not any("OFFSET" in s.upper() or "count(" in s.lower() for s in large)
+    assert not any(s.skips_rows or "count(" in s.lower() for s in large)
     host_reads = [s for s in large if "FROM test_customers" in s or "FROM test_bookings" in s]
     assert all(" IN " in s for s in host_reads)

@@ -136,6 +136,7 @@ def upgrade() -> None:
     )
     op.create_index('ix_broadcast_messages_claim', 'broadcast_messages', ['campaign_id', 'status', 'id'], unique=False)
     op.create_index('ix_broadcast_messages_listing', 'broadcast_messages', ['campaign_id', 'created_at', 'id'], unique=False)
+    op.create_index('ix_broadcast_messages_claim_expires_at', 'broadcast_messages', ['claim_expires_at'], unique=False)
     op.create_index(op.f('ix_broadcast_messages_provider_message_id'), 'broadcast_messages', ['provider_message_id'], unique=False)
     op.create_table('broadcast_runs',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -150,6 +151,9 @@ def upgrade() -> None:
     sa.Column('failed_count', sa.Integer(), nullable=False),
     sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('materialized_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('claimed_by', sa.String(length=64), nullable=True),
+    sa.Column('claim_expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['campaign_id'], ['broadcast_campaigns.id'], name=op.f('fk_broadcast_runs_campaign_id_broadcast_campaigns'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_broadcast_runs')),
     sa.UniqueConstraint('campaign_id', 'run_key', name=op.f('uq_broadcast_runs_campaign_id_run_key'))
@@ -178,6 +182,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_broadcast_runs_campaign_id'), table_name='broadcast_runs')
     op.drop_table('broadcast_runs')
     op.drop_index(op.f('ix_broadcast_messages_provider_message_id'), table_name='broadcast_messages')
+    op.drop_index('ix_broadcast_messages_claim_expires_at', table_name='broadcast_messages')
     op.drop_index('ix_broadcast_messages_listing', table_name='broadcast_messages')
     op.drop_index('ix_broadcast_messages_claim', table_name='broadcast_messages')
     op.drop_table('broadcast_messages')

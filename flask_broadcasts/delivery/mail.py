@@ -1,0 +1,207 @@
+"""E-mail over SMTP, configured exactly like Flask-Mail (``MAIL_*``), one connection per batch.
+
+Flask-Mail stays the configuration surface: the settings come from the app's
+``flask_mail.Mail`` state (``app.extensions["mail"]``) or, without one, from the same
+``MAIL_*`` keys with Flask-Mail's defaults. The connection is opened the way Flask-Mail
+opens it (SSL, STARTTLS, login), plus a socket timeout, and the SMTP transaction is
+driven step by step so every failure lands in one of three classes:
+
+* :class:`RecipientRefused` — a 5xx answer to RCPT or DATA: this message fails, the batch goes on;
+* :class:`TemporaryFailure` — server down, connection lost before the message was
+  complete, or a 4xx answer: nothing was accepted, retry the batch later;
+* :class:`OutcomeUnknown` — the connection broke after the whole message went out
+  and before the server's answer: it may have been accepted, so it is never resent.
+"""
+
+from __future__ import annotations
+
+import re
+import smtplib
+import socket
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import BroadcastsError
+
+_LEADING_DOT = re.compile(rb"(?m)^\.")
+
+
+class DeliveryError(BroadcastsError):
+    """Base of the outcomes of an SMTP exchange that are not an acceptance."""
+
+    def __init__(self, detail: str, code: int | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.code = code
+
+
+class RecipientRefused(DeliveryError):
+    """The server refused this message for good (5xx)."""
+
+
+class TemporaryFailure(DeliveryError):
+    """Nothing was accepted; the batch should be retried later."""
+
+
+class OutcomeUnknown(DeliveryError):
+    """The message went out but the answer never came back."""
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    server: str = "127.0.0.1"
+    port: int = 25
+    use_tls: bool = False
+    use_ssl: bool = False
+    username: str | None = None
+    password: str | None = None
+    default_sender: Any = None
+    max_emails: int | None = None
+    suppress: bool = False
+    debug: int = 0
+
+    @classmethod
+    def from_app(cls, app: Any) -> MailSettings:
+        """Read Flask-Mail's state of ``app`` (or its ``MAIL_*`` config with Flask-Mail's defaults)."""
+        state = app.extensions.get("mail")
+        if state is None:
+            from flask_mail import Mail
+
+            state = Mail().init_mail(app.config, app.debug, app.testing)
+        return cls(
+            server=state.server,
+            port=int(state.port or 25),
+            use_tls=bool(state.use_tls),
+            use_ssl=bool(state.use_ssl),
+            username=state.username,
+            password=state.password,
+            default_sender=state.default_sender,
+            max_emails=state.max_emails,
+            suppress=bool(state.suppress),
+            debug=int(state.debug or 0),
+        )
+
+
+def _answer(code: int, message: bytes | str) -> str:
+    if isinstance(message, bytes):
+        message = message.decode("utf-8", "replace")
+    return f"{code} {message}".strip()
+
+
+class SmtpTransport:
+    """One SMTP connection, reused for every message of a batch.
+
+    Use as a context manager; :meth:`send` returns the server's acceptance answer.
+    """
+
+    def __init__(self, settings: MailSettings, *, timeout: float = 15.0) -> None:
+        self.settings = settings
+        self.timeout = timeout
+        self._smtp: smtplib.SMTP | None = None
+        self._sent_on_connection = 0
+
+    def __enter__(self) -> SmtpTransport:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def open(self) -> None:
+        s = self.settings
+        try:
+            if s.use_ssl:
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.server, s.port, timeout=self.timeout)
+            else:
+                smtp = smtplib.SMTP(s.server, s.port, timeout=self.timeout)
+            smtp.set_debuglevel(s.debug)
+            if s.use_tls:
+                smtp.starttls()
+            if s.username and s.password:
+                smtp.login(s.username, s.password)
+            smtp.ehlo_or_helo_if_needed()
+        except smtplib.SMTPResponseException as exc:
+            raise TemporaryFailure(_answer(exc.smtp_code, exc.smtp_error), exc.smtp_code) from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TemporaryFailure(f"cannot connect to {s.server}:{s.port}: {exc}") from exc
+        self._smtp = smtp
+        self._sent_on_connection = 0
+
+    def close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                smtp.close()
+
+    def _connection(self) -> smtplib.SMTP:
+        max_emails = self.settings.max_emails
+        if self._smtp is not None and max_emails and self._sent_on_connection >= max_emails:
+            self.close()
+        if self._smtp is None:
+            self.open()
+        return self._smtp  # type: ignore[return-value]
+
+    def _refuse_or_retry(self, smtp: smtplib.SMTP, code: int, message: bytes) -> DeliveryError:
+        try:
+            smtp.rset()
+        except (OSError, smtplib.SMTPException):
+            self.close()
+        answer = _answer(code, message)
+        if 400 <= code < 500 or code < 200:
+            return TemporaryFailure(answer, code)
+        return RecipientRefused(answer, code)
+
+    def send(self, envelope_from: str, recipient: str, data: bytes) -> str:
+        """Hand one message over. :raises DeliveryError: see the module docstring."""
+        smtp = self._connection()
+        try:
+            code, message = smtp.mail(envelope_from)
+            if code != 250:
+                # A refused sender is our configuration, not this recipient: never fail
+                # the whole audience one message at a time; retry (nothing is lost).
+                failure = self._refuse_or_retry(smtp, code, message)
+                raise TemporaryFailure(failure.detail, code)
+            code, message = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                raise self._refuse_or_retry(smtp, code, message)
+            smtp.putcmd("data")
+            code, message = smtp.getreply()
+            if code != 354:
+                raise self._refuse_or_retry(smtp, code, message)
+            payload = _LEADING_DOT.sub(b"..", data)
+            if not payload.endswith(b"\r\n"):
+                payload += b"\r\n"
+            smtp.send(payload + b".\r\n")
+        except DeliveryError:
+            raise
+        except (OSError, smtplib.SMTPException) as exc:
+            # The final "." was not sent (completely): the server cannot have accepted it.
+            self.close()
+            raise TemporaryFailure(f"connection lost: {exc}") from exc
+        try:
+            code, message = smtp.getreply()
+        except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+            self.close()
+            raise OutcomeUnknown(f"no answer after the message was sent: {exc}") from exc
+        if code != 250:
+            raise self._refuse_or_retry(smtp, code, message)
+        self._sent_on_connection += 1
+        return _answer(code, message)
+
+
+class SuppressedTransport:
+    """``MAIL_SUPPRESS_SEND`` (Flask-Mail's testing switch): accepts everything, sends nothing."""
+
+    def __enter__(self) -> SuppressedTransport:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        pass
+
+    def send(self, envelope_from: str, recipient: str, data: bytes) -> str:
+        return "250 suppressed (MAIL_SUPPRESS_SEND)"
+
+
+def transport_for(settings: MailSettings, *, timeout: float) -> SmtpTransport | SuppressedTransport:
+    return SuppressedTransport() if settings.suppress else SmtpTransport(settings, timeout=timeout)

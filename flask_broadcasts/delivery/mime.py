@@ -1,0 +1,215 @@
+"""Fast MIME: build a broadcast e-mail's bytes without :mod:`email.message`.
+
+Everything constant over a run (From, boundaries, base64 of attachments) is computed
+once in :class:`MimeBuilder`; per recipient only the headers and the two bodies are
+encoded. ``Message.as_bytes()`` tops out at ~850 messages/s per core on this project's
+reference machine; this path is an order of magnitude cheaper, and the tests parse its
+output with :func:`email.message_from_bytes`.
+
+Bodies are base64 (UTF-8), so no body line can be long, start with a dot, or contain
+a boundary (base64 has no ``_`` or ``.``, and every boundary has both).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import secrets
+from dataclasses import dataclass
+from email.header import Header
+from email.utils import formataddr, formatdate, parseaddr
+from urllib.parse import urlsplit
+
+CRLF = b"\r\n"
+
+_SLUG = re.compile(r"[^A-Za-z0-9_-]+")
+_HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
+_HIDDEN = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.I | re.S)
+_BREAKS = re.compile(r"<\s*(br|/p|/div|/h[1-6]|/li|/tr|/table|hr)\b[^>]*>", re.I)
+_TAGS = re.compile(r"<[^>]*>")
+_BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
+_SPACES = re.compile(r"[ \t]+")
+SAFE_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+
+
+class InvalidAddress(ValueError):
+    """A recipient address that cannot go into an SMTP envelope or a header."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Email:
+    """What goes over the wire for one recipient."""
+
+    envelope_from: str
+    recipient: str
+    message_id: str
+    data: bytes
+
+
+def slug(value: str) -> str:
+    return _SLUG.sub("-", value).strip("-") or "x"
+
+
+def one_line(text: str) -> str:
+    """No CR, LF or other control character can reach a header through this."""
+    return _HEADER_BREAKS.sub(" ", text).strip()
+
+
+def encode_header(value: str) -> str:
+    value = one_line(value)
+    if value.isascii() and len(value) <= 900:
+        return value
+    return Header(value, "utf-8", maxlinelen=76).encode(linesep="\r\n")
+
+
+def ascii_address(address: str | None) -> str:
+    """An envelope-safe address (IDNA domain), or :class:`InvalidAddress`."""
+    if not address:
+        raise InvalidAddress("no address")
+    address = address.strip()
+    if _HEADER_BREAKS.search(address) or " " in address or address.count("@") != 1:
+        raise InvalidAddress(f"invalid address {address!r}")
+    local, domain = address.split("@")
+    if not local or not domain or not local.isascii():
+        raise InvalidAddress(f"invalid address {address!r}")
+    if not domain.isascii():
+        try:
+            domain = domain.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise InvalidAddress(f"invalid domain in {address!r}") from None
+    return f"{local}@{domain}"
+
+
+def html_to_text(body: str) -> str:
+    """A readable plain-text alternative of an HTML body."""
+    text = _HIDDEN.sub("", body)
+    text = _BREAKS.sub("\n", text)
+    text = html.unescape(_TAGS.sub("", text))
+    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r", "").split("\n"))
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def safe_url(url: str | None) -> str | None:
+    if not url:
+        return None
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return None
+    return url.strip() if scheme in SAFE_URL_SCHEMES else None
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.encodebytes(data).replace(b"\n", CRLF)
+
+
+class MimeBuilder:
+    """Builds the messages of one run.
+
+    :param sender: ``"addr"``, ``"Name <addr>"`` or ``("Name", "addr")`` (Flask-Mail's
+        ``MAIL_DEFAULT_SENDER`` forms).
+    :param message_id_domain: right-hand side of Message-IDs (default: the sender's domain).
+    :param attachments: the template's files, encoded once here.
+    """
+
+    def __init__(
+        self,
+        sender: str | tuple[str, str],
+        *,
+        campaign_id: int,
+        run_key: str,
+        message_id_domain: str | None = None,
+        attachments: tuple[Attachment, ...] = (),
+    ) -> None:
+        name, address = sender if isinstance(sender, tuple) else parseaddr(sender)
+        self.envelope_from = ascii_address(address)
+        from_header = formataddr((one_line(name), self.envelope_from), charset="utf-8") if name else self.envelope_from
+        domain = one_line(message_id_domain or self.envelope_from.rsplit("@", 1)[1])
+        self._id_prefix = f"<broadcast.{campaign_id}.{slug(run_key)}."
+        self._id_suffix = f"@{slug(domain.replace('.', '_')).replace('_', '.')}>"
+        token = secrets.token_hex(8)
+        self._alt = f"=_alt.{token}_".encode()
+        self._mixed = f"=_mixed.{token}_".encode() if attachments else None
+        self._head = b"From: " + from_header.encode("ascii") + CRLF + b"MIME-Version: 1.0" + CRLF
+        self._attachments = b"".join(self._attachment_part(a) for a in attachments)
+
+    def _attachment_part(self, attachment: Attachment) -> bytes:
+        filename = one_line(attachment.filename).replace('"', "")
+        disposition = f'attachment; filename="{filename}"'
+        if not filename.isascii():
+            from email.utils import encode_rfc2231
+
+            disposition = f"attachment; filename*={encode_rfc2231(filename, 'utf-8')}"
+        content_type = one_line(attachment.content_type) or "application/octet-stream"
+        return (
+            b"--" + self._mixed + CRLF  # type: ignore[operator]
+            + f"Content-Type: {content_type}".encode("ascii", "replace") + CRLF
+            + b"Content-Transfer-Encoding: base64" + CRLF
+            + b"Content-Disposition: " + disposition.encode("ascii") + CRLF + CRLF
+            + _b64(attachment.data)
+        )
+
+    def message_id(self, recipient_type: str, recipient_id: str) -> str:
+        return f"{self._id_prefix}{slug(recipient_type)}.{slug(recipient_id)}{self._id_suffix}"
+
+    def build(
+        self,
+        *,
+        to: str | None,
+        subject: str | None,
+        body: str | None,
+        action_label: str | None,
+        action_url: str | None,
+        recipient_type: str,
+        recipient_id: str,
+        date: str | None = None,
+    ) -> Email:
+        """The e-mail of one recipient. :raises InvalidAddress: for an unusable ``to``."""
+        recipient = ascii_address(to)
+        message_id = self.message_id(recipient_type, recipient_id)
+        html_body = body or ""
+        text_body = html_to_text(html_body)
+        url = safe_url(action_url)
+        if url:
+            label = one_line(action_label or "") or url
+            html_body += (
+                '<p style="margin:24px 0"><a href="' + html.escape(url, quote=True) + '" style="display:inline-block;'
+                "padding:12px 20px;background:#1a56db;color:#ffffff;text-decoration:none;border-radius:4px\">"
+                + html.escape(label) + "</a></p>"
+            )
+            text_body += f"\n\n{label}: {url}"
+        document = (
+            '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + html_body + "</body></html>"
+        )
+        alt = self._alt
+        parts = [
+            self._head,
+            b"To: ", recipient.encode("ascii"), CRLF,
+            b"Subject: ", encode_header(subject or "").encode("ascii"), CRLF,
+            b"Date: ", (date or formatdate(usegmt=True)).encode("ascii"), CRLF,
+            b"Message-ID: ", message_id.encode("ascii"), CRLF,
+        ]
+        if self._mixed is not None:
+            parts += [b'Content-Type: multipart/mixed; boundary="', self._mixed, b'"', CRLF, CRLF,
+                      b"--", self._mixed, CRLF]
+        parts += [
+            b'Content-Type: multipart/alternative; boundary="', alt, b'"', CRLF, CRLF,
+            b"--", alt, CRLF,
+            b'Content-Type: text/plain; charset="utf-8"', CRLF, b"Content-Transfer-Encoding: base64", CRLF, CRLF,
+            _b64(text_body.encode("utf-8")),
+            b"--", alt, CRLF,
+            b'Content-Type: text/html; charset="utf-8"', CRLF, b"Content-Transfer-Encoding: base64", CRLF, CRLF,
+            _b64(document.encode("utf-8")),
+            b"--", alt, b"--", CRLF,
+        ]
+        if self._mixed is not None:
+            parts += [self._attachments, b"--", self._mixed, b"--", CRLF]
+        return Email(self.envelope_from, recipient, message_id, b"".join(parts))

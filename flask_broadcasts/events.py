@@ -1,0 +1,75 @@
+"""Progress events: ``broadcast-campaigns.updated`` on the organization's Redis channel.
+
+Published on every status change and each time a campaign's ``sent + failed`` crosses a
+multiple of ``BROADCASTS_EVENT_EVERY``; the websocket layer relays them to clients.
+An event is built from the row an ``UPDATE ... RETURNING`` gave back: no extra read.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .resources import campaign_resource
+
+if TYPE_CHECKING:
+    from redis import Redis
+
+log = logging.getLogger(__name__)
+
+EVENT_UPDATED = "broadcast-campaigns.updated"
+
+
+def campaign_event(row: Any) -> dict[str, Any]:
+    """The event document for a campaign row."""
+    return {"event": EVENT_UPDATED, "data": campaign_resource(row)}
+
+
+def crossed(before: int, after: int, every: int) -> bool:
+    """Whether going from ``before`` to ``after`` passes a multiple of ``every``."""
+    return every > 0 and after // every > before // every
+
+
+class ProgressPublisher(Protocol):
+    """Where campaign updates go."""
+
+    def publish(self, organization_id: str, event: dict[str, Any]) -> None: ...
+
+
+class RedisProgressPublisher:
+    """Publishes to ``<prefix><organization id>`` (``broadcasts:org:42``).
+
+    A Redis outage never fails a send: the event is logged and dropped (the counters
+    in the database stay right, and clients re-read them on reconnect).
+    """
+
+    def __init__(self, redis: Redis, channel_prefix: str) -> None:
+        self.redis = redis
+        self.channel_prefix = channel_prefix
+
+    def channel(self, organization_id: str) -> str:
+        return f"{self.channel_prefix}{organization_id}"
+
+    def publish(self, organization_id: str, event: dict[str, Any]) -> None:
+        from redis.exceptions import RedisError
+
+        try:
+            self.redis.publish(self.channel(organization_id), json.dumps(event, separators=(",", ":")))
+        except RedisError:
+            log.warning("could not publish %s for organization %s", event.get("event"), organization_id, exc_info=True)
+
+
+class RecordingPublisher:
+    """Test double: keeps events in memory (honestly not a publisher to anyone)."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, dict[str, Any]]] = []
+
+    def publish(self, organization_id: str, event: dict[str, Any]) -> None:
+        self.events.append((organization_id, event))
+
+
+def publish_campaign(publisher: ProgressPublisher, row: Any) -> None:
+    """Publish the update event of a campaign row to its organization."""
+    publisher.publish(str(row.organization_id), campaign_event(row))

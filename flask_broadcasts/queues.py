@@ -1,0 +1,132 @@
+"""RQ glue: the queue, job ids derived from campaign and run, cancellation, the recovery schedule.
+
+The only module (with :mod:`flask_broadcasts.jobs` and :mod:`flask_broadcasts.worker`)
+that imports RQ. Services reach it through the :class:`~flask_broadcasts.services.dispatch.Dispatcher`
+protocol (``get_state().dispatcher``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from rq import Queue, Retry
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.job import Job, JobStatus
+
+if TYPE_CHECKING:
+    from .extension import BroadcastsState
+
+# RQ 3 accepts only letters, digits, "_" and "-" in job ids (so not "broadcasts:recover").
+RECOVERY_JOB_ID = "broadcasts-recover"
+_SLUG = re.compile(r"[^A-Za-z0-9_]+")
+_WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def run_slug(run_key: str) -> str:
+    return _SLUG.sub("_", run_key)
+
+
+def job_id(kind: str, campaign_id: int, run_key: str, tag: str | None = None) -> str:
+    """``broadcasts-send-42-once-m3`` — recognizable and cancellable per campaign."""
+    parts = ["broadcasts", kind, str(campaign_id), run_slug(run_key)]
+    if tag:
+        parts.append(tag)
+    return "-".join(parts)
+
+
+def campaign_jobs_key(campaign_id: int) -> str:
+    return f"broadcasts:jobs:{campaign_id}"
+
+
+def get_queue(state: BroadcastsState) -> Queue:
+    return Queue(state.settings.queue, connection=state.redis, default_timeout=state.settings.job_timeout)
+
+
+class RQDispatcher:
+    """Queues the jobs of :mod:`flask_broadcasts.jobs` on ``BROADCASTS_QUEUE``."""
+
+    def __init__(self, state: BroadcastsState) -> None:
+        self.state = state
+
+    @property
+    def queue(self) -> Queue:
+        return get_queue(self.state)
+
+    def _retry(self) -> Retry:
+        s = self.state.settings
+        return Retry(max=s.retry_max, interval=list(s.retry_intervals))
+
+    def _enqueue(self, func: str, campaign_id: int, run_key: str, jid: str) -> Job:
+        redis = self.state.redis
+        try:
+            existing = Job.fetch(jid, connection=redis)
+            if existing.get_status(refresh=False) in _WAITING:
+                return existing
+        except NoSuchJobError:
+            pass
+        job = self.queue.enqueue(
+            func,
+            campaign_id,
+            run_key,
+            job_id=jid,
+            retry=self._retry(),
+            job_timeout=self.state.settings.job_timeout,
+            result_ttl=600,
+            failure_ttl=7 * 24 * 3600,
+        )
+        redis.sadd(campaign_jobs_key(campaign_id), jid)
+        redis.expire(campaign_jobs_key(campaign_id), 7 * 24 * 3600)
+        return job
+
+    def materialize(self, campaign_id: int, run_key: str) -> None:
+        self._enqueue("flask_broadcasts.jobs.materialize_run", campaign_id, run_key,
+                      job_id("materialize", campaign_id, run_key))
+
+    def send(self, campaign_id: int, run_key: str, *, tag: str) -> None:
+        self._enqueue("flask_broadcasts.jobs.send_batch", campaign_id, run_key,
+                      job_id("send", campaign_id, run_key, tag))
+
+    def cancel(self, campaign_id: int) -> int:
+        redis = self.state.redis
+        key = campaign_jobs_key(campaign_id)
+        cancelled = 0
+        ids = [i.decode() if isinstance(i, bytes) else i for i in redis.smembers(key)]
+        for job in Job.fetch_many(ids, connection=redis):
+            if job is None:
+                continue
+            if job.get_status(refresh=False) in _WAITING:
+                try:
+                    job.cancel()
+                    cancelled += 1
+                except InvalidJobOperation:
+                    pass
+        redis.srem(key, *ids) if ids else None
+        return cancelled
+
+    def has_waiting_send(self, campaign_id: int, run_key: str) -> bool:
+        redis = self.state.redis
+        prefix = job_id("send", campaign_id, run_key) + "-"
+        ids = [i.decode() if isinstance(i, bytes) else i for i in redis.smembers(campaign_jobs_key(campaign_id))]
+        ids = [i for i in ids if i.startswith(prefix)]
+        return any(job is not None and job.get_status(refresh=False) in _WAITING
+                   for job in Job.fetch_many(ids, connection=redis))
+
+
+def register_recovery(state: BroadcastsState) -> Any:
+    """Register the recovery sweep with rq-scheduler under the fixed id ``broadcasts-recover`` (idempotent)."""
+    from rq_scheduler import Scheduler
+
+    scheduler = Scheduler(queue=get_queue(state), connection=state.redis)
+    if RECOVERY_JOB_ID in scheduler:
+        scheduler.cancel(RECOVERY_JOB_ID)
+    return scheduler.schedule(
+        scheduled_time=datetime.now(timezone.utc).replace(tzinfo=None),
+        func="flask_broadcasts.jobs.recover",
+        interval=state.settings.recovery_interval,
+        repeat=None,
+        id=RECOVERY_JOB_ID,
+        timeout=state.settings.job_timeout,
+        result_ttl=state.settings.recovery_interval * 2,
+    )

@@ -1,0 +1,200 @@
+"""Materialize a run: evaluate the audience, render each recipient once, store ``pending`` messages.
+
+The audience is read in chunks of ``BROADCASTS_INSERT_CHUNK`` (never the whole list of
+ORM objects), rendered with one :class:`~flask_broadcasts.rendering.CompiledTemplate`
+per run and inserted with ``ON CONFLICT DO NOTHING`` on the exactly-once key, so a
+restarted run reaches only recipients not yet stored. A send job is queued as each
+chunk lands, so the first e-mails leave while later chunks are still being read.
+
+Only one worker materializes a run at a time: it holds a lease on the
+``broadcast_runs`` row, renewed per chunk; the recovery sweep re-queues a run whose
+lease expired before it was materialized.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..events import publish_campaign
+from ..extension import get_state
+from ..models import BroadcastAudience, BroadcastTemplate, utcnow
+from ..statuses import CampaignStatus, MessageStatus
+from .recipients import audience_recipients, compile_template, message_values
+from .progress import RUNNING, add_to_counters, campaigns, change_status, complete_run_if_done, messages, progress_crossed, run_figures, runs
+
+log = logging.getLogger(__name__)
+
+UNIQUE_KEY = ["campaign_id", "run_key", "recipient_type", "recipient_id"]
+
+
+def _chunks(session: Session, stmt: Select, size: int) -> Iterator[list[Any]]:
+    """Recipients in chunks of ``size``; never more than one chunk of ORM objects alive."""
+    engine = session.get_bind()
+    if engine.dialect.name == "postgresql":
+        # A server-side cursor on a connection of its own: the writes commit per chunk
+        # on the session's connection without closing the cursor.
+        with Session(engine) as reader:
+            result = reader.execute(stmt.execution_options(yield_per=size))
+            for partition in result.scalars().partitions():
+                chunk = list(partition)
+                yield chunk
+                # Let the chunk and what it loaded (a booking's customer) go; expunge_all()
+                # would swap the identity map under the live result.
+                for obj in list(reader.identity_map.values()):
+                    reader.expunge(obj)
+        return
+    # SQLite: a reader holding a cursor would block the writer's commits; read the ids
+    # (not objects) first, then load each chunk.
+    entity = stmt.column_descriptions[0]["entity"]
+    key = entity.__mapper__.primary_key[0]
+    with Session(engine) as reader:
+        ids = reader.execute(stmt.with_only_columns(key)).scalars().all()
+    for start in range(0, len(ids), size):
+        wanted = ids[start : start + size]
+        with Session(engine) as reader:
+            loaded = {row.id: row for row in reader.execute(stmt.where(key.in_(wanted))).scalars().unique()}
+            yield [loaded[i] for i in wanted if i in loaded]
+
+
+def _take_lease(session: Session, campaign_id: int, run_key: str, worker_id: str, now: datetime) -> bool:
+    ttl = get_state().settings.claim_ttl
+    row = session.execute(
+        update(runs)
+        .where(
+            runs.c.campaign_id == campaign_id,
+            runs.c.run_key == run_key,
+            runs.c.materialized_at.is_(None),
+            (runs.c.claimed_by.is_(None)) | (runs.c.claim_expires_at < now) | (runs.c.claimed_by == worker_id),
+        )
+        .values(claimed_by=worker_id, claim_expires_at=now + timedelta(seconds=ttl))
+        .returning(runs.c.id)
+    ).first()
+    session.commit()
+    return row is not None
+
+
+def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
+    """Store the run's messages; return how many were inserted (``-1`` when another worker holds the run)."""
+    state = get_state()
+    session, settings, publisher = state.session, state.settings, state.publisher
+    now = utcnow()
+    if not _take_lease(session, campaign_id, run_key, worker_id, now):
+        return -1
+    row = change_status(session, campaign_id, CampaignStatus.IN_PROGRESS, only_from=(CampaignStatus.PENDING,),
+                        where=[campaigns.c.run_key == run_key])
+    session.commit()
+    if row is not None:
+        publish_campaign(publisher, row)
+    campaign = session.execute(select(campaigns).where(campaigns.c.id == campaign_id)).first()
+    if campaign is None or campaign.status not in RUNNING or campaign.run_key != run_key:
+        _release_lease(session, campaign_id, run_key, worker_id)
+        return 0
+    inserted_total = 0
+    try:
+        template = session.get(BroadcastTemplate, campaign.template_id)
+        audience = session.get(BroadcastAudience, campaign.audience_id)
+        # The same compile and render as the preview (services.recipients), so what was
+        # previewed is what is sent.
+        compiled = compile_template(template)
+        source, stmt = audience_recipients(audience)
+        base = {"organization_id": campaign.organization_id, "campaign_id": campaign_id, "run_key": run_key, "attempts": 0}
+        chunks = _chunks(session, stmt, settings.insert_chunk)
+        for number, recipients in enumerate(chunks):
+            created = utcnow()
+            rows = [{**base, **message_values(compiled, r, source), "created_at": created} for r in recipients]
+            del recipients
+            inserted = _store_chunk(session, campaign_id, run_key, worker_id, rows)
+            if inserted is None:  # stopped
+                chunks.close()
+                _release_lease(session, campaign_id, run_key, worker_id)
+                return inserted_total
+            inserted_total += inserted
+            if inserted:
+                state.dispatcher.send(campaign_id, run_key, tag=f"m{number}")
+    except Exception as exc:  # the host's source or the template failed: the campaign fails, visibly
+        session.rollback()
+        log.exception("materializing campaign %s run %s failed", campaign_id, run_key)
+        _fail(session, campaign_id, run_key, f"audience or template failed: {exc}"[:500])
+        return inserted_total
+    session.execute(
+        update(runs)
+        .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key)
+        .values(materialized_at=utcnow(), claimed_by=None, claim_expires_at=None,
+                status=CampaignStatus.IN_PROGRESS.value)
+    )
+    row = session.execute(
+        update(campaigns)
+        .where(campaigns.c.id == campaign_id, campaigns.c.run_key == run_key)
+        .values(total_count=run_figures(campaign_id, run_key)["total_count"], updated_at=utcnow())
+        .returning(*campaigns.c)
+    ).first()
+    session.commit()
+    if row is not None:
+        publish_campaign(publisher, row)
+    complete_run_if_done(session, campaign_id, run_key, publisher)
+    return inserted_total
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _store_chunk(session: Session, campaign_id: int, run_key: str, worker_id: str, rows: list[dict[str, Any]]) -> int | None:
+    """Insert one chunk if the campaign still runs this run (else ``None``). Commits."""
+    state = get_state()
+    # Lock the campaign row first: a concurrent stop either ran before (we see it and
+    # insert nothing) or waits for this commit (and then deletes what we inserted).
+    alive = session.execute(
+        update(campaigns)
+        .where(campaigns.c.id == campaign_id, campaigns.c.status.in_(RUNNING), campaigns.c.run_key == run_key)
+        .values(updated_at=utcnow())
+        .returning(campaigns.c.id)
+    ).first()
+    if alive is None:
+        session.rollback()
+        return None
+    statuses: list[str] = []
+    if rows:
+        stmt = _insert(session)(messages).on_conflict_do_nothing(index_elements=UNIQUE_KEY).returning(messages.c.status)
+        statuses = list(session.execute(stmt, rows).scalars())
+    failed = sum(1 for s in statuses if s == MessageStatus.FAILED.value)
+    row = add_to_counters(session, campaign_id, failed=failed, total=len(statuses)) if statuses else None
+    now = utcnow()
+    session.execute(
+        update(runs)
+        .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key, runs.c.claimed_by == worker_id)
+        .values(claim_expires_at=now + timedelta(seconds=state.settings.claim_ttl))
+    )
+    session.commit()
+    if progress_crossed(row, failed, state.settings.event_every):
+        publish_campaign(state.publisher, row)
+    return len(statuses)
+
+
+def _release_lease(session: Session, campaign_id: int, run_key: str, worker_id: str) -> None:
+    session.execute(
+        update(runs)
+        .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key, runs.c.claimed_by == worker_id)
+        .values(claimed_by=None, claim_expires_at=None)
+    )
+    session.commit()
+
+
+def _fail(session: Session, campaign_id: int, run_key: str, reason: str) -> None:
+    row = change_status(session, campaign_id, CampaignStatus.FAILED, only_from=(CampaignStatus.PENDING, CampaignStatus.IN_PROGRESS),
+                        where=[campaigns.c.run_key == run_key], status_reason=reason, completed_at=utcnow())
+    session.execute(
+        update(runs)
+        .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key)
+        .values(status=CampaignStatus.FAILED.value, status_reason=reason, claimed_by=None, claim_expires_at=None)
+    )
+    session.commit()
+    if row is not None:
+        publish_campaign(get_state().publisher, row)

@@ -1,0 +1,394 @@
+"""Send one batch of a run: claim, send over one SMTP connection, record each acceptance.
+
+Exactly once, as built:
+
+* **Claim.** Up to ``BROADCASTS_BATCH_SIZE`` pending, unclaimed messages of the run
+  are claimed in one ``UPDATE ... WHERE id IN (SELECT ... ORDER BY id LIMIT n FOR
+  UPDATE SKIP LOCKED)`` (SQLite, a single writer, needs no lock clause), with a
+  lease of ``BROADCASTS_CLAIM_TTL`` that the worker renews every third of it.
+* **Record before the next send.** After each message (all its channels), one
+  one-row ``UPDATE`` + ``COMMIT`` records its outcome; counters, sent-e-mail rows and
+  the stop check are set-based, every ``BROADCASTS_COUNTER_FLUSH`` messages.
+* **A dead worker** therefore leaves at most one message in doubt: the lowest-id
+  pending message of its expired claim. :func:`expire_claims` marks it ``failed``
+  with ``outcome_unknown`` (never resent) and releases the rest.
+* **Failures.** 5xx → that message fails alone, with the server's answer. Server down,
+  4xx, or a connection lost before the message was complete → the unsent rest of the
+  claim is released and :class:`~flask_broadcasts.delivery.mail.TemporaryFailure` is
+  raised so the job is retried with backoff. A connection lost after the whole message
+  went out → that message is ``outcome_unknown``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..delivery.mail import MailSettings, OutcomeUnknown, RecipientRefused, TemporaryFailure, transport_for
+from ..delivery.mime import Attachment, InvalidAddress, MimeBuilder
+from ..delivery.sms import SmsOutcomeUnknown, send_sms, status_callback_url
+from ..events import publish_campaign
+from ..extension import get_state
+from ..models import BroadcastFile, BroadcastFileBlob, BroadcastSentEmail, utcnow
+from ..statuses import ChannelStatus, MessageStatus
+from .progress import (
+    PENDING,
+    RUNNING,
+    add_to_counters,
+    campaigns,
+    complete_run_if_done,
+    messages,
+    progress_crossed,
+    run_messages,
+)
+
+log = logging.getLogger(__name__)
+
+OUTCOME_UNKNOWN = "outcome_unknown"
+sent_emails = BroadcastSentEmail.__table__
+
+_CLAIM_COLUMNS = (
+    messages.c.id,
+    messages.c.organization_id,
+    messages.c.recipient_type,
+    messages.c.recipient_id,
+    messages.c.subject,
+    messages.c.body,
+    messages.c.body_short,
+    messages.c.action_label,
+    messages.c.action_url,
+    messages.c.channels,
+    messages.c.email,
+    messages.c.mobile,
+    messages.c.mail_status,
+    messages.c.sms_status,
+)
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    sent: int = 0
+    failed: int = 0
+    released: int = 0
+    stopped: bool = False
+    completed: bool = False
+
+
+def new_claim_token(worker_id: str) -> str:
+    return f"{worker_id[:40]}:{uuid.uuid4().hex[:12]}"
+
+
+def claim(session: Session, campaign_id: int, run_key: str, token: str, limit: int, ttl: float, now: datetime) -> list[Any]:
+    """Claim up to ``limit`` pending, unclaimed messages of a running run, in id order. Commits."""
+    running = (
+        select(campaigns.c.id)
+        .where(campaigns.c.id == campaign_id, campaigns.c.status.in_(RUNNING), campaigns.c.run_key == run_key)
+        .exists()
+    )
+    candidates = (
+        select(messages.c.id)
+        .where(run_messages(campaign_id, run_key), messages.c.status == PENDING, messages.c.claimed_by.is_(None), running)
+        .order_by(messages.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = session.execute(
+        update(messages)
+        .where(messages.c.id.in_(candidates.scalar_subquery()))
+        .values(claimed_by=token, claim_expires_at=now + timedelta(seconds=ttl), attempts=messages.c.attempts + 1)
+        .returning(*_CLAIM_COLUMNS)
+    ).all()
+    session.commit()
+    return sorted(rows, key=lambda r: r.id)
+
+
+# -- the per-run MIME builder (attachments encoded once per process and run) -------------
+
+_builders: OrderedDict[tuple[int, str], MimeBuilder] = OrderedDict()
+
+
+def mime_builder(session: Session, campaign_id: int, run_key: str) -> MimeBuilder:
+    key = (campaign_id, run_key)
+    builder = _builders.get(key)
+    if builder is not None:
+        _builders.move_to_end(key)
+        return builder
+    settings = get_state().settings
+    template_id = session.execute(select(campaigns.c.template_id).where(campaigns.c.id == campaign_id)).scalar_one()
+    files = session.execute(
+        select(BroadcastFile.filename, BroadcastFile.content_type, BroadcastFileBlob.data)
+        .join(BroadcastFileBlob, BroadcastFileBlob.key == BroadcastFile.storage_key)
+        .where(BroadcastFile.template_id == template_id)
+        .order_by(BroadcastFile.id)
+    ).all()
+    sender = settings.mail_sender or MailSettings.from_app(current_app).default_sender
+    if not sender:
+        raise TemporaryFailure("no sender: set BROADCASTS_MAIL_SENDER or MAIL_DEFAULT_SENDER")
+    builder = MimeBuilder(
+        tuple(sender) if isinstance(sender, (list, tuple)) else sender,
+        campaign_id=campaign_id,
+        run_key=run_key,
+        message_id_domain=settings.message_id_domain,
+        attachments=tuple(Attachment(f.filename, f.content_type, f.data) for f in files),
+    )
+    _builders[key] = builder
+    while len(_builders) > 8:
+        _builders.popitem(last=False)
+    return builder
+
+
+# -- the batch ------------------------------------------------------------------------------
+
+
+class _Recorder:
+    """Records outcomes: one row per message now, counters/sent e-mails/stop check per flush."""
+
+    def __init__(self, session: Session, campaign_id: int, token: str, flush_every: int) -> None:
+        state = get_state()
+        self.session = session
+        self.campaign_id = campaign_id
+        self.token = token
+        self.flush_every = max(1, flush_every)
+        self.event_every = state.settings.event_every
+        self.publisher = state.publisher
+        self.sent = self.failed = self.unflushed = 0
+        self.pending_sent_emails: list[dict[str, Any]] = []
+        self.stopped = False
+        self.result = BatchResult()
+
+    def record(self, message_id: int, status: MessageStatus, *, error: str | None = None, **channels: Any) -> None:
+        now = utcnow()
+        self.session.execute(
+            update(messages)
+            .where(messages.c.id == message_id)
+            .values(status=status.value, error=error, sent_at=now if status.is_sent else None,
+                    claimed_by=None, claim_expires_at=None, **channels)
+        )
+        if status.is_sent:
+            self.sent += 1
+            self.result.sent += 1
+        else:
+            self.failed += 1
+            self.result.failed += 1
+        self.unflushed += 1
+        if self.unflushed >= self.flush_every:
+            self.flush(commit=False)
+        self.session.commit()
+
+    def flush(self, *, commit: bool = True) -> None:
+        """Add the recorded outcomes to the counters; learn whether the campaign was stopped."""
+        row = None
+        added = self.sent + self.failed
+        if self.pending_sent_emails:
+            self.session.execute(_insert(self.session)(sent_emails).on_conflict_do_nothing(index_elements=["message_id"]),
+                                 self.pending_sent_emails)
+            self.pending_sent_emails = []
+        if added:
+            row = add_to_counters(self.session, self.campaign_id, sent=self.sent, failed=self.failed)
+            self.sent = self.failed = self.unflushed = 0
+            if row is not None and row.status not in RUNNING:
+                self.stopped = True
+        if commit:
+            self.session.commit()
+        if progress_crossed(row, added, self.event_every):
+            publish_campaign(self.publisher, row)
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _release(session: Session, token: str, *, delete_them: bool) -> int:
+    where = and_(messages.c.claimed_by == token, messages.c.status == PENDING)
+    if delete_them:
+        count = session.execute(delete(messages).where(where)).rowcount
+    else:
+        count = session.execute(update(messages).where(where).values(claimed_by=None, claim_expires_at=None)).rowcount
+    session.commit()
+    return count or 0
+
+
+def _renew(session: Session, token: str, ttl: float) -> bool:
+    count = session.execute(
+        update(messages)
+        .where(messages.c.claimed_by == token, messages.c.status == PENDING)
+        .values(claim_expires_at=utcnow() + timedelta(seconds=ttl))
+    ).rowcount
+    session.commit()
+    return bool(count)
+
+
+def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
+    """Claim and send one batch of the run; complete the run when nothing is left.
+
+    :raises TemporaryFailure: the mail server is down or deferred us; the unsent rest
+        of the claim was released (retry the job later).
+    """
+    state = get_state()
+    session, settings = state.session, state.settings
+    expire_claims(session, campaign_id=campaign_id, run_key=run_key)
+    token = new_claim_token(worker_id)
+    ttl = settings.claim_ttl
+    batch = claim(session, campaign_id, run_key, token, settings.batch_size, ttl, utcnow())
+    if not batch:
+        completed = complete_run_if_done(session, campaign_id, run_key, state.publisher)
+        return BatchResult(completed=completed is not None)
+    flush_every = settings.counter_flush or settings.event_every
+    recorder = _Recorder(session, campaign_id, token, flush_every)
+    recorder.result.claimed = len(batch)
+    builder = None
+    sms_provider = None
+    mail_settings = MailSettings.from_app(current_app)
+    renew_at = time.monotonic() + ttl / 3
+    sent_index = 0
+    try:
+        with transport_for(mail_settings, timeout=min(settings.smtp_timeout, ttl / 3)) as transport:
+            for sent_index, message in enumerate(batch):
+                if recorder.stopped:
+                    break
+                if time.monotonic() >= renew_at:
+                    if not _renew(session, token, ttl):
+                        log.warning("claim %s was taken over; stopping this batch", token)
+                        recorder.flush()
+                        return recorder.result
+                    renew_at = time.monotonic() + ttl / 3
+                channels = message.channels or []
+                values: dict[str, Any] = {}
+                errors: list[str] = []
+                delivered = False
+                if "mail" in channels and message.mail_status is None:
+                    builder = builder or mime_builder(session, campaign_id, run_key)
+                    try:
+                        email = builder.build(
+                            to=message.email, subject=message.subject, body=message.body,
+                            action_label=message.action_label, action_url=message.action_url,
+                            recipient_type=message.recipient_type, recipient_id=message.recipient_id,
+                        )
+                        answer = transport.send(email.envelope_from, email.recipient, email.data)
+                    except (RecipientRefused, InvalidAddress) as exc:
+                        values["mail_status"] = ChannelStatus.REFUSED.value
+                        errors.append(f"mail: {exc}")
+                    except OutcomeUnknown:
+                        recorder.record(message.id, MessageStatus.FAILED, error=OUTCOME_UNKNOWN,
+                                        mail_status=ChannelStatus.UNKNOWN.value)
+                        raise
+                    else:
+                        values["mail_status"] = ChannelStatus.SENT.value
+                        delivered = True
+                        recorder.pending_sent_emails.append({
+                            "organization_id": message.organization_id, "message_id": message.id,
+                            "message_id_header": email.message_id, "sender": email.envelope_from,
+                            "recipient": email.recipient, "subject": message.subject, "sent_at": utcnow(),
+                            "response": answer[:500],
+                        })
+                elif message.mail_status == ChannelStatus.SENT.value:
+                    delivered = True
+                if "sms" in channels and message.sms_status is None:
+                    # The SMS channel (delivery/sms): invalid numbers and gateway refusals fail
+                    # this message; "retry later" and "outcome unknown" stop the batch.
+                    sms_provider = sms_provider or state.sms_provider
+                    try:
+                        outcome = send_sms(sms_provider, message.mobile, message.body_short,
+                                           status_callback=status_callback_url(state, sms_provider))
+                    except SmsOutcomeUnknown as exc:
+                        recorder.record(message.id, MessageStatus.COMPLETED if delivered else MessageStatus.FAILED,
+                                        error=OUTCOME_UNKNOWN, sms_status=ChannelStatus.UNKNOWN.value, **values)
+                        raise TemporaryFailure(f"sms provider: {exc.reason}") from exc
+                    except Exception as exc:  # SmsTransientError, or a host provider's own error
+                        if values:  # mail went out: record it, then retry the SMS later
+                            session.execute(update(messages).where(messages.c.id == message.id).values(**values))
+                            session.commit()
+                        raise TemporaryFailure(f"sms provider: {getattr(exc, 'reason', exc)}") from exc
+                    if outcome.accepted:
+                        values["sms_status"] = ChannelStatus.SENT.value
+                        values["provider_message_id"] = outcome.provider_message_id
+                        delivered = True
+                    else:
+                        values["sms_status"] = ChannelStatus.REFUSED.value
+                        errors.append(f"sms: {outcome.reason}")
+                elif message.sms_status == ChannelStatus.SENT.value:
+                    delivered = True
+                status = MessageStatus.COMPLETED if delivered else MessageStatus.FAILED
+                recorder.record(message.id, status, error="; ".join(errors)[:2000] or None, **values)
+    except BaseException:
+        session.rollback()
+        recorder.flush()
+        recorder.result.released = _release(session, token, delete_them=False)
+        raise
+    recorder.flush()
+    if recorder.stopped:
+        recorder.result.stopped = True
+        recorder.result.released = _release(session, token, delete_them=True)
+        return recorder.result
+    completed = complete_run_if_done(session, campaign_id, run_key, state.publisher)
+    recorder.result.completed = completed is not None
+    return recorder.result
+
+
+# -- dead claims ------------------------------------------------------------------------------
+
+
+def expire_claims(session: Session, *, campaign_id: int | None = None, run_key: str | None = None,
+                  now: datetime | None = None) -> int:
+    """Take over expired claims: the lowest pending message of each is ``outcome_unknown``, the rest released.
+
+    Returns how many messages were marked ``outcome_unknown``. Commits.
+    """
+    state = get_state()
+    now = now or utcnow()
+    where = [messages.c.status == PENDING, messages.c.claimed_by.is_not(None), messages.c.claim_expires_at < now]
+    if campaign_id is not None:
+        where.append(messages.c.campaign_id == campaign_id)
+    if run_key is not None:
+        where.append(messages.c.run_key == run_key)
+    claims = session.execute(
+        select(messages.c.claimed_by, func.min(messages.c.id)).where(*where).group_by(messages.c.claimed_by)
+    ).all()
+    session.rollback()
+    doubtful = 0
+    for token, first_id in claims:
+        message = session.execute(
+            select(messages.c.channels, messages.c.mail_status, messages.c.sms_status, messages.c.campaign_id)
+            .where(messages.c.id == first_id)
+        ).first()
+        values: dict[str, Any] = {}
+        if message is not None:
+            if "mail" in (message.channels or []) and message.mail_status is None:
+                values["mail_status"] = ChannelStatus.UNKNOWN.value
+            if "sms" in (message.channels or []) and message.sms_status is None:
+                values["sms_status"] = ChannelStatus.UNKNOWN.value
+        marked = session.execute(
+            update(messages)
+            .where(messages.c.id == first_id, messages.c.claimed_by == token, messages.c.status == PENDING)
+            .values(status=MessageStatus.FAILED.value, error=OUTCOME_UNKNOWN, claimed_by=None, claim_expires_at=None, **values)
+        ).rowcount
+        row = None
+        if marked and message is not None:
+            doubtful += 1
+            row = add_to_counters(session, message.campaign_id, failed=1)
+        if row is None and message is not None:
+            row_status = session.execute(select(campaigns.c.status).where(campaigns.c.id == message.campaign_id)).scalar()
+            stopped = row_status not in RUNNING
+        else:
+            stopped = row is not None and row.status not in RUNNING
+        rest = and_(messages.c.claimed_by == token, messages.c.status == PENDING)
+        if stopped:
+            session.execute(delete(messages).where(rest))
+        else:
+            session.execute(update(messages).where(rest).values(claimed_by=None, claim_expires_at=None))
+        session.commit()
+        if progress_crossed(row, 1, state.settings.event_every):
+            publish_campaign(state.publisher, row)
+        log.warning("took over expired claim %s (message %s outcome unknown)", token, first_id if marked else None)
+    return doubtful

@@ -1,0 +1,164 @@
+"""Stop and start again, refused recipients, a mail server down then up, ten concurrent starts."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+
+from flask_broadcasts.errors import ConflictError
+from flask_broadcasts.models import BroadcastMessage, BroadcastRun
+from flask_broadcasts.services.campaign_runs import start_campaign, stop_campaign
+from flask_broadcasts.services.materialize import materialize_run
+from flask_broadcasts.services.recovery import recover
+from flask_broadcasts.services.sending import send_batch
+from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
+from tests.support.processes import run_workers
+
+
+def _statuses(db, campaign_id):
+    db.session.rollback()
+    return Counter(db.session.execute(
+        sa.select(BroadcastMessage.status).where(BroadcastMessage.campaign_id == campaign_id)).scalars())
+
+
+def test_stop_mid_run_then_start_reaches_only_the_rest(app, env, smtp):
+    from tests.support.hostapp import db
+
+    seed_customers(120)
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    materialize_run(campaign_id, "once", "test-worker")
+    first = send_batch(campaign_id, "once", "test-worker")  # one batch of 50 goes out
+    assert first.sent == 50
+    stopped = stop_campaign(ORG, campaign_id)
+    assert stopped.status == "draft"
+    assert _statuses(db, campaign_id) == {"completed": 50}  # the unsent 70 are gone
+    assert stop_campaign(ORG, campaign_id).status == "draft"  # idempotent
+    run_workers(env)  # cancelled jobs do nothing
+    assert smtp.count() == 50
+
+    again = start_campaign(ORG, campaign_id)
+    assert again.status == "pending"
+    outputs = run_workers(env)
+    row = campaign_row(campaign_id)
+    assert (row.status, row.sent_count, row.failed_count, row.total_count) == ("completed", 120, 0, 120), outputs
+    received = Counter(smtp.recipients())
+    assert len(received) == 120 and set(received.values()) == {1}
+
+
+def test_stop_seen_by_a_worker_within_a_flush(app, env, smtp):
+    """A worker holding a claim when stop comes deletes the rest of its claim itself."""
+    from flask_broadcasts.services import sending
+    from tests.support.hostapp import db
+
+    seed_customers(60)
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    materialize_run(campaign_id, "once", "test-worker")
+    original = sending._Recorder.record
+    calls = {"n": 0}
+
+    def record_then_stop(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 3:
+            with app.app_context():  # another request, another session
+                stop_campaign(ORG, campaign_id)
+
+    sending._Recorder.record = record_then_stop
+    try:
+        result = send_batch(campaign_id, "once", "test-worker")
+    finally:
+        sending._Recorder.record = original
+    assert result.stopped and result.sent == 5  # halted at the first counter flush
+    assert smtp.count() == 5
+    assert _statuses(db, campaign_id) == {"completed": 5}
+
+
+def test_refused_recipients_fail_alone(app, env, smtp):
+    from tests.support.hostapp import db
+
+    seed_customers(40, refuse_every=10)
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    run_workers(env)
+    row = campaign_row(campaign_id)
+    assert (row.status, row.sent_count, row.failed_count, row.total_count) == ("completed", 36, 4, 40)
+    failed = db.session.execute(sa.select(BroadcastMessage).where(BroadcastMessage.status == "failed")).scalars().all()
+    assert {m.email for m in failed} == {f"refuse{i}@example.test" for i in (10, 20, 30, 40)}
+    assert all("550 5.1.1 mailbox unavailable" in m.error and m.mail_status == "refused" for m in failed)
+    assert smtp.count() == 36
+
+
+def test_smtp_down_then_up_loses_nothing(app, env, smtp):
+    from tests.support.hostapp import db
+
+    seed_customers(60)
+    campaign_id = make_campaign()
+    smtp.stop()
+    start_campaign(ORG, campaign_id)
+    run_workers(env)  # materializes; the send jobs fail and are scheduled for a retry
+    assert _statuses(db, campaign_id) == {"pending": 60}
+    assert db.session.scalar(sa.select(sa.func.count()).where(BroadcastMessage.claimed_by.is_not(None))) == 0
+    assert campaign_row(campaign_id).status == "in-progress"
+    smtp.start()
+    time.sleep(1.5)  # BROADCASTS_RETRY_INTERVALS = (1,) in the test app
+    outputs = run_workers(env)  # RQ's scheduler moves the due retries back to the queue
+    row = campaign_row(campaign_id)
+    assert (row.status, row.sent_count, row.total_count) == ("completed", 60, 60), outputs
+    received = Counter(smtp.recipients())
+    assert len(received) == 60 and set(received.values()) == {1}
+
+
+def test_recovery_requeues_a_run_no_job_holds(app, env, smtp):
+    from tests.support.hostapp import db
+
+    seed_customers(30)
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    materialize_run(campaign_id, "once", "test-worker")
+    get_dispatcher = app.extensions["broadcasts"].dispatcher
+    get_dispatcher.cancel(campaign_id)  # as if the queued send jobs were lost
+    report = recover()
+    assert report.send_requeued == [campaign_id]
+    assert recover().send_requeued == []  # one waiting job is enough
+    run_workers(env)
+    assert campaign_row(campaign_id).status == "completed"
+    assert smtp.count() == 30
+
+
+@pytest.mark.postgres_only
+def test_ten_concurrent_starts_one_winner(app, env, smtp, is_postgres):
+    if not is_postgres:
+        pytest.skip("PostgreSQL row locking")
+    from tests.support.hostapp import db
+
+    seed_customers(40)
+    campaign_id = make_campaign()
+    barrier = threading.Barrier(10)
+    outcomes: list[str] = []
+
+    def start():
+        with app.app_context():
+            barrier.wait()
+            try:
+                outcomes.append(start_campaign(ORG, campaign_id).status)
+            except ConflictError:
+                outcomes.append("409")
+
+    threads = [threading.Thread(target=start) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["409"] * 9 + ["pending"]
+    run_workers(env, count=2)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BroadcastRun)) == 1
+    row = campaign_row(campaign_id)
+    assert (row.status, row.sent_count, row.total_count) == ("completed", 40, 40)
+    received = Counter(smtp.recipients())
+    assert len(received) == 40 and set(received.values()) == {1}

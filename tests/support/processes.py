@@ -1,0 +1,71 @@
+"""Real RQ worker processes (``flask broadcasts worker``) and a Redis event subscriber process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+HOSTAPP = "tests.support.hostapp:create_app"
+
+
+def worker_env(env: dict[str, str]) -> dict[str, str]:
+    full = dict(os.environ)
+    full.update(env)
+    full["PYTHONPATH"] = str(ROOT)
+    full["FLASK_APP"] = HOSTAPP
+    return full
+
+
+def start_worker(env: dict[str, str], *, burst: bool = True, with_scheduler: bool = False,
+                 rq_cli: bool = False) -> subprocess.Popen:
+    if rq_cli:
+        # Plain RQ CLI with the documented worker class.
+        args = [sys.executable, "-m", "rq.cli", "worker", "-w", "flask_broadcasts.worker.BroadcastsWorker",
+                "--url", env["REDIS_URL"], "broadcasts"]
+        if burst:
+            args.append("--burst")
+    else:
+        args = [sys.executable, "-m", "flask", "broadcasts", "worker"]
+        if burst:
+            args.append("--burst")
+        if with_scheduler:
+            args.append("--with-scheduler")
+    return subprocess.Popen(args, cwd=ROOT, env=worker_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def run_workers(env: dict[str, str], count: int = 1, timeout: float = 90) -> list[str]:
+    procs = [start_worker(env) for _ in range(count)]
+    outputs = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=timeout)
+        outputs.append(out.decode(errors="replace"))
+    return outputs
+
+
+SUBSCRIBER = r"""
+import json, sys, redis
+r = redis.Redis.from_url(sys.argv[1])
+p = r.pubsub()
+p.subscribe(sys.argv[2])
+for m in p.listen():
+    if m["type"] == "subscribe":
+        print("READY", flush=True)
+        continue
+    if m["type"] != "message":
+        continue
+    print(m["data"].decode(), flush=True)
+    doc = json.loads(m["data"])
+    if doc["data"]["attributes"]["status"] == "completed":
+        break
+"""
+
+
+def start_subscriber(redis_url: str, channel: str) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", SUBSCRIBER, redis_url, channel], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    assert proc.stdout.readline().decode().strip() == "READY"
+    return proc

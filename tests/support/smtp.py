@@ -1,0 +1,76 @@
+"""A real SMTP server on loopback (aiosmtpd in a thread) that records what it accepts.
+
+Addresses whose local part starts with ``refuse`` get a 550 at RCPT; those starting
+with ``later`` get a 451 at DATA. :meth:`stop`/:meth:`start` take it down and up on the
+same port.
+"""
+
+from __future__ import annotations
+
+import email
+import socket
+import threading
+from dataclasses import dataclass, field
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> email.message.Message:
+        return email.message_from_bytes(self.data)
+
+
+class _Handler:
+    def __init__(self, server: SmtpServer) -> None:
+        self.server = server
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address.startswith("refuse"):
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if any(a.startswith("later") for a in envelope.rcpt_tos):
+            return "451 4.3.0 try again later"
+        with self.server.lock:
+            self.server.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 2.0.0 queued"
+
+
+@dataclass
+class SmtpServer:
+    port: int = field(default_factory=free_port)
+    received: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _controller: Controller | None = None
+
+    def start(self) -> SmtpServer:
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.received)
+
+    def recipients(self) -> list[str]:
+        with self.lock:
+            return [r for m in self.received for r in m.rcpt_tos]
