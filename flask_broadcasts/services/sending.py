@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -172,6 +172,31 @@ FROM m WHERE %(se)s
 ON CONFLICT (message_id) DO NOTHING
 """.format(messages=messages.name, sent_emails=sent_emails.name)
 
+# Every ``flush_every``-th message: the same record, with the counter update in the
+# same statement (one round trip, one commit) and the campaign row back for the event.
+_PG_RECORD_AND_COUNT = text("""
+WITH m AS (
+    UPDATE {messages} SET status = :status, error = :error, sent_at = :sent_at,
+        claimed_by = NULL, claim_expires_at = NULL,
+        mail_status = COALESCE(:mail_status, mail_status),
+        sms_status = COALESCE(:sms_status, sms_status),
+        provider_message_id = COALESCE(:provider_message_id, provider_message_id)
+    WHERE id = :id
+    RETURNING id
+), s AS (
+    INSERT INTO {sent_emails} (organization_id, message_id, message_id_header, sender, recipient, subject, sent_at, response)
+    SELECT CAST(:se_organization_id AS text), m.id, CAST(:se_message_id_header AS text), CAST(:se_sender AS text),
+           CAST(:se_recipient AS text), CAST(:se_subject AS text), CAST(:se_sent_at AS timestamptz),
+           CAST(:se_response AS text)
+    FROM m WHERE :se
+    ON CONFLICT (message_id) DO NOTHING
+)
+UPDATE {campaigns} SET sent_count = sent_count + :b_sent, failed_count = failed_count + :b_failed, updated_at = :b_now
+WHERE id = :b_campaign_id
+RETURNING {columns}
+""".format(messages=messages.name, sent_emails=sent_emails.name, campaigns=campaigns.name,
+           columns=", ".join(c.name for c in campaigns.c))).columns(*campaigns.c)
+
 _RECORD_CHANNELS = ("mail_status", "sms_status", "provider_message_id")
 _SENT_EMAIL_KEYS = ("organization_id", "message_id_header", "sender", "recipient", "subject", "sent_at", "response")
 _NO_SENT_EMAIL = {f"se_{k}": None for k in _SENT_EMAIL_KEYS}
@@ -240,7 +265,7 @@ class _Recorder:
                 raise TypeError(f"unexpected channel values: {sorted(channels)}")
             email = None
             if self.pending_sent_emails and self.pending_sent_emails[-1]["message_id"] == message_id:
-                email = self.pending_sent_emails.pop()
+                email = self.pending_sent_emails[-1]
             if email is not None:
                 params["se"] = True
                 for key in _SENT_EMAIL_KEYS:
@@ -248,25 +273,27 @@ class _Recorder:
             else:
                 params["se"] = False
                 params.update(_NO_SENT_EMAIL)
-            self.cursor.execute(_PG_RECORD, params, prepare=True)
-        else:
-            self.session.execute(
-                update(messages)
-                .where(messages.c.id == message_id)
-                .values(status=status.value, error=error, sent_at=sent_at,
-                        claimed_by=None, claim_expires_at=None, **channels)
-            )
-        if status.is_sent:
-            self.sent += 1
-            self.result.sent += 1
-        else:
-            self.failed += 1
-            self.result.failed += 1
-        self.unflushed += 1
-        if self.cursor is not None:
-            if self.unflushed >= self.flush_every:
-                self.flush()
+            if self.unflushed + 1 < self.flush_every:
+                self.cursor.execute(_PG_RECORD, params, prepare=True)
+                counted = False
+            else:
+                counted = True
+                sent, failed = self.sent + status.is_sent, self.failed + (not status.is_sent)
+                params.update(b_campaign_id=self.campaign_id, b_sent=sent, b_failed=failed, b_now=now)
+                row = self.conn.execute(_PG_RECORD_AND_COUNT, params).first()
+            if email is not None:
+                self.pending_sent_emails.pop()
+            self._add(status)
+            if counted:
+                self._counted(row, self.sent + self.failed)
             return
+        self.session.execute(
+            update(messages)
+            .where(messages.c.id == message_id)
+            .values(status=status.value, error=error, sent_at=sent_at,
+                    claimed_by=None, claim_expires_at=None, **channels)
+        )
+        self._add(status)
         if self.unflushed >= self.flush_every:
             self.flush(commit=False)
         self.session.commit()
@@ -292,6 +319,19 @@ class _Recorder:
                 row = add_to_counters(self.session, self.campaign_id, sent=self.sent, failed=self.failed)
             if commit:
                 self.session.commit()
+        self._counted(row, added)
+
+    def _add(self, status: MessageStatus) -> None:
+        if status.is_sent:
+            self.sent += 1
+            self.result.sent += 1
+        else:
+            self.failed += 1
+            self.result.failed += 1
+        self.unflushed += 1
+
+    def _counted(self, row: Any, added: int) -> None:
+        """The counters took ``added`` outcomes (``row``: the campaign after that): reset, stop check, event."""
         if added:
             self.sent = self.failed = self.unflushed = 0
             if row is not None and row.status not in RUNNING:
