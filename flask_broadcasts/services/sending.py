@@ -8,7 +8,10 @@ Exactly once, as built:
   lease of ``BROADCASTS_CLAIM_TTL`` that the worker renews every third of it.
 * **Record before the next send.** After each message (all its channels), one
   one-row ``UPDATE`` + ``COMMIT`` records its outcome; counters, sent-e-mail rows and
-  the stop check are set-based, every ``BROADCASTS_COUNTER_FLUSH`` messages.
+  the stop check are set-based, every ``BROADCASTS_COUNTER_FLUSH`` messages. On
+  PostgreSQL the record is one prepared statement on an autocommit connection (one
+  round trip, durable on return) that also writes the sent-e-mail row, and every
+  ``BROADCASTS_COUNTER_FLUSH``-th record carries the counter update too.
 * **A dead worker** therefore leaves at most one message in doubt: the lowest-id
   pending message of its expired claim. :func:`expire_claims` marks it ``failed``
   with ``outcome_unknown`` (never resent) and releases the rest.
