@@ -22,10 +22,16 @@ from .extension import get_state
 
 
 def load_app() -> Flask:
-    """The app ``FLASK_APP`` names, loaded as ``flask`` would."""
+    """The app ``FLASK_APP`` names, loaded as ``flask`` would.
+
+    ``ScriptInfo()`` alone does not read ``FLASK_APP`` (the ``flask`` command passes it
+    in from its ``--app`` option / environment), so it is passed here explicitly.
+    """
+    import os
+
     from flask.cli import ScriptInfo
 
-    return ScriptInfo().load_app()
+    return ScriptInfo(app_import_path=os.environ.get("FLASK_APP") or None).load_app()
 
 
 class BroadcastsWorker(Worker):
@@ -37,7 +43,10 @@ class BroadcastsWorker(Worker):
 
     def main_work_horse(self, job: Any, queue: Any) -> None:
         """In the forked horse: drop inherited connections, then run the job."""
-        get_state(self.flask_app).forget_connections()
+        # Flask-SQLAlchemy finds the engine through the app context, which plain
+        # ``rq worker`` (unlike ``flask broadcasts worker``) does not push.
+        with self.flask_app.app_context():
+            get_state(self.flask_app).forget_connections()
         super().main_work_horse(job, queue)
 
     def perform_job(self, job: Any, queue: Any, execution: Any) -> bool:

@@ -102,7 +102,17 @@ def _offset_page(session: Session, select: sa.Select[Any], query: CollectionQuer
 
 
 def _keyset_condition(columns: list[tuple[Any, bool]], values: list[Any]) -> Any:
-    """Rows strictly after ``values`` in the order (k1, ..., id), any directions."""
+    """Rows strictly after ``values`` in the order (k1, ..., id), any directions.
+
+    All in one direction: a row-value comparison ``(k1, ..., id) > (v1, ..., vn)``,
+    which PostgreSQL turns into an index range (the ``OR`` form below filters every
+    row of the campaign: a deep page of 100,000 messages took 28 ms instead of 1.4 ms).
+    """
+    directions = {desc for _, desc in columns}
+    if len(columns) > 1 and len(directions) == 1 and all(v is not None for v in values):
+        left = sa.tuple_(*(column for column, _ in columns))
+        right = sa.tuple_(*(sa.literal(v, type_=column.type) for (column, _), v in zip(columns, values)))
+        return left < right if directions == {True} else left > right
     clauses = []
     for i, (column, desc) in enumerate(columns):
         equal = [c == v for (c, _), v in zip(columns[:i], values[:i])]

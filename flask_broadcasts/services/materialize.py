@@ -13,12 +13,14 @@ lease expired before it was materialized.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select, text, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -117,6 +119,8 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
                 return inserted_total
             inserted_total += inserted
             if inserted:
+                if number == 0:
+                    analyze_messages(session)  # the first pages are read while the rest lands
                 state.dispatcher.send(campaign_id, run_key, tag=f"m{number}")
     except Exception as exc:  # the host's source or the template failed: the campaign fails, visibly
         session.rollback()
@@ -138,6 +142,8 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
     session.commit()
     if row is not None:
         publish_campaign(publisher, row)
+    if inserted_total:
+        analyze_messages(session)
     complete_run_if_done(session, campaign_id, run_key, publisher)
     return inserted_total
 
@@ -161,7 +167,9 @@ def _store_chunk(session: Session, campaign_id: int, run_key: str, worker_id: st
         session.rollback()
         return None
     statuses: list[str] = []
-    if rows:
+    if rows and _can_copy(session):
+        statuses = _copy_chunk(session, rows)
+    elif rows:
         stmt = _insert(session)(messages).on_conflict_do_nothing(index_elements=UNIQUE_KEY).returning(messages.c.status)
         statuses = list(session.execute(stmt, rows).scalars())
     failed = sum(1 for s in statuses if s == MessageStatus.FAILED.value)
@@ -176,6 +184,61 @@ def _store_chunk(session: Session, campaign_id: int, run_key: str, worker_id: st
     if progress_crossed(row, failed, state.settings.event_every):
         publish_campaign(state.publisher, row)
     return len(statuses)
+
+
+def _can_copy(session: Session) -> bool:
+    dialect = session.get_bind().dialect
+    return dialect.name == "postgresql" and dialect.driver == "psycopg"
+
+
+def _copy_value(column: str, value: Any) -> Any:
+    if column == "channels":
+        return json.dumps(value if value is not None else [])
+    return value
+
+
+def _copy_chunk(session: Session, rows: list[dict[str, Any]]) -> list[str]:
+    """PostgreSQL: ``COPY`` the chunk into a staging table, then one ``INSERT ... SELECT ...
+    ON CONFLICT DO NOTHING`` on the exactly-once key (in the chunk's order: the staging
+    ``id`` is the row's position). A multi-row ``VALUES`` of 1,000 rows spent most of its
+    time in the driver parsing the statement's placeholders; ``COPY`` has none."""
+    columns = [c for c in rows[0] if c != "id"]
+    names = ", ".join(columns)
+    raw = session.connection().connection.dbapi_connection
+    with raw.cursor() as cursor:
+        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (LIKE {messages.name}) ON COMMIT DELETE ROWS")
+        with cursor.copy(f"COPY {_STAGE} (id, {names}) FROM STDIN") as copy:
+            for position, row in enumerate(rows):
+                copy.write_row((position, *(_copy_value(c, row.get(c)) for c in columns)))
+        cursor.execute(
+            f"INSERT INTO {messages.name} ({names}) SELECT {names} FROM {_STAGE} ORDER BY id "
+            f"ON CONFLICT ({', '.join(UNIQUE_KEY)}) DO NOTHING RETURNING status"
+        )
+        statuses = [status for (status,) in cursor.fetchall()]
+    return statuses
+
+
+_STAGE = "broadcasts_message_stage"
+
+
+def analyze_messages(session: Session) -> None:
+    """PostgreSQL: refresh the planner's statistics of ``broadcast_messages``.
+
+    Right after a run's rows land, the statistics still describe the table before them
+    (a campaign with a handful of rows), and the first page of ``GET .../messages``
+    sorts every row of the campaign instead of walking the listing index (measured:
+    9 ms instead of 0.08 ms at 10,000 rows). Best effort: skipped when another ANALYZE
+    or a VACUUM holds the table for more than a moment.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    try:
+        session.execute(text("SET LOCAL lock_timeout = '2s'"))
+        session.execute(text(f"ANALYZE {messages.name}"))
+        session.commit()
+    except DBAPIError:
+        session.rollback()
+        log.info("ANALYZE %s skipped", messages.name, exc_info=True)
 
 
 def _release_lease(session: Session, campaign_id: int, run_key: str, worker_id: str) -> None:

@@ -21,3 +21,32 @@ def test_the_worker_dequeues_on_a_client_of_its_own(app) -> None:  # type: ignor
     finally:
         pool.release(connection)
     worker.connection.close()
+
+
+def test_plain_rq_worker_with_flask_app_runs_a_campaign(app, env, smtp) -> None:  # type: ignore[no-untyped-def]
+    """``rq worker -w flask_broadcasts.worker.BroadcastsWorker`` with ``FLASK_APP`` set (the documented way)."""
+    from flask_broadcasts.services.campaign_runs import start_campaign
+    from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
+    from tests.support.processes import start_worker
+
+    seed_customers(12)
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    proc = start_worker(env, rq_cli=True)
+    out, _ = proc.communicate(timeout=90)
+    output = out.decode(errors="replace")
+    assert proc.returncode == 0, output
+    assert "NoAppException" not in output
+    row = campaign_row(campaign_id)
+    assert (row.status, row.sent_count, row.total_count) == ("completed", 12, 12), output
+    assert sorted(smtp.recipients()) == sorted(f"c{i}@example.test" for i in range(1, 13))
+
+
+def test_load_app_reads_flask_app(env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from flask_broadcasts.worker import load_app
+
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("FLASK_APP", "tests.support.hostapp:create_app")
+    monkeypatch.chdir("/")  # no app.py / wsgi.py to fall back on
+    assert "broadcasts" in load_app().extensions
