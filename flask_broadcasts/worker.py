@@ -8,10 +8,16 @@ for. The horse never reuses the parent's database connections: right after the f
 it calls ``db.engine.dispose(close=False)`` (the pool forgets the inherited sockets
 without closing them under the parent) and drops the inherited Redis client. Our jobs
 are long batches, so the fork (~10 ms) is negligible next to them.
+
+A warm stop (SIGTERM/SIGINT to the worker) reaches the horse as ``WARM_STOP_SIGNAL``: a
+send job then ends after the batch in hand and queues its continuation, so the worker
+stops within one batch instead of after the job's whole time budget.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 from typing import Any
 
@@ -27,6 +33,17 @@ def load_app() -> Flask:
     return ScriptInfo().load_app()
 
 
+#: Sent by the worker to its horse on a warm stop; ignored by default, so a signal that
+#: arrives before the horse installed its handler cannot kill it.
+WARM_STOP_SIGNAL = signal.SIGWINCH
+_warm_stop = threading.Event()
+
+
+def warm_stop_requested() -> bool:
+    """Whether this process's worker was asked to stop (checked by jobs between batches)."""
+    return _warm_stop.is_set()
+
+
 class BroadcastsWorker(Worker):
     """A forking RQ worker that runs jobs inside the Flask app's context."""
 
@@ -37,6 +54,19 @@ class BroadcastsWorker(Worker):
     def main_work_horse(self, job: Any, queue: Any) -> None:
         get_state(self.flask_app).forget_connections()
         super().main_work_horse(job, queue)
+
+    def setup_work_horse_signals(self) -> None:
+        super().setup_work_horse_signals()
+        _warm_stop.clear()
+        signal.signal(WARM_STOP_SIGNAL, lambda signum, frame: _warm_stop.set())
+
+    def handle_warm_shutdown_request(self) -> None:
+        super().handle_warm_shutdown_request()
+        if self.horse_pid:
+            try:
+                os.kill(self.horse_pid, WARM_STOP_SIGNAL)
+            except ProcessLookupError:
+                pass
 
     def perform_job(self, job: Any, queue: Any, execution: Any) -> bool:
         with self.flask_app.app_context():

@@ -1,0 +1,353 @@
+"""The fault-injection harness: real processes we can kill, restart and count.
+
+* :class:`RedisServer` — a ``redis-server`` of our own on a free loopback port (never the
+  machine's 6379), killed and restarted *empty* (no RDB, no AOF).
+* :class:`PostgresCluster` — a throwaway PostgreSQL cluster (``initdb`` + ``postgres``) in a
+  temporary directory on a free port, restartable (the machine's service is never touched).
+* :class:`Fleet` — worker, scheduler and web processes started through
+  :mod:`tests.support.processes`; every process it started is ended at teardown.
+* :class:`Tally` — what the SMTP server received and what the database says, as
+  delivered once / duplicated / lost / in doubt; :func:`record` adds a row to the figures
+  table printed at the end of the session (see ``conftest.pytest_terminal_summary``).
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil
+import sqlalchemy as sa
+
+from tests.support.processes import ROOT, start_worker, worker_env
+from tests.support.smtp import free_port
+
+#: Recipients of the sending faults (``.ci/run``: 2,000).
+N = int(os.environ.get("FAULTS_N", "2000"))
+
+FIGURES: list[dict[str, Any]] = []
+
+
+def record(fault: str, **figures: Any) -> None:
+    """Add one row to the session's figures table."""
+    FIGURES.append({"fault": fault, **figures})
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float, *, interval: float = 0.05, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+        time.sleep(interval)
+
+
+def kill_tree(proc: subprocess.Popen | psutil.Process, sig: int = signal.SIGKILL) -> None:
+    """Signal a process and all its descendants (a worker and its work-horse)."""
+    try:
+        parent = psutil.Process(proc.pid)
+        family = [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        family = []
+    for p in family:
+        try:
+            p.send_signal(sig)
+        except psutil.NoSuchProcess:
+            pass
+    if isinstance(proc, subprocess.Popen):
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            kill_tree(proc, signal.SIGKILL)
+
+
+def _wait_port(port: int, timeout: float = 20) -> None:
+    def accepting() -> bool:
+        with socket.socket() as s:
+            s.settimeout(0.2)
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_until(accepting, timeout, what=f"port {port}")
+
+
+# -- Redis ----------------------------------------------------------------------------------
+
+
+class RedisServer:
+    """Our own ``redis-server``: nothing persisted, so a restart comes back empty."""
+
+    def __init__(self, directory: Path, port: int | None = None) -> None:
+        self.directory = directory
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.directory), "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        _wait_port(self.port)
+        return self
+
+    def kill(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(10)
+            self.process = None
+
+    def restart_empty(self, down_for: float = 0.0) -> None:
+        self.kill()
+        time.sleep(down_for)
+        self.start()
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------
+
+
+def _pg_bin() -> Path:
+    for version in ("17", "16", "15", "14"):
+        path = Path(f"/usr/lib/postgresql/{version}/bin")
+        if (path / "initdb").exists():
+            return path
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    raise RuntimeError("no initdb on this machine")
+
+
+class PostgresCluster:
+    """A throwaway cluster: ``initdb`` into a temporary directory, ``postgres -p PORT``.
+
+    As root, the server runs as the ``postgres`` user (PostgreSQL refuses root).
+    """
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.directory = Path(tempfile.mkdtemp(prefix="faults-pg-"))
+        self.data = self.directory / "data"
+        self.process: subprocess.Popen | None = None
+        self.bin = _pg_bin()
+        self._user = "postgres" if os.geteuid() == 0 else None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _as_user(self, args: list[str]) -> list[str]:
+        return ["runuser", "-u", self._user, "--", *args] if self._user else args
+
+    def init(self) -> PostgresCluster:
+        if self._user:
+            pw = pwd.getpwnam(self._user)
+            os.chown(self.directory, pw.pw_uid, pw.pw_gid)
+        subprocess.run(self._as_user([str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
+                                      "--no-sync"]), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return self
+
+    def start(self) -> PostgresCluster:
+        self.process = subprocess.Popen(
+            self._as_user([str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.directory),
+                           "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
+                           "-c", "full_page_writes=off", "-c", "max_connections=200"]),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        _wait_port(self.port)
+        wait_until(self._ready, 20, interval=0.1, what="postgres ready")
+        return self
+
+    def _ready(self) -> bool:
+        result = subprocess.run([str(self.bin / "pg_isready"), "-h", "127.0.0.1", "-p", str(self.port), "-q"])
+        return result.returncode == 0
+
+    def stop(self, mode: str = "fast") -> None:
+        """``fast``: SIGINT (connections are cut, a clean shutdown); ``immediate``: SIGQUIT (crash-like)."""
+        if self.process is None:
+            return
+        self.process.send_signal(signal.SIGINT if mode == "fast" else signal.SIGQUIT)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            kill_tree(self.process)
+        self.process = None
+
+    def restart(self, mode: str = "immediate", down_for: float = 0.0) -> None:
+        self.stop(mode)
+        time.sleep(down_for)
+        self.start()
+
+    def destroy(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+# -- processes ------------------------------------------------------------------------------
+
+
+class WebProcess:
+    """gunicorn (gthread) serving the fault host app on a fixed port (so clients can reconnect)."""
+
+    def __init__(self, env: dict[str, str], port: int | None = None, threads: int = 32) -> None:
+        self.env = env
+        self.port = port or free_port()
+        self.threads = threads
+        self.process: subprocess.Popen | None = None
+        self.log = Path(tempfile.mkstemp(prefix="faults-web-", suffix=".log")[1])
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> WebProcess:
+        env = worker_env(self.env)
+        env["FLASK_APP"] = "tests.faults.webapp:create_app"
+        with open(self.log, "ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", str(self.threads), "-w", "1",
+                 "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "--timeout", "120",
+                 "tests.faults.webapp:create_app()"],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        _wait_port(self.port, 30)
+        return self
+
+    def kill(self) -> None:
+        if self.process is not None:
+            kill_tree(self.process)
+            self.process = None
+
+
+@dataclass
+class Fleet:
+    """Every process a test started; all of them are ended at teardown (by pid, never by name)."""
+
+    env: dict[str, str]
+    processes: list[subprocess.Popen] = field(default_factory=list)
+    webs: list[WebProcess] = field(default_factory=list)
+
+    def worker(self, *, with_scheduler: bool = False, burst: bool = False) -> subprocess.Popen:
+        proc = start_worker(self.env, burst=burst, with_scheduler=with_scheduler)
+        self.processes.append(proc)
+        _drain(proc)
+        return proc
+
+    def scheduler(self) -> subprocess.Popen:
+        proc = subprocess.Popen([sys.executable, "-m", "flask", "broadcasts", "scheduler"], cwd=ROOT,
+                                env=worker_env(self.env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.processes.append(proc)
+        _drain(proc)
+        return proc
+
+    def web(self, port: int | None = None, **kwargs: Any) -> WebProcess:
+        web = WebProcess(self.env, port, **kwargs).start()
+        self.webs.append(web)
+        return web
+
+    def stop_all(self) -> None:
+        for proc in self.processes:
+            if proc.poll() is None:
+                kill_tree(proc)
+        for web in self.webs:
+            web.kill()
+
+
+def _drain(proc: subprocess.Popen) -> None:
+    """Keep reading a child's output (a full pipe would block it); keep the tail for failures."""
+    tail: list[str] = []
+    proc.output_tail = tail  # type: ignore[attr-defined]
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            tail.append(line.decode(errors="replace"))
+            del tail[:-200]
+
+    threading.Thread(target=pump, daemon=True).start()
+
+
+def horse_of(worker: subprocess.Popen, timeout: float = 30) -> psutil.Process:
+    """The work-horse of an RQ worker, once it has one: the child that made itself a process
+    group leader (RQ's ``fork_work_horse`` calls ``os.setpgrp()``; its scheduler child does not)."""
+    def find() -> psutil.Process | None:
+        try:
+            children = psutil.Process(worker.pid).children()
+        except psutil.NoSuchProcess:
+            return None
+        for child in children:
+            try:
+                if os.getpgid(child.pid) == child.pid:
+                    return child
+            except ProcessLookupError:
+                continue
+        return None
+
+    return wait_until(find, timeout, what="a work-horse")
+
+
+# -- counting -------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """Each expected address: delivered once, duplicated, lost, or in doubt (``outcome_unknown``)."""
+
+    expected: int
+    once: int
+    duplicated: int
+    lost: int
+    in_doubt: int
+    lost_addresses: list[str]
+    duplicated_addresses: list[str]
+
+    @classmethod
+    def count(cls, smtp: Any, expected: set[str], campaign_id: int | None = None) -> Tally:
+        from flask_broadcasts.models import BroadcastMessage
+        from tests.support.hostapp import db
+
+        received = Counter(smtp.recipients())
+        db.session.rollback()
+        where = [BroadcastMessage.error == "outcome_unknown"]
+        if campaign_id is not None:
+            where.append(BroadcastMessage.campaign_id == campaign_id)
+        unknown = set(db.session.execute(sa.select(BroadcastMessage.email).where(*where)).scalars())
+        db.session.rollback()
+        duplicated = sorted(a for a, c in received.items() if c > 1)
+        lost = sorted(a for a in expected if received[a] == 0 and a not in unknown)
+        return cls(
+            expected=len(expected),
+            once=sum(1 for a in expected if received[a] == 1),
+            duplicated=sum(c - 1 for c in received.values() if c > 1),
+            lost=len(lost),
+            in_doubt=len(unknown),
+            lost_addresses=lost[:10],
+            duplicated_addresses=duplicated[:10],
+        )
+
+    def figures(self) -> dict[str, Any]:
+        return {"N": self.expected, "once": self.once, "duplicated": self.duplicated, "lost": self.lost,
+                "in_doubt": self.in_doubt}
+
+
+def addresses(n: int) -> set[str]:
+    """The addresses ``tests.support.fixtures.seed_customers(n)`` gives the customers."""
+    return {f"c{i}@example.test" for i in range(1, n + 1)}
