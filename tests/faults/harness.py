@@ -351,3 +351,40 @@ class Tally:
 def addresses(n: int) -> set[str]:
     """The addresses ``tests.support.fixtures.seed_customers(n)`` gives the customers."""
     return {f"c{i}@example.test" for i in range(1, n + 1)}
+
+
+# -- SMTP outages ---------------------------------------------------------------------------
+
+
+class Smtp421:
+    """Listens on a port and answers every connection with ``421`` (service not available)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.connections = 0
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind(("127.0.0.1", port))
+        self._sock.listen(64)
+        self._sock.settimeout(0.2)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            with conn:
+                try:
+                    conn.sendall(b"421 4.3.2 Service not available, try again later\r\n")
+                except OSError:
+                    pass
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self._sock.close()
