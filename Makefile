@@ -26,7 +26,7 @@ test: install
 	$(BIN)/python -m pytest -q -m "not faults" -p no:cacheprovider $(PYTEST_ARGS)
 
 test-faults: install
-	$(BIN)/python -m pytest -q -m faults -p no:cacheprovider tests/faults $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m faults -p no:cacheprovider $(PYTEST_ARGS)
 
 fuzz: install
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-2000} $(BIN)/python -m pytest -q tests/security -p no:cacheprovider $(PYTEST_ARGS)

@@ -40,22 +40,24 @@ def worker(burst: bool, with_scheduler: bool, name: str | None) -> None:
     w.work(burst=burst, with_scheduler=True)
 
 
-@broadcasts_cli.command("scheduler")
-def scheduler() -> None:
-    """Run rq-scheduler with the recovery sweep registered (one is enough; more are safe)."""
-    from rq_scheduler import Scheduler
-
-    from .extension import get_state
-    from .queues import get_queue, register_recovery
-
-    state = get_state()
-    register_recovery(state)
-    Scheduler(queue=get_queue(state), connection=state.redis, interval=state.settings.scheduler_interval).run()
-
-
 @broadcasts_cli.command("recover")
 def recover() -> None:
     """Run one recovery sweep now: expired claims, orphaned runs, finished runs."""
     from .services.recovery import recover as service
 
     click.echo(json.dumps(service().__dict__, default=str))
+
+
+@broadcasts_cli.command("scheduler")
+@click.option("--burst", is_flag=True, help="Move the due jobs once, then exit.")
+@click.option("--interval", type=float, default=None, help="Seconds between polls (default BROADCASTS_SCHEDULER_INTERVAL).")
+@click.option("--register-only", is_flag=True, help="Only register the recovery sweep (for a plain `rqscheduler`).")
+def scheduler(burst: bool, interval: float | None, register_only: bool) -> None:
+    """Run rq-scheduler on the extension's Redis and queue, with the recovery sweep registered."""
+    from .scheduling import runner
+
+    if register_only:
+        changed = runner.register_recovery()
+        click.echo(f"{runner.RECOVERY_JOB_ID}: {'registered' if changed else 'already registered'}")
+        return
+    runner.run_scheduler(burst=burst, interval=interval)

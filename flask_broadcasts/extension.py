@@ -57,6 +57,7 @@ class BroadcastsState:
 
     @property
     def session(self) -> Session:
+        """The host's ``db.session``, through which the extension's tables are queried."""
         return self.db.session
 
     @property
@@ -79,6 +80,7 @@ class BroadcastsState:
 
     @property
     def dispatcher(self) -> Any:
+        """Where jobs go: an :class:`~flask_broadcasts.queues.RQDispatcher` unless a test set another."""
         if self._dispatcher is None:
             from .queues import RQDispatcher
 
@@ -91,6 +93,7 @@ class BroadcastsState:
 
     @property
     def publisher(self) -> Any:
+        """Where progress events go: Redis pub/sub unless a test set another."""
         if self._publisher is None:
             from .events import RedisProgressPublisher
 
@@ -234,6 +237,7 @@ class Broadcasts:
 
     @property
     def audience_types(self) -> tuple[str, ...]:
+        """The registered audience types, ``community`` last when a community source is set."""
         types = list(self.audience_sources)
         if self.community_source is not None:
             types.append("community")
@@ -251,10 +255,12 @@ class Broadcasts:
         return self.audience_sources[audience_type]
 
     def source_for_resource_type(self, resource_type: str) -> AudienceSource | None:
+        """The audience source whose recipients are of JSON:API ``resource_type``, or ``None``."""
         for source in self.audience_sources.values():
             if source.resource_type == resource_type:
                 return source
         return None
 
     def sources(self) -> Iterable[AudienceSource]:
+        """Every registered audience source."""
         return self.audience_sources.values()

@@ -45,18 +45,22 @@ class RecipientMixin:
 
     @property
     def broadcast_id(self) -> str:
+        """The recipient's id as stored on its messages (``str(self.id)``)."""
         return str(self.id)  # type: ignore[attr-defined]
 
     @property
     def broadcast_email(self) -> str | None:
+        """The e-mail address (the ``email`` attribute); ``None`` means no ``mail`` channel."""
         return getattr(self, "email", None) or None
 
     @property
     def broadcast_mobile(self) -> str | None:
+        """The mobile number in E.164 (the ``mobile`` attribute); ``None`` means no ``sms`` channel."""
         return getattr(self, "mobile", None) or None
 
     @property
     def broadcast_locale(self) -> str | None:
+        """The preferred locale tag (the ``locale`` attribute); ``None`` means the default texts."""
         return getattr(self, "locale", None) or None
 
     @property
@@ -87,9 +91,11 @@ class BookingRecipientMixin(RecipientMixin):
             )
 
     def get_booking_bindings(self) -> Mapping[str, Any]:
+        """The booking's own variables (its :attr:`booking_variables`); override it."""
         raise NotImplementedError("override get_booking_bindings() on your booking model")
 
     def get_variable_bindings(self) -> Mapping[str, Any]:
+        """The customer's bindings updated with :meth:`get_booking_bindings`."""
         customer = self.broadcast_customer
         bindings: dict[str, Any] = dict(customer.get_variable_bindings()) if customer is not None else {}
         bindings.update(self.get_booking_bindings())
@@ -97,20 +103,24 @@ class BookingRecipientMixin(RecipientMixin):
 
     @property
     def broadcast_customer(self) -> RecipientMixin | None:
+        """The booking's customer (the ``customer`` attribute)."""
         return getattr(self, "customer", None)
 
     @property
     def broadcast_email(self) -> str | None:
+        """The customer's e-mail address."""
         customer = self.broadcast_customer
         return customer.broadcast_email if customer is not None else None
 
     @property
     def broadcast_mobile(self) -> str | None:
+        """The customer's mobile number."""
         customer = self.broadcast_customer
         return customer.broadcast_mobile if customer is not None else None
 
     @property
     def broadcast_locale(self) -> str | None:
+        """The customer's locale."""
         customer = self.broadcast_customer
         return customer.broadcast_locale if customer is not None else None
 
@@ -147,6 +157,7 @@ class AudienceSource:
 
     @property
     def binding_type(self) -> str:
+        """The binding type of the source's model (``customer``, ``booking``)."""
         return self.model.broadcast_binding_type
 
     def recipients(self, filters: Mapping[str, Any], organization_id: str) -> Select:

@@ -25,6 +25,7 @@ _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
 def run_slug(run_key: str) -> str:
+    """``run_key`` with anything but letters, digits and ``_`` replaced (job ids allow no more)."""
     return _SLUG.sub("_", run_key)
 
 
@@ -37,10 +38,12 @@ def job_id(kind: str, campaign_id: int, run_key: str, tag: str | None = None) ->
 
 
 def campaign_jobs_key(campaign_id: int) -> str:
+    """The Redis set of a campaign's job ids (what stop cancels)."""
     return f"broadcasts:jobs:{campaign_id}"
 
 
 def get_queue(state: BroadcastsState) -> Queue:
+    """The RQ queue ``BROADCASTS_QUEUE`` on the app's Redis."""
     return Queue(state.settings.queue, connection=state.redis, default_timeout=state.settings.job_timeout)
 
 
@@ -52,6 +55,7 @@ class RQDispatcher:
 
     @property
     def queue(self) -> Queue:
+        """The queue jobs are enqueued on."""
         return get_queue(self.state)
 
     def _retry(self) -> Retry:
@@ -81,14 +85,17 @@ class RQDispatcher:
         return job
 
     def materialize(self, campaign_id: int, run_key: str) -> None:
+        """Queue the materialization of a run (once while one waits)."""
         self._enqueue("flask_broadcasts.jobs.materialize_run", campaign_id, run_key,
                       job_id("materialize", campaign_id, run_key))
 
     def send(self, campaign_id: int, run_key: str, *, tag: str) -> None:
+        """Queue a send job of a run; ``tag`` makes its job id unique."""
         self._enqueue("flask_broadcasts.jobs.send_batch", campaign_id, run_key,
                       job_id("send", campaign_id, run_key, tag))
 
     def cancel(self, campaign_id: int) -> int:
+        """Cancel the campaign's waiting jobs; return how many."""
         redis = self.state.redis
         key = campaign_jobs_key(campaign_id)
         cancelled = 0
@@ -106,6 +113,7 @@ class RQDispatcher:
         return cancelled
 
     def has_waiting_send(self, campaign_id: int, run_key: str) -> bool:
+        """Whether a send job of the run is queued, scheduled or deferred."""
         redis = self.state.redis
         prefix = job_id("send", campaign_id, run_key) + "-"
         ids = [i.decode() if isinstance(i, bytes) else i for i in redis.smembers(campaign_jobs_key(campaign_id))]

@@ -28,6 +28,7 @@ class CampaignStatus(str, enum.Enum):
 
     @property
     def is_startable(self) -> bool:
+        """Only a draft may be started."""
         return self is CampaignStatus.DRAFT
 
     @property
@@ -52,6 +53,7 @@ class MessageStatus(str, enum.Enum):
 
     @property
     def is_final(self) -> bool:
+        """``delivered`` and ``failed`` never change again."""
         return self in (MessageStatus.DELIVERED, MessageStatus.FAILED)
 
     @property
@@ -95,11 +97,13 @@ class IllegalTransition(ValueError):
 
 
 _C = CampaignStatus
+#: Campaign status → the statuses it may move to; any other move raises :class:`IllegalTransition`.
 CAMPAIGN_TRANSITIONS: Mapping[CampaignStatus, frozenset[CampaignStatus]] = {
     _C.DRAFT: frozenset({_C.PENDING, _C.SCHEDULED}),
     # A fire time arrives (pending), or stop (draft).
     _C.SCHEDULED: frozenset({_C.PENDING, _C.DRAFT}),
-    _C.PENDING: frozenset({_C.IN_PROGRESS, _C.COMPLETED, _C.FAILED, _C.DRAFT}),
+    # A recurring run with nobody to send to ends straight back in scheduled.
+    _C.PENDING: frozenset({_C.IN_PROGRESS, _C.COMPLETED, _C.FAILED, _C.DRAFT, _C.SCHEDULED}),
     # A recurring campaign goes back to scheduled after each run.
     _C.IN_PROGRESS: frozenset({_C.COMPLETED, _C.FAILED, _C.DRAFT, _C.SCHEDULED}),
     # Stop on a finished campaign makes it a draft again, so it can reach recipients added since.
@@ -108,6 +112,7 @@ CAMPAIGN_TRANSITIONS: Mapping[CampaignStatus, frozenset[CampaignStatus]] = {
 }
 
 _M = MessageStatus
+#: Message status → the statuses it may move to (``delivered`` and ``failed`` are final).
 MESSAGE_TRANSITIONS: Mapping[MessageStatus, frozenset[MessageStatus]] = {
     _M.DRAFT: frozenset({_M.PENDING}),
     _M.PENDING: frozenset({_M.COMPLETED, _M.FAILED}),
@@ -154,8 +159,10 @@ def campaign_statuses_from(target: CampaignStatus) -> tuple[CampaignStatus, ...]
 
 
 def message_statuses_from(target: MessageStatus) -> tuple[MessageStatus, ...]:
+    """Every message status that may move to ``target``."""
     return tuple(s for s, targets in MESSAGE_TRANSITIONS.items() if target in targets)
 
 
 def channel_statuses_from(target: ChannelStatus) -> tuple[ChannelStatus, ...]:
+    """Every channel status that may move to ``target``."""
     return tuple(s for s, targets in CHANNEL_TRANSITIONS.items() if target in targets)

@@ -51,15 +51,18 @@ class DatabaseFileStorage:
     """
 
     def save(self, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key`` in ``broadcast_file_blobs``."""
         get_state().session.add(BroadcastFileBlob(key=key, data=data))
 
     def open(self, key: str) -> bytes:
+        """The bytes stored under ``key``."""
         data = get_state().session.scalar(select(BroadcastFileBlob.data).where(BroadcastFileBlob.key == key))
         if data is None:
             raise KeyError(key)
         return bytes(data)
 
     def delete(self, key: str) -> None:
+        """Forget ``key`` (no error if it is absent)."""
         get_state().session.execute(delete(BroadcastFileBlob).where(BroadcastFileBlob.key == key))
 
 
@@ -70,12 +73,15 @@ class MemoryFileStorage:
         self.blobs: dict[str, bytes] = {}
 
     def save(self, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key`` in this process's memory."""
         self.blobs[key] = bytes(data)
 
     def open(self, key: str) -> bytes:
+        """The bytes stored under ``key``."""
         return self.blobs[key]
 
     def delete(self, key: str) -> None:
+        """Forget ``key`` (no error if it is absent)."""
         self.blobs.pop(key, None)
 
 

@@ -28,6 +28,7 @@ from .extension import get_state
 
 
 def load_app() -> Flask:
+    """The app ``FLASK_APP`` names, loaded as ``flask`` would."""
     from flask.cli import ScriptInfo
 
     return ScriptInfo().load_app()
@@ -52,6 +53,7 @@ class BroadcastsWorker(Worker):
         self.flask_app = app or load_app()
 
     def main_work_horse(self, job: Any, queue: Any) -> None:
+        """In the forked horse: drop inherited connections, then run the job."""
         get_state(self.flask_app).forget_connections()
         super().main_work_horse(job, queue)
 
@@ -69,6 +71,7 @@ class BroadcastsWorker(Worker):
                 pass
 
     def perform_job(self, job: Any, queue: Any, execution: Any) -> bool:
+        """Run the job inside the app context; always remove the session afterwards."""
         with self.flask_app.app_context():
             try:
                 return super().perform_job(job, queue, execution)

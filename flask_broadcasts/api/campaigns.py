@@ -29,6 +29,7 @@ from ..jsonapi import (
     render_resource,
 )
 from ..models import BroadcastCampaign
+from ..scheduling.service import recent_runs
 from ..services import campaign_runs as runs
 from ..services import campaigns as service
 from .base import resource_blueprint
@@ -94,6 +95,29 @@ def _files_wanted(query: ResourceQuery) -> bool:
     return any(path.startswith("template") for path in query.include)
 
 
+def runs_meta(campaign: BroadcastCampaign) -> dict[str, Any]:
+    """``meta.recent_runs`` of one campaign: the figures of its last runs, newest first.
+
+    Only on single-resource answers: a list would pay one query per campaign.
+    """
+    return {
+        "recent_runs": [
+            {
+                "run_key": run.run_key,
+                "fire_time": run.fire_time.isoformat() if run.fire_time else None,
+                "status": run.status,
+                "status_reason": run.status_reason,
+                "total_count": run.total_count,
+                "sent_count": run.sent_count,
+                "failed_count": run.failed_count,
+                "started_at": run.started_at.isoformat() if run.started_at else None,
+                "completed_at": run.completed_at.isoformat() if run.completed_at else None,
+            }
+            for run in recent_runs(campaign.id)
+        ]
+    }
+
+
 @blueprint.route("/broadcast-campaigns")
 class Campaigns(MethodView):
     @blueprint.jsonapi_collection(CAMPAIGNS)
@@ -117,7 +141,7 @@ class CampaignItem(MethodView):
     def get(self, query: ResourceQuery, id: str) -> Any:
         """Fetch a campaign"""
         campaign = service.get_campaign(current_tenant().organization_id, id, include_files=_files_wanted(query))
-        return render_resource(campaign, query)
+        return render_resource(campaign, query, resource_meta=runs_meta)
 
     @blueprint.jsonapi_update(CampaignSchema)
     def patch(self, payload: Payload, id: str) -> Any:

@@ -76,7 +76,7 @@ class SentEmailSchema(ResourceSchema):
 _STORED = tuple(s.value for s in MessageStatus if s is not MessageStatus.DRAFT)
 
 
-class _StatusList(ma.fields.Field):
+class _StatusList(ma.fields.String):
     """``filter[status]=failed`` or ``filter[status]=completed,delivered``."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[MessageStatus]:
@@ -88,7 +88,7 @@ class _StatusList(ma.fields.Field):
 
 
 class MessageFilterSchema(ma.Schema):
-    status = _StatusList()
+    status = _StatusList(metadata={"description": f"One or more of {', '.join(_STORED)}, comma-separated."})
 
 
 # -- includes -------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 
 from .error_documents import handle_exception
 from .negotiation import MEDIA_TYPE
-from .openapi import ERROR_DOCUMENT, register_common_components, ref
+from .openapi import ERROR_DOCUMENT, PathIdNotFound, register_common_components, ref
 
 __all__ = ["ScopedApi"]
 
@@ -49,6 +49,9 @@ class ScopedApi(flask_smorest.Api):
     ) -> None:
         self._url_prefixes: list[str] = []
         super().__init__(app, spec_kwargs=spec_kwargs, config_prefix=config_prefix)
+
+    def _init_spec(self, *, extra_plugins: Any = None, **kwargs: Any) -> None:
+        super()._init_spec(extra_plugins=[PathIdNotFound(), *(extra_plugins or ())], **kwargs)
 
     def _register_error_handlers(self) -> None:
         # Replaces flask-smorest's app-wide handler; see the module docstring.

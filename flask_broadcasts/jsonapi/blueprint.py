@@ -32,12 +32,13 @@ __all__ = ["JsonApiBlueprint"]
 F = TypeVar("F", bound=Callable[..., Any])
 Kind = Literal["resource", "collection", "create", "update", "delete"]
 
-# Error responses each kind of operation documents (besides 406 and 500).
+# Error responses each kind of operation documents (besides 406, and 401/403 of the
+# tenant check; :class:`~.openapi.PathIdNotFound` adds 404 wherever the path names a resource).
 _ERRORS: dict[str, tuple[int, ...]] = {
     "resource": (400, 404),
     "collection": (400,),
-    "create": (400, 403, 409, 415, 422),
-    "update": (400, 404, 409, 415, 422),
+    "create": (400, 403, 409, 413, 415, 422),
+    "update": (400, 404, 409, 413, 415, 422),
     "delete": (404,),
 }
 
@@ -129,12 +130,15 @@ class JsonApiBlueprint(flask_smorest.Blueprint):
                              ) -> dict[str, Any]:
         """flask-smorest doc callback: add the JSON:API parameters, bodies and responses."""
         parameters = doc.setdefault("parameters", [])
+        responses = doc.setdefault("responses", {})
         if self.tenant_parameter:
             parameters.append({"name": self.tenant_parameter, "in": "query", "required": True,
                                "schema": {"type": "string"},
                                "description": "Organization (tenant) id."})
+            # No valid token (401); not a member of the organization (403).
+            responses[401] = http.HTTPStatus(401).name
+            responses[403] = http.HTTPStatus(403).name
         info: _DocInfo | None = doc_info.get("jsonapi")
-        responses = doc.setdefault("responses", {})
         responses[406] = http.HTTPStatus(406).name
         if info is None:
             return doc

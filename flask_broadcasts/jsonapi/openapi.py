@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from apispec import APISpec
+from apispec import APISpec, BasePlugin
 from marshmallow_jsonapi import Schema
 from marshmallow_jsonapi.fields import BaseRelationship, DocumentMeta, ResourceMeta
 
@@ -27,6 +27,7 @@ from .specs import known_members
 
 __all__ = [
     "ERROR_DOCUMENT",
+    "PathIdNotFound",
     "nullable",
     "query_parameters",
     "ref",
@@ -55,6 +56,20 @@ def nullable(schema: dict[str, Any], spec: APISpec) -> dict[str, Any]:
     if (spec.openapi_version.major, spec.openapi_version.minor) >= (3, 1):
         return {"anyOf": [schema, {"type": "null"}]}
     return {"anyOf": [schema, {"type": "object", "nullable": True}]}
+
+
+class PathIdNotFound(BasePlugin):
+    """apispec plugin: an operation whose path names a resource (``/{id}/messages``)
+    documents 404, answered when that resource is not in the organization."""
+
+    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
+                         **kwargs: Any) -> None:
+        if not path or "{" not in path:
+            return
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            if 404 not in responses and "404" not in responses:
+                responses[404] = "NOT_FOUND"
 
 
 def _any_relationship(spec: APISpec) -> dict[str, Any]:
@@ -167,6 +182,8 @@ def register_resource(spec: APISpec, converter: Any, schema: type[Schema]) -> st
         "data": {"type": "array", "items": ref(f"{base}Resource")}, **top}})
 
     attrs, rels, req_attrs, req_rels = _members(schema, converter, spec, request=True)
+    if not attrs and not rels:
+        return base  # read-only resource (messages, files): no request documents
     for kind, id_required in (("Create", False), ("Update", True)):
         data: dict[str, Any] = {"type": "object", "required": ["type", "id"] if id_required else ["type"],
                                 "properties": {"type": type_, "id": {"type": "string"},

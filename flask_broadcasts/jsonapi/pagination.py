@@ -11,6 +11,7 @@ Filters are the resource's job: pass a ``Select`` already filtered.
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +20,9 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from flask import request
 from sqlalchemy.orm import Session
+from werkzeug.urls import iri_to_uri
 
+from ..errors import BadRequestError
 from .cursor import decode_cursor, encode_cursor
 from .query import CollectionQuery
 
@@ -42,7 +45,9 @@ def url_with_args(pairs: Sequence[tuple[str, str]]) -> str:
     decode them back, and the links validate as ``uri`` in the JSON:API schema.
     """
     query = urlencode(pairs, safe=",")
-    return f"{request.base_url}?{query}" if query else request.base_url
+    # The path may hold non-ASCII (an IRI): a links member must be a URI.
+    base = iri_to_uri(request.base_url)
+    return f"{base}?{query}" if query else base
 
 
 def request_url() -> str:
@@ -105,13 +110,44 @@ def _keyset_condition(columns: list[tuple[Any, bool]], values: list[Any]) -> Any
     return sa.or_(*clauses)
 
 
+def _python_type(sql_type: Any) -> type | None:
+    """The Python type of a column type, looking through a ``TypeDecorator``."""
+    for candidate in (sql_type, getattr(sql_type, "impl", None)):
+        try:
+            python_type = candidate.python_type  # type: ignore[union-attr]
+        except (AttributeError, NotImplementedError):
+            continue
+        if python_type is not object:  # a TypeDecorator says object; its impl knows
+            return python_type
+    return None
+
+
+def _check_cursor_types(columns: list[tuple[Any, bool]], values: list[Any]) -> None:
+    """A cursor is not signed: a forged one may carry a string where a timestamp goes,
+    which the database refuses (a 500 on PostgreSQL). Each value must have its column's
+    Python type (bool is not an int) and an int must fit a BIGINT."""
+    for (column, _), value in zip(columns, values):
+        expected = _python_type(column.type)
+        if expected is None:
+            continue
+        if isinstance(value, bool) and expected is not bool:
+            raise BadRequestError("page[after] is not a valid cursor.", parameter="page[after]")
+        if not isinstance(value, expected) or (isinstance(value, int) and not -2**63 <= value < 2**63):
+            raise BadRequestError("page[after] is not a valid cursor.", parameter="page[after]")
+        timezone = getattr(getattr(column.type, "impl", column.type), "timezone", False)
+        if isinstance(value, datetime) and timezone and value.tzinfo is None:
+            raise BadRequestError("page[after] is not a valid cursor.", parameter="page[after]")
+
+
 def _cursor_page(session: Session, select: sa.Select[Any], query: CollectionQuery) -> Page:
     size = query.page.size
     sort = ",".join(map(str, query.sort))
     columns = _sort_columns(select, query)
     stmt = apply_sort(select, query)
     if query.page.after is not None:
-        stmt = stmt.where(_keyset_condition(columns, decode_cursor(query.page.after, sort, len(columns))))
+        values = decode_cursor(query.page.after, sort, len(columns))
+        _check_cursor_types(columns, values)
+        stmt = stmt.where(_keyset_condition(columns, values))
     # The key values come back as extra columns so any SQL expression can be a
     # sort key, not only a mapped attribute.
     stmt = stmt.add_columns(*(c.label(f"_key{i}") for i, (c, _) in enumerate(columns)))

@@ -81,10 +81,13 @@ class CollectionQuery(ResourceQuery):
 
 
 def _families(args: MultiDict[str, str]) -> dict[str, dict[str, str]]:
-    """Group ``family[key]=value`` parameters; a repeated one is a 400."""
+    """Group ``family[key]=value`` parameters; a repeated one is a 400, and so is a NUL
+    (``%00``), which no database text comparison accepts."""
     grouped: dict[str, dict[str, str]] = {"fields": {}, "filter": {}, "page": {}}
     for name in args:
         values = args.getlist(name)
+        if "\x00" in name or any("\x00" in value for value in values):
+            raise BadRequestError("Query parameters must not contain NUL characters.", parameter=name)
         match = _FAMILY.match(name)
         if match is None:
             if name in grouped:  # bare "filter=..." or "page=..."

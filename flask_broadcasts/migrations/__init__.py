@@ -28,6 +28,7 @@ BRANCH_LABEL = "broadcasts"
 
 
 def is_broadcasts_table(name: str | None) -> bool:
+    """Whether ``name`` is one of the extension's tables."""
     return name is not None and name in metadata.tables
 
 

@@ -23,12 +23,6 @@ from .progress import PENDING, campaigns, change_status, messages, run_figures, 
 #: The run key of a one-off campaign: its exactly-once key is (campaign, recipient).
 ONE_OFF_RUN_KEY = "once"
 
-#: Hook for the scheduling engine: ``schedule_start(campaign, now) -> BroadcastCampaign`` for a
-#: campaign with a future ``scheduled_at`` or ``recurring``. Until it is plugged in, such
-#: starts are refused with a 409 rather than sent now.
-schedule_start: Callable[[BroadcastCampaign, datetime], BroadcastCampaign] | None = None
-
-
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
@@ -65,8 +59,8 @@ def start_campaign(organization_id: str, campaign_id: int, *, now: datetime | No
     if campaign.recurring or (scheduled_at is not None and scheduled_at > now):
         if not CampaignStatus(campaign.status).is_startable:
             raise ConflictError(f"A {campaign.status} campaign cannot be started.")
-        if schedule_start is None:
-            raise ConflictError("Scheduled and recurring starts are not available yet.")
+        from ..scheduling.service import schedule_start
+
         return schedule_start(campaign, now)
     row = change_status(
         session,
@@ -150,6 +144,7 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
     state = get_state()
     session = state.session
     campaign = _load(organization_id, campaign_id)
+    next_run_at = campaign.next_run_at  # the waiting occurrence, cancelled below
     row = change_status(
         session,
         campaign_id,
@@ -179,6 +174,9 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
         ).first()
     session.commit()
     state.dispatcher.cancel(campaign_id)
+    from ..scheduling.service import cancel_timer
+
+    cancel_timer(campaign_id, next_run_at)
     publish_campaign(state.publisher, row)
     session.expire_all()
     return _load(organization_id, campaign_id)

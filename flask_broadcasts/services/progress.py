@@ -123,6 +123,12 @@ def complete_run_if_done(
     recurring = session.execute(select(campaigns.c.recurring).where(campaigns.c.id == campaign_id)).scalar()
     if recurring is None:
         return None
+    if recurring:
+        from ..scheduling.service import next_run_after
+
+        schedule = {"next_run_at": next_run_after(session, campaign_id, run_key, now=now)}
+    else:
+        schedule = {}
     row = change_status(
         session,
         campaign_id,
@@ -130,6 +136,7 @@ def complete_run_if_done(
         only_from=RUNNING_CAMPAIGN_STATUSES,
         where=guard,
         completed_at=now,
+        **schedule,
         **run_figures(campaign_id, run_key),
     )
     if row is None:
@@ -147,6 +154,10 @@ def complete_run_if_done(
         )
     )
     session.commit()
+    if recurring:
+        from ..scheduling.service import after_run_completed
+
+        after_run_completed(campaign_id)
     if publisher is not None:
         publish_campaign(publisher, row)
     return row

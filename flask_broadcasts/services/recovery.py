@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, exists, select
 
@@ -32,14 +33,18 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class RecoveryReport:
+    """What one sweep did (printed as JSON by ``flask broadcasts recover``)."""
+
     outcome_unknown: int = 0
     sent_emails_filled: int = 0
     materialize_requeued: list[int] = field(default_factory=list)
     send_requeued: list[int] = field(default_factory=list)
     completed: list[int] = field(default_factory=list)
+    schedules: Any = None
 
 
 def fill_missing_sent_emails(limit: int = 10_000) -> int:
+    """Write the missing ``broadcast_sent_emails`` rows of sent e-mails (step 2); return how many."""
     state = get_state()
     session = state.session
     missing = session.execute(
@@ -97,6 +102,9 @@ def recover(*, now: datetime | None = None) -> RecoveryReport:
                 report.send_requeued.append(campaign_id)
         elif complete_run_if_done(session, campaign_id, run_key, state.publisher, now=now) is not None:
             report.completed.append(campaign_id)
+    from ..scheduling.service import recover_schedules
+
+    report.schedules = recover_schedules(now=now)
     log.info("recovery: %s", report)
     return report
 

@@ -116,3 +116,7 @@ def test_full_workflow_over_http(client: FlaskClient, tenant, other_tenant, smtp
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
     assert get(client, tenant, f"broadcast-campaigns/{cid}").get_json()["data"]["attributes"]["status"] == "completed"
     assert smtp.count() == 12
+    runs = get(client, tenant, f"broadcast-campaigns/{cid}").get_json()["data"]["meta"]["recent_runs"]
+    assert [(r["run_key"], r["status"], r["sent_count"], r["failed_count"], r["total_count"]) for r in runs] == [
+        ("once", "completed", 12, 1, 13)
+    ]

@@ -27,6 +27,7 @@ class LoggingSmsProvider:
         self.sent = sent
 
     def send(self, to: str, body: str, *, status_callback: str | None = None) -> SmsResult:
+        """Log the SMS on ``flask_broadcasts.sms`` and answer a fake ``dev-...`` id; nothing is sent."""
         # A random id, not a counter: forked work-horses may share one provider object.
         provider_message_id = f"dev-{uuid.uuid4().hex}"
         logger.info("SMS (not sent, logging provider) %s to %s: %s", provider_message_id, to, body)

@@ -96,6 +96,7 @@ class TwilioSmsProvider:
 
     @property
     def client(self) -> Client:
+        """The Twilio REST client, built on first use (never shared across a fork)."""
         # Built on first use, so a provider made before an RQ fork never shares its
         # connection pool with the work-horse.
         if self._client is None:
@@ -114,6 +115,7 @@ class TwilioSmsProvider:
         return self._client
 
     def send(self, to: str, body: str, *, status_callback: str | None = None) -> SmsResult:
+        """Send through Twilio's Messages API; errors are mapped as :doc:`/channels` describes."""
         from twilio.base.exceptions import TwilioRestException, TwilioServiceException
 
         options: dict[str, Any] = {"to": to, "body": body}

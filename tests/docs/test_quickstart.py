@@ -1,0 +1,107 @@
+"""The quickstart's curl requests (``docs/examples/quickstart.sh``), replayed through the
+example app's test client with a real RQ worker and SMTP server.
+
+Each section of the script is expanded by bash itself, with ``curl`` replaced by a
+function that prints its arguments, so what runs here is exactly what the page shows.
+The answers must have the statuses and the shapes of the captured ones the page shows
+(``docs/examples/captured/*.json``, from a real run).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from rq import Queue, SimpleWorker
+
+from example_app.seed import seed
+from flask_broadcasts import get_state
+from tests.support.smtp import SmtpServer
+
+from .conftest import EXAMPLES
+
+SCRIPT = (EXAMPLES / "quickstart.sh").read_text()
+SECTION = re.compile(r"# \[(\w+)\]\n(.*?)# \[/\1\]", re.S)
+ASSIGNMENT = re.compile(r"^([A-Z]+)=\S+.*$", re.M)
+FAKE_CURL = 'curl() { printf "%s\\0" "$@"; }\n'
+
+pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+
+
+def sections() -> list[tuple[str, str]]:
+    return SECTION.findall(SCRIPT)
+
+
+def curl_args(body: str, variables: dict[str, str]) -> list[str]:
+    """The arguments the section's ``curl`` receives once bash has expanded them."""
+    header = SCRIPT.split("# [template]")[0].replace("set -euo pipefail", "")
+    assignments = "".join(f"{name}={value}\n" for name, value in variables.items())
+    script = FAKE_CURL + header + assignments + ASSIGNMENT.sub("", body)
+    out = subprocess.run(["bash", "-c", script], capture_output=True, text=True, check=True).stdout
+    return out.split("\0")[:-1]
+
+
+def request(client: Any, args: list[str]) -> Any:
+    method, headers, data, url = "GET", {}, None, None
+    it = iter(args)
+    for arg in it:
+        if arg == "-X":
+            method = next(it)
+        elif arg == "-H":
+            name, _, value = next(it).partition(": ")
+            headers[name] = value
+        elif arg == "-d":
+            data = next(it)
+        elif arg == "-s":
+            continue
+        else:
+            url = arg
+    parts = urlsplit(url)
+    return client.open(parts.path, method=method, query_string=parts.query, headers=headers, data=data)
+
+
+def shape(document: dict[str, Any]) -> Any:
+    """What must match between a captured answer and ours: member names, types, statuses."""
+    data = document["data"]
+    items = data if isinstance(data, list) else [data]
+    return [
+        (item["type"], sorted(item["attributes"]), sorted(item.get("relationships", {})),
+         item["attributes"].get("status"))
+        for item in items[:1]
+    ]
+
+
+def test_quickstart_requests_work_as_shown(example_app: Flask, smtp: SmtpServer) -> None:
+    organization = seed(50)["organizations"][0]
+    variables = {"BASE": "http://localhost/api", "TOKEN": organization["token"], "ORG": str(organization["id"])}
+    client = example_app.test_client()
+    state = get_state(example_app)
+    answers: dict[str, dict[str, Any]] = {}
+
+    for name, body in sections():
+        if name == "worker":
+            queue = Queue(state.settings.queue, connection=state.redis)
+            SimpleWorker([queue], connection=state.redis).work(burst=True)
+            continue
+        response = request(client, curl_args(body, variables))
+        assert response.status_code in (200, 201), (name, response.get_json())
+        assert response.headers["Content-Type"] == "application/vnd.api+json"
+        answers[name] = document = response.get_json()
+        for variable in ASSIGNMENT.findall(body):
+            variables[variable] = document["data"]["id"]
+        captured = json.loads((EXAMPLES / "captured" / f"{name}.json").read_text())
+        assert shape(document) == shape(captured), name
+
+    assert answers["preview"]["meta"]["recipient_count"] == answers["audience"]["data"]["meta"]["member_count"]
+    done = answers["progress"]["data"]["attributes"]
+    assert done["status"] == "completed"
+    assert done["sent_count"] + done["failed_count"] == done["total_count"] == answers["audience"]["data"]["meta"]["member_count"]
+    assert smtp.count() == done["sent_count"]
+    assert {m["attributes"]["error"] for m in answers["failed"]["data"]} <= {"no_channel"}
+    assert {r["type"] for r in answers["messages"]["included"]} == {"customers"}

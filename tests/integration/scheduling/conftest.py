@@ -1,0 +1,99 @@
+"""Fixtures for the scheduling service: an app on a fresh SQLite file, timers in memory.
+
+A stand-in host until the example app lands: only the extension's own tables, built
+with ``create_all`` on its metadata, and a recording ``launch`` that inserts the run row
+exactly as the sending engine's ``launch_run`` contract says (unique per run key).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy.exc import IntegrityError
+
+from flask_broadcasts import models
+from flask_broadcasts.extension import Broadcasts, get_state
+from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastRun, BroadcastTemplate
+from flask_broadcasts.scheduling.timers import MemoryFireTimers
+
+REDIS_URL = os.environ.get("SCHEDULING_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = Flask("scheduling_tests")
+    app.config.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}", REDIS_URL=REDIS_URL, TESTING=True)
+    db = SQLAlchemy()
+    db.init_app(app)
+    Broadcasts(app, db=db)
+    with app.app_context():
+        models.metadata.create_all(db.engine)
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def session(app: Flask) -> Any:
+    return get_state().session
+
+
+@pytest.fixture
+def timers() -> MemoryFireTimers:
+    return MemoryFireTimers()
+
+
+class RecordingLaunch:
+    """Honest double of ``launch_run``: claims the run row (unique), commits, queues nothing."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.calls: list[tuple[int, str, datetime | None]] = []
+
+    def __call__(self, campaign_id: int, run_key: str, fire_time: datetime | None, *, commit: bool = True) -> bool:
+        campaign = self.session.get(BroadcastCampaign, campaign_id)
+        self.session.add(
+            BroadcastRun(
+                organization_id=campaign.organization_id, campaign_id=campaign_id, run_key=run_key, fire_time=fire_time
+            )
+        )
+        try:
+            self.session.flush()
+        except IntegrityError:
+            self.session.rollback()
+            return False
+        campaign.runs_count += 1
+        campaign.sent_count = campaign.failed_count = campaign.total_count = 0
+        if commit:
+            self.session.commit()
+        self.calls.append((campaign_id, run_key, fire_time))
+        return True
+
+
+@pytest.fixture
+def launch(session: Any) -> RecordingLaunch:
+    return RecordingLaunch(session)
+
+
+@pytest.fixture
+def make_campaign(session: Any) -> Callable[..., BroadcastCampaign]:
+    def make(**values: Any) -> BroadcastCampaign:
+        template = BroadcastTemplate(organization_id="1", name="t", subject="Hi", body="<p>Hi</p>", channels=["mail"])
+        audience = BroadcastAudience(organization_id="1", name="a", audience_type="customers")
+        session.add_all([template, audience])
+        session.flush()
+        campaign = BroadcastCampaign(
+            organization_id="1", name="c", template_id=template.id, audience_id=audience.id, **values
+        )
+        session.add(campaign)
+        session.commit()
+        return campaign
+
+    return make

@@ -1,0 +1,66 @@
+"""The rq-scheduler timers and the sweep's registration, on a real Redis."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from redis import Redis
+from rq.job import Job
+
+from flask_broadcasts.extension import get_state
+from flask_broadcasts.scheduling import runner
+from flask_broadcasts.scheduling.timers import FIRE_JOB, RQFireTimers, fire_job_id
+
+UTC = timezone.utc
+
+
+@pytest.fixture
+def redis(app) -> Redis:
+    connection = get_state().redis
+    connection.flushdb()
+    return connection
+
+
+def test_add_is_idempotent_and_cancel_removes(redis) -> None:
+    timers = RQFireTimers(redis, "broadcasts")
+    at = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
+    timers.add(7, at)
+    timers.add(7, at)
+    assert (7, at) in timers
+    assert redis.zcard(timers.scheduler.scheduled_jobs_key) == 1
+    job = Job.fetch(fire_job_id(7, at), connection=redis)
+    assert job.func_name == FIRE_JOB
+    assert job.args == (7, "2030-01-01T09:00:00Z")
+    assert job.origin == "broadcasts"  # any rq-scheduler (even a plain `rqscheduler`) queues it right
+    timers.cancel(7, at)
+    assert (7, at) not in timers
+    timers.cancel(7, at)  # no error
+
+
+def test_due_score_is_rounded_up_never_early(redis) -> None:
+    timers = RQFireTimers(redis, "broadcasts")
+    at = datetime(2030, 1, 1, 9, 0, 0, 300_000, tzinfo=UTC)
+    timers.add(7, at)
+    score = redis.zscore(timers.scheduler.scheduled_jobs_key, fire_job_id(7, at))
+    assert score == (at.replace(microsecond=0) + timedelta(seconds=1)).timestamp()
+
+
+def test_recovery_registration_is_idempotent(redis) -> None:
+    scheduler = runner.make_scheduler()
+    assert scheduler._interval == 5.0
+    assert runner.register_recovery(scheduler) is True
+    first_score = redis.zscore(scheduler.scheduled_jobs_key, runner.RECOVERY_JOB_ID)
+    assert runner.register_recovery(scheduler) is False
+    assert redis.zscore(scheduler.scheduled_jobs_key, runner.RECOVERY_JOB_ID) == first_score
+    job = Job.fetch(runner.RECOVERY_JOB_ID, connection=redis)
+    assert job.func_name == "flask_broadcasts.jobs.recover"
+    assert job.meta["interval"] == 30
+    assert redis.zcard(scheduler.scheduled_jobs_key) == 1
+
+
+def test_recovery_registration_follows_a_changed_interval(app, redis) -> None:
+    runner.register_recovery()
+    get_state().settings.recovery_interval = 12
+    assert runner.register_recovery() is True
+    assert Job.fetch(runner.RECOVERY_JOB_ID, connection=redis).meta["interval"] == 12
