@@ -71,10 +71,21 @@ def is_postgres() -> bool:
 
 
 @pytest.fixture
-def fleet(env: dict[str, str]) -> Iterator[Fleet]:
+def fleet(request, env: dict[str, str]) -> Iterator[Fleet]:
     fleet = Fleet(env)
     yield fleet
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        print("\n" + fleet.output())
     fleet.stop_all()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.rep_call = report
+    return report
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ARG001

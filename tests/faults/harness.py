@@ -263,6 +263,16 @@ class Fleet:
         self.webs.append(web)
         return web
 
+    def output(self) -> str:
+        """The last lines each process wrote (for failure reports)."""
+        parts = []
+        for proc in self.processes:
+            parts.append(f"--- {' '.join(proc.args[2:])} (pid {proc.pid}, rc {proc.poll()})\n"
+                         + "".join(getattr(proc, "output_tail", [])[-60:]))
+        for web in self.webs:
+            parts.append(f"--- web :{web.port}\n" + web.log.read_text(errors="replace")[-4000:])
+        return "\n".join(parts)
+
     def stop_all(self) -> None:
         for proc in self.processes:
             if proc.poll() is None:

@@ -15,10 +15,11 @@ FAST_RECOVERY = dict(BROADCASTS_CLAIM_TTL=6, BROADCASTS_RECOVERY_INTERVAL=3, BRO
                      BROADCASTS_BATCH_SIZE=100, BROADCASTS_INSERT_CHUNK=500)
 
 
-def start(app: Any, env: dict[str, str], n: int = N, **config: Any) -> int:
+def start(app: Any, env: dict[str, str], n: int = N, *, filters: dict | None = None, **config: Any) -> int:
+    """Seed ``n`` active customers ``c1..cN@example.test`` and start a campaign to them."""
     set_config(env, app, **{**FAST_RECOVERY, **config})
     seed_customers(n)
-    campaign_id = make_campaign()
+    campaign_id = make_campaign(filters=filters)
     start_campaign(ORG, campaign_id)
     return campaign_id
 
