@@ -398,3 +398,95 @@ class Smtp421:
         self._stop.set()
         self._thread.join(5)
         self._sock.close()
+
+
+# -- API and websocket clients --------------------------------------------------------------
+
+TOKENS = {"org-1": "token-org-1", "org-2": "token-org-2"}
+
+
+class LiveView:
+    """A dashboard's view of one campaign: websocket events, re-read over HTTP on every (re)connect.
+
+    The client protocol the realtime docs describe: open the socket (a ``101`` means the
+    subscription is live), *then* read the campaign, then apply events. Progress only grows,
+    so the view keeps the most advanced state it saw (counts, then a final status).
+    """
+
+    def __init__(self, base: str, organization_id: str, campaign_id: int) -> None:
+        self.base = base
+        self.organization_id = organization_id
+        self.campaign_id = campaign_id
+        self.state: dict[str, Any] = {}
+        self.connects = 0
+        self.events = 0
+        self.disconnected_at: float | None = None
+        self.reconnect_seconds: list[float] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> LiveView:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def _apply(self, attributes: dict[str, Any]) -> None:
+        def rank(a: dict[str, Any]) -> tuple[int, int]:
+            return (a.get("sent_count", 0) + a.get("failed_count", 0), a.get("status") == "completed")
+
+        if not self.state or rank(attributes) >= rank(self.state):
+            self.state = dict(attributes)
+
+    def _read(self) -> None:
+        import requests
+
+        response = requests.get(f"{self.base}/api/broadcast-campaigns/{self.campaign_id}",
+                                params={"o": self.organization_id},
+                                headers={"Authorization": f"Bearer {TOKENS[self.organization_id]}"}, timeout=10)
+        response.raise_for_status()
+        self._apply(response.json()["data"]["attributes"])
+
+    def _run(self) -> None:
+        import json
+
+        import websocket
+
+        url = self.base.replace("http://", "ws://") + f"/api/broadcast-events?o={self.organization_id}&campaign={self.campaign_id}"
+        while not self._stop.is_set():
+            try:
+                ws = websocket.create_connection(url, timeout=5,
+                                                 header=[f"Authorization: Bearer {TOKENS[self.organization_id]}"])
+            except Exception:
+                if self.disconnected_at is None:
+                    self.disconnected_at = time.monotonic()
+                time.sleep(0.2)
+                continue
+            self.connects += 1
+            if self.disconnected_at is not None:
+                self.reconnect_seconds.append(time.monotonic() - self.disconnected_at)
+                self.disconnected_at = None
+            try:
+                self._read()
+                ws.settimeout(0.5)
+                while not self._stop.is_set():
+                    try:
+                        text = ws.recv()
+                    except websocket.WebSocketTimeoutException:
+                        continue
+                    if not text:
+                        raise ConnectionError("closed")
+                    document = json.loads(text)
+                    if document["data"]["id"] == str(self.campaign_id):
+                        self.events += 1
+                        self._apply(document["data"]["attributes"])
+            except Exception:
+                if self.disconnected_at is None and not self._stop.is_set():
+                    self.disconnected_at = time.monotonic()
+            finally:
+                try:
+                    ws.close()
+                except Exception:
+                    pass
