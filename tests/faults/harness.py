@@ -153,23 +153,23 @@ class PostgresCluster:
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
-    def _as_user(self, args: list[str]) -> list[str]:
-        return ["runuser", "-u", self._user, "--", *args] if self._user else args
-
     def init(self) -> PostgresCluster:
         if self._user:
             pw = pwd.getpwnam(self._user)
             os.chown(self.directory, pw.pw_uid, pw.pw_gid)
-        subprocess.run(self._as_user([str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
-                                      "--no-sync"]), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, user=self._user)
         return self
 
     def start(self) -> PostgresCluster:
+        # The postgres process itself (no runuser in between), so that stop() signals the postmaster.
         self.process = subprocess.Popen(
-            self._as_user([str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.directory),
-                           "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "synchronous_commit=off",
-                           "-c", "full_page_writes=off", "-c", "max_connections=200"]),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.directory),
+             # fsync off is safe here (the OS survives a postgres crash); synchronous_commit must stay
+             # on: with it off, an immediate restart loses acknowledged commits (records of
+             # acceptances) and those messages go out twice — measured, 7 of 2,000.
+             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, user=self._user,
         )
         _wait_port(self.port)
         wait_until(self._ready, 20, interval=0.1, what="postgres ready")
