@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 5000
 export FLASK_APP := example_app
 
-.PHONY: install run test test-faults fuzz bench docs clean
+.PHONY: install browser run test test-faults fuzz bench docs clean
 
 $(STAMP): setup.cfg
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,9 +17,21 @@ $(STAMP): setup.cfg
 	$(BIN)/python -m pip install --quiet -e ".[dev,docs]"
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) browser
 
-run: install
+# The dashboard's browser test drives Debian's chromium (Playwright never downloads one).
+# As root with apt-get, a fresh machine gets it here; elsewhere install it yourself.
+browser:
+	@if [ ! -x /usr/bin/chromium ] && [ -z "$$BROADCASTS_TEST_CHROMIUM" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "installing chromium for the browser test"; \
+			apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else \
+			echo "note: the browser test needs chromium (apt-get install chromium) or BROADCASTS_TEST_CHROMIUM"; \
+		fi; \
+	fi
+
+run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python -m example_app.run_all
 
 test: install

@@ -97,6 +97,10 @@ def from_environ(instance_path: str | os.PathLike[str], environ: Mapping[str, st
     for key in ("SECRET_KEY", "REDIS_URL"):
         if env.get(key):
             config[key] = env[key]
+    # Installs (or test runs) sharing one Redis keep apart by queue and event channels.
+    for key in ("BROADCASTS_QUEUE", "BROADCASTS_EVENT_CHANNEL_PREFIX"):
+        if env.get(key):
+            config[key] = env[key]
     if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
         raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL are exclusive: STARTTLS or implicit TLS, not both.")
     return config

@@ -1,9 +1,10 @@
 """``make run``: the example product with its worker and scheduler, on the embedded defaults.
 
 Upgrades the database, seeds two organizations, starts one embedded Redis shared by
-every process (unless ``REDIS_URL`` is set), a broadcasts worker, the scheduler and the
-web app on ``PORT``; prints a token and a working ``curl`` on one line; stops them all
-on Ctrl-C.
+every process (unless ``REDIS_URL`` is set), a development SMTP sink (unless
+``MAIL_SERVER`` is set or something listens on ``MAIL_PORT``; see :mod:`.dev_smtp`), a
+broadcasts worker, the scheduler and the web app on ``PORT``; prints a token, a working
+``curl`` and the dashboard's URL; stops them all on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 FLASK = [sys.executable, "-m", "flask", "--app", "example_app"]
 
@@ -35,6 +37,17 @@ def main() -> int:
     seeded = json.loads(flask_output("seed", "--customers", env.get("SEED_CUSTOMERS", "50"), env=env))
     organization = seeded["organizations"][0]
 
+    sink = None
+    if not env.get("MAIL_SERVER"):
+        from . import dev_smtp
+
+        mail_port = int(env.get("MAIL_PORT", "8025"))
+        if not dev_smtp.port_in_use(mail_port):
+            outbox = Path(__file__).resolve().parent.parent / "instance" / "outbox.mbox"
+            sink = dev_smtp.start(mail_port, outbox)
+            env.update(MAIL_SERVER=dev_smtp.HOST, MAIL_PORT=str(mail_port))
+            print(f"mail: development SMTP sink on {dev_smtp.HOST}:{mail_port}, messages in {outbox}", flush=True)
+
     children: list[subprocess.Popen[bytes]] = []
     broadcasts_help = flask_output("broadcasts", "--help", env=env)
     if has_command(broadcasts_help, "worker"):
@@ -50,6 +63,7 @@ def main() -> int:
         f"'http://127.0.0.1:{port}/api/broadcast-campaigns?o={organization['id']}'",
         flush=True,
     )
+    print(f"dashboard http://127.0.0.1:{port}/dashboard#o={organization['id']}&token={organization['token']}", flush=True)
 
     def stop(*_: object) -> None:
         for child in children:
@@ -69,6 +83,8 @@ def main() -> int:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+        if sink is not None:
+            sink.stop()
     return 0
 
 

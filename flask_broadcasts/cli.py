@@ -27,15 +27,12 @@ def show_settings() -> None:
 @click.option("--name", default=None, help="Worker name (default: RQ's).")
 def worker(burst: bool, with_scheduler: bool, name: str | None) -> None:
     """Run a worker on BROADCASTS_QUEUE (jobs run inside the app context)."""
-    from .extension import get_state
-    from .queues import get_queue
-    from .worker import BroadcastsWorker, start_periodic_scheduler
+    from .worker import build_worker, start_periodic_scheduler
 
-    state = get_state()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    w = build_worker(app, name=name)
     if with_scheduler:
         start_periodic_scheduler(app)
-    w = BroadcastsWorker([get_queue(state)], connection=state.redis, app=app, name=name)
     # RQ's own scheduler moves retried jobs back to the queue after their backoff.
     w.work(burst=burst, with_scheduler=True)
 

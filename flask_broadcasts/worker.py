@@ -121,6 +121,28 @@ class BroadcastsWorker(Worker):
                 get_state(self.flask_app).session.remove()
 
 
+def build_worker(app: Flask, *, name: str | None = None) -> BroadcastsWorker:
+    """The worker of ``flask broadcasts worker``, on a Redis client of its own.
+
+    RQ raises the socket timeout of its connection pool above its blocking dequeue
+    (``BLPOP`` for ``worker_ttl - 15`` seconds), but only connections made afterwards get
+    it. redis-py 8 defaults to 5 s, so a pooled connection the app had already opened
+    (the periodic scheduler of ``--with-scheduler`` registers its jobs first) would
+    time out every dequeue after 5 s, and the worker would log "could not connect to
+    Redis" and back off for seconds before picking up a job. A fresh client has no such
+    connection.
+    """
+    from redis import Redis
+
+    from .queues import get_queue
+
+    state = get_state(app)
+    if not state.settings.redis_url:
+        raise RuntimeError("Set REDIS_URL or BROADCASTS_REDIS_URL: the worker takes its jobs from Redis.")
+    connection = Redis.from_url(state.settings.redis_url)
+    return BroadcastsWorker([get_queue(state)], connection=connection, app=app, name=name)
+
+
 def start_periodic_scheduler(app: Flask) -> threading.Thread:
     """Run the scheduler (:func:`flask_broadcasts.scheduling.runner.run_scheduler`: the recovery
     sweep kept registered, Redis outages survived) in a daemon thread of this process."""

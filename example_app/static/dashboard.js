@@ -38,10 +38,10 @@
     return state.api + path + "?" + query.toString();
   }
 
-  async function request(method, path, params) {
-    const response = await fetch(url(path, params), {
-      method, headers: headers(method === "POST" ? { "Content-Type": JSONAPI } : {}),
-    });
+  async function request(method, path, params, document) {
+    const init = { method, headers: headers(document ? { "Content-Type": JSONAPI } : {}) };
+    if (document) init.body = JSON.stringify(document);
+    const response = await fetch(url(path, params), init);
     const body = response.status === 204 ? null : await response.json().catch(() => null);
     if (!response.ok) {
       const detail = body && body.errors && body.errors[0] && (body.errors[0].detail || body.errors[0].title);
@@ -149,7 +149,7 @@
     setStatus("connecting");
     let ticket;
     try {
-      ticket = (await request("POST", "/broadcast-event-tickets")).data.id;
+      ticket = (await request("POST", "/broadcast-event-tickets", {}, { data: { type: "broadcast-event-tickets" } })).data.id;
     } catch (error) {
       if (error.status === 401 || error.status === 403) {
         setStatus("error", "not authorized");

@@ -14,10 +14,11 @@ if TYPE_CHECKING:
 
 def resource_blueprints() -> list[JsonApiBlueprint]:
     """Every resource blueprint, in the order they appear in the OpenAPI document."""
-    from . import audiences, campaigns, files, messages, templates
+    from . import audiences, campaigns, event_tickets, files, messages, templates
 
     blueprints: list[JsonApiBlueprint] = []
-    blueprints += [templates.blueprint, files.blueprint, audiences.blueprint, campaigns.blueprint, messages.blueprint]
+    blueprints += [templates.blueprint, files.blueprint, audiences.blueprint, campaigns.blueprint, messages.blueprint,
+                   event_tickets.blueprint]
     return blueprints
 
 

@@ -208,7 +208,19 @@ def _make_hub(app: Flask) -> Hub:
     def redis_factory() -> Redis:
         from redis import Redis
 
-        # Keepalive and health checks notice a silently dead connection, so we resubscribe.
-        return Redis.from_url(url, client_name=client_name, socket_keepalive=True, health_check_interval=15)
+        return Redis.from_url(url, **subscription_options(url, client_name))
 
     return Hub(redis_factory, settings.event_channel_prefix)
+
+
+def subscription_options(url: str, client_name: str) -> dict[str, object]:
+    """``Redis.from_url`` options of the hub's connection.
+
+    Health checks notice a silently dead connection, so we resubscribe; over TCP,
+    keepalive helps too. A ``unix://`` connection (the embedded Redis) has no
+    ``socket_keepalive`` option: redis-py refuses it there.
+    """
+    options: dict[str, object] = {"client_name": client_name, "health_check_interval": 15}
+    if not url.startswith("unix:"):
+        options["socket_keepalive"] = True
+    return options

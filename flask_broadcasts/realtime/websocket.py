@@ -25,11 +25,12 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from ..auth import ORGANIZATION_ID, authenticate, bearer_token, parse_organization_id
 from ..errors import BadRequestError, ForbiddenError, UnauthorizedError
 from ..extension import get_state
+from ..jsonapi import error_response
+from ..jsonapi.error_documents import errors_for
 from .hub import Subscriber, get_hub
 from .mailbox import Closed, Mailbox
 from .origins import origin_allowed
 from .tickets import principal_id, redeem_ticket
-from .views import error_response
 
 ENDPOINT = "broadcast_events"
 #: Largest client frame, in bytes; larger ones are closed with 1009.
@@ -66,7 +67,7 @@ def guard() -> Response | None:
         if campaign_id is not None and not ORGANIZATION_ID.match(campaign_id):
             raise BadRequestError("The query parameter 'campaign' is not a valid id.", parameter="campaign")
     except HTTPException as error:
-        return error_response(error)
+        return refusal(error)
     except RedisError:  # tickets live in Redis
         return _unavailable()
     subscriber = Subscriber(organization_id, campaign_id, Mailbox(settings.ws_queue_size), principal)
@@ -76,8 +77,15 @@ def guard() -> Response | None:
     return None
 
 
+def refusal(error: HTTPException) -> Response:
+    """The JSON:API error document refusing an upgrade (401s carry ``WWW-Authenticate``)."""
+    status, errors = errors_for(error)
+    headers = [("WWW-Authenticate", 'Bearer realm="broadcasts"')] if status == 401 else []
+    return error_response(status, errors, headers)
+
+
 def _unavailable() -> Response:
-    response = error_response(ServiceUnavailable("Live events are unavailable; retry shortly."))
+    response = refusal(ServiceUnavailable("Live events are unavailable; retry shortly."))
     response.headers["Retry-After"] = "5"
     return response
 

@@ -102,3 +102,9 @@ def test_sqlite_connections_use_wal_and_a_busy_timeout(app: Flask) -> None:
     with db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_queue_and_event_channels_come_from_the_environment(tmp_path: Path) -> None:
+    config = from_environ(tmp_path, {"BROADCASTS_QUEUE": "q-1", "BROADCASTS_EVENT_CHANNEL_PREFIX": "run-1:org:"})
+    assert (config["BROADCASTS_QUEUE"], config["BROADCASTS_EVENT_CHANNEL_PREFIX"]) == ("q-1", "run-1:org:")
+    assert "BROADCASTS_QUEUE" not in from_environ(tmp_path, {})  # the extension's default applies

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import redis
+import requests
 import websocket
 from werkzeug.serving import make_server
 
@@ -101,6 +102,29 @@ def connect(address: str, query: str, *, token: str | None = None, origin: str |
         suppress_origin=origin is None,
         timeout=timeout,
     )
+
+
+JSONAPI = "application/vnd.api+json"
+TICKET_DOCUMENT = {"data": {"type": "broadcast-event-tickets"}}
+
+
+def post_ticket(address: str, query: str, *, token: str | None = "alice-token", document: Any = TICKET_DOCUMENT,
+                content_type: str | None = JSONAPI) -> requests.Response:
+    """``POST /api/broadcast-event-tickets?<query>`` as a JSON:API client (or a sloppy one)."""
+    headers = {"Accept": JSONAPI}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    body = None if document is None else json.dumps(document)
+    return requests.post(f"http://{address}/api/broadcast-event-tickets?{query}", data=body, headers=headers, timeout=5)
+
+
+def request_ticket(address: str, organization: str, token: str = "alice-token") -> str:
+    """A fresh ticket for ``organization``."""
+    response = post_ticket(address, f"o={organization}", token=token)
+    assert response.status_code == 201, response.text
+    return response.json()["data"]["id"]
 
 
 def refused_status(address: str, query: str, **kwargs: Any) -> int:

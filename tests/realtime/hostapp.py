@@ -38,8 +38,8 @@ def create_app(redis_url: str | None = None, channel_prefix: str | None = None, 
         BROADCASTS_REDIS_URL=redis_url or os.environ["BROADCASTS_REDIS_URL"],
         BROADCASTS_EVENT_CHANNEL_PREFIX=channel_prefix or os.environ.get("BROADCASTS_EVENT_CHANNEL_PREFIX", "broadcasts:org:"),
         BROADCASTS_OPENAPI_URL_PREFIX=None,
-        **config,
     )
+    app.config.update(config)
     db = SQLAlchemy(app)
     broadcasts = Broadcasts(app, db=db)
 

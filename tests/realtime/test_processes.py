@@ -14,9 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
-from .conftest import campaign_event, connect, receive_close, refused_status
+from .conftest import campaign_event, connect, receive_close, refused_status, request_ticket
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "tests.realtime.hostapp"
@@ -80,8 +79,7 @@ def test_both_web_processes_receive_an_event_published_by_a_third(web_processes,
     sockets = [connect(p.address, "o=1", token="alice-token") for p in web_processes]
     other_organization = connect(gunicorn.address, "o=2", token="bob-token")
     # A ticket is stored in Redis: issued by one process, it is redeemed by the other.
-    ticket = requests.post(f"http://{flask_run.address}/api/broadcast-event-tickets?o=1",
-                           headers={"Authorization": "Bearer alice-token"}, timeout=5).json()["data"]["id"]
+    ticket = request_ticket(flask_run.address, "1")
     sockets.append(connect(gunicorn.address, f"o=1&ticket={ticket}"))
 
     text = json.dumps(campaign_event(12, 5))

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from flask_broadcasts.realtime.events import parse_event
-from flask_broadcasts.realtime.hub import Hub, Subscriber
+from flask_broadcasts.realtime.hub import Hub, Subscriber, subscription_options
 from flask_broadcasts.realtime.mailbox import Mailbox
 from flask_broadcasts.realtime.origins import origin_allowed
 from flask_broadcasts.realtime.websocket import client_frame_problem
@@ -77,3 +77,14 @@ def test_origin_rule(origin: str | None, host: str, allowed: tuple[str, ...], ok
 def test_client_frames(frame: str | bytes, code: int | None) -> None:
     problem = client_frame_problem(frame)
     assert (problem[0] if problem else None) == code
+
+
+@pytest.mark.parametrize("url", ["redis://127.0.0.1:6379/9", "unix:///tmp/embedded-redis.sock?db=1"])
+def test_hub_connection_options_suit_tcp_and_unix_sockets(url: str) -> None:
+    import redis
+
+    # The embedded Redis is a unix socket, where redis-py refuses socket_keepalive.
+    client = redis.Redis.from_url(url, **subscription_options(url, "broadcasts-hub:test"))
+    connection = client.connection_pool.make_connection()
+    assert connection.health_check_interval == 15
+    client.close()

@@ -5,24 +5,17 @@ from __future__ import annotations
 import json
 
 import pytest
-import requests
 import websocket
 
 from flask_broadcasts.realtime import tickets
 from flask_broadcasts.realtime.hub import HUB_KEY
 
-from .conftest import campaign_event, connect, receive_close, refused_status, wait_for
+from .conftest import campaign_event, connect, post_ticket, receive_close, refused_status, request_ticket, wait_for
 
 
 def subscribers(app) -> int:  # type: ignore[no-untyped-def]
     hub = app.extensions.get(HUB_KEY)
     return 0 if hub is None else hub.subscriber_count()
-
-
-def ticket(address: str, organization: str, token: str = "alice-token") -> str:
-    response = requests.post(f"http://{address}/api/broadcast-event-tickets?o={organization}", headers={"Authorization": f"Bearer {token}"}, timeout=5)
-    assert response.status_code == 201, response.text
-    return response.json()["data"]["id"]
 
 
 def test_frames_are_exactly_the_published_events(server, publish, app) -> None:  # type: ignore[no-untyped-def]
@@ -71,28 +64,56 @@ def test_a_client_can_narrow_to_one_campaign(server, publish) -> None:  # type: 
     ws.close()
 
 
-def test_browser_flow_with_a_single_use_ticket(server, publish, redis_client) -> None:  # type: ignore[no-untyped-def]
-    one = ticket(server, "1")
+def test_browser_flow_with_a_single_use_request_ticket(server, publish, redis_client) -> None:  # type: ignore[no-untyped-def]
+    one = request_ticket(server, "1")
     ws = connect(server, f"o=1&ticket={one}", origin=f"http://{server}")
     text = publish("1", campaign_event(12))
     assert ws.recv() == text
     ws.close()
     assert refused_status(server, f"o=1&ticket={one}") == 401  # used up
-    assert refused_status(server, f"o=3&ticket={ticket(server, '1')}") == 403  # bound to its organization
+    assert refused_status(server, f"o=3&ticket={request_ticket(server, '1')}") == 403  # bound to its organization
 
 
 def test_ticket_endpoint(server, redis_client) -> None:  # type: ignore[no-untyped-def]
-    url = f"http://{server}/api/broadcast-event-tickets"
-    assert requests.post(f"{url}?o=1", timeout=5).status_code == 401
-    refused = requests.post(f"{url}?o=2", headers={"Authorization": "Bearer alice-token"}, timeout=5)
+    no_token = post_ticket(server, "o=1", token=None)
+    assert no_token.status_code == 401 and no_token.json()["errors"][0]["status"] == "401"
+    refused = post_ticket(server, "o=2")
     assert refused.status_code == 403 and refused.headers["Content-Type"] == "application/vnd.api+json"
-    assert refused.json()["errors"][0]["status"] == "403"
-    issued = requests.post(f"{url}?o=1", headers={"Authorization": "Bearer alice-token"}, timeout=5)
+    assert refused.json()["errors"][0]["source"] == {"parameter": "o"}
+    issued = post_ticket(server, "o=1")
     assert issued.status_code == 201 and issued.headers["Content-Type"] == "application/vnd.api+json"
+    assert issued.headers["Cache-Control"] == "no-store"
     data = issued.json()["data"]
     assert data["type"] == "broadcast-event-tickets" and data["attributes"]["expires_at"].endswith("Z")
     key = tickets._key(data["id"])
     assert 0 < redis_client.ttl(key) <= 30
+
+
+@pytest.mark.parametrize(
+    ("document", "content_type", "status"),
+    [(None, None, 415),  # a JSON:API create: the body is a document, sent as such
+     ({"data": {"type": "broadcast-event-tickets"}}, "application/json", 415),
+     (None, "application/vnd.api+json", 400),
+     ({"data": {"type": "broadcast-campaigns"}}, "application/vnd.api+json", 409),
+     ({"data": {"type": "broadcast-event-tickets", "id": "mine"}}, "application/vnd.api+json", 403),
+     ({"data": {"type": "broadcast-event-tickets", "attributes": {"expires_at": "2099-01-01T00:00:00Z"}}},
+      "application/vnd.api+json", 422)],
+)
+def test_ticket_requests_are_jsonapi_creates(server, document, content_type, status) -> None:  # type: ignore[no-untyped-def]
+    response = post_ticket(server, "o=1", document=document, content_type=content_type)
+    assert response.status_code == status, response.text
+    assert response.json()["errors"][0]["status"] == str(status)
+
+
+def test_ticket_endpoint_is_in_the_openapi_document(redis_url, channel_prefix) -> None:  # type: ignore[no-untyped-def]
+    from .hostapp import create_app
+
+    app = create_app(redis_url, channel_prefix, BROADCASTS_OPENAPI_URL_PREFIX="/api/broadcasts-docs")
+    document = app.test_client().get("/api/broadcasts-docs/openapi.json").get_json()
+    operation = document["paths"]["/api/broadcast-event-tickets"]["post"]
+    assert "201" in operation["responses"] and "application/vnd.api+json" in operation["requestBody"]["content"]
+    assert "o" in {p["name"] for p in operation["parameters"]}
+    assert "/api/broadcast-events" not in document["paths"]  # the websocket stays out of it
 
 
 def test_pings_and_small_control_messages_are_ignored(server, publish) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,154 @@
+"""Child processes of a run (web server, workers) and the peak RSS of each process tree."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import psutil
+import requests
+
+MB = 1024 * 1024
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+_children: list[Child] = []
+
+
+def stop_all_children() -> None:
+    """Stop every child still running (atexit, and on SIGTERM/SIGINT of the benchmark).
+
+    A worker left behind from an interrupted run keeps taking jobs from the queue with
+    whatever code it loaded: it would silently skew the next run.
+    """
+    for child in reversed(_children):
+        child.stop(timeout=5)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+atexit.register(stop_all_children)
+signal.signal(signal.SIGTERM, _terminate)
+
+
+class Child:
+    """A process started in its own session (so stopping it reaches its forks), logged to a file."""
+
+    def __init__(self, name: str, command: list[str], env: Mapping[str, str], log_dir: Path) -> None:
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        self._log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(command, env=dict(env), stdout=self._log, stderr=subprocess.STDOUT,
+                                        start_new_session=True)
+        _children.append(self)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self, timeout: float = 10.0) -> None:
+        if self in _children:
+            _children.remove(self)
+        if self.process.poll() is None:
+            # SIGTERM to the child only: RQ and gunicorn stop their own forks (warm shutdown).
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self._log.close()
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+def wait_http(url: str, child: Child, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        if child.process.poll() is not None:
+            raise RuntimeError(f"{child.name} exited ({child.process.returncode}):\n{child.tail()}")
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{child.name} did not answer {url}:\n{child.tail()}") from None
+            time.sleep(0.1)
+
+
+class RssMonitor:
+    """Polls process trees with psutil; keeps, per tree, the peak RSS of its largest process and of the sum.
+
+    A forking RQ worker runs each job in a child (the work horse): the horse is in the tree,
+    so its memory is seen. The sum over-counts pages shared after ``fork`` (copy-on-write),
+    so the figure we hold targets to is the largest single process.
+    """
+
+    def __init__(self, roots: Mapping[str, int], interval: float = 0.1) -> None:
+        self.roots = dict(roots)
+        self.interval = interval
+        self.peak_process = {name: 0 for name in roots}
+        self.peak_tree = {name: 0 for name in roots}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="rss-monitor", daemon=True)
+
+    def __enter__(self) -> RssMonitor:
+        self.sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def sample(self) -> None:
+        for name, pid in self.roots.items():
+            try:
+                root = psutil.Process(pid)
+                processes = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                continue
+            sizes = []
+            for process in processes:
+                try:
+                    sizes.append(process.memory_info().rss)
+                except psutil.Error:
+                    pass
+            if sizes:
+                self.peak_process[name] = max(self.peak_process[name], max(sizes))
+                self.peak_tree[name] = max(self.peak_tree[name], sum(sizes))
+
+    def figures(self) -> dict[str, dict[str, float]]:
+        return {
+            name: {"peak_rss_mb": round(self.peak_process[name] / MB, 1),
+                   "peak_tree_rss_mb": round(self.peak_tree[name] / MB, 1)}
+            for name in self.roots
+        }
+
+
+def python_command(*args: str) -> list[str]:
+    return [sys.executable, *args]

@@ -1,0 +1,51 @@
+"""A broadcasts worker whose jobs run under pyinstrument: ``python -m benchmarks.profiled_worker OUT_DIR``.
+
+py-spy cannot read another process's memory in some sandboxes (gVisor), so the
+profiler runs inside the work horse: each job writes ``OUT_DIR/<pid>-<job>.txt``
+(and ``.html``). ``python -m benchmarks.run --profile DIR`` starts its workers this way.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from pyinstrument import Profiler
+
+from flask_broadcasts.extension import get_state
+from flask_broadcasts.queues import get_queue
+from flask.cli import ScriptInfo
+
+from flask_broadcasts.worker import BroadcastsWorker
+
+
+class ProfiledWorker(BroadcastsWorker):
+    out_dir: Path
+
+    def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        try:
+            return super().perform_job(job, queue, *args, **kwargs)
+        finally:
+            profiler.stop()
+            stem = self.out_dir / f"{job.id.replace(':', '_')}"
+            stem.with_suffix(".txt").write_text(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+def main() -> None:
+    out_dir = Path(sys.argv[1])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    app = ScriptInfo(app_import_path=os.environ.get("FLASK_APP", "example_app")).load_app()
+    with app.app_context():
+        state = get_state(app)
+        ProfiledWorker.out_dir = out_dir
+        worker = ProfiledWorker([get_queue(state)], connection=state.redis, app=app,
+                                name=sys.argv[2] if len(sys.argv) > 2 else None)
+        worker.work(with_scheduler=True)  # in the app context, as ``flask broadcasts worker`` runs it
+
+
+if __name__ == "__main__":
+    main()

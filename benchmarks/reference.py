@@ -1,0 +1,135 @@
+"""The two reference lines, on the same PostgreSQL and sink as the campaigns.
+
+* **limit** — no framework: the final message rows written by ``COPY`` per 500 and
+  pre-rendered messages sent over one reused :mod:`smtplib` connection per process,
+  two processes. What this machine can do at best with one durable row per message.
+* **naive** — the first thing one writes: an ORM row + ``commit`` per message and
+  Flask-Mail's ``mail.send`` (a new SMTP connection) per message, one process.
+"""
+
+from __future__ import annotations
+
+import base64
+import multiprocessing
+import smtplib
+import time
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+import psycopg
+
+SUBJECT = "Hello {first_name}!"
+BODY = "<p>Hi {first_name} {last_name}, here's your monthly update...</p><p>Regards, the team</p>"
+SENDER = "broadcasts@example.com"
+COPY_CHUNK = 500
+MESSAGE_COLUMNS = (
+    "organization_id", "campaign_id", "run_key", "recipient_type", "recipient_id", "customer_id", "subject", "body",
+    "action_label", "action_url", "channels", "locale", "email", "status", "mail_status", "attempts", "created_at",
+    "sent_at",
+)
+
+
+def render(template: str, customer: tuple[Any, ...]) -> str:
+    _, first_name, last_name, _ = customer
+    return template.replace("{first_name}", first_name or "").replace("{last_name}", last_name or "")
+
+
+def _mime(to: str, subject: str, body: str) -> bytes:
+    # Hand-built: this line measures storage and SMTP, not MIME generation (done before the clock starts).
+    return (
+        f"From: {SENDER}\r\nTo: {to}\r\n"
+        f"Subject: =?utf-8?b?{base64.b64encode(subject.encode()).decode()}?=\r\n"
+        f"Message-ID: <{uuid.uuid4().hex}@example.com>\r\nMIME-Version: 1.0\r\n"
+        "Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        f"{base64.encodebytes(body.encode()).decode().replace(chr(10), chr(13) + chr(10))}"
+    ).encode()
+
+
+def _limit_worker(database: str, campaign_id: int, organization_id: str, customers: list[tuple[Any, ...]],
+                  mail_port: int, barrier: Any, results: Any) -> None:
+    prepared = []
+    for customer in customers:
+        subject, body = render(SUBJECT, customer), render(BODY, customer)
+        prepared.append((customer, subject, body, _mime(customer[3], subject, body)))
+    with psycopg.connect(database) as connection:
+        barrier.wait()
+        started = time.monotonic()
+        smtp = smtplib.SMTP("127.0.0.1", mail_port)
+        smtp.ehlo()
+        for offset in range(0, len(prepared), COPY_CHUNK):
+            chunk = prepared[offset: offset + COPY_CHUNK]
+            now = datetime.now(timezone.utc)
+            with connection.cursor() as cursor:
+                with cursor.copy(f"COPY broadcast_messages ({', '.join(MESSAGE_COLUMNS)}) FROM STDIN") as copy:
+                    for customer, subject, body, _ in chunk:
+                        copy.write_row((organization_id, campaign_id, "limit", "customer", str(customer[0]),
+                                        str(customer[0]), subject, body, None, None, '["mail"]', None, customer[3],
+                                        "completed", "sent", 1, now, now))
+            connection.commit()
+            for customer, _, _, data in chunk:
+                smtp.sendmail(SENDER, [customer[3]], data)
+        smtp.quit()
+        results.put(time.monotonic() - started)
+
+
+def run_limit(database: str, campaign_id: int, organization_id: str, customers: list[tuple[Any, ...]],
+              mail_port: int, processes: int = 2) -> float:
+    """Seconds for ``processes`` processes to store and send one message per customer."""
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(processes + 1)
+    results = context.Queue()
+    share = (len(customers) + processes - 1) // processes
+    workers = [
+        context.Process(target=_limit_worker, args=(database, campaign_id, organization_id,
+                                                    customers[i * share:(i + 1) * share], mail_port, barrier, results))
+        for i in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    barrier.wait()
+    started = time.monotonic()
+    for worker in workers:
+        worker.join()
+    elapsed = time.monotonic() - started
+    if any(worker.exitcode for worker in workers):
+        raise RuntimeError("a limit process failed")
+    return elapsed
+
+
+def _naive_worker(database: str, redis_url: str, mail_port: int, campaign_id: int, organization_id: str,
+                  customers: list[tuple[Any, ...]], results: Any) -> None:
+    from flask_mail import Message
+
+    from benchmarks.environment import make_app
+    from example_app.extensions import db, mail
+    from flask_broadcasts.models import BroadcastMessage
+
+    app = make_app(database, redis_url, mail_port)
+    with app.app_context():
+        started = None
+        for index, customer in enumerate(customers):
+            if index == 1:  # the first message warms up lazy imports and the connection pool
+                started = time.monotonic()
+            subject, body = render(SUBJECT, customer), render(BODY, customer)
+            mail.send(Message(subject=subject, recipients=[customer[3]], html=body, sender=SENDER))
+            db.session.add(BroadcastMessage(
+                organization_id=organization_id, campaign_id=campaign_id, run_key="naive", recipient_type="customer",
+                recipient_id=str(customer[0]), customer_id=str(customer[0]), subject=subject, body=body,
+                channels=["mail"], email=customer[3], status="completed", mail_status="sent",
+                sent_at=datetime.now(timezone.utc)))
+            db.session.commit()
+        results.put((time.monotonic() - started, len(customers) - 1))
+
+
+def run_naive(database: str, redis_url: str, mail_port: int, campaign_id: int, organization_id: str,
+              customers: list[tuple[Any, ...]]) -> tuple[float, int]:
+    """Seconds for one process to store and send one message per customer, the naive way, and how many were timed."""
+    context = multiprocessing.get_context("spawn")
+    results = context.Queue()
+    process = context.Process(target=_naive_worker, args=(database, redis_url, mail_port, campaign_id,
+                                                          organization_id, customers, results))
+    process.start()
+    elapsed, count = results.get(timeout=1800)
+    process.join()
+    return elapsed, count

@@ -1,0 +1,252 @@
+"""``make bench`` (``python -m benchmarks.run``): whole campaigns, the limit and the naive way, in one run.
+
+PostgreSQL (a fresh database), Redis (a db other than 0) and a local SMTP sink; the
+example app served by gunicorn on a loopback port; real ``flask broadcasts worker``
+processes (1, then 2) per campaign. Prints a table and the targets of issue 10 and
+writes ``benchmarks/results/latest.json``. ``--sqlite``: the zero-setup default
+(SQLite, one worker, 10,000 recipients) instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import redis
+from rq import Worker
+
+from . import environment, reference, report
+from .campaign import Client, create_campaign, deep_cursor_factory, run_to_completion, sqlite_deep_cursor_factory
+from .procs import Child, RssMonitor, free_port, wait_http
+from .sink import Sink
+
+RESULTS = Path(__file__).resolve().parent / "results"
+FLASK = [sys.executable, "-m", "flask", "--app", "example_app"]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="Recipients per campaign (comma-separated).")
+    parser.add_argument("--workers", default="1,2", help="Worker processes per campaign (comma-separated).")
+    parser.add_argument("--naive-size", type=int, default=2000, help="Recipients of the naive line.")
+    parser.add_argument("--limit-size", type=int, default=None, help="Recipients of the limit line (default: largest size).")
+    parser.add_argument("--no-reference", action="store_true", help="Skip the limit and naive lines.")
+    parser.add_argument("--sqlite", action="store_true", help="SQLite default mode: 1 worker, --sqlite-size recipients.")
+    parser.add_argument("--sqlite-size", type=int, default=10_000)
+    parser.add_argument("--timeout", type=float, default=900.0, help="Seconds one campaign may take.")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes.")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="Run workers under pyinstrument (benchmarks.profiled_worker), one report per job in this folder.")
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument("--logs", type=Path, default=RESULTS / "logs", help="Where child process logs go.")
+    return parser.parse_args(argv)
+
+
+def _ints(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+def start_web(env: dict[str, str], logs: Path, web_workers: int) -> tuple[Child, str]:
+    port = free_port()
+    web = Child("web", [sys.executable, "-m", "gunicorn", "--workers", str(web_workers), "--bind", f"127.0.0.1:{port}",
+                        "--timeout", "120", "example_app:create_app()"], env, logs)
+    base_url = f"http://127.0.0.1:{port}"
+    wait_http(f"{base_url}/api/broadcasts-docs/openapi.json", web)
+    return web, base_url
+
+
+def start_workers(count: int, env: dict[str, str], logs: Path, label: str, redis_url: str,
+                  profile: Path | None = None) -> list[Child]:
+    connection = redis.Redis.from_url(redis_url)
+    before = Worker.count(connection=connection)
+    workers = []
+    for i in range(count):
+        name = f"bench-{label}-{i + 1}-{time.time_ns()}"
+        if profile:
+            command = [sys.executable, "-m", "benchmarks.profiled_worker", str(profile / label), name]
+        else:
+            command = [*FLASK, "broadcasts", "worker", "--name", name]
+        workers.append(Child(f"worker-{label}-{i + 1}", command, env, logs))
+    deadline = time.monotonic() + 60
+    while Worker.count(connection=connection) < before + count:
+        for worker in workers:
+            if worker.process.poll() is not None:
+                raise RuntimeError(f"{worker.name} exited:\n{worker.tail()}")
+        if time.monotonic() > deadline:
+            raise RuntimeError("workers did not register in Redis:\n" + "\n".join(w.tail() for w in workers))
+        time.sleep(0.1)
+    return workers
+
+
+def run_campaign(client: Client, sink: Sink, web: Child, env: dict[str, str], args: argparse.Namespace,
+                 size: int, workers: int, redis_url: str, deep_cursor: Any) -> dict[str, Any]:
+    label = f"{size}x{workers}"
+    record: dict[str, Any] = {"recipients": size, "workers": workers}
+    started_workers: list[Child] = []
+    try:
+        campaign_id = create_campaign(client, label)
+        record["campaign_id"] = campaign_id
+        started_workers = start_workers(workers, env, args.logs, label, redis_url, args.profile)
+        roots = {"web": web.pid, **{f"worker{i + 1}": w.pid for i, w in enumerate(started_workers)}}
+        with RssMonitor(roots) as monitor:
+            record.update(run_to_completion(client, campaign_id, sink, size, deep_cursor(campaign_id), args.timeout))
+        record["rss"] = monitor.figures()
+    except Exception as exc:  # one failed campaign must not lose the rest of the run
+        record["error"] = f"{type(exc).__name__}: {exc}"
+        traceback.print_exc()
+    finally:
+        for worker in started_workers:
+            worker.stop()
+    print(f"  campaign {label}: " + (record.get("error") or
+          f"{record['wall_s']:.2f} s, {record['messages_per_s']:.0f} msg/s, status={record['status']}, "
+          f"sent={record['sent_count']} failed={record['failed_count']} sink={record['sink_received']}"), flush=True)
+    return record
+
+
+def reference_campaign(app: Any, tenant: environment.Tenant, label: str) -> int:
+    """A campaign row the reference lines' messages belong to (never started)."""
+    from example_app.extensions import db
+    from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastTemplate
+
+    with app.app_context():
+        organization = str(tenant.organization_id)
+        template = BroadcastTemplate(organization_id=organization, name=label, subject=reference.SUBJECT,
+                                     body=reference.BODY, channels=["mail"])
+        audience = BroadcastAudience(organization_id=organization, name=label, audience_type="customers", filters={})
+        db.session.add_all([template, audience])
+        db.session.flush()
+        campaign = BroadcastCampaign(organization_id=organization, name=label, template_id=template.id,
+                                     audience_id=audience.id)
+        db.session.add(campaign)
+        db.session.commit()
+        return campaign.id
+
+
+def customers_of(database: str, tenant: environment.Tenant, limit: int) -> list[tuple[Any, ...]]:
+    with psycopg.connect(database) as connection:
+        return connection.execute(
+            "SELECT id, first_name, last_name, email FROM customers WHERE organization_id = %s ORDER BY id LIMIT %s",
+            (tenant.organization_id, limit)).fetchall()
+
+
+def measure_limit(app: Any, database: str, tenant: environment.Tenant, sink: Sink, size: int) -> float:
+    campaign_id = reference_campaign(app, tenant, f"limit {size}")
+    customers = customers_of(database, tenant, size)
+    sink.mark()
+    elapsed = reference.run_limit(database, campaign_id, str(tenant.organization_id), customers, sink.port)
+    if not sink.wait_for(len(customers), timeout=10):
+        raise RuntimeError(f"limit: the sink got {sink.since_mark()} of {len(customers)} messages")
+    rate = len(customers) / elapsed
+    print(f"  limit: {len(customers):,} in {elapsed:.2f} s = {rate:,.0f} msg/s", flush=True)
+    return rate
+
+
+def run_postgres(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) -> None:
+    sizes, worker_counts = _ints(args.sizes), _ints(args.workers)
+    database = environment.recreate_database()
+    redis_url = environment.REDIS_URL
+    environment.flush_redis(redis_url)
+    env = environment.process_env(database, redis_url, sink.port)
+    environment.migrate(env)
+    results["machine"] = environment.machine(database, redis_url)
+    app = environment.make_app(database, redis_url, sink.port)
+    tenants = {}
+    for size in sorted(set(sizes + ([] if args.no_reference else [args.limit_size or max(sizes), args.naive_size]))):
+        started = time.monotonic()
+        tenants[size] = environment.seed_tenant(app, size)
+        print(f"  seeded {size:,} customers in {time.monotonic() - started:.1f} s", flush=True)
+
+    limit_size = args.limit_size or max(sizes)
+    limit_runs: list[float] = []
+    if not args.no_reference:
+        limit_runs.append(measure_limit(app, database, tenants[limit_size], sink, limit_size))
+        campaign_id = reference_campaign(app, tenants[args.naive_size], "naive")
+        customers = customers_of(database, tenants[args.naive_size], args.naive_size)
+        sink.mark()
+        elapsed, timed = reference.run_naive(database, redis_url, sink.port, campaign_id,
+                                             str(tenants[args.naive_size].organization_id), customers)
+        results["naive"] = {"recipients": len(customers), "timed": timed, "processes": 1, "wall_s": round(elapsed, 3),
+                            "messages_per_s": round(timed / elapsed, 1), "sink_received": sink.since_mark()}
+        print(f"  naive: {timed:,} in {elapsed:.2f} s = {timed / elapsed:,.0f} msg/s", flush=True)
+
+    web, base_url = start_web(env, args.logs, args.web_workers)
+    try:
+        for size in sizes:
+            client = Client(base_url, tenants[size])
+            for workers in worker_counts:
+                results["campaigns"].append(run_campaign(
+                    client, sink, web, env, args, size, workers, redis_url,
+                    lambda campaign_id, c=client, n=size: deep_cursor_factory(c, campaign_id, database, n)))
+    finally:
+        web.stop()
+
+    if not args.no_reference:
+        # Measured again after the campaigns; the higher of the two is the limit (the conservative ratio).
+        limit_runs.append(measure_limit(app, database, tenants[limit_size], sink, limit_size))
+        best = max(limit_runs)
+        results["limit"] = {"recipients": limit_size, "processes": 2, "messages_per_s": round(best, 1),
+                            "runs": [round(r, 1) for r in limit_runs], "noisy": best < report.NOISY_LIMIT}
+
+
+def run_sqlite(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) -> None:
+    size = args.sqlite_size
+    directory = Path(tempfile.mkdtemp(prefix="broadcasts-bench-sqlite-"))
+    path = directory / "bench.db"
+    database = f"sqlite:///{path}"
+    redis_url = environment.REDIS_URL
+    environment.flush_redis(redis_url)
+    env = environment.process_env(database, redis_url, sink.port)
+    environment.migrate(env)
+    results.setdefault("machine", environment.machine(environment.ADMIN_URL, redis_url))
+    app = environment.make_app(database, redis_url, sink.port)
+    tenant = environment.seed_tenant(app, size)
+    web, base_url = start_web(env, args.logs, args.web_workers)
+    try:
+        client = Client(base_url, tenant)
+        record = run_campaign(client, sink, web, env, args, size, 1, redis_url,
+                              lambda campaign_id: sqlite_deep_cursor_factory(client, campaign_id, str(path), size))
+        record["database"] = "sqlite"
+        results["sqlite"] = record
+    finally:
+        web.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    args.logs.mkdir(parents=True, exist_ok=True)
+    sink = Sink(free_port())
+    results: dict[str, Any] = {
+        "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "sink": sink.kind,
+        "campaigns": [],
+        "notes": [],
+    }
+    try:
+        if args.sqlite:
+            run_sqlite(args, sink, results)
+        else:
+            run_postgres(args, sink, results)
+            results["notes"].append(
+                f"naive measured on {args.naive_size:,} recipients (at 100,000 it would take minutes); "
+                "msg/s is size-independent for it")
+    finally:
+        sink.close()
+    results["targets"] = report.check_targets(results)
+    report.print_report(results)
+    output = args.output
+    if args.sqlite and output == RESULTS / "latest.json":
+        output = RESULTS / "latest-sqlite.json"
+    report.write(results, output)
+    print(f"\nwritten to {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,173 @@
+"""A local SMTP sink in its own process that accepts fast and counts messages.
+
+Debian's ``smtp-sink`` (package postfix, written in C) is used when it is on ``PATH``:
+it costs the least CPU, so the sink is never what a figure measures. Otherwise
+``python -m benchmarks.sink PORT`` runs a minimal asyncio sink that speaks just enough
+ESMTP (EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) for smtplib and Flask-Mail.
+
+Both print the same running counter on stdout — ``... mesg=N`` followed by ``\\r``
+after every accepted message (``smtp-sink -c``'s format) — which :class:`Sink`
+reads in a thread to know how many messages arrived and when the first one did.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+_MESG = re.compile(rb"mesg=(\d+)")
+
+
+class Sink:
+    """A sink process on ``127.0.0.1:port`` and the counters read from its output."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.kind = "smtp-sink (postfix)" if shutil.which("smtp-sink") else "asyncio sink (benchmarks/sink.py)"
+        if shutil.which("smtp-sink"):
+            user = ["-u", "nobody"] if os.geteuid() == 0 else []
+            command = ["smtp-sink", "-c", *user, f"127.0.0.1:{port}", "1000"]
+        else:
+            command = [sys.executable, "-m", "benchmarks.sink", str(port)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
+        self.count = 0
+        self._mark_count = 0
+        self._first_after_mark: float | None = None
+        self._lock = threading.Lock()
+        self._reader = threading.Thread(target=self._read, name="sink-reader", daemon=True)
+        self._reader.start()
+        _wait_port(port)
+
+    def _read(self) -> None:
+        fd = self.process.stdout.fileno()  # type: ignore[union-attr]
+        tail = b""
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return
+            now = time.monotonic()
+            found = _MESG.findall(tail + chunk)
+            tail = chunk[-32:]
+            if found:
+                count = int(found[-1])
+                with self._lock:
+                    if count > self.count:
+                        self.count = count
+                        if self._first_after_mark is None and count > self._mark_count:
+                            self._first_after_mark = now
+
+    def mark(self) -> int:
+        """Start counting anew: :meth:`first_since_mark` and :meth:`since_mark` refer to this point."""
+        with self._lock:
+            self._mark_count = self.count
+            self._first_after_mark = None
+            return self.count
+
+    def since_mark(self) -> int:
+        with self._lock:
+            return self.count - self._mark_count
+
+    def first_since_mark(self) -> float | None:
+        """``time.monotonic()`` (system-wide on Linux) when the first message after :meth:`mark` arrived."""
+        with self._lock:
+            return self._first_after_mark
+
+    def wait_for(self, total_since_mark: int, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while self.since_mark() < total_since_mark:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
+    def close(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def _wait_port(port: int, timeout: float = 10.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"SMTP sink did not listen on {port}") from None
+            time.sleep(0.05)
+
+
+# -- the asyncio fallback -------------------------------------------------------------------
+
+_EHLO = b"250-sink\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 104857600\r\n"
+
+
+class _SinkProtocol(asyncio.Protocol):
+    counter = [0]
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.buffer = bytearray()
+        self.in_data = False
+        transport.write(b"220 sink ESMTP\r\n")  # type: ignore[attr-defined]
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        out = []
+        while True:
+            if self.in_data:
+                if self.buffer.startswith(b".\r\n"):
+                    end, skip = 0, 3
+                else:
+                    end = self.buffer.find(b"\r\n.\r\n")
+                    skip = 5
+                if end < 0:
+                    break
+                del self.buffer[: end + skip]
+                self.in_data = False
+                self.counter[0] += 1
+                out.append(b"250 2.0.0 Ok: queued\r\n")
+                sys.stdout.buffer.write(b"mesg=%d\r" % self.counter[0])
+                continue
+            end = self.buffer.find(b"\n")
+            if end < 0:
+                break
+            line = bytes(self.buffer[:end]).rstrip(b"\r")
+            del self.buffer[: end + 1]
+            verb = line[:4].upper()
+            if verb == b"EHLO":
+                out.append(_EHLO)
+            elif verb == b"DATA":
+                self.in_data = True
+                out.append(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+            elif verb == b"QUIT":
+                out.append(b"221 Bye\r\n")
+                self.transport.write(b"".join(out))  # type: ignore[attr-defined]
+                self.transport.close()
+                return
+            else:
+                out.append(b"250 Ok\r\n")
+        if out:
+            self.transport.write(b"".join(out))  # type: ignore[attr-defined]
+            sys.stdout.buffer.flush()
+
+
+async def _serve(port: int) -> None:
+    server = await asyncio.get_running_loop().create_server(_SinkProtocol, "127.0.0.1", port, backlog=1000)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(_serve(int(sys.argv[1])))
