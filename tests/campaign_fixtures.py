@@ -1,18 +1,15 @@
 """A small host (customers, bookings, communities) and fixtures for the campaign, preview
-and messages tests. Each test gets a fresh app; tables are created once per session and
-emptied after every test.
-
-The database is ``CAMPAIGNS_TEST_DATABASE_URL`` or ``DATABASE_URL`` (PostgreSQL), else a
-SQLite file.
+and messages tests. Each test gets a fresh app on the suite database
+(``tests/support/database.py``): the extension's tables by its Alembic revisions, these
+test-only host tables created directly; no rows left from other tests.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,13 +26,7 @@ from flask_broadcasts.models import (
     BroadcastSentEmail,
     BroadcastTemplate,
 )
-from flask_broadcasts.models import metadata as broadcasts_metadata
-
-DATABASE_URL = (
-    os.environ.get("CAMPAIGNS_TEST_DATABASE_URL")
-    or os.environ.get("DATABASE_URL")
-    or "sqlite:///" + os.path.join(tempfile.mkdtemp(prefix="bcast-campaigns-"), "campaigns.db")
-)
+from tests.support.database import MigratedDatabase, host_database_fixture
 
 
 class HostBase(DeclarativeBase):
@@ -140,9 +131,10 @@ TOKENS = {"token-a": ("alice", {"org-a"}), "token-b": ("bob", {"org-b"})}
 ORG_A, ORG_B = "org-a", "org-b"
 
 
-def create_app() -> Flask:
+def create_app(database_uri: str = "sqlite://") -> Flask:
+    """The host app; without ``database_uri`` only for what never queries (the OpenAPI document)."""
     app = Flask(__name__)
-    app.config.update(SQLALCHEMY_DATABASE_URI=DATABASE_URL, TESTING=True)
+    app.config.update(SQLALCHEMY_DATABASE_URI=database_uri, TESTING=True)
     db.init_app(app)
     broadcasts = Broadcasts(db=db)
     broadcasts.add_audience_source(customers_source)
@@ -154,31 +146,17 @@ def create_app() -> Flask:
     return app
 
 
-_created = False
+campaigns_host_database = host_database_fixture("campaigns_host", HostBase.metadata)
 
 
 @pytest.fixture
-def app() -> Iterator[Flask]:
-    global _created
-    app = create_app()
+def app(campaigns_host_database: MigratedDatabase, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(campaigns_host_database.for_test(tmp_path))
     with app.app_context():
-        if not _created:
-            HostBase.metadata.drop_all(db.engine)
-            broadcasts_metadata.drop_all(db.engine)
-            HostBase.metadata.create_all(db.engine)
-            broadcasts_metadata.create_all(db.engine)
-            _created = True
         yield app
         db.session.rollback()
         db.session.remove()
-        tables = [t.name for t in reversed(broadcasts_metadata.sorted_tables)]
-        tables += [t.name for t in reversed(HostBase.metadata.sorted_tables)]
-        with db.engine.begin() as conn:
-            if db.engine.dialect.name == "postgresql":
-                conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-            else:
-                for name in tables:
-                    conn.execute(sa.text(f"DELETE FROM {name}"))
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -1,12 +1,15 @@
 """A tiny host product for the template and audience service tests.
 
 Its own models (customers, bookings, communities) on their own metadata, registered
-as audience sources the way a real host does it; SQLite in memory, one app per test.
+as audience sources the way a real host does it. One app per test on the suite database
+(``tests/support/database.py``): the extension's tables by its Alembic revisions, these
+test-only host tables created directly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +20,7 @@ from sqlalchemy import Column, Date, ForeignKey, Integer, MetaData, Select, Stri
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from flask_broadcasts import AudienceSource, BookingRecipientMixin, Broadcasts, CommunitySource, RecipientMixin
-from flask_broadcasts.models import metadata as broadcasts_metadata
+from tests.support.database import MigratedDatabase, host_database_fixture
 
 ORG = "1"
 OTHER_ORG = "2"
@@ -119,9 +122,9 @@ def serialize_community(community: Community) -> dict[str, Any]:
 TOKENS: dict[str, dict[str, Any]] = {"alice": {"orgs": [ORG]}, "eve": {"orgs": [OTHER_ORG]}}
 
 
-def make_app(**config: Any) -> tuple[Flask, SQLAlchemy]:
+def make_app(database_uri: str, **config: Any) -> tuple[Flask, SQLAlchemy]:
     app = Flask(__name__)
-    app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", TESTING=True, **config)
+    app.config.update(SQLALCHEMY_DATABASE_URI=database_uri, TESTING=True, **config)
     db = SQLAlchemy()
     db.init_app(app)
     broadcasts = Broadcasts(db=db)
@@ -144,18 +147,25 @@ def make_app(**config: Any) -> tuple[Flask, SQLAlchemy]:
     broadcasts.token_loader(TOKENS.get)
     broadcasts.organization_access(lambda principal, organization_id: organization_id in principal["orgs"])
     broadcasts.init_app(app)
-    with app.app_context():
-        HostBase.metadata.create_all(db.engine)
-        broadcasts_metadata.create_all(db.engine)
     return app, db
 
 
+service_host_database = host_database_fixture("service_host", HostBase.metadata)
+
+
 @pytest.fixture
-def app() -> Iterator[Flask]:
-    app, db = make_app()
+def database_uri(service_host_database: MigratedDatabase, tmp_path: Path) -> str:
+    """The schema with no rows, private to this test."""
+    return service_host_database.for_test(tmp_path)
+
+
+@pytest.fixture
+def app(database_uri: str) -> Iterator[Flask]:
+    app, db = make_app(database_uri)
     with app.app_context():
         yield app
         db.session.remove()
+        db.engine.dispose()
 
 
 JSONAPI = "application/vnd.api+json"

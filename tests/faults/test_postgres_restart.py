@@ -12,6 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support import hostapp
+from tests.support.database import MigratedDatabase, build_extension_schema
+
 from .harness import PostgresCluster
 from .scenario import N, check, start, wait_completed, wait_sent
 
@@ -21,13 +24,17 @@ pytestmark = pytest.mark.faults
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[PostgresCluster]:
     cluster = PostgresCluster().init().start()
+    build_extension_schema(cluster.url, hostapp.db.metadata)
     yield cluster
     cluster.destroy()
 
 
 @pytest.fixture
-def database_url(cluster: PostgresCluster) -> str:
-    return cluster.url
+def migrated(cluster: PostgresCluster) -> Iterator[MigratedDatabase]:
+    # A fresh engine per test: the previous test's pooled connections died with the restart.
+    migrated = MigratedDatabase(cluster.url)
+    yield migrated
+    migrated.dispose()
 
 
 @pytest.mark.parametrize("mode", ["immediate", "fast"])

@@ -21,9 +21,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, make_url, select
+from sqlalchemy import func, select
 
-from example_app.config import normalize_database_url
 from example_app.extensions import db
 from example_app.models import (
     ApiToken,
@@ -37,7 +36,8 @@ from example_app.models import (
     hash_token,
 )
 from flask_broadcasts import models as bm
-from tests.example_app.conftest import make_app, migrate_schema
+from tests.example_app.conftest import make_app
+from tests.support.database import MigratedDatabase
 
 MEDIA_TYPE = "application/vnd.api+json"
 
@@ -101,45 +101,11 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 # -- database and app -----------------------------------------------------------------------
 
 
-def _postgres_server() -> str | None:
-    # PostgreSQL only when the run asks for it (DATABASE_URL); the embedded default otherwise.
-    url = os.environ.get("DATABASE_URL") or os.environ.get("SECURITY_DATABASE_URL") or ""
-    if not url.startswith("postgres"):
-        return None
-    try:
-        import psycopg
-
-        server = make_url(normalize_database_url(url))
-        dsn = server.set(drivername="postgresql").render_as_string(hide_password=False)
-        with psycopg.connect(dsn, connect_timeout=2):
-            return url
-    except Exception:  # no server: fall back to SQLite
-        return None
-
-
 @pytest.fixture(scope="session")
-def security_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    server_url = _postgres_server()
-    if server_url is None:
-        path = tmp_path_factory.mktemp("security") / "security.db"
-        uri = f"sqlite:///{path}"
-        migrate_schema(uri)
-        yield uri
-        return
-    import psycopg
-
-    server = make_url(normalize_database_url(server_url))
-    name = f"broadcasts_security_{uuid.uuid4().hex[:10]}"
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        uri = server.set(database=name).render_as_string(hide_password=False)
-        migrate_schema(uri)
-        yield uri
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+def security_database(example_app_database: MigratedDatabase, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The suite's example-app database (tests/support/database.py) for this session; on
+    SQLite a copy of its own, so the rows left here never reach the template other suites copy."""
+    return example_app_database.for_test(tmp_path_factory.mktemp("security"), "security.db")
 
 
 def empty_tables() -> None:

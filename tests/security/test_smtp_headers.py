@@ -15,6 +15,7 @@ from example_app.extensions import db
 from example_app.models import Customer
 from flask_broadcasts import jobs
 from flask_broadcasts.extension import get_state
+from tests.support.fixtures import smtp  # noqa: F401  (an SMTP server on loopback)
 from tests.support.smtp import SmtpServer
 
 from .conftest import TALLY, World, build_app, empty_tables, make_world
@@ -78,13 +79,6 @@ class NullPublisher:
 
     def __getattr__(self, name: str) -> Any:
         return lambda *args, **kwargs: None
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

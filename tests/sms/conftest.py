@@ -1,4 +1,5 @@
-"""Fixtures of the SMS tests: a fresh app per test on SQLite, and the Twilio stand-in."""
+"""Fixtures of the SMS tests: a fresh app per test on the extension's migrated tables
+(``tests/support/database.py``), and the Twilio stand-in."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from flask_broadcasts import Broadcasts
-from flask_broadcasts.models import Base
 from tests.sms.helpers import ACCOUNT_SID, AUTH_TOKEN, SENDER, TwilioStandIn, start_standin
 
 
@@ -23,15 +23,16 @@ def twilio_standin() -> Iterator[TwilioStandIn]:
 
 
 @pytest.fixture
-def make_app(tmp_path):
+def make_app(extension_database, tmp_path):
     """An app factory: ``make_app(**config)`` → an app with the extension and its tables."""
+    database_uri = extension_database.for_test(tmp_path, "sms.db")
 
     def factory(**config: Any) -> Flask:
         app = Flask("sms_tests")
         app.config.update(
             {
                 "TESTING": True,
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'sms.db'}",
+                "SQLALCHEMY_DATABASE_URI": database_uri,
                 "BROADCASTS_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
                 "BROADCASTS_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                 "BROADCASTS_TWILIO_FROM": SENDER,
@@ -40,8 +41,6 @@ def make_app(tmp_path):
         )
         db = SQLAlchemy(app)
         Broadcasts(app, db=db)
-        with app.app_context():
-            Base.metadata.create_all(db.engine)
         return app
 
     return factory

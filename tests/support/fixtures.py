@@ -1,9 +1,15 @@
-"""Fixtures for tests against real services: PostgreSQL or SQLite, Redis, SMTP, worker processes."""
+"""Fixtures for tests against real services: PostgreSQL or SQLite, Redis, SMTP, worker processes.
+
+The database is the suite's (``tests/support/database.py``): the extension's tables by its
+Alembic revisions plus the test host's own tables. ``env`` carries its URL (``DATABASE_URL``)
+to the worker processes, so they work on this test's database: for SQLite, the same file.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,13 +17,10 @@ import pytest
 import sqlalchemy as sa
 from redis import Redis
 
-from flask_broadcasts.models import (
-    BroadcastAudience,
-    BroadcastCampaign,
-    BroadcastTemplate,
-    metadata as broadcasts_metadata,
-)
+from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastTemplate
 
+from . import database, hostapp
+from .database import MigratedDatabase
 from .smtp import SmtpServer
 
 ORG = "org-1"
@@ -45,15 +48,20 @@ def smtp() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def is_postgres() -> bool:
-    return bool(os.environ.get("DATABASE_URL", "").startswith("postgresql"))
+    return database.is_postgres()
+
+
+hostapp_database = database.host_database_fixture("hostapp", hostapp.db.metadata)
 
 
 @pytest.fixture
-def env(tmp_path, redis_url, smtp) -> dict[str, str]:
-    values = {"REDIS_URL": redis_url, "MAIL_PORT": str(smtp.port), "BCAST_TEST_CONFIG": "{}"}
-    if os.environ.get("DATABASE_URL"):
-        values["DATABASE_URL"] = os.environ["DATABASE_URL"]
-    else:
+def env(tmp_path, redis_url, smtp, hostapp_database: MigratedDatabase) -> dict[str, str]:
+    """The environment of this test's app and worker processes (a database with no rows)."""
+    # A queue of its own: another run's workers on the same Redis never take this test's jobs.
+    config = {"BROADCASTS_QUEUE": f"broadcasts-test-{uuid.uuid4().hex[:10]}"}
+    values = {"REDIS_URL": redis_url, "MAIL_PORT": str(smtp.port), "BCAST_TEST_CONFIG": json.dumps(config)}
+    values["DATABASE_URL"] = hostapp_database.for_test(tmp_path, "bcast.db")
+    if hostapp_database.is_sqlite:
         values["BCAST_TEST_SQLITE"] = str(tmp_path / "bcast.db")
         values["SQLALCHEMY_ENGINE_OPTIONS"] = json.dumps({"connect_args": {"timeout": 30}})
     return values
@@ -67,16 +75,10 @@ def app(env, monkeypatch):
 
     app = create_app()
     with app.app_context():
-        engine = db.engine
-        with engine.begin() as conn:
-            if engine.dialect.name == "postgresql":
-                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        db.metadata.create_all(engine)
-        broadcasts_metadata.create_all(engine)
         Redis.from_url(env["REDIS_URL"]).flushdb()
         yield app
         db.session.remove()
-        engine.dispose()
+        db.engine.dispose()
 
 
 def set_config(env: dict[str, str], app, **config: Any) -> None:

@@ -17,6 +17,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import selectinload
 
+from example_app.config import configure_engine
 from flask_broadcasts import AudienceSource, BookingRecipientMixin, Broadcasts, CommunitySource, RecipientMixin
 
 db = SQLAlchemy()
@@ -120,5 +121,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(json.loads(os.environ.get("BCAST_TEST_CONFIG") or "{}"))
     app.config.update(config or {})
     db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)  # WAL + busy timeout: the test and its workers share the file
     broadcasts.init_app(app)
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -22,9 +23,10 @@ def worker_env(env: dict[str, str]) -> dict[str, str]:
 def start_worker(env: dict[str, str], *, burst: bool = True, with_scheduler: bool = False,
                  rq_cli: bool = False) -> subprocess.Popen:
     if rq_cli:
-        # Plain RQ CLI with the documented worker class.
+        # Plain RQ CLI with the documented worker class, on the test's BROADCASTS_QUEUE.
+        queue = json.loads(env.get("BCAST_TEST_CONFIG") or "{}").get("BROADCASTS_QUEUE", "broadcasts")
         args = [sys.executable, "-m", "rq.cli", "worker", "-w", "flask_broadcasts.worker.BroadcastsWorker",
-                "--url", env["REDIS_URL"], "broadcasts"]
+                "--url", env["REDIS_URL"], queue]
         if burst:
             args.append("--burst")
     else:

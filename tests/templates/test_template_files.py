@@ -121,9 +121,9 @@ def test_deleting_template_deletes_files_and_bytes(template):
     assert blob_count() == 0
 
 
-def test_pluggable_storage():
+def test_pluggable_storage(database_uri):
     memory = MemoryFileStorage()
-    app, db = make_app(BROADCASTS_FILE_STORAGE=memory)
+    app, db = make_app(database_uri, BROADCASTS_FILE_STORAGE=memory)
     with app.app_context():
         template = templates.create_template(ORG, MAIL)
         file = files.attach_file(ORG, template.id, filename="a.pdf", content_type="application/pdf", data=PDF)
@@ -134,8 +134,8 @@ def test_pluggable_storage():
         assert memory.blobs == {}
 
 
-def test_storage_by_dotted_path():
-    app, db = make_app(BROADCASTS_FILE_STORAGE="flask_broadcasts.storage:MemoryFileStorage")
+def test_storage_by_dotted_path(database_uri):
+    app, db = make_app(database_uri, BROADCASTS_FILE_STORAGE="flask_broadcasts.storage:MemoryFileStorage")
     with app.app_context():
         assert isinstance(get_file_storage(), MemoryFileStorage)
         assert get_file_storage() is get_file_storage()

@@ -1,7 +1,7 @@
-"""Fixtures for the scheduling service: an app on a fresh SQLite file, timers in memory.
+"""Fixtures for the scheduling service: an app on a database with no rows, timers in memory.
 
-A stand-in host until the example app lands: only the extension's own tables, built
-with ``create_all`` on its metadata, and a recording ``launch`` that inserts the run row
+A host with no tables of its own: only the extension's, built by its Alembic revisions
+(``tests/support/database.py``), and a recording ``launch`` that inserts the run row
 exactly as the sending engine's ``launch_run`` contract says (unique per run key).
 """
 
@@ -18,23 +18,22 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.exc import IntegrityError
 
-from flask_broadcasts import models
 from flask_broadcasts.extension import Broadcasts, get_state
 from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastRun, BroadcastTemplate
 from flask_broadcasts.scheduling.timers import MemoryFireTimers
+from tests.support.database import MigratedDatabase
 
 REDIS_URL = os.environ.get("SCHEDULING_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
+def app(extension_database: MigratedDatabase, tmp_path: Path) -> Iterator[Flask]:
     app = Flask("scheduling_tests")
-    app.config.update(SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'test.db'}", REDIS_URL=REDIS_URL, TESTING=True)
+    app.config.update(SQLALCHEMY_DATABASE_URI=extension_database.for_test(tmp_path), REDIS_URL=REDIS_URL, TESTING=True)
     db = SQLAlchemy()
     db.init_app(app)
     Broadcasts(app, db=db)
     with app.app_context():
-        models.metadata.create_all(db.engine)
         yield app
         db.session.remove()
         db.engine.dispose()

@@ -1,0 +1,22 @@
+"""Fixtures every suite uses: the migrated scratch databases (tests/support/database.py), and
+the JSON:API check of every response."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.jsonapi_validation import enable_jsonapi_validation
+
+pytest_plugins = ["tests.support.database"]
+
+
+@pytest.fixture(autouse=True)
+def _every_jsonapi_response_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ``application/vnd.api+json`` response any test reads through a Flask test
+    client (errors included) is validated against the official JSON:API schema.
+
+    Suites that own a URL prefix enable the stricter form themselves (any other content
+    type under their prefix fails); here no prefix is claimed, so file downloads and the
+    OpenAPI document pass through untouched.
+    """
+    enable_jsonapi_validation(monkeypatch)
