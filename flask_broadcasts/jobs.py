@@ -27,9 +27,11 @@ def send_batch(campaign_id: int, run_key: str) -> int:
     """Send batches of the run until none is left or the job's time budget is spent.
 
     Looping here (not one job per batch) keeps RQ's per-job cost (a fork) off the
-    hot path; each batch is its own claim, so any number of these share a run.
+    hot path; each batch is its own claim, so any number of these share a run. A warm
+    stop of the worker, like the end of the budget, hands over after the batch in hand.
     """
     from .services.sending import send_batch as service
+    from .worker import warm_stop_requested
 
     settings = get_state().settings
     budget = settings.send_job_budget or settings.job_timeout / 2
@@ -41,7 +43,7 @@ def send_batch(campaign_id: int, run_key: str) -> int:
         sent += result.sent + result.failed
         if result.claimed == 0 or result.stopped:
             return sent
-        if time.monotonic() >= deadline:
+        if time.monotonic() >= deadline or warm_stop_requested():
             get_state().dispatcher.send(campaign_id, run_key, tag=f"cont{int(time.time() * 1000)}")
             return sent
 

@@ -1,4 +1,4 @@
-"""RQ glue: the queue, job ids derived from campaign and run, cancellation, the recovery schedule.
+"""RQ glue: the queue, job ids derived from campaign and run, cancellation (the recovery schedule: :mod:`flask_broadcasts.scheduling.runner`).
 
 The only module (with :mod:`flask_broadcasts.jobs` and :mod:`flask_broadcasts.worker`)
 that imports RQ. Services reach it through the :class:`~flask_broadcasts.services.dispatch.Dispatcher`
@@ -8,7 +8,6 @@ protocol (``get_state().dispatcher``).
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from rq import Queue, Retry
@@ -18,8 +17,6 @@ from rq.job import Job, JobStatus
 if TYPE_CHECKING:
     from .extension import BroadcastsState
 
-# RQ 3 accepts only letters, digits, "_" and "-" in job ids (so not "broadcasts:recover").
-RECOVERY_JOB_ID = "broadcasts-recover"
 _SLUG = re.compile(r"[^A-Za-z0-9_]+")
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
@@ -120,21 +117,3 @@ class RQDispatcher:
         ids = [i for i in ids if i.startswith(prefix)]
         return any(job is not None and job.get_status(refresh=False) in _WAITING
                    for job in Job.fetch_many(ids, connection=redis))
-
-
-def register_recovery(state: BroadcastsState) -> Any:
-    """Register the recovery sweep with rq-scheduler under the fixed id ``broadcasts-recover`` (idempotent)."""
-    from rq_scheduler import Scheduler
-
-    scheduler = Scheduler(queue=get_queue(state), connection=state.redis)
-    if RECOVERY_JOB_ID in scheduler:
-        scheduler.cancel(RECOVERY_JOB_ID)
-    return scheduler.schedule(
-        scheduled_time=datetime.now(timezone.utc).replace(tzinfo=None),
-        func="flask_broadcasts.jobs.recover",
-        interval=state.settings.recovery_interval,
-        repeat=None,
-        id=RECOVERY_JOB_ID,
-        timeout=state.settings.job_timeout,
-        result_ttl=state.settings.recovery_interval * 2,
-    )

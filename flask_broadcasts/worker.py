@@ -8,11 +8,23 @@ for. The horse never reuses the parent's database connections: right after the f
 it calls ``db.engine.dispose(close=False)`` (the pool forgets the inherited sockets
 without closing them under the parent) and drops the inherited Redis client. Our jobs
 are long batches, so the fork (~10 ms) is negligible next to them.
+
+A warm stop (SIGTERM/SIGINT to the worker) reaches the horse as ``WARM_STOP_SIGNAL``: a
+send job then ends after the batch in hand and queues its continuation, so the worker
+stops within one batch instead of after the job's whole time budget.
+
+RQ's work loop quits on the first Redis error outside a dequeue (a heartbeat during a
+job, the maintenance tasks); a worker that outlives a Redis restart is part of the
+recovery promise, so :meth:`BroadcastsWorker.work` starts the loop again once Redis
+answers.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+import time
 from typing import Any
 
 from flask import Flask
@@ -34,6 +46,17 @@ def load_app() -> Flask:
     return ScriptInfo(app_import_path=os.environ.get("FLASK_APP") or None).load_app()
 
 
+#: Sent by the worker to its horse on a warm stop; ignored by default, so a signal that
+#: arrives before the horse installed its handler cannot kill it.
+WARM_STOP_SIGNAL = signal.SIGWINCH
+_warm_stop = threading.Event()
+
+
+def warm_stop_requested() -> bool:
+    """Whether this process's worker was asked to stop (checked by jobs between batches)."""
+    return _warm_stop.is_set()
+
+
 class BroadcastsWorker(Worker):
     """A forking RQ worker that runs jobs inside the Flask app's context."""
 
@@ -48,6 +71,55 @@ class BroadcastsWorker(Worker):
         with self.flask_app.app_context():
             get_state(self.flask_app).forget_connections()
         super().main_work_horse(job, queue)
+
+    #: Longest pause, in seconds, between two attempts to reach a lost Redis.
+    reconnect_max_delay = 30.0
+
+    def work(self, burst: bool = False, *args: Any, **kwargs: Any) -> bool:
+        """RQ's work loop, started again after Redis errors until a stop is requested.
+
+        A non-burst loop without ``max_jobs``/``max_idle_time`` only ends on purpose after
+        SIGTERM/SIGINT; any other end is RQ giving up on an error, i.e. on Redis.
+        """
+        from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+
+        worked = False
+        while True:
+            try:
+                worked = super().work(burst, *args, **kwargs) or worked
+            except (RedisConnectionError, RedisTimeoutError) as exc:  # from RQ's teardown
+                self.log.warning("Worker %s: lost Redis (%s)", self.name, exc)
+            if (burst or self._shutdown_requested_date is not None or kwargs.get("max_jobs") is not None
+                    or kwargs.get("max_idle_time") is not None):
+                return worked
+            self._wait_for_redis()
+
+    def _wait_for_redis(self) -> None:
+        from redis.exceptions import RedisError
+
+        delay = 1.0
+        while self._shutdown_requested_date is None:
+            try:
+                self.connection.ping()
+                self.register_death()  # so that the same name can register its birth again
+                self.log.warning("Worker %s: Redis answers again; starting the work loop again", self.name)
+                return
+            except RedisError:
+                time.sleep(delay)
+                delay = min(delay * 2, self.reconnect_max_delay)
+
+    def setup_work_horse_signals(self) -> None:
+        super().setup_work_horse_signals()
+        _warm_stop.clear()
+        signal.signal(WARM_STOP_SIGNAL, lambda signum, frame: _warm_stop.set())
+
+    def handle_warm_shutdown_request(self) -> None:
+        super().handle_warm_shutdown_request()
+        if self.horse_pid:
+            try:
+                os.kill(self.horse_pid, WARM_STOP_SIGNAL)
+            except ProcessLookupError:
+                pass
 
     def perform_job(self, job: Any, queue: Any, execution: Any) -> bool:
         """Run the job inside the app context; always remove the session afterwards."""
@@ -81,20 +153,14 @@ def build_worker(app: Flask, *, name: str | None = None) -> BroadcastsWorker:
 
 
 def start_periodic_scheduler(app: Flask) -> threading.Thread:
-    """Run rq-scheduler (the recovery sweep and other periodic jobs) in a daemon thread."""
-    from rq_scheduler import Scheduler
+    """Run the scheduler (:func:`flask_broadcasts.scheduling.runner.run_scheduler`: the recovery
+    sweep kept registered, Redis outages survived) in a daemon thread of this process."""
+    from .scheduling.runner import run_scheduler
 
-    from .queues import get_queue, register_recovery
+    def run() -> None:
+        with app.app_context():
+            run_scheduler(in_thread=True)
 
-    state = get_state(app)
-
-    class ThreadScheduler(Scheduler):  # signal handlers only work in the main thread
-        def _install_signal_handlers(self) -> None:
-            pass
-
-    register_recovery(state)
-    scheduler = ThreadScheduler(queue=get_queue(state), connection=state.redis,
-                                interval=state.settings.scheduler_interval)
-    thread = threading.Thread(target=scheduler.run, name="broadcasts-scheduler", daemon=True)
+    thread = threading.Thread(target=run, name="broadcasts-scheduler", daemon=True)
     thread.start()
     return thread

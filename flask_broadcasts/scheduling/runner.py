@@ -9,6 +9,7 @@ also ``flask broadcasts scheduler --register-only``) must then be done once by h
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -28,13 +29,21 @@ RECOVERY_JOB_ID = "broadcasts-recover"
 RECOVERY_JOB = "flask_broadcasts.jobs.recover"
 
 
-def _scheduler_class() -> type[Scheduler]:
+#: Longest pause, in seconds, between two attempts of a scheduler that lost Redis.
+RECONNECT_MAX_DELAY = 30.0
+
+
+def _scheduler_class(*, in_thread: bool = False) -> type[Scheduler]:
     from rq_scheduler import Scheduler
 
     class BroadcastsScheduler(Scheduler):
         """rq-scheduler that re-registers the sweep when Redis lost it (checked at each poll)."""
 
         _sweep_checked = False
+
+        def _install_signal_handlers(self) -> None:
+            if not in_thread:  # signal handlers can only be installed by the main thread
+                super()._install_signal_handlers()
 
         def enqueue_jobs(self):  # type: ignore[no-untyped-def]
             try:
@@ -51,7 +60,7 @@ def _scheduler_class() -> type[Scheduler]:
     return BroadcastsScheduler
 
 
-def make_scheduler(*, interval: float | None = None) -> Scheduler:
+def make_scheduler(*, interval: float | None = None, in_thread: bool = False) -> Scheduler:
     """An rq-scheduler on the extension's Redis and queue, polling every ``BROADCASTS_SCHEDULER_INTERVAL`` s.
 
     At each poll it also checks (one ``ZSCORE``, one ``HGETALL``) that the recovery sweep
@@ -59,7 +68,7 @@ def make_scheduler(*, interval: float | None = None) -> Scheduler:
     every campaign's timer — without restarting the scheduler.
     """
     state = get_state()
-    return _scheduler_class()(
+    return _scheduler_class(in_thread=in_thread)(
         queue_name=state.settings.queue,
         connection=state.redis,
         interval=float(interval if interval is not None else state.settings.scheduler_interval),
@@ -104,8 +113,29 @@ def register_recovery(scheduler: Scheduler | None = None) -> bool:
     return True
 
 
-def run_scheduler(*, burst: bool = False, interval: float | None = None) -> None:
-    """Run the scheduler loop, the sweep registered (until SIGTERM/SIGINT, or once with ``burst``)."""
+def run_scheduler(*, burst: bool = False, interval: float | None = None, in_thread: bool = False) -> None:
+    """Run the scheduler loop, the sweep registered (until SIGTERM/SIGINT, or once with ``burst``).
+
+    Redis going away does not end it: rq-scheduler's loop raises on a lost connection, so
+    the loop is started again with a backoff (1 s doubling to :data:`RECONNECT_MAX_DELAY`)
+    until Redis answers; a Redis that came back empty then gets the sweep back at the
+    first poll, and through the sweep every campaign's timer.
+    """
+    from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    make_scheduler(interval=interval).run(burst=burst)
+    delay = 1.0
+    while True:
+        started = time.monotonic()
+        try:
+            make_scheduler(interval=interval, in_thread=in_thread).run(burst=burst)
+            return
+        except (RedisConnectionError, RedisTimeoutError) as exc:
+            if burst:
+                raise
+            if time.monotonic() - started > 2 * RECONNECT_MAX_DELAY:
+                delay = 1.0
+            log.warning("the scheduler lost Redis (%s); starting again in %.0f s", exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, RECONNECT_MAX_DELAY)

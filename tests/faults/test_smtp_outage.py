@@ -1,0 +1,42 @@
+"""The mail server refuses connections, then answers 421, mid-campaign; then it comes back.
+
+Promise: nothing is lost (the batch is retried with backoff, or re-queued by the sweep),
+nothing is duplicated, and the campaign completes after the server returns. The outage
+lasts ``FAULTS_SMTP_OUTAGE`` seconds (default 30: half refused, half 421), with the
+production retry policy (``BROADCASTS_RETRY_INTERVALS`` 5, 10, 30, … seconds).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from .harness import Smtp421
+from .scenario import N, check, start, wait_completed, wait_sent
+
+pytestmark = pytest.mark.faults
+
+OUTAGE = float(os.environ.get("FAULTS_SMTP_OUTAGE", "30"))
+
+
+def test_smtp_refusing_then_421_mid_campaign(app, env, smtp, fleet):
+    campaign_id = start(app, env, BROADCASTS_RETRY_INTERVALS=[5, 10, 30, 60, 120], BROADCASTS_RETRY_MAX=10)
+    fleet.worker(with_scheduler=True)
+    fleet.worker()
+    wait_sent(smtp, 300)
+    smtp.stop()  # connection refused
+    down_at = time.monotonic()
+    at_down = smtp.count()
+    time.sleep(OUTAGE / 2)
+    busy = Smtp421(smtp.port)  # 421 to every connection
+    time.sleep(OUTAGE / 2)
+    busy.stop()
+    smtp.start()
+    assert smtp.count() == at_down  # nothing was accepted while the server was away
+    assert at_down < N
+    back_at = time.monotonic()
+    took = wait_completed(campaign_id, back_at, timeout=180)
+    check(f"SMTP refused then 421 for {OUTAGE:.0f}s", smtp, campaign_id, time.monotonic() - down_at, max_in_doubt=1,
+          note=f"down at {at_down}; done {took:.1f}s after it came back; {busy.connections} x 421")
