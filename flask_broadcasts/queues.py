@@ -8,7 +8,7 @@ protocol (``get_state().dispatcher``).
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rq import Queue, Retry
 from rq.exceptions import InvalidJobOperation, NoSuchJobError

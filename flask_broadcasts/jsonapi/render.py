@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import Response, current_app
 from marshmallow_jsonapi import Schema
 
 from .negotiation import MEDIA_TYPE

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from ..extension import get_state
 from ..host import AudienceSource, RecipientMixin
 from ..models import BroadcastAudience, BroadcastTemplate
-from ..rendering import CompiledTemplate, RecipientData, RenderedMessage, TemplateContent
+from ..rendering import CompiledTemplate, RecipientData, RenderedMessage
 from ..statuses import MessageStatus
 from . import audiences
 from .templates import template_content

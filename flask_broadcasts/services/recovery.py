@@ -26,7 +26,9 @@ from ..extension import get_state
 from ..models import utcnow
 from ..statuses import ChannelStatus
 from .progress import PENDING, RUNNING, campaigns, complete_run_if_done, messages, run_messages, runs
-from .sending import _insert, expire_claims, mime_builder, sent_emails
+from .claims import expire_claims
+from .run_mime import mime_builder
+from .sending import _insert, sent_emails
 
 log = logging.getLogger(__name__)
 

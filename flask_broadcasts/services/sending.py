@@ -26,56 +26,36 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Connection, and_, bindparam, delete, func, select, text, update
+from sqlalchemy import Connection, bindparam, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..delivery.mail import MailSettings, OutcomeUnknown, RecipientRefused, TemporaryFailure, transport_for
-from ..delivery.mime import Attachment, InvalidAddress, MimeBuilder
+from ..delivery.mime import InvalidAddress
 from ..delivery.sms import SmsOutcomeUnknown, send_sms, status_callback_url
 from ..events import publish_campaign
 from ..extension import get_state
-from ..models import BroadcastFile, BroadcastFileBlob, BroadcastSentEmail, utcnow
+from ..models import BroadcastSentEmail, utcnow
 from ..statuses import ChannelStatus, MessageStatus
+from .claims import OUTCOME_UNKNOWN, claim, expire_claims, new_claim_token, release, renew
 from .progress import (
-    PENDING,
     RUNNING,
     add_to_counters,
     campaigns,
     complete_run_if_done,
     messages,
     progress_crossed,
-    run_messages,
 )
+from .run_mime import mime_builder
 
 log = logging.getLogger(__name__)
 
-OUTCOME_UNKNOWN = "outcome_unknown"
 sent_emails = BroadcastSentEmail.__table__
 
-_CLAIM_COLUMNS = (
-    messages.c.id,
-    messages.c.organization_id,
-    messages.c.recipient_type,
-    messages.c.recipient_id,
-    messages.c.subject,
-    messages.c.body,
-    messages.c.body_short,
-    messages.c.action_label,
-    messages.c.action_url,
-    messages.c.channels,
-    messages.c.email,
-    messages.c.mobile,
-    messages.c.mail_status,
-    messages.c.sms_status,
-)
 
 
 @dataclass
@@ -86,69 +66,6 @@ class BatchResult:
     released: int = 0
     stopped: bool = False
     completed: bool = False
-
-
-def new_claim_token(worker_id: str) -> str:
-    return f"{worker_id[:40]}:{uuid.uuid4().hex[:12]}"
-
-
-def claim(session: Session, campaign_id: int, run_key: str, token: str, limit: int, ttl: float, now: datetime) -> list[Any]:
-    """Claim up to ``limit`` pending, unclaimed messages of a running run, in id order. Commits."""
-    running = (
-        select(campaigns.c.id)
-        .where(campaigns.c.id == campaign_id, campaigns.c.status.in_(RUNNING), campaigns.c.run_key == run_key)
-        .exists()
-    )
-    candidates = (
-        select(messages.c.id)
-        .where(run_messages(campaign_id, run_key), messages.c.status == PENDING, messages.c.claimed_by.is_(None), running)
-        .order_by(messages.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    rows = session.execute(
-        update(messages)
-        .where(messages.c.id.in_(candidates.scalar_subquery()))
-        .values(claimed_by=token, claim_expires_at=now + timedelta(seconds=ttl), attempts=messages.c.attempts + 1)
-        .returning(*_CLAIM_COLUMNS)
-    ).all()
-    session.commit()
-    return sorted(rows, key=lambda r: r.id)
-
-
-# -- the per-run MIME builder (attachments encoded once per process and run) -------------
-
-_builders: OrderedDict[tuple[int, str], MimeBuilder] = OrderedDict()
-
-
-def mime_builder(session: Session, campaign_id: int, run_key: str) -> MimeBuilder:
-    key = (campaign_id, run_key)
-    builder = _builders.get(key)
-    if builder is not None:
-        _builders.move_to_end(key)
-        return builder
-    settings = get_state().settings
-    template_id = session.execute(select(campaigns.c.template_id).where(campaigns.c.id == campaign_id)).scalar_one()
-    files = session.execute(
-        select(BroadcastFile.filename, BroadcastFile.content_type, BroadcastFileBlob.data)
-        .join(BroadcastFileBlob, BroadcastFileBlob.key == BroadcastFile.storage_key)
-        .where(BroadcastFile.template_id == template_id)
-        .order_by(BroadcastFile.id)
-    ).all()
-    sender = settings.mail_sender or MailSettings.from_app(current_app).default_sender
-    if not sender:
-        raise TemporaryFailure("no sender: set BROADCASTS_MAIL_SENDER or MAIL_DEFAULT_SENDER")
-    builder = MimeBuilder(
-        tuple(sender) if isinstance(sender, (list, tuple)) else sender,
-        campaign_id=campaign_id,
-        run_key=run_key,
-        message_id_domain=settings.message_id_domain,
-        attachments=tuple(Attachment(f.filename, f.content_type, f.data) for f in files),
-    )
-    _builders[key] = builder
-    while len(_builders) > 8:
-        _builders.popitem(last=False)
-    return builder
 
 
 # -- the batch ------------------------------------------------------------------------------
@@ -347,26 +264,6 @@ def _insert(session: Session) -> Any:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
-def _release(session: Session, token: str, *, delete_them: bool) -> int:
-    where = and_(messages.c.claimed_by == token, messages.c.status == PENDING)
-    if delete_them:
-        count = session.execute(delete(messages).where(where)).rowcount
-    else:
-        count = session.execute(update(messages).where(where).values(claimed_by=None, claim_expires_at=None)).rowcount
-    session.commit()
-    return count or 0
-
-
-def _renew(session: Session, token: str, ttl: float) -> bool:
-    count = session.execute(
-        update(messages)
-        .where(messages.c.claimed_by == token, messages.c.status == PENDING)
-        .values(claim_expires_at=utcnow() + timedelta(seconds=ttl))
-    ).rowcount
-    session.commit()
-    return bool(count)
-
-
 def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
     """Claim and send one batch of the run; complete the run when nothing is left.
 
@@ -397,7 +294,7 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
                     if recorder.stopped:
                         break
                     if time.monotonic() >= renew_at:
-                        if not _renew(session, token, ttl):
+                        if not renew(session, token, ttl):
                             log.warning("claim %s was taken over; stopping this batch", token)
                             recorder.flush()
                             return recorder.result
@@ -463,12 +360,12 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
         except BaseException:
             session.rollback()
             recorder.flush()
-            recorder.result.released = _release(session, token, delete_them=False)
+            recorder.result.released = release(session, token, delete_them=False)
             raise
         recorder.flush()
         if recorder.stopped:
             recorder.result.stopped = True
-            recorder.result.released = _release(session, token, delete_them=True)
+            recorder.result.released = release(session, token, delete_them=True)
             return recorder.result
         completed = complete_run_if_done(session, campaign_id, run_key, state.publisher)
         recorder.result.completed = completed is not None
@@ -476,60 +373,3 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
     finally:
         recorder.close()
 
-
-# -- dead claims ------------------------------------------------------------------------------
-
-
-def expire_claims(session: Session, *, campaign_id: int | None = None, run_key: str | None = None,
-                  now: datetime | None = None) -> int:
-    """Take over expired claims: the lowest pending message of each is ``outcome_unknown``, the rest released.
-
-    Returns how many messages were marked ``outcome_unknown``. Commits.
-    """
-    state = get_state()
-    now = now or utcnow()
-    where = [messages.c.status == PENDING, messages.c.claimed_by.is_not(None), messages.c.claim_expires_at < now]
-    if campaign_id is not None:
-        where.append(messages.c.campaign_id == campaign_id)
-    if run_key is not None:
-        where.append(messages.c.run_key == run_key)
-    claims = session.execute(
-        select(messages.c.claimed_by, func.min(messages.c.id)).where(*where).group_by(messages.c.claimed_by)
-    ).all()
-    session.rollback()
-    doubtful = 0
-    for token, first_id in claims:
-        message = session.execute(
-            select(messages.c.channels, messages.c.mail_status, messages.c.sms_status, messages.c.campaign_id)
-            .where(messages.c.id == first_id)
-        ).first()
-        values: dict[str, Any] = {}
-        if message is not None:
-            if "mail" in (message.channels or []) and message.mail_status is None:
-                values["mail_status"] = ChannelStatus.UNKNOWN.value
-            if "sms" in (message.channels or []) and message.sms_status is None:
-                values["sms_status"] = ChannelStatus.UNKNOWN.value
-        marked = session.execute(
-            update(messages)
-            .where(messages.c.id == first_id, messages.c.claimed_by == token, messages.c.status == PENDING)
-            .values(status=MessageStatus.FAILED.value, error=OUTCOME_UNKNOWN, claimed_by=None, claim_expires_at=None, **values)
-        ).rowcount
-        row = None
-        if marked and message is not None:
-            doubtful += 1
-            row = add_to_counters(session, message.campaign_id, failed=1)
-        if row is None and message is not None:
-            row_status = session.execute(select(campaigns.c.status).where(campaigns.c.id == message.campaign_id)).scalar()
-            stopped = row_status not in RUNNING
-        else:
-            stopped = row is not None and row.status not in RUNNING
-        rest = and_(messages.c.claimed_by == token, messages.c.status == PENDING)
-        if stopped:
-            session.execute(delete(messages).where(rest))
-        else:
-            session.execute(update(messages).where(rest).values(claimed_by=None, claim_expires_at=None))
-        session.commit()
-        if progress_crossed(row, 1, state.settings.event_every):
-            publish_campaign(state.publisher, row)
-        log.warning("took over expired claim %s (message %s outcome unknown)", token, first_id if marked else None)
-    return doubtful

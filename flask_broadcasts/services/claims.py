@@ -1,0 +1,151 @@
+"""Claims on pending messages: take a batch, renew or release it, take over a dead worker's.
+
+A claim is a lease (``claimed_by`` + ``claim_expires_at``) on up to
+``BROADCASTS_BATCH_SIZE`` pending messages of a run. Its worker records each message
+before sending the next one, so when a claim expires (its worker died) only its
+lowest-id pending message can be in doubt: :func:`expire_claims` marks that one
+``failed`` with ``outcome_unknown`` (never resent) and releases the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy.orm import Session
+
+from ..events import publish_campaign
+from ..extension import get_state
+from ..models import utcnow
+from ..statuses import ChannelStatus, MessageStatus
+from .progress import PENDING, RUNNING, add_to_counters, campaigns, messages, progress_crossed, run_messages
+
+log = logging.getLogger(__name__)
+
+OUTCOME_UNKNOWN = "outcome_unknown"
+
+_CLAIM_COLUMNS = (
+    messages.c.id,
+    messages.c.organization_id,
+    messages.c.recipient_type,
+    messages.c.recipient_id,
+    messages.c.subject,
+    messages.c.body,
+    messages.c.body_short,
+    messages.c.action_label,
+    messages.c.action_url,
+    messages.c.channels,
+    messages.c.email,
+    messages.c.mobile,
+    messages.c.mail_status,
+    messages.c.sms_status,
+)
+
+
+def new_claim_token(worker_id: str) -> str:
+    return f"{worker_id[:40]}:{uuid.uuid4().hex[:12]}"
+
+
+def claim(session: Session, campaign_id: int, run_key: str, token: str, limit: int, ttl: float, now: datetime) -> list[Any]:
+    """Claim up to ``limit`` pending, unclaimed messages of a running run, in id order. Commits."""
+    running = (
+        select(campaigns.c.id)
+        .where(campaigns.c.id == campaign_id, campaigns.c.status.in_(RUNNING), campaigns.c.run_key == run_key)
+        .exists()
+    )
+    candidates = (
+        select(messages.c.id)
+        .where(run_messages(campaign_id, run_key), messages.c.status == PENDING, messages.c.claimed_by.is_(None), running)
+        .order_by(messages.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = session.execute(
+        update(messages)
+        .where(messages.c.id.in_(candidates.scalar_subquery()))
+        .values(claimed_by=token, claim_expires_at=now + timedelta(seconds=ttl), attempts=messages.c.attempts + 1)
+        .returning(*_CLAIM_COLUMNS)
+    ).all()
+    session.commit()
+    return sorted(rows, key=lambda r: r.id)
+
+
+def release(session: Session, token: str, *, delete_them: bool) -> int:
+    where = and_(messages.c.claimed_by == token, messages.c.status == PENDING)
+    if delete_them:
+        count = session.execute(delete(messages).where(where)).rowcount
+    else:
+        count = session.execute(update(messages).where(where).values(claimed_by=None, claim_expires_at=None)).rowcount
+    session.commit()
+    return count or 0
+
+
+def renew(session: Session, token: str, ttl: float) -> bool:
+    count = session.execute(
+        update(messages)
+        .where(messages.c.claimed_by == token, messages.c.status == PENDING)
+        .values(claim_expires_at=utcnow() + timedelta(seconds=ttl))
+    ).rowcount
+    session.commit()
+    return bool(count)
+
+
+# -- dead claims ------------------------------------------------------------------------------
+
+
+def expire_claims(session: Session, *, campaign_id: int | None = None, run_key: str | None = None,
+                  now: datetime | None = None) -> int:
+    """Take over expired claims: the lowest pending message of each is ``outcome_unknown``, the rest released.
+
+    Returns how many messages were marked ``outcome_unknown``. Commits.
+    """
+    state = get_state()
+    now = now or utcnow()
+    where = [messages.c.status == PENDING, messages.c.claimed_by.is_not(None), messages.c.claim_expires_at < now]
+    if campaign_id is not None:
+        where.append(messages.c.campaign_id == campaign_id)
+    if run_key is not None:
+        where.append(messages.c.run_key == run_key)
+    claims = session.execute(
+        select(messages.c.claimed_by, func.min(messages.c.id)).where(*where).group_by(messages.c.claimed_by)
+    ).all()
+    session.rollback()
+    doubtful = 0
+    for token, first_id in claims:
+        message = session.execute(
+            select(messages.c.channels, messages.c.mail_status, messages.c.sms_status, messages.c.campaign_id)
+            .where(messages.c.id == first_id)
+        ).first()
+        values: dict[str, Any] = {}
+        if message is not None:
+            if "mail" in (message.channels or []) and message.mail_status is None:
+                values["mail_status"] = ChannelStatus.UNKNOWN.value
+            if "sms" in (message.channels or []) and message.sms_status is None:
+                values["sms_status"] = ChannelStatus.UNKNOWN.value
+        marked = session.execute(
+            update(messages)
+            .where(messages.c.id == first_id, messages.c.claimed_by == token, messages.c.status == PENDING)
+            .values(status=MessageStatus.FAILED.value, error=OUTCOME_UNKNOWN, claimed_by=None, claim_expires_at=None, **values)
+        ).rowcount
+        row = None
+        if marked and message is not None:
+            doubtful += 1
+            row = add_to_counters(session, message.campaign_id, failed=1)
+        if row is None and message is not None:
+            row_status = session.execute(select(campaigns.c.status).where(campaigns.c.id == message.campaign_id)).scalar()
+            stopped = row_status not in RUNNING
+        else:
+            stopped = row is not None and row.status not in RUNNING
+        rest = and_(messages.c.claimed_by == token, messages.c.status == PENDING)
+        if stopped:
+            session.execute(delete(messages).where(rest))
+        else:
+            session.execute(update(messages).where(rest).values(claimed_by=None, claim_expires_at=None))
+        session.commit()
+        if progress_crossed(row, 1, state.settings.event_every):
+            publish_campaign(state.publisher, row)
+        log.warning("took over expired claim %s (message %s outcome unknown)", token, first_id if marked else None)
+    return doubtful

@@ -1,0 +1,51 @@
+"""The MIME builder of a run: sender, Message-ID scheme and attachments, built once.
+
+Attachments are read from storage and base64-encoded once per process and run, not
+per message; a small LRU keeps the builders of the last few runs a worker served.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..delivery.mail import MailSettings, TemporaryFailure
+from ..delivery.mime import Attachment, MimeBuilder
+from ..extension import get_state
+from ..models import BroadcastFile, BroadcastFileBlob
+from .progress import campaigns
+
+_builders: OrderedDict[tuple[int, str], MimeBuilder] = OrderedDict()
+
+
+def mime_builder(session: Session, campaign_id: int, run_key: str) -> MimeBuilder:
+    key = (campaign_id, run_key)
+    builder = _builders.get(key)
+    if builder is not None:
+        _builders.move_to_end(key)
+        return builder
+    settings = get_state().settings
+    template_id = session.execute(select(campaigns.c.template_id).where(campaigns.c.id == campaign_id)).scalar_one()
+    files = session.execute(
+        select(BroadcastFile.filename, BroadcastFile.content_type, BroadcastFileBlob.data)
+        .join(BroadcastFileBlob, BroadcastFileBlob.key == BroadcastFile.storage_key)
+        .where(BroadcastFile.template_id == template_id)
+        .order_by(BroadcastFile.id)
+    ).all()
+    sender = settings.mail_sender or MailSettings.from_app(current_app).default_sender
+    if not sender:
+        raise TemporaryFailure("no sender: set BROADCASTS_MAIL_SENDER or MAIL_DEFAULT_SENDER")
+    builder = MimeBuilder(
+        tuple(sender) if isinstance(sender, (list, tuple)) else sender,
+        campaign_id=campaign_id,
+        run_key=run_key,
+        message_id_domain=settings.message_id_domain,
+        attachments=tuple(Attachment(f.filename, f.content_type, f.data) for f in files),
+    )
+    _builders[key] = builder
+    while len(_builders) > 8:
+        _builders.popitem(last=False)
+    return builder
