@@ -4,7 +4,8 @@ Flask-Mail stays the configuration surface: the settings come from the app's
 ``flask_mail.Mail`` state (``app.extensions["mail"]``) or, without one, from the same
 ``MAIL_*`` keys with Flask-Mail's defaults. The connection is opened the way Flask-Mail
 opens it (SSL, STARTTLS, login), plus a socket timeout, and the SMTP transaction is
-driven step by step so every failure lands in one of three classes:
+driven by hand — MAIL, RCPT and DATA pipelined when the server offers PIPELINING
+(RFC 2920), step by step otherwise — so every failure lands in one of three classes:
 
 * :class:`RecipientRefused` — a 5xx answer to RCPT or DATA: this message fails, the batch goes on;
 * :class:`TemporaryFailure` — server down, connection lost before the message was
@@ -156,19 +157,10 @@ class SmtpTransport:
         """Hand one message over. :raises DeliveryError: see the module docstring."""
         smtp = self._connection()
         try:
-            code, message = smtp.mail(envelope_from)
-            if code != 250:
-                # A refused sender is our configuration, not this recipient: never fail
-                # the whole audience one message at a time; retry (nothing is lost).
-                failure = self._refuse_or_retry(smtp, code, message)
-                raise TemporaryFailure(failure.detail, code)
-            code, message = smtp.rcpt(recipient)
-            if code not in (250, 251):
-                raise self._refuse_or_retry(smtp, code, message)
-            smtp.putcmd("data")
-            code, message = smtp.getreply()
-            if code != 354:
-                raise self._refuse_or_retry(smtp, code, message)
+            if smtp.has_extn("pipelining"):
+                self._envelope_pipelined(smtp, envelope_from, recipient)
+            else:
+                self._envelope_step_by_step(smtp, envelope_from, recipient)
             payload = _LEADING_DOT.sub(b"..", data)
             if not payload.endswith(b"\r\n"):
                 payload += b"\r\n"
@@ -188,6 +180,49 @@ class SmtpTransport:
             raise self._refuse_or_retry(smtp, code, message)
         self._sent_on_connection += 1
         return _answer(code, message)
+
+    def _envelope_step_by_step(self, smtp: smtplib.SMTP, envelope_from: str, recipient: str) -> None:
+        code, message = smtp.mail(envelope_from)
+        if code != 250:
+            self._refused_sender(smtp, code, message)
+        code, message = smtp.rcpt(recipient)
+        if code not in (250, 251):
+            raise self._refuse_or_retry(smtp, code, message)
+        smtp.putcmd("data")
+        code, message = smtp.getreply()
+        if code != 354:
+            raise self._refuse_or_retry(smtp, code, message)
+
+    def _envelope_pipelined(self, smtp: smtplib.SMTP, envelope_from: str, recipient: str) -> None:
+        """MAIL, RCPT and DATA in one write, then their three answers (RFC 2920).
+
+        Half the round trips of the step-by-step exchange: on a reused connection the
+        round trips, not the bytes, are what an SMTP send costs.
+        """
+        commands = (
+            f"MAIL FROM:{smtplib.quoteaddr(envelope_from)}\r\n"
+            f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\n"
+            "DATA\r\n"
+        )
+        smtp.send(commands.encode(smtp.command_encoding))
+        (mail_code, mail_message), (rcpt_code, rcpt_message), (data_code, data_message) = (
+            smtp.getreply(), smtp.getreply(), smtp.getreply())
+        if data_code == 354 and (mail_code != 250 or rcpt_code not in (250, 251)):
+            # A server that opened DATA although the envelope failed: end the empty message.
+            smtp.send(b".\r\n")
+            smtp.getreply()
+        if mail_code != 250:
+            self._refused_sender(smtp, mail_code, mail_message)
+        if rcpt_code not in (250, 251):
+            raise self._refuse_or_retry(smtp, rcpt_code, rcpt_message)
+        if data_code != 354:
+            raise self._refuse_or_retry(smtp, data_code, data_message)
+
+    def _refused_sender(self, smtp: smtplib.SMTP, code: int, message: bytes) -> None:
+        # A refused sender is our configuration, not this recipient: never fail the whole
+        # audience one message at a time; retry (nothing is lost).
+        failure = self._refuse_or_retry(smtp, code, message)
+        raise TemporaryFailure(failure.detail, code)
 
 
 class SuppressedTransport:

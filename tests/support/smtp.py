@@ -2,7 +2,8 @@
 
 Addresses whose local part starts with ``refuse`` get a 550 at RCPT; those starting
 with ``later`` get a 451 at DATA. :meth:`stop`/:meth:`start` take it down and up on the
-same port.
+same port. It offers PIPELINING, as production servers do; ``pipelining=False`` makes it
+a server that does not, so the client's step-by-step exchange is tested too.
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
 
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        session.host_name = hostname
+        if self.server.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address.startswith("refuse"):
             return "550 5.1.1 mailbox unavailable"
@@ -53,6 +60,7 @@ class _Handler:
 @dataclass
 class SmtpServer:
     port: int = field(default_factory=free_port)
+    pipelining: bool = True
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: Controller | None = None
