@@ -47,6 +47,21 @@ SETTINGS: tuple[Setting, ...] = (
         "(which also tells it whether the campaign was stopped); ``None`` uses ``BROADCASTS_EVENT_EVERY``.",
     ),
     Setting(
+        "BROADCASTS_PROGRESS_INTERVAL",
+        0.1,
+        "Shortest time (seconds) between two counter updates of one worker. A fast send crosses several "
+        "multiples of ``BROADCASTS_EVENT_EVERY`` in that time: they go into one update and one event. "
+        "``0`` updates at every ``BROADCASTS_COUNTER_FLUSH`` messages.",
+    ),
+    Setting(
+        "BROADCASTS_SYNCHRONOUS_RECORDS",
+        False,
+        "PostgreSQL: ``True`` makes each message's record wait until PostgreSQL has flushed it to disk (one "
+        "disk flush per message). ``False`` commits records asynchronously and waits for the disk at each "
+        "counter update; a worker that outlives a PostgreSQL crash records again what the crash lost. "
+        "Either way a killed worker leaves at most one message in doubt (see Guarantees).",
+    ),
+    Setting(
         "BROADCASTS_SEND_JOB_BUDGET",
         None,
         "Seconds a send job keeps claiming further batches before it hands over to a fresh job; "

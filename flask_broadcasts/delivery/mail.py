@@ -25,6 +25,7 @@ from typing import Any
 from ..errors import BroadcastsError
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
+_PLAIN_ADDRESS = re.compile(r"[^<>()\[\]\\,;:\s\"@]+@[^<>()\[\]\\,;:\s\"@]+")
 
 
 class DeliveryError(BroadcastsError):
@@ -87,6 +88,13 @@ def _answer(code: int, message: bytes | str) -> str:
     if isinstance(message, bytes):
         message = message.decode("utf-8", "replace")
     return f"{code} {message}".strip()
+
+
+def _quoted(address: str) -> str:
+    """``<address>`` for the envelope; :func:`smtplib.quoteaddr` (a full RFC 5322 parse) only when needed."""
+    if _PLAIN_ADDRESS.fullmatch(address):
+        return f"<{address}>"
+    return smtplib.quoteaddr(address)
 
 
 class SmtpTransport:
@@ -199,11 +207,7 @@ class SmtpTransport:
         Half the round trips of the step-by-step exchange: on a reused connection the
         round trips, not the bytes, are what an SMTP send costs.
         """
-        commands = (
-            f"MAIL FROM:{smtplib.quoteaddr(envelope_from)}\r\n"
-            f"RCPT TO:{smtplib.quoteaddr(recipient)}\r\n"
-            "DATA\r\n"
-        )
+        commands = f"MAIL FROM:{_quoted(envelope_from)}\r\nRCPT TO:{_quoted(recipient)}\r\nDATA\r\n"
         smtp.send(commands.encode(smtp.command_encoding))
         (mail_code, mail_message), (rcpt_code, rcpt_message), (data_code, data_message) = (
             smtp.getreply(), smtp.getreply(), smtp.getreply())

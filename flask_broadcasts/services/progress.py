@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,11 @@ RUNNING = tuple(s.value for s in RUNNING_CAMPAIGN_STATUSES)
 SENT = tuple(s.value for s in SENT_MESSAGE_STATUSES)
 PENDING = MessageStatus.PENDING.value
 FAILED = MessageStatus.FAILED.value
+
+
+def dialect_insert(session: Session) -> Any:
+    """``insert`` of the session's dialect, for ``ON CONFLICT`` (PostgreSQL and SQLite spell it alike)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def run_messages(campaign_id: int, run_key: str) -> Any:

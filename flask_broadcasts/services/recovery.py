@@ -25,10 +25,10 @@ from sqlalchemy import and_, exists, select
 from ..extension import get_state
 from ..models import utcnow
 from ..statuses import ChannelStatus
-from .progress import PENDING, RUNNING, campaigns, complete_run_if_done, messages, run_messages, runs
+from .progress import PENDING, RUNNING, campaigns, complete_run_if_done, dialect_insert, messages, run_messages, runs
 from .claims import expire_claims
 from .run_mime import mime_builder
-from .sending import _insert, sent_emails
+from .records import sent_emails
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def fill_missing_sent_emails(limit: int = 10_000) -> int:
             "sent_at": m.sent_at or utcnow(), "response": None,
         })
     if rows:
-        session.execute(_insert(session)(sent_emails).on_conflict_do_nothing(index_elements=["message_id"]), rows)
+        session.execute(dialect_insert(session)(sent_emails).on_conflict_do_nothing(index_elements=["message_id"]), rows)
     session.commit()
     return len(rows)
 

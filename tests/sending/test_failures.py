@@ -50,16 +50,20 @@ def test_stop_mid_run_then_start_reaches_only_the_rest(app, env, smtp):
     assert len(received) == 120 and set(received.values()) == {1}
 
 
-def test_stop_seen_by_a_worker_within_a_flush(app, env, smtp):
+def test_stop_seen_by_a_worker_within_a_flush(app, env, smtp, monkeypatch):
     """A worker holding a claim when stop comes deletes the rest of its claim itself."""
-    from flask_broadcasts.services import sending
+    from flask_broadcasts.extension import get_state
+    from flask_broadcasts.services.records import OutcomeRecorder
     from tests.support.hostapp import db
+
+    # No minimum interval between counter updates: the first one is after 5 messages.
+    monkeypatch.setattr(get_state(app).settings, "progress_interval", 0)
 
     seed_customers(60)
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
     materialize_run(campaign_id, "once", "test-worker")
-    original = sending._Recorder.record
+    original = OutcomeRecorder.record
     calls = {"n": 0}
 
     def record_then_stop(self, *args, **kwargs):
@@ -69,11 +73,8 @@ def test_stop_seen_by_a_worker_within_a_flush(app, env, smtp):
             with app.app_context():  # another request, another session
                 stop_campaign(ORG, campaign_id)
 
-    sending._Recorder.record = record_then_stop
-    try:
-        result = send_batch(campaign_id, "once", "test-worker")
-    finally:
-        sending._Recorder.record = original
+    monkeypatch.setattr(OutcomeRecorder, "record", record_then_stop)
+    result = send_batch(campaign_id, "once", "test-worker")
     assert result.stopped and result.sent == 5  # halted at the first counter flush
     assert smtp.count() == 5
     assert _statuses(db, campaign_id) == {"completed": 5}

@@ -17,9 +17,16 @@ def _messages(db, campaign_id):
     return db.session.execute(sa.select(BroadcastMessage).where(BroadcastMessage.campaign_id == campaign_id)).scalars().all()
 
 
+def _with_config(env, **config):
+    """``env`` for worker processes with more ``BROADCASTS_*`` settings."""
+    return {**env, "BCAST_TEST_CONFIG": json.dumps({**json.loads(env["BCAST_TEST_CONFIG"]), **config})}
+
+
 def test_customers_campaign_runs_to_completion(app, env, smtp):
     from tests.support.hostapp import db
 
+    # No minimum interval between counter updates: an event at every multiple of 5.
+    env = _with_config(env, BROADCASTS_PROGRESS_INTERVAL=0)
     seed_customers(120, no_email_every=40)
     campaign_id = make_campaign()
     subscriber = start_subscriber(env["REDIS_URL"], f"broadcasts:org:{ORG}")
@@ -52,3 +59,23 @@ def test_customers_campaign_runs_to_completion(app, env, smtp):
         assert any(multiple <= p < multiple + 5 for p in progress), (multiple, progress)
     assert events[-1]["data"]["id"] == str(campaign_id)
     assert events[-1]["data"]["attributes"]["total_count"] == 120
+
+
+def test_fast_progress_is_coalesced_into_one_event_per_interval(app, env, smtp):
+    """At a high send rate several multiples of 5 go into one counter update and one event."""
+    env = _with_config(env, BROADCASTS_PROGRESS_INTERVAL=30)
+    seed_customers(120)
+    campaign_id = make_campaign()
+    subscriber = start_subscriber(env["REDIS_URL"], f"broadcasts:org:{ORG}")
+    start_campaign(ORG, campaign_id)
+    outputs = run_workers(env, count=1)
+    row = campaign_row(campaign_id)
+    assert (row.status, row.sent_count, row.total_count) == ("completed", 120, 120), outputs
+
+    out, _ = subscriber.communicate(timeout=10)
+    events = [json.loads(line)["data"]["attributes"] for line in out.decode().splitlines()]
+    progress = [e["sent_count"] + e["failed_count"] for e in events if e["status"] == "in-progress"]
+    # Batches of 50: each batch's last counter update is its only one (30 s never passed),
+    # so 3 updates instead of 24, and live counters still reach every batch boundary.
+    assert [p for p in progress if p] == [50, 100, 120], progress
+    assert (events[-1]["status"], events[-1]["sent_count"]) == ("completed", 120)
