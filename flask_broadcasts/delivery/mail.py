@@ -20,6 +20,7 @@ import re
 import smtplib
 import socket
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import BroadcastsError
@@ -135,6 +136,12 @@ class SmtpTransport:
         self._smtp = smtp
         self._sent_on_connection = 0
 
+    def _drop(self) -> None:
+        """Close the socket without a QUIT (mid-DATA, a QUIT would be message text)."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            smtp.close()
+
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None
         if smtp is not None:
@@ -161,14 +168,28 @@ class SmtpTransport:
             return TemporaryFailure(answer, code)
         return RecipientRefused(answer, code)
 
-    def send(self, envelope_from: str, recipient: str, data: bytes) -> str:
-        """Hand one message over. :raises DeliveryError: see the module docstring."""
+    def send(self, envelope_from: str, recipient: str, data: bytes,
+             *, before_data: Callable[[], None] | None = None) -> str:
+        """Hand one message over. :raises DeliveryError: see the module docstring.
+
+        :param before_data: called once the server is ready for the message, just before
+            the bytes that would let it accept the message go out. The sender finishes
+            recording the previous message there, so that wait overlaps this envelope's
+            round trip. If it raises, the connection is dropped without ending the message
+            (the server discards it) and the exception propagates.
+        """
         smtp = self._connection()
         try:
             if smtp.has_extn("pipelining"):
                 self._envelope_pipelined(smtp, envelope_from, recipient)
             else:
                 self._envelope_step_by_step(smtp, envelope_from, recipient)
+            if before_data is not None:
+                try:
+                    before_data()
+                except BaseException:
+                    self._drop()
+                    raise
             payload = _LEADING_DOT.sub(b"..", data)
             if not payload.endswith(b"\r\n"):
                 payload += b"\r\n"
@@ -238,7 +259,10 @@ class SuppressedTransport:
     def __exit__(self, *exc_info: Any) -> None:
         pass
 
-    def send(self, envelope_from: str, recipient: str, data: bytes) -> str:
+    def send(self, envelope_from: str, recipient: str, data: bytes,
+             *, before_data: Callable[[], None] | None = None) -> str:
+        if before_data is not None:
+            before_data()
         return "250 suppressed (MAIL_SUPPRESS_SEND)"
 
 

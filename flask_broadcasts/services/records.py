@@ -9,7 +9,10 @@ set-based: one flush per ``BROADCASTS_COUNTER_FLUSH`` messages, at most one per
 flushed yet are rebuilt by the recovery sweep, without the server's answer text.)
 
 On PostgreSQL (psycopg 3) a record is one prepared statement on an autocommit
-connection of its own: one round trip, no ``BEGIN``/``COMMIT``. By default it is
+connection of its own, sent through libpq's asynchronous API as soon as the server has
+accepted the message; the sender waits for its result (:meth:`OutcomeRecorder.settle`)
+just before the next message's data goes out, so that wait overlaps the next envelope's
+round trip instead of adding one. By default a record is
 committed with ``synchronous_commit = off``: visible to every other session at once and
 kept when the worker dies (PostgreSQL writes it out within a fraction of a second), but
 a crash of PostgreSQL itself may lose the last records. So each counter update is a
@@ -24,6 +27,7 @@ Elsewhere (SQLite) records go through the session with a commit each.
 from __future__ import annotations
 
 import logging
+import select
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +40,7 @@ from ..events import publish_campaign
 from ..extension import get_state
 from ..models import BroadcastSentEmail, utcnow
 from ..statuses import MessageStatus
-from .progress import RUNNING, add_to_counters, campaigns, dialect_insert, messages, progress_crossed
+from .progress import RUNNING, campaigns, dialect_insert, messages, progress_crossed
 
 log = logging.getLogger(__name__)
 
@@ -57,20 +61,28 @@ class BatchResult:
 # ``COALESCE``: a channel not given keeps what it had. Idempotent, so the records a
 # PostgreSQL crash lost can be written again.
 _PG_RECORD = """
-UPDATE {messages} SET status = %(status)s, error = %(error)s, sent_at = %(sent_at)s,
+UPDATE {messages} SET status = $1, error = $2, sent_at = $3::timestamptz,
     claimed_by = NULL, claim_expires_at = NULL,
-    mail_status = COALESCE(%(mail_status)s, mail_status),
-    sms_status = COALESCE(%(sms_status)s, sms_status),
-    provider_message_id = COALESCE(%(provider_message_id)s, provider_message_id)
-WHERE id = %(id)s
-""".format(messages=messages.name)
+    mail_status = COALESCE($4, mail_status),
+    sms_status = COALESCE($5, sms_status),
+    provider_message_id = COALESCE($6, provider_message_id)
+WHERE id = $7::bigint
+""".format(messages=messages.name).encode()
+_PG_RECORD_NAME = b"broadcasts_record"
 
 _RECORD_CHANNELS = ("mail_status", "sms_status", "provider_message_id")
 
-# Built once: SQLAlchemy's compiled cache then skips compiling it again.
+# How long the answer to one record may take before the connection counts as lost.
+_RECORD_TIMEOUT = 30.0
+
+# Built once: SQLAlchemy's compiled cache then skips compiling it again. Only while the
+# campaign still runs this run: completing or stopping a run sets the counters from a
+# COUNT of its messages, which already holds every recorded outcome; adding a worker's
+# late outcomes on top would count them twice. No row back = the run is over for us.
 _ADD_TO_COUNTERS = (
     update(campaigns)
-    .where(campaigns.c.id == bindparam("b_campaign_id"))
+    .where(campaigns.c.id == bindparam("b_campaign_id"), campaigns.c.run_key == bindparam("b_run_key"),
+           campaigns.c.status.in_(RUNNING))
     .values(
         sent_count=campaigns.c.sent_count + bindparam("b_sent"),
         failed_count=campaigns.c.failed_count + bindparam("b_failed"),
@@ -81,20 +93,24 @@ _ADD_TO_COUNTERS = (
 
 _INSERT_SENT_EMAILS = postgresql.insert(sent_emails).on_conflict_do_nothing(index_elements=["message_id"])
 
-# How long a worker that lost PostgreSQL tries to reconnect to write again the records
-# the crash may have lost: until shortly before its claim's lease would let another
-# worker's recovery sweep take the batch over.
-_RECONNECT_PAUSE = 0.5
+# A worker that lost PostgreSQL polls for it this often, to write again the records a
+# crash may have lost. Nobody can take its claim over while the database is down, and
+# once it is back the recovery sweep (every BROADCASTS_RECOVERY_INTERVAL) may: polling
+# fast makes the worker win that race. It keeps trying for BROADCASTS_CLAIM_TTL x 10
+# (at least a minute).
+_RECONNECT_PAUSE = 0.2
+_RECONNECT_PATIENCE_TTLS = 10
 
 
 class OutcomeRecorder:
     """Records the outcomes of one claimed batch (see the module docstring)."""
 
-    def __init__(self, session: Session, campaign_id: int, token: str) -> None:
+    def __init__(self, session: Session, campaign_id: int, run_key: str, token: str) -> None:
         state = get_state()
         settings = state.settings
         self.session = session
         self.campaign_id = campaign_id
+        self.run_key = run_key
         self.token = token
         self.flush_every = max(1, settings.counter_flush or settings.event_every)
         self.flush_interval = float(settings.progress_interval or 0)
@@ -106,12 +122,13 @@ class OutcomeRecorder:
         self.pending_sent_emails: list[dict[str, Any]] = []
         #: Records committed asynchronously since the last synchronous commit.
         self.unsynced: list[dict[str, Any]] = []
-        #: Until when the claim is ours (monotonic clock); the sender keeps it current.
-        self.lease_until = time.monotonic() + settings.claim_ttl
+        self.reconnect_patience = max(60.0, settings.claim_ttl * _RECONNECT_PATIENCE_TTLS)
         self.stopped = False
         self.result = BatchResult()
         self.conn: Connection | None = None
         self.cursor: Any = None
+        self.pgconn: Any = None  # psycopg.pq.PGconn of the record connection
+        self.in_flight = False
         bind = session.get_bind()
         if bind.dialect.name == "postgresql" and bind.dialect.driver == "psycopg":
             self._connect()
@@ -120,11 +137,55 @@ class OutcomeRecorder:
 
     def _connect(self) -> None:
         self.conn = self.session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT")
-        self.cursor = self.conn.connection.dbapi_connection.cursor()
+        dbapi_connection = self.conn.connection.dbapi_connection
+        self.cursor = dbapi_connection.cursor()
         if not self.synchronous:
             self.cursor.execute("SET synchronous_commit = off")
+        self.pgconn = dbapi_connection.pgconn
+        self.in_flight = False
+        # A pooled connection keeps the statement from an earlier batch of this process.
+        _check(self.pgconn.prepare(_PG_RECORD_NAME, _PG_RECORD), allow_sqlstate=_DUPLICATE_PREPARED_STATEMENT)
+
+    def _send_record(self, values: list[bytes | None]) -> None:
+        import psycopg
+
+        pgconn = self.pgconn
+        pgconn.send_query_prepared(_PG_RECORD_NAME, values)
+        self.in_flight = True
+        while pgconn.flush():  # psycopg keeps libpq non-blocking: push the rest out
+            if not select.select([], [pgconn.socket], [], _RECORD_TIMEOUT)[1]:
+                raise psycopg.OperationalError("timed out sending a record")
+
+    def _wait_record(self) -> None:
+        import psycopg
+        from psycopg import pq
+
+        pgconn = self.pgconn
+        deadline = time.monotonic() + _RECORD_TIMEOUT
+        pgconn.consume_input()
+        while pgconn.is_busy():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([pgconn.socket], [], [], remaining)[0]:
+                raise psycopg.OperationalError("no answer to a record")
+            pgconn.consume_input()
+        self.in_flight = False
+        results = []
+        while (result := pgconn.get_result()) is not None:
+            results.append(result)
+        if pgconn.status != pq.ConnStatus.OK:
+            raise psycopg.OperationalError("the connection to PostgreSQL was lost")
+        for result in results:
+            _check(result)
 
     def close(self) -> None:
+        if self.conn is not None and self.in_flight:
+            try:
+                self.settle()
+            except Exception:  # logged by whoever handles the batch's failure
+                pass
+        self._discard_connection()
+
+    def _discard_connection(self) -> None:
         if self.conn is not None:
             try:
                 self.cursor.close()
@@ -132,10 +193,12 @@ class OutcomeRecorder:
                 pass
             finally:
                 self.conn.close()
-                self.conn = self.cursor = None
+                self.conn = self.cursor = self.pgconn = None
+                self.in_flight = False
 
     def _commit_synchronously(self, statement: Any, params: dict[str, Any]) -> Any:
         """Run ``statement`` as a synchronous commit: it and every earlier record are on disk."""
+        self.settle()
         if self.synchronous:
             return self.conn.execute(statement, params).first()
         self.cursor.execute("SET synchronous_commit = on")
@@ -149,28 +212,28 @@ class OutcomeRecorder:
     def _record_again_after_reconnecting(self) -> bool:
         """PostgreSQL went away: write the records it may have lost once it is back.
 
-        Reconnects until shortly before the lease runs out; after that the recovery sweep
-        owns the batch and writing would race it. Whether the records were written again.
+        Whether the records were written again (see ``_RECONNECT_PAUSE``).
         """
-        deadline = self.lease_until - _RECONNECT_PAUSE * 4
-        self.close()
+        deadline = time.monotonic() + self.reconnect_patience
+        self._discard_connection()
         while True:
             try:
                 self._connect()
                 self.cursor.execute("SET synchronous_commit = on")
-                for params in self.unsynced:
-                    self.cursor.execute(_PG_RECORD, params, prepare=True)
+                for values in self.unsynced:
+                    self._send_record(values)
+                    self._wait_record()
                 # The last statement's synchronous commit flushed every earlier one.
                 self.unsynced.clear()
                 if not self.synchronous:
                     self.cursor.execute("SET synchronous_commit = off")
                 return True
             except Exception as exc:
-                self.close()
+                self._discard_connection()
                 if time.monotonic() >= deadline:
                     log.error(
-                        "claim %s: PostgreSQL did not come back before the claim's lease ran out; %d records "
-                        "committed asynchronously may be lost (%s)", self.token, len(self.unsynced), exc,
+                        "claim %s: PostgreSQL did not come back within %.0f s; %d records committed "
+                        "asynchronously may be lost (%s)", self.token, self.reconnect_patience, len(self.unsynced), exc,
                     )
                     return False
                 time.sleep(_RECONNECT_PAUSE)
@@ -187,6 +250,7 @@ class OutcomeRecorder:
         sent_at = now if status.is_sent else None
         if self.cursor is not None:
             self._record_on_postgresql(message_id, status, error, sent_at, channels)
+            self._add(status)
         else:
             self.session.execute(
                 update(messages)
@@ -199,29 +263,39 @@ class OutcomeRecorder:
                 self.flush(commit=False)
             self.session.commit()
             return
-        self._add(status)
         if self._flush_due():
             self.flush()
 
     def _record_on_postgresql(self, message_id: int, status: MessageStatus, error: str | None,
                               sent_at: Any, channels: dict[str, Any]) -> None:
-        params: dict[str, Any] = {"id": message_id, "status": status.value, "error": error, "sent_at": sent_at}
-        for key in _RECORD_CHANNELS:
-            params[key] = channels.pop(key, None)
+        values = [_text(status.value), _text(error), _text(sent_at.isoformat() if sent_at else None)]
+        values += [_text(channels.pop(key, None)) for key in _RECORD_CHANNELS]
+        values.append(_text(str(message_id)))
         if channels:
             raise TypeError(f"unexpected channel values: {sorted(channels)}")
-        if not self.synchronous:
-            self.unsynced.append(params)
+        self.settle()  # one record in flight at a time
+        self.unsynced.append(values)
         try:
-            self.cursor.execute(_PG_RECORD, params, prepare=True)
+            self._send_record(values)
         except Exception as exc:
             if not _is_disconnect(exc):
                 raise
-            if self.synchronous:  # this record's commit may or may not have happened
-                self.unsynced.append(params)
-            if self._record_again_after_reconnecting():
-                self._add(status)
+            self._record_again_after_reconnecting()
             raise
+
+    def settle(self) -> None:
+        """Wait until the last record is committed (the sender calls this before the next hand-over)."""
+        if not self.in_flight:
+            return
+        try:
+            self._wait_record()
+        except Exception as exc:
+            if not _is_disconnect(exc):
+                raise
+            self._record_again_after_reconnecting()
+            raise
+        if self.synchronous:  # that commit waited for the disk
+            self.unsynced.clear()
 
     def _flush_due(self) -> bool:
         if self.unflushed < self.flush_every:
@@ -233,24 +307,27 @@ class OutcomeRecorder:
         row = None
         added = self.sent + self.failed
         if self.conn is not None:
+            self.settle()
             if self.pending_sent_emails:
                 self.conn.execute(_INSERT_SENT_EMAILS, self.pending_sent_emails)
                 self.pending_sent_emails = []
             if added or self.unsynced:
-                row = self._commit_synchronously(_ADD_TO_COUNTERS, {
-                    "b_campaign_id": self.campaign_id, "b_sent": self.sent, "b_failed": self.failed, "b_now": utcnow(),
-                })
+                row = self._commit_synchronously(_ADD_TO_COUNTERS, self._counter_params())
         else:
             if self.pending_sent_emails:
                 self.session.execute(dialect_insert(self.session)(sent_emails)
                                      .on_conflict_do_nothing(index_elements=["message_id"]), self.pending_sent_emails)
                 self.pending_sent_emails = []
             if added:
-                row = add_to_counters(self.session, self.campaign_id, sent=self.sent, failed=self.failed)
+                row = self.session.execute(_ADD_TO_COUNTERS, self._counter_params()).first()
             if commit:
                 self.session.commit()
         self.last_flush = time.monotonic()
         self._counted(row, added)
+
+    def _counter_params(self) -> dict[str, Any]:
+        return {"b_campaign_id": self.campaign_id, "b_run_key": self.run_key,
+                "b_sent": self.sent, "b_failed": self.failed, "b_now": utcnow()}
 
     def _add(self, status: MessageStatus) -> None:
         if status.is_sent:
@@ -265,10 +342,29 @@ class OutcomeRecorder:
         """The counters took ``added`` outcomes (``row``: the campaign after that): reset, stop check, event."""
         if added:
             self.sent = self.failed = self.unflushed = 0
-        if row is not None and row.status not in RUNNING:
-            self.stopped = True
+            if row is None:  # stopped, or completed by another worker's COUNT
+                self.stopped = True
         if progress_crossed(row, added, self.event_every):
             publish_campaign(self.publisher, row)
+
+
+def _text(value: str | None) -> bytes | None:
+    return None if value is None else value.encode("utf-8")
+
+
+_DUPLICATE_PREPARED_STATEMENT = b"42P05"
+
+
+def _check(result: Any, *, allow_sqlstate: bytes | None = None) -> None:
+    """Raise for a failed libpq result, as psycopg would."""
+    import psycopg
+    from psycopg import pq
+
+    if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
+        if allow_sqlstate and result.error_field(pq.DiagnosticField.SQLSTATE) == allow_sqlstate:
+            return
+        message = (result.error_message or b"").decode("utf-8", "replace")
+        raise psycopg.DatabaseError(f"record failed: {message}")
 
 
 def _is_disconnect(exc: BaseException) -> bool:

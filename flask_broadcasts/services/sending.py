@@ -59,7 +59,7 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
     if not batch:
         completed = complete_run_if_done(session, campaign_id, run_key, state.publisher)
         return BatchResult(completed=completed is not None)
-    recorder = OutcomeRecorder(session, campaign_id, token)
+    recorder = OutcomeRecorder(session, campaign_id, run_key, token)
     try:
         recorder.result.claimed = len(batch)
         builder = None
@@ -78,7 +78,6 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
                             recorder.flush()
                             return recorder.result
                         renew_at = time.monotonic() + ttl / 3
-                        recorder.lease_until = time.monotonic() + ttl
                     channels = message.channels or []
                     values: dict[str, Any] = {}
                     errors: list[str] = []
@@ -91,7 +90,8 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
                                 action_label=message.action_label, action_url=message.action_url,
                                 recipient_type=message.recipient_type, recipient_id=message.recipient_id,
                             )
-                            answer = transport.send(email.envelope_from, email.recipient, email.data)
+                            answer = transport.send(email.envelope_from, email.recipient, email.data,
+                                                    before_data=recorder.settle)
                         except (RecipientRefused, InvalidAddress) as exc:
                             values["mail_status"] = ChannelStatus.REFUSED.value
                             errors.append(f"mail: {exc}")
@@ -114,6 +114,7 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
                         # The SMS channel (delivery/sms): invalid numbers and gateway refusals fail
                         # this message; "retry later" and "outcome unknown" stop the batch.
                         sms_provider = sms_provider or state.sms_provider
+                        recorder.settle()  # the previous message's record first, as for e-mail
                         try:
                             outcome = send_sms(sms_provider, message.mobile, message.body_short,
                                                status_callback=status_callback_url(state, sms_provider))
