@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import click
@@ -42,7 +43,8 @@ def recover() -> None:
     """Run one recovery sweep now: expired claims, orphaned runs, finished runs."""
     from .services.recovery import recover as service
 
-    click.echo(json.dumps(service().__dict__, default=str))
+    # asdict, not __dict__: the scheduling part is a dataclass of its own, printed as counts too.
+    click.echo(json.dumps(dataclasses.asdict(service()), default=str))
 
 
 @broadcasts_cli.command("scheduler")

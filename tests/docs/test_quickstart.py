@@ -9,10 +9,12 @@ The answers must have the statuses and the shapes of the captured ones the page 
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -47,8 +49,9 @@ def curl_args(body: str, variables: dict[str, str]) -> list[str]:
     return out.split("\0")[:-1]
 
 
-def request(client: Any, args: list[str]) -> Any:
-    method, headers, data, url = "GET", {}, None, None
+def request(client: Any, args: list[str], *, directory: Path | None = None) -> Any:
+    """What ``curl args`` asks, through ``client``; ``-F name=@file`` reads ``file`` in ``directory``."""
+    method, headers, data, form, url = None, {}, None, {}, None
     it = iter(args)
     for arg in it:
         if arg == "-X":
@@ -58,12 +61,21 @@ def request(client: Any, args: list[str]) -> Any:
             headers[name] = value
         elif arg == "-d":
             data = next(it)
+        elif arg == "-F":  # name=@file;type=media/type, as multipart/form-data
+            name, _, value = next(it).partition("=")
+            filename, *options = value.removeprefix("@").split(";")
+            content_type = dict(option.split("=", 1) for option in options).get("type")
+            form[name] = (io.BytesIO((directory / filename).read_bytes()), filename, content_type)
+        elif arg == "-o":  # where curl saves the answer
+            next(it)
         elif arg == "-s":
             continue
         else:
             url = arg
+    # As curl: a body makes it a POST unless -X says otherwise.
+    method = method or ("POST" if data is not None or form else "GET")
     parts = urlsplit(url)
-    return client.open(parts.path, method=method, query_string=parts.query, headers=headers, data=data)
+    return client.open(parts.path, method=method, query_string=parts.query, headers=headers, data=form or data)
 
 
 def shape(document: dict[str, Any]) -> Any:

@@ -18,7 +18,9 @@ from flask_broadcasts.models import (
     BroadcastAudience,
     BroadcastCampaign,
     BroadcastMessage,
+    BroadcastRun,
     BroadcastTemplate,
+    utcnow,
 )
 from flask_broadcasts.statuses import CampaignStatus, ChannelStatus, MessageStatus
 
@@ -155,6 +157,27 @@ def seed_messages(app: Flask, *rows: dict[str, Any], run_key: str = "once") -> S
         session.add_all(messages)
         session.commit()
         return Seeded(campaign.id, [m.id for m in messages])
+
+
+def in_progress_run(app: Flask, *rows: dict[str, Any]) -> Seeded:
+    """A campaign whose run is materialized and in progress: ``rows`` are its pending messages,
+    ready for ``send_batch(campaign_id, "once", ...)``."""
+    from flask_broadcasts import get_state
+
+    pending = {"status": MessageStatus.PENDING.value, "sms_status": None}
+    seeded = seed_messages(app, *({**pending, **row} for row in rows))
+    with app.app_context():
+        session = get_state().session
+        campaign = session.get(BroadcastCampaign, seeded.campaign_id)
+        campaign.status, campaign.sent_count, campaign.failed_count = CampaignStatus.IN_PROGRESS.value, 0, 0
+        session.add(BroadcastRun(organization_id="org-1", campaign_id=campaign.id, run_key="once", materialized_at=utcnow()))
+        session.commit()
+    return seeded
+
+
+def running_campaign(app: Flask, *mobiles: str) -> Seeded:
+    """An SMS campaign in progress, one pending message ``Hi <index>`` per number of ``mobiles``."""
+    return in_progress_run(app, *({"mobile": m, "body_short": f"Hi {i}"} for i, m in enumerate(mobiles)))
 
 
 def message_row(app: Flask, message_id: int) -> BroadcastMessage:

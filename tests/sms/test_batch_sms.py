@@ -8,10 +8,18 @@ from twilio.request_validator import RequestValidator
 from flask_broadcasts import get_state
 from flask_broadcasts.delivery.mail import TemporaryFailure
 from flask_broadcasts.events import RecordingPublisher
-from flask_broadcasts.models import BroadcastCampaign, BroadcastMessage, BroadcastRun, utcnow
+from flask_broadcasts.models import BroadcastMessage, BroadcastRun
 from flask_broadcasts.services.sending import send_batch
-from flask_broadcasts.statuses import CampaignStatus, ChannelStatus, MessageStatus
-from tests.sms.helpers import AUTH_TOKEN, INVALID_TO, RATE_LIMITED_TO, SERVER_ERROR_TO, campaign_row, message_row, seed_messages
+from flask_broadcasts.statuses import ChannelStatus, MessageStatus
+from tests.sms.helpers import (
+    AUTH_TOKEN,
+    INVALID_TO,
+    RATE_LIMITED_TO,
+    SERVER_ERROR_TO,
+    campaign_row,
+    message_row,
+    running_campaign,
+)
 
 PUBLIC = "https://sms.example.com"
 CALLBACK = f"{PUBLIC}/api/broadcast-callbacks/twilio"
@@ -27,18 +35,6 @@ def sms_app(make_app, twilio_standin):
     )
     get_state(app).publisher = RecordingPublisher()
     return app
-
-
-def running_campaign(app, *mobiles):
-    pending = {"status": MessageStatus.PENDING.value, "sms_status": None}
-    seeded = seed_messages(app, *({**pending, "mobile": m, "body_short": f"Hi {i}"} for i, m in enumerate(mobiles)))
-    with app.app_context():
-        session = get_state().session
-        campaign = session.get(BroadcastCampaign, seeded.campaign_id)
-        campaign.status, campaign.sent_count, campaign.failed_count = CampaignStatus.IN_PROGRESS.value, 0, 0
-        session.add(BroadcastRun(organization_id="org-1", campaign_id=campaign.id, run_key="once", materialized_at=utcnow()))
-        session.commit()
-    return seeded
 
 
 def run_batch(app, seeded):
