@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import marshmallow as ma
@@ -61,7 +61,7 @@ class AudienceFilters(ma.Schema):
     is_template = ma.fields.Bool(metadata={"description": "true: reusable audiences only."})
 
 
-def include_community(audiences: Sequence[BroadcastAudience]) -> Mapping[str, Any]:
+def include_community(audiences: Sequence[BroadcastAudience]) -> dict[str, Any]:
     """The host's ``communities`` resource object of each community audience."""
     source = get_state().extension.community_source
     resolved: dict[str, Any] = {}

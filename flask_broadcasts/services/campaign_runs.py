@@ -7,7 +7,6 @@ starts exactly one changes a row; the others get :class:`~flask_broadcasts.error
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
 
 from sqlalchemy import delete, select, update
 
