@@ -131,7 +131,12 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
             if inserted:
                 if number == 0:
                     analyze_messages(session)  # the first pages are read while the rest lands
-                state.dispatcher.send(campaign_id, run_key, tag=f"m{number}")
+                # Sending starts while the rest lands: one more send job whenever a worker
+                # took the last one. Never a queue of them — a job that starts after the
+                # run is done still forks a work horse and queries, and 100 such jobs
+                # delay the next campaign by seconds.
+                if not state.dispatcher.has_waiting_send(campaign_id, run_key):
+                    state.dispatcher.send(campaign_id, run_key, tag=f"m{number}")
     except Exception as exc:  # the host's source or the template failed: the campaign fails, visibly
         session.rollback()
         log.exception("materializing campaign %s run %s failed", campaign_id, run_key)

@@ -18,7 +18,7 @@ kept when the worker dies (PostgreSQL writes it out within a fraction of a secon
 a crash of PostgreSQL itself may lose the last records. So each counter update is a
 *synchronous* commit, which flushes every earlier record too, and the recorder keeps the
 records since the last one; when the database connection breaks, it reconnects and
-writes them again (idempotently) before the claim's lease runs out.
+writes them again (idempotently) before anything else.
 ``BROADCASTS_SYNCHRONOUS_RECORDS = True`` makes every record wait for the disk instead.
 
 Elsewhere (SQLite) records go through the session with a commit each.
@@ -120,8 +120,8 @@ class OutcomeRecorder:
         self.sent = self.failed = self.unflushed = 0
         self.last_flush = time.monotonic()
         self.pending_sent_emails: list[dict[str, Any]] = []
-        #: Records committed asynchronously since the last synchronous commit.
-        self.unsynced: list[dict[str, Any]] = []
+        #: Parameters of the records since the last synchronous commit (or the one in flight).
+        self.unsynced: list[list[bytes | None]] = []
         self.reconnect_patience = max(60.0, settings.claim_ttl * _RECONNECT_PATIENCE_TTLS)
         self.stopped = False
         self.result = BatchResult()
@@ -308,11 +308,17 @@ class OutcomeRecorder:
         added = self.sent + self.failed
         if self.conn is not None:
             self.settle()
-            if self.pending_sent_emails:
-                self.conn.execute(_INSERT_SENT_EMAILS, self.pending_sent_emails)
-                self.pending_sent_emails = []
-            if added or self.unsynced:
-                row = self._commit_synchronously(_ADD_TO_COUNTERS, self._counter_params())
+            try:
+                if self.pending_sent_emails:
+                    self.conn.execute(_INSERT_SENT_EMAILS, self.pending_sent_emails)
+                    self.pending_sent_emails = []
+                if added or self.unsynced:
+                    row = self._commit_synchronously(_ADD_TO_COUNTERS, self._counter_params())
+            except Exception as exc:
+                if not _is_disconnect(exc):
+                    raise
+                self._record_again_after_reconnecting()
+                raise
         else:
             if self.pending_sent_emails:
                 self.session.execute(dialect_insert(self.session)(sent_emails)
@@ -371,4 +377,5 @@ def _is_disconnect(exc: BaseException) -> bool:
     """Whether a psycopg error means the connection to PostgreSQL is gone."""
     import psycopg
 
-    return isinstance(exc, psycopg.OperationalError) or bool(getattr(exc, "connection_invalidated", False))
+    return (isinstance(exc, psycopg.OperationalError) or isinstance(getattr(exc, "orig", None), psycopg.OperationalError)
+            or bool(getattr(exc, "connection_invalidated", False)))

@@ -163,3 +163,51 @@ def test_ten_concurrent_starts_one_winner(app, env, smtp, is_postgres):
     assert (row.status, row.sent_count, row.total_count) == ("completed", 40, 40)
     received = Counter(smtp.recipients())
     assert len(received) == 40 and set(received.values()) == {1}
+
+
+@pytest.mark.postgres_only
+def test_record_connection_cut_mid_batch_records_again_and_sends_nothing_twice(app, env, smtp, is_postgres,
+                                                                               monkeypatch):
+    """The worker's record connection dies mid-batch: it reconnects, writes its records again, stops."""
+    if not is_postgres:
+        pytest.skip("the asynchronous record connection is PostgreSQL's")
+    import psycopg
+
+    from flask_broadcasts.services.records import OutcomeRecorder
+    from tests.support.hostapp import db
+
+    seed_customers(40)
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    materialize_run(campaign_id, "once", "test-worker")
+    original = OutcomeRecorder.record
+    calls = {"n": 0}
+
+    def record_then_cut(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == 12:  # record 12 is in flight: kill the server process serving it
+            with psycopg.connect(db.engine.url.render_as_string(hide_password=False).replace("+psycopg", ""),
+                                 autocommit=True) as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", [self.pgconn.backend_pid])
+
+    monkeypatch.setattr(OutcomeRecorder, "record", record_then_cut)
+    with pytest.raises(Exception) as cut:
+        send_batch(campaign_id, "once", "test-worker")
+    assert isinstance(cut.value, psycopg.OperationalError) or isinstance(getattr(cut.value, "orig", None),
+                                                                         psycopg.OperationalError)
+    # Record 12 was answered before the cut (then message 13 went out and the cut shows at
+    # the next wait) or not (then message 13's data never went out). Either way every
+    # message the server accepted is recorded — written again after reconnecting — and no
+    # other message is.
+    sent = smtp.count()
+    assert sent in (12, 13)
+    assert _statuses(db, campaign_id) == {"completed": sent, "pending": 40 - sent}
+
+    monkeypatch.setattr(OutcomeRecorder, "record", original)
+    while not send_batch(campaign_id, "once", "test-worker").completed:
+        pass
+    row = campaign_row(campaign_id)
+    assert (row.status, row.sent_count, row.failed_count, row.total_count) == ("completed", 40, 0, 40)
+    received = Counter(smtp.recipients())
+    assert len(received) == 40 and set(received.values()) == {1}
