@@ -33,7 +33,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, update
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from ..events import publish_campaign
@@ -91,7 +90,15 @@ _ADD_TO_COUNTERS = (
     .returning(*campaigns.c)
 )
 
-_INSERT_SENT_EMAILS = postgresql.insert(sent_emails).on_conflict_do_nothing(index_elements=["message_id"])
+# A flush's sent-e-mail rows in one statement: one array per column, so PostgreSQL gets
+# them in one round trip and parses one statement (an executemany is a statement per row).
+_SENT_EMAIL_COLUMNS = ("organization_id", "message_id", "message_id_header", "sender", "recipient", "subject",
+                       "sent_at", "response")
+_INSERT_SENT_EMAILS = (
+    f"INSERT INTO {sent_emails.name} ({', '.join(_SENT_EMAIL_COLUMNS)}) "
+    "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], "
+    "%s::timestamptz[], %s::text[]) ON CONFLICT (message_id) DO NOTHING"
+)
 
 # A worker that lost PostgreSQL polls for it this often, to write again the records a
 # crash may have lost. Nobody can take its claim over while the database is down, and
@@ -310,7 +317,8 @@ class OutcomeRecorder:
             self.settle()
             try:
                 if self.pending_sent_emails:
-                    self.conn.execute(_INSERT_SENT_EMAILS, self.pending_sent_emails)
+                    rows = self.pending_sent_emails
+                    self.cursor.execute(_INSERT_SENT_EMAILS, [[row[c] for row in rows] for c in _SENT_EMAIL_COLUMNS])
                     self.pending_sent_emails = []
                 if added or self.unsynced:
                     row = self._commit_synchronously(_ADD_TO_COUNTERS, self._counter_params())
