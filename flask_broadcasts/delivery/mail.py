@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 import smtplib
 import socket
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import BroadcastsError

@@ -18,6 +18,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from email import base64mime
 from email.utils import formataddr, formatdate, parseaddr
 from urllib.parse import urlsplit
 
@@ -71,23 +72,25 @@ _WORD_BYTES = 45
 def encode_header(value: str) -> str:
     """A header value on one logical line: as is when short ASCII, else RFC 2047 words.
 
-    Equivalent to ``email.header.Header(value, "utf-8").encode()`` (the tests decode it
-    with :func:`email.header.decode_header`) at a tenth of its cost: this runs once per
-    recipient for a personalized subject.
+    What ``email.header.Header(value, "utf-8").encode()`` produces (the tests decode it
+    with :func:`email.header.decode_header`) at a tenth of its cost — this runs once per
+    recipient for a personalized subject. The encoded words themselves come from the
+    standard library (:func:`email.base64mime.header_encode`); only the cutting into
+    words is here.
     """
     value = one_line(value)
     if value.isascii() and len(value) <= 900:
         return value
-    words = []
-    chunk = bytearray()
-    for char in value:
-        encoded = char.encode("utf-8")
-        if len(chunk) + len(encoded) > _WORD_BYTES:  # never split a character's bytes
-            words.append(chunk)
-            chunk = bytearray()
-        chunk += encoded
-    words.append(chunk)
-    return "\r\n ".join("=?utf-8?b?" + base64.b64encode(word).decode("ascii") + "?=" for word in words)
+    words: list[str] = []
+    start = size = 0
+    for index, char in enumerate(value):
+        width = len(char.encode("utf-8"))
+        if size + width > _WORD_BYTES:  # a word never splits a character's bytes
+            words.append(value[start:index])
+            start, size = index, 0
+        size += width
+    words.append(value[start:])
+    return "\r\n ".join(base64mime.header_encode(word, "utf-8") for word in words)
 
 
 def ascii_address(address: str | None) -> str:
