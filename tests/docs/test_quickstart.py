@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import random
 import re
 import shutil
 import subprocess
@@ -90,7 +91,9 @@ def shape(document: dict[str, Any]) -> Any:
 
 
 def test_quickstart_requests_work_as_shown(example_app: Flask, smtp: SmtpServer) -> None:
-    organization = seed(50)["organizations"][0]
+    # A fixed draw: with random data, the first listed message is sometimes a customer
+    # with no e-mail address (failed, no_channel) where the captured answer shows a sent one.
+    organization = seed(50, rng=random.Random(20261126))["organizations"][0]
     variables = {"BASE": "http://localhost/api", "TOKEN": organization["token"], "ORG": str(organization["id"])}
     client = example_app.test_client()
     state = get_state(example_app)
