@@ -166,15 +166,20 @@ def test_ten_concurrent_starts_one_winner(app, env, smtp, is_postgres):
 
 
 @pytest.mark.postgres_only
+@pytest.mark.parametrize("synchronous", [False, True], ids=["async-records", "synchronous-records"])
 def test_record_connection_cut_mid_batch_records_again_and_sends_nothing_twice(app, env, smtp, is_postgres,
-                                                                               monkeypatch):
+                                                                               monkeypatch, synchronous):
     """The worker's record connection dies mid-batch: it reconnects, writes its records again, stops."""
     if not is_postgres:
         pytest.skip("the asynchronous record connection is PostgreSQL's")
     import psycopg
 
+    from flask_broadcasts.extension import get_state
     from flask_broadcasts.services.records import OutcomeRecorder
     from tests.support.hostapp import db
+
+    # BROADCASTS_SYNCHRONOUS_RECORDS: each record waits for the disk; the cut is handled alike.
+    monkeypatch.setattr(get_state(app).settings, "synchronous_records", synchronous)
 
     seed_customers(40)
     campaign_id = make_campaign()

@@ -85,3 +85,15 @@ def test_fast_progress_is_coalesced_into_one_event_per_interval(app, env, smtp):
     # so 3 updates instead of 24, and live counters still reach every batch boundary.
     assert [p for p in progress if p] == [50, 100, 120], progress
     assert (events[-1]["status"], events[-1]["sent_count"]) == ("completed", 120)
+
+
+def test_synchronous_records_send_the_same_campaign(app, env, smtp):
+    """BROADCASTS_SYNCHRONOUS_RECORDS=True: a disk flush per record, same outcome."""
+    env = _with_config(env, BROADCASTS_SYNCHRONOUS_RECORDS=True)
+    seed_customers(60, no_email_every=20)
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    outputs = run_workers(env, count=2)
+    row = campaign_row(campaign_id)
+    assert (row.status, row.sent_count, row.failed_count, row.total_count) == ("completed", 57, 3, 60), outputs
+    assert sorted(smtp.recipients()) == sorted(f"c{i}@example.test" for i in range(1, 61) if i % 20)
