@@ -116,8 +116,6 @@ def test_smtp_down_then_up_loses_nothing(app, env, smtp):
 
 
 def test_recovery_requeues_a_run_no_job_holds(app, env, smtp):
-    from tests.support.hostapp import db
-
     seed_customers(30)
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
