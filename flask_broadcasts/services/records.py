@@ -27,7 +27,6 @@ Elsewhere (SQLite) records go through the session with a commit each.
 from __future__ import annotations
 
 import logging
-import select
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -134,8 +133,7 @@ class OutcomeRecorder:
         self.result = BatchResult()
         self.conn: Connection | None = None
         self.cursor: Any = None
-        self.pgconn: Any = None  # psycopg.pq.PGconn of the record connection
-        self.in_flight = False
+        self.record_statement: Any = None  # pg_async.InFlightStatement on the record connection
         bind = session.get_bind()
         if bind.dialect.name == "postgresql" and bind.dialect.driver == "psycopg":
             self._connect()
@@ -143,49 +141,17 @@ class OutcomeRecorder:
     # -- PostgreSQL connection -------------------------------------------------------------
 
     def _connect(self) -> None:
+        from .pg_async import InFlightStatement  # psycopg is only there with PostgreSQL
+
         self.conn = self.session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT")
         dbapi_connection = self.conn.connection.dbapi_connection
         self.cursor = dbapi_connection.cursor()
         if not self.synchronous:
             self.cursor.execute("SET synchronous_commit = off")
-        self.pgconn = dbapi_connection.pgconn
-        self.in_flight = False
-        # A pooled connection keeps the statement from an earlier batch of this process.
-        _check(self.pgconn.prepare(_PG_RECORD_NAME, _PG_RECORD), allow_sqlstate=_DUPLICATE_PREPARED_STATEMENT)
-
-    def _send_record(self, values: list[bytes | None]) -> None:
-        import psycopg
-
-        pgconn = self.pgconn
-        pgconn.send_query_prepared(_PG_RECORD_NAME, values)
-        self.in_flight = True
-        while pgconn.flush():  # psycopg keeps libpq non-blocking: push the rest out
-            if not select.select([], [pgconn.socket], [], _RECORD_TIMEOUT)[1]:
-                raise psycopg.OperationalError("timed out sending a record")
-
-    def _wait_record(self) -> None:
-        import psycopg
-        from psycopg import pq
-
-        pgconn = self.pgconn
-        deadline = time.monotonic() + _RECORD_TIMEOUT
-        pgconn.consume_input()
-        while pgconn.is_busy():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([pgconn.socket], [], [], remaining)[0]:
-                raise psycopg.OperationalError("no answer to a record")
-            pgconn.consume_input()
-        self.in_flight = False
-        results = []
-        while (result := pgconn.get_result()) is not None:
-            results.append(result)
-        if pgconn.status != pq.ConnStatus.OK:
-            raise psycopg.OperationalError("the connection to PostgreSQL was lost")
-        for result in results:
-            _check(result)
+        self.record_statement = InFlightStatement(dbapi_connection.pgconn, _PG_RECORD_NAME, _PG_RECORD, timeout=_RECORD_TIMEOUT)
 
     def close(self) -> None:
-        if self.conn is not None and self.in_flight:
+        if self.record_statement is not None and self.record_statement.busy:
             try:
                 self.settle()
             except Exception:  # logged by whoever handles the batch's failure
@@ -200,8 +166,7 @@ class OutcomeRecorder:
                 pass
             finally:
                 self.conn.close()
-                self.conn = self.cursor = self.pgconn = None
-                self.in_flight = False
+                self.conn = self.cursor = self.record_statement = None
 
     def _commit_synchronously(self, statement: Any, params: dict[str, Any]) -> Any:
         """Run ``statement`` as a synchronous commit: it and every earlier record are on disk."""
@@ -228,8 +193,8 @@ class OutcomeRecorder:
                 self._connect()
                 self.cursor.execute("SET synchronous_commit = on")
                 for values in self.unsynced:
-                    self._send_record(values)
-                    self._wait_record()
+                    self.record_statement.send(values)
+                    self.record_statement.wait()
                 # The last statement's synchronous commit flushed every earlier one.
                 self.unsynced.clear()
                 if not self.synchronous:
@@ -283,7 +248,7 @@ class OutcomeRecorder:
         self.settle()  # one record in flight at a time
         self.unsynced.append(values)
         try:
-            self._send_record(values)
+            self.record_statement.send(values)
         except Exception as exc:
             if not _is_disconnect(exc):
                 raise
@@ -292,10 +257,10 @@ class OutcomeRecorder:
 
     def settle(self) -> None:
         """Wait until the last record is committed (the sender calls this before the next hand-over)."""
-        if not self.in_flight:
+        if self.record_statement is None or not self.record_statement.busy:
             return
         try:
-            self._wait_record()
+            self.record_statement.wait()
         except Exception as exc:
             if not _is_disconnect(exc):
                 raise
@@ -366,24 +331,7 @@ def _text(value: str | None) -> bytes | None:
     return None if value is None else value.encode("utf-8")
 
 
-_DUPLICATE_PREPARED_STATEMENT = b"42P05"
-
-
-def _check(result: Any, *, allow_sqlstate: bytes | None = None) -> None:
-    """Raise for a failed libpq result, as psycopg would."""
-    import psycopg
-    from psycopg import pq
-
-    if result.status not in (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK):
-        if allow_sqlstate and result.error_field(pq.DiagnosticField.SQLSTATE) == allow_sqlstate:
-            return
-        message = (result.error_message or b"").decode("utf-8", "replace")
-        raise psycopg.DatabaseError(f"record failed: {message}")
-
-
 def _is_disconnect(exc: BaseException) -> bool:
-    """Whether a psycopg error means the connection to PostgreSQL is gone."""
-    import psycopg
+    from .pg_async import is_disconnect  # psycopg is only there with PostgreSQL
 
-    return (isinstance(exc, psycopg.OperationalError) or isinstance(getattr(exc, "orig", None), psycopg.OperationalError)
-            or bool(getattr(exc, "connection_invalidated", False)))
+    return is_disconnect(exc)
