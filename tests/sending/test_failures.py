@@ -19,6 +19,23 @@ from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_custom
 from tests.support.processes import run_workers
 
 
+def _after_record(monkeypatch, number, action):
+    """Run ``action(recorder)`` right after the batch's ``number``-th record; return the unpatched method."""
+    from flask_broadcasts.services.records import OutcomeRecorder
+
+    original = OutcomeRecorder.record
+    calls = {"n": 0}
+
+    def record_then_act(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        calls["n"] += 1
+        if calls["n"] == number:
+            action(self)
+
+    monkeypatch.setattr(OutcomeRecorder, "record", record_then_act)
+    return original
+
+
 def _statuses(db, campaign_id):
     db.session.rollback()
     return Counter(db.session.execute(
@@ -53,7 +70,6 @@ def test_stop_mid_run_then_start_reaches_only_the_rest(app, env, smtp):
 def test_stop_seen_by_a_worker_within_a_flush(app, env, smtp, monkeypatch):
     """A worker holding a claim when stop comes deletes the rest of its claim itself."""
     from flask_broadcasts.extension import get_state
-    from flask_broadcasts.services.records import OutcomeRecorder
     from tests.support.hostapp import db
 
     # No minimum interval between counter updates: the first one is after 5 messages.
@@ -63,17 +79,12 @@ def test_stop_seen_by_a_worker_within_a_flush(app, env, smtp, monkeypatch):
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
     materialize_run(campaign_id, "once", "test-worker")
-    original = OutcomeRecorder.record
-    calls = {"n": 0}
 
-    def record_then_stop(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        calls["n"] += 1
-        if calls["n"] == 3:
-            with app.app_context():  # another request, another session
-                stop_campaign(ORG, campaign_id)
+    def stop(recorder):
+        with app.app_context():  # another request, another session
+            stop_campaign(ORG, campaign_id)
 
-    monkeypatch.setattr(OutcomeRecorder, "record", record_then_stop)
+    _after_record(monkeypatch, 3, stop)
     result = send_batch(campaign_id, "once", "test-worker")
     assert result.stopped and result.sent == 5  # halted at the first counter flush
     assert smtp.count() == 5
@@ -183,18 +194,13 @@ def test_record_connection_cut_mid_batch_records_again_and_sends_nothing_twice(a
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
     materialize_run(campaign_id, "once", "test-worker")
-    original = OutcomeRecorder.record
-    calls = {"n": 0}
 
-    def record_then_cut(self, *args, **kwargs):
-        original(self, *args, **kwargs)
-        calls["n"] += 1
-        if calls["n"] == 12:  # record 12 is in flight: kill the server process serving it
-            with psycopg.connect(db.engine.url.render_as_string(hide_password=False).replace("+psycopg", ""),
-                                 autocommit=True) as admin:
-                admin.execute("SELECT pg_terminate_backend(%s)", [self.pgconn.backend_pid])
+    def cut_record_connection(recorder):  # record 12 is in flight: kill the server process serving it
+        with psycopg.connect(db.engine.url.render_as_string(hide_password=False).replace("+psycopg", ""),
+                             autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [recorder.cursor.connection.info.backend_pid])
 
-    monkeypatch.setattr(OutcomeRecorder, "record", record_then_cut)
+    original = _after_record(monkeypatch, 12, cut_record_connection)
     with pytest.raises(Exception) as cut:
         send_batch(campaign_id, "once", "test-worker")
     assert isinstance(cut.value, psycopg.OperationalError) or isinstance(getattr(cut.value, "orig", None),
