@@ -13,6 +13,7 @@ import json
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -164,14 +165,12 @@ class Sampler:
                 for name, values in self.samples.items()}
 
 
-def deep_cursor_factory(client: Client, campaign_id: str, database_url: str, total: int) -> Any:
+def _cursor_factory(client: Client, campaign_id: str, row_at_depth: Callable[[], tuple[Any, int] | None]) -> Any:
     """A function returning a ``page[after]`` cursor at ``DEEP_FRACTION`` of the campaign's messages.
 
     The cursor is the API's own: we read the sort it encodes from the first page's
     ``links.next`` and put the keys of the row at that depth in its place.
     """
-    import psycopg
-
     from flask_broadcasts.jsonapi.cursor import encode_cursor
 
     def make() -> str | None:
@@ -181,31 +180,31 @@ def deep_cursor_factory(client: Client, campaign_id: str, database_url: str, tot
             return None
         raw = requests.utils.unquote(next_link.split("page%5Bafter%5D=")[-1].split("page[after]=")[-1].split("&")[0])
         sort = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))["s"]
-        with psycopg.connect(database_url) as connection:
-            row = connection.execute(
-                "SELECT created_at, id FROM broadcast_messages WHERE campaign_id = %s "
-                "ORDER BY created_at, id OFFSET %s LIMIT 1", (int(campaign_id), int(total * DEEP_FRACTION))
-            ).fetchone()
-        if row is None:
-            return None
-        return encode_cursor(sort, [row[0], row[1]])
+        row = row_at_depth()
+        return None if row is None else encode_cursor(sort, list(row))
 
     return make
 
 
+def deep_cursor_factory(client: Client, campaign_id: str, database_url: str, total: int) -> Any:
+    """:func:`_cursor_factory` reading the row at depth from PostgreSQL."""
+    import psycopg
+
+    def row_at_depth() -> tuple[Any, int] | None:
+        with psycopg.connect(database_url) as connection:
+            return connection.execute(
+                "SELECT created_at, id FROM broadcast_messages WHERE campaign_id = %s "
+                "ORDER BY created_at, id OFFSET %s LIMIT 1", (int(campaign_id), int(total * DEEP_FRACTION))
+            ).fetchone()
+
+    return _cursor_factory(client, campaign_id, row_at_depth)
+
+
 def sqlite_deep_cursor_factory(client: Client, campaign_id: str, database_path: str, total: int) -> Any:
-    import datetime as dt
+    """:func:`_cursor_factory` reading the row at depth from SQLite (naive UTC text there)."""
     import sqlite3
 
-    from flask_broadcasts.jsonapi.cursor import encode_cursor
-
-    def make() -> str | None:
-        first = client.get(f"broadcast-campaigns/{campaign_id}/messages", **{"page[size]": 25})
-        next_link = (first.get("links") or {}).get("next")
-        if not next_link:
-            return None
-        raw = requests.utils.unquote(next_link.split("page%5Bafter%5D=")[-1].split("page[after]=")[-1].split("&")[0])
-        sort = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))["s"]
+    def row_at_depth() -> tuple[Any, int] | None:
         with sqlite3.connect(database_path) as connection:
             row = connection.execute(
                 "SELECT created_at, id FROM broadcast_messages WHERE campaign_id = ? "
@@ -216,9 +215,9 @@ def sqlite_deep_cursor_factory(client: Client, campaign_id: str, database_path: 
         created = dt.datetime.fromisoformat(row[0])
         if created.tzinfo is None:
             created = created.replace(tzinfo=dt.timezone.utc)
-        return encode_cursor(sort, [created, row[1]])
+        return created, row[1]
 
-    return make
+    return _cursor_factory(client, campaign_id, row_at_depth)
 
 
 def run_to_completion(client: Client, campaign_id: str, sink: Any, expected: int, deep_cursor: Any,
