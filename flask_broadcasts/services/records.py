@@ -158,13 +158,17 @@ class OutcomeRecorder:
                 pass
         self._discard_connection()
 
-    def _discard_connection(self) -> None:
+    def _discard_connection(self, *, broken: bool = False) -> None:
         if self.conn is not None:
             try:
                 self.cursor.close()
             except Exception:  # a broken connection: closing it is all that is left
                 pass
             finally:
+                if broken:
+                    # Never back into the pool: in autocommit mode its reset does no I/O, so
+                    # the pool would not notice the connection is dead and hand it out again.
+                    self.conn.invalidate()
                 self.conn.close()
                 self.conn = self.cursor = self.record_statement = None
 
@@ -187,7 +191,7 @@ class OutcomeRecorder:
         Whether the records were written again (see ``_RECONNECT_PAUSE``).
         """
         deadline = time.monotonic() + self.reconnect_patience
-        self._discard_connection()
+        self._discard_connection(broken=True)
         while True:
             try:
                 self._connect()
@@ -201,7 +205,7 @@ class OutcomeRecorder:
                     self.cursor.execute("SET synchronous_commit = off")
                 return True
             except Exception as exc:
-                self._discard_connection()
+                self._discard_connection(broken=True)
                 if time.monotonic() >= deadline:
                     log.error(
                         "claim %s: PostgreSQL did not come back within %.0f s; %d records committed "
