@@ -7,7 +7,9 @@ protocol (``get_state().dispatcher``).
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from typing import TYPE_CHECKING
 
 from rq import Queue, Retry
@@ -16,6 +18,8 @@ from rq.job import Job, JobStatus
 
 if TYPE_CHECKING:
     from .extension import BroadcastsState
+
+log = logging.getLogger(__name__)
 
 _SLUG = re.compile(r"[^A-Za-z0-9_]+")
 _WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
@@ -110,10 +114,34 @@ class RQDispatcher:
         return cancelled
 
     def has_waiting_send(self, campaign_id: int, run_key: str) -> bool:
-        """Whether a send job of the run is queued, scheduled or deferred."""
+        """Whether a send job of the run is queued, deferred, or scheduled and not overdue.
+
+        A retry is scheduled (RQ ``Retry``) and only RQ's scheduler, running in one
+        worker, puts it back on the queue. One overdue by more than
+        ``BROADCASTS_RECOVERY_INTERVAL`` shows no scheduler is doing that (none runs, or
+        it hangs), so it is not waited for: the recovery sweep then queues a fresh send
+        job, and the run does not stall behind it. Were it moved later after all, the two
+        jobs share the run through claims, which sends nothing twice.
+        """
         redis = self.state.redis
         prefix = job_id("send", campaign_id, run_key) + "-"
         ids = [i.decode() if isinstance(i, bytes) else i for i in redis.smembers(campaign_jobs_key(campaign_id))]
         ids = [i for i in ids if i.startswith(prefix)]
-        return any(job is not None and job.get_status(refresh=False) in _WAITING
-                   for job in Job.fetch_many(ids, connection=redis))
+        for job in Job.fetch_many(ids, connection=redis):
+            if job is None:
+                continue
+            status = job.get_status(refresh=False)
+            if status == JobStatus.SCHEDULED and self._overdue(job):
+                continue
+            if status in _WAITING:
+                return True
+        return False
+
+    def _overdue(self, job: Job) -> bool:
+        due = self.state.redis.zscore(self.queue.scheduled_job_registry.key, job.id)
+        late = None if due is None else time.time() - due
+        if late is not None and late <= self.state.settings.recovery_interval:
+            return False
+        log.warning("send job %s is %s and no scheduler has queued it; not waiting for it", job.id,
+                    "missing from the scheduled registry" if late is None else f"{late:.0f} s overdue")
+        return True

@@ -21,6 +21,7 @@ answers.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -31,6 +32,8 @@ from flask import Flask
 from rq import Worker
 
 from .extension import get_state
+
+log = logging.getLogger(__name__)
 
 
 def load_app() -> Flask:
@@ -152,15 +155,29 @@ def build_worker(app: Flask, *, name: str | None = None) -> BroadcastsWorker:
     return BroadcastsWorker([get_queue(state)], connection=connection, app=app, name=name)
 
 
-def start_periodic_scheduler(app: Flask) -> threading.Thread:
+def start_periodic_scheduler(app: Flask, *, first_poll_timeout: float = 10.0) -> threading.Thread:
     """Run the scheduler (:func:`flask_broadcasts.scheduling.runner.run_scheduler`: the recovery
-    sweep kept registered, Redis outages survived) in a daemon thread of this process."""
+    sweep kept registered, Redis outages survived) in a daemon thread of this process.
+
+    Returns once the thread has made its first poll (or after ``first_poll_timeout``
+    seconds, when Redis is not there yet). The worker forks right after — RQ's scheduler
+    process, then a work-horse per job — and a fork copies the locks other threads hold:
+    a child forked while this thread was inside its first imports (``datetime.strptime``
+    imports ``_strptime`` on first use) waited forever for an import lock nobody would
+    release, and RQ's scheduler, hung that way, never moved a retried job back to the
+    queue. After its first poll the thread runs only code it has already imported.
+    """
     from .scheduling.runner import run_scheduler
+
+    polled = threading.Event()
 
     def run() -> None:
         with app.app_context():
-            run_scheduler(in_thread=True)
+            run_scheduler(in_thread=True, polled=polled)
 
     thread = threading.Thread(target=run, name="broadcasts-scheduler", daemon=True)
     thread.start()
+    if not polled.wait(first_poll_timeout):
+        log.warning("the scheduler thread has not polled Redis after %.0f s; starting the worker anyway",
+                    first_poll_timeout)
     return thread

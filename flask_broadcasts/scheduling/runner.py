@@ -9,6 +9,7 @@ also ``flask broadcasts scheduler --register-only``) must then be done once by h
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -33,7 +34,7 @@ RECOVERY_JOB = "flask_broadcasts.jobs.recover"
 RECONNECT_MAX_DELAY = 30.0
 
 
-def _scheduler_class(*, in_thread: bool = False) -> type[Scheduler]:
+def _scheduler_class(*, in_thread: bool = False, polled: threading.Event | None = None) -> type[Scheduler]:
     from rq_scheduler import Scheduler
 
     class BroadcastsScheduler(Scheduler):
@@ -55,20 +56,25 @@ def _scheduler_class(*, in_thread: bool = False) -> type[Scheduler]:
                 self._sweep_checked = True
             except Exception:  # never let the check stop the scheduler
                 log.exception("could not check the recovery sweep registration")
-            return super().enqueue_jobs()
+            jobs = super().enqueue_jobs()
+            if polled is not None:
+                polled.set()
+            return jobs
 
     return BroadcastsScheduler
 
 
-def make_scheduler(*, interval: float | None = None, in_thread: bool = False) -> Scheduler:
+def make_scheduler(*, interval: float | None = None, in_thread: bool = False,
+                   polled: threading.Event | None = None) -> Scheduler:
     """An rq-scheduler on the extension's Redis and queue, polling every ``BROADCASTS_SCHEDULER_INTERVAL`` s.
 
     At each poll it also checks (one ``ZSCORE``, one ``HGETALL``) that the recovery sweep
     is registered, so a Redis that lost its data gets the sweep back — and through it
-    every campaign's timer — without restarting the scheduler.
+    every campaign's timer — without restarting the scheduler. ``polled`` is set after
+    each poll.
     """
     state = get_state()
-    return _scheduler_class(in_thread=in_thread)(
+    return _scheduler_class(in_thread=in_thread, polled=polled)(
         queue_name=state.settings.queue,
         connection=state.redis,
         interval=float(interval if interval is not None else state.settings.scheduler_interval),
@@ -113,13 +119,15 @@ def register_recovery(scheduler: Scheduler | None = None) -> bool:
     return True
 
 
-def run_scheduler(*, burst: bool = False, interval: float | None = None, in_thread: bool = False) -> None:
+def run_scheduler(*, burst: bool = False, interval: float | None = None, in_thread: bool = False,
+                  polled: threading.Event | None = None) -> None:
     """Run the scheduler loop, the sweep registered (until SIGTERM/SIGINT, or once with ``burst``).
 
     Redis going away does not end it: rq-scheduler's loop raises on a lost connection, so
     the loop is started again with a backoff (1 s doubling to :data:`RECONNECT_MAX_DELAY`)
     until Redis answers; a Redis that came back empty then gets the sweep back at the
-    first poll, and through the sweep every campaign's timer.
+    first poll, and through the sweep every campaign's timer. ``polled`` is set after
+    each poll.
     """
     from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
 
@@ -129,7 +137,7 @@ def run_scheduler(*, burst: bool = False, interval: float | None = None, in_thre
     while True:
         started = time.monotonic()
         try:
-            make_scheduler(interval=interval, in_thread=in_thread).run(burst=burst)
+            make_scheduler(interval=interval, in_thread=in_thread, polled=polled).run(burst=burst)
             return
         except (RedisConnectionError, RedisTimeoutError) as exc:
             if burst:

@@ -264,10 +264,11 @@ class Fleet:
         return web
 
     def output(self) -> str:
-        """The last lines each process wrote (for failure reports)."""
+        """The first and last lines each process wrote (for failure reports)."""
         parts = []
         for proc in self.processes:
             parts.append(f"--- {' '.join(proc.args[2:])} (pid {proc.pid}, rc {proc.poll()})\n"
+                         + "".join(getattr(proc, "output_head", [])) + "[...]\n"
                          + "".join(getattr(proc, "output_tail", [])[-60:]))
         for web in self.webs:
             parts.append(f"--- web :{web.port}\n" + web.log.read_text(errors="replace")[-4000:])
@@ -282,14 +283,21 @@ class Fleet:
 
 
 def _drain(proc: subprocess.Popen) -> None:
-    """Keep reading a child's output (a full pipe would block it); keep the tail for failures."""
+    """Keep reading a child's output (a full pipe would block it); keep its start and its tail
+    for failures (a periodic sweep's lines soon push out how the trouble began)."""
+    head: list[str] = []
     tail: list[str] = []
+    proc.output_head = head  # type: ignore[attr-defined]
     proc.output_tail = tail  # type: ignore[attr-defined]
 
     def pump() -> None:
         assert proc.stdout is not None
         for line in proc.stdout:
-            tail.append(line.decode(errors="replace"))
+            text = line.decode(errors="replace")
+            if len(head) < 60:
+                head.append(text)
+                continue
+            tail.append(text)
             del tail[:-200]
 
     threading.Thread(target=pump, daemon=True).start()

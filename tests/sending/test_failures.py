@@ -141,6 +141,36 @@ def test_recovery_requeues_a_run_no_job_holds(app, env, smtp):
     assert smtp.count() == 30
 
 
+def test_recovery_does_not_wait_for_a_retry_no_scheduler_moves(app, env, smtp):
+    """A retry RQ's scheduler should have queued long ago (it hung, or no worker runs it)
+    does not stall the run: the sweep queues a fresh send job, and nothing goes out twice."""
+    from datetime import datetime, timedelta, timezone
+
+    from flask_broadcasts.queues import campaign_jobs_key, job_id
+
+    seed_customers(30)
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    materialize_run(campaign_id, "once", "test-worker")
+    state = app.extensions["broadcasts"]
+    state.dispatcher.cancel(campaign_id)
+
+    def retry_due(seconds_from_now: float, tag: str) -> None:
+        jid = job_id("send", campaign_id, "once", tag)
+        state.dispatcher.queue.enqueue_at(datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now),
+                                          "flask_broadcasts.jobs.send_batch", campaign_id, "once", job_id=jid)
+        state.redis.sadd(campaign_jobs_key(campaign_id), jid)
+
+    retry_due(60, "later")
+    assert recover().send_requeued == []  # a retry still to come is waited for
+    state.dispatcher.cancel(campaign_id)
+    retry_due(-(state.settings.recovery_interval + 5), "stuck")
+    assert recover().send_requeued == [campaign_id]
+    run_workers(env)
+    assert campaign_row(campaign_id).status == "completed"
+    assert sorted(Counter(smtp.recipients()).values()) == [1] * 30
+
+
 @pytest.mark.postgres_only
 def test_ten_concurrent_starts_one_winner(app, env, smtp, is_postgres):
     if not is_postgres:

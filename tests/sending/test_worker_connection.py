@@ -51,3 +51,29 @@ def test_load_app_reads_flask_app(env, monkeypatch) -> None:  # type: ignore[no-
     monkeypatch.setenv("FLASK_APP", "tests.support.hostapp:create_app")
     monkeypatch.chdir("/")  # no app.py / wsgi.py to fall back on
     assert "broadcasts" in load_app().extensions
+
+
+_FIRST_POLL_SCRIPT = """
+from flask_broadcasts.extension import get_state
+from flask_broadcasts.scheduling.runner import RECOVERY_JOB_ID
+from flask_broadcasts.worker import load_app, start_periodic_scheduler
+
+app = load_app()
+start_periodic_scheduler(app)
+# What the worker does next is fork; by now the thread must be past its first poll.
+print(get_state(app).redis.zscore("rq:scheduler:scheduled_jobs", RECOVERY_JOB_ID) is not None)
+"""
+
+
+def test_the_scheduler_thread_polls_once_before_the_worker_forks(env) -> None:  # type: ignore[no-untyped-def]
+    """``--with-scheduler``: a fork taken while the thread was in its first imports left RQ's
+    scheduler process waiting forever on an import lock, and a retried job never ran again."""
+    import subprocess
+    import sys
+
+    from tests.support.processes import ROOT, worker_env
+
+    done = subprocess.run([sys.executable, "-c", _FIRST_POLL_SCRIPT], cwd=ROOT, env=worker_env(env),
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True", done.stderr
