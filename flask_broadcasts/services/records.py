@@ -161,9 +161,13 @@ class OutcomeRecorder:
     def _discard_connection(self, *, broken: bool = False) -> None:
         if self.conn is not None:
             try:
+                if not broken and not self.synchronous:
+                    # Back to the pool as it came: the pool's reset (a rollback) keeps session
+                    # settings, and the session's own commits must stay synchronous.
+                    self.cursor.execute("RESET synchronous_commit")
                 self.cursor.close()
             except Exception:  # a broken connection: closing it is all that is left
-                pass
+                broken = True
             finally:
                 if broken:
                     # Never back into the pool: in autocommit mode its reset does no I/O, so

@@ -250,3 +250,32 @@ def test_record_connection_cut_mid_batch_records_again_and_sends_nothing_twice(a
     assert (row.status, row.sent_count, row.failed_count, row.total_count) == ("completed", 40, 0, 40)
     received = Counter(smtp.recipients())
     assert len(received) == 40 and set(received.values()) == {1}
+
+
+@pytest.mark.postgres_only
+def test_connections_go_back_to_the_pool_with_synchronous_commits(app, env, smtp, is_postgres):
+    """The record connection turns ``synchronous_commit`` off for itself only: whatever the
+    pool hands out after a batch (the session's claims, releases, completions) commits durably."""
+    if not is_postgres:
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    from tests.support.hostapp import db
+
+    seed_customers(12)
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    materialize_run(campaign_id, "once", "test-worker")
+    assert send_batch(campaign_id, "once", "test-worker").sent == 12
+    db.session.remove()
+    pool = db.engine.pool
+    held = [pool.connect() for _ in range(max(1, pool.checkedin()))]
+    try:
+        settings = set()
+        for raw in held:
+            cursor = raw.cursor()
+            cursor.execute("SHOW synchronous_commit")
+            settings.add(cursor.fetchone()[0])
+            cursor.close()
+    finally:
+        for raw in held:
+            raw.close()
+    assert settings == {"on"}
