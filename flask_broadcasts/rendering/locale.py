@@ -60,6 +60,7 @@ def normalize_locale_tag(tag: str) -> str:
     return "-".join(part for part in parts if part)
 
 
+@functools.lru_cache(maxsize=1024)  # asked once per recipient, for a handful of locales
 def lookup_chain(tag: str) -> tuple[str, ...]:
     """Return the tags to try for *tag*, most specific first.
 

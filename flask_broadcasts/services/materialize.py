@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import operator
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,12 +56,9 @@ def _chunks(session: Session, stmt: Select, size: int) -> Iterator[list[Any]]:
         with Session(engine) as reader:
             result = reader.execute(stmt.execution_options(yield_per=size))
             for partition in result.scalars().partitions():
-                chunk = list(partition)
-                yield chunk
-                # Let the chunk and what it loaded (a booking's customer) go; expunge_all()
-                # would swap the identity map under the live result.
-                for obj in list(reader.identity_map.values()):
-                    reader.expunge(obj)
+                # No expunge: the identity map holds unmodified objects weakly, so a chunk
+                # and what it loaded (a booking's customer) go once the caller drops it.
+                yield list(partition)
         return
     # SQLite: a reader holding a cursor would block the writer's commits; read the ids
     # (not objects) first, then load each chunk.
@@ -202,12 +200,6 @@ def _can_copy(session: Session) -> bool:
     return dialect.name == "postgresql" and dialect.driver == "psycopg"
 
 
-def _copy_value(column: str, value: Any) -> Any:
-    if column == "channels":
-        return json.dumps(value if value is not None else [])
-    return value
-
-
 def _copy_chunk(session: Session, rows: list[dict[str, Any]]) -> list[str]:
     """PostgreSQL: ``COPY`` the chunk into a staging table, then one ``INSERT ... SELECT ...
     ON CONFLICT DO NOTHING`` on the exactly-once key (in the chunk's order: the staging
@@ -215,12 +207,18 @@ def _copy_chunk(session: Session, rows: list[dict[str, Any]]) -> list[str]:
     time in the driver parsing the statement's placeholders; ``COPY`` has none."""
     columns = [c for c in rows[0] if c != "id"]
     names = ", ".join(columns)
+    # The staging id first, then the columns; ``channels`` is JSON text for COPY.
+    values_of = operator.itemgetter(*columns)
+    channels_at = columns.index("channels") + 1 if "channels" in columns else None
     raw = session.connection().connection.dbapi_connection
     with raw.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (LIKE {messages.name}) ON COMMIT DELETE ROWS")
         with cursor.copy(f"COPY {_STAGE} (id, {names}) FROM STDIN") as copy:
             for position, row in enumerate(rows):
-                copy.write_row((position, *(_copy_value(c, row.get(c)) for c in columns)))
+                values = [position, *values_of(row)]
+                if channels_at is not None:
+                    values[channels_at] = json.dumps(values[channels_at] or [])
+                copy.write_row(values)
         cursor.execute(
             f"INSERT INTO {messages.name} ({names}) SELECT {names} FROM {_STAGE} ORDER BY id "
             f"ON CONFLICT ({', '.join(UNIQUE_KEY)}) DO NOTHING RETURNING status"
