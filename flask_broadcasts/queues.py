@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-import time
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from rq import Queue, Retry
@@ -67,8 +67,12 @@ class RQDispatcher:
         redis = self.state.redis
         try:
             existing = Job.fetch(jid, connection=redis)
-            if existing.get_status(refresh=False) in _WAITING:
+            if self._waits(existing):
                 return existing
+            if existing.get_status(refresh=False) == JobStatus.SCHEDULED:
+                # An overdue retry (see has_waiting_send): the new job takes its id, and no
+                # scheduler coming back later runs the old one as well.
+                self.queue.scheduled_job_registry.remove(existing)
         except NoSuchJobError:
             pass
         job = self.queue.enqueue(
@@ -127,21 +131,20 @@ class RQDispatcher:
         prefix = job_id("send", campaign_id, run_key) + "-"
         ids = [i.decode() if isinstance(i, bytes) else i for i in redis.smembers(campaign_jobs_key(campaign_id))]
         ids = [i for i in ids if i.startswith(prefix)]
-        for job in Job.fetch_many(ids, connection=redis):
-            if job is None:
-                continue
-            status = job.get_status(refresh=False)
-            if status == JobStatus.SCHEDULED and self._overdue(job):
-                continue
-            if status in _WAITING:
-                return True
-        return False
+        return any(job is not None and self._waits(job) for job in Job.fetch_many(ids, connection=redis))
 
-    def _overdue(self, job: Job) -> bool:
-        due = self.state.redis.zscore(self.queue.scheduled_job_registry.key, job.id)
-        late = None if due is None else time.time() - due
+    def _waits(self, job: Job) -> bool:
+        """Whether ``job`` is queued, deferred, or scheduled and not overdue (see :meth:`has_waiting_send`)."""
+        status = job.get_status(refresh=False)
+        if status != JobStatus.SCHEDULED:
+            return status in _WAITING
+        try:
+            due = self.queue.scheduled_job_registry.get_scheduled_time(job)
+            late: float | None = (datetime.now(timezone.utc) - due).total_seconds()
+        except NoSuchJobError:
+            late = None
         if late is not None and late <= self.state.settings.recovery_interval:
-            return False
-        log.warning("send job %s is %s and no scheduler has queued it; not waiting for it", job.id,
+            return True
+        log.warning("job %s is %s and no scheduler has queued it; not waiting for it", job.id,
                     "missing from the scheduled registry" if late is None else f"{late:.0f} s overdue")
-        return True
+        return False

@@ -164,8 +164,10 @@ def test_recovery_does_not_wait_for_a_retry_no_scheduler_moves(app, env, smtp):
     retry_due(60, "later")
     assert recover().send_requeued == []  # a retry still to come is waited for
     state.dispatcher.cancel(campaign_id)
-    retry_due(-(state.settings.recovery_interval + 5), "stuck")
+    # Under the very id the sweep queues with: that job, retried and stuck, is replaced.
+    retry_due(-(state.settings.recovery_interval + 5), "recovery")
     assert recover().send_requeued == [campaign_id]
+    assert state.dispatcher.queue.get_job_ids() == [job_id("send", campaign_id, "once", "recovery")]
     run_workers(env)
     assert campaign_row(campaign_id).status == "completed"
     assert sorted(Counter(smtp.recipients()).values()) == [1] * 30
