@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from flask_broadcasts.delivery.mail import MailSettings, RecipientRefused, SmtpTransport, TemporaryFailure
