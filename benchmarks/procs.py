@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import psutil
 import requests
@@ -152,3 +153,79 @@ class RssMonitor:
 
 def python_command(*args: str) -> list[str]:
     return [sys.executable, *args]
+
+
+def _tree_cpu_seconds(root: psutil.Process) -> float:
+    """CPU seconds of a process tree so far: each live process's own time plus that of the
+    children it has reaped (an RQ work horse, a PostgreSQL backend that has exited)."""
+    total = 0.0
+    try:
+        processes = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def _server_root(name: str) -> psutil.Process | None:
+    """The top process of a local server by process name (the postmaster, redis-server)."""
+    for process in psutil.process_iter(["name", "ppid"]):
+        try:
+            if process.info["name"] != name:
+                continue
+            parent = process.parent()
+            if parent is None or parent.name() != name:
+                return process
+        except psutil.Error:
+            continue
+    return None
+
+
+class CpuMeter:
+    """CPU seconds each part of the system spent between enter and exit.
+
+    Where the cores go during a campaign: the workers, the web server (and the
+    benchmark's own sampling through it), PostgreSQL, Redis and the SMTP sink. Counted
+    from the kernel's figures, so it costs nothing while the campaign runs. PostgreSQL
+    and Redis are found by process name: on a machine where they serve others too, their
+    figures include that load.
+    """
+
+    def __init__(self, roots: Mapping[str, int]) -> None:
+        self.roots: dict[str, psutil.Process] = {}
+        for name, pid in roots.items():
+            try:
+                self.roots[name] = psutil.Process(pid)
+            except psutil.Error:
+                pass
+        for name, process_name in (("postgresql", "postgres"), ("redis", "redis-server")):
+            server = _server_root(process_name)
+            if server is not None:
+                self.roots[name] = server
+        self.before: dict[str, float] = {}
+        self.spent: dict[str, float] = {}
+
+    def __enter__(self) -> CpuMeter:
+        self.before = {name: _tree_cpu_seconds(process) for name, process in self.roots.items()}
+        self.before["benchmark"] = sum(os.times()[:4])  # with reaped children (the limit's processes)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        after = {name: _tree_cpu_seconds(process) for name, process in self.roots.items()}
+        after["benchmark"] = sum(os.times()[:4])
+        self.spent = {name: round(after[name] - self.before[name], 3) for name in after}
+
+    def figures(self, messages: int) -> dict[str, Any]:
+        """CPU seconds per part, and microseconds per message (workers summed)."""
+        seconds = dict(self.spent)
+        workers = sum(v for k, v in seconds.items() if k.startswith("worker"))
+        parts = {k: v for k, v in seconds.items() if not k.startswith("worker")}
+        parts["workers"] = round(workers, 3)
+        per_message = {k: round(v / messages * 1e6, 1) for k, v in parts.items()} if messages else {}
+        per_message["total"] = round(sum(parts.values()) / messages * 1e6, 1) if messages else None
+        return {"seconds": parts, "us_per_message": per_message}

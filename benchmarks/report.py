@@ -130,9 +130,25 @@ def print_report(results: dict[str, Any]) -> None:
               f"{naive['messages_per_s']:,.0f} msg/s")
     print(f"ratio_to_limit={_fmt(results.get('ratio_to_limit'))}  ratio_to_naive={_fmt(results.get('ratio_to_naive'))}"
           "  (100,000 recipients, 2 workers)")
+    print_cpu(rows, limit)
     print()
     for target in results.get("targets", []):
         print(f"  {target['result']:>4}  {target['target']}: {target['detail']}")
+
+
+_CPU_PARTS = ("workers", "postgresql", "sink", "redis", "web", "benchmark")
+
+
+def print_cpu(rows: list[dict[str, Any]], limit: dict[str, Any] | None) -> None:
+    """Where the cores went: CPU microseconds per message, by part of the system."""
+    lines = [(f"{run['recipients']:,} x {run['workers']}", run["cpu"]["us_per_message"]) for run in rows if run.get("cpu")]
+    for i, cpu in enumerate((limit or {}).get("cpu", [])):
+        lines.append((f"limit #{i + 1}", cpu["us_per_message"]))
+    if not lines:
+        return
+    print(f"\nCPU per message (us): {'run':>14} " + " ".join(f"{part:>10}" for part in (*_CPU_PARTS, "total")))
+    for label, figures in lines:
+        print(f"{'':22}{label:>14} " + " ".join(f"{_fmt(figures.get(part), '.0f'):>10}" for part in (*_CPU_PARTS, "total")))
 
 
 def write(results: dict[str, Any], path: Path) -> None:

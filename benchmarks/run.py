@@ -24,7 +24,7 @@ from rq import Worker
 
 from . import environment, reference, report
 from .campaign import Client, create_campaign, deep_cursor_factory, run_to_completion, sqlite_deep_cursor_factory
-from .procs import Child, RssMonitor, free_port, wait_http
+from .procs import Child, CpuMeter, RssMonitor, free_port, wait_http
 from .sink import Sink
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -95,9 +95,10 @@ def run_campaign(client: Client, sink: Sink, web: Child, env: dict[str, str], ar
         record["campaign_id"] = campaign_id
         started_workers = start_workers(workers, env, args.logs, label, redis_url, args.profile)
         roots = {"web": web.pid, **{f"worker{i + 1}": w.pid for i, w in enumerate(started_workers)}}
-        with RssMonitor(roots) as monitor:
+        with RssMonitor(roots) as monitor, CpuMeter({**roots, "sink": sink.process.pid}) as cpu:
             record.update(run_to_completion(client, campaign_id, sink, size, deep_cursor(campaign_id), args.timeout))
         record["rss"] = monitor.figures()
+        record["cpu"] = cpu.figures(size)
     except Exception as exc:  # one failed campaign must not lose the rest of the run
         record["error"] = f"{type(exc).__name__}: {exc}"
         traceback.print_exc()
@@ -136,11 +137,14 @@ def customers_of(database: str, tenant: environment.Tenant, limit: int) -> list[
             (tenant.organization_id, limit)).fetchall()
 
 
-def measure_limit(app: Any, database: str, tenant: environment.Tenant, sink: Sink, size: int) -> float:
+def measure_limit(app: Any, database: str, tenant: environment.Tenant, sink: Sink, size: int,
+                  cpu_figures: list[dict[str, Any]]) -> float:
     campaign_id = reference_campaign(app, tenant, f"limit {size}")
     customers = customers_of(database, tenant, size)
     sink.mark()
-    elapsed = reference.run_limit(database, campaign_id, str(tenant.organization_id), customers, sink.port)
+    with CpuMeter({"sink": sink.process.pid}) as cpu:
+        elapsed = reference.run_limit(database, campaign_id, str(tenant.organization_id), customers, sink.port)
+    cpu_figures.append(cpu.figures(len(customers)))
     if not sink.wait_for(len(customers), timeout=10):
         raise RuntimeError(f"limit: the sink got {sink.since_mark()} of {len(customers)} messages")
     rate = len(customers) / elapsed
@@ -165,8 +169,9 @@ def run_postgres(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) 
 
     limit_size = args.limit_size or max(sizes)
     limit_runs: list[float] = []
+    limit_cpu: list[dict[str, Any]] = []
     if not args.no_reference:
-        limit_runs.append(measure_limit(app, database, tenants[limit_size], sink, limit_size))
+        limit_runs.append(measure_limit(app, database, tenants[limit_size], sink, limit_size, limit_cpu))
         campaign_id = reference_campaign(app, tenants[args.naive_size], "naive")
         customers = customers_of(database, tenants[args.naive_size], args.naive_size)
         sink.mark()
@@ -189,10 +194,11 @@ def run_postgres(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) 
 
     if not args.no_reference:
         # Measured again after the campaigns; the higher of the two is the limit (the conservative ratio).
-        limit_runs.append(measure_limit(app, database, tenants[limit_size], sink, limit_size))
+        limit_runs.append(measure_limit(app, database, tenants[limit_size], sink, limit_size, limit_cpu))
         best = max(limit_runs)
         results["limit"] = {"recipients": limit_size, "processes": 2, "messages_per_s": round(best, 1),
-                            "runs": [round(r, 1) for r in limit_runs], "noisy": best < report.NOISY_LIMIT}
+                            "runs": [round(r, 1) for r in limit_runs], "noisy": best < report.NOISY_LIMIT,
+                            "cpu": limit_cpu}
 
 
 def run_sqlite(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) -> None:
