@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import logging
 import operator
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,29 +49,42 @@ UNIQUE_KEY = ["campaign_id", "run_key", "recipient_type", "recipient_id"]
 
 
 def _chunks(session: Session, stmt: Select, size: int) -> Iterator[list[Any]]:
-    """Recipients in chunks of ``size``; never more than one chunk of ORM objects alive."""
+    """Recipients in chunks of ``size``; never more than one chunk of ORM objects alive.
+
+    The ids come first, then each chunk is loaded in a short transaction of its own (the
+    host's statement again, limited to the chunk's ids, so a recipient who no longer
+    matches is left out). No cursor stays open across the run: on PostgreSQL a cursor
+    held for the whole materialization (seconds at 100,000 recipients, minutes at
+    millions) holds one snapshot that long, and while it lives no dead row version in
+    the database can be cleaned up — each claim then walked every superseded index entry
+    of the messages already sent (50 ms instead of a few). On SQLite a reader holding a
+    cursor would block the writer's commits.
+    """
     engine = session.get_bind()
-    if engine.dialect.name == "postgresql":
-        # A server-side cursor on a connection of its own: the writes commit per chunk
-        # on the session's connection without closing the cursor.
-        with Session(engine) as reader:
-            result = reader.execute(stmt.execution_options(yield_per=size))
-            for partition in result.scalars().partitions():
-                # No expunge: the identity map holds unmodified objects weakly, so a chunk
-                # and what it loaded (a booking's customer) go once the caller drops it.
-                yield list(partition)
-        return
-    # SQLite: a reader holding a cursor would block the writer's commits; read the ids
-    # (not objects) first, then load each chunk.
     entity = stmt.column_descriptions[0]["entity"]
     key = entity.__mapper__.primary_key[0]
-    with Session(engine) as reader:
-        ids = reader.execute(stmt.with_only_columns(key)).scalars().all()
+    key_of = operator.attrgetter(entity.__mapper__.get_property_by_column(key).key)
+    with Session(engine) as reader:  # a snapshot for as long as reading the ids takes
+        ids = _compact(reader.execute(stmt.with_only_columns(key).execution_options(yield_per=10_000)).scalars())
     for start in range(0, len(ids), size):
-        wanted = ids[start : start + size]
+        wanted = list(ids[start : start + size])
         with Session(engine) as reader:
-            loaded = {row.id: row for row in reader.execute(stmt.where(key.in_(wanted))).scalars().unique()}
+            # No expunge: the identity map holds unmodified objects weakly, so a chunk and
+            # what it loaded (a booking's customer) go once the caller drops it.
+            loaded = {key_of(row): row for row in reader.execute(stmt.where(key.in_(wanted))).scalars().unique()}
             yield [loaded[i] for i in wanted if i in loaded]
+
+
+def _compact(keys: Iterable[Any]) -> Sequence[Any]:
+    """Integer keys in an ``array('q')``: 8 bytes each instead of 36 in a list, so a million
+    recipients' ids take 8 MB of a worker's memory. Any other key type stays in a list."""
+    packed = array("q")
+    values = iter(keys)
+    for value in values:
+        if type(value) is not int:
+            return [*packed, value, *values]
+        packed.append(value)
+    return packed
 
 
 def _take_lease(session: Session, campaign_id: int, run_key: str, worker_id: str, now: datetime) -> bool:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gc
 
+import pytest
+import sqlalchemy as sa
+
 from flask_broadcasts.services import materialize
 from flask_broadcasts.services.campaign_runs import start_campaign
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
@@ -29,3 +32,37 @@ def test_materialization_never_holds_more_than_one_chunk_of_recipients(app, env,
     # The chunk being stored has been rendered and dropped; the previous ones are gone.
     assert len(alive_at_each_chunk) == 5
     assert max(alive_at_each_chunk) <= 100, alive_at_each_chunk
+
+
+def test_materialization_holds_no_database_snapshot_across_chunks(app, env, monkeypatch, is_postgres):
+    """A snapshot held for the whole materialization (a server-side cursor did that) keeps
+    PostgreSQL from cleaning up any superseded row version in the meantime: claims slowed
+    down over every message already sent. By the third chunk, no connection of the
+    database may still hold a snapshot from before the first one was stored."""
+    if not is_postgres:
+        pytest.skip("snapshots and cleanup horizons are PostgreSQL's")
+    from tests.support.hostapp import db
+
+    seed_customers(450)
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    store_chunk = materialize._store_chunk
+    calls: list[int] = []
+    held_over: list[int] = []
+
+    def watching_store_chunk(*args, **kwargs):
+        calls.append(1)
+        with db.engine.connect() as observer:
+            if len(calls) == 1:
+                calls[0] = observer.execute(sa.text("SELECT txid_current() % 4294967296")).scalar()
+                observer.commit()
+            elif len(calls) == 3:
+                held_over.append(observer.execute(sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND backend_xmin IS NOT NULL AND backend_xmin::text::bigint <= :first"), {"first": calls[0]}).scalar())
+        return store_chunk(*args, **kwargs)
+
+    monkeypatch.setattr(materialize, "_store_chunk", watching_store_chunk)
+    assert materialize.materialize_run(campaign_id, "once", "test-worker") == 450
+    # Snapshots whose oldest visible transaction is not after the one taken at the first chunk.
+    assert held_over == [0]
