@@ -18,6 +18,7 @@ import logging
 import operator
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -130,11 +131,12 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
         source, stmt = audience_recipients(audience)
         base = {"organization_id": campaign.organization_id, "campaign_id": campaign_id, "run_key": run_key, "attempts": 0}
         chunks = _chunks(session, stmt, settings.insert_chunk)
+        copying = _Copying()
         for number, recipients in enumerate(chunks):
             created = utcnow()
             rows = [{**base, **message_values(compiled, r, source), "created_at": created} for r in recipients]
             del recipients
-            inserted = _store_chunk(session, campaign_id, run_key, worker_id, rows)
+            inserted = _store_chunk(session, campaign_id, run_key, worker_id, rows, copying)
             if inserted is None:  # stopped
                 chunks.close()
                 _release_lease(session, campaign_id, run_key, worker_id)
@@ -175,7 +177,15 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
     return inserted_total
 
 
-def _store_chunk(session: Session, campaign_id: int, run_key: str, worker_id: str, rows: list[dict[str, Any]]) -> int | None:
+@dataclass
+class _Copying:
+    """Whether a run's next chunk goes straight into ``broadcast_messages`` (see :func:`_copy_chunk`)."""
+
+    direct: bool = True
+
+
+def _store_chunk(session: Session, campaign_id: int, run_key: str, worker_id: str, rows: list[dict[str, Any]],
+                 copying: _Copying) -> int | None:
     """Insert one chunk if the campaign still runs this run (else ``None``). Commits."""
     state = get_state()
     # Lock the campaign row first: a concurrent stop either ran before (we see it and
@@ -191,7 +201,7 @@ def _store_chunk(session: Session, campaign_id: int, run_key: str, worker_id: st
         return None
     statuses: list[str] = []
     if rows and _can_copy(session):
-        statuses = _copy_chunk(session, rows)
+        statuses, copying.direct = _copy_chunk(session, rows, direct=copying.direct)
     elif rows:
         stmt = dialect_insert(session)(messages).on_conflict_do_nothing(index_elements=UNIQUE_KEY).returning(messages.c.status)
         statuses = list(session.execute(stmt, rows).scalars())
@@ -214,31 +224,54 @@ def _can_copy(session: Session) -> bool:
     return dialect.name == "postgresql" and dialect.driver == "psycopg"
 
 
-def _copy_chunk(session: Session, rows: list[dict[str, Any]]) -> list[str]:
-    """PostgreSQL: ``COPY`` the chunk into a staging table, then one ``INSERT ... SELECT ...
-    ON CONFLICT DO NOTHING`` on the exactly-once key (in the chunk's order: the staging
-    ``id`` is the row's position). A multi-row ``VALUES`` of 1,000 rows spent most of its
-    time in the driver parsing the statement's placeholders; ``COPY`` has none."""
+def _copy_chunk(session: Session, rows: list[dict[str, Any]], *, direct: bool) -> tuple[list[str], bool]:
+    """PostgreSQL: ``COPY`` the chunk straight into ``broadcast_messages`` (``direct``).
+
+    When a row of it is already there — a materialization taken over from a dead worker,
+    or a host statement that returns a recipient twice — the ``COPY`` is undone (a
+    savepoint) and the chunk goes through a staging table: ``COPY`` into it, then one
+    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` on the exactly-once key, in the
+    chunk's order (the staging ``id`` is the row's position). The direct way costs
+    PostgreSQL half the time per row; a multi-row ``VALUES`` of 1,000 rows spent most of
+    its time in the driver parsing the statement's placeholders; ``COPY`` has none.
+
+    Returns the statuses of the rows inserted and whether the next chunk may go straight in.
+    """
+    from psycopg.errors import UniqueViolation  # psycopg is there: see _can_copy
+
     columns = [c for c in rows[0] if c != "id"]
     names = ", ".join(columns)
-    # The staging id first, then the columns; ``channels`` is JSON text for COPY.
     values_of = operator.itemgetter(*columns)
-    channels_at = columns.index("channels") + 1 if "channels" in columns else None
+    channels_at = columns.index("channels") if "channels" in columns else None
+
+    def copy_rows(copy: Any, *, positions: bool) -> None:
+        for position, row in enumerate(rows):
+            values = list(values_of(row))
+            if channels_at is not None:  # JSON text for COPY
+                values[channels_at] = json.dumps(values[channels_at] or [])
+            copy.write_row([position, *values] if positions else values)
+
     raw = session.connection().connection.dbapi_connection
     with raw.cursor() as cursor:
+        if direct:
+            cursor.execute("SAVEPOINT broadcasts_copy")
+            try:
+                with cursor.copy(f"COPY {messages.name} ({names}) FROM STDIN") as copy:
+                    copy_rows(copy, positions=False)
+            except UniqueViolation:
+                cursor.execute("ROLLBACK TO SAVEPOINT broadcasts_copy")
+            else:
+                cursor.execute("RELEASE SAVEPOINT broadcasts_copy")
+                return [row["status"] for row in rows], True
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (LIKE {messages.name}) ON COMMIT DELETE ROWS")
         with cursor.copy(f"COPY {_STAGE} (id, {names}) FROM STDIN") as copy:
-            for position, row in enumerate(rows):
-                values = [position, *values_of(row)]
-                if channels_at is not None:
-                    values[channels_at] = json.dumps(values[channels_at] or [])
-                copy.write_row(values)
+            copy_rows(copy, positions=True)
         cursor.execute(
             f"INSERT INTO {messages.name} ({names}) SELECT {names} FROM {_STAGE} ORDER BY id "
             f"ON CONFLICT ({', '.join(UNIQUE_KEY)}) DO NOTHING RETURNING status"
         )
         statuses = [status for (status,) in cursor.fetchall()]
-    return statuses
+    return statuses, False
 
 
 _STAGE = "broadcasts_message_stage"
