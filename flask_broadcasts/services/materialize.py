@@ -2,9 +2,10 @@
 
 The audience is read in chunks of ``BROADCASTS_INSERT_CHUNK`` (never the whole list of
 ORM objects), rendered with one :class:`~flask_broadcasts.rendering.CompiledTemplate`
-per run and inserted with ``ON CONFLICT DO NOTHING`` on the exactly-once key, so a
-restarted run reaches only recipients not yet stored. A send job is queued as each
-chunk lands, so the first e-mails leave while later chunks are still being read.
+per run and inserted so that the exactly-once key decides — on PostgreSQL by ``COPY``,
+falling back to ``ON CONFLICT DO NOTHING`` when a row is already there — so a restarted
+run reaches only recipients not yet stored. A send job is queued as each chunk lands,
+so the first e-mails leave while later chunks are still being read.
 
 Only one worker materializes a run at a time: it holds a lease on the
 ``broadcast_runs`` row, renewed per chunk; the recovery sweep re-queues a run whose
