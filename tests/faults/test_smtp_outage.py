@@ -1,7 +1,9 @@
 """The mail server refuses connections, then answers 421, mid-campaign; then it comes back.
 
 Promise: nothing is lost (the batch is retried with backoff, or re-queued by the sweep),
-nothing is duplicated, and the campaign completes after the server returns. The outage
+nothing is duplicated, at most one message per worker is in doubt (its data had gone out
+when the server went away, the answer never came), and the campaign completes after the
+server returns. The outage
 lasts ``FAULTS_SMTP_OUTAGE`` seconds (default 30: half refused, half 421), with the
 production retry policy (``BROADCASTS_RETRY_INTERVALS`` 5, 10, 30, … seconds).
 """
@@ -38,5 +40,8 @@ def test_smtp_refusing_then_421_mid_campaign(app, env, smtp, fleet):
     assert at_down < N
     back_at = time.monotonic()
     took = wait_completed(campaign_id, back_at, timeout=180)
-    check(f"SMTP refused then 421 for {OUTAGE:.0f}s", smtp, campaign_id, time.monotonic() - down_at, max_in_doubt=1,
+    # In doubt: at most one message per worker — the one whose data had gone out when the
+    # server went away, before its answer (OutcomeUnknown). Both workers send at once, so
+    # both connections can be cut at that point (seen: one run in the CI's, 2 in doubt).
+    check(f"SMTP refused then 421 for {OUTAGE:.0f}s", smtp, campaign_id, time.monotonic() - down_at, max_in_doubt=2,
           note=f"down at {at_down}; done {took:.1f}s after it came back; {busy.connections} x 421")

@@ -25,8 +25,8 @@ def test_a_claim_late_in_a_run_does_not_read_the_messages_already_sent(app, env,
     """Materialization leaves statistics in which every message is pending. Claiming
     ``ORDER BY id LIMIT n`` then walked the primary key past every message already sent:
     each claim cost more than the one before, and at 100,000 recipients claims took more
-    database time than recording outcomes. The claim now starts at the run's first pending
-    message."""
+    database time than recording outcomes. The claim now reads the claim index, which
+    starts at the run's first pending message."""
     if not is_postgres:
         pytest.skip("the query plan is PostgreSQL's")
     from tests.support.hostapp import db

@@ -47,19 +47,21 @@ def test_materialization_holds_no_database_snapshot_across_chunks(app, env, monk
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
     store_chunk = materialize._store_chunk
-    calls: list[int] = []
+    chunks_stored: list[int] = []
+    first_chunk_xid: list[int] = []
     held_over: list[int] = []
 
     def watching_store_chunk(*args, **kwargs):
-        calls.append(1)
+        chunks_stored.append(1)
         with db.engine.connect() as observer:
-            if len(calls) == 1:
-                calls[0] = observer.execute(sa.text("SELECT txid_current() % 4294967296")).scalar()
+            if len(chunks_stored) == 1:
+                first_chunk_xid.append(observer.execute(sa.text("SELECT txid_current() % 4294967296")).scalar())
                 observer.commit()
-            elif len(calls) == 3:
+            elif len(chunks_stored) == 3:
                 held_over.append(observer.execute(sa.text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND backend_xmin IS NOT NULL AND backend_xmin::text::bigint <= :first"), {"first": calls[0]}).scalar())
+                    "AND backend_xmin IS NOT NULL AND backend_xmin::text::bigint <= :first"),
+                    {"first": first_chunk_xid[0]}).scalar())
         return store_chunk(*args, **kwargs)
 
     monkeypatch.setattr(materialize, "_store_chunk", watching_store_chunk)
