@@ -57,6 +57,7 @@ def scheduler(burst: bool, interval: float | None, register_only: bool) -> None:
 
     if register_only:
         changed = runner.register_recovery()
-        click.echo(f"{runner.RECOVERY_JOB_ID}: {'registered' if changed else 'already registered'}")
+        sweep = runner.recovery_job_id(current_app.config["BROADCASTS_QUEUE"])
+        click.echo(f"{sweep}: {'registered' if changed else 'already registered'}")
         return
     runner.run_scheduler(burst=burst, interval=interval)

@@ -30,17 +30,22 @@ def run_slug(run_key: str) -> str:
     return _SLUG.sub("_", run_key)
 
 
-def job_id(kind: str, campaign_id: int, run_key: str, tag: str | None = None) -> str:
-    """``broadcasts-send-42-once-m3`` — recognizable and cancellable per campaign."""
-    parts = ["broadcasts", kind, str(campaign_id), run_slug(run_key)]
+def job_id(kind: str, campaign_id: int, run_key: str, tag: str | None = None, *, queue: str) -> str:
+    """``broadcasts-send-42-once-m3`` (on the queue ``broadcasts``) — recognizable and cancellable per campaign.
+
+    The queue's name comes first: deployments sharing one Redis on different queues
+    (see Operations) number their campaigns from 1 each, and without it one's waiting job
+    would pass for the other's, whose run would then never start.
+    """
+    parts = [run_slug(queue), kind, str(campaign_id), run_slug(run_key)]
     if tag:
         parts.append(tag)
     return "-".join(parts)
 
 
-def campaign_jobs_key(campaign_id: int) -> str:
-    """The Redis set of a campaign's job ids (what stop cancels)."""
-    return f"broadcasts:jobs:{campaign_id}"
+def campaign_jobs_key(campaign_id: int, *, queue: str) -> str:
+    """The Redis set of a campaign's job ids (what stop cancels), per queue as :func:`job_id`."""
+    return f"{queue}:jobs:{campaign_id}"
 
 
 def get_queue(state: BroadcastsState) -> Queue:
@@ -85,24 +90,25 @@ class RQDispatcher:
             result_ttl=600,
             failure_ttl=7 * 24 * 3600,
         )
-        redis.sadd(campaign_jobs_key(campaign_id), jid)
-        redis.expire(campaign_jobs_key(campaign_id), 7 * 24 * 3600)
+        key = campaign_jobs_key(campaign_id, queue=self.state.settings.queue)
+        redis.sadd(key, jid)
+        redis.expire(key, 7 * 24 * 3600)
         return job
 
     def materialize(self, campaign_id: int, run_key: str) -> None:
         """Queue the materialization of a run (once while one waits)."""
         self._enqueue("flask_broadcasts.jobs.materialize_run", campaign_id, run_key,
-                      job_id("materialize", campaign_id, run_key))
+                      job_id("materialize", campaign_id, run_key, queue=self.state.settings.queue))
 
     def send(self, campaign_id: int, run_key: str, *, tag: str) -> None:
         """Queue a send job of a run; ``tag`` makes its job id unique."""
         self._enqueue("flask_broadcasts.jobs.send_batch", campaign_id, run_key,
-                      job_id("send", campaign_id, run_key, tag))
+                      job_id("send", campaign_id, run_key, tag, queue=self.state.settings.queue))
 
     def cancel(self, campaign_id: int) -> int:
         """Cancel the campaign's waiting jobs; return how many."""
         redis = self.state.redis
-        key = campaign_jobs_key(campaign_id)
+        key = campaign_jobs_key(campaign_id, queue=self.state.settings.queue)
         cancelled = 0
         ids = [i.decode() if isinstance(i, bytes) else i for i in redis.smembers(key)]
         for job in Job.fetch_many(ids, connection=redis):
@@ -128,8 +134,10 @@ class RQDispatcher:
         jobs share the run through claims, which sends nothing twice.
         """
         redis = self.state.redis
-        prefix = job_id("send", campaign_id, run_key) + "-"
-        ids = [i.decode() if isinstance(i, bytes) else i for i in redis.smembers(campaign_jobs_key(campaign_id))]
+        queue = self.state.settings.queue
+        prefix = job_id("send", campaign_id, run_key, queue=queue) + "-"
+        ids = [i.decode() if isinstance(i, bytes) else i
+               for i in redis.smembers(campaign_jobs_key(campaign_id, queue=queue))]
         ids = [i for i in ids if i.startswith(prefix)]
         return any(job is not None and self._waits(job) for job in Job.fetch_many(ids, connection=redis))
 

@@ -19,12 +19,17 @@ from ..extension import get_state
 if TYPE_CHECKING:
     from rq_scheduler import Scheduler
 
-__all__ = ["RECOVERY_JOB", "RECOVERY_JOB_ID", "make_scheduler", "register_recovery", "run_scheduler"]
+__all__ = ["RECOVERY_JOB", "make_scheduler", "recovery_job_id", "register_recovery", "run_scheduler"]
 
 log = logging.getLogger(__name__)
 
-#: Fixed id of the periodic recovery sweep (RQ 3 job ids allow no ``:``).
-RECOVERY_JOB_ID = "broadcasts-recover"
+def recovery_job_id(queue: str) -> str:
+    """The fixed id of a deployment's periodic recovery sweep: ``broadcasts-recover`` on the
+    queue ``broadcasts``. Per queue, so deployments sharing a Redis each keep their own sweep
+    instead of overwriting each other's (RQ 3 job ids allow no ``:``)."""
+    from ..queues import run_slug
+
+    return f"{run_slug(queue)}-recover"
 #: The sweep's job, by dotted path: the sending engine's sweep, which also runs
 #: :func:`flask_broadcasts.scheduling.service.recover_schedules`.
 RECOVERY_JOB = "flask_broadcasts.jobs.recover"
@@ -49,10 +54,11 @@ def _scheduler_class(*, in_thread: bool = False, polled: threading.Event | None 
         def enqueue_jobs(self):  # type: ignore[no-untyped-def]
             try:
                 if register_recovery(self):
+                    sweep = recovery_job_id(self.queue_name)
                     if self._sweep_checked:
-                        log.warning("re-registered the missing recovery sweep %s", RECOVERY_JOB_ID)
+                        log.warning("re-registered the missing recovery sweep %s", sweep)
                     else:
-                        log.info("registered the recovery sweep %s", RECOVERY_JOB_ID)
+                        log.info("registered the recovery sweep %s", sweep)
                 self._sweep_checked = True
             except Exception:  # never let the check stop the scheduler
                 log.exception("could not check the recovery sweep registration")
@@ -82,7 +88,7 @@ def make_scheduler(*, interval: float | None = None, in_thread: bool = False,
 
 
 def register_recovery(scheduler: Scheduler | None = None) -> bool:
-    """Register the recovery sweep under :data:`RECOVERY_JOB_ID`, every ``BROADCASTS_RECOVERY_INTERVAL`` s.
+    """Register the recovery sweep under :func:`recovery_job_id`, every ``BROADCASTS_RECOVERY_INTERVAL`` s.
 
     Idempotent: an existing registration with the same job and interval is left alone
     (its next run is not pushed back); otherwise it is (re)written under the same id,
@@ -95,9 +101,10 @@ def register_recovery(scheduler: Scheduler | None = None) -> bool:
     state = get_state()
     scheduler = scheduler or make_scheduler()
     interval = int(state.settings.recovery_interval)
-    if RECOVERY_JOB_ID in scheduler:
+    sweep = recovery_job_id(state.settings.queue)
+    if sweep in scheduler:
         try:
-            job = scheduler.job_class.fetch(RECOVERY_JOB_ID, connection=scheduler.connection)
+            job = scheduler.job_class.fetch(sweep, connection=scheduler.connection)
         except NoSuchJobError:
             job = None
         if (
@@ -111,7 +118,7 @@ def register_recovery(scheduler: Scheduler | None = None) -> bool:
         scheduled_time=datetime.now(timezone.utc),
         func=RECOVERY_JOB,
         interval=interval,
-        id=RECOVERY_JOB_ID,
+        id=sweep,
         queue_name=state.settings.queue,
         result_ttl=interval * 2,
         description="flask-broadcasts recovery sweep",

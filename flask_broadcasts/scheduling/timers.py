@@ -6,7 +6,8 @@ rq-scheduler ``enqueue_at`` job whose id names the campaign and the fire time, s
 it twice is one job, and cancelling needs no lookup.
 
 RQ 3 accepts only ``[A-Za-z0-9_-]`` in a job id, so the ids use dashes
-(``broadcasts-fire-42-20260329T010000Z``), not colons.
+(``broadcasts-fire-42-20260329T010000Z`` on the queue ``broadcasts``), not colons. They
+start with the queue's name, as the send jobs' do (:func:`flask_broadcasts.queues.job_id`).
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ FIRE_JOB = "flask_broadcasts.scheduling.jobs.fire_campaign"
 _RESULT_TTL = 600
 
 
-def fire_job_id(campaign_id: int, fire_time: datetime) -> str:
-    """The rq-scheduler job id of the occurrence of ``campaign_id`` at ``fire_time``."""
+def fire_job_id(campaign_id: int, fire_time: datetime, *, queue: str) -> str:
+    """The rq-scheduler job id of the occurrence of ``campaign_id`` at ``fire_time`` (on ``queue``)."""
+    from ..queues import run_slug
+
     stamp = run_key_for(fire_time).replace("-", "").replace(":", "")
-    return f"broadcasts-fire-{campaign_id}-{stamp}"
+    return f"{run_slug(queue)}-fire-{campaign_id}-{stamp}"
 
 
 class FireTimers(Protocol):
@@ -67,7 +70,7 @@ class RQFireTimers:
             FIRE_JOB,
             campaign_id,
             run_key_for(fire_time),
-            job_id=fire_job_id(campaign_id, fire_time),
+            job_id=fire_job_id(campaign_id, fire_time, queue=self.queue_name),
             queue_name=self.queue_name,
             timeout=self.job_timeout,
             job_result_ttl=_RESULT_TTL,
@@ -75,11 +78,11 @@ class RQFireTimers:
         )
 
     def cancel(self, campaign_id: int, fire_time: datetime) -> None:
-        self.scheduler.cancel(fire_job_id(campaign_id, fire_time))
+        self.scheduler.cancel(fire_job_id(campaign_id, fire_time, queue=self.queue_name))
 
     def __contains__(self, key: tuple[int, datetime]) -> bool:
         campaign_id, fire_time = key
-        return fire_job_id(campaign_id, fire_time) in self.scheduler
+        return fire_job_id(campaign_id, fire_time, queue=self.queue_name) in self.scheduler
 
 
 class MemoryFireTimers:

@@ -1,7 +1,7 @@
 """The recovery sweep: finish what dead workers left, without waiting for RQ.
 
 Run every ``BROADCASTS_RECOVERY_INTERVAL`` seconds by the scheduler (fixed job id
-``broadcasts-recover``) and by ``flask broadcasts recover``. Idempotent and safe to run
+``broadcasts-recover`` on the default queue) and by ``flask broadcasts recover``. Idempotent and safe to run
 concurrently with workers and with itself: every step is a guarded UPDATE.
 
 1. Expired message claims: the lowest pending message of each is ``outcome_unknown``,

@@ -71,7 +71,7 @@ def test_recurring_runs_reschedule_and_send_once_per_fire_time(app, env, smtp) -
 
     for _ in range(2):
         fire_time = fire_times[-1]
-        assert redis.zscore(SCHEDULED_JOBS, fire_job_id(campaign_id, fire_time)) is not None
+        assert redis.zscore(SCHEDULED_JOBS, fire_job_id(campaign_id, fire_time, queue=get_state(app).settings.queue)) is not None
         assert run_occurrence(dispatcher, campaign_id, fire_time)
         assert not run_occurrence(dispatcher, campaign_id, fire_time)  # a duplicate
         row = campaign_row(campaign_id)
@@ -89,7 +89,7 @@ def test_recurring_runs_reschedule_and_send_once_per_fire_time(app, env, smtp) -
 
     stopped = stop_campaign(ORG, campaign_id)
     assert stopped.status == "draft" and stopped.next_run_at is None
-    assert redis.zscore(SCHEDULED_JOBS, fire_job_id(campaign_id, fire_times[-1])) is None
+    assert redis.zscore(SCHEDULED_JOBS, fire_job_id(campaign_id, fire_times[-1], queue=get_state(app).settings.queue)) is None
     assert not run_occurrence(dispatcher, campaign_id, fire_times[-1])
 
 

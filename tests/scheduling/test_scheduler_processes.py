@@ -22,7 +22,7 @@ from rq import Queue
 from flask_broadcasts.models import BroadcastCampaign, BroadcastRun
 from flask_broadcasts.scheduling import service
 from flask_broadcasts.scheduling.plan import as_utc, run_key_for
-from flask_broadcasts.scheduling.runner import RECOVERY_JOB_ID
+from flask_broadcasts.scheduling.runner import recovery_job_id
 from flask_broadcasts.scheduling.timers import FIRE_JOB, fire_job_id
 from flask_broadcasts.services.campaign_runs import start_campaign, stop_campaign
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config
@@ -204,15 +204,17 @@ def test_sweep_recreates_the_schedule_after_redis_lost_its_data(app, env, smtp, 
     campaign_id = campaign_with(scheduled_at=scheduled_at)
     start_campaign(ORG, campaign_id)
     scheduled_jobs = "rq:scheduler:scheduled_jobs"
-    assert redis.zscore(scheduled_jobs, fire_job_id(campaign_id, scheduled_at)) is not None
+    queue = app.config["BROADCASTS_QUEUE"]
+    assert redis.zscore(scheduled_jobs, fire_job_id(campaign_id, scheduled_at, queue=queue)) is not None
 
     processes.worker()
     processes.scheduler()
-    wait_for(lambda: redis.zscore(scheduled_jobs, RECOVERY_JOB_ID) is not None, 10, processes)
+    wait_for(lambda: redis.zscore(scheduled_jobs, recovery_job_id(queue)) is not None, 10, processes)
     redis.flushdb()  # Redis lost everything: the timer, the sweep's registration, RQ's own keys
 
     # The scheduler puts the sweep back, the sweep puts the timer back from next_run_at.
-    wait_for(lambda: redis.zscore(scheduled_jobs, fire_job_id(campaign_id, scheduled_at)) is not None, 8, processes)
+    wait_for(lambda: redis.zscore(scheduled_jobs, fire_job_id(campaign_id, scheduled_at, queue=queue)) is not None, 8,
+             processes)
     assert now() < scheduled_at
     wait_for(lambda: campaign_row(campaign_id).status == "completed", 30, processes)
     output = processes.stop()
@@ -230,7 +232,8 @@ def test_stop_cancels_the_waiting_occurrence(app, env, smtp, processes) -> None:
     start_campaign(ORG, campaign_id)
     stopped = stop_campaign(ORG, campaign_id)
     assert stopped.status == "draft" and stopped.next_run_at is None
-    assert redis.zscore("rq:scheduler:scheduled_jobs", fire_job_id(campaign_id, scheduled_at)) is None
+    queue = app.config["BROADCASTS_QUEUE"]
+    assert redis.zscore("rq:scheduler:scheduled_jobs", fire_job_id(campaign_id, scheduled_at, queue=queue)) is None
     processes.worker()
     processes.scheduler()
     time.sleep(max(0.0, (scheduled_at - now()).total_seconds()) + 3)
@@ -253,7 +256,8 @@ def test_plain_rqscheduler_with_the_sweep_registered_once(app, env, smtp, proces
         [sys.executable, "-m", "flask", "broadcasts", "scheduler", "--register-only"],
         cwd=ROOT, env=worker_env(env), capture_output=True, text=True, timeout=60,
     )
-    assert registered.stdout.strip() == f"{RECOVERY_JOB_ID}: registered", registered.stderr
+    sweep = recovery_job_id(app.config["BROADCASTS_QUEUE"])
+    assert registered.stdout.strip() == f"{sweep}: registered", registered.stderr
     scheduled_at = whole_seconds_ahead(5)
     campaign_id = campaign_with(scheduled_at=scheduled_at)
     start_campaign(ORG, campaign_id)

@@ -24,3 +24,24 @@ def test_materialization_keeps_one_send_job_waiting_not_one_per_chunk(app, env, 
     # The first chunk queued a send job; no worker took it, so the next four did not add any.
     assert [job.args for job in send_jobs] == [(campaign_id, "once")]
     assert send_jobs[0].id.endswith("-m0")
+
+
+def test_deployments_sharing_a_redis_on_different_queues_never_take_each_others_jobs(app, env, monkeypatch):
+    """Operations documents one Redis for several deployments, each with its own
+    ``BROADCASTS_QUEUE``. Each numbers its campaigns from 1: a run of campaign 1 of the
+    second must get its own jobs, not pass for the first one's, still waiting, and never start."""
+    state = get_state(app)
+    first = Queue(state.settings.queue, connection=state.redis)
+    state.dispatcher.materialize(1, "once")
+    state.dispatcher.send(1, "once", tag="m0")
+
+    monkeypatch.setattr(state.settings, "queue", f"{state.settings.queue}-second")
+    second = Queue(state.settings.queue, connection=state.redis)
+    state.dispatcher.materialize(1, "once")
+    assert not state.dispatcher.has_waiting_send(1, "once")  # the first deployment's is not ours
+    state.dispatcher.send(1, "once", tag="m0")
+
+    assert [job.func_name for job in second.get_jobs()] == ["flask_broadcasts.jobs.materialize_run",
+                                                            "flask_broadcasts.jobs.send_batch"]
+    assert state.dispatcher.cancel(1) == 2  # stop cancels this deployment's jobs only
+    assert len(first.get_jobs()) == 2 and all(job.get_status() == "queued" for job in first.get_jobs())

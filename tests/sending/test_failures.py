@@ -156,10 +156,10 @@ def test_recovery_does_not_wait_for_a_retry_no_scheduler_moves(app, env, smtp):
     state.dispatcher.cancel(campaign_id)
 
     def retry_due(seconds_from_now: float, tag: str) -> None:
-        jid = job_id("send", campaign_id, "once", tag)
+        jid = job_id("send", campaign_id, "once", tag, queue=state.settings.queue)
         state.dispatcher.queue.enqueue_at(datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now),
                                           "flask_broadcasts.jobs.send_batch", campaign_id, "once", job_id=jid)
-        state.redis.sadd(campaign_jobs_key(campaign_id), jid)
+        state.redis.sadd(campaign_jobs_key(campaign_id, queue=state.settings.queue), jid)
 
     retry_due(60, "later")
     assert recover().send_requeued == []  # a retry still to come is waited for
@@ -167,7 +167,8 @@ def test_recovery_does_not_wait_for_a_retry_no_scheduler_moves(app, env, smtp):
     # Under the very id the sweep queues with: that job, retried and stuck, is replaced.
     retry_due(-(state.settings.recovery_interval + 5), "recovery")
     assert recover().send_requeued == [campaign_id]
-    assert state.dispatcher.queue.get_job_ids() == [job_id("send", campaign_id, "once", "recovery")]
+    recovery_job = job_id("send", campaign_id, "once", "recovery", queue=state.settings.queue)
+    assert state.dispatcher.queue.get_job_ids() == [recovery_job]
     run_workers(env)
     assert campaign_row(campaign_id).status == "completed"
     assert sorted(Counter(smtp.recipients()).values()) == [1] * 30

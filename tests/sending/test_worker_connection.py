@@ -55,13 +55,14 @@ def test_load_app_reads_flask_app(env, monkeypatch) -> None:  # type: ignore[no-
 
 _FIRST_POLL_SCRIPT = """
 from flask_broadcasts.extension import get_state
-from flask_broadcasts.scheduling.runner import RECOVERY_JOB_ID
+from flask_broadcasts.scheduling.runner import recovery_job_id
 from flask_broadcasts.worker import load_app, start_periodic_scheduler
 
 app = load_app()
 start_periodic_scheduler(app)
 # What the worker does next is fork; by now the thread must be past its first poll.
-print(get_state(app).redis.zscore("rq:scheduler:scheduled_jobs", RECOVERY_JOB_ID) is not None)
+sweep = recovery_job_id(get_state(app).settings.queue)
+print(get_state(app).redis.zscore("rq:scheduler:scheduled_jobs", sweep) is not None)
 """
 
 

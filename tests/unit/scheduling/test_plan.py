@@ -145,7 +145,10 @@ def test_run_key_is_iso_utc_and_round_trips() -> None:
 def test_fire_job_id_is_a_valid_rq_id_per_campaign_and_fire_time() -> None:
     from rq.job import JOB_ID_PATTERN
 
-    job_id = fire_job_id(42, utc(2026, 3, 29, 1, 30))
+    job_id = fire_job_id(42, utc(2026, 3, 29, 1, 30), queue="broadcasts")
     assert job_id == "broadcasts-fire-42-20260329T013000Z"
     assert JOB_ID_PATTERN.fullmatch(job_id)
-    assert fire_job_id(42, utc(2026, 3, 29, 1, 31)) != job_id != fire_job_id(43, utc(2026, 3, 29, 1, 30))
+    assert JOB_ID_PATTERN.fullmatch(fire_job_id(42, utc(2026, 3, 29, 1, 30), queue="staging:broadcasts.eu"))
+    assert fire_job_id(42, utc(2026, 3, 29, 1, 31), queue="broadcasts") != job_id
+    assert fire_job_id(43, utc(2026, 3, 29, 1, 30), queue="broadcasts") != job_id
+    assert fire_job_id(42, utc(2026, 3, 29, 1, 30), queue="broadcasts-staging") != job_id
