@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from ..extension import get_state
+from ..queues import run_slug
 
 if TYPE_CHECKING:
     from rq_scheduler import Scheduler
@@ -23,16 +24,16 @@ __all__ = ["RECOVERY_JOB", "make_scheduler", "recovery_job_id", "register_recove
 
 log = logging.getLogger(__name__)
 
+#: The sweep's job, by dotted path: the sending engine's sweep, which also runs
+#: :func:`flask_broadcasts.scheduling.service.recover_schedules`.
+RECOVERY_JOB = "flask_broadcasts.jobs.recover"
+
+
 def recovery_job_id(queue: str) -> str:
     """The fixed id of a deployment's periodic recovery sweep: ``broadcasts-recover`` on the
     queue ``broadcasts``. Per queue, so deployments sharing a Redis each keep their own sweep
     instead of overwriting each other's (RQ 3 job ids allow no ``:``)."""
-    from ..queues import run_slug
-
     return f"{run_slug(queue)}-recover"
-#: The sweep's job, by dotted path: the sending engine's sweep, which also runs
-#: :func:`flask_broadcasts.scheduling.service.recover_schedules`.
-RECOVERY_JOB = "flask_broadcasts.jobs.recover"
 
 
 #: Longest pause, in seconds, between two attempts of a scheduler that lost Redis.
