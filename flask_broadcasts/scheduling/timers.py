@@ -31,10 +31,10 @@ _RESULT_TTL = 600
 
 def fire_job_id(campaign_id: int, fire_time: datetime, *, queue: str) -> str:
     """The rq-scheduler job id of the occurrence of ``campaign_id`` at ``fire_time`` (on ``queue``)."""
-    from ..queues import run_slug  # here, not above: the service imports this module, and never RQ
+    from ..queues import job_id  # here, not above: the service imports this module, and never RQ
 
     stamp = run_key_for(fire_time).replace("-", "").replace(":", "")
-    return f"{run_slug(queue)}-fire-{campaign_id}-{stamp}"
+    return job_id("fire", campaign_id, stamp, queue=queue)
 
 
 class FireTimers(Protocol):

@@ -233,7 +233,7 @@ def _copy_chunk(session: Session, rows: list[dict[str, Any]], *, direct: bool) -
     savepoint) and the chunk goes through a staging table: ``COPY`` into it, then one
     ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` on the exactly-once key, in the
     chunk's order (the staging ``id`` is the row's position). The direct way costs
-    PostgreSQL half the time per row; a multi-row ``VALUES`` of 1,000 rows spent most of
+    PostgreSQL about a fifth less time per row (33 µs instead of 42); a multi-row ``VALUES`` of 1,000 rows spent most of
     its time in the driver parsing the statement's placeholders; ``COPY`` has none.
 
     Returns the statuses of the rows inserted and whether the next chunk may go straight in.
