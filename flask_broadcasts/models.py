@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -213,6 +214,12 @@ class BroadcastRun(Base):
     claim_expires_at: Mapped[datetime | None]
 
 
+def _not_null(column: str) -> dict[str, Any]:
+    """Keyword arguments of an :class:`~sqlalchemy.Index` holding only the rows where ``column`` is set."""
+    predicate = text(f"{column} IS NOT NULL")
+    return {"postgresql_where": predicate, "sqlite_where": predicate}
+
+
 class BroadcastMessage(Base):
     """One recipient of one run. Its row is the durable record of what was sent."""
 
@@ -224,8 +231,13 @@ class BroadcastMessage(Base):
         Index("ix_broadcast_messages_claim", "campaign_id", "status", "id"),
         # The messages listing pages by keyset on (created_at, id) within a campaign.
         Index("ix_broadcast_messages_listing", "campaign_id", "created_at", "id"),
-        # The recovery sweep finds expired claims across campaigns (NULL once released or sent).
-        Index("ix_broadcast_messages_claim_expires_at", "claim_expires_at"),
+        # The recovery sweep finds expired claims across campaigns. Partial, as is the index
+        # of provider ids below: each message is written three times (stored, claimed,
+        # recorded) and every write of a row enters every index whose predicate it meets;
+        # only the claimed version has an expiry, only an SMS has a provider id.
+        Index("ix_broadcast_messages_claim_expires_at", "claim_expires_at", **_not_null("claim_expires_at")),
+        # Delivery reports find their message by the provider's id.
+        Index("ix_broadcast_messages_provider_message_id", "provider_message_id", **_not_null("provider_message_id")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -251,7 +263,7 @@ class BroadcastMessage(Base):
     sms_status: Mapped[str | None] = mapped_column(String(16))
     sms_encoding: Mapped[str | None] = mapped_column(String(8))
     sms_segments: Mapped[int | None] = mapped_column(Integer)
-    provider_message_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    provider_message_id: Mapped[str | None] = mapped_column(String(64))
     # Lease of the worker that is sending this message (see BROADCASTS_CLAIM_TTL).
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claim_expires_at: Mapped[datetime | None]

@@ -136,8 +136,13 @@ def upgrade() -> None:
     )
     op.create_index('ix_broadcast_messages_claim', 'broadcast_messages', ['campaign_id', 'status', 'id'], unique=False)
     op.create_index('ix_broadcast_messages_listing', 'broadcast_messages', ['campaign_id', 'created_at', 'id'], unique=False)
-    op.create_index('ix_broadcast_messages_claim_expires_at', 'broadcast_messages', ['claim_expires_at'], unique=False)
-    op.create_index(op.f('ix_broadcast_messages_provider_message_id'), 'broadcast_messages', ['provider_message_id'], unique=False)
+    # Partial: only the rows where the column is set (see the model for why).
+    op.create_index('ix_broadcast_messages_claim_expires_at', 'broadcast_messages', ['claim_expires_at'], unique=False,
+                    postgresql_where=sa.text('claim_expires_at IS NOT NULL'),
+                    sqlite_where=sa.text('claim_expires_at IS NOT NULL'))
+    op.create_index('ix_broadcast_messages_provider_message_id', 'broadcast_messages', ['provider_message_id'], unique=False,
+                    postgresql_where=sa.text('provider_message_id IS NOT NULL'),
+                    sqlite_where=sa.text('provider_message_id IS NOT NULL'))
     op.create_table('broadcast_runs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.String(length=64), nullable=False),
@@ -181,7 +186,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_broadcast_runs_organization_id'), table_name='broadcast_runs')
     op.drop_index(op.f('ix_broadcast_runs_campaign_id'), table_name='broadcast_runs')
     op.drop_table('broadcast_runs')
-    op.drop_index(op.f('ix_broadcast_messages_provider_message_id'), table_name='broadcast_messages')
+    op.drop_index('ix_broadcast_messages_provider_message_id', table_name='broadcast_messages')
     op.drop_index('ix_broadcast_messages_claim_expires_at', table_name='broadcast_messages')
     op.drop_index('ix_broadcast_messages_listing', table_name='broadcast_messages')
     op.drop_index('ix_broadcast_messages_claim', table_name='broadcast_messages')
