@@ -19,12 +19,10 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_broadcasts import AudienceSource, Broadcasts, RecipientMixin
 
-db = SQLAlchemy()
-migrate = Migrate()
+db, migrate = SQLAlchemy(), Migrate()
 broadcasts = Broadcasts(db=db)
-
-# User, Customer, CustomerFilterSchema, apply_customer_filters, customer_resource:
-# your own models, filters and serializers (docs: "Adding the extension to your app").
+# Customer, User, apply_customer_filters, CustomerFilterSchema, customer_resource: your own
+# models, filters and serializers (docs: "Adding the extension to your app").
 # [/readme-imports]
 
 
@@ -115,28 +113,18 @@ def list_customers() -> Any:
 
 
 # [readme-wiring]
-@broadcasts.token_loader
-def load_user(token):                      # Bearer token -> principal, or None
-    return User.from_token(token)
-
-
-@broadcasts.organization_access
-def is_member(user, organization_id):      # may this principal act in ?o=...
-    return user.is_member_of(organization_id)
-
-
+broadcasts.token_loader(User.from_token)  # Bearer token -> principal, or None
+broadcasts.organization_access(lambda user, organization_id: user.is_member_of(organization_id))
 broadcasts.add_audience_source(AudienceSource(
-    audience_type="customers", model=Customer, resource_type="customers",
-    apply_filters=apply_customer_filters,    # the same function your /customers uses
-    filter_schema=CustomerFilterSchema, serialize=customer_resource,
-))
+    audience_type="customers", model=Customer, resource_type="customers", serialize=customer_resource,
+    apply_filters=apply_customer_filters, filter_schema=CustomerFilterSchema))  # your /customers' own
 
 
 def create_app(config=None):
     app = Flask(__name__)
     app.config.update(config or {})
     db.init_app(app)
-    migrate.init_app(app, db)              # before broadcasts: it adds its migrations
+    migrate.init_app(app, db)  # before broadcasts: it adds its migrations
     broadcasts.init_app(app)
     app.register_blueprint(customers_api)
     return app
