@@ -66,7 +66,7 @@ def page_literals(page: Path) -> Iterator[tuple[str, int, list[str]]]:
 
 
 def doc_commands() -> list[tuple[str, str]]:
-    """``(page, command line)`` of every command the pages show (not a bare program name)."""
+    """``(page, command line)`` of every command the pages and the README show (not a bare program name)."""
     found: dict[tuple[str, str], None] = {}
     for page in sorted(DOCS.glob("*.rst")):
         for _, _, lines in page_literals(page):
@@ -74,6 +74,11 @@ def doc_commands() -> list[tuple[str, str]]:
                 line = line.strip()
                 if COMMAND.match(line) and len(shlex.split(line, comments=True)) > 1:
                     found[(page.name, line)] = None
+    for block in re.findall(r"```sh\n(.*?)```", (ROOT / "README.md").read_text(), re.S):
+        for line in block.splitlines():
+            line = line.strip()
+            if COMMAND.match(line) and len(shlex.split(line, comments=True)) > 1:
+                found[("README.md", line)] = None
     return list(found)
 
 
@@ -305,6 +310,7 @@ def test_the_pages_commands_are_collected() -> None:
     assert any(line.startswith("FLASK_APP=yourapp rq worker -w flask_broadcasts.worker.BroadcastsWorker") for line in lines)
     assert any(line.startswith('curl -H "Authorization: Bearer $TOKEN"') for line in lines)
     assert len(COMMANDS) > 50
+    assert ("README.md", "make test    # the test suite (SQLite + embedded Redis, or DATABASE_URL / REDIS_URL when set)") in COMMANDS
 
 
 # -- what the pages say the commands do --------------------------------------------------------
