@@ -190,3 +190,25 @@ def test_a_late_failure_from_an_older_run_leaves_the_current_counters_alone(app)
     campaign = campaign_row(app, seeded.campaign_id)
     assert (campaign.sent_count, campaign.failed_count) == (5, 0)
     assert message_row(app, seeded.message_ids[0]).status == MessageStatus.FAILED
+
+
+def test_the_channels_page_csrf_exemption_lets_twilio_in(app, seeded):
+    # docs/channels.rst: an app using Flask-WTF's CSRFProtect exempts the callback with the
+    # line the page shows; without it, every status report would be refused as a forgery.
+    import re
+    from pathlib import Path
+
+    from flask_wtf.csrf import CSRFProtect
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "channels.rst").read_text()
+    exempted = re.search(r'``csrf\.exempt\("([\w.]+)"\)``', page).group(1)
+    app.config.update(SECRET_KEY="csrf", WTF_CSRF_ENABLED=True)
+    csrf = CSRFProtect(app)
+
+    refused = post_callback(app.test_client(), "SM1", "delivered")
+    csrf.exempt(exempted)
+    accepted = post_callback(app.test_client(), "SM1", "delivered")
+
+    assert refused.status_code == 400 and b"CSRF" in refused.data
+    assert accepted.status_code == 204
+    assert message_row(app, seeded.message_ids[0]).status == MessageStatus.DELIVERED
