@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+import tempfile
+from typing import Any
 
 sys.path.insert(0, os.path.abspath(".."))
 
 project = "flask-broadcasts"
 author = "flask-broadcasts developers"
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.intersphinx", "sphinx.ext.viewcode"]
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.intersphinx",
+    "sphinx.ext.viewcode",
+    # Renders the generated OpenAPI document (openapi.rst) as httpdomain entries.
+    "sphinxcontrib.openapi",
+]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 intersphinx_mapping = {}
 html_theme = "alabaster"
 exclude_patterns = ["_build"]
 nitpicky = False
+# sphinxcontrib-openapi's newer renderer: request and response bodies of any JSON media type
+# (ours is application/vnd.api+json) field by field; the default one only reads application/json.
+openapi_default_renderer = "httpdomain"
+# sphinxcontrib-httpdomain: an OpenAPI ``default`` response is listed as such, not refused
+# for not being a numeric status code.
+http_strict_mode = False
+
+GENERATED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_generated")
+#: The OpenAPI document openapi.rst renders, written at every build by :func:`write_openapi_document`.
+OPENAPI_DOCUMENT = os.path.join(GENERATED, "openapi.json")
 
 
 def _write_settings_table() -> None:
@@ -25,10 +44,76 @@ def _write_settings_table() -> None:
     lines = [".. list-table::", "   :header-rows: 1", "   :widths: 30 20 50", "", "   * - Key", "     - Default", "     - Meaning"]
     for setting in SETTINGS:
         lines += [f"   * - ``{setting.key}``", f"     - ``{setting.default!r}``", f"     - {setting.doc}"]
-    out = os.path.join(os.path.dirname(__file__), "_generated")
-    os.makedirs(out, exist_ok=True)
-    with open(os.path.join(out, "settings.rst"), "w", encoding="utf-8") as handle:
+    os.makedirs(GENERATED, exist_ok=True)
+    with open(os.path.join(GENERATED, "settings.rst"), "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
 
 
 _write_settings_table()
+
+
+def write_openapi_document(path: str = OPENAPI_DOCUMENT) -> dict[str, Any]:
+    """Write the OpenAPI document the example app serves to ``path`` and return it.
+
+    The app is built on a throw-away SQLite database; Redis is named but never contacted
+    (the extension connects on first use, and serving the document does not use it).
+    """
+    from example_app import create_app
+    from example_app.extensions import db
+
+    with tempfile.TemporaryDirectory(prefix="broadcasts-docs-") as directory:
+        app = create_app({
+            "SECRET_KEY": "docs",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{os.path.join(directory, 'docs.db')}",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+        })
+        url = f"{app.config['BROADCASTS_OPENAPI_URL_PREFIX'].rstrip('/')}/{app.config['BROADCASTS_OPENAPI_JSON_PATH']}"
+        response = app.test_client().get(url)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {url} answered {response.status}")
+        document = response.get_json()
+        with app.app_context():
+            db.engine.dispose()
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, indent=2)
+        handle.write("\n")
+    return document
+
+
+def dangling_refs(document: Any) -> list[tuple[str, str]]:
+    """``(JSON pointer, $ref)`` of every local ``$ref`` of ``document`` that points at nothing."""
+    return _dangling_refs(document, document, "")
+
+
+def _dangling_refs(document: Any, node: Any, where: str) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/"):
+            target = document
+            for part in ref[2:].split("/"):
+                part = part.replace("~1", "/").replace("~0", "~")
+                if not isinstance(target, dict) or part not in target:
+                    found.append((f"#{where}", ref))
+                    break
+                target = target[part]
+        for key, value in node.items():
+            found += _dangling_refs(document, value, f"{where}/{key.replace('~', '~0').replace('/', '~1')}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += _dangling_refs(document, value, f"{where}/{index}")
+    return found
+
+
+def _on_builder_inited(app: Any) -> None:
+    dangling = dangling_refs(write_openapi_document())
+    if dangling:  # sphinxcontrib-openapi would stop on the first one with a bare traceback
+        raise RuntimeError("The example app's OpenAPI document refers to components it does not define: "
+                           + "; ".join(f"{ref} (at {where})" for where, ref in dangling))
+
+
+def setup(app: Any) -> dict[str, Any]:
+    # At build time, not at import: tests import this file to call write_openapi_document.
+    app.connect("builder-inited", _on_builder_inited)
+    return {"parallel_read_safe": True}

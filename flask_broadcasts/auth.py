@@ -29,6 +29,10 @@ class Tenant:
 
 
 def bearer_token() -> str | None:
+    """The token of the request's ``Authorization: Bearer <token>`` header, or ``None``.
+
+    The scheme is matched case-insensitively; an empty token counts as none.
+    """
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -37,6 +41,11 @@ def bearer_token() -> str | None:
 
 
 def parse_organization_id(value: str | None) -> str:
+    """Validate the ``?o=`` organization id and return it unchanged.
+
+    :raises BadRequestError: when it is missing or not 1–64 letters, digits, ``_`` or
+        ``-`` (an int or a UUID); it is never looked up.
+    """
     if value is None or value == "":
         raise BadRequestError("The query parameter 'o' (organization id) is required.", parameter="o")
     if not ORGANIZATION_ID.match(value):

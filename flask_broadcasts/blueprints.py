@@ -30,6 +30,7 @@ def make_plain_blueprint() -> Blueprint:
 
 
 def register_blueprints(app: Flask, state: BroadcastsState) -> None:
+    """Register the JSON:API and the plain blueprint (events) on ``app`` (from ``init_app``)."""
     from .api import register_api
 
     register_api(app, state)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: The ``event`` member of every progress event.
 EVENT_UPDATED = "broadcast-campaigns.updated"
 
 
@@ -34,7 +35,13 @@ def crossed(before: int, after: int, every: int) -> bool:
 class ProgressPublisher(Protocol):
     """Where campaign updates go."""
 
-    def publish(self, organization_id: str, event: dict[str, Any]) -> None: ...
+    def publish(self, organization_id: str, event: dict[str, Any]) -> None:
+        """Deliver ``event`` (a JSON-serializable dict) to the clients of ``organization_id``.
+
+        It should not raise: a lost event must never fail a send (the counters stay
+        right in the database, and clients re-read them).
+        """
+        ...
 
 
 class RedisProgressPublisher:
@@ -49,9 +56,11 @@ class RedisProgressPublisher:
         self.channel_prefix = channel_prefix
 
     def channel(self, organization_id: str) -> str:
+        """The Redis pub/sub channel of an organization."""
         return f"{self.channel_prefix}{organization_id}"
 
     def publish(self, organization_id: str, event: dict[str, Any]) -> None:
+        """Publish ``event`` as compact JSON on the organization's channel; log Redis errors."""
         from redis.exceptions import RedisError
 
         try:
@@ -67,6 +76,7 @@ class RecordingPublisher:
         self.events: list[tuple[str, dict[str, Any]]] = []
 
     def publish(self, organization_id: str, event: dict[str, Any]) -> None:
+        """Append ``(organization_id, event)`` to :attr:`events`."""
         self.events.append((organization_id, event))
 
 

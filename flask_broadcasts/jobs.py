@@ -14,10 +14,18 @@ from .extension import get_state
 
 
 def worker_id() -> str:
+    """The name this process uses in claims and leases (``RQ_WORKER_ID``, else ``host:pid``).
+
+    It must differ between concurrent workers: a claim is recognized as its own by it.
+    """
     return os.environ.get("RQ_WORKER_ID") or f"{socket.gethostname()}:{os.getpid()}"
 
 
 def materialize_run(campaign_id: int, run_key: str) -> int:
+    """Job: store the messages of a run, one per recipient of the audience.
+
+    Returns how many were inserted, or ``-1`` when another worker holds the run's lease.
+    """
     from .services.materialize import materialize_run as service
 
     return service(campaign_id, run_key, worker_id())
@@ -49,6 +57,11 @@ def send_batch(campaign_id: int, run_key: str) -> int:
 
 
 def recover() -> dict:
+    """Job: one recovery sweep (:func:`flask_broadcasts.services.recovery.recover`).
+
+    Returns the :class:`~flask_broadcasts.services.recovery.RecoveryReport` as a plain
+    dict (the job's stored result).
+    """
     from .services.recovery import recover as service
 
     return service().__dict__

@@ -61,6 +61,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Convert an aware value to UTC (naive on SQLite); reject naive datetimes."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -69,21 +70,31 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        """Return an aware UTC datetime (naive values from SQLite are taken as UTC)."""
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def utcnow() -> datetime:
+    """The current time as an aware UTC datetime (the default of every timestamp column)."""
     return datetime.now(timezone.utc)
 
 
 class Base(DeclarativeBase):
+    """Declarative base of the extension's tables, on their own :class:`~sqlalchemy.MetaData`.
+
+    Constraint names follow ``NAMING_CONVENTION`` (stable names for migrations);
+    ``datetime`` columns map to :class:`UTCDateTime`, dicts and lists to JSON.
+    """
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[str]: JSON}
 
 
 class TimestampMixin:
+    """``created_at`` and ``updated_at`` columns (aware UTC), set by the ORM."""
+
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -186,6 +197,7 @@ class BroadcastCampaign(TimestampMixin, Base):
 
     @property
     def status_enum(self) -> CampaignStatus:
+        """:attr:`status` as a :class:`~flask_broadcasts.CampaignStatus` (the column holds the string)."""
         return CampaignStatus(self.status)
 
 
@@ -273,6 +285,7 @@ class BroadcastMessage(Base):
 
     @property
     def status_enum(self) -> MessageStatus:
+        """:attr:`status` as a :class:`~flask_broadcasts.MessageStatus` (the column holds the string)."""
         return MessageStatus(self.status)
 
 
@@ -294,6 +307,7 @@ class BroadcastSentEmail(Base):
     response: Mapped[str | None] = mapped_column(Text)
 
 
+#: The extension's own :class:`~sqlalchemy.MetaData` (its tables only; see :mod:`flask_broadcasts.migrations`).
 metadata = Base.metadata
 
 __all__ = [

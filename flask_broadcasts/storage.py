@@ -32,7 +32,13 @@ class FileStorage(Protocol):
     reference).
     """
 
-    def save(self, key: str, data: bytes) -> None: ...
+    def save(self, key: str, data: bytes) -> None:
+        """Store ``data`` under ``key`` (a new key on every upload).
+
+        Called before the file's row is added and committed: raising refuses the upload.
+        If that commit fails, the extension deletes the key again.
+        """
+        ...
 
     def open(self, key: str) -> bytes:
         """The bytes under ``key``; :class:`KeyError` when there are none."""

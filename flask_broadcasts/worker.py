@@ -112,11 +112,21 @@ class BroadcastsWorker(Worker):
                 delay = min(delay * 2, self.reconnect_max_delay)
 
     def setup_work_horse_signals(self) -> None:
+        """RQ's horse signal setup, plus a handler that turns ``WARM_STOP_SIGNAL`` into a warm stop.
+
+        RQ only lets a horse finish its whole job; this lets a send job notice the stop
+        (:func:`warm_stop_requested`) and hand over after its current batch.
+        """
         super().setup_work_horse_signals()
         _warm_stop.clear()
         signal.signal(WARM_STOP_SIGNAL, lambda signum, frame: _warm_stop.set())
 
     def handle_warm_shutdown_request(self) -> None:
+        """RQ's warm stop, plus ``WARM_STOP_SIGNAL`` to the busy horse, if any.
+
+        RQ would wait for the job to end; the signal makes a send job stop within one
+        batch instead of after its whole time budget.
+        """
         super().handle_warm_shutdown_request()
         if self.horse_pid:
             try:

@@ -56,6 +56,8 @@ class BroadcastAudienceSchema(ResourceSchema):
 
 
 class AudienceFilters(ma.Schema):
+    """The ``filter[...]`` parameters of the audience list."""
+
     search = ma.fields.Str(metadata={"description": "Case-insensitive part of the name."})
     audience_type = ma.fields.Str()
     is_template = ma.fields.Bool(metadata={"description": "true: reusable audiences only."})
@@ -72,6 +74,7 @@ def include_community(audiences: Sequence[BroadcastAudience]) -> dict[str, Any]:
 
 
 def member_meta(audience: BroadcastAudience) -> dict[str, Any]:
+    """The ``meta.member_count`` of an audience (``None`` when the host rejects its filters)."""
     try:
         count: int | None = service.audience_member_count(audience)
     except BroadcastsError:  # the host no longer accepts its stored filters
@@ -98,6 +101,8 @@ def _values(payload: Payload) -> dict[str, Any]:
 
 @blueprint.route("/broadcast-audiences")
 class Audiences(MethodView):
+    """``/broadcast-audiences``: list and create audiences."""
+
     @blueprint.jsonapi_collection(AUDIENCES)
     def get(self, query: CollectionQuery) -> Any:
         """List audiences (filter[search], filter[audience_type], filter[is_template]; include=community)"""
@@ -113,6 +118,8 @@ class Audiences(MethodView):
 
 @blueprint.route("/broadcast-audiences/<id>")
 class AudienceItem(MethodView):
+    """``/broadcast-audiences/<id>``: one audience."""
+
     @blueprint.jsonapi_resource(AUDIENCE)
     def get(self, query: ResourceQuery, id: str) -> Any:
         """Fetch an audience (include=community)"""

@@ -74,6 +74,8 @@ class CampaignSchema(ResourceSchema):
 
 
 class CampaignFilterSchema(ma.Schema):
+    """The ``filter[...]`` parameters of the campaign list."""
+
     search = ma.fields.Str()
 
 
@@ -120,6 +122,8 @@ def runs_meta(campaign: BroadcastCampaign) -> dict[str, Any]:
 
 @blueprint.route("/broadcast-campaigns")
 class Campaigns(MethodView):
+    """``/broadcast-campaigns``: list and create campaigns."""
+
     @blueprint.jsonapi_collection(CAMPAIGNS)
     def get(self, query: CollectionQuery) -> Any:
         """List campaigns"""
@@ -137,6 +141,8 @@ class Campaigns(MethodView):
 
 @blueprint.route("/broadcast-campaigns/<id>")
 class CampaignItem(MethodView):
+    """``/broadcast-campaigns/<id>``: one campaign."""
+
     @blueprint.jsonapi_resource(CAMPAIGN)
     def get(self, query: ResourceQuery, id: str) -> Any:
         """Fetch a campaign"""
@@ -158,6 +164,8 @@ class CampaignItem(MethodView):
 
 @blueprint.route("/broadcast-campaigns/<id>/start")
 class CampaignStart(MethodView):
+    """``/broadcast-campaigns/<id>/start``: start a draft campaign."""
+
     @blueprint.jsonapi_resource(CAMPAIGN)
     def get(self, query: ResourceQuery, id: str) -> Any:
         """Start a draft campaign
@@ -174,6 +182,8 @@ class CampaignStart(MethodView):
 
 @blueprint.route("/broadcast-campaigns/<id>/stop")
 class CampaignStop(MethodView):
+    """``/broadcast-campaigns/<id>/stop``: stop a campaign."""
+
     @blueprint.jsonapi_resource(CAMPAIGN)
     def get(self, query: ResourceQuery, id: str) -> Any:
         """Stop a campaign

@@ -61,6 +61,8 @@ blueprint = resource_blueprint(
 
 @blueprint.route("/broadcast-event-tickets")
 class EventTickets(MethodView):
+    """``/broadcast-event-tickets``: one-time tickets for the events websocket."""
+
     @blueprint.jsonapi_create(EventTicketSchema)
     def post(self, payload: Payload) -> Any:
         """Create a websocket ticket

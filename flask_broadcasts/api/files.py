@@ -71,11 +71,14 @@ def download_url(file: BroadcastFile) -> str:
 
 
 def download_meta(file: BroadcastFile) -> dict[str, Any]:
+    """The ``meta.download_url`` of an attachment."""
     return {"download_url": download_url(file)}
 
 
 @blueprint.route("/broadcast-files/<id>")
 class FileItem(MethodView):
+    """``/broadcast-files/<id>``: one attachment's description."""
+
     @blueprint.jsonapi_resource(FILE)
     def get(self, query: ResourceQuery, id: str) -> Any:
         """Fetch an attachment's description (meta.download_url has its bytes)"""
@@ -109,6 +112,7 @@ def _authenticated(view: Callable[..., Response]) -> Callable[..., Response]:
 
 @_authenticated
 def upload_file(organization_id: str, id: str) -> Response:
+    """Attach the ``file`` part of a multipart body to the template ``id`` (201 with the file)."""
     limit = get_state().settings.max_file_size
     # Flask 3.1: a per-request cap, enforced while the body streams in (413 early).
     request.max_content_length = limit + _MULTIPART_OVERHEAD
@@ -126,6 +130,7 @@ def upload_file(organization_id: str, id: str) -> Response:
 
 @_authenticated
 def download_file(organization_id: str, id: str) -> Response:
+    """The bytes of attachment ``id``, as a download that browsers neither sniff nor cache."""
     file = service.get_file(organization_id, id)
     data = service.read_file(file)
     response = send_file(BytesIO(data), mimetype=file.content_type, as_attachment=True,

@@ -88,6 +88,8 @@ class _StatusList(ma.fields.String):
 
 
 class MessageFilterSchema(ma.Schema):
+    """The ``filter[...]`` parameters of the message list."""
+
     status = _StatusList(metadata={"description": f"One or more of {', '.join(_STORED)}, comma-separated."})
 
 
@@ -117,6 +119,7 @@ class StoredIncludes:
         return self._recipients
 
     def recipient(self, messages: Sequence[BroadcastMessage]) -> Resources:
+        """The host's recipient resource of each message, by message id."""
         found = self._load(messages)
         return {
             str(m.id): _serialize_host(found.get((m.recipient_type, m.recipient_id)), m.recipient_type)
@@ -124,6 +127,7 @@ class StoredIncludes:
         }
 
     def customer(self, messages: Sequence[BroadcastMessage]) -> Resources:
+        """The host's customer resource of each message (none without a customer source)."""
         source = service.customer_source()
         if source is None:
             return {}
@@ -134,10 +138,12 @@ class StoredIncludes:
         }
 
     def campaign(self, messages: Sequence[BroadcastMessage]) -> Resources:
+        """The campaign resource of each message."""
         campaigns = service.load_campaigns(messages)
         return {str(m.id): _dump(CampaignSchema, campaigns[m.campaign_id]) for m in messages}
 
     def sent_email(self, messages: Sequence[BroadcastMessage]) -> Resources:
+        """The sent e-mail record of each message, ``None`` where there is none."""
         emails = service.load_sent_emails(messages)
         return {str(m.id): _dump(SentEmailSchema, emails[m.id]) if m.id in emails else None for m in messages}
 
@@ -150,9 +156,11 @@ class DraftIncludes:
         self.by_id = {m.id: r for m, r in zip(result.messages, result.recipients)}
 
     def recipient(self, messages: Sequence[BroadcastMessage]) -> Resources:
+        """The host's recipient resource of each draft message."""
         return {m.id: self.result.source.serialize(self.by_id[m.id]) for m in messages}
 
     def customer(self, messages: Sequence[BroadcastMessage]) -> Resources:
+        """The host's customer resource of each draft message (none without a customer source)."""
         source = service.customer_source()
         if source is None:
             return {}
@@ -160,6 +168,7 @@ class DraftIncludes:
         return {key: source.serialize(c) if c is not None else None for key, c in customers.items()}
 
     def campaign(self, messages: Sequence[BroadcastMessage]) -> Resources:
+        """The previewed campaign, for each draft message."""
         return {m.id: _dump(CampaignSchema, self.result.campaign) for m in messages}
 
 
@@ -209,6 +218,8 @@ blueprint = resource_blueprint("broadcast_messages", __name__, description="Broa
 
 @blueprint.route("/broadcast-campaigns/<id>/messages")
 class CampaignMessages(MethodView):
+    """``/broadcast-campaigns/<id>/messages``: a campaign's stored messages."""
+
     @blueprint.jsonapi_collection(MESSAGES)
     def get(self, query: CollectionQuery, id: str) -> Any:
         """List the messages of a campaign (cursor pagination)"""
@@ -220,6 +231,8 @@ class CampaignMessages(MethodView):
 
 @blueprint.route("/broadcast-messages/<id>")
 class MessageItem(MethodView):
+    """``/broadcast-messages/<id>``: one stored message."""
+
     @blueprint.jsonapi_resource(MESSAGE)
     def get(self, query: ResourceQuery, id: str) -> Any:
         """Fetch a message"""
@@ -230,6 +243,8 @@ class MessageItem(MethodView):
 
 @blueprint.route("/broadcast-campaigns/<id>/draft-messages")
 class DraftMessages(MethodView):
+    """``/broadcast-campaigns/<id>/draft-messages``: a preview of a campaign's messages."""
+
     @blueprint.jsonapi_collection(DRAFTS)
     def get(self, query: CollectionQuery, id: str) -> Any:
         """Preview the messages of a campaign (at most BROADCASTS_PREVIEW_LIMIT, not stored)"""

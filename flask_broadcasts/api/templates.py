@@ -66,6 +66,8 @@ class BroadcastTemplateSchema(ResourceSchema):
 
 
 class TemplateFilters(ma.Schema):
+    """The ``filter[...]`` parameters of the template list."""
+
     search = ma.fields.Str(metadata={"description": "Case-insensitive part of the name."})
     binding_type = ma.fields.Str()
     is_template = ma.fields.Bool(metadata={"description": "true: reusable templates only."})
@@ -85,6 +87,8 @@ blueprint = resource_blueprint("broadcast_templates", __name__, description="Bro
 
 @blueprint.route("/broadcast-templates")
 class Templates(MethodView):
+    """``/broadcast-templates``: list and create templates."""
+
     @blueprint.jsonapi_collection(TEMPLATES)
     def get(self, query: CollectionQuery) -> Any:
         """List templates (filter[search], filter[binding_type], filter[is_template]; include=files)"""
@@ -100,6 +104,8 @@ class Templates(MethodView):
 
 @blueprint.route("/broadcast-templates/<id>")
 class TemplateItem(MethodView):
+    """``/broadcast-templates/<id>``: one template."""
+
     @blueprint.jsonapi_resource(TEMPLATE)
     def get(self, query: ResourceQuery, id: str) -> Any:
         """Fetch a template (include=files)"""

@@ -52,6 +52,8 @@ class OutcomeUnknown(DeliveryError):
 
 @dataclass(frozen=True)
 class MailSettings:
+    """The SMTP settings the extension sends with, taken from Flask-Mail's ``MAIL_*``."""
+
     server: str = "127.0.0.1"
     port: int = 25
     use_tls: bool = False
@@ -117,6 +119,10 @@ class SmtpTransport:
         self.close()
 
     def open(self) -> None:
+        """Connect (SSL or STARTTLS as configured) and log in.
+
+        :raises TemporaryFailure: the server cannot be reached or refused us (retry later).
+        """
         s = self.settings
         try:
             if s.use_ssl:
@@ -143,6 +149,7 @@ class SmtpTransport:
             smtp.close()
 
     def close(self) -> None:
+        """Say QUIT and close the connection, if any (a failing QUIT just closes it)."""
         smtp, self._smtp = self._smtp, None
         if smtp is not None:
             try:
@@ -261,10 +268,12 @@ class SuppressedTransport:
 
     def send(self, envelope_from: str, recipient: str, data: bytes,
              *, before_data: Callable[[], None] | None = None) -> str:
+        """Accept the message without sending it (``before_data`` is still called)."""
         if before_data is not None:
             before_data()
         return "250 suppressed (MAIL_SUPPRESS_SEND)"
 
 
 def transport_for(settings: MailSettings, *, timeout: float) -> SmtpTransport | SuppressedTransport:
+    """An SMTP transport, or a :class:`SuppressedTransport` when ``MAIL_SUPPRESS_SEND`` is on."""
     return SuppressedTransport() if settings.suppress else SmtpTransport(settings, timeout=timeout)

@@ -40,6 +40,8 @@ class InvalidAddress(ValueError):
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file attached to every e-mail of a run."""
+
     filename: str
     content_type: str
     data: bytes
@@ -56,6 +58,7 @@ class Email:
 
 
 def slug(value: str) -> str:
+    """``value`` reduced to letters, digits, ``_`` and ``-`` (for Message-IDs); never empty."""
     return _SLUG.sub("-", value).strip("-") or "x"
 
 
@@ -121,6 +124,7 @@ def html_to_text(body: str) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
+    """``url`` stripped if its scheme is in ``SAFE_URL_SCHEMES`` (http, https, mailto), else ``None``."""
     if not url:
         return None
     try:
@@ -190,6 +194,7 @@ class MimeBuilder:
         return self._date
 
     def message_id(self, recipient_type: str, recipient_id: str) -> str:
+        """The Message-ID of a recipient's e-mail in this run (the same on every retry)."""
         return f"{self._id_prefix}{slug(recipient_type)}.{slug(recipient_id)}{self._id_suffix}"
 
     def build(

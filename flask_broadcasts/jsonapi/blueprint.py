@@ -23,7 +23,7 @@ from marshmallow_jsonapi import Schema
 from .body import parse_body
 from .hooks import install_jsonapi
 from .negotiation import MEDIA_TYPE
-from .openapi import query_parameters, ref, register_resource
+from .openapi import query_parameters, ref, register_request_document, register_resource
 from .query import parse_collection_query, parse_resource_query
 from .specs import CollectionSpec, ResourceSpec
 
@@ -152,7 +152,8 @@ class JsonApiBlueprint(flask_smorest.Blueprint):
             parameters.extend(query_parameters(info.declaration, converter,
                                                collection=info.kind == "collection"))
         if info.kind in ("create", "update"):
-            doc["requestBody"] = {"required": True, **content(f"{base}{info.kind.title()}Document")}
+            doc["requestBody"] = {"required": True,
+                                  **content(register_request_document(spec, converter, info.schema, info.kind))}
         success = {"resource": 200, "collection": 200, "create": 201, "update": 200, "delete": 204}
         status = success[info.kind]
         if status == 204:

@@ -64,6 +64,7 @@ class PathIdNotFound(BasePlugin):
 
     def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
                          **kwargs: Any) -> None:
+        """Add a 404 response to every operation of a path with a parameter."""
         if not path or "{" not in path:
             return
         for operation in (operations or {}).values():
@@ -181,23 +182,32 @@ def register_resource(spec: APISpec, converter: Any, schema: type[Schema]) -> st
     _register(spec, f"{base}CollectionDocument", {"type": "object", "required": ["data"], "properties": {
         "data": {"type": "array", "items": ref(f"{base}Resource")}, **top}})
 
-    attrs, rels, req_attrs, req_rels = _members(schema, converter, spec, request=True)
-    if not attrs and not rels:
-        return base  # read-only resource (messages, files): no request documents
-    for kind, id_required in (("Create", False), ("Update", True)):
-        data: dict[str, Any] = {"type": "object", "required": ["type", "id"] if id_required else ["type"],
-                                "properties": {"type": type_, "id": {"type": "string"},
-                                               "meta": _META}}
-        creating = not id_required
-        data["properties"]["attributes"] = _object_of(attrs, req_attrs if creating else [])
-        data["properties"]["relationships"] = _object_of(rels, req_rels if creating else [])
-        if creating and (req_attrs or req_rels):
-            data["required"] += [m for m, req in (("attributes", req_attrs),
-                                                  ("relationships", req_rels)) if req]
-        _register(spec, f"{base}{kind}Document", {
-            "type": "object", "required": ["data"],
-            "properties": {"data": data, "meta": _META, "jsonapi": _JSONAPI}})
     return base
+
+
+def register_request_document(spec: APISpec, converter: Any, schema: type[Schema], kind: str) -> str:
+    """Register the request body of a ``create`` or ``update`` of ``schema`` (idempotent); return its name.
+
+    Only what an operation uses is registered: a resource nobody may write (messages) has
+    none, and one created from its type alone (event tickets) gets a document whose
+    ``attributes`` and ``relationships`` must stay empty.
+    """
+    base = register_resource(spec, converter, schema)
+    name = f"{base}{kind.title()}Document"
+    if name in spec.components.schemas:
+        return name
+    creating = kind == "create"
+    attrs, rels, req_attrs, req_rels = _members(schema, converter, spec, request=True)
+    data: dict[str, Any] = {"type": "object", "required": ["type"] if creating else ["type", "id"],
+                            "properties": {"type": {"type": "string", "enum": [schema.opts.type_]},
+                                           "id": {"type": "string"}, "meta": _META}}
+    data["properties"]["attributes"] = _object_of(attrs, req_attrs if creating else [])
+    data["properties"]["relationships"] = _object_of(rels, req_rels if creating else [])
+    if creating and (req_attrs or req_rels):
+        data["required"] += [m for m, req in (("attributes", req_attrs), ("relationships", req_rels)) if req]
+    _register(spec, name, {"type": "object", "required": ["data"],
+                           "properties": {"data": data, "meta": _META, "jsonapi": _JSONAPI}})
+    return name
 
 
 def _param(name: str, schema: dict[str, Any], description: str, required: bool = False

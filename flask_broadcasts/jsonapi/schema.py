@@ -24,6 +24,7 @@ class ResourceSchema(marshmallow_jsonapi.Schema):
     """
 
     def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
+        """Let every optional attribute be ``null`` (``id`` excepted)."""
         super().on_bind_field(field_name, field_obj)
         if field_name != "id" and not field_obj.required:
             field_obj.allow_none = True

@@ -32,6 +32,7 @@ class Event:
         return (self.name, self.resource_type, self.resource_id)
 
     def concerns_campaign(self, campaign_id: str) -> bool:
+        """Whether this event is about the campaign ``campaign_id``."""
         return self.resource_type == CAMPAIGN_TYPE and self.resource_id == campaign_id
 
 

@@ -48,6 +48,7 @@ class Subscriber:
     principal_id: str | None = field(default=None)
 
     def wants(self, event: Event) -> bool:
+        """Whether ``event`` is for this subscriber (any campaign, or its one campaign)."""
         return self.campaign_id is None or event.concerns_campaign(self.campaign_id)
 
 
@@ -107,6 +108,7 @@ class Hub:
                     del self._by_organization[subscriber.organization_id]
 
     def subscriber_count(self) -> int:
+        """How many subscribers this process has, over all organizations."""
         with self._lock:
             return sum(len(s) for s in self._by_organization.values())
 

@@ -51,6 +51,7 @@ class Mailbox:
 
     @property
     def closed(self) -> Closed | None:
+        """Why the mailbox was closed, or ``None`` while it is open."""
         return self._closed
 
     def offer(self, frame: str, key: Hashable | None = None) -> bool:

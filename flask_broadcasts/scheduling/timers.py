@@ -61,6 +61,7 @@ class RQFireTimers:
         self.job_timeout = job_timeout
 
     def add(self, campaign_id: int, fire_time: datetime) -> None:
+        """Schedule the fire job of one occurrence in rq-scheduler, rounded up to the next whole second."""
         # rq-scheduler scores jobs in whole Unix seconds, truncating: round up so an
         # occurrence is never handed to a worker before its fire time.
         due = as_utc(fire_time)
@@ -78,6 +79,7 @@ class RQFireTimers:
         )
 
     def cancel(self, campaign_id: int, fire_time: datetime) -> None:
+        """Remove the fire job of one occurrence from rq-scheduler, if it is there."""
         self.scheduler.cancel(fire_job_id(campaign_id, fire_time, queue=self.queue_name))
 
     def __contains__(self, key: tuple[int, datetime]) -> bool:
@@ -95,9 +97,11 @@ class MemoryFireTimers:
         self.pending: dict[int, set[datetime]] = {}
 
     def add(self, campaign_id: int, fire_time: datetime) -> None:
+        """Remember the occurrence in :attr:`pending`."""
         self.pending.setdefault(campaign_id, set()).add(as_utc(fire_time))
 
     def cancel(self, campaign_id: int, fire_time: datetime) -> None:
+        """Forget the occurrence, if it is pending."""
         self.pending.get(campaign_id, set()).discard(as_utc(fire_time))
 
     def __contains__(self, key: tuple[int, datetime]) -> bool:

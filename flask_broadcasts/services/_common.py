@@ -28,6 +28,7 @@ class Problems:
         self._errors: list[InvalidInputError] = []
 
     def add(self, detail: str, pointer: str, code: str) -> None:
+        """Collect one 422 error (``pointer`` is its JSON pointer into the request body)."""
         self._errors.append(InvalidInputError(detail, pointer=pointer, code=code))
 
     def __bool__(self) -> bool:

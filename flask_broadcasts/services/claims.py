@@ -46,6 +46,7 @@ _CLAIM_COLUMNS = (
 
 
 def new_claim_token(worker_id: str) -> str:
+    """A fresh claim token: the worker's id (cut to 40 characters) and a random suffix."""
     return f"{worker_id[:40]}:{uuid.uuid4().hex[:12]}"
 
 
@@ -89,6 +90,10 @@ def claimable(campaign_id: int, run_key: str, limit: int) -> Any:
 
 
 def release(session: Session, token: str, *, delete_them: bool) -> int:
+    """Give back the still-pending messages of a claim, or delete them; return how many. Commits.
+
+    Deleting is for a stopped run, whose unsent messages must not be sent later.
+    """
     where = and_(messages.c.claimed_by == token, messages.c.status == PENDING)
     if delete_them:
         count = session.execute(delete(messages).where(where)).rowcount
@@ -99,6 +104,10 @@ def release(session: Session, token: str, *, delete_them: bool) -> int:
 
 
 def renew(session: Session, token: str, ttl: float) -> bool:
+    """Extend the claim's pending messages by ``ttl`` seconds from now. Commits.
+
+    ``False`` when none of them is held under ``token`` any more (the claim was lost).
+    """
     count = session.execute(
         update(messages)
         .where(messages.c.claimed_by == token, messages.c.status == PENDING)

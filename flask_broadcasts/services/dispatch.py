@@ -6,6 +6,12 @@ from typing import Protocol
 
 
 class Dispatcher(Protocol):
+    """Queues background work for the services.
+
+    The default is :class:`~flask_broadcasts.queues.RQDispatcher`; a test may assign
+    another object with these methods to ``BroadcastsState.dispatcher``.
+    """
+
     def materialize(self, campaign_id: int, run_key: str) -> None:
         """Queue the materialization of a run."""
 

@@ -42,6 +42,7 @@ def dialect_insert(session: Session) -> Any:
 
 
 def run_messages(campaign_id: int, run_key: str) -> Any:
+    """The SQL condition selecting the messages of one run."""
     return and_(messages.c.campaign_id == campaign_id, messages.c.run_key == run_key)
 
 

@@ -47,6 +47,11 @@ sent_emails = BroadcastSentEmail.__table__
 
 @dataclass
 class BatchResult:
+    """What one send batch did: messages claimed, sent, failed and released.
+
+    ``stopped``: the campaign was stopped meanwhile; ``completed``: the batch completed the run.
+    """
+
     claimed: int = 0
     sent: int = 0
     failed: int = 0
@@ -151,6 +156,7 @@ class OutcomeRecorder:
         self.record_statement = InFlightStatement(dbapi_connection.pgconn, _PG_RECORD_NAME, _PG_RECORD, timeout=_RECORD_TIMEOUT)
 
     def close(self) -> None:
+        """Wait for a record still in flight, then give the recording connection back."""
         if self.record_statement is not None and self.record_statement.busy:
             try:
                 self.settle()

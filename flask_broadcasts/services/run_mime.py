@@ -22,6 +22,10 @@ _builders: OrderedDict[tuple[int, str], MimeBuilder] = OrderedDict()
 
 
 def mime_builder(session: Session, campaign_id: int, run_key: str) -> MimeBuilder:
+    """The :class:`MimeBuilder` of a run (sender and attachments loaded once; the 8 latest are cached).
+
+    :raises TemporaryFailure: no sender is configured.
+    """
     key = (campaign_id, run_key)
     builder = _builders.get(key)
     if builder is not None:

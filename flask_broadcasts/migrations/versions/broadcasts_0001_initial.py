@@ -17,6 +17,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create the extension's tables and indexes."""
     op.create_table('broadcast_audiences',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organization_id', sa.String(length=64), nullable=False),
@@ -182,6 +183,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop the extension's tables and indexes."""
     op.drop_table('broadcast_sent_emails')
     op.drop_index(op.f('ix_broadcast_runs_organization_id'), table_name='broadcast_runs')
     op.drop_index(op.f('ix_broadcast_runs_campaign_id'), table_name='broadcast_runs')
