@@ -143,7 +143,8 @@ def _members(schema: type[Schema], converter: Any, spec: APISpec, *, request: bo
             if f.required:
                 required_rels.append(wire)
         else:
-            attributes[wire] = converter.field2property(f)
+            # apispec writes ``"format": null`` for a strftime format, which is not valid OpenAPI.
+            attributes[wire] = {k: v for k, v in converter.field2property(f).items() if v is not None}
             if f.required:
                 required_attrs.append(wire)
     return attributes, relationships, required_attrs, required_rels
