@@ -47,7 +47,7 @@ class BroadcastsError(Exception):
     :param pointer: JSON pointer into the request body (``/data/attributes/name``).
     :param parameter: name of the offending query parameter (``filter[status]``).
     :param code: stable, machine-readable error code (``cron_required``),
-        kept as :attr:`error_code` because Werkzeug's ``code`` is the HTTP status.
+        kept as ``error_code`` because Werkzeug's ``code`` is the HTTP status.
     """
 
     def __init__(

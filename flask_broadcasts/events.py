@@ -76,7 +76,7 @@ class RecordingPublisher:
         self.events: list[tuple[str, dict[str, Any]]] = []
 
     def publish(self, organization_id: str, event: dict[str, Any]) -> None:
-        """Append ``(organization_id, event)`` to :attr:`events`."""
+        """Append ``(organization_id, event)`` to ``events``."""
         self.events.append((organization_id, event))
 
 

@@ -72,8 +72,8 @@ class RecipientMixin:
 class BookingRecipientMixin(RecipientMixin):
     """Mixin for a booking: the customer's contact details and variables plus the booking's own.
 
-    Override :attr:`booking_variables` and :meth:`get_booking_bindings`; the customer is
-    read from a ``customer`` attribute (override :attr:`broadcast_customer` otherwise).
+    Override ``booking_variables`` and :meth:`get_booking_bindings`; the customer is
+    read from a ``customer`` attribute (override ``broadcast_customer`` otherwise).
     The declared variables are the customer model's plus the booking's.
     """
 
@@ -91,7 +91,7 @@ class BookingRecipientMixin(RecipientMixin):
             )
 
     def get_booking_bindings(self) -> Mapping[str, Any]:
-        """The booking's own variables (its :attr:`booking_variables`); override it."""
+        """The booking's own variables (its ``booking_variables``); override it."""
         raise NotImplementedError("override get_booking_bindings() on your booking model")
 
     def get_variable_bindings(self) -> Mapping[str, Any]:
@@ -163,9 +163,9 @@ class AudienceSource:
     def recipients(self, filters: Mapping[str, Any], organization_id: str) -> Select:
         """The query of this audience's recipients, in a stable order (never a list).
 
-        ``filters`` are as :attr:`filter_schema` loads them (dates as dates ...), the
+        ``filters`` are as ``filter_schema`` loads them (dates as dates ...), the
         shape the host's own list endpoint passes; stored audiences are loaded by
-        :func:`flask_broadcasts.services.audiences.audience_recipients`.
+        ``flask_broadcasts.services.audiences.audience_recipients``.
         """
         stmt = self.apply_filters(select(self.model), filters, organization_id)
         return stmt.options(*self.load_options)

@@ -1,6 +1,6 @@
 """RQ job functions: importable by dotted path, take ids, run inside the app context.
 
-The worker (:mod:`flask_broadcasts.worker`) pushes the app context; these functions
+The worker (:class:`~flask_broadcasts.worker.BroadcastsWorker`) pushes the app context; these functions
 only forward to services.
 """
 

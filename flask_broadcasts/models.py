@@ -197,7 +197,7 @@ class BroadcastCampaign(TimestampMixin, Base):
 
     @property
     def status_enum(self) -> CampaignStatus:
-        """:attr:`status` as a :class:`~flask_broadcasts.CampaignStatus` (the column holds the string)."""
+        """``status`` as a :class:`~flask_broadcasts.CampaignStatus` (the column holds the string)."""
         return CampaignStatus(self.status)
 
 
@@ -285,7 +285,7 @@ class BroadcastMessage(Base):
 
     @property
     def status_enum(self) -> MessageStatus:
-        """:attr:`status` as a :class:`~flask_broadcasts.MessageStatus` (the column holds the string)."""
+        """``status`` as a :class:`~flask_broadcasts.MessageStatus` (the column holds the string)."""
         return MessageStatus(self.status)
 
 

@@ -166,7 +166,7 @@ def build_worker(app: Flask, *, name: str | None = None) -> BroadcastsWorker:
 
 
 def start_periodic_scheduler(app: Flask, *, first_poll_timeout: float = 10.0) -> threading.Thread:
-    """Run the scheduler (:func:`flask_broadcasts.scheduling.runner.run_scheduler`: the recovery
+    """Run the scheduler (``flask_broadcasts.scheduling.runner.run_scheduler``: the recovery
     sweep kept registered, Redis outages survived) in a daemon thread of this process.
 
     Returns once the thread has made its first poll (or after ``first_poll_timeout``

@@ -105,7 +105,7 @@ class CompiledText:
 
         :param bindings: values by placeholder name. Only exact keys are used;
             a missing key renders as ``""``. Values are coerced with
-            :func:`coerce_value`.
+            ``coerce_value``.
         :param transform: applied to every substituted value (never to the
             literal text), e.g. HTML escaping for a mail body.
         :return: the rendered text.

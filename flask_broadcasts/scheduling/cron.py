@@ -168,7 +168,7 @@ def next_fire_time(
 ) -> datetime:
     """Return the first time *expr* fires strictly after *after*.
 
-    :param expr: a cron expression (see :func:`validate_cron`).
+    :param expr: a cron expression (see ``validate_cron``).
     :param timezone: the IANA zone the expression is read in.
     :param after: an aware datetime; the result is strictly later.
     :param not_before: an aware datetime; when given, the result is also at

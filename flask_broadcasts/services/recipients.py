@@ -108,7 +108,7 @@ def audience_recipients(audience: BroadcastAudience) -> tuple[AudienceSource, sa
 
     :raises LookupError: when the host registered no source for the audience's type.
     :raises InvalidInputError: when the stored filters no longer load (see
-        :func:`flask_broadcasts.services.audiences.audience_recipients`).
+        ``flask_broadcasts.services.audiences.audience_recipients``).
     """
     try:
         source = get_state().extension.audience_source(audience.audience_type)
