@@ -15,14 +15,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from rq import Queue, SimpleWorker
 
 from example_app.seed import seed
-from flask_broadcasts import get_state
 from tests.support.smtp import SmtpServer
 
 from .conftest import DOCS
-from .test_quickstart import curl_args, request, sections
+from .test_quickstart import run_quickstart
 
 JSONAPI = "application/vnd.api+json"
 BLOCK = re.compile(r"Captured from the quickstart's run:\n\n\.\. code-block:: text\n\n(.*?)\n\S", re.S)
@@ -83,16 +81,7 @@ def test_the_captured_errors_are_the_apis_answers(example_app: Flask, smtp: Smtp
     organizations = seed(20, rng=random.Random(20261126))["organizations"]
     own, other = organizations[0], organizations[1]
     client = example_app.test_client()
-    state = get_state(example_app)
-    variables = {"BASE": "http://localhost/api", "TOKEN": own["token"], "ORG": str(own["id"])}
-    ids: dict[str, str] = {}
-    for name, body in sections():  # the quickstart's run: the campaign ends completed
-        if name == "worker":
-            SimpleWorker([Queue(state.settings.queue, connection=state.redis)], connection=state.redis).work(burst=True)
-            continue
-        document = request(client, curl_args(body, variables)).get_json()
-        if name in ("template", "audience", "campaign"):
-            ids[name] = variables[name.upper()] = document["data"]["id"]
+    ids = run_quickstart(example_app, own)  # the campaign ends completed
 
     examples = page_examples()
     assert len(examples) >= 10

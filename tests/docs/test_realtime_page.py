@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 from flask import Flask
-from rq import Queue, SimpleWorker
 
 from example_app.seed import seed
 from flask_broadcasts import get_state
@@ -18,7 +17,7 @@ from flask_broadcasts.events import RecordingPublisher
 from tests.support.smtp import SmtpServer
 
 from .conftest import DOCS
-from .test_quickstart import curl_args, request, sections
+from .test_quickstart import run_quickstart
 
 PAGE = (DOCS / "realtime.rst").read_text()
 MEMBER_NAME = re.compile(r'"([a-z_]+)":')
@@ -71,15 +70,7 @@ def test_a_published_frame_is_as_shown(example_app: Flask, smtp: SmtpServer) -> 
     state = get_state(example_app)
     recorder = state.publisher = RecordingPublisher()
     organization = seed(20, rng=random.Random(20261126))["organizations"][0]
-    variables = {"BASE": "http://localhost/api", "TOKEN": organization["token"], "ORG": str(organization["id"])}
-    client = example_app.test_client()
-    for name, body in sections():  # the quickstart's campaign, sent by a real worker
-        if name == "worker":
-            SimpleWorker([Queue(state.settings.queue, connection=state.redis)], connection=state.redis).work(burst=True)
-            continue
-        document = request(client, curl_args(body, variables)).get_json()
-        if name in ("template", "audience", "campaign"):
-            variables[name.upper()] = document["data"]["id"]
+    run_quickstart(example_app, organization)  # the quickstart's campaign, sent by a real worker
 
     frames = [json.loads(json.dumps(event)) for _, event in recorder.events]
     in_progress = [frame for frame in frames if frame["data"]["attributes"]["status"] == "in-progress"]
