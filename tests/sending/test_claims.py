@@ -1,0 +1,53 @@
+"""Workers claiming the same run at the same moment each get a whole batch of their own."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy.orm import Session
+
+from flask_broadcasts.models import utcnow
+from flask_broadcasts.services.campaign_runs import start_campaign
+from flask_broadcasts.services.claims import claim
+from flask_broadcasts.services.materialize import materialize_run
+from tests.support.fixtures import ORG, make_campaign, seed_customers
+
+CLAIMERS = 4
+BATCH = 50
+
+
+@pytest.mark.postgres_only
+def test_concurrent_claims_get_disjoint_full_batches(app, env, smtp, is_postgres):
+    """Claims of a campaign take turns on PostgreSQL: no message is claimed twice, and a
+    claim that had to wait for another still gets a full batch (an update that merely
+    re-checked ``claimed_by`` after waiting would come back nearly empty)."""
+    if not is_postgres:
+        pytest.skip("concurrent claims need PostgreSQL")
+    from tests.support.hostapp import db
+
+    seed_customers(CLAIMERS * BATCH * 2)
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    materialize_run(campaign_id, "once", "test-worker")
+    db.session.rollback()
+
+    for round_number in range(2):
+        barrier = threading.Barrier(CLAIMERS)
+        claimed: dict[int, list[int]] = {}
+
+        def take(number: int) -> None:
+            with app.app_context(), Session(db.engine) as session:
+                barrier.wait()
+                rows = claim(session, campaign_id, "once", f"claimer-{number}:{round_number}", BATCH, 60, utcnow())
+                claimed[number] = [row.id for row in rows]
+
+        threads = [threading.Thread(target=take, args=(n,)) for n in range(CLAIMERS)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+        assert sorted(len(ids) for ids in claimed.values()) == [BATCH] * CLAIMERS
+        every_id = [i for ids in claimed.values() for i in ids]
+        assert len(set(every_id)) == len(every_id) == CLAIMERS * BATCH
