@@ -3,8 +3,8 @@
 Exactly once, as built:
 
 * **Claim.** Up to ``BROADCASTS_BATCH_SIZE`` pending, unclaimed messages of the run
-  are claimed in one ``UPDATE ... WHERE id IN (SELECT ... ORDER BY id LIMIT n)``, the
-  campaign's claims taking turns on PostgreSQL (SQLite has a single writer), with a
+  are claimed in one ``UPDATE ... WHERE id IN (SELECT ... ORDER BY id LIMIT n FOR
+  UPDATE SKIP LOCKED)`` (SQLite, a single writer, needs no lock clause), with a
   lease of ``BROADCASTS_CLAIM_TTL`` that the worker renews every third of it.
 * **Record before the next send.** After each message (all its channels), its outcome
   is recorded (:mod:`.records`: one round trip on PostgreSQL) before the next message is

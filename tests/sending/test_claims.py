@@ -19,9 +19,9 @@ BATCH = 50
 
 @pytest.mark.postgres_only
 def test_concurrent_claims_get_disjoint_full_batches(app, env, smtp, is_postgres):
-    """Claims of a campaign take turns on PostgreSQL: no message is claimed twice, and a
-    claim that had to wait for another still gets a full batch (an update that merely
-    re-checked ``claimed_by`` after waiting would come back nearly empty)."""
+    """No message is claimed twice, and a claim made while others are in flight still
+    gets a full batch: it skips the rows they lock instead of waiting for them (a claim
+    that waited and then re-checked ``claimed_by`` would come back nearly empty)."""
     if not is_postgres:
         pytest.skip("concurrent claims need PostgreSQL")
     from tests.support.hostapp import db
