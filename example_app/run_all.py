@@ -28,6 +28,21 @@ def has_command(group_help: str, name: str) -> bool:
     return any(line.strip().startswith(name + " ") or line.strip() == name for line in group_help.splitlines())
 
 
+WEB_START_TIMEOUT = 60.0
+
+
+def wait_until_listening(port: int, process: subprocess.Popen[bytes], *, timeout: float) -> bool:
+    """Whether something accepts connections on ``127.0.0.1:port`` before ``process`` exits or ``timeout``."""
+    from .dev_smtp import port_in_use
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if port_in_use(port, "127.0.0.1"):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def main() -> int:
     env = dict(os.environ)
     port = env.get("PORT", "5000")
@@ -54,16 +69,8 @@ def main() -> int:
         children.append(subprocess.Popen([*FLASK, "broadcasts", "worker", "--with-scheduler"], env=env))
     if has_command(broadcasts_help, "scheduler"):
         children.append(subprocess.Popen([*FLASK, "broadcasts", "scheduler"], env=env))
-    children.append(subprocess.Popen([*FLASK, "run", "--port", port, "--with-threads"], env=env))
-
-    time.sleep(1.5)
-    print(
-        f"token {organization['token']} (organization {organization['id']}) | "
-        f"curl -H 'Authorization: Bearer {organization['token']}' -H 'Accept: application/vnd.api+json' "
-        f"'http://127.0.0.1:{port}/api/broadcast-campaigns?o={organization['id']}'",
-        flush=True,
-    )
-    print(f"dashboard http://127.0.0.1:{port}/dashboard#o={organization['id']}&token={organization['token']}", flush=True)
+    web = subprocess.Popen([*FLASK, "run", "--port", port, "--with-threads"], env=env)
+    children.append(web)
 
     def stop(*_: object) -> None:
         for child in children:
@@ -72,6 +79,19 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, stop)
     try:
+        # The line below promises that its curl works: print it once the web app answers
+        # (a fixed pause was too short on a slow machine, where importing the app takes seconds).
+        if not wait_until_listening(int(port), web, timeout=WEB_START_TIMEOUT):
+            print(f"the web app did not start listening on port {port}", file=sys.stderr, flush=True)
+            return 1
+        print(
+            f"token {organization['token']} (organization {organization['id']}) | "
+            f"curl -H 'Authorization: Bearer {organization['token']}' -H 'Accept: application/vnd.api+json' "
+            f"'http://127.0.0.1:{port}/api/broadcast-campaigns?o={organization['id']}'",
+            flush=True,
+        )
+        print(f"dashboard http://127.0.0.1:{port}/dashboard#o={organization['id']}&token={organization['token']}",
+              flush=True)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
     except KeyboardInterrupt:
