@@ -44,7 +44,7 @@ CAMPAIGN=1
 # [/campaign]
 
 # [preview]
-curl -s "$BASE/broadcast-campaigns/$CAMPAIGN/draft-messages?o=$ORG" \
+curl -s "$BASE/broadcast-campaigns/$CAMPAIGN/draft-messages?o=$ORG&with_counts=true" \
   -H "Authorization: Bearer $TOKEN" -H "Accept: $JSONAPI"
 # [/preview]
 

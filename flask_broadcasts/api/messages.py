@@ -18,11 +18,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import marshmallow as ma
-from flask import g
+from flask import g, request
 from flask.views import MethodView
 from marshmallow_jsonapi import fields
 
 from ..auth import current_tenant
+from ..errors import BadRequestError
 from ..extension import get_state
 from ..jsonapi import CollectionQuery, CollectionSpec, Page, ResourceQuery, ResourceSchema, ResourceSpec, paginate
 from ..jsonapi import render_page, render_resource
@@ -241,16 +242,35 @@ class MessageItem(MethodView):
         return render_resource(message, query, resource_meta=_sms_meta, linkage=_linkage([message]))
 
 
+#: The preview's own query parameter. Not a JSON:API family; named with a non a-z
+#: character, as JSON:API 1.1 asks of implementation-specific parameters.
+WITH_COUNTS = "with_counts"
+_FLAGS = {"true": True, "false": False}
+
+
+def _with_counts() -> bool:
+    raw = request.args.get(WITH_COUNTS, "false")
+    if raw not in _FLAGS:
+        raise BadRequestError(f"{WITH_COUNTS} must be true or false, not {raw!r}.", parameter=WITH_COUNTS)
+    return _FLAGS[raw]
+
+
 @blueprint.route("/broadcast-campaigns/<id>/draft-messages")
 class DraftMessages(MethodView):
     """``/broadcast-campaigns/<id>/draft-messages``: a preview of a campaign's messages."""
 
-    @blueprint.jsonapi_collection(DRAFTS)
+    @blueprint.jsonapi_collection(DRAFTS, parameters=[{
+        "name": WITH_COUNTS, "in": "query", "required": False, "schema": {"type": "boolean", "default": False},
+        "description": "Also count the audience: meta.recipient_count and meta.no_channel_count "
+                       "(one COUNT over the audience; its cost grows with the audience, the drafts' does not).",
+    }])
     def get(self, query: CollectionQuery, id: str) -> Any:
         """Preview the messages of a campaign (at most BROADCASTS_PREVIEW_LIMIT, not stored)"""
-        result = preview(current_tenant().organization_id, id)
+        result = preview(current_tenant().organization_id, id, with_counts=_with_counts())
         g.broadcasts_message_includes = DraftIncludes(result)
-        meta = {"recipient_count": result.recipient_count, "no_channel_count": result.no_channel_count}
+        meta = None
+        if result.recipient_count is not None:
+            meta = {"recipient_count": result.recipient_count, "no_channel_count": result.no_channel_count}
         return render_page(
             Page(items=result.messages), query, meta=meta, resource_meta=_sms_meta, linkage=_linkage(result.messages)
         )

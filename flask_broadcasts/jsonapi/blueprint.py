@@ -10,7 +10,7 @@ the ``application/vnd.api+json`` media type.
 from __future__ import annotations
 
 import http
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from copy import deepcopy
 from functools import wraps
 from typing import Any, Literal, TypeVar
@@ -47,8 +47,10 @@ class _DocInfo:
     """What a decorator documents; survives flask-smorest's deep copies as is
     (a spec holds SQLAlchemy columns, which must not be deep-copied)."""
 
-    def __init__(self, kind: Kind, schema: type[Schema], declaration: ResourceSpec | None) -> None:
+    def __init__(self, kind: Kind, schema: type[Schema], declaration: ResourceSpec | None,
+                 parameters: Sequence[dict[str, Any]] = ()) -> None:
         self.kind, self.schema, self.declaration = kind, schema, declaration
+        self.parameters = list(parameters)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> _DocInfo:
         return self
@@ -98,11 +100,16 @@ class JsonApiBlueprint(flask_smorest.Blueprint):
         return self._decorate(_DocInfo("resource", spec.schema, spec),
                               lambda _: parse_resource_query(spec, request.args))
 
-    def jsonapi_collection(self, spec: CollectionSpec) -> Callable[[F], F]:
+    def jsonapi_collection(self, spec: CollectionSpec, *,
+                           parameters: Sequence[dict[str, Any]] = ()) -> Callable[[F], F]:
         """List a collection: the view receives a :class:`~.CollectionQuery`,
         filters its ``Select`` with ``query.filters``, then renders
-        ``render_page(paginate(session, select, query), query)``."""
-        return self._decorate(_DocInfo("collection", spec.schema, spec),
+        ``render_page(paginate(session, select, query), query)``.
+
+        :param parameters: OpenAPI parameter objects of the view's own query parameters
+            (not JSON:API's), documented after the JSON:API ones; the view reads them.
+        """
+        return self._decorate(_DocInfo("collection", spec.schema, spec, parameters),
                               lambda _: parse_collection_query(spec, request.args))
 
     def jsonapi_create(self, source: type[Schema] | ResourceSpec) -> Callable[[F], F]:
@@ -151,6 +158,7 @@ class JsonApiBlueprint(flask_smorest.Blueprint):
         if info.kind in ("resource", "collection"):
             parameters.extend(query_parameters(info.declaration, converter,
                                                collection=info.kind == "collection"))
+        parameters.extend(info.parameters)
         if info.kind in ("create", "update"):
             doc["requestBody"] = {"required": True,
                                   **content(register_request_document(spec, converter, info.schema, info.kind))}

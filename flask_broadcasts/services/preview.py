@@ -7,8 +7,10 @@ draft is an unsaved :class:`~flask_broadcasts.models.BroadcastMessage` with stat
 ``draft`` and a stable id ``draft-<campaign>-<recipient type>-<recipient id>``, so the
 same serializer renders drafts and stored messages and a preview is valid JSON:API.
 
-The counts (:attr:`Preview.recipient_count`, :attr:`Preview.no_channel_count`) are one
-SQL query over the audience query when the recipient model's contact details are
+The counts (:attr:`Preview.recipient_count`, :attr:`Preview.no_channel_count`) are
+computed only when asked for (``with_counts``): the drafts cost the same for ten
+recipients as for a million, the counts grow with the audience. They are one SQL
+query over the audience query when the recipient model's contact details are
 plain columns — the :class:`~flask_broadcasts.host.RecipientMixin` defaults reading
 ``email``/``mobile`` columns, or a :class:`~flask_broadcasts.host.BookingRecipientMixin`
 reading them through a ``customer`` relationship. A model that overrides
@@ -19,6 +21,7 @@ the audience size.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,16 +49,17 @@ class Preview:
     :ivar messages: unsaved messages, status ``draft``, in audience order.
     :ivar recipients: the host recipient of each message (same order).
     :ivar source: the audience source the recipients come from.
-    :ivar recipient_count: recipients the audience has now.
-    :ivar no_channel_count: of those, how many can receive none of the template's channels.
+    :ivar recipient_count: recipients the audience has now (``None`` unless counted).
+    :ivar no_channel_count: of those, how many can receive none of the template's channels
+        (``None`` unless counted).
     """
 
     campaign: BroadcastCampaign
     messages: Sequence[BroadcastMessage]
     recipients: Sequence[RecipientMixin]
     source: AudienceSource
-    recipient_count: int
-    no_channel_count: int
+    recipient_count: int | None = None
+    no_channel_count: int | None = None
 
 
 def draft_id(campaign_id: int, recipient_type: str, recipient_id: str) -> str:
@@ -63,10 +67,13 @@ def draft_id(campaign_id: int, recipient_type: str, recipient_id: str) -> str:
     return f"draft-{campaign_id}-{recipient_type}-{recipient_id}"
 
 
-def preview(organization_id: str, campaign_id: Any, limit: int | None = None) -> Preview:
+def preview(organization_id: str, campaign_id: Any, limit: int | None = None, *,
+            with_counts: bool = False) -> Preview:
     """Render at most ``limit`` draft messages of a campaign (any status) without storing them.
 
     :param limit: default ``BROADCASTS_PREVIEW_LIMIT`` (10).
+    :param with_counts: also count the whole audience and those of it no channel reaches
+        (one ``COUNT`` over the audience: its cost grows with the audience).
     :raises NotFoundError: no such campaign in this organization.
     :raises ConflictError: the host registered no source for the audience's type.
     """
@@ -94,15 +101,11 @@ def preview(organization_id: str, campaign_id: Any, limit: int | None = None) ->
         message.id = draft_id(campaign.id, values["recipient_type"], values["recipient_id"])  # type: ignore[assignment]
         messages.append(message)
 
-    total, no_channel = _counts(stmt, source, tuple(campaign.template.channels or ()))
-    return Preview(
-        campaign=campaign,
-        messages=messages,
-        recipients=recipients,
-        source=source,
-        recipient_count=total,
-        no_channel_count=no_channel,
-    )
+    result = Preview(campaign=campaign, messages=messages, recipients=recipients, source=source)
+    if with_counts:
+        total, no_channel = _counts(stmt, source, tuple(campaign.template.channels or ()))
+        result = dataclasses.replace(result, recipient_count=total, no_channel_count=no_channel)
+    return result
 
 
 # -- counts ---------------------------------------------------------------------------------

@@ -18,3 +18,8 @@ def test_openapi_document_describes_the_resources():
     names = {p["name"] for p in listing["parameters"]}
     assert {"o", "include", "filter[status]", "page[after]", "page[size]", "sort"} <= names
     assert "application/vnd.api+json" in listing["responses"]["200"]["content"]
+    preview = document["paths"]["/api/broadcast-campaigns/{id}/draft-messages"]["get"]
+    # The preview's own parameter is documented beside JSON:API's, not instead of them.
+    parameters = {p["name"]: p for p in preview["parameters"]}
+    assert {"o", "include", "with_counts"} <= set(parameters)
+    assert parameters["with_counts"]["schema"] == {"type": "boolean", "default": False}

@@ -18,7 +18,8 @@ def test_drafts_with_includes_and_meta(api):
         audience=make_audience(audience_type="bookings"),
         status="completed",
     )
-    response = api.get(f"/broadcast-campaigns/{campaign.id}/draft-messages", include="customer,recipient,campaign")
+    response = api.get(f"/broadcast-campaigns/{campaign.id}/draft-messages", include="customer,recipient,campaign",
+                       with_counts="true")
     assert response.status_code == 200
     body = response.get_json()
     assert body["meta"] == {"recipient_count": 2, "no_channel_count": 1}
@@ -40,9 +41,30 @@ def test_at_most_ten(api):
     for i in range(12):
         make_customer(first_name=f"C{i}")
     campaign = make_campaign()
-    body = api.get(f"/broadcast-campaigns/{campaign.id}/draft-messages", include="recipient").get_json()
+    body = api.get(f"/broadcast-campaigns/{campaign.id}/draft-messages", include="recipient",
+                   with_counts="true").get_json()
     assert len(body["data"]) == 10 and body["meta"]["recipient_count"] == 12
     assert len(body["included"]) == 10
+
+
+def test_the_audience_is_counted_only_when_asked(api):
+    """The drafts cost the same at any audience size; the counts grow with it, so they are opt-in."""
+    make_customer(first_name="Ann")
+    make_customer(first_name="Bob", email=None, mobile=None)
+    campaign = make_campaign()
+    path = f"/broadcast-campaigns/{campaign.id}/draft-messages"
+
+    plain = api.get(path).get_json()
+    assert len(plain["data"]) == 2 and "recipient_count" not in plain.get("meta", {})
+    assert "no_channel_count" not in plain.get("meta", {})
+    assert api.get(path, with_counts="false").get_json()["data"] == plain["data"]
+    assert "recipient_count" not in api.get(path, with_counts="false").get_json().get("meta", {})
+    assert api.get(path, with_counts="true").get_json()["meta"] == {"recipient_count": 2, "no_channel_count": 1}
+
+    response = api.get(path, with_counts="yes")
+    assert response.status_code == 400
+    (error,) = response.get_json()["errors"]
+    assert error["source"] == {"parameter": "with_counts"}
 
 
 def test_sent_email_is_not_an_include_of_drafts(api):

@@ -31,7 +31,7 @@ def test_customers_placeholders_channels_locale_and_counts(app):
     make_customer(ORG_B, first_name="Eve")
     campaign = make_campaign()
 
-    result = preview(ORG_A, campaign.id)
+    result = preview(ORG_A, campaign.id, with_counts=True)
 
     assert result.recipient_count == 3 and result.no_channel_count == 1
     ann, bob, cid = result.messages
@@ -49,7 +49,7 @@ def test_customers_placeholders_channels_locale_and_counts(app):
 
 def test_html_escaped_in_body(app):
     make_customer(first_name="<script>x</script>")
-    result = preview(ORG_A, make_campaign(template=make_template(body_i18n={})).id)
+    result = preview(ORG_A, make_campaign(template=make_template(body_i18n={})).id, with_counts=True)
     assert result.messages[0].body == "<p>Hi &lt;script&gt;x&lt;/script&gt; </p>"
 
 
@@ -63,7 +63,7 @@ def test_bookings_use_their_customer(app):
     audience = make_audience(audience_type="bookings", filters={"status": "accepted"})
     campaign = make_campaign(template=template, audience=audience)
 
-    result = preview(ORG_A, campaign.id)
+    result = preview(ORG_A, campaign.id, with_counts=True)
 
     assert result.recipient_count == 2 and result.no_channel_count == 1
     first = result.messages[0]
@@ -80,7 +80,7 @@ def test_community_members(app):
     db.session.execute(members.insert(), [{"community_id": community.id, "customer_id": c} for c in (ann.id, bob.id)])
     db.session.commit()
     audience = make_audience(audience_type="community", community_id=str(community.id))
-    result = preview(ORG_A, make_campaign(audience=audience).id)
+    result = preview(ORG_A, make_campaign(audience=audience).id, with_counts=True)
     assert [m.recipient_id for m in result.messages] == [str(ann.id), str(bob.id)]
     assert result.recipient_count == 2 and result.no_channel_count == 0
 
@@ -91,7 +91,7 @@ def test_at_most_ten_with_limit_in_sql_and_any_status(app):
     campaign = make_campaign(status="completed")
     campaign_id = campaign.id
     with count_queries() as statements:
-        result = preview(ORG_A, campaign_id)
+        result = preview(ORG_A, campaign_id, with_counts=True)
     assert len(result.messages) == 10
     assert result.recipient_count == 13 and result.no_channel_count == 6
     reads = [s for s in statements if "test_customers" in s and "count" not in s.lower()]
@@ -129,6 +129,6 @@ def test_counts_fall_back_to_streaming_for_custom_contact_properties(app, monkey
     make_customer(first_name="Bob", email=None, mobile=None)
     campaign_id = make_campaign().id
     with count_queries() as statements:
-        result = preview(ORG_A, campaign_id)
+        result = preview(ORG_A, campaign_id, with_counts=True)
     assert (result.recipient_count, result.no_channel_count) == (2, 1)
     assert not any("count(" in s.lower() for s in statements)
