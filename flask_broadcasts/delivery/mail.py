@@ -185,9 +185,15 @@ class SmtpTransport:
             except (OSError, smtplib.SMTPException):
                 smtp.close()
 
-    def _connection(self) -> smtplib.SMTP:
+    def _full(self, sent: int) -> bool:
+        """Whether ``MAIL_MAX_EMAILS`` ends a connection that has carried ``sent`` messages."""
         max_emails = self.settings.max_emails
-        if self._smtp is not None and max_emails and self._sent_on_connection >= max_emails:
+        if not max_emails:
+            return False
+        return sent >= max_emails
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is not None and self._full(self._sent_on_connection):
             self.close()
         if self._smtp is None:
             self.open()
@@ -241,7 +247,7 @@ class SmtpTransport:
             payload = _LEADING_DOT.sub(b"..", data)
             if not payload.endswith(b"\r\n"):
                 payload += b"\r\n"
-            if then is not None and pipelining and not self._full_after_this():
+            if then is not None and pipelining and not self._full(self._sent_on_connection + 1):
                 ahead = self._envelope_commands(smtp, *then)
             smtp.send(payload + b".\r\n" + ahead)
         except DeliveryError:
@@ -266,11 +272,6 @@ class SmtpTransport:
             raise self._refuse_or_retry(smtp, code, message)
         self._sent_on_connection += 1
         return _answer(code, message)
-
-    def _full_after_this(self) -> bool:
-        """Whether ``MAIL_MAX_EMAILS`` closes the connection after the message being sent."""
-        max_emails = self.settings.max_emails
-        return bool(max_emails) and self._sent_on_connection + 1 >= max_emails  # type: ignore[operator]
 
     def _envelope_step_by_step(self, smtp: smtplib.SMTP, envelope_from: str, recipient: str) -> None:
         code, message = smtp.mail(envelope_from)

@@ -21,7 +21,6 @@ the audience size.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -101,11 +100,12 @@ def preview(organization_id: str, campaign_id: Any, limit: int | None = None, *,
         message.id = draft_id(campaign.id, values["recipient_type"], values["recipient_id"])  # type: ignore[assignment]
         messages.append(message)
 
-    result = Preview(campaign=campaign, messages=messages, recipients=recipients, source=source)
+    total: int | None = None
+    no_channel: int | None = None
     if with_counts:
         total, no_channel = _counts(stmt, source, tuple(campaign.template.channels or ()))
-        result = dataclasses.replace(result, recipient_count=total, no_channel_count=no_channel)
-    return result
+    return Preview(campaign=campaign, messages=messages, recipients=recipients, source=source,
+                   recipient_count=total, no_channel_count=no_channel)
 
 
 # -- counts ---------------------------------------------------------------------------------
