@@ -248,8 +248,12 @@ def sqlite_deep_cursor_factory(client: Client, campaign_id: str, database_path: 
 
 
 def run_to_completion(client: Client, campaign_id: str, sink: Any, expected: int, deep_cursor: Any,
-                      timeout: float) -> dict[str, Any]:
-    """Start the campaign and wait for ``completed``; the timings and the sampled latencies."""
+                      timeout: float, on_completed: Callable[[], None] = lambda: None) -> dict[str, Any]:
+    """Start the campaign and wait for ``completed``; the timings and the sampled latencies.
+
+    ``on_completed`` is called as soon as the campaign is seen completed, before the
+    sampling that goes on after it (the CPU figures stop there).
+    """
     path = f"broadcast-campaigns/{campaign_id}"
     sink.mark()
     sampler = Sampler(client, campaign_id, deep_cursor)
@@ -274,6 +278,7 @@ def run_to_completion(client: Client, campaign_id: str, sink: Any, expected: int
         # The server's completion stamp: same machine, same clock, no polling granularity.
         completed = dt.datetime.fromisoformat(attributes["completed_at"].replace("Z", "+00:00"))
         wall = completed.timestamp() - started_wall
+    on_completed()
     sampler.campaign_over()
     sink.wait_for(expected, timeout=5)
     sampler.join(timeout=120)

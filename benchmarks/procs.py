@@ -226,7 +226,7 @@ def _server_root(name: str) -> psutil.Process | None:
 
 
 class CpuMeter:
-    """CPU seconds each part of the system spent between enter and exit.
+    """CPU seconds each part of the system spent between enter and :meth:`stop` (or exit).
 
     Where the cores go during a campaign: the workers, the web server (and the
     benchmark's own sampling through it), PostgreSQL, Redis and the SMTP sink. Counted
@@ -254,10 +254,16 @@ class CpuMeter:
         self.before["benchmark"] = sum(os.times()[:4])  # with reaped children (the limit's processes)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
+        """Stop counting here (the campaign completed); a second call changes nothing."""
+        if self.spent:
+            return
         after = {name: _tree_cpu_seconds(process) for name, process in self.roots.items()}
         after["benchmark"] = sum(os.times()[:4])
         self.spent = {name: round(after[name] - self.before[name], 3) for name in after}
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def figures(self, messages: int) -> dict[str, Any]:
         """CPU seconds per part, and microseconds per message (workers summed)."""

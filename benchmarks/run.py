@@ -98,7 +98,8 @@ def run_campaign(client: Client, sink: Sink, web: Child, env: dict[str, str], ar
         started_workers = start_workers(workers, env, args.logs, label, redis_url, args.profile)
         roots = {"web": web.pid, **{f"worker{i + 1}": w.pid for i, w in enumerate(started_workers)}}
         with RssMonitor(roots) as monitor, CpuMeter({**roots, "sink": sink.process.pid}) as cpu:
-            record.update(run_to_completion(client, campaign_id, sink, size, deep_cursor(campaign_id), args.timeout))
+            record.update(run_to_completion(client, campaign_id, sink, size, deep_cursor(campaign_id), args.timeout,
+                                            on_completed=cpu.stop))
         record["rss"] = monitor.figures()
         record["cpu"] = cpu.figures(size)
     except Exception as exc:  # one failed campaign must not lose the rest of the run
