@@ -47,8 +47,8 @@ COUNTED_SAMPLES = 5
 #: figures "while it runs" are mostly taken on an idle machine, and at 100,000 under the
 #: full sending load: comparing those two measures the load, not the size. The targets
 #: on how latency grows with N compare these settled rounds, taken alike at every size.
-SETTLED_SAMPLES = 60
-SETTLED_PAUSE = 0.02
+SETTLED_SAMPLES = 200
+SETTLED_PAUSE = 0.01
 DEEP_FRACTION = 0.9
 SUBJECT = "Hello {first_name}!"
 BODY = "<p>Hi {first_name} {last_name}, here's your monthly update...</p><p>Regards, the team</p>"

@@ -8,7 +8,7 @@ from benchmarks.report import check_targets
 
 
 def _latency(first: float, deep: float, draft: float) -> dict[str, Any]:
-    return {name: {"samples": 60, "p50_ms": p99 / 2, "p99_ms": p99}
+    return {name: {"samples": 200, "p50_ms": p99 / 2, "p99_ms": p99}
             for name, p99 in (("messages_first", first), ("messages_deep", deep), ("draft_messages", draft))}
 
 
