@@ -67,7 +67,7 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                                    f"settled {p_big:.0f} ms vs {p_small:.0f} ms (x{p_big / p_small:.2f}){during}"))
         else:
             targets.append(_target(f"p99 {label}(100k) <= 2 x p99(1k)", None, "needs 1,000 and 100,000"))
-    deep_run = big or mid or small
+    deep_run = big or mid or small or results.get("sqlite")
     p_deep, p_first = _p99(deep_run, "messages_deep"), _p99(deep_run, "messages_first")
     if p_deep and p_first:
         targets.append(_target("p99 deep messages page <= 2 x first page", p_deep <= 2 * p_first,

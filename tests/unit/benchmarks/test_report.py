@@ -42,3 +42,10 @@ def test_a_page_that_slows_down_with_the_campaigns_size_fails():
     )
     assert targets["p99 messages page(100k) <= 2 x p99(1k)"]["result"] == "FAIL"
     assert targets["p99 preview(100k) <= 2 x p99(1k)"]["result"] == "PASS"
+
+
+def test_a_sqlite_only_run_has_its_deep_page_judged():
+    sqlite = _run(10_000, running=_latency(6, 5, 5), settled=_latency(4, 4, 4))
+    targets = {t["target"]: t for t in check_targets({"sqlite": {**sqlite, "status": "completed", "sent_count": 10_000}})}
+    deep = targets["p99 deep messages page <= 2 x first page"]
+    assert deep["result"] == "PASS" and deep["detail"] == "5 ms vs 6 ms at 10,000"
