@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .sink import SMTP_SINK
+
 #: Below this, the limit line says the machine was busy with something else: the run is noisy.
 NOISY_LIMIT = 4000.0
 
@@ -132,6 +134,9 @@ def print_report(results: dict[str, Any]) -> None:
         noisy = " — NOISY RUN: the limit is below 4,000 msg/s, do not quote these figures" if limit.get("noisy") else ""
         print(f"\nlimit  (COPY per 500 + reused smtplib, {limit['processes']} processes, N={limit['recipients']:,}): "
               f"{limit['messages_per_s']:,.0f} msg/s{_runs(limit)}{noisy}")
+    if results.get("sink") and results["sink"] != SMTP_SINK:
+        print(f"       — the sink is {results['sink']}, which costs several times the CPU of smtp-sink per message:"
+              " install postfix's smtp-sink for figures to quote")
     if naive:
         print(f"naive  (ORM row + commit, Flask-Mail mail.send per message, 1 process, median of the runs on N={naive['recipients']:,}"
               f" — naive at 100,000 would take ~{100_000 / naive['messages_per_s'] / 60:.0f} min): "
