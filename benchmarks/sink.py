@@ -1,4 +1,4 @@
-"""A local SMTP sink in its own process that accepts fast and counts messages.
+"""A local SMTP sink in its own process that accepts and counts messages.
 
 Debian's ``smtp-sink`` (package postfix, written in C) is used when it is on ``PATH``:
 it costs the least CPU, so the sink is never what a figure measures. Otherwise
