@@ -194,17 +194,13 @@ def python_command(*args: str) -> list[str]:
     return [sys.executable, *args]
 
 
-def _tree_cpu_seconds(root: psutil.Process) -> float:
+def _tree_cpu_seconds(root: psutil.Process, children: Mapping[int, list[int]]) -> float:
     """CPU seconds of a process tree so far: each live process's own time plus that of the
     children it has reaped (an RQ work horse, a PostgreSQL backend that has exited)."""
     total = 0.0
-    try:
-        processes = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0.0
-    for process in processes:
+    for pid in _tree(root.pid, children):
         try:
-            times = process.cpu_times()
+            times = (root if pid == root.pid else psutil.Process(pid)).cpu_times()
         except psutil.Error:
             continue
         total += times.user + times.system + times.children_user + times.children_system
@@ -250,7 +246,8 @@ class CpuMeter:
         self.spent: dict[str, float] = {}
 
     def __enter__(self) -> CpuMeter:
-        self.before = {name: _tree_cpu_seconds(process) for name, process in self.roots.items()}
+        children = _children_by_parent()
+        self.before = {name: _tree_cpu_seconds(process, children) for name, process in self.roots.items()}
         self.before["benchmark"] = sum(os.times()[:4])  # with reaped children (the limit's processes)
         return self
 
@@ -258,7 +255,8 @@ class CpuMeter:
         """Stop counting here (the campaign completed); a second call changes nothing."""
         if self.spent:
             return
-        after = {name: _tree_cpu_seconds(process) for name, process in self.roots.items()}
+        children = _children_by_parent()
+        after = {name: _tree_cpu_seconds(process, children) for name, process in self.roots.items()}
         after["benchmark"] = sum(os.times()[:4])
         self.spent = {name: round(after[name] - self.before[name], 3) for name in after}
 

@@ -38,11 +38,12 @@ class Sink:
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.kind = SMTP_SINK if shutil.which("smtp-sink") else "aiosmtpd (benchmarks/sink.py)"
         if shutil.which("smtp-sink"):
+            self.kind = SMTP_SINK
             user = ["-u", "nobody"] if os.geteuid() == 0 else []
             command = ["smtp-sink", "-c", *user, f"127.0.0.1:{port}", "1000"]
         else:
+            self.kind = "aiosmtpd (benchmarks/sink.py)"
             command = [sys.executable, "-m", "benchmarks.sink", str(port)]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=0)
         self.count = 0
