@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -43,10 +44,13 @@ def test_make_run_prints_a_working_curl_and_the_dashboard(tmp_path: Path, redis_
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
     seen: list[str] = []
+    # One deadline for both lines: the worker and the scheduler keep logging, so a wait per
+    # line would never end if the token line were missed (a CI run hung here once).
+    deadline = time.monotonic() + 90
     try:
         printed = dashboard = None
         while printed is None or dashboard is None:
-            line = lines.get(timeout=90).rstrip("\n")
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic())).rstrip("\n")
             seen.append(line)
             printed = printed or PRINTED.match(line)
             if line.startswith("dashboard "):
