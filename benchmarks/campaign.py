@@ -65,8 +65,9 @@ class Client:
         self.base_url = base_url.rstrip("/")
         self.tenant = tenant
         self.session = requests.Session()
-        self.session.headers.update({"Authorization": f"Bearer {tenant.token}", "Accept": JSONAPI,
-                                     "Content-Type": JSONAPI})
+        self.session.headers.update(
+            {"Authorization": f"Bearer {tenant.token}", "Accept": JSONAPI, "Content-Type": JSONAPI}
+        )
 
     def url(self, path: str) -> str:
         return f"{self.base_url}/api/{path}"
@@ -84,8 +85,7 @@ class Client:
         data: dict[str, Any] = {"type": type_, "attributes": attributes}
         if relationships:
             data["relationships"] = {name: {"data": {"type": t, "id": i}} for name, (t, i) in relationships.items()}
-        response = self.session.post(self.url(type_), params=self.params(), data=json.dumps({"data": data}),
-                                     timeout=60)
+        response = self.session.post(self.url(type_), params=self.params(), data=json.dumps({"data": data}), timeout=60)
         if response.status_code != 201:
             raise ApiError(f"POST {type_}: {response.status_code} {response.text[:500]}")
         return response.json()["data"]["id"]
@@ -100,17 +100,36 @@ class Client:
 
 
 def create_campaign(client: Client, label: str) -> str:
-    template = client.create("broadcast-templates", {
-        "name": f"Bench {label}", "subject": SUBJECT, "body": BODY, "body_short": "Hi {first_name}",
-        "action_label": "View details", "action_url": "https://example.com/updates", "channels": ["mail"],
-        "is_template": False,
-    })
-    audience = client.create("broadcast-audiences", {
-        "name": f"Bench {label}", "audience_type": "customers", "filters": {}, "is_template": False,
-    })
-    return client.create("broadcast-campaigns", {"name": f"Bench {label}"}, {
-        "template": ("broadcast-templates", template), "audience": ("broadcast-audiences", audience),
-    })
+    template = client.create(
+        "broadcast-templates",
+        {
+            "name": f"Bench {label}",
+            "subject": SUBJECT,
+            "body": BODY,
+            "body_short": "Hi {first_name}",
+            "action_label": "View details",
+            "action_url": "https://example.com/updates",
+            "channels": ["mail"],
+            "is_template": False,
+        },
+    )
+    audience = client.create(
+        "broadcast-audiences",
+        {
+            "name": f"Bench {label}",
+            "audience_type": "customers",
+            "filters": {},
+            "is_template": False,
+        },
+    )
+    return client.create(
+        "broadcast-campaigns",
+        {"name": f"Bench {label}"},
+        {
+            "template": ("broadcast-templates", template),
+            "audience": ("broadcast-audiences", audience),
+        },
+    )
 
 
 def _percentiles(samples: list[float]) -> dict[str, Any]:
@@ -118,8 +137,11 @@ def _percentiles(samples: list[float]) -> dict[str, Any]:
         return {"samples": 0, "p50_ms": None, "p99_ms": None}
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, max(0, round(0.99 * len(ordered)) - 1))]
-    return {"samples": len(samples), "p50_ms": round(statistics.median(ordered) * 1000, 1),
-            "p99_ms": round(p99 * 1000, 1)}
+    return {
+        "samples": len(samples),
+        "p50_ms": round(statistics.median(ordered) * 1000, 1),
+        "p99_ms": round(p99 * 1000, 1),
+    }
 
 
 @dataclass
@@ -129,8 +151,9 @@ class Sampler:
     client: Client
     campaign_id: str
     deep_cursor: Any  # callable returning a cursor string or None
-    samples: dict[str, list[float]] = field(default_factory=lambda: {"messages_first": [], "messages_deep": [],
-                                                                     "draft_messages": []})
+    samples: dict[str, list[float]] = field(
+        default_factory=lambda: {"messages_first": [], "messages_deep": [], "draft_messages": []}
+    )
     during_run: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
 
@@ -162,8 +185,9 @@ class Sampler:
         if self._cursor is None:
             self._cursor = self.deep_cursor()
         if self._cursor is not None:
-            into["messages_deep"].append(self.client.timed_get(
-                f"{path}/messages", **{"page[size]": 25, "page[after]": self._cursor}))
+            into["messages_deep"].append(
+                self.client.timed_get(f"{path}/messages", **{"page[size]": 25, "page[after]": self._cursor})
+            )
         into["draft_messages"].append(self.client.timed_get(f"{path}/draft-messages"))
 
     def settled(self, rounds: int = SETTLED_SAMPLES) -> dict[str, Any]:
@@ -188,8 +212,10 @@ class Sampler:
             time.sleep(max(0.0, interval - (time.monotonic() - started)))
 
     def figures(self) -> dict[str, Any]:
-        return {name: {**_percentiles(values), "during_run": self.during_run.get(name, 0)}
-                for name, values in self.samples.items()}
+        return {
+            name: {**_percentiles(values), "during_run": self.during_run.get(name, 0)}
+            for name, values in self.samples.items()
+        }
 
 
 def _cursor_factory(client: Client, campaign_id: str, row_at_depth: Callable[[], tuple[Any, int] | None]) -> Any:
@@ -221,7 +247,8 @@ def deep_cursor_factory(client: Client, campaign_id: str, database_url: str, tot
         with psycopg.connect(database_url) as connection:
             return connection.execute(
                 "SELECT created_at, id FROM broadcast_messages WHERE campaign_id = %s "
-                "ORDER BY created_at, id OFFSET %s LIMIT 1", (int(campaign_id), int(total * DEEP_FRACTION))
+                "ORDER BY created_at, id OFFSET %s LIMIT 1",
+                (int(campaign_id), int(total * DEEP_FRACTION)),
             ).fetchone()
 
     return _cursor_factory(client, campaign_id, row_at_depth)
@@ -235,7 +262,8 @@ def sqlite_deep_cursor_factory(client: Client, campaign_id: str, database_path: 
         with sqlite3.connect(database_path) as connection:
             row = connection.execute(
                 "SELECT created_at, id FROM broadcast_messages WHERE campaign_id = ? "
-                "ORDER BY created_at, id LIMIT 1 OFFSET ?", (int(campaign_id), int(total * DEEP_FRACTION))
+                "ORDER BY created_at, id LIMIT 1 OFFSET ?",
+                (int(campaign_id), int(total * DEEP_FRACTION)),
             ).fetchone()
         if row is None:
             return None
@@ -247,8 +275,15 @@ def sqlite_deep_cursor_factory(client: Client, campaign_id: str, database_path: 
     return _cursor_factory(client, campaign_id, row_at_depth)
 
 
-def run_to_completion(client: Client, campaign_id: str, sink: Any, expected: int, deep_cursor: Any,
-                      timeout: float, on_completed: Callable[[], None] = lambda: None) -> dict[str, Any]:
+def run_to_completion(
+    client: Client,
+    campaign_id: str,
+    sink: Any,
+    expected: int,
+    deep_cursor: Any,
+    timeout: float,
+    on_completed: Callable[[], None] = lambda: None,
+) -> dict[str, Any]:
     """Start the campaign and wait for ``completed``; the timings and the sampled latencies.
 
     ``on_completed`` is called as soon as the campaign is seen completed, before the

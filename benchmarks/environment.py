@@ -46,12 +46,17 @@ def flush_redis(url: str = REDIS_URL) -> None:
     """
     client = redis.Redis.from_url(url)
     db = client.connection_pool.connection_kwargs.get("db", 0)
-    consumers = [c for c in client.client_list() if int(c.get("db", -1)) == db
-                 and c.get("cmd") in ("blmove", "blpop", "brpoplpush", "blmpop")]
+    consumers = [
+        c
+        for c in client.client_list()
+        if int(c.get("db", -1)) == db and c.get("cmd") in ("blmove", "blpop", "brpoplpush", "blmpop")
+    ]
     if consumers:
         addresses = ", ".join(c["addr"] for c in consumers)
-        raise RuntimeError(f"Redis db {db} of {url} already has queue consumers ({addresses}): a worker from "
-                           "another run? Stop it, or set BENCH_REDIS_URL to another db.")
+        raise RuntimeError(
+            f"Redis db {db} of {url} already has queue consumers ({addresses}): a worker from "
+            "another run? Stop it, or set BENCH_REDIS_URL to another db."
+        )
     client.flushdb()
 
 
@@ -73,15 +78,27 @@ def process_env(database: str, redis_url: str, mail_port: int, **extra: str) -> 
 
 
 def migrate(env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "-m", "flask", "--app", "example_app", "db", "upgrade"], env=env, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "example_app", "db", "upgrade"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def make_app(database: str, redis_url: str, mail_port: int) -> Flask:
     from example_app import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": database, "REDIS_URL": redis_url, "MAIL_SERVER": "127.0.0.1",
-                       "MAIL_PORT": mail_port, "SECRET_KEY": "bench-secret-key"})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": database,
+            "REDIS_URL": redis_url,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": mail_port,
+            "SECRET_KEY": "bench-secret-key",
+        }
+    )
 
 
 @dataclass
@@ -136,9 +153,11 @@ def seed_tenant(app: Flask, customers: int, *, seed: int = 7) -> Tenant:
 def machine(database: str, redis_url: str) -> dict[str, Any]:
     with psycopg.connect(database) as connection:
         pg_version = connection.execute("SHOW server_version").fetchone()[0]
-        pg_settings = dict(connection.execute(
-            "SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit', 'fsync', 'shared_buffers')"
-        ).fetchall())
+        pg_settings = dict(
+            connection.execute(
+                "SELECT name, setting FROM pg_settings WHERE name IN ('synchronous_commit', 'fsync', 'shared_buffers')"
+            ).fetchall()
+        )
     cpu_model = ""
     try:
         with open("/proc/cpuinfo") as cpuinfo:
@@ -160,7 +179,8 @@ def machine(database: str, redis_url: str) -> dict[str, Any]:
 
 def _git_commit() -> str | None:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return None

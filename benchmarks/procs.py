@@ -54,8 +54,9 @@ class Child:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
         self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(command, env=dict(env), stdout=self._log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            command, env=dict(env), stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         _children.append(self)
 
     @property
@@ -140,8 +141,10 @@ class RssMonitor:
 
     def figures(self) -> dict[str, dict[str, float]]:
         return {
-            name: {"peak_rss_mb": round(self.peak_process[name] / MB, 1),
-                   "peak_tree_rss_mb": round(self.peak_tree[name] / MB, 1)}
+            name: {
+                "peak_rss_mb": round(self.peak_process[name] / MB, 1),
+                "peak_tree_rss_mb": round(self.peak_tree[name] / MB, 1),
+            }
             for name in self.roots
         }
 

@@ -42,8 +42,9 @@ def main() -> None:
     with app.app_context():
         state = get_state(app)
         ProfiledWorker.out_dir = out_dir
-        worker = ProfiledWorker([get_queue(state)], connection=state.redis, app=app,
-                                name=sys.argv[2] if len(sys.argv) > 2 else None)
+        worker = ProfiledWorker(
+            [get_queue(state)], connection=state.redis, app=app, name=sys.argv[2] if len(sys.argv) > 2 else None
+        )
         worker.work(with_scheduler=True)  # in the app context, as ``flask broadcasts worker`` runs it
 
 

@@ -24,8 +24,23 @@ BODY = "<p>Hi {first_name} {last_name}, here's your monthly update...</p><p>Rega
 SENDER = "broadcasts@example.com"
 COPY_CHUNK = 500
 MESSAGE_COLUMNS = (
-    "organization_id", "campaign_id", "run_key", "recipient_type", "recipient_id", "customer_id", "subject", "body",
-    "action_label", "action_url", "channels", "locale", "email", "status", "mail_status", "attempts", "created_at",
+    "organization_id",
+    "campaign_id",
+    "run_key",
+    "recipient_type",
+    "recipient_id",
+    "customer_id",
+    "subject",
+    "body",
+    "action_label",
+    "action_url",
+    "channels",
+    "locale",
+    "email",
+    "status",
+    "mail_status",
+    "attempts",
+    "created_at",
     "sent_at",
 )
 
@@ -46,8 +61,15 @@ def _mime(to: str, subject: str, body: str) -> bytes:
     ).encode()
 
 
-def _limit_worker(database: str, campaign_id: int, organization_id: str, customers: list[tuple[Any, ...]],
-                  mail_port: int, barrier: Any, results: Any) -> None:
+def _limit_worker(
+    database: str,
+    campaign_id: int,
+    organization_id: str,
+    customers: list[tuple[Any, ...]],
+    mail_port: int,
+    barrier: Any,
+    results: Any,
+) -> None:
     prepared = []
     for customer in customers:
         subject, body = render(SUBJECT, customer), render(BODY, customer)
@@ -58,14 +80,33 @@ def _limit_worker(database: str, campaign_id: int, organization_id: str, custome
         smtp = smtplib.SMTP("127.0.0.1", mail_port)
         smtp.ehlo()
         for offset in range(0, len(prepared), COPY_CHUNK):
-            chunk = prepared[offset: offset + COPY_CHUNK]
+            chunk = prepared[offset : offset + COPY_CHUNK]
             now = datetime.now(timezone.utc)
             with connection.cursor() as cursor:
                 with cursor.copy(f"COPY broadcast_messages ({', '.join(MESSAGE_COLUMNS)}) FROM STDIN") as copy:
                     for customer, subject, body, _ in chunk:
-                        copy.write_row((organization_id, campaign_id, "limit", "customer", str(customer[0]),
-                                        str(customer[0]), subject, body, None, None, '["mail"]', None, customer[3],
-                                        "completed", "sent", 1, now, now))
+                        copy.write_row(
+                            (
+                                organization_id,
+                                campaign_id,
+                                "limit",
+                                "customer",
+                                str(customer[0]),
+                                str(customer[0]),
+                                subject,
+                                body,
+                                None,
+                                None,
+                                '["mail"]',
+                                None,
+                                customer[3],
+                                "completed",
+                                "sent",
+                                1,
+                                now,
+                                now,
+                            )
+                        )
             connection.commit()
             for customer, _, _, data in chunk:
                 smtp.sendmail(SENDER, [customer[3]], data)
@@ -73,16 +114,32 @@ def _limit_worker(database: str, campaign_id: int, organization_id: str, custome
         results.put(time.monotonic() - started)
 
 
-def run_limit(database: str, campaign_id: int, organization_id: str, customers: list[tuple[Any, ...]],
-              mail_port: int, processes: int = 2) -> float:
+def run_limit(
+    database: str,
+    campaign_id: int,
+    organization_id: str,
+    customers: list[tuple[Any, ...]],
+    mail_port: int,
+    processes: int = 2,
+) -> float:
     """Seconds for ``processes`` processes to store and send one message per customer."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(processes + 1)
     results = context.Queue()
     share = (len(customers) + processes - 1) // processes
     workers = [
-        context.Process(target=_limit_worker, args=(database, campaign_id, organization_id,
-                                                    customers[i * share:(i + 1) * share], mail_port, barrier, results))
+        context.Process(
+            target=_limit_worker,
+            args=(
+                database,
+                campaign_id,
+                organization_id,
+                customers[i * share : (i + 1) * share],
+                mail_port,
+                barrier,
+                results,
+            ),
+        )
         for i in range(processes)
     ]
     for worker in workers:
@@ -97,8 +154,15 @@ def run_limit(database: str, campaign_id: int, organization_id: str, customers: 
     return elapsed
 
 
-def _naive_worker(database: str, redis_url: str, mail_port: int, campaign_id: int, organization_id: str,
-                  customers: list[tuple[Any, ...]], results: Any) -> None:
+def _naive_worker(
+    database: str,
+    redis_url: str,
+    mail_port: int,
+    campaign_id: int,
+    organization_id: str,
+    customers: list[tuple[Any, ...]],
+    results: Any,
+) -> None:
     from flask_mail import Message
 
     from benchmarks.environment import make_app
@@ -113,22 +177,41 @@ def _naive_worker(database: str, redis_url: str, mail_port: int, campaign_id: in
                 started = time.monotonic()
             subject, body = render(SUBJECT, customer), render(BODY, customer)
             mail.send(Message(subject=subject, recipients=[customer[3]], html=body, sender=SENDER))
-            db.session.add(BroadcastMessage(
-                organization_id=organization_id, campaign_id=campaign_id, run_key="naive", recipient_type="customer",
-                recipient_id=str(customer[0]), customer_id=str(customer[0]), subject=subject, body=body,
-                channels=["mail"], email=customer[3], status="completed", mail_status="sent",
-                sent_at=datetime.now(timezone.utc)))
+            db.session.add(
+                BroadcastMessage(
+                    organization_id=organization_id,
+                    campaign_id=campaign_id,
+                    run_key="naive",
+                    recipient_type="customer",
+                    recipient_id=str(customer[0]),
+                    customer_id=str(customer[0]),
+                    subject=subject,
+                    body=body,
+                    channels=["mail"],
+                    email=customer[3],
+                    status="completed",
+                    mail_status="sent",
+                    sent_at=datetime.now(timezone.utc),
+                )
+            )
             db.session.commit()
         results.put((time.monotonic() - started, len(customers) - 1))
 
 
-def run_naive(database: str, redis_url: str, mail_port: int, campaign_id: int, organization_id: str,
-              customers: list[tuple[Any, ...]]) -> tuple[float, int]:
+def run_naive(
+    database: str,
+    redis_url: str,
+    mail_port: int,
+    campaign_id: int,
+    organization_id: str,
+    customers: list[tuple[Any, ...]],
+) -> tuple[float, int]:
     """Seconds for one process to store and send one message per customer, the naive way, and how many were timed."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    process = context.Process(target=_naive_worker, args=(database, redis_url, mail_port, campaign_id,
-                                                          organization_id, customers, results))
+    process = context.Process(
+        target=_naive_worker, args=(database, redis_url, mail_port, campaign_id, organization_id, customers, results)
+    )
     process.start()
     elapsed, count = results.get(timeout=1800)
     process.join()

@@ -44,17 +44,33 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     rate = big["messages_per_s"] if big else None
     ratio_limit = rate / limit if rate and limit else None
     ratio_naive = rate / naive if rate and naive else None
-    targets.append(_target("100k, 2 workers: >= 50% of the limit", None if ratio_limit is None else ratio_limit >= 0.5,
-                           f"ratio_to_limit={ratio_limit:.2f}" if ratio_limit else "needs 100,000 and the limit"))
-    targets.append(_target("100k, 2 workers: >= 10x naive", None if ratio_naive is None else ratio_naive >= 10,
-                           f"ratio_to_naive={ratio_naive:.1f}" if ratio_naive else "needs 100,000 and naive"))
+    targets.append(
+        _target(
+            "100k, 2 workers: >= 50% of the limit",
+            None if ratio_limit is None else ratio_limit >= 0.5,
+            f"ratio_to_limit={ratio_limit:.2f}" if ratio_limit else "needs 100,000 and the limit",
+        )
+    )
+    targets.append(
+        _target(
+            "100k, 2 workers: >= 10x naive",
+            None if ratio_naive is None else ratio_naive >= 10,
+            f"ratio_to_naive={ratio_naive:.1f}" if ratio_naive else "needs 100,000 and naive",
+        )
+    )
     rss_big, rss_mid = _worker_rss(big), _worker_rss(mid)
     if rss_big and rss_mid:
-        targets.append(_target("worker peak RSS(100k) <= 1.15 x RSS(10k) and < 200 MB",
-                               rss_big <= 1.15 * rss_mid and rss_big < 200,
-                               f"{rss_big:.0f} MB vs {rss_mid:.0f} MB (x{rss_big / rss_mid:.2f})"))
+        targets.append(
+            _target(
+                "worker peak RSS(100k) <= 1.15 x RSS(10k) and < 200 MB",
+                rss_big <= 1.15 * rss_mid and rss_big < 200,
+                f"{rss_big:.0f} MB vs {rss_mid:.0f} MB (x{rss_big / rss_mid:.2f})",
+            )
+        )
     else:
-        targets.append(_target("worker peak RSS(100k) <= 1.15 x RSS(10k) and < 200 MB", None, "needs 10,000 and 100,000"))
+        targets.append(
+            _target("worker peak RSS(100k) <= 1.15 x RSS(10k) and < 200 MB", None, "needs 10,000 and 100,000")
+        )
     if big and mid:
         scale = big["wall_s"] / mid["wall_s"]
         targets.append(_target("time(100k) / time(10k) <= 11", scale <= 11, f"x{scale:.1f}"))
@@ -65,24 +81,42 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         p_big, p_small = _p99(big, name, "latency_settled"), _p99(small, name, "latency_settled")
         if p_big and p_small:
             during = f"; while running {_p99(big, name):.0f} ms vs {_p99(small, name):.0f} ms"
-            targets.append(_target(f"p99 {label}(100k) <= 2 x p99(1k)", p_big <= 2 * p_small,
-                                   f"settled {p_big:.0f} ms vs {p_small:.0f} ms (x{p_big / p_small:.2f}){during}"))
+            targets.append(
+                _target(
+                    f"p99 {label}(100k) <= 2 x p99(1k)",
+                    p_big <= 2 * p_small,
+                    f"settled {p_big:.0f} ms vs {p_small:.0f} ms (x{p_big / p_small:.2f}){during}",
+                )
+            )
         else:
             targets.append(_target(f"p99 {label}(100k) <= 2 x p99(1k)", None, "needs 1,000 and 100,000"))
     deep_run = big or mid or small or results.get("sqlite")
     p_deep, p_first = _p99(deep_run, "messages_deep"), _p99(deep_run, "messages_first")
     if p_deep and p_first:
-        targets.append(_target("p99 deep messages page <= 2 x first page", p_deep <= 2 * p_first,
-                               f"{p_deep:.0f} ms vs {p_first:.0f} ms at {deep_run['recipients']:,}"))
+        targets.append(
+            _target(
+                "p99 deep messages page <= 2 x first page",
+                p_deep <= 2 * p_first,
+                f"{p_deep:.0f} ms vs {p_first:.0f} ms at {deep_run['recipients']:,}",
+            )
+        )
     else:
         targets.append(_target("p99 deep messages page <= 2 x first page", None, "no deep page sampled"))
     sqlite = results.get("sqlite")
     if sqlite:
-        ok = (not sqlite.get("error") and sqlite.get("status") == "completed"
-              and sqlite.get("sent_count") == sqlite["recipients"] and not sqlite.get("failed_count"))
-        targets.append(_target("SQLite, 1 worker, 10k: completes without errors", ok,
-                               f"status={sqlite.get('status')} sent={sqlite.get('sent_count')} "
-                               f"failed={sqlite.get('failed_count')}"))
+        ok = (
+            not sqlite.get("error")
+            and sqlite.get("status") == "completed"
+            and sqlite.get("sent_count") == sqlite["recipients"]
+            and not sqlite.get("failed_count")
+        )
+        targets.append(
+            _target(
+                "SQLite, 1 worker, 10k: completes without errors",
+                ok,
+                f"status={sqlite.get('status')} sent={sqlite.get('sent_count')} failed={sqlite.get('failed_count')}",
+            )
+        )
     results["ratio_to_limit"] = round(ratio_limit, 3) if ratio_limit else None
     results["ratio_to_naive"] = round(ratio_naive, 1) if ratio_naive else None
     return targets
@@ -99,10 +133,14 @@ def _fmt(value: Any, spec: str = "") -> str:
 
 def print_report(results: dict[str, Any]) -> None:
     machine = results["machine"]
-    print(f"\nflask-broadcasts benchmark — {results['date']} — {machine['cores']} cores, {machine['memory_gb']} GB, "
-          f"PostgreSQL {machine.get('postgresql', '-')}, Redis {machine['redis']}, sink: {results['sink']}")
-    header = (f"{'N':>8} {'wk':>2} {'wall s':>8} {'msg/s':>8} {'1st msg s':>9} {'wk RSS MB':>10} {'web MB':>7} "
-              f"{'msgs p50/p99':>14} {'deep p50/p99':>14} {'draft p50/p99':>14}  notes")
+    print(
+        f"\nflask-broadcasts benchmark — {results['date']} — {machine['cores']} cores, {machine['memory_gb']} GB, "
+        f"PostgreSQL {machine.get('postgresql', '-')}, Redis {machine['redis']}, sink: {results['sink']}"
+    )
+    header = (
+        f"{'N':>8} {'wk':>2} {'wall s':>8} {'msg/s':>8} {'1st msg s':>9} {'wk RSS MB':>10} {'web MB':>7} "
+        f"{'msgs p50/p99':>14} {'deep p50/p99':>14} {'draft p50/p99':>14}  notes"
+    )
     print(header)
     print("-" * len(header))
     rows = list(results.get("campaigns", []))
@@ -125,24 +163,34 @@ def print_report(results: dict[str, Any]) -> None:
             notes.append(f"sink got {run.get('sink_received')}")
         if run.get("timed_out"):
             notes.append("TIMED OUT")
-        print(f"{run['recipients']:>8,} {run['workers']:>2} {run['wall_s']:>8.2f} {_fmt(run['messages_per_s'], '.0f'):>8} "
-              f"{_fmt(run['first_message_s'], '.2f'):>9} {workers_rss:>10} {run['rss']['web']['peak_rss_mb']:>7.0f} "
-              f"{pair('messages_first'):>14} {pair('messages_deep'):>14} {pair('draft_messages'):>14}  "
-              f"{' '.join(filter(None, notes))}")
+        print(
+            f"{run['recipients']:>8,} {run['workers']:>2} {run['wall_s']:>8.2f} {_fmt(run['messages_per_s'], '.0f'):>8} "
+            f"{_fmt(run['first_message_s'], '.2f'):>9} {workers_rss:>10} {run['rss']['web']['peak_rss_mb']:>7.0f} "
+            f"{pair('messages_first'):>14} {pair('messages_deep'):>14} {pair('draft_messages'):>14}  "
+            f"{' '.join(filter(None, notes))}"
+        )
     limit, naive = results.get("limit"), results.get("naive")
     if limit:
         noisy = " — NOISY RUN: the limit is below 4,000 msg/s, do not quote these figures" if limit.get("noisy") else ""
-        print(f"\nlimit  (COPY per 500 + reused smtplib, {limit['processes']} processes, N={limit['recipients']:,}): "
-              f"{limit['messages_per_s']:,.0f} msg/s{_runs(limit)}{noisy}")
+        print(
+            f"\nlimit  (COPY per 500 + reused smtplib, {limit['processes']} processes, N={limit['recipients']:,}): "
+            f"{limit['messages_per_s']:,.0f} msg/s{_runs(limit)}{noisy}"
+        )
     if results.get("sink") and results["sink"] != SMTP_SINK:
-        print(f"       — the sink is {results['sink']}, which costs several times the CPU of smtp-sink per message:"
-              " install postfix's smtp-sink for figures to quote")
+        print(
+            f"       — the sink is {results['sink']}, which costs several times the CPU of smtp-sink per message:"
+            " install postfix's smtp-sink for figures to quote"
+        )
     if naive:
-        print(f"naive  (ORM row + commit, Flask-Mail mail.send per message, 1 process, median of the runs on N={naive['recipients']:,}"
-              f" — naive at 100,000 would take ~{100_000 / naive['messages_per_s'] / 60:.0f} min): "
-              f"{naive['messages_per_s']:,.0f} msg/s" + _runs(naive))
-    print(f"ratio_to_limit={_fmt(results.get('ratio_to_limit'))}  ratio_to_naive={_fmt(results.get('ratio_to_naive'))}"
-          "  (100,000 recipients, 2 workers)")
+        print(
+            f"naive  (ORM row + commit, Flask-Mail mail.send per message, 1 process, median of the runs on N={naive['recipients']:,}"
+            f" — naive at 100,000 would take ~{100_000 / naive['messages_per_s'] / 60:.0f} min): "
+            f"{naive['messages_per_s']:,.0f} msg/s" + _runs(naive)
+        )
+    print(
+        f"ratio_to_limit={_fmt(results.get('ratio_to_limit'))}  ratio_to_naive={_fmt(results.get('ratio_to_naive'))}"
+        "  (100,000 recipients, 2 workers)"
+    )
     print_cpu(rows, limit)
     print_settled(rows)
     print()
@@ -163,15 +211,23 @@ def _per_sink(figures: dict[str, Any]) -> float | None:
 
 def print_cpu(rows: list[dict[str, Any]], limit: dict[str, Any] | None) -> None:
     """Where the cores went: CPU microseconds per message, by part of the system (and ``total / sink``)."""
-    lines = [(f"{run['recipients']:,} x {run['workers']}", run["cpu"]["us_per_message"]) for run in rows if run.get("cpu")]
+    lines = [
+        (f"{run['recipients']:,} x {run['workers']}", run["cpu"]["us_per_message"]) for run in rows if run.get("cpu")
+    ]
     for i, cpu in enumerate((limit or {}).get("cpu", [])):
         lines.append((f"limit #{i + 1}", cpu["us_per_message"]))
     if not lines:
         return
-    print(f"\nCPU per message (us): {'run':>14} " + " ".join(f"{part:>10}" for part in (*_CPU_PARTS, "total", "total/sink")))
+    print(
+        f"\nCPU per message (us): {'run':>14} "
+        + " ".join(f"{part:>10}" for part in (*_CPU_PARTS, "total", "total/sink"))
+    )
     for label, figures in lines:
-        print(f"{'':22}{label:>14} " + " ".join(f"{_fmt(figures.get(part), '.0f'):>10}" for part in (*_CPU_PARTS, "total"))
-              + f" {_fmt(_per_sink(figures), '.1f'):>10}")
+        print(
+            f"{'':22}{label:>14} "
+            + " ".join(f"{_fmt(figures.get(part), '.0f'):>10}" for part in (*_CPU_PARTS, "total"))
+            + f" {_fmt(_per_sink(figures), '.1f'):>10}"
+        )
 
 
 def print_settled(rows: list[dict[str, Any]]) -> None:

@@ -38,14 +38,22 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sizes", default="1000,10000,100000", help="Recipients per campaign (comma-separated).")
     parser.add_argument("--workers", default="1,2", help="Worker processes per campaign (comma-separated).")
     parser.add_argument("--naive-size", type=int, default=2000, help="Recipients of the naive line.")
-    parser.add_argument("--limit-size", type=int, default=None, help="Recipients of the limit line (default: largest size).")
+    parser.add_argument(
+        "--limit-size", type=int, default=None, help="Recipients of the limit line (default: largest size)."
+    )
     parser.add_argument("--no-reference", action="store_true", help="Skip the limit and naive lines.")
-    parser.add_argument("--sqlite", action="store_true", help="SQLite default mode: 1 worker, --sqlite-size recipients.")
+    parser.add_argument(
+        "--sqlite", action="store_true", help="SQLite default mode: 1 worker, --sqlite-size recipients."
+    )
     parser.add_argument("--sqlite-size", type=int, default=10_000)
     parser.add_argument("--timeout", type=float, default=900.0, help="Seconds one campaign may take.")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes.")
-    parser.add_argument("--profile", type=Path, default=None,
-                        help="Run workers under pyinstrument (benchmarks.profiled_worker), one report per job in this folder.")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        default=None,
+        help="Run workers under pyinstrument (benchmarks.profiled_worker), one report per job in this folder.",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     parser.add_argument("--logs", type=Path, default=RESULTS / "logs", help="Where child process logs go.")
     return parser.parse_args(argv)
@@ -57,15 +65,31 @@ def _ints(text: str) -> list[int]:
 
 def start_web(env: dict[str, str], logs: Path, web_workers: int) -> tuple[Child, str]:
     port = free_port()
-    web = Child("web", [sys.executable, "-m", "gunicorn", "--workers", str(web_workers), "--bind", f"127.0.0.1:{port}",
-                        "--timeout", "120", "example_app:create_app()"], env, logs)
+    web = Child(
+        "web",
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(web_workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "example_app:create_app()",
+        ],
+        env,
+        logs,
+    )
     base_url = f"http://127.0.0.1:{port}"
     wait_http(f"{base_url}/api/broadcasts-docs/openapi.json", web)
     return web, base_url
 
 
-def start_workers(count: int, env: dict[str, str], logs: Path, label: str, redis_url: str,
-                  profile: Path | None = None) -> list[Child]:
+def start_workers(
+    count: int, env: dict[str, str], logs: Path, label: str, redis_url: str, profile: Path | None = None
+) -> list[Child]:
     connection = redis.Redis.from_url(redis_url)
     before = Worker.count(connection=connection)
     workers = []
@@ -87,8 +111,17 @@ def start_workers(count: int, env: dict[str, str], logs: Path, label: str, redis
     return workers
 
 
-def run_campaign(client: Client, sink: Sink, web: Child, env: dict[str, str], args: argparse.Namespace,
-                 size: int, workers: int, redis_url: str, deep_cursor: Any) -> dict[str, Any]:
+def run_campaign(
+    client: Client,
+    sink: Sink,
+    web: Child,
+    env: dict[str, str],
+    args: argparse.Namespace,
+    size: int,
+    workers: int,
+    redis_url: str,
+    deep_cursor: Any,
+) -> dict[str, Any]:
     label = f"{size}x{workers}"
     record: dict[str, Any] = {"recipients": size, "workers": workers}
     started_workers: list[Child] = []
@@ -98,8 +131,11 @@ def run_campaign(client: Client, sink: Sink, web: Child, env: dict[str, str], ar
         started_workers = start_workers(workers, env, args.logs, label, redis_url, args.profile)
         roots = {"web": web.pid, **{f"worker{i + 1}": w.pid for i, w in enumerate(started_workers)}}
         with RssMonitor(roots) as monitor, CpuMeter({**roots, "sink": sink.process.pid}) as cpu:
-            record.update(run_to_completion(client, campaign_id, sink, size, deep_cursor(campaign_id), args.timeout,
-                                            on_completed=cpu.stop))
+            record.update(
+                run_to_completion(
+                    client, campaign_id, sink, size, deep_cursor(campaign_id), args.timeout, on_completed=cpu.stop
+                )
+            )
         record["rss"] = monitor.figures()
         record["cpu"] = cpu.figures(size)
     except Exception as exc:  # one failed campaign must not lose the rest of the run
@@ -108,9 +144,15 @@ def run_campaign(client: Client, sink: Sink, web: Child, env: dict[str, str], ar
     finally:
         for worker in started_workers:
             worker.stop()
-    print(f"  campaign {label}: " + (record.get("error") or
-          f"{record['wall_s']:.2f} s, {record['messages_per_s']:.0f} msg/s, status={record['status']}, "
-          f"sent={record['sent_count']} failed={record['failed_count']} sink={record['sink_received']}"), flush=True)
+    print(
+        f"  campaign {label}: "
+        + (
+            record.get("error")
+            or f"{record['wall_s']:.2f} s, {record['messages_per_s']:.0f} msg/s, status={record['status']}, "
+            f"sent={record['sent_count']} failed={record['failed_count']} sink={record['sink_received']}"
+        ),
+        flush=True,
+    )
     return record
 
 
@@ -121,13 +163,15 @@ def reference_campaign(app: Any, tenant: environment.Tenant, label: str) -> int:
 
     with app.app_context():
         organization = str(tenant.organization_id)
-        template = BroadcastTemplate(organization_id=organization, name=label, subject=reference.SUBJECT,
-                                     body=reference.BODY, channels=["mail"])
+        template = BroadcastTemplate(
+            organization_id=organization, name=label, subject=reference.SUBJECT, body=reference.BODY, channels=["mail"]
+        )
         audience = BroadcastAudience(organization_id=organization, name=label, audience_type="customers", filters={})
         db.session.add_all([template, audience])
         db.session.flush()
-        campaign = BroadcastCampaign(organization_id=organization, name=label, template_id=template.id,
-                                     audience_id=audience.id)
+        campaign = BroadcastCampaign(
+            organization_id=organization, name=label, template_id=template.id, audience_id=audience.id
+        )
         db.session.add(campaign)
         db.session.commit()
         return campaign.id
@@ -137,11 +181,13 @@ def customers_of(database: str, tenant: environment.Tenant, limit: int) -> list[
     with psycopg.connect(database) as connection:
         return connection.execute(
             "SELECT id, first_name, last_name, email FROM customers WHERE organization_id = %s ORDER BY id LIMIT %s",
-            (tenant.organization_id, limit)).fetchall()
+            (tenant.organization_id, limit),
+        ).fetchall()
 
 
-def measure_limit(app: Any, database: str, tenant: environment.Tenant, sink: Sink, size: int,
-                  cpu_figures: list[dict[str, Any]]) -> float:
+def measure_limit(
+    app: Any, database: str, tenant: environment.Tenant, sink: Sink, size: int, cpu_figures: list[dict[str, Any]]
+) -> float:
     campaign_id = reference_campaign(app, tenant, f"limit {size}")
     customers = customers_of(database, tenant, size)
     sink.mark()
@@ -182,23 +228,44 @@ def run_postgres(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) 
         for number in range(NAIVE_RUNS):
             campaign_id = reference_campaign(app, tenants[args.naive_size], f"naive {number + 1}")
             sink.mark()
-            elapsed, timed = reference.run_naive(database, redis_url, sink.port, campaign_id,
-                                                 str(tenants[args.naive_size].organization_id), customers)
-            naive_runs.append({"timed": timed, "wall_s": round(elapsed, 3), "messages_per_s": round(timed / elapsed, 1),
-                               "sink_received": sink.since_mark()})
+            elapsed, timed = reference.run_naive(
+                database, redis_url, sink.port, campaign_id, str(tenants[args.naive_size].organization_id), customers
+            )
+            naive_runs.append(
+                {
+                    "timed": timed,
+                    "wall_s": round(elapsed, 3),
+                    "messages_per_s": round(timed / elapsed, 1),
+                    "sink_received": sink.since_mark(),
+                }
+            )
             print(f"  naive: {timed:,} in {elapsed:.2f} s = {timed / elapsed:,.0f} msg/s", flush=True)
         median = sorted(naive_runs, key=lambda run: run["messages_per_s"])[len(naive_runs) // 2]
-        results["naive"] = {"recipients": len(customers), "processes": 1, **median,
-                            "runs": [run["messages_per_s"] for run in naive_runs]}
+        results["naive"] = {
+            "recipients": len(customers),
+            "processes": 1,
+            **median,
+            "runs": [run["messages_per_s"] for run in naive_runs],
+        }
 
     web, base_url = start_web(env, args.logs, args.web_workers)
     try:
         for size in sizes:
             client = Client(base_url, tenants[size])
             for workers in worker_counts:
-                results["campaigns"].append(run_campaign(
-                    client, sink, web, env, args, size, workers, redis_url,
-                    lambda campaign_id, c=client, n=size: deep_cursor_factory(c, campaign_id, database, n)))
+                results["campaigns"].append(
+                    run_campaign(
+                        client,
+                        sink,
+                        web,
+                        env,
+                        args,
+                        size,
+                        workers,
+                        redis_url,
+                        lambda campaign_id, c=client, n=size: deep_cursor_factory(c, campaign_id, database, n),
+                    )
+                )
     finally:
         web.stop()
 
@@ -206,9 +273,14 @@ def run_postgres(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) 
         # Measured again after the campaigns; the higher of the two is the limit (the conservative ratio).
         limit_runs.append(measure_limit(app, database, tenants[limit_size], sink, limit_size, limit_cpu))
         best = max(limit_runs)
-        results["limit"] = {"recipients": limit_size, "processes": 2, "messages_per_s": round(best, 1),
-                            "runs": [round(r, 1) for r in limit_runs], "noisy": best < report.NOISY_LIMIT,
-                            "cpu": limit_cpu}
+        results["limit"] = {
+            "recipients": limit_size,
+            "processes": 2,
+            "messages_per_s": round(best, 1),
+            "runs": [round(r, 1) for r in limit_runs],
+            "noisy": best < report.NOISY_LIMIT,
+            "cpu": limit_cpu,
+        }
 
 
 def run_sqlite(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) -> None:
@@ -226,8 +298,17 @@ def run_sqlite(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) ->
     web, base_url = start_web(env, args.logs, args.web_workers)
     try:
         client = Client(base_url, tenant)
-        record = run_campaign(client, sink, web, env, args, size, 1, redis_url,
-                              lambda campaign_id: sqlite_deep_cursor_factory(client, campaign_id, str(path), size))
+        record = run_campaign(
+            client,
+            sink,
+            web,
+            env,
+            args,
+            size,
+            1,
+            redis_url,
+            lambda campaign_id: sqlite_deep_cursor_factory(client, campaign_id, str(path), size),
+        )
         record["database"] = "sqlite"
         results["sqlite"] = record
     finally:
@@ -251,7 +332,8 @@ def main(argv: list[str] | None = None) -> int:
             run_postgres(args, sink, results)
             results["notes"].append(
                 f"naive measured on {args.naive_size:,} recipients (at 100,000 it would take minutes); "
-                "msg/s is size-independent for it")
+                "msg/s is size-independent for it"
+            )
     finally:
         sink.close()
     results["targets"] = report.check_targets(results)

@@ -131,8 +131,14 @@ class _CountingHandler:
     def __init__(self) -> None:
         self.count = 0
 
-    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,  # noqa: N802
-                          responses: list[str]) -> list[str]:
+    async def handle_EHLO(
+        self,
+        server: Any,
+        session: Any,
+        envelope: Any,
+        hostname: str,  # noqa: N802
+        responses: list[str],
+    ) -> list[str]:
         session.host_name = hostname
         responses.insert(-1, "250-PIPELINING")
         return responses

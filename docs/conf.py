@@ -29,8 +29,11 @@ exclude_patterns = ["_build"]
 # references to them are let through by name.
 nitpicky = True
 nitpick_ignore_regex = [
-    (r"py:.*", r"(collections|datetime|enum|threading|typing|sqlalchemy|flask|werkzeug|redis|rq|marshmallow|"
-               r"apispec|flask_smorest|flask_sock|flask_mail|twilio)(\..*)?"),
+    (
+        r"py:.*",
+        r"(collections|datetime|enum|threading|typing|sqlalchemy|flask|werkzeug|redis|rq|marshmallow|"
+        r"apispec|flask_smorest|flask_sock|flask_mail|twilio)(\..*)?",
+    ),
     (r"py:.*", r"(Flask|SQLAlchemy|Redis|Session|Client|Select|Mapping|Callable)"),
     # Type variables and private helper types in signatures, and names re-exported by
     # a module whose documented home is another one.
@@ -53,7 +56,15 @@ def _write_settings_table() -> None:
     """Render every BROADCASTS_* setting from flask_broadcasts.config.SETTINGS (one source of truth)."""
     from flask_broadcasts.config import SETTINGS
 
-    lines = [".. list-table::", "   :header-rows: 1", "   :widths: 30 20 50", "", "   * - Key", "     - Default", "     - Meaning"]
+    lines = [
+        ".. list-table::",
+        "   :header-rows: 1",
+        "   :widths: 30 20 50",
+        "",
+        "   * - Key",
+        "     - Default",
+        "     - Meaning",
+    ]
     for setting in SETTINGS:
         lines += [f"   * - ``{setting.key}``", f"     - ``{setting.default!r}``", f"     - {setting.doc}"]
     os.makedirs(GENERATED, exist_ok=True)
@@ -74,11 +85,13 @@ def write_openapi_document(path: str = OPENAPI_DOCUMENT) -> dict[str, Any]:
     from example_app.extensions import db
 
     with tempfile.TemporaryDirectory(prefix="broadcasts-docs-") as directory:
-        app = create_app({
-            "SECRET_KEY": "docs",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{os.path.join(directory, 'docs.db')}",
-            "REDIS_URL": "redis://127.0.0.1:6379/0",
-        })
+        app = create_app(
+            {
+                "SECRET_KEY": "docs",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{os.path.join(directory, 'docs.db')}",
+                "REDIS_URL": "redis://127.0.0.1:6379/0",
+            }
+        )
         url = f"{app.config['BROADCASTS_OPENAPI_URL_PREFIX'].rstrip('/')}/{app.config['BROADCASTS_OPENAPI_JSON_PATH']}"
         response = app.test_client().get(url)
         if response.status_code != 200:
@@ -121,8 +134,10 @@ def _dangling_refs(document: Any, node: Any, where: str) -> list[tuple[str, str]
 def _on_builder_inited(app: Any) -> None:
     dangling = dangling_refs(write_openapi_document())
     if dangling:  # sphinxcontrib-openapi would stop on the first one with a bare traceback
-        raise RuntimeError("The example app's OpenAPI document refers to components it does not define: "
-                           + "; ".join(f"{ref} (at {where})" for where, ref in dangling))
+        raise RuntimeError(
+            "The example app's OpenAPI document refers to components it does not define: "
+            + "; ".join(f"{ref} (at {where})" for where, ref in dangling)
+        )
 
 
 def setup(app: Any) -> dict[str, Any]:

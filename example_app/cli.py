@@ -13,7 +13,9 @@ from .seed import seed
 
 
 @click.command("seed")
-@click.option("--customers", default=50, show_default=True, type=click.IntRange(min=0), help="Customers per organization.")
+@click.option(
+    "--customers", default=50, show_default=True, type=click.IntRange(min=0), help="Customers per organization."
+)
 @with_appcontext
 def seed_command(customers: int) -> None:
     """Add two demo organizations and print them, with their API tokens, as one JSON object."""

@@ -68,8 +68,9 @@ def redis_server_executable() -> str:
 
 def _client(sock: Path, timeout: float) -> Redis:
     # No retries: redis-py's default backoff turns every "nobody there" into seconds.
-    return Redis(unix_socket_path=str(sock), socket_timeout=timeout, socket_connect_timeout=timeout,
-                 retry=Retry(NoBackoff(), 0))
+    return Redis(
+        unix_socket_path=str(sock), socket_timeout=timeout, socket_connect_timeout=timeout, retry=Retry(NoBackoff(), 0)
+    )
 
 
 def is_running(instance_path: str | os.PathLike[str]) -> bool:
@@ -109,15 +110,24 @@ def ensure_running(instance_path: str | os.PathLike[str]) -> str:
         sock.unlink(missing_ok=True)  # left behind by a server that died
         command = [
             redis_server_executable(),
-            "--port", "0",  # unix socket only: nothing else on the machine can reach it
-            "--unixsocket", str(sock),
-            "--unixsocketperm", "700",
-            "--save", "",  # queues are rebuilt from the database; no RDB snapshots
-            "--appendonly", "no",
-            "--daemonize", "yes",
-            "--pidfile", str(instance / "redis.pid"),
-            "--logfile", str(instance / "redis.log"),
-            "--dir", str(instance),
+            "--port",
+            "0",  # unix socket only: nothing else on the machine can reach it
+            "--unixsocket",
+            str(sock),
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",  # queues are rebuilt from the database; no RDB snapshots
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "yes",
+            "--pidfile",
+            str(instance / "redis.pid"),
+            "--logfile",
+            str(instance / "redis.log"),
+            "--dir",
+            str(instance),
         ]
         # Its output must not reach our stdout (``flask seed`` prints JSON only).
         result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -127,7 +127,7 @@ class Booking(BookingRecipientMixin, db.Model):
 
     __tablename__ = "bookings"
 
-    customer_model = Customer                     # variables: Customer's + these
+    customer_model = Customer  # variables: Customer's + these
     booking_variables = ("booking_date", "service_name", "booking_status")
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -139,7 +139,7 @@ class Booking(BookingRecipientMixin, db.Model):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    customer: Mapped[Customer] = relationship()   # read by broadcast_customer
+    customer: Mapped[Customer] = relationship()  # read by broadcast_customer
 
     def get_booking_bindings(self) -> Mapping[str, Any]:
         return {

@@ -90,8 +90,10 @@ def main() -> int:
             f"'http://127.0.0.1:{port}/api/broadcast-campaigns?o={organization['id']}'",
             flush=True,
         )
-        print(f"dashboard http://127.0.0.1:{port}/dashboard#o={organization['id']}&token={organization['token']}",
-              flush=True)
+        print(
+            f"dashboard http://127.0.0.1:{port}/dashboard#o={organization['id']}&token={organization['token']}",
+            flush=True,
+        )
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
     except KeyboardInterrupt:

@@ -58,10 +58,10 @@ def community_members_query(stmt: Select, community_id: str, organization_id: st
 
 communities_source = CommunitySource(
     model=Community,
-    get=get_community,                 # (community_id, organization_id) -> Community | None
-    members=community_members_query,   # (select(Customer), community_id, organization_id) -> Select
-    serialize=community_resource,      # include=community
-)                                      # member_source="customers", resource_type="communities"
+    get=get_community,  # (community_id, organization_id) -> Community | None
+    members=community_members_query,  # (select(Customer), community_id, organization_id) -> Select
+    serialize=community_resource,  # include=community
+)  # member_source="customers", resource_type="communities"
 
 
 def register(broadcasts: Broadcasts) -> None:

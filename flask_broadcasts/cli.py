@@ -23,8 +23,9 @@ def show_settings() -> None:
 
 @broadcasts_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Quit when the queue is empty.")
-@click.option("--with-scheduler", is_flag=True,
-              help="Also run the periodic scheduler (recovery sweep) in this process.")
+@click.option(
+    "--with-scheduler", is_flag=True, help="Also run the periodic scheduler (recovery sweep) in this process."
+)
 @click.option("--name", default=None, help="Worker name (default: RQ's).")
 def worker(burst: bool, with_scheduler: bool, name: str | None) -> None:
     """Run a worker on BROADCASTS_QUEUE (jobs run inside the app context)."""
@@ -49,7 +50,9 @@ def recover() -> None:
 
 @broadcasts_cli.command("scheduler")
 @click.option("--burst", is_flag=True, help="Move the due jobs once, then exit.")
-@click.option("--interval", type=float, default=None, help="Seconds between polls (default BROADCASTS_SCHEDULER_INTERVAL).")
+@click.option(
+    "--interval", type=float, default=None, help="Seconds between polls (default BROADCASTS_SCHEDULER_INTERVAL)."
+)
 @click.option("--register-only", is_flag=True, help="Only register the recovery sweep (for a plain `rqscheduler`).")
 def scheduler(burst: bool, interval: float | None, register_only: bool) -> None:
     """Run rq-scheduler on the extension's Redis and queue, with the recovery sweep registered."""

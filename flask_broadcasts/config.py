@@ -68,17 +68,35 @@ SETTINGS: tuple[Setting, ...] = (
         "``None`` uses half of ``BROADCASTS_JOB_TIMEOUT``.",
     ),
     Setting("BROADCASTS_JOB_TIMEOUT", 900, "RQ job timeout (seconds) of a send job."),
-    Setting("BROADCASTS_RETRY_MAX", 10, "How many times a batch is retried when the mail server is down or answers 4xx."),
-    Setting("BROADCASTS_RETRY_INTERVALS", (5, 10, 30, 60, 120), "Backoff in seconds between those retries (RQ ``Retry``)."),
-    Setting("BROADCASTS_SCHEDULER_INTERVAL", 5, "Seconds between two polls of the scheduler (rq-scheduler's own default, 60, is too coarse)."),
+    Setting(
+        "BROADCASTS_RETRY_MAX", 10, "How many times a batch is retried when the mail server is down or answers 4xx."
+    ),
+    Setting(
+        "BROADCASTS_RETRY_INTERVALS", (5, 10, 30, 60, 120), "Backoff in seconds between those retries (RQ ``Retry``)."
+    ),
+    Setting(
+        "BROADCASTS_SCHEDULER_INTERVAL",
+        5,
+        "Seconds between two polls of the scheduler (rq-scheduler's own default, 60, is too coarse).",
+    ),
     Setting("BROADCASTS_RECOVERY_INTERVAL", 30, "Seconds between two runs of the recovery sweep."),
-    Setting("BROADCASTS_EVENT_CHANNEL_PREFIX", "broadcasts:org:", "Redis pub/sub channel prefix; the organization id follows."),
-    Setting("BROADCASTS_EVENT_EVERY", 5, "A progress event is published each time sent+failed crosses a multiple of this."),
+    Setting(
+        "BROADCASTS_EVENT_CHANNEL_PREFIX",
+        "broadcasts:org:",
+        "Redis pub/sub channel prefix; the organization id follows.",
+    ),
+    Setting(
+        "BROADCASTS_EVENT_EVERY", 5, "A progress event is published each time sent+failed crosses a multiple of this."
+    ),
     Setting("BROADCASTS_PREVIEW_LIMIT", 10, "How many draft messages the preview renders (the spec says at most 10)."),
     Setting("BROADCASTS_PAGE_SIZE", 25, "Default ``page[size]`` of collections."),
     Setting("BROADCASTS_MAX_PAGE_SIZE", 100, "Largest accepted ``page[size]``."),
-    Setting("BROADCASTS_MAIL_SENDER", None, "From address of broadcast e-mails; ``None`` uses ``MAIL_DEFAULT_SENDER``."),
-    Setting("BROADCASTS_MESSAGE_ID_DOMAIN", None, "Domain of generated Message-IDs; ``None`` uses the sender's domain."),
+    Setting(
+        "BROADCASTS_MAIL_SENDER", None, "From address of broadcast e-mails; ``None`` uses ``MAIL_DEFAULT_SENDER``."
+    ),
+    Setting(
+        "BROADCASTS_MESSAGE_ID_DOMAIN", None, "Domain of generated Message-IDs; ``None`` uses the sender's domain."
+    ),
     Setting("BROADCASTS_MAX_FILE_SIZE", 5 * 1024 * 1024, "Largest accepted attachment, in bytes."),
     Setting(
         "BROADCASTS_ALLOWED_FILE_TYPES",
@@ -90,24 +108,40 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "Where attachment bytes are kept: ``None`` for the database (``broadcast_file_blobs``, readable by "
         "every worker), or an object with ``save(key, data)``, ``open(key)`` and ``delete(key)``, or "
-        "``\"package.module:factory\"`` returning one.",
+        '``"package.module:factory"`` returning one.',
     ),
-    Setting("BROADCASTS_MAX_CONTENT_LENGTH", 1024 * 1024, "Largest accepted JSON:API request body, in bytes (413 above)."),
+    Setting(
+        "BROADCASTS_MAX_CONTENT_LENGTH", 1024 * 1024, "Largest accepted JSON:API request body, in bytes (413 above)."
+    ),
     Setting("BROADCASTS_SMS_PROVIDER", "logging", "``logging`` (development) or ``twilio``."),
-    Setting("BROADCASTS_SMS_TIMEOUT", 10, "Seconds an SMS gateway request may take before its outcome counts as unknown."),
+    Setting(
+        "BROADCASTS_SMS_TIMEOUT", 10, "Seconds an SMS gateway request may take before its outcome counts as unknown."
+    ),
     Setting("BROADCASTS_TWILIO_ACCOUNT_SID", None, "Twilio account SID."),
     Setting("BROADCASTS_TWILIO_AUTH_TOKEN", None, "Twilio auth token (also verifies status callbacks)."),
     Setting("BROADCASTS_TWILIO_FROM", None, "Sender number (E.164) for Twilio."),
     Setting("BROADCASTS_TWILIO_MESSAGING_SERVICE_SID", None, "Twilio messaging service, instead of a sender number."),
-    Setting("BROADCASTS_TWILIO_BASE_URL", None, "Replaces ``https://api.twilio.com`` (a proxy, or a local stand-in in tests)."),
+    Setting(
+        "BROADCASTS_TWILIO_BASE_URL",
+        None,
+        "Replaces ``https://api.twilio.com`` (a proxy, or a local stand-in in tests).",
+    ),
     Setting("BROADCASTS_PUBLIC_URL", None, "Public base URL of this app, used to build provider callback URLs."),
-    Setting("BROADCASTS_WS_ALLOWED_ORIGINS", (), "Origins allowed to open the websocket; empty allows same-origin only."),
-    Setting("BROADCASTS_WS_QUEUE_SIZE", 100, "Events buffered per websocket before updates of one campaign are coalesced."),
+    Setting(
+        "BROADCASTS_WS_ALLOWED_ORIGINS", (), "Origins allowed to open the websocket; empty allows same-origin only."
+    ),
+    Setting(
+        "BROADCASTS_WS_QUEUE_SIZE", 100, "Events buffered per websocket before updates of one campaign are coalesced."
+    ),
     Setting("BROADCASTS_WS_TICKET_TTL", 30, "Seconds a browser websocket ticket stays valid."),
     Setting("BROADCASTS_API_TITLE", "Broadcast Campaigns", "Title of the OpenAPI document."),
     Setting("BROADCASTS_API_VERSION", "1.0", "Version of the OpenAPI document."),
     Setting("BROADCASTS_OPENAPI_VERSION", "3.0.3", "OpenAPI version of the served document."),
-    Setting("BROADCASTS_OPENAPI_URL_PREFIX", "/api/broadcasts-docs", "Where the OpenAPI document is served (``None`` disables it)."),
+    Setting(
+        "BROADCASTS_OPENAPI_URL_PREFIX",
+        "/api/broadcasts-docs",
+        "Where the OpenAPI document is served (``None`` disables it).",
+    ),
     Setting("BROADCASTS_OPENAPI_JSON_PATH", "openapi.json", "File name of the OpenAPI document under its prefix."),
 )
 

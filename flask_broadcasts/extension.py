@@ -67,7 +67,9 @@ class BroadcastsState:
             from redis import Redis
 
             if not self.settings.redis_url:
-                raise RuntimeError("Set REDIS_URL or BROADCASTS_REDIS_URL: broadcasts need Redis for queues and events.")
+                raise RuntimeError(
+                    "Set REDIS_URL or BROADCASTS_REDIS_URL: broadcasts need Redis for queues and events."
+                )
             self._redis = Redis.from_url(self.settings.redis_url)
         return self._redis
 

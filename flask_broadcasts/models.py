@@ -296,9 +296,7 @@ class BroadcastSentEmail(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     organization_id: Mapped[str] = mapped_column(HostId)
-    message_id: Mapped[int] = mapped_column(
-        ForeignKey("broadcast_messages.id", ondelete="CASCADE"), unique=True
-    )
+    message_id: Mapped[int] = mapped_column(ForeignKey("broadcast_messages.id", ondelete="CASCADE"), unique=True)
     message_id_header: Mapped[str] = mapped_column(String(255))
     sender: Mapped[str] = mapped_column(String(320))
     recipient: Mapped[str] = mapped_column(String(320))

@@ -97,13 +97,21 @@ class RQDispatcher:
 
     def materialize(self, campaign_id: int, run_key: str) -> None:
         """Queue the materialization of a run (once while one waits)."""
-        self._enqueue("flask_broadcasts.jobs.materialize_run", campaign_id, run_key,
-                      job_id("materialize", campaign_id, run_key, queue=self.state.settings.queue))
+        self._enqueue(
+            "flask_broadcasts.jobs.materialize_run",
+            campaign_id,
+            run_key,
+            job_id("materialize", campaign_id, run_key, queue=self.state.settings.queue),
+        )
 
     def send(self, campaign_id: int, run_key: str, *, tag: str) -> None:
         """Queue a send job of a run; ``tag`` makes its job id unique."""
-        self._enqueue("flask_broadcasts.jobs.send_batch", campaign_id, run_key,
-                      job_id("send", campaign_id, run_key, tag, queue=self.state.settings.queue))
+        self._enqueue(
+            "flask_broadcasts.jobs.send_batch",
+            campaign_id,
+            run_key,
+            job_id("send", campaign_id, run_key, tag, queue=self.state.settings.queue),
+        )
 
     def cancel(self, campaign_id: int) -> int:
         """Cancel the campaign's waiting jobs; return how many."""
@@ -136,8 +144,10 @@ class RQDispatcher:
         redis = self.state.redis
         queue = self.state.settings.queue
         prefix = job_id("send", campaign_id, run_key, queue=queue) + "-"
-        ids = [i.decode() if isinstance(i, bytes) else i
-               for i in redis.smembers(campaign_jobs_key(campaign_id, queue=queue))]
+        ids = [
+            i.decode() if isinstance(i, bytes) else i
+            for i in redis.smembers(campaign_jobs_key(campaign_id, queue=queue))
+        ]
         ids = [i for i in ids if i.startswith(prefix)]
         return any(job is not None and self._waits(job) for job in Job.fetch_many(ids, connection=redis))
 
@@ -153,6 +163,9 @@ class RQDispatcher:
             late = None
         if late is not None and late <= self.state.settings.recovery_interval:
             return True
-        log.warning("job %s is %s and no scheduler has queued it; not waiting for it", job.id,
-                    "missing from the scheduled registry" if late is None else f"{late:.0f} s overdue")
+        log.warning(
+            "job %s is %s and no scheduler has queued it; not waiting for it",
+            job.id,
+            "missing from the scheduled registry" if late is None else f"{late:.0f} s overdue",
+        )
         return False

@@ -97,8 +97,12 @@ class BroadcastsWorker(Worker):
                 worked = super().work(burst, *args, **kwargs) or worked
             except (RedisConnectionError, RedisTimeoutError) as exc:  # from RQ's teardown
                 self.log.warning("Worker %s: lost Redis (%s)", self.name, exc)
-            if (burst or self._shutdown_requested_date is not None or kwargs.get("max_jobs") is not None
-                    or kwargs.get("max_idle_time") is not None):
+            if (
+                burst
+                or self._shutdown_requested_date is not None
+                or kwargs.get("max_jobs") is not None
+                or kwargs.get("max_idle_time") is not None
+            ):
                 return worked
             self._wait_for_redis()
 
@@ -193,6 +197,7 @@ def start_periodic_scheduler(app: Flask, *, first_poll_timeout: float = 10.0) ->
     thread = threading.Thread(target=run, name="broadcasts-scheduler", daemon=True)
     thread.start()
     if not polled.wait(first_poll_timeout):
-        log.warning("the scheduler thread has not polled Redis after %.0f s; starting the worker anyway",
-                    first_poll_timeout)
+        log.warning(
+            "the scheduler thread has not polled Redis after %.0f s; starting the worker anyway", first_poll_timeout
+        )
     return thread

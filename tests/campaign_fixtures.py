@@ -116,12 +116,19 @@ def community_members(stmt: sa.Select, community_id: str, organization_id: str) 
 
 customers_source = AudienceSource("customers", Customer, "customers", customer_filters, None, customer_resource)
 bookings_source = AudienceSource(
-    "bookings", Booking, "bookings", booking_filters, None, booking_resource,
+    "bookings",
+    Booking,
+    "bookings",
+    booking_filters,
+    None,
+    booking_resource,
     load_options=(selectinload(Booking.customer),),
 )
 community_source = CommunitySource(
     model=Community,
-    get=lambda cid, org: db.session.scalar(sa.select(Community).where(Community.id == int(cid), Community.organization_id == org)),
+    get=lambda cid, org: db.session.scalar(
+        sa.select(Community).where(Community.id == int(cid), Community.organization_id == org)
+    ),
     members=community_members,
     serialize=lambda c: {"type": "communities", "id": str(c.id), "attributes": {"name": c.name}},
 )
@@ -175,11 +182,18 @@ def add(obj: Any) -> Any:
 
 def make_template(org: str = ORG_A, **values: Any) -> BroadcastTemplate:
     defaults: dict[str, Any] = dict(
-        name="Newsletter", subject="Hello {first_name}!", body="<p>Hi {first_name} {last_name}</p>",
-        body_short="Hi {first_name}", action_label="View", action_url="https://example.com/u",
-        channels=["mail", "sms"], binding_type="customer",
-        subject_i18n={"fr": "Bonjour {first_name} !"}, body_i18n={"fr": "<p>Salut {first_name}</p>"},
-        body_short_i18n={}, action_label_i18n={},
+        name="Newsletter",
+        subject="Hello {first_name}!",
+        body="<p>Hi {first_name} {last_name}</p>",
+        body_short="Hi {first_name}",
+        action_label="View",
+        action_url="https://example.com/u",
+        channels=["mail", "sms"],
+        binding_type="customer",
+        subject_i18n={"fr": "Bonjour {first_name} !"},
+        body_i18n={"fr": "<p>Salut {first_name}</p>"},
+        body_short_i18n={},
+        action_label_i18n={},
     )
     defaults.update(values)
     return add(BroadcastTemplate(organization_id=org, **defaults))
@@ -208,15 +222,29 @@ def make_customer(org: str = ORG_A, first_name: str = "Ann", **values: Any) -> C
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
 
 
-def make_message(campaign: BroadcastCampaign, recipient: Customer | Booking, *, status: str = "pending",
-                 created_at: datetime | None = None, customer: Customer | None = None,
-                 **values: Any) -> BroadcastMessage:
+def make_message(
+    campaign: BroadcastCampaign,
+    recipient: Customer | Booking,
+    *,
+    status: str = "pending",
+    created_at: datetime | None = None,
+    customer: Customer | None = None,
+    **values: Any,
+) -> BroadcastMessage:
     customer = customer or recipient  # a booking's customer must be passed
     defaults: dict[str, Any] = dict(
-        organization_id=campaign.organization_id, campaign_id=campaign.id, run_key="once",
+        organization_id=campaign.organization_id,
+        campaign_id=campaign.id,
+        run_key="once",
         recipient_type="bookings" if isinstance(recipient, Booking) else "customers",
-        recipient_id=str(recipient.id), customer_id=str(customer.id), subject="S", body="B",
-        body_short="b", channels=["mail"], email=customer.email, status=status,
+        recipient_id=str(recipient.id),
+        customer_id=str(customer.id),
+        subject="S",
+        body="B",
+        body_short="b",
+        channels=["mail"],
+        email=customer.email,
+        status=status,
         created_at=created_at or T0,
     )
     defaults.update(values)
@@ -224,12 +252,18 @@ def make_message(campaign: BroadcastCampaign, recipient: Customer | Booking, *, 
 
 
 def make_sent_email(message: BroadcastMessage) -> BroadcastSentEmail:
-    return add(BroadcastSentEmail(
-        organization_id=message.organization_id, message_id=message.id,
-        message_id_header=f"<{message.id}@example.com>", sender="news@example.com",
-        recipient=message.email or "x@example.com", subject=message.subject, sent_at=T0 + timedelta(seconds=1),
-        response="250 OK",
-    ))
+    return add(
+        BroadcastSentEmail(
+            organization_id=message.organization_id,
+            message_id=message.id,
+            message_id_header=f"<{message.id}@example.com>",
+            sender="news@example.com",
+            recipient=message.email or "x@example.com",
+            subject=message.subject,
+            sent_at=T0 + timedelta(seconds=1),
+            response="250 OK",
+        )
+    )
 
 
 class Statement(str):

@@ -46,9 +46,7 @@ def registry() -> Registry:
 def validator(schema_id: str = RESPONSE_SCHEMA_ID) -> Draft202012Validator:
     """A validator for one of the schemas (response documents by default)."""
     schema = registry().contents(schema_id)
-    return Draft202012Validator(
-        schema, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    return Draft202012Validator(schema, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def validate_document(document: Any, schema_id: str = RESPONSE_SCHEMA_ID) -> None:
@@ -78,9 +76,7 @@ def check_response(response: TestResponse, api_prefixes: Iterable[str]) -> None:
         )
 
 
-def enable_jsonapi_validation(
-    monkeypatch: pytest.MonkeyPatch, api_prefixes: Iterable[str] = ()
-) -> None:
+def enable_jsonapi_validation(monkeypatch: pytest.MonkeyPatch, api_prefixes: Iterable[str] = ()) -> None:
     """Patch Flask's test client so every response goes through :func:`check_response`."""
     prefixes = tuple(api_prefixes)
     original = FlaskClient.open

@@ -31,7 +31,8 @@ class HostBase(DeclarativeBase):
 
 
 community_members = Table(
-    "community_members", HostBase.metadata,
+    "community_members",
+    HostBase.metadata,
     Column("community_id", ForeignKey("communities.id"), primary_key=True),
     Column("customer_id", ForeignKey("customers.id"), primary_key=True),
 )
@@ -128,16 +129,19 @@ def make_app(database_uri: str, **config: Any) -> tuple[Flask, SQLAlchemy]:
     db = SQLAlchemy()
     db.init_app(app)
     broadcasts = Broadcasts(db=db)
-    broadcasts.add_audience_source(AudienceSource("customers", Customer, "customers", customer_filters,
-                                                  CustomerFilters, serialize))
-    broadcasts.add_audience_source(AudienceSource("bookings", Booking, "bookings", booking_filters,
-                                                  BookingFilters, serialize))
+    broadcasts.add_audience_source(
+        AudienceSource("customers", Customer, "customers", customer_filters, CustomerFilters, serialize)
+    )
+    broadcasts.add_audience_source(
+        AudienceSource("bookings", Booking, "bookings", booking_filters, BookingFilters, serialize)
+    )
 
     def get_community(community_id: str, organization_id: str) -> Community | None:
         if not str(community_id).isdigit():
             return None
-        return db.session.scalar(select(Community).where(Community.id == int(community_id),
-                                                         Community.organization_id == organization_id))
+        return db.session.scalar(
+            select(Community).where(Community.id == int(community_id), Community.organization_id == organization_id)
+        )
 
     def members(stmt: Select, community_id: str, organization_id: str) -> Select:
         ids = select(community_members.c.customer_id).where(community_members.c.community_id == int(community_id))

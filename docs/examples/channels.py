@@ -20,10 +20,10 @@ from flask_broadcasts import Broadcasts
 # [twilio-settings]
 BROADCASTS_SMS_PROVIDER = "twilio"
 BROADCASTS_TWILIO_ACCOUNT_SID = "AC..."
-BROADCASTS_TWILIO_AUTH_TOKEN = "..."                # also verifies status callbacks
-BROADCASTS_TWILIO_FROM = "+15005550006"             # a number of the account ...
+BROADCASTS_TWILIO_AUTH_TOKEN = "..."  # also verifies status callbacks
+BROADCASTS_TWILIO_FROM = "+15005550006"  # a number of the account ...
 # BROADCASTS_TWILIO_MESSAGING_SERVICE_SID = "MG..." # ... or a messaging service (wins over FROM)
-BROADCASTS_PUBLIC_URL = "https://app.example.com"   # so Twilio can report delivery
+BROADCASTS_PUBLIC_URL = "https://app.example.com"  # so Twilio can report delivery
 # BROADCASTS_SMS_TIMEOUT = 10                       # seconds before an answer counts as lost
 # BROADCASTS_TWILIO_BASE_URL = "http://127.0.0.1:8099"  # a stand-in or proxy instead of api.twilio.com
 # [/twilio-settings]
@@ -83,24 +83,30 @@ my_gateway = InMemoryGateway()
 
 # [provider]
 from flask_broadcasts.delivery.sms import (
-    SmsOutcomeUnknown, SmsPermanentError, SmsResult, SmsTransientError,
+    SmsOutcomeUnknown,
+    SmsPermanentError,
+    SmsResult,
+    SmsTransientError,
 )
+
 
 class MyGatewayProvider:
     name = "my-gateway"
-    callback_endpoint = None   # or a path of ours on the plain blueprint
+    callback_endpoint = None  # or a path of ours on the plain blueprint
 
     def send(self, to: str, body: str, *, status_callback: str | None = None) -> SmsResult:
         # `to` is already E.164. Build network clients lazily (RQ forks workers).
         try:
             answer = my_gateway.send(to, body)
         except my_gateway.InvalidRecipient as exc:
-            raise SmsPermanentError(f"my-gateway {exc.code}: {exc}")     # this message fails
+            raise SmsPermanentError(f"my-gateway {exc.code}: {exc}")  # this message fails
         except my_gateway.Throttled as exc:
-            raise SmsTransientError(f"my-gateway: {exc}")                # retry the batch later
+            raise SmsTransientError(f"my-gateway: {exc}")  # retry the batch later
         except my_gateway.Timeout as exc:
-            raise SmsOutcomeUnknown(f"outcome_unknown: {exc}")           # maybe sent: never resend
+            raise SmsOutcomeUnknown(f"outcome_unknown: {exc}")  # maybe sent: never resend
         return SmsResult(provider_message_id=answer.id, status=answer.status, raw=answer.json)
+
+
 # [/provider]
 
 
@@ -126,7 +132,7 @@ def create_app(config: dict[str, Any]) -> Flask:
 
     # [use-provider]
     broadcasts = Broadcasts(app, db=db)
-    broadcasts.use_sms_provider(MyGatewayProvider())   # or: broadcasts.sms_provider = ...
+    broadcasts.use_sms_provider(MyGatewayProvider())  # or: broadcasts.sms_provider = ...
     # per app instead: get_state(app).sms_provider = MyGatewayProvider()
     # [/use-provider]
 
@@ -135,14 +141,13 @@ def create_app(config: dict[str, Any]) -> Flask:
 
     @app.post("/hooks/mail-provider")
     def mail_events():
-        event = verified_event(request)           # your provider's signature check
+        event = verified_event(request)  # your provider's signature check
         if event["type"] == "bounce":
-            record_delivery_status(event["message_id"], "failed",
-                                   error=f"bounce: {event['reason']}", channel="mail")
+            record_delivery_status(event["message_id"], "failed", error=f"bounce: {event['reason']}", channel="mail")
         elif event["type"] == "delivered":
             record_delivery_status(event["message_id"], "delivered", channel="mail")
         return "", 204
+
     # [/mail-webhook]
 
     return app
-

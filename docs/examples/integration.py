@@ -52,13 +52,15 @@ class Customer(RecipientMixin, db.Model):
     organization_id = sa.Column(sa.Integer, nullable=False, index=True)
     first_name = sa.Column(sa.String(100), nullable=False)
     last_name = sa.Column(sa.String(100))
-    email = sa.Column(sa.String(320))      # read by RecipientMixin.broadcast_email
-    mobile = sa.Column(sa.String(32))      # ... broadcast_mobile (E.164)
-    locale = sa.Column(sa.String(35))      # ... broadcast_locale
+    email = sa.Column(sa.String(320))  # read by RecipientMixin.broadcast_email
+    mobile = sa.Column(sa.String(32))  # ... broadcast_mobile (E.164)
+    locale = sa.Column(sa.String(35))  # ... broadcast_locale
     status = sa.Column(sa.String(16), default="active")
 
     def get_variable_bindings(self) -> Mapping[str, Any]:
         return {"first_name": self.first_name, "last_name": self.last_name or ""}
+
+
 # [/models]
 
 
@@ -109,15 +111,24 @@ def list_customers() -> Any:
     )
     customers = db.session.scalars(apply_customer_filters(sa.select(Customer), filters, organization_id))
     return jsonify({"data": [customer_resource(c) for c in customers]})
+
+
 # [/filters]
 
 
 # [readme-wiring]
 broadcasts.token_loader(User.from_token)  # Bearer token -> principal, or None
 broadcasts.organization_access(lambda user, organization_id: user.is_member_of(organization_id))
-broadcasts.add_audience_source(AudienceSource(
-    audience_type="customers", model=Customer, resource_type="customers", serialize=customer_resource,
-    apply_filters=apply_customer_filters, filter_schema=CustomerFilterSchema))  # your /customers' own
+broadcasts.add_audience_source(
+    AudienceSource(
+        audience_type="customers",
+        model=Customer,
+        resource_type="customers",
+        serialize=customer_resource,
+        apply_filters=apply_customer_filters,
+        filter_schema=CustomerFilterSchema,
+    )
+)  # your /customers' own
 
 
 def create_app(config=None):
@@ -128,4 +139,6 @@ def create_app(config=None):
     broadcasts.init_app(app)
     app.register_blueprint(customers_api)
     return app
+
+
 # [/readme-wiring]

@@ -43,10 +43,14 @@ def authenticate() -> None:
         raise ApiError(401, "Unauthorized", "A valid Bearer token is required.")
     organization = request.args.get("o", "")
     if not organization:
-        raise ApiError(400, "Missing organization", "The query parameter 'o' (organization id) is required.", parameter="o")
+        raise ApiError(
+            400, "Missing organization", "The query parameter 'o' (organization id) is required.", parameter="o"
+        )
     org = parse_pk(organization)
     if org is None:
-        raise ApiError(400, "Invalid organization", "The query parameter 'o' must be an organization id.", parameter="o")
+        raise ApiError(
+            400, "Invalid organization", "The query parameter 'o' must be an organization id.", parameter="o"
+        )
     if not is_member(user, organization):
         raise ApiError(403, "Forbidden", "You are not a member of this organization.", parameter="o")
     g.tenant = Tenant(user=user, organization_id=org)

@@ -49,7 +49,9 @@ def create_community() -> Response:
         missing = sorted(set(wanted) - {str(member.id) for member in members})
         if missing:
             raise ApiError(
-                404, "Not found", f"No customers {', '.join(missing)} in this organization.",
+                404,
+                "Not found",
+                f"No customers {', '.join(missing)} in this organization.",
                 pointer="/data/relationships/members/data",
             )
     community = Community(organization_id=organization_id, members=list(members), **attributes)

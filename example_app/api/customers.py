@@ -26,7 +26,9 @@ class CustomerInputSchema(Schema):
     first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     last_name = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=100))
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=320))
-    mobile = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(E164, error="Not an E.164 number."))
+    mobile = fields.String(
+        load_default=None, allow_none=True, validate=validate.Regexp(E164, error="Not an E.164 number.")
+    )
     locale = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(LOCALE, error="Not a locale."))
     status = fields.String(load_default="active", validate=validate.OneOf(CUSTOMER_STATUSES))
 

@@ -24,7 +24,9 @@ _FILTER_KEY = re.compile(r"^filter\[([A-Za-z0-9_]+)\]$")
 class ApiError(HTTPException):
     """An HTTP error rendered as a JSON:API error document, with where it came from."""
 
-    def __init__(self, code: int, title: str, detail: str, *, pointer: str | None = None, parameter: str | None = None) -> None:
+    def __init__(
+        self, code: int, title: str, detail: str, *, pointer: str | None = None, parameter: str | None = None
+    ) -> None:
         super().__init__(detail)
         self.code = code
         self.title = title
@@ -32,7 +34,9 @@ class ApiError(HTTPException):
         self.errors = [error_object(code, title, detail, pointer=pointer, parameter=parameter)]
 
 
-def error_object(code: int, title: str, detail: str, *, pointer: str | None = None, parameter: str | None = None) -> dict[str, Any]:
+def error_object(
+    code: int, title: str, detail: str, *, pointer: str | None = None, parameter: str | None = None
+) -> dict[str, Any]:
     error: dict[str, Any] = {"status": str(code), "title": title, "detail": detail}
     if pointer is not None:
         error["source"] = {"pointer": pointer}
@@ -43,7 +47,9 @@ def error_object(code: int, title: str, detail: str, *, pointer: str | None = No
 
 def document(payload: Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     """A response carrying a JSON:API document with the JSON:API media type."""
-    return Response(json.dumps({**payload, "jsonapi": {"version": "1.1"}}), status=status, mimetype=MEDIA_TYPE, headers=headers)
+    return Response(
+        json.dumps({**payload, "jsonapi": {"version": "1.1"}}), status=status, mimetype=MEDIA_TYPE, headers=headers
+    )
 
 
 def error_response(error: HTTPException) -> Response:
@@ -133,10 +139,14 @@ def request_data(resource_type: str) -> dict[str, Any]:
     if request.content_type and ";" in request.content_type and mimetype == MEDIA_TYPE:
         params = request.mimetype_params
         if set(params) - {"ext", "profile"}:
-            raise ApiError(415, "Unsupported media type", "Media type parameters other than ext and profile are not allowed.")
+            raise ApiError(
+                415, "Unsupported media type", "Media type parameters other than ext and profile are not allowed."
+            )
     body = request.get_json(silent=True)
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-        raise ApiError(400, "Malformed document", "The body must be a JSON object with a 'data' object.", pointer="/data")
+        raise ApiError(
+            400, "Malformed document", "The body must be a JSON object with a 'data' object.", pointer="/data"
+        )
     data = body["data"]
     if data.get("type") != resource_type:
         raise ApiError(409, "Wrong type", f"data.type must be {resource_type!r}.", pointer="/data/type")
@@ -147,7 +157,9 @@ def request_data(resource_type: str) -> dict[str, Any]:
         raise ApiError(400, "Malformed document", "data.attributes must be an object.", pointer="/data/attributes")
     relationships = data.get("relationships", {})
     if not isinstance(relationships, dict):
-        raise ApiError(400, "Malformed document", "data.relationships must be an object.", pointer="/data/relationships")
+        raise ApiError(
+            400, "Malformed document", "data.relationships must be an object.", pointer="/data/relationships"
+        )
     return data
 
 
@@ -159,7 +171,9 @@ def load_attributes(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
         raise validation_errors(err, code=422, location="attributes") from None
 
 
-def relationship_ids(data: Mapping[str, Any], name: str, resource_type: str, *, many: bool, required: bool) -> list[str]:
+def relationship_ids(
+    data: Mapping[str, Any], name: str, resource_type: str, *, many: bool, required: bool
+) -> list[str]:
     """The ids of relationship ``name`` of ``data`` (400 malformed, 409 wrong type, 422 missing)."""
     pointer = f"/data/relationships/{name}"
     relationship = data.get("relationships", {}).get(name)
@@ -175,8 +189,12 @@ def relationship_ids(data: Mapping[str, Any], name: str, resource_type: str, *, 
     for index, item in enumerate(linkage if many else [linkage]):
         item_pointer = f"{pointer}/data/{index}" if many else f"{pointer}/data"
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-            raise ApiError(400, "Malformed relationship", "A resource identifier needs a string id.", pointer=item_pointer)
+            raise ApiError(
+                400, "Malformed relationship", "A resource identifier needs a string id.", pointer=item_pointer
+            )
         if item.get("type") != resource_type:
-            raise ApiError(409, "Wrong type", f"{name} must be {resource_type!r} resources.", pointer=f"{item_pointer}/type")
+            raise ApiError(
+                409, "Wrong type", f"{name} must be {resource_type!r} resources.", pointer=f"{item_pointer}/type"
+            )
         ids.append(item["id"])
     return ids

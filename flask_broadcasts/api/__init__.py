@@ -17,8 +17,14 @@ def resource_blueprints() -> list[JsonApiBlueprint]:
     from . import audiences, campaigns, event_tickets, files, messages, templates
 
     blueprints: list[JsonApiBlueprint] = []
-    blueprints += [templates.blueprint, files.blueprint, audiences.blueprint, campaigns.blueprint, messages.blueprint,
-                   event_tickets.blueprint]
+    blueprints += [
+        templates.blueprint,
+        files.blueprint,
+        audiences.blueprint,
+        campaigns.blueprint,
+        messages.blueprint,
+        event_tickets.blueprint,
+    ]
     return blueprints
 
 

@@ -43,13 +43,18 @@ class BroadcastAudienceSchema(ResourceSchema):
     id = fields.Str(dump_only=True)
     name = Text(metadata={"description": "Audience name (required)."})
     audience_type = Text(metadata={"description": "customers, bookings or community (required)."})
-    filters = Mapping(metadata={
-        "description": "The host's customer or booking filters (the same as its /customers, /bookings)."})
+    filters = Mapping(
+        metadata={"description": "The host's customer or booking filters (the same as its /customers, /bookings)."}
+    )
     is_template = Flag(metadata={"description": "A reusable audience (only listing and filtering differ)."})
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
-    community = fields.Relationship(type_="communities", attribute="community_id", include_resource_linkage=True,
-                                    metadata={"description": "Required for the community type."})
+    community = fields.Relationship(
+        type_="communities",
+        attribute="community_id",
+        include_resource_linkage=True,
+        metadata={"description": "Required for the community type."},
+    )
 
     class Meta:
         type_ = "broadcast-audiences"

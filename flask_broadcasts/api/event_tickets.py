@@ -49,8 +49,9 @@ class EventTicketSchema(ResourceSchema):
 
     id = fields.Str(dump_only=True)
     # apispec cannot describe a strftime format: the pattern says it (RFC 3339 UTC, to the second).
-    expires_at = fields.DateTime(dump_only=True, format="%Y-%m-%dT%H:%M:%SZ",
-                                 metadata={"pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"})
+    expires_at = fields.DateTime(
+        dump_only=True, format="%Y-%m-%dT%H:%M:%SZ", metadata={"pattern": r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"}
+    )
 
     class Meta:
         type_ = "broadcast-event-tickets"

@@ -50,8 +50,9 @@ class BroadcastFileSchema(ResourceSchema):
     content_type = fields.Str(dump_only=True)
     size = fields.Int(dump_only=True, metadata={"description": "Bytes."})
     created_at = fields.DateTime(dump_only=True)
-    template = fields.Relationship(type_="broadcast-templates", attribute="template_id",
-                                   include_resource_linkage=True, dump_only=True)
+    template = fields.Relationship(
+        type_="broadcast-templates", attribute="template_id", include_resource_linkage=True, dump_only=True
+    )
 
     class Meta:
         type_ = "broadcast-files"
@@ -94,6 +95,7 @@ class FileItem(MethodView):
 
 # -- the plain routes ------------------------------------------------------------------------
 
+
 def _authenticated(view: Callable[..., Response]) -> Callable[..., Response]:
     """Authenticate like the JSON:API blueprint and answer errors as error documents,
     without touching the rest of the (shared) plain blueprint."""
@@ -117,14 +119,14 @@ def upload_file(organization_id: str, id: str) -> Response:
     # Flask 3.1: a per-request cap, enforced while the body streams in (413 early).
     request.max_content_length = limit + _MULTIPART_OVERHEAD
     if not (request.mimetype or "").startswith("multipart/form-data"):
-        raise BadRequestError("Send the file as multipart/form-data, in a part named 'file'.",
-                              code="multipart_required")
+        raise BadRequestError(
+            "Send the file as multipart/form-data, in a part named 'file'.", code="multipart_required"
+        )
     upload = request.files.get("file")
     if upload is None:
         raise BadRequestError("The multipart body has no part named 'file'.", code="file_required")
     data = upload.stream.read(limit + 1)
-    file = service.attach_file(organization_id, id, filename=upload.filename,
-                               content_type=upload.mimetype, data=data)
+    file = service.attach_file(organization_id, id, filename=upload.filename, content_type=upload.mimetype, data=data)
     return render_resource(file, BroadcastFileSchema, status=201, resource_meta=download_meta)
 
 
@@ -133,8 +135,14 @@ def download_file(organization_id: str, id: str) -> Response:
     """The bytes of attachment ``id``, as a download that browsers neither sniff nor cache."""
     file = service.get_file(organization_id, id)
     data = service.read_file(file)
-    response = send_file(BytesIO(data), mimetype=file.content_type, as_attachment=True,
-                         download_name=file.filename, max_age=0, etag=False)
+    response = send_file(
+        BytesIO(data),
+        mimetype=file.content_type,
+        as_attachment=True,
+        download_name=file.filename,
+        max_age=0,
+        etag=False,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["Cache-Control"] = "private, no-store"
@@ -145,5 +153,3 @@ def register_file_routes(plain: Blueprint) -> None:
     """Add the upload and download routes to the plain blueprint."""
     plain.add_url_rule("/broadcast-templates/<id>/files", "upload_broadcast_file", upload_file, methods=["POST"])
     plain.add_url_rule("/broadcast-files/<id>/content", "download_broadcast_file", download_file, methods=["GET"])
-
-

@@ -259,11 +259,19 @@ def _with_counts() -> bool:
 class DraftMessages(MethodView):
     """``/broadcast-campaigns/<id>/draft-messages``: a preview of a campaign's messages."""
 
-    @blueprint.jsonapi_collection(DRAFTS, parameters=[{
-        "name": WITH_COUNTS, "in": "query", "required": False, "schema": {"type": "boolean", "default": False},
-        "description": "Also count the audience: meta.recipient_count and meta.no_channel_count "
-                       "(one COUNT over the audience; its cost grows with the audience, the drafts' does not).",
-    }])
+    @blueprint.jsonapi_collection(
+        DRAFTS,
+        parameters=[
+            {
+                "name": WITH_COUNTS,
+                "in": "query",
+                "required": False,
+                "schema": {"type": "boolean", "default": False},
+                "description": "Also count the audience: meta.recipient_count and meta.no_channel_count "
+                "(one COUNT over the audience; its cost grows with the audience, the drafts' does not).",
+            }
+        ],
+    )
     def get(self, query: CollectionQuery, id: str) -> Any:
         """Preview the messages of a campaign (at most BROADCASTS_PREVIEW_LIMIT, not stored)"""
         result = preview(current_tenant().organization_id, id, with_counts=_with_counts())

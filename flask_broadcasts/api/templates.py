@@ -57,8 +57,11 @@ class BroadcastTemplateSchema(ResourceSchema):
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
     files = fields.Relationship(
-        type_="broadcast-files", schema="BroadcastFileSchema", many=True,
-        include_resource_linkage=True, dump_only=True,
+        type_="broadcast-files",
+        schema="BroadcastFileSchema",
+        many=True,
+        include_resource_linkage=True,
+        dump_only=True,
     )
 
     class Meta:

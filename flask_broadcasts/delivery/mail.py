@@ -211,8 +211,15 @@ class SmtpTransport:
             return TemporaryFailure(answer, code)
         return RecipientRefused(answer, code)
 
-    def send(self, envelope_from: str, recipient: str, data: bytes,
-             *, before_data: Callable[[], None] | None = None, then: Envelope | None = None) -> str:
+    def send(
+        self,
+        envelope_from: str,
+        recipient: str,
+        data: bytes,
+        *,
+        before_data: Callable[[], None] | None = None,
+        then: Envelope | None = None,
+    ) -> str:
         """Hand one message over. :raises DeliveryError: see the module docstring.
 
         :param before_data: called once the server is ready for the message, just before
@@ -301,8 +308,9 @@ class SmtpTransport:
         smtp.send(self._envelope_commands(smtp, envelope_from, recipient))
         self._check_pipelined_envelope(smtp, smtp.getreply(), smtp.getreply(), smtp.getreply())
 
-    def _check_pipelined_envelope(self, smtp: smtplib.SMTP, mail: tuple[int, bytes], rcpt: tuple[int, bytes],
-                                  data: tuple[int, bytes]) -> None:
+    def _check_pipelined_envelope(
+        self, smtp: smtplib.SMTP, mail: tuple[int, bytes], rcpt: tuple[int, bytes], data: tuple[int, bytes]
+    ) -> None:
         """Act on the three answers to a pipelined MAIL, RCPT and DATA."""
         (mail_code, mail_message), (rcpt_code, rcpt_message), (data_code, data_message) = mail, rcpt, data
         if data_code == 354 and (mail_code != 250 or rcpt_code not in (250, 251)):
@@ -332,8 +340,15 @@ class SuppressedTransport:
     def __exit__(self, *exc_info: Any) -> None:
         pass
 
-    def send(self, envelope_from: str, recipient: str, data: bytes,
-             *, before_data: Callable[[], None] | None = None, then: Envelope | None = None) -> str:
+    def send(
+        self,
+        envelope_from: str,
+        recipient: str,
+        data: bytes,
+        *,
+        before_data: Callable[[], None] | None = None,
+        then: Envelope | None = None,
+    ) -> str:
         """Accept the message without sending it (``before_data`` is still called)."""
         if before_data is not None:
             before_data()

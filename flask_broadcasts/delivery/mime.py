@@ -179,10 +179,17 @@ class MimeBuilder:
             disposition = f"attachment; filename*={encode_rfc2231(filename, 'utf-8')}"
         content_type = one_line(attachment.content_type) or "application/octet-stream"
         return (
-            b"--" + self._mixed + CRLF  # type: ignore[operator]
-            + f"Content-Type: {content_type}".encode("ascii", "replace") + CRLF
-            + b"Content-Transfer-Encoding: base64" + CRLF
-            + b"Content-Disposition: " + disposition.encode("ascii") + CRLF + CRLF
+            b"--"
+            + self._mixed
+            + CRLF  # type: ignore[operator]
+            + f"Content-Type: {content_type}".encode("ascii", "replace")
+            + CRLF
+            + b"Content-Transfer-Encoding: base64"
+            + CRLF
+            + b"Content-Disposition: "
+            + disposition.encode("ascii")
+            + CRLF
+            + CRLF
             + _b64(attachment.data)
         )
 
@@ -219,33 +226,67 @@ class MimeBuilder:
             label = one_line(action_label or "") or url
             html_body += (
                 '<p style="margin:24px 0"><a href="' + html.escape(url, quote=True) + '" style="display:inline-block;'
-                "padding:12px 20px;background:#1a56db;color:#ffffff;text-decoration:none;border-radius:4px\">"
-                + html.escape(label) + "</a></p>"
+                'padding:12px 20px;background:#1a56db;color:#ffffff;text-decoration:none;border-radius:4px">'
+                + html.escape(label)
+                + "</a></p>"
             )
             text_body += f"\n\n{label}: {url}"
-        document = (
-            '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + html_body + "</body></html>"
-        )
+        document = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + html_body + "</body></html>"
         alt = self._alt
         parts = [
             self._head,
-            b"To: ", recipient.encode("ascii"), CRLF,
-            b"Subject: ", encode_header(subject or "").encode("ascii"), CRLF,
-            b"Date: ", date.encode("ascii") if date else self._now_date(), CRLF,
-            b"Message-ID: ", message_id.encode("ascii"), CRLF,
+            b"To: ",
+            recipient.encode("ascii"),
+            CRLF,
+            b"Subject: ",
+            encode_header(subject or "").encode("ascii"),
+            CRLF,
+            b"Date: ",
+            date.encode("ascii") if date else self._now_date(),
+            CRLF,
+            b"Message-ID: ",
+            message_id.encode("ascii"),
+            CRLF,
         ]
         if self._mixed is not None:
-            parts += [b'Content-Type: multipart/mixed; boundary="', self._mixed, b'"', CRLF, CRLF,
-                      b"--", self._mixed, CRLF]
+            parts += [
+                b'Content-Type: multipart/mixed; boundary="',
+                self._mixed,
+                b'"',
+                CRLF,
+                CRLF,
+                b"--",
+                self._mixed,
+                CRLF,
+            ]
         parts += [
-            b'Content-Type: multipart/alternative; boundary="', alt, b'"', CRLF, CRLF,
-            b"--", alt, CRLF,
-            b'Content-Type: text/plain; charset="utf-8"', CRLF, b"Content-Transfer-Encoding: base64", CRLF, CRLF,
+            b'Content-Type: multipart/alternative; boundary="',
+            alt,
+            b'"',
+            CRLF,
+            CRLF,
+            b"--",
+            alt,
+            CRLF,
+            b'Content-Type: text/plain; charset="utf-8"',
+            CRLF,
+            b"Content-Transfer-Encoding: base64",
+            CRLF,
+            CRLF,
             _b64(text_body.encode("utf-8")),
-            b"--", alt, CRLF,
-            b'Content-Type: text/html; charset="utf-8"', CRLF, b"Content-Transfer-Encoding: base64", CRLF, CRLF,
+            b"--",
+            alt,
+            CRLF,
+            b'Content-Type: text/html; charset="utf-8"',
+            CRLF,
+            b"Content-Transfer-Encoding: base64",
+            CRLF,
+            CRLF,
             _b64(document.encode("utf-8")),
-            b"--", alt, b"--", CRLF,
+            b"--",
+            alt,
+            b"--",
+            CRLF,
         ]
         if self._mixed is not None:
             parts += [self._attachments, b"--", self._mixed, b"--", CRLF]

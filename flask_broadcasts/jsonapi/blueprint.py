@@ -47,8 +47,13 @@ class _DocInfo:
     """What a decorator documents; survives flask-smorest's deep copies as is
     (a spec holds SQLAlchemy columns, which must not be deep-copied)."""
 
-    def __init__(self, kind: Kind, schema: type[Schema], declaration: ResourceSpec | None,
-                 parameters: Sequence[dict[str, Any]] = ()) -> None:
+    def __init__(
+        self,
+        kind: Kind,
+        schema: type[Schema],
+        declaration: ResourceSpec | None,
+        parameters: Sequence[dict[str, Any]] = (),
+    ) -> None:
         self.kind, self.schema, self.declaration = kind, schema, declaration
         self.parameters = list(parameters)
 
@@ -79,8 +84,7 @@ class JsonApiBlueprint(flask_smorest.Blueprint):
         install_jsonapi(self)
         self._prepare_doc_cbks.append(self._prepare_jsonapi_doc)
 
-    def _decorate(self, info: _DocInfo, parse: Callable[[dict[str, Any]], Any] | None
-                  ) -> Callable[[F], F]:
+    def _decorate(self, info: _DocInfo, parse: Callable[[dict[str, Any]], Any] | None) -> Callable[[F], F]:
         def decorator(func: F) -> F:
             @wraps(func)
             def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -97,11 +101,13 @@ class JsonApiBlueprint(flask_smorest.Blueprint):
     def jsonapi_resource(self, spec: ResourceSpec) -> Callable[[F], F]:
         """Fetch one resource: the view receives a :class:`~.ResourceQuery`
         (``include``, ``fields[...]``) and renders with :func:`~.render_resource`."""
-        return self._decorate(_DocInfo("resource", spec.schema, spec),
-                              lambda _: parse_resource_query(spec, request.args))
+        return self._decorate(
+            _DocInfo("resource", spec.schema, spec), lambda _: parse_resource_query(spec, request.args)
+        )
 
-    def jsonapi_collection(self, spec: CollectionSpec, *,
-                           parameters: Sequence[dict[str, Any]] = ()) -> Callable[[F], F]:
+    def jsonapi_collection(
+        self, spec: CollectionSpec, *, parameters: Sequence[dict[str, Any]] = ()
+    ) -> Callable[[F], F]:
         """List a collection: the view receives a :class:`~.CollectionQuery`,
         filters its ``Select`` with ``query.filters``, then renders
         ``render_page(paginate(session, select, query), query)``.
@@ -109,8 +115,9 @@ class JsonApiBlueprint(flask_smorest.Blueprint):
         :param parameters: OpenAPI parameter objects of the view's own query parameters
             (not JSON:API's), documented after the JSON:API ones; the view reads them.
         """
-        return self._decorate(_DocInfo("collection", spec.schema, spec, parameters),
-                              lambda _: parse_collection_query(spec, request.args))
+        return self._decorate(
+            _DocInfo("collection", spec.schema, spec, parameters), lambda _: parse_collection_query(spec, request.args)
+        )
 
     def jsonapi_create(self, source: type[Schema] | ResourceSpec) -> Callable[[F], F]:
         """Create: the view receives a :class:`~.Payload` and answers
@@ -118,8 +125,7 @@ class JsonApiBlueprint(flask_smorest.Blueprint):
         schema = _schema_of(source)
         return self._decorate(_DocInfo("create", schema, None), lambda _: parse_body(schema))
 
-    def jsonapi_update(self, source: type[Schema] | ResourceSpec, *, id_arg: str = "id"
-                       ) -> Callable[[F], F]:
+    def jsonapi_update(self, source: type[Schema] | ResourceSpec, *, id_arg: str = "id") -> Callable[[F], F]:
         """Update (PATCH, partial): the view receives a :class:`~.Payload`;
         ``data.id`` must equal the URL variable ``id_arg`` (else 409)."""
         schema = _schema_of(source)
@@ -132,16 +138,22 @@ class JsonApiBlueprint(flask_smorest.Blueprint):
         """Delete: documents the 204 answer; the view returns :func:`~.no_content`."""
         return self._decorate(_DocInfo("delete", _schema_of(source), None), None)
 
-    def _prepare_jsonapi_doc(self, doc: dict[str, Any], doc_info: dict[str, Any], *,
-                             api: flask_smorest.Api, spec: APISpec, **kwargs: Any
-                             ) -> dict[str, Any]:
+    def _prepare_jsonapi_doc(
+        self, doc: dict[str, Any], doc_info: dict[str, Any], *, api: flask_smorest.Api, spec: APISpec, **kwargs: Any
+    ) -> dict[str, Any]:
         """flask-smorest doc callback: add the JSON:API parameters, bodies and responses."""
         parameters = doc.setdefault("parameters", [])
         responses = doc.setdefault("responses", {})
         if self.tenant_parameter:
-            parameters.append({"name": self.tenant_parameter, "in": "query", "required": True,
-                               "schema": {"type": "string"},
-                               "description": "Organization (tenant) id."})
+            parameters.append(
+                {
+                    "name": self.tenant_parameter,
+                    "in": "query",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "Organization (tenant) id.",
+                }
+            )
             # No valid token (401); not a member of the organization (403).
             responses[401] = http.HTTPStatus(401).name
             responses[403] = http.HTTPStatus(403).name
@@ -156,12 +168,13 @@ class JsonApiBlueprint(flask_smorest.Blueprint):
             return {"content": {MEDIA_TYPE: {"schema": ref(name)}}}
 
         if info.kind in ("resource", "collection"):
-            parameters.extend(query_parameters(info.declaration, converter,
-                                               collection=info.kind == "collection"))
+            parameters.extend(query_parameters(info.declaration, converter, collection=info.kind == "collection"))
         parameters.extend(info.parameters)
         if info.kind in ("create", "update"):
-            doc["requestBody"] = {"required": True,
-                                  **content(register_request_document(spec, converter, info.schema, info.kind))}
+            doc["requestBody"] = {
+                "required": True,
+                **content(register_request_document(spec, converter, info.schema, info.kind)),
+            }
         success = {"resource": 200, "collection": 200, "create": 201, "update": 200, "delete": 204}
         status = success[info.kind]
         if status == 204:

@@ -79,18 +79,23 @@ def _check_document(document: Any) -> None:
     while stack:
         value, pointer, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise BadRequestError(f"The document is nested more than {MAX_DEPTH} levels deep.",
-                                  pointer=pointer, code="too_deep")
+            raise BadRequestError(
+                f"The document is nested more than {MAX_DEPTH} levels deep.", pointer=pointer, code="too_deep"
+            )
         if isinstance(value, str):
             if _unstorable(value):
-                raise InvalidInputError("Must not contain NUL characters or unpaired surrogates.",
-                                        pointer=pointer, code="invalid_character")
+                raise InvalidInputError(
+                    "Must not contain NUL characters or unpaired surrogates.", pointer=pointer, code="invalid_character"
+                )
         elif isinstance(value, dict):
             for key, inner in value.items():
                 where = f"{pointer}/{_pointer_segment(key)}"
                 if _unstorable(key):
-                    raise InvalidInputError("A member name must not contain NUL characters or unpaired "
-                                            "surrogates.", pointer=where, code="invalid_character")
+                    raise InvalidInputError(
+                        "A member name must not contain NUL characters or unpaired surrogates.",
+                        pointer=where,
+                        code="invalid_character",
+                    )
                 stack.append((inner, where, depth + 1))
         elif isinstance(value, list):
             stack.extend((inner, f"{pointer}/{i}", depth + 1) for i, inner in enumerate(value))
@@ -105,8 +110,7 @@ def _read_json() -> Any:
     except (ValueError, UnicodeDecodeError) as err:
         raise BadRequestError(f"The request body is not valid JSON: {err}.") from err
     except RecursionError as err:  # "[[[[..." deeper than the parser's own limit
-        raise BadRequestError(f"The document is nested more than {MAX_DEPTH} levels deep.",
-                              code="too_deep") from err
+        raise BadRequestError(f"The document is nested more than {MAX_DEPTH} levels deep.", code="too_deep") from err
     _check_document(document)
     return document
 
@@ -118,8 +122,7 @@ def _require_object(value: Any, pointer: str, what: str) -> dict[str, Any]:
 
 
 def _identifier_ok(value: Any) -> bool:
-    return (isinstance(value, dict) and isinstance(value.get("type"), str)
-            and isinstance(value.get("id"), str))
+    return isinstance(value, dict) and isinstance(value.get("type"), str) and isinstance(value.get("id"), str)
 
 
 def _check_linkage(instance: Schema, relationships: dict[str, Any]) -> None:
@@ -145,9 +148,7 @@ def _check_linkage(instance: Schema, relationships: dict[str, Any]) -> None:
             raise BadRequestError(f"Relationship data must be {expected}.", pointer=f"{where}/data")
 
 
-def parse_body(
-    schema: type[Schema], *, partial: bool = False, resource_id: Any = None
-) -> Payload:
+def parse_body(schema: type[Schema], *, partial: bool = False, resource_id: Any = None) -> Payload:
     """Read the request body as a JSON:API document for ``schema``.
 
     :param schema: the resource's marshmallow-jsonapi schema class.

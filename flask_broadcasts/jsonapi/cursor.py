@@ -60,8 +60,7 @@ def encode_cursor(sort: str, values: Sequence[Any]) -> str:
     :param sort: the normalized ``sort`` the page was read with.
     :param values: the row's sort key values, then its id.
     """
-    payload = json.dumps({"s": sort, "k": [_encode_value(v) for v in values]},
-                         separators=(",", ":"))
+    payload = json.dumps({"s": sort, "k": [_encode_value(v) for v in values]}, separators=(",", ":"))
     return base64.urlsafe_b64encode(payload.encode()).rstrip(b"=").decode()
 
 
@@ -75,8 +74,7 @@ def decode_cursor(cursor: str, sort: str, count: int) -> list[Any]:
         payload = json.loads(raw)
         values = [_decode_value(v) for v in payload["k"]]
         issued_for = payload["s"]
-    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError,
-            decimal.InvalidOperation) as err:
+    except (binascii.Error, ValueError, KeyError, TypeError, AttributeError, decimal.InvalidOperation) as err:
         raise BadRequestError("page[after] is not a valid cursor.", parameter=_PARAMETER) from err
     if issued_for != sort or len(values) != count:
         raise BadRequestError(

@@ -51,11 +51,7 @@ def error_object(
     }
     if code is not None:
         obj["code"] = code
-    source = {
-        key: value
-        for key, value in (("pointer", pointer), ("parameter", parameter))
-        if value is not None
-    }
+    source = {key: value for key, value in (("pointer", pointer), ("parameter", parameter)) if value is not None}
     if source:
         obj["source"] = source
     return obj
@@ -68,9 +64,7 @@ def _webargs_errors(status: int, messages: Mapping[str, Any]) -> list[ErrorObjec
         items = fields.items() if isinstance(fields, Mapping) else [("", fields)]
         for name, msgs in items:
             for msg in msgs if isinstance(msgs, list) else [msgs]:
-                where = (
-                    {"pointer": f"/{name}"} if location == "json" else {"parameter": name}
-                )
+                where = {"pointer": f"/{name}"} if location == "json" else {"parameter": name}
                 errors.append(error_object(status, str(msg), **where))
     return errors
 
@@ -120,9 +114,5 @@ def handle_exception(exc: BaseException) -> Response:
     headers: list[tuple[str, str]] = []
     if isinstance(exc, HTTPException) and status < 500:
         # Keep Werkzeug's extra headers (Allow on 405, WWW-Authenticate on 401).
-        headers = [
-            (key, value)
-            for key, value in exc.get_headers()
-            if key.lower() != "content-type"
-        ]
+        headers = [(key, value) for key, value in exc.get_headers() if key.lower() != "content-type"]
     return error_response(status, errors, headers)

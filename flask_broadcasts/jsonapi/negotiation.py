@@ -48,25 +48,17 @@ def check_request() -> None:
     if content_type is not None:
         media_type, params = _split_media_range(content_type)
         if media_type == MEDIA_TYPE and params:
-            raise UnsupportedMediaType(
-                f"Content-Type {MEDIA_TYPE} must not carry media type parameters."
-            )
-    if request.method in _BODY_METHODS and (
-        content_type is None or _split_media_range(content_type)[0] != MEDIA_TYPE
-    ):
+            raise UnsupportedMediaType(f"Content-Type {MEDIA_TYPE} must not carry media type parameters.")
+    if request.method in _BODY_METHODS and (content_type is None or _split_media_range(content_type)[0] != MEDIA_TYPE):
         raise UnsupportedMediaType(f"The request body must be sent as {MEDIA_TYPE}.")
 
     accept = request.headers.get("Accept")
     if accept:
         jsonapi_entries = [
-            params
-            for media_type, params in map(_split_media_range, accept.split(","))
-            if media_type == MEDIA_TYPE
+            params for media_type, params in map(_split_media_range, accept.split(",")) if media_type == MEDIA_TYPE
         ]
         if jsonapi_entries and all(jsonapi_entries):
-            raise NotAcceptable(
-                f"Accept lists {MEDIA_TYPE} only with media type parameters."
-            )
+            raise NotAcceptable(f"Accept lists {MEDIA_TYPE} only with media type parameters.")
 
 
 def force_media_type(response: Response) -> Response:

@@ -41,9 +41,11 @@ LINKS = "JsonApiLinks"
 _OBJECT = {"type": "object"}
 _META = {"type": "object", "additionalProperties": True}
 _JSONAPI = {"type": "object", "properties": {"version": {"type": "string"}}}
-_IDENTIFIER = {"type": "object", "required": ["type", "id"],
-               "properties": {"type": {"type": "string"}, "id": {"type": "string"}}}
-
+_IDENTIFIER = {
+    "type": "object",
+    "required": ["type", "id"],
+    "properties": {"type": {"type": "string"}, "id": {"type": "string"}},
+}
 
 
 def ref(name: str) -> dict[str, str]:
@@ -62,8 +64,9 @@ class PathIdNotFound(BasePlugin):
     """apispec plugin: an operation whose path names a resource (``/{id}/messages``)
     documents 404, answered when that resource is not in the organization."""
 
-    def operation_helper(self, path: str | None = None, operations: dict[str, Any] | None = None,
-                         **kwargs: Any) -> None:
+    def operation_helper(
+        self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
+    ) -> None:
         """Add a 404 response to every operation of a path with a parameter."""
         if not path or "{" not in path:
             return
@@ -87,24 +90,43 @@ def register_common_components(spec: APISpec) -> None:
     """Register the components shared by every resource (idempotent)."""
     string_or_null = nullable({"type": "string"}, spec)
     _register(spec, LINKS, {"type": "object", "additionalProperties": string_or_null})
-    source = {"type": "object", "properties": {"pointer": {"type": "string"},
-                                               "parameter": {"type": "string"}}}
-    error = {"type": "object", "properties": {
-        "status": {"type": "string", "description": "HTTP status code, as a string"},
-        "code": {"type": "string", "description": "Stable machine-readable code"},
-        "title": {"type": "string"}, "detail": {"type": "string"},
-        "source": source, "meta": _META}}
-    _register(spec, ERROR_DOCUMENT, {
-        "type": "object", "required": ["errors"],
-        "properties": {"errors": {"type": "array", "items": error}, "meta": _META,
-                       "jsonapi": _JSONAPI},
-    })
-    _register(spec, RESOURCE_OBJECT, {
-        "type": "object", "required": ["type", "id"],
-        "properties": {"type": {"type": "string"}, "id": {"type": "string"},
-                       "attributes": _OBJECT, "relationships": _OBJECT,
-                       "links": ref(LINKS), "meta": _META},
-    })
+    source = {"type": "object", "properties": {"pointer": {"type": "string"}, "parameter": {"type": "string"}}}
+    error = {
+        "type": "object",
+        "properties": {
+            "status": {"type": "string", "description": "HTTP status code, as a string"},
+            "code": {"type": "string", "description": "Stable machine-readable code"},
+            "title": {"type": "string"},
+            "detail": {"type": "string"},
+            "source": source,
+            "meta": _META,
+        },
+    }
+    _register(
+        spec,
+        ERROR_DOCUMENT,
+        {
+            "type": "object",
+            "required": ["errors"],
+            "properties": {"errors": {"type": "array", "items": error}, "meta": _META, "jsonapi": _JSONAPI},
+        },
+    )
+    _register(
+        spec,
+        RESOURCE_OBJECT,
+        {
+            "type": "object",
+            "required": ["type", "id"],
+            "properties": {
+                "type": {"type": "string"},
+                "id": {"type": "string"},
+                "attributes": _OBJECT,
+                "relationships": _OBJECT,
+                "links": ref(LINKS),
+                "meta": _META,
+            },
+        },
+    )
 
 
 def component_base(schema: type[Schema]) -> str:
@@ -115,15 +137,20 @@ def component_base(schema: type[Schema]) -> str:
 
 def _linkage(rel: BaseRelationship, spec: APISpec) -> dict[str, Any]:
     type_ = {"type": "string", "enum": [rel.type_]} if getattr(rel, "type_", None) else {"type": "string"}
-    identifier = {"type": "object", "required": ["type", "id"], "additionalProperties": False,
-                  "properties": {"type": type_, "id": {"type": "string"}, "meta": _META}}
+    identifier = {
+        "type": "object",
+        "required": ["type", "id"],
+        "additionalProperties": False,
+        "properties": {"type": type_, "id": {"type": "string"}, "meta": _META},
+    }
     if getattr(rel, "many", False):
         return {"type": "array", "items": identifier}
     return nullable(identifier, spec)
 
 
-def _members(schema: type[Schema], converter: Any, spec: APISpec, *, request: bool
-             ) -> tuple[dict[str, Any], dict[str, Any], list[str], list[str]]:
+def _members(
+    schema: type[Schema], converter: Any, spec: APISpec, *, request: bool
+) -> tuple[dict[str, Any], dict[str, Any], list[str], list[str]]:
     """Attribute and relationship properties (+ required names) for responses or requests."""
     attributes: dict[str, Any] = {}
     relationships: dict[str, Any] = {}
@@ -132,12 +159,14 @@ def _members(schema: type[Schema], converter: Any, spec: APISpec, *, request: bo
     for name, f in schema().fields.items():
         if name == "id" or isinstance(f, (DocumentMeta, ResourceMeta)):
             continue
-        if (f.dump_only if request else f.load_only):
+        if f.dump_only if request else f.load_only:
             continue
         wire = f.data_key or name
         if isinstance(f, BaseRelationship):
-            relationships[wire] = {"type": "object", "properties": {
-                "data": _linkage(f, spec), "links": ref(LINKS), "meta": _META}}
+            relationships[wire] = {
+                "type": "object",
+                "properties": {"data": _linkage(f, spec), "links": ref(LINKS), "meta": _META},
+            }
             if request:
                 relationships[wire]["required"] = ["data"]
             if f.required:
@@ -151,8 +180,7 @@ def _members(schema: type[Schema], converter: Any, spec: APISpec, *, request: bo
 
 
 def _object_of(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties,
-                              "additionalProperties": False}
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "additionalProperties": False}
     if required:
         schema["required"] = required
     return schema
@@ -166,22 +194,45 @@ def register_resource(spec: APISpec, converter: Any, schema: type[Schema]) -> st
     register_common_components(spec)
     type_ = {"type": "string", "enum": [schema.opts.type_]}
     attrs, rels, _, _ = _members(schema, converter, spec, request=False)
-    _register(spec, f"{base}Resource", {
-        "type": "object", "required": ["type", "id"], "additionalProperties": False,
-        "properties": {"type": type_, "id": {"type": "string"},
-                       "attributes": _object_of(attrs, []),
-                       # A resource may add linkage for includes it resolves
-                       # itself (a host's customers), so other names are allowed.
-                       "relationships": {**_object_of(rels, []),
-                                         "additionalProperties": _any_relationship(spec)},
-                       "links": ref(LINKS), "meta": _META},
-    })
-    top = {"included": {"type": "array", "items": ref(RESOURCE_OBJECT)},
-           "links": ref(LINKS), "meta": _META, "jsonapi": _JSONAPI}
-    _register(spec, f"{base}Document", {"type": "object", "required": ["data"], "properties": {
-        "data": nullable(ref(f"{base}Resource"), spec), **top}})
-    _register(spec, f"{base}CollectionDocument", {"type": "object", "required": ["data"], "properties": {
-        "data": {"type": "array", "items": ref(f"{base}Resource")}, **top}})
+    _register(
+        spec,
+        f"{base}Resource",
+        {
+            "type": "object",
+            "required": ["type", "id"],
+            "additionalProperties": False,
+            "properties": {
+                "type": type_,
+                "id": {"type": "string"},
+                "attributes": _object_of(attrs, []),
+                # A resource may add linkage for includes it resolves
+                # itself (a host's customers), so other names are allowed.
+                "relationships": {**_object_of(rels, []), "additionalProperties": _any_relationship(spec)},
+                "links": ref(LINKS),
+                "meta": _META,
+            },
+        },
+    )
+    top = {
+        "included": {"type": "array", "items": ref(RESOURCE_OBJECT)},
+        "links": ref(LINKS),
+        "meta": _META,
+        "jsonapi": _JSONAPI,
+    }
+    _register(
+        spec,
+        f"{base}Document",
+        {"type": "object", "required": ["data"], "properties": {"data": nullable(ref(f"{base}Resource"), spec), **top}},
+    )
+    _register(
+        spec,
+        f"{base}CollectionDocument",
+        {
+            "type": "object",
+            "required": ["data"],
+            "properties": {"data": {"type": "array", "items": ref(f"{base}Resource")}, **top},
+        },
+    )
 
     return base
 
@@ -199,22 +250,29 @@ def register_request_document(spec: APISpec, converter: Any, schema: type[Schema
         return name
     creating = kind == "create"
     attrs, rels, req_attrs, req_rels = _members(schema, converter, spec, request=True)
-    data: dict[str, Any] = {"type": "object", "required": ["type"] if creating else ["type", "id"],
-                            "properties": {"type": {"type": "string", "enum": [schema.opts.type_]},
-                                           "id": {"type": "string"}, "meta": _META}}
+    data: dict[str, Any] = {
+        "type": "object",
+        "required": ["type"] if creating else ["type", "id"],
+        "properties": {
+            "type": {"type": "string", "enum": [schema.opts.type_]},
+            "id": {"type": "string"},
+            "meta": _META,
+        },
+    }
     data["properties"]["attributes"] = _object_of(attrs, req_attrs if creating else [])
     data["properties"]["relationships"] = _object_of(rels, req_rels if creating else [])
     if creating and (req_attrs or req_rels):
         data["required"] += [m for m, req in (("attributes", req_attrs), ("relationships", req_rels)) if req]
-    _register(spec, name, {"type": "object", "required": ["data"],
-                           "properties": {"data": data, "meta": _META, "jsonapi": _JSONAPI}})
+    _register(
+        spec,
+        name,
+        {"type": "object", "required": ["data"], "properties": {"data": data, "meta": _META, "jsonapi": _JSONAPI}},
+    )
     return name
 
 
-def _param(name: str, schema: dict[str, Any], description: str, required: bool = False
-           ) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": required, "schema": schema,
-            "description": description}
+def _param(name: str, schema: dict[str, Any], description: str, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "schema": schema, "description": description}
 
 
 def query_parameters(declaration: Any, converter: Any, *, collection: bool) -> list[dict[str, Any]]:
@@ -227,29 +285,30 @@ def query_parameters(declaration: Any, converter: Any, *, collection: bool) -> l
     params = []
     if declaration.includes:
         paths = ", ".join(sorted(declaration.includes))
-        params.append(_param("include", {"type": "string"},
-                             f"Comma-separated relationship paths to include: {paths}."))
+        params.append(_param("include", {"type": "string"}, f"Comma-separated relationship paths to include: {paths}."))
     for type_, members in sorted(known_members(declaration).items()):
-        params.append(_param(f"fields[{type_}]", {"type": "string"},
-                             f"Sparse fieldset for {type_}: comma-separated from "
-                             f"{', '.join(sorted(members))}."))
+        params.append(
+            _param(
+                f"fields[{type_}]",
+                {"type": "string"},
+                f"Sparse fieldset for {type_}: comma-separated from {', '.join(sorted(members))}.",
+            )
+        )
     if not collection:
         return params
     if declaration.sorts:
         names = ", ".join(sorted(declaration.sorts))
-        params.append(_param("sort", {"type": "string"},
-                             f"Comma-separated sort fields, '-' for descending: {names}."))
+        params.append(_param("sort", {"type": "string"}, f"Comma-separated sort fields, '-' for descending: {names}."))
     if declaration.filters is not None:
         for p in converter.schema2parameters(declaration.filters, location="query"):
             p["name"] = f"filter[{p['name']}]"
             params.append(p)
-    size = {"type": "integer", "minimum": 1, "maximum": declaration.max_page_size,
-            "default": declaration.page_size}
+    size = {"type": "integer", "minimum": 1, "maximum": declaration.max_page_size, "default": declaration.page_size}
     params.append(_param("page[size]", size, "Page size."))
     if declaration.pagination == "offset":
-        params.append(_param("page[number]", {"type": "integer", "minimum": 1, "default": 1},
-                             "Page number (1-based)."))
+        params.append(_param("page[number]", {"type": "integer", "minimum": 1, "default": 1}, "Page number (1-based)."))
     else:
-        params.append(_param("page[after]", {"type": "string"},
-                             "Opaque cursor from links.next; omit for the first page."))
+        params.append(
+            _param("page[after]", {"type": "string"}, "Opaque cursor from links.next; omit for the first page.")
+        )
     return params

@@ -142,7 +142,7 @@ def _check_cursor_types(columns: list[tuple[Any, bool]], values: list[Any]) -> N
             continue
         if isinstance(value, bool) and expected is not bool:
             raise BadRequestError("page[after] is not a valid cursor.", parameter="page[after]")
-        if not isinstance(value, expected) or (isinstance(value, int) and not -2**63 <= value < 2**63):
+        if not isinstance(value, expected) or (isinstance(value, int) and not -(2**63) <= value < 2**63):
             raise BadRequestError("page[after] is not a valid cursor.", parameter="page[after]")
         timezone = getattr(getattr(column.type, "impl", column.type), "timezone", False)
         if isinstance(value, datetime) and timezone and value.tzinfo is None:

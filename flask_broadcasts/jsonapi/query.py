@@ -108,9 +108,7 @@ def _parse_include(spec: ResourceSpec, args: MultiDict[str, str]) -> tuple[str, 
     for path in paths:
         if path not in spec.includes:
             allowed = ", ".join(sorted(spec.includes)) or "none"
-            raise BadRequestError(
-                f"Unknown include path {path!r}; allowed: {allowed}.", parameter="include"
-            )
+            raise BadRequestError(f"Unknown include path {path!r}; allowed: {allowed}.", parameter="include")
     return tuple(dict.fromkeys(paths))
 
 
@@ -135,9 +133,7 @@ def _parse_sort(spec: CollectionSpec, value: str | None) -> tuple[SortKey, ...]:
     for key in keys:
         if key.name not in spec.sorts:
             allowed = ", ".join(sorted(spec.sorts)) or "none"
-            raise BadRequestError(
-                f"Cannot sort by {key.name!r}; allowed: {allowed}.", parameter="sort"
-            )
+            raise BadRequestError(f"Cannot sort by {key.name!r}; allowed: {allowed}.", parameter="sort")
     if len({k.name for k in keys}) != len(keys):
         raise BadRequestError("A sort field is given twice.", parameter="sort")
     return tuple(keys)
@@ -162,8 +158,10 @@ def _parse_filters(spec: CollectionSpec, raw: dict[str, str]) -> dict[str, Any]:
     except ma.ValidationError as err:
         messages = err.normalized_messages()
         raise BadRequestError.many(
-            BadRequestError(" ".join(map(str, msgs)) if isinstance(msgs, list) else str(msgs),
-                            parameter=f"filter[{name}]" if name != "_schema" else "filter")
+            BadRequestError(
+                " ".join(map(str, msgs)) if isinstance(msgs, list) else str(msgs),
+                parameter=f"filter[{name}]" if name != "_schema" else "filter",
+            )
             for name, msgs in messages.items()
         ) from err
 
@@ -171,8 +169,7 @@ def _parse_filters(spec: CollectionSpec, raw: dict[str, str]) -> dict[str, Any]:
 def _positive_int(raw: str, parameter: str, maximum: int | None = None) -> int:
     bound = f" and at most {maximum}" if maximum is not None else ""
     if not raw.isdigit() or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
-        raise BadRequestError(f"{parameter} must be an integer of at least 1{bound}.",
-                              parameter=parameter)
+        raise BadRequestError(f"{parameter} must be an integer of at least 1{bound}.", parameter=parameter)
     return int(raw)
 
 
@@ -197,9 +194,7 @@ def parse_resource_query(spec: ResourceSpec, args: MultiDict[str, str]) -> Resou
     :raises BadRequestError: with ``source.parameter`` set.
     """
     families = _families(args)
-    return ResourceQuery(
-        spec=spec, include=_parse_include(spec, args), fields=_parse_fields(spec, families["fields"])
-    )
+    return ResourceQuery(spec=spec, include=_parse_include(spec, args), fields=_parse_fields(spec, families["fields"]))
 
 
 def parse_collection_query(spec: CollectionSpec, args: MultiDict[str, str]) -> CollectionQuery:

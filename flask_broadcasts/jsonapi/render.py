@@ -154,8 +154,7 @@ def render_resource(
     :param status: 200, or 201 after a create (no ``Location`` header).
     """
     query = source if isinstance(source, ResourceQuery) else ResourceQuery(ResourceSpec(source))
-    document = build_document(obj, query, meta=meta, resource_meta=resource_meta,
-                              included=included, linkage=linkage)
+    document = build_document(obj, query, meta=meta, resource_meta=resource_meta, included=included, linkage=linkage)
     return _respond(document, status)
 
 
@@ -170,8 +169,14 @@ def render_page(
 ) -> Response:
     """Answer with a collection document for ``page`` (links and meta merged in)."""
     document = build_document(
-        page.items, query, many=True, links=page.links, meta={**page.meta, **(meta or {})},
-        resource_meta=resource_meta, included=included, linkage=linkage,
+        page.items,
+        query,
+        many=True,
+        links=page.links,
+        meta={**page.meta, **(meta or {})},
+        resource_meta=resource_meta,
+        included=included,
+        linkage=linkage,
     )
     return _respond(document, 200)
 

@@ -39,11 +39,7 @@ ExternalInclude = Callable[[Sequence[Any]], Mapping[str, Any]]
 def relationship_fields(schema: type[Schema] | Schema) -> dict[str, BaseRelationship]:
     """Relationship fields of a marshmallow-jsonapi schema, by wire name."""
     instance = schema() if isinstance(schema, type) else schema
-    return {
-        (f.data_key or name): f
-        for name, f in instance.fields.items()
-        if isinstance(f, BaseRelationship)
-    }
+    return {(f.data_key or name): f for name, f in instance.fields.items() if isinstance(f, BaseRelationship)}
 
 
 def _walk_schema_path(schema: type[Schema], path: str) -> bool:
@@ -144,9 +140,7 @@ def known_members(spec: ResourceSpec) -> dict[str, set[str]]:
         instance = schema() if isinstance(schema, type) else schema
         if instance.opts.type_ in known:
             continue
-        known[instance.opts.type_] = {
-            f.data_key or name for name, f in instance.fields.items() if name != "id"
-        }
+        known[instance.opts.type_] = {f.data_key or name for name, f in instance.fields.items() if name != "id"}
         for rel in relationship_fields(instance).values():
             try:
                 pending.append(rel.schema)

@@ -52,4 +52,4 @@ def parse_event(channel: str, payload: bytes | str, prefix: str) -> Event | None
     if isinstance(data, dict):
         resource_type = data.get("type") if isinstance(data.get("type"), str) else None
         resource_id = str(data["id"]) if isinstance(data.get("id"), (str, int)) else None
-    return Event(channel[len(prefix):], document["event"], resource_type, resource_id, text)
+    return Event(channel[len(prefix) :], document["event"], resource_type, resource_id, text)

@@ -169,9 +169,7 @@ class _LocalizedText:
         return self.default, None
 
 
-def _compile_field(
-    name: str, default: str, i18n: Mapping[str, str], prepare: Callable[[str], str]
-) -> _LocalizedText:
+def _compile_field(name: str, default: str, i18n: Mapping[str, str], prepare: Callable[[str], str]) -> _LocalizedText:
     variants: dict[str, CompiledText] = {}
     for key, text in i18n.items():
         try:
@@ -225,12 +223,8 @@ class CompiledTemplate:
             # once, so render() only has to clean the values.
             subject=_compile_field("subject", content.subject, content.subject_i18n, _single_line),
             body=_compile_field("body", content.body, content.body_i18n, _unchanged),
-            body_short=_compile_field(
-                "body_short", content.body_short, content.body_short_i18n, _unchanged
-            ),
-            action_label=_compile_field(
-                "action_label", content.action_label, content.action_label_i18n, _single_line
-            ),
+            body_short=_compile_field("body_short", content.body_short, content.body_short_i18n, _unchanged),
+            action_label=_compile_field("action_label", content.action_label, content.action_label_i18n, _single_line),
             action_url=CompiledText.compile(content.action_url),
         )
 
@@ -252,8 +246,7 @@ class CompiledTemplate:
         channels = tuple(
             channel
             for channel in self.content.channels
-            if (channel == "mail" and _present(recipient.email))
-            or (channel == "sms" and _present(recipient.mobile))
+            if (channel == "mail" and _present(recipient.email)) or (channel == "sms" and _present(recipient.mobile))
         )
         short_text = body_short.render(bindings)
         encoding: str | None = None
@@ -288,9 +281,7 @@ def _texts(content: TemplateContent) -> list[tuple[str, str | None, str]]:
     return texts
 
 
-def validate_placeholders(
-    content: TemplateContent, allowed: set[str] | frozenset[str]
-) -> list[PlaceholderProblem]:
+def validate_placeholders(content: TemplateContent, allowed: set[str] | frozenset[str]) -> list[PlaceholderProblem]:
     """List the placeholder names of *content* that are not in *allowed*.
 
     Every plain field and every localized variant is checked, so the HTTP

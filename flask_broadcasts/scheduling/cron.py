@@ -95,8 +95,7 @@ def validate_cron(expr: str) -> str:
     fields = expr.split()
     if len(fields) != 5:
         raise ValueError(
-            "a cron expression has 5 fields (minute hour day month weekday), "
-            f"got {len(fields)} in {expr!r}"
+            f"a cron expression has 5 fields (minute hour day month weekday), got {len(fields)} in {expr!r}"
         )
     for index, (name, value) in enumerate(zip(FIELD_NAMES, fields)):
         _check_field(name, index, value)

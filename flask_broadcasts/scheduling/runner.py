@@ -71,8 +71,9 @@ def _scheduler_class(*, in_thread: bool = False, polled: threading.Event | None 
     return BroadcastsScheduler
 
 
-def make_scheduler(*, interval: float | None = None, in_thread: bool = False,
-                   polled: threading.Event | None = None) -> Scheduler:
+def make_scheduler(
+    *, interval: float | None = None, in_thread: bool = False, polled: threading.Event | None = None
+) -> Scheduler:
     """An rq-scheduler on the extension's Redis and queue, polling every ``BROADCASTS_SCHEDULER_INTERVAL`` s.
 
     At each poll it also checks (one ``ZSCORE``, one ``HGETALL``) that the recovery sweep
@@ -127,8 +128,13 @@ def register_recovery(scheduler: Scheduler | None = None) -> bool:
     return True
 
 
-def run_scheduler(*, burst: bool = False, interval: float | None = None, in_thread: bool = False,
-                  polled: threading.Event | None = None) -> None:
+def run_scheduler(
+    *,
+    burst: bool = False,
+    interval: float | None = None,
+    in_thread: bool = False,
+    polled: threading.Event | None = None,
+) -> None:
     """Run the scheduler loop, the sweep registered (until SIGTERM/SIGINT, or once with ``burst``).
 
     Redis going away does not end it: rq-scheduler's loop raises on a lost connection, so

@@ -92,8 +92,9 @@ def _set_timer(timers: FireTimers | None, campaign_id: int, fire_time: datetime)
     try:
         (timers or default_timers()).add(campaign_id, fire_time)
     except Exception:
-        log.exception("campaign %s: could not set the timer of %s; the recovery sweep will", campaign_id,
-                      run_key_for(fire_time))
+        log.exception(
+            "campaign %s: could not set the timer of %s; the recovery sweep will", campaign_id, run_key_for(fire_time)
+        )
 
 
 def _campaign_row(session: Session, campaign_id: int) -> Any:

@@ -121,8 +121,11 @@ def validate_audience(values: Mapping[str, Any], organization_id: str) -> dict[s
     if audience_type is None or audience_type == "":
         problems.add(f"An audience type is required: {', '.join(types)}.", pointer("audience_type"), "required")
     elif not valid_type:
-        problems.add(f"Unknown audience type {audience_type!r}; available: {', '.join(types)}.",
-                     pointer("audience_type"), "invalid_audience_type")
+        problems.add(
+            f"Unknown audience type {audience_type!r}; available: {', '.join(types)}.",
+            pointer("audience_type"),
+            "invalid_audience_type",
+        )
     data["audience_type"] = audience_type
 
     filters = values.get("filters")
@@ -131,8 +134,7 @@ def validate_audience(values: Mapping[str, Any], organization_id: str) -> dict[s
     if not isinstance(filters, Mapping):
         problems.add("Must be an object of filter values.", pointer("filters"), "invalid_type")
     elif valid_type and audience_type == COMMUNITY and filters:
-        problems.add("A community audience reaches all members and takes no filters.",
-                     pointer("filters"), "no_filters")
+        problems.add("A community audience reaches all members and takes no filters.", pointer("filters"), "no_filters")
     elif valid_type:
         try:
             load_filters(audience_type, filters)
@@ -154,8 +156,11 @@ def validate_audience(values: Mapping[str, Any], organization_id: str) -> dict[s
     if data["community_id"] is not None:
         source = extension.community_source
         if source is None or source.get(data["community_id"], str(organization_id)) is None:
-            raise NotFoundError(f"No community {data['community_id']} in this organization.",
-                                pointer=COMMUNITY_POINTER, code="not_found")
+            raise NotFoundError(
+                f"No community {data['community_id']} in this organization.",
+                pointer=COMMUNITY_POINTER,
+                code="not_found",
+            )
     return data
 
 
@@ -215,8 +220,9 @@ def delete_audience(organization_id: str, audience_id: Any) -> None:
     session = get_state().session
     used = session.scalar(select(func.count()).where(BroadcastCampaign.audience_id == audience.id))
     if used:
-        raise ConflictError(f"The audience is used by {used} campaign(s); delete or change them first.",
-                            code="audience_in_use")
+        raise ConflictError(
+            f"The audience is used by {used} campaign(s); delete or change them first.", code="audience_in_use"
+        )
     session.delete(audience)
     session.commit()
 
@@ -247,8 +253,9 @@ def audience_recipients(audience: BroadcastAudience) -> Select:
         return community.members(members, audience.community_id or "", organization_id)
     source = extension.audience_sources.get(audience.audience_type)
     if source is None:
-        raise NotFoundError(f"Audience type {audience.audience_type!r} is no longer registered.",
-                            code="unknown_audience_type")
+        raise NotFoundError(
+            f"Audience type {audience.audience_type!r} is no longer registered.", code="unknown_audience_type"
+        )
     return source.recipients(load_filters(audience.audience_type, audience.filters or {}), organization_id)
 
 

@@ -20,6 +20,7 @@ from .progress import PENDING, campaigns, change_status, dialect_insert, message
 #: The run key of a one-off campaign: its exactly-once key is (campaign, recipient).
 ONE_OFF_RUN_KEY = "once"
 
+
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
@@ -86,7 +87,9 @@ def launch_run(campaign_id: int, run_key: str, fire_time: datetime | None, *, co
     """
     state = get_state()
     session = state.session
-    organization_id = session.execute(select(campaigns.c.organization_id).where(campaigns.c.id == campaign_id)).scalar_one()
+    organization_id = session.execute(
+        select(campaigns.c.organization_id).where(campaigns.c.id == campaign_id)
+    ).scalar_one()
     inserted = session.execute(
         dialect_insert(session)(runs)
         .values(
@@ -163,7 +166,10 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
             .values(status=CampaignStatus.DRAFT.value, status_reason="stopped")
         )
         row = session.execute(
-            update(campaigns).where(campaigns.c.id == campaign_id).values(**run_figures(campaign_id, run_key)).returning(*campaigns.c)
+            update(campaigns)
+            .where(campaigns.c.id == campaign_id)
+            .values(**run_figures(campaign_id, run_key))
+            .returning(*campaigns.c)
         ).first()
     session.commit()
     state.dispatcher.cancel(campaign_id)

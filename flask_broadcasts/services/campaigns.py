@@ -49,8 +49,17 @@ WRITABLE = frozenset({"name", "scheduled_at", "recurring", "cron", "timezone", "
 #: Attributes the server owns; a request that sends one is refused (422) by the HTTP layer.
 READ_ONLY = frozenset(
     {
-        "status", "status_reason", "sent_count", "failed_count", "total_count", "next_run_at",
-        "runs_count", "started_at", "completed_at", "created_at", "updated_at",
+        "status",
+        "status_reason",
+        "sent_count",
+        "failed_count",
+        "total_count",
+        "next_run_at",
+        "runs_count",
+        "started_at",
+        "completed_at",
+        "created_at",
+        "updated_at",
     }
 )
 
@@ -95,9 +104,7 @@ def get_campaign(organization_id: str, campaign_id: Any, *, include_files: bool 
     :param include_files: also load the template's files (``include=template.files``).
     :raises NotFoundError: no such campaign in this organization.
     """
-    return _scoped(
-        BroadcastCampaign, organization_id, campaign_id, "campaign", *_with_relationships(include_files)
-    )
+    return _scoped(BroadcastCampaign, organization_id, campaign_id, "campaign", *_with_relationships(include_files))
 
 
 def _contains(column: Any, term: str) -> Any:
@@ -276,7 +283,9 @@ def create_campaign(organization_id: str, values: Mapping[str, Any]) -> Broadcas
     related = _related(organization_id, complete, problems)
     if "template" in related and "audience" in related:
         _check_binding(related["template"], related["audience"], problems)
-    campaign = BroadcastCampaign(organization_id=str(organization_id), **{"recurring": False, "timezone": "UTC", **clean})
+    campaign = BroadcastCampaign(
+        organization_id=str(organization_id), **{"recurring": False, "timezone": "UTC", **clean}
+    )
     _check_schedule(campaign, problems)
     problems.raise_if_any()
     campaign.template = related["template"]
@@ -336,4 +345,3 @@ def delete_campaign(organization_id: str, campaign_id: Any) -> None:
     session.execute(sa.delete(BroadcastRun).where(BroadcastRun.campaign_id == campaign.id))
     session.execute(sa.delete(BroadcastCampaign).where(BroadcastCampaign.id == campaign.id))
     session.commit()
-

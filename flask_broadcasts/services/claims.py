@@ -50,7 +50,9 @@ def new_claim_token(worker_id: str) -> str:
     return f"{worker_id[:40]}:{uuid.uuid4().hex[:12]}"
 
 
-def claim(session: Session, campaign_id: int, run_key: str, token: str, limit: int, ttl: float, now: datetime) -> list[Any]:
+def claim(
+    session: Session, campaign_id: int, run_key: str, token: str, limit: int, ttl: float, now: datetime
+) -> list[Any]:
     """Claim up to ``limit`` pending, unclaimed messages of a running run, in id order. Commits."""
     running = (
         select(campaigns.c.id)
@@ -81,8 +83,12 @@ def claimable(campaign_id: int, run_key: str, limit: int) -> Any:
     """
     return (
         select(messages.c.id)
-        .where(run_messages(campaign_id, run_key), messages.c.status >= PENDING, messages.c.status <= PENDING,
-               messages.c.claimed_by.is_(None))
+        .where(
+            run_messages(campaign_id, run_key),
+            messages.c.status >= PENDING,
+            messages.c.status <= PENDING,
+            messages.c.claimed_by.is_(None),
+        )
         .order_by(messages.c.status, messages.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -120,8 +126,9 @@ def renew(session: Session, token: str, ttl: float) -> bool:
 # -- dead claims ------------------------------------------------------------------------------
 
 
-def expire_claims(session: Session, *, campaign_id: int | None = None, run_key: str | None = None,
-                  now: datetime | None = None) -> int:
+def expire_claims(
+    session: Session, *, campaign_id: int | None = None, run_key: str | None = None, now: datetime | None = None
+) -> int:
     """Take over expired claims: the lowest pending message of each is ``outcome_unknown``, the rest released.
 
     Returns how many messages were marked ``outcome_unknown``. Commits.
@@ -140,8 +147,9 @@ def expire_claims(session: Session, *, campaign_id: int | None = None, run_key: 
     doubtful = 0
     for token, first_id in claims:
         message = session.execute(
-            select(messages.c.channels, messages.c.mail_status, messages.c.sms_status, messages.c.campaign_id)
-            .where(messages.c.id == first_id)
+            select(messages.c.channels, messages.c.mail_status, messages.c.sms_status, messages.c.campaign_id).where(
+                messages.c.id == first_id
+            )
         ).first()
         values: dict[str, Any] = {}
         if message is not None:
@@ -152,14 +160,22 @@ def expire_claims(session: Session, *, campaign_id: int | None = None, run_key: 
         marked = session.execute(
             update(messages)
             .where(messages.c.id == first_id, messages.c.claimed_by == token, messages.c.status == PENDING)
-            .values(status=MessageStatus.FAILED.value, error=OUTCOME_UNKNOWN, claimed_by=None, claim_expires_at=None, **values)
+            .values(
+                status=MessageStatus.FAILED.value,
+                error=OUTCOME_UNKNOWN,
+                claimed_by=None,
+                claim_expires_at=None,
+                **values,
+            )
         ).rowcount
         row = None
         if marked and message is not None:
             doubtful += 1
             row = add_to_counters(session, message.campaign_id, failed=1)
         if row is None and message is not None:
-            row_status = session.execute(select(campaigns.c.status).where(campaigns.c.id == message.campaign_id)).scalar()
+            row_status = session.execute(
+                select(campaigns.c.status).where(campaigns.c.id == message.campaign_id)
+            ).scalar()
             stopped = row_status not in RUNNING
         else:
             stopped = row is not None and row.status not in RUNNING

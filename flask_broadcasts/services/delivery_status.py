@@ -107,7 +107,9 @@ def record_delivery_status(
     try:
         moved = session.execute(
             update(BroadcastMessage)
-            .where(BroadcastMessage.id == message_id, column.in_([s.value for s in channel_statuses_from(channel_target)]))
+            .where(
+                BroadcastMessage.id == message_id, column.in_([s.value for s in channel_statuses_from(channel_target)])
+            )
             .values({column: channel_target.value})
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -144,7 +146,11 @@ def _move_one_from_sent_to_failed(campaign_id: int, run_key: str) -> None:
     # A completed run holds a copy of its figures; a run still sending recounts them when it completes.
     get_state().session.execute(
         update(BroadcastRun)
-        .where(BroadcastRun.campaign_id == campaign_id, BroadcastRun.run_key == run_key, BroadcastRun.completed_at.is_not(None))
+        .where(
+            BroadcastRun.campaign_id == campaign_id,
+            BroadcastRun.run_key == run_key,
+            BroadcastRun.completed_at.is_not(None),
+        )
         .values(sent_count=BroadcastRun.sent_count - 1, failed_count=BroadcastRun.failed_count + 1)
         .execution_options(synchronize_session=False)
     )

@@ -144,16 +144,14 @@ def attach_file(
             code="file_type_not_allowed",
         )
     if not _content_matches(media_type, data):
-        raise InvalidInputError(
-            f"The file's content is not {media_type}.", code="file_content_mismatch"
-        )
+        raise InvalidInputError(f"The file's content is not {media_type}.", code="file_content_mismatch")
     count, total = session.execute(
-        select(func.count(BroadcastFile.id), func.coalesce(func.sum(BroadcastFile.size), 0))
-        .where(BroadcastFile.template_id == template.id)
+        select(func.count(BroadcastFile.id), func.coalesce(func.sum(BroadcastFile.size), 0)).where(
+            BroadcastFile.template_id == template.id
+        )
     ).one()
     if count >= MAX_FILES_PER_TEMPLATE:
-        raise InvalidInputError(f"A template holds at most {MAX_FILES_PER_TEMPLATE} files.",
-                                code="too_many_files")
+        raise InvalidInputError(f"A template holds at most {MAX_FILES_PER_TEMPLATE} files.", code="too_many_files")
     if total + len(data) > MAX_TOTAL_SIZE:
         raise PayloadTooLargeError(
             f"The template's attachments would total {total + len(data)} bytes; at most {MAX_TOTAL_SIZE}.",
@@ -161,8 +159,14 @@ def attach_file(
         )
     key = f"{template.organization_id}/{uuid.uuid4().hex}"
     get_file_storage().save(key, data)
-    file = BroadcastFile(organization_id=template.organization_id, template=template, filename=name,
-                         content_type=media_type, size=len(data), storage_key=key)
+    file = BroadcastFile(
+        organization_id=template.organization_id,
+        template=template,
+        filename=name,
+        content_type=media_type,
+        size=len(data),
+        storage_key=key,
+    )
     session.add(file)
     try:
         session.commit()

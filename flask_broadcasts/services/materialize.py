@@ -113,8 +113,13 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
     now = utcnow()
     if not _take_lease(session, campaign_id, run_key, worker_id, now):
         return -1
-    row = change_status(session, campaign_id, CampaignStatus.IN_PROGRESS, only_from=(CampaignStatus.PENDING,),
-                        where=[campaigns.c.run_key == run_key])
+    row = change_status(
+        session,
+        campaign_id,
+        CampaignStatus.IN_PROGRESS,
+        only_from=(CampaignStatus.PENDING,),
+        where=[campaigns.c.run_key == run_key],
+    )
     session.commit()
     if row is not None:
         publish_campaign(publisher, row)
@@ -130,7 +135,12 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
         # previewed is what is sent.
         compiled = compile_template(template)
         source, stmt = audience_recipients(audience)
-        base = {"organization_id": campaign.organization_id, "campaign_id": campaign_id, "run_key": run_key, "attempts": 0}
+        base = {
+            "organization_id": campaign.organization_id,
+            "campaign_id": campaign_id,
+            "run_key": run_key,
+            "attempts": 0,
+        }
         chunks = _chunks(session, stmt, settings.insert_chunk)
         copying = _Copying()
         for number, recipients in enumerate(chunks):
@@ -160,8 +170,9 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
     session.execute(
         update(runs)
         .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key)
-        .values(materialized_at=utcnow(), claimed_by=None, claim_expires_at=None,
-                status=CampaignStatus.IN_PROGRESS.value)
+        .values(
+            materialized_at=utcnow(), claimed_by=None, claim_expires_at=None, status=CampaignStatus.IN_PROGRESS.value
+        )
     )
     row = session.execute(
         update(campaigns)
@@ -185,8 +196,9 @@ class _Copying:
     direct: bool = True
 
 
-def _store_chunk(session: Session, campaign_id: int, run_key: str, worker_id: str, rows: list[dict[str, Any]],
-                 copying: _Copying) -> int | None:
+def _store_chunk(
+    session: Session, campaign_id: int, run_key: str, worker_id: str, rows: list[dict[str, Any]], copying: _Copying
+) -> int | None:
     """Insert one chunk if the campaign still runs this run (else ``None``). Commits."""
     state = get_state()
     # Lock the campaign row first: a concurrent stop either ran before (we see it and
@@ -204,7 +216,11 @@ def _store_chunk(session: Session, campaign_id: int, run_key: str, worker_id: st
     if rows and _can_copy(session):
         statuses, copying.direct = _copy_chunk(session, rows, direct=copying.direct)
     elif rows:
-        stmt = dialect_insert(session)(messages).on_conflict_do_nothing(index_elements=UNIQUE_KEY).returning(messages.c.status)
+        stmt = (
+            dialect_insert(session)(messages)
+            .on_conflict_do_nothing(index_elements=UNIQUE_KEY)
+            .returning(messages.c.status)
+        )
         statuses = list(session.execute(stmt, rows).scalars())
     failed = sum(1 for s in statuses if s == MessageStatus.FAILED.value)
     row = add_to_counters(session, campaign_id, failed=failed, total=len(statuses)) if statuses else None
@@ -308,8 +324,15 @@ def _release_lease(session: Session, campaign_id: int, run_key: str, worker_id: 
 
 
 def _fail(session: Session, campaign_id: int, run_key: str, reason: str) -> None:
-    row = change_status(session, campaign_id, CampaignStatus.FAILED, only_from=(CampaignStatus.PENDING, CampaignStatus.IN_PROGRESS),
-                        where=[campaigns.c.run_key == run_key], status_reason=reason, completed_at=utcnow())
+    row = change_status(
+        session,
+        campaign_id,
+        CampaignStatus.FAILED,
+        only_from=(CampaignStatus.PENDING, CampaignStatus.IN_PROGRESS),
+        where=[campaigns.c.run_key == run_key],
+        status_reason=reason,
+        completed_at=utcnow(),
+    )
     session.execute(
         update(runs)
         .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key)

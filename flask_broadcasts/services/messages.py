@@ -104,9 +104,7 @@ def _load_hosts(source: AudienceSource, ids: Iterable[str]) -> dict[str, Recipie
     keys = {key for key in (_key(i, pk) for i in set(ids)) if key is not None}
     if not keys:
         return {}
-    rows = get_state().session.scalars(
-        sa.select(source.model).where(pk.in_(keys)).options(*source.load_options)
-    ).all()
+    rows = get_state().session.scalars(sa.select(source.model).where(pk.in_(keys)).options(*source.load_options)).all()
     return {row.broadcast_id: row for row in rows}
 
 
@@ -155,9 +153,9 @@ def load_sent_emails(messages: Sequence[BroadcastMessage]) -> dict[int, Broadcas
     ids = [m.id for m in messages]
     if not ids:
         return {}
-    rows = get_state().session.scalars(
-        sa.select(BroadcastSentEmail).where(BroadcastSentEmail.message_id.in_(ids))
-    ).all()
+    rows = (
+        get_state().session.scalars(sa.select(BroadcastSentEmail).where(BroadcastSentEmail.message_id.in_(ids))).all()
+    )
     return {row.message_id: row for row in rows}
 
 

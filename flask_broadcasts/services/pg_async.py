@@ -73,5 +73,8 @@ def _check(result: Any, *, allow_sqlstate: bytes | None = None) -> None:
 
 def is_disconnect(exc: BaseException) -> bool:
     """Whether an error (psycopg's, or SQLAlchemy's wrapping one) means the connection is gone."""
-    return (isinstance(exc, psycopg.OperationalError) or isinstance(getattr(exc, "orig", None), psycopg.OperationalError)
-            or bool(getattr(exc, "connection_invalidated", False)))
+    return (
+        isinstance(exc, psycopg.OperationalError)
+        or isinstance(getattr(exc, "orig", None), psycopg.OperationalError)
+        or bool(getattr(exc, "connection_invalidated", False))
+    )

@@ -66,8 +66,7 @@ def draft_id(campaign_id: int, recipient_type: str, recipient_id: str) -> str:
     return f"draft-{campaign_id}-{recipient_type}-{recipient_id}"
 
 
-def preview(organization_id: str, campaign_id: Any, limit: int | None = None, *,
-            with_counts: bool = False) -> Preview:
+def preview(organization_id: str, campaign_id: Any, limit: int | None = None, *, with_counts: bool = False) -> Preview:
     """Render at most ``limit`` draft messages of a campaign (any status) without storing them.
 
     :param limit: default ``BROADCASTS_PREVIEW_LIMIT`` (10).
@@ -104,8 +103,14 @@ def preview(organization_id: str, campaign_id: Any, limit: int | None = None, *,
     no_channel: int | None = None
     if with_counts:
         total, no_channel = _counts(stmt, source, tuple(campaign.template.channels or ()))
-    return Preview(campaign=campaign, messages=messages, recipients=recipients, source=source,
-                   recipient_count=total, no_channel_count=no_channel)
+    return Preview(
+        campaign=campaign,
+        messages=messages,
+        recipients=recipients,
+        source=source,
+        recipient_count=total,
+        no_channel_count=no_channel,
+    )
 
 
 # -- counts ---------------------------------------------------------------------------------

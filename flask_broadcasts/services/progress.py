@@ -114,7 +114,12 @@ def status_after_run(recurring: bool) -> CampaignStatus:
 
 
 def complete_run_if_done(
-    session: Session, campaign_id: int, run_key: str, publisher: ProgressPublisher | None, *, now: datetime | None = None
+    session: Session,
+    campaign_id: int,
+    run_key: str,
+    publisher: ProgressPublisher | None,
+    *,
+    now: datetime | None = None,
 ) -> Row | None:
     """Complete the run when it is materialized and has no pending message left (guarded; one winner).
 
@@ -125,7 +130,9 @@ def complete_run_if_done(
     guard = [
         campaigns.c.run_key == run_key,
         ~exists().where(run_messages(campaign_id, run_key), messages.c.status == PENDING),
-        exists().where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key, runs.c.materialized_at.is_not(None)),
+        exists().where(
+            runs.c.campaign_id == campaign_id, runs.c.run_key == run_key, runs.c.materialized_at.is_not(None)
+        ),
     ]
     recurring = session.execute(select(campaigns.c.recurring).where(campaigns.c.id == campaign_id)).scalar()
     if recurring is None:

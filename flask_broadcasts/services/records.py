@@ -85,8 +85,11 @@ _RECORD_TIMEOUT = 30.0
 # late outcomes on top would count them twice. No row back = the run is over for us.
 _ADD_TO_COUNTERS = (
     update(campaigns)
-    .where(campaigns.c.id == bindparam("b_campaign_id"), campaigns.c.run_key == bindparam("b_run_key"),
-           campaigns.c.status.in_(RUNNING))
+    .where(
+        campaigns.c.id == bindparam("b_campaign_id"),
+        campaigns.c.run_key == bindparam("b_run_key"),
+        campaigns.c.status.in_(RUNNING),
+    )
     .values(
         sent_count=campaigns.c.sent_count + bindparam("b_sent"),
         failed_count=campaigns.c.failed_count + bindparam("b_failed"),
@@ -100,8 +103,16 @@ _ADD_TO_COUNTERS = (
 # Python: about a twentieth of a worker's time). COPY cannot skip a row that is already
 # there (the recovery sweep may have written it meanwhile); when it meets one, nothing of
 # it was written and the rows go again through ``_INSERT_SENT_EMAILS``, which skips it.
-_SENT_EMAIL_COLUMNS = ("organization_id", "message_id", "message_id_header", "sender", "recipient", "subject",
-                       "sent_at", "response")
+_SENT_EMAIL_COLUMNS = (
+    "organization_id",
+    "message_id",
+    "message_id_header",
+    "sender",
+    "recipient",
+    "subject",
+    "sent_at",
+    "response",
+)
 _COPY_SENT_EMAILS = f"COPY {sent_emails.name} ({', '.join(_SENT_EMAIL_COLUMNS)}) FROM STDIN"
 _INSERT_SENT_EMAILS = (
     f"INSERT INTO {sent_emails.name} ({', '.join(_SENT_EMAIL_COLUMNS)}) "
@@ -158,7 +169,9 @@ class OutcomeRecorder:
         self.cursor = dbapi_connection.cursor()
         if not self.synchronous:
             self.cursor.execute("SET synchronous_commit = off")
-        self.record_statement = InFlightStatement(dbapi_connection.pgconn, _PG_RECORD_NAME, _PG_RECORD, timeout=_RECORD_TIMEOUT)
+        self.record_statement = InFlightStatement(
+            dbapi_connection.pgconn, _PG_RECORD_NAME, _PG_RECORD, timeout=_RECORD_TIMEOUT
+        )
 
     def close(self) -> None:
         """Wait for a record still in flight, then give the recording connection back."""
@@ -224,7 +237,11 @@ class OutcomeRecorder:
                 if time.monotonic() >= deadline:
                     log.error(
                         "claim %s: PostgreSQL did not come back within %.0f s; %d records committed "
-                        "asynchronously may be lost (%s)", self.token, self.reconnect_patience, len(self.unsynced), exc,
+                        "asynchronously may be lost (%s)",
+                        self.token,
+                        self.reconnect_patience,
+                        len(self.unsynced),
+                        exc,
                     )
                     return False
                 time.sleep(_RECONNECT_PAUSE)
@@ -246,8 +263,14 @@ class OutcomeRecorder:
             self.session.execute(
                 update(messages)
                 .where(messages.c.id == message_id)
-                .values(status=status.value, error=error, sent_at=sent_at,
-                        claimed_by=None, claim_expires_at=None, **channels)
+                .values(
+                    status=status.value,
+                    error=error,
+                    sent_at=sent_at,
+                    claimed_by=None,
+                    claim_expires_at=None,
+                    **channels,
+                )
             )
             self._add(status)
             if self._flush_due():
@@ -257,8 +280,9 @@ class OutcomeRecorder:
         if self._flush_due():
             self.flush()
 
-    def _record_on_postgresql(self, message_id: int, status: MessageStatus, error: str | None,
-                              sent_at: Any, channels: dict[str, Any]) -> None:
+    def _record_on_postgresql(
+        self, message_id: int, status: MessageStatus, error: str | None, sent_at: Any, channels: dict[str, Any]
+    ) -> None:
         values = [_text(status.value), _text(error), _text(sent_at.isoformat() if sent_at else None)]
         values += [_text(channels.pop(key, None)) for key in _RECORD_CHANNELS]
         values.append(_text(str(message_id)))
@@ -312,8 +336,10 @@ class OutcomeRecorder:
                 raise
         else:
             if self.pending_sent_emails:
-                self.session.execute(dialect_insert(self.session)(sent_emails)
-                                     .on_conflict_do_nothing(index_elements=["message_id"]), self.pending_sent_emails)
+                self.session.execute(
+                    dialect_insert(self.session)(sent_emails).on_conflict_do_nothing(index_elements=["message_id"]),
+                    self.pending_sent_emails,
+                )
                 self.pending_sent_emails = []
             if added:
                 row = self.session.execute(_ADD_TO_COUNTERS, self._counter_params()).first()
@@ -334,8 +360,13 @@ class OutcomeRecorder:
             self.cursor.execute(_INSERT_SENT_EMAILS, [[row[c] for row in rows] for c in _SENT_EMAIL_COLUMNS])
 
     def _counter_params(self) -> dict[str, Any]:
-        return {"b_campaign_id": self.campaign_id, "b_run_key": self.run_key,
-                "b_sent": self.sent, "b_failed": self.failed, "b_now": utcnow()}
+        return {
+            "b_campaign_id": self.campaign_id,
+            "b_run_key": self.run_key,
+            "b_sent": self.sent,
+            "b_failed": self.failed,
+            "b_now": utcnow(),
+        }
 
     def _add(self, status: MessageStatus) -> None:
         if status.is_sent:

@@ -50,24 +50,42 @@ def fill_missing_sent_emails(limit: int = 10_000) -> int:
     state = get_state()
     session = state.session
     missing = session.execute(
-        select(messages.c.id, messages.c.organization_id, messages.c.campaign_id, messages.c.run_key,
-               messages.c.recipient_type, messages.c.recipient_id, messages.c.email, messages.c.subject,
-               messages.c.sent_at)
-        .where(messages.c.mail_status == ChannelStatus.SENT.value,
-               ~exists().where(sent_emails.c.message_id == messages.c.id))
+        select(
+            messages.c.id,
+            messages.c.organization_id,
+            messages.c.campaign_id,
+            messages.c.run_key,
+            messages.c.recipient_type,
+            messages.c.recipient_id,
+            messages.c.email,
+            messages.c.subject,
+            messages.c.sent_at,
+        )
+        .where(
+            messages.c.mail_status == ChannelStatus.SENT.value,
+            ~exists().where(sent_emails.c.message_id == messages.c.id),
+        )
         .limit(limit)
     ).all()
     rows = []
     for m in missing:
         builder = mime_builder(session, m.campaign_id, m.run_key)
-        rows.append({
-            "organization_id": m.organization_id, "message_id": m.id,
-            "message_id_header": builder.message_id(m.recipient_type, m.recipient_id),
-            "sender": builder.envelope_from, "recipient": m.email or "", "subject": m.subject,
-            "sent_at": m.sent_at or utcnow(), "response": None,
-        })
+        rows.append(
+            {
+                "organization_id": m.organization_id,
+                "message_id": m.id,
+                "message_id_header": builder.message_id(m.recipient_type, m.recipient_id),
+                "sender": builder.envelope_from,
+                "recipient": m.email or "",
+                "subject": m.subject,
+                "sent_at": m.sent_at or utcnow(),
+                "response": None,
+            }
+        )
     if rows:
-        session.execute(dialect_insert(session)(sent_emails).on_conflict_do_nothing(index_elements=["message_id"]), rows)
+        session.execute(
+            dialect_insert(session)(sent_emails).on_conflict_do_nothing(index_elements=["message_id"]), rows
+        )
     session.commit()
     return len(rows)
 
@@ -94,8 +112,11 @@ def recover(*, now: datetime | None = None) -> RecoveryReport:
                 report.materialize_requeued.append(campaign_id)
             continue
         unclaimed = session.execute(
-            select(exists().where(run_messages(campaign_id, run_key), messages.c.status == PENDING,
-                                  messages.c.claimed_by.is_(None)))
+            select(
+                exists().where(
+                    run_messages(campaign_id, run_key), messages.c.status == PENDING, messages.c.claimed_by.is_(None)
+                )
+            )
         ).scalar()
         session.rollback()
         if unclaimed:

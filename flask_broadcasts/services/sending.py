@@ -104,27 +104,43 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
                         builder = builder or mime_builder(session, campaign_id, run_key)
                         try:
                             email = builder.build(
-                                to=message.email, subject=message.subject, body=message.body,
-                                action_label=message.action_label, action_url=message.action_url,
-                                recipient_type=message.recipient_type, recipient_id=message.recipient_id,
+                                to=message.email,
+                                subject=message.subject,
+                                body=message.body,
+                                action_label=message.action_label,
+                                action_url=message.action_url,
+                                recipient_type=message.recipient_type,
+                                recipient_id=message.recipient_id,
                             )
-                            answer = transport.send(email.envelope_from, email.recipient, email.data,
-                                                    before_data=recorder.settle,
-                                                    then=_next_envelope(builder, batch, sent_index + 1))
+                            answer = transport.send(
+                                email.envelope_from,
+                                email.recipient,
+                                email.data,
+                                before_data=recorder.settle,
+                                then=_next_envelope(builder, batch, sent_index + 1),
+                            )
                         except (RecipientRefused, InvalidAddress) as exc:
                             values["mail_status"] = ChannelStatus.REFUSED.value
                             errors.append(f"mail: {exc}")
                         except OutcomeUnknown:
-                            recorder.record(message.id, MessageStatus.FAILED, error=OUTCOME_UNKNOWN,
-                                            mail_status=ChannelStatus.UNKNOWN.value)
+                            recorder.record(
+                                message.id,
+                                MessageStatus.FAILED,
+                                error=OUTCOME_UNKNOWN,
+                                mail_status=ChannelStatus.UNKNOWN.value,
+                            )
                             raise
                         else:
                             values["mail_status"] = ChannelStatus.SENT.value
                             delivered = True
                             recorder.sent_email(
-                                organization_id=message.organization_id, message_id=message.id,
-                                message_id_header=email.message_id, sender=email.envelope_from,
-                                recipient=email.recipient, subject=message.subject, sent_at=utcnow(),
+                                organization_id=message.organization_id,
+                                message_id=message.id,
+                                message_id_header=email.message_id,
+                                sender=email.envelope_from,
+                                recipient=email.recipient,
+                                subject=message.subject,
+                                sent_at=utcnow(),
                                 response=answer[:500],
                             )
                     elif message.mail_status == ChannelStatus.SENT.value:
@@ -135,11 +151,20 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
                         sms_provider = sms_provider or state.sms_provider
                         recorder.settle()  # the previous message's record first, as for e-mail
                         try:
-                            outcome = send_sms(sms_provider, message.mobile, message.body_short,
-                                               status_callback=status_callback_url(state, sms_provider))
+                            outcome = send_sms(
+                                sms_provider,
+                                message.mobile,
+                                message.body_short,
+                                status_callback=status_callback_url(state, sms_provider),
+                            )
                         except SmsOutcomeUnknown as exc:
-                            recorder.record(message.id, MessageStatus.COMPLETED if delivered else MessageStatus.FAILED,
-                                            error=OUTCOME_UNKNOWN, sms_status=ChannelStatus.UNKNOWN.value, **values)
+                            recorder.record(
+                                message.id,
+                                MessageStatus.COMPLETED if delivered else MessageStatus.FAILED,
+                                error=OUTCOME_UNKNOWN,
+                                sms_status=ChannelStatus.UNKNOWN.value,
+                                **values,
+                            )
                             raise TemporaryFailure(f"sms provider: {exc.reason}") from exc
                         except Exception as exc:  # SmsTransientError, or a host provider's own error
                             if values:  # mail went out: record it, then retry the SMS later
@@ -172,4 +197,3 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
         return recorder.result
     finally:
         recorder.close()
-

@@ -46,7 +46,13 @@ DEFAULT_BINDING_TYPE = "customer"
 I18N_FIELDS: tuple[str, ...] = tuple(f"{name}_i18n" for name in TEXT_FIELDS)
 #: Every writable attribute.
 ATTRIBUTES: tuple[str, ...] = (
-    "name", *TEXT_FIELDS, "action_url", "channels", "is_template", "binding_type", *I18N_FIELDS,
+    "name",
+    *TEXT_FIELDS,
+    "action_url",
+    "channels",
+    "is_template",
+    "binding_type",
+    *I18N_FIELDS,
 )
 #: Longest accepted value per attribute (characters). A subject is one header line
 #: (RFC 5322 caps a line at 998); ten concatenated SMS segments hold 1,530 GSM-7 characters.
@@ -63,13 +69,19 @@ MAX_LOCALES = 100
 # Texts that end up in a header or on a button: one line only.
 _ONE_LINE = frozenset({"subject", "action_label"})
 _DEFAULTS: Mapping[str, Any] = {
-    "subject": None, "body": None, "body_short": None, "action_label": None, "action_url": None,
-    "is_template": False, "binding_type": DEFAULT_BINDING_TYPE,
+    "subject": None,
+    "body": None,
+    "body_short": None,
+    "action_label": None,
+    "action_url": None,
+    "is_template": False,
+    "binding_type": DEFAULT_BINDING_TYPE,
     **{name: {} for name in I18N_FIELDS},
 }
 
 
 # -- validation ---------------------------------------------------------------------------
+
 
 def _check_text(problems: Problems, field: str, value: Any, where: str) -> str | None:
     """Type, length and line rules of one text; returns the value to store."""
@@ -155,8 +167,11 @@ def validate_template(values: Mapping[str, Any]) -> dict[str, Any]:
     else:
         unknown = [c for c in channels if c not in CHANNELS]
         if unknown:
-            problems.add(f"Unknown channel(s) {', '.join(map(repr, unknown))}; use 'mail' and/or 'sms'.",
-                         pointer("channels"), "invalid_channel")
+            problems.add(
+                f"Unknown channel(s) {', '.join(map(repr, unknown))}; use 'mail' and/or 'sms'.",
+                pointer("channels"),
+                "invalid_channel",
+            )
         elif len(set(channels)) != len(channels):
             problems.add("A channel is listed twice.", pointer("channels"), "duplicate_channel")
         else:
@@ -175,8 +190,11 @@ def validate_template(values: Mapping[str, Any]) -> dict[str, Any]:
     allowed: frozenset[str] | None = None
     if not isinstance(binding_type, str) or binding_type not in offered:
         available = ", ".join(sorted(offered)) or "none registered"
-        problems.add(f"Unknown binding type {binding_type!r}; available: {available}.",
-                     pointer("binding_type"), "invalid_binding_type")
+        problems.add(
+            f"Unknown binding type {binding_type!r}; available: {available}.",
+            pointer("binding_type"),
+            "invalid_binding_type",
+        )
     else:
         allowed = offered[binding_type]
     data["binding_type"] = binding_type
@@ -185,8 +203,11 @@ def validate_template(values: Mapping[str, Any]) -> dict[str, Any]:
         data[field] = _check_text(problems, field, values.get(field), pointer(field))
     url = data["action_url"]
     if isinstance(url, str) and url and not is_safe_action_url(url):
-        problems.add("Must be an http(s) URL with a host (placeholders only after the host).",
-                     pointer("action_url"), "invalid_url")
+        problems.add(
+            "Must be an http(s) URL with a host (placeholders only after the host).",
+            pointer("action_url"),
+            "invalid_url",
+        )
 
     originals: dict[str, dict[str, str]] = {}
     for attribute in I18N_FIELDS:
@@ -210,14 +231,18 @@ def validate_template(values: Mapping[str, Any]) -> dict[str, Any]:
         for (attribute, key), names in unknown_by_text.items():
             listed = ", ".join(f"{{{name}}}" for name in names)
             where = pointer(attribute, key) if key is not None else pointer(attribute)
-            problems.add(f"Unknown variable(s) {listed} for binding type {binding_type!r}; available: {available}.",
-                         where, "unknown_variable")
+            problems.add(
+                f"Unknown variable(s) {listed} for binding type {binding_type!r}; available: {available}.",
+                where,
+                "unknown_variable",
+            )
 
     problems.raise_if_any()
     return data
 
 
 # -- persistence --------------------------------------------------------------------------
+
 
 def create_template(organization_id: str, values: Mapping[str, Any]) -> BroadcastTemplate:
     """Validate ``values`` (the attributes) and store a new template of the organization."""
@@ -273,8 +298,9 @@ def delete_template(organization_id: str, template_id: Any) -> None:
     session = get_state().session
     used = session.scalar(select(func.count()).where(BroadcastCampaign.template_id == template.id))
     if used:
-        raise ConflictError(f"The template is used by {used} campaign(s); delete or change them first.",
-                            code="template_in_use")
+        raise ConflictError(
+            f"The template is used by {used} campaign(s); delete or change them first.", code="template_in_use"
+        )
     from .files import forget_stored_files  # files builds on templates
 
     keys = [file.storage_key for file in template.files]

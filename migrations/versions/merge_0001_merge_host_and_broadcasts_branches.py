@@ -8,13 +8,14 @@ Joins the host's branch and the extension's, so a plain ``flask db upgrade`` bui
 the whole schema. When a new version of flask-broadcasts ships a revision, merge
 again: ``flask db merge heads``.
 """
+
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'merge_0001'
-down_revision = ('host_0001', 'broadcasts_0001')
+revision = "merge_0001"
+down_revision = ("host_0001", "broadcasts_0001")
 branch_labels = None
 depends_on = None
 

@@ -46,8 +46,12 @@ def pointers(response):
 
 
 def test_round_trip_with_member_count(client, communities):
-    attributes = {"name": "Active Customers 2026", "audience_type": "customers", "filters": {"status": "active"},
-                  "is_template": True}
+    attributes = {
+        "name": "Active Customers 2026",
+        "audience_type": "customers",
+        "filters": {"status": "active"},
+        "is_template": True,
+    }
     created = create(client, attributes)
     fetched = client.get(f"{URL}/{created['id']}?o=1", headers=headers()).json["data"]
     for resource in (created, fetched):
@@ -77,13 +81,33 @@ def test_community_audience_and_include(client, communities):
     [
         ({"audience_type": "customers"}, None, 422, {"/data/attributes/name": "required"}),
         ({"name": "x"}, None, 422, {"/data/attributes/audience_type": "required"}),
-        ({"name": "x", "audience_type": "robots"}, None, 422, {"/data/attributes/audience_type": "invalid_audience_type"}),
-        ({"name": "x", "audience_type": "customers", "filters": {"colour": "red"}}, None, 422,
-         {"/data/attributes/filters/colour": "unknown_filter"}),
-        ({"name": "x", "audience_type": "bookings", "filters": {"date_from": "soon", "status": "x"}}, None, 422,
-         {"/data/attributes/filters/date_from": "invalid_filter", "/data/attributes/filters/status": "invalid_filter"}),
-        ({"name": 3, "audience_type": "customers", "is_template": "no"}, None, 422,
-         {"/data/attributes/name": "invalid_type", "/data/attributes/is_template": "invalid_type"}),
+        (
+            {"name": "x", "audience_type": "robots"},
+            None,
+            422,
+            {"/data/attributes/audience_type": "invalid_audience_type"},
+        ),
+        (
+            {"name": "x", "audience_type": "customers", "filters": {"colour": "red"}},
+            None,
+            422,
+            {"/data/attributes/filters/colour": "unknown_filter"},
+        ),
+        (
+            {"name": "x", "audience_type": "bookings", "filters": {"date_from": "soon", "status": "x"}},
+            None,
+            422,
+            {
+                "/data/attributes/filters/date_from": "invalid_filter",
+                "/data/attributes/filters/status": "invalid_filter",
+            },
+        ),
+        (
+            {"name": 3, "audience_type": "customers", "is_template": "no"},
+            None,
+            422,
+            {"/data/attributes/name": "invalid_type", "/data/attributes/is_template": "invalid_type"},
+        ),
         ({"name": "x", "audience_type": "community"}, None, 422, {"/data/relationships/community": "required"}),
         ({"name": "x", "audience_type": "customers"}, "club", 422, {"/data/relationships/community": "not_allowed"}),
         ({"name": "x", "audience_type": "community"}, "other", 404, {"/data/relationships/community": "not_found"}),
@@ -98,8 +122,13 @@ def test_validation_errors(client, communities, attributes, community, status, e
 
 
 def test_relationship_of_wrong_type_is_refused(client, communities):
-    body = {"data": {"type": "broadcast-audiences", "attributes": {"name": "x", "audience_type": "community"},
-                     "relationships": {"community": {"data": {"type": "customers", "id": communities["club"]}}}}}
+    body = {
+        "data": {
+            "type": "broadcast-audiences",
+            "attributes": {"name": "x", "audience_type": "community"},
+            "relationships": {"community": {"data": {"type": "customers", "id": communities["club"]}}},
+        }
+    }
     response = client.post(f"{URL}?o=1", headers=headers(), data=json.dumps(body))
     assert response.status_code in (409, 422)
 
@@ -107,8 +136,11 @@ def test_relationship_of_wrong_type_is_refused(client, communities):
 def test_update_and_delete(client, communities):
     created = create(client, {"name": "A", "audience_type": "customers"})
     url = f"{URL}/{created['id']}?o=1"
-    response = client.patch(url, headers=headers(),
-                            data=doc({"audience_type": "community"}, community=communities["club"], id=created["id"]))
+    response = client.patch(
+        url,
+        headers=headers(),
+        data=doc({"audience_type": "community"}, community=communities["club"], id=created["id"]),
+    )
     assert response.status_code == 200, response.json
     assert response.json["data"]["relationships"]["community"]["data"]["id"] == communities["club"]
     response = client.patch(url, headers=headers(), data=doc({"filters": {"nope": 1}}, id=created["id"]))
@@ -124,8 +156,11 @@ def test_organizations_are_isolated(client, communities):
     assert client.patch(url, headers=headers("eve"), data=doc({"name": "x"}, id=mine["id"])).status_code == 404
     assert client.delete(url, headers=headers("eve")).status_code == 404
     # eve cannot point her audience at alice's community
-    response = client.post(f"{URL}?o={OTHER_ORG}", headers=headers("eve"),
-                           data=doc({"name": "x", "audience_type": "community"}, community=communities["club"]))
+    response = client.post(
+        f"{URL}?o={OTHER_ORG}",
+        headers=headers("eve"),
+        data=doc({"name": "x", "audience_type": "community"}, community=communities["club"]),
+    )
     assert response.status_code == 404
     assert client.get(f"{URL}?o={OTHER_ORG}", headers=headers("eve")).json["data"] == []
     assert client.get(f"{URL}/{mine['id']}?o=1", headers=headers()).json["data"]["attributes"]["name"] == "Mine"

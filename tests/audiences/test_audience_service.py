@@ -28,15 +28,21 @@ def people(app):
     other = Community(organization_id=OTHER_ORG, name="other")
     session.add_all([ada, bob, cyd, eve, club, other])
     session.flush()
-    session.add_all([
-        Booking(organization_id=ORG, customer=ada, date=dt.date(2026, 3, 1)),
-        Booking(organization_id=ORG, customer=cyd, date=dt.date(2026, 4, 2)),
-        Booking(organization_id=ORG, customer=cyd, date=dt.date(2026, 4, 3), status="cancelled"),
-    ])
-    session.execute(community_members.insert(), [
-        {"community_id": club.id, "customer_id": ada.id}, {"community_id": club.id, "customer_id": bob.id},
-        {"community_id": other.id, "customer_id": eve.id},
-    ])
+    session.add_all(
+        [
+            Booking(organization_id=ORG, customer=ada, date=dt.date(2026, 3, 1)),
+            Booking(organization_id=ORG, customer=cyd, date=dt.date(2026, 4, 2)),
+            Booking(organization_id=ORG, customer=cyd, date=dt.date(2026, 4, 3), status="cancelled"),
+        ]
+    )
+    session.execute(
+        community_members.insert(),
+        [
+            {"community_id": club.id, "customer_id": ada.id},
+            {"community_id": club.id, "customer_id": bob.id},
+            {"community_id": other.id, "customer_id": eve.id},
+        ],
+    )
     session.commit()
     return {"club": str(club.id), "other": str(other.id)}
 
@@ -49,12 +55,19 @@ def test_create_and_round_trip(app):
     audience = svc.create_audience(ORG, {**CUSTOMERS, "is_template": True})
     stored = svc.get_audience(ORG, str(audience.id))
     assert (stored.name, stored.audience_type, stored.filters, stored.is_template, stored.community_id) == (
-        "Active", "customers", {"status": "active"}, True, None)
+        "Active",
+        "customers",
+        {"status": "active"},
+        True,
+        None,
+    )
 
 
 def test_filters_are_stored_as_sent_and_loaded_typed_for_the_host(people):
-    audience = svc.create_audience(ORG, {"name": "April", "audience_type": "bookings",
-                                         "filters": {"status": "accepted", "date_from": "2026-04-01"}})
+    audience = svc.create_audience(
+        ORG,
+        {"name": "April", "audience_type": "bookings", "filters": {"status": "accepted", "date_from": "2026-04-01"}},
+    )
     assert audience.filters == {"status": "accepted", "date_from": "2026-04-01"}
     assert svc.audience_member_count(audience) == 1
 
@@ -69,19 +82,27 @@ def test_filters_are_stored_as_sent_and_loaded_typed_for_the_host(people):
         ({"audience_type": "robots"}, {"/data/attributes/audience_type": "invalid_audience_type"}),
         ({"filters": {"colour": "red"}}, {"/data/attributes/filters/colour": "unknown_filter"}),
         ({"filters": {"status": "asleep"}}, {"/data/attributes/filters/status": "invalid_filter"}),
-        ({"filters": {"status": "zzz", "nope": 1}},
-         {"/data/attributes/filters/status": "invalid_filter", "/data/attributes/filters/nope": "unknown_filter"}),
+        (
+            {"filters": {"status": "zzz", "nope": 1}},
+            {"/data/attributes/filters/status": "invalid_filter", "/data/attributes/filters/nope": "unknown_filter"},
+        ),
         ({"filters": ["status"]}, {"/data/attributes/filters": "invalid_type"}),
         ({"is_template": 1}, {"/data/attributes/is_template": "invalid_type"}),
         ({"community_id": "1"}, {"/data/relationships/community": "not_allowed"}),
         ({"audience_type": "community", "filters": {}}, {"/data/relationships/community": "required"}),
-        ({"audience_type": "community", "filters": {"status": "active"}, "community_id": "1"},
-         {"/data/attributes/filters": "no_filters"}),
-        ({"audience_type": "bookings", "filters": {"date_from": "yesterday"}},
-         {"/data/attributes/filters/date_from": "invalid_filter"}),
+        (
+            {"audience_type": "community", "filters": {"status": "active"}, "community_id": "1"},
+            {"/data/attributes/filters": "no_filters"},
+        ),
+        (
+            {"audience_type": "bookings", "filters": {"date_from": "yesterday"}},
+            {"/data/attributes/filters/date_from": "invalid_filter"},
+        ),
         ({"extra": 1}, {"/data/attributes/extra": "unknown_attribute"}),
-        ({"name": None, "audience_type": "x"},
-         {"/data/attributes/name": "required", "/data/attributes/audience_type": "invalid_audience_type"}),
+        (
+            {"name": None, "audience_type": "x"},
+            {"/data/attributes/name": "required", "/data/attributes/audience_type": "invalid_audience_type"},
+        ),
     ],
 )
 def test_validation_errors(app, values, expected):
@@ -91,8 +112,7 @@ def test_validation_errors(app, values, expected):
 
 
 def test_community_audience(people):
-    audience = svc.create_audience(ORG, {"name": "Club", "audience_type": "community",
-                                         "community_id": people["club"]})
+    audience = svc.create_audience(ORG, {"name": "Club", "audience_type": "community", "community_id": people["club"]})
     assert audience.community_id == people["club"] and audience.filters == {}
     assert svc.get_audience_community(audience).name == "club"
     assert svc.audience_member_count(audience) == 2

@@ -33,8 +33,14 @@ ROOT = Path(__file__).resolve().parents[2]
 FLASK = [sys.executable, "-m", "flask", "--app", "example_app"]
 CHROMIUM = os.environ.get("BROADCASTS_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -43,8 +49,15 @@ class Process:
 
     def __init__(self, name: str, command: list[str], env: dict[str, str]) -> None:
         self.name = name
-        self.popen = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                      text=True, start_new_session=True)
+        self.popen = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
         self.output: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()
 
@@ -112,8 +125,21 @@ def stack(app, database_uri: str, redis_url: str) -> Iterator[Stack]:  # noqa: F
     env.pop("FLASK_APP", None)
     processes = [
         Process("worker", [*FLASK, "broadcasts", "worker", "--name", f"browser-{run}"], env),
-        Process("web", [*FLASK, "run", "--host", "127.0.0.1", "--port", str(port), "--with-threads",
-                        "--no-reload", "--no-debugger"], env),
+        Process(
+            "web",
+            [
+                *FLASK,
+                "run",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--with-threads",
+                "--no-reload",
+                "--no-debugger",
+            ],
+            env,
+        ),
     ]
     try:
         base_url = f"http://127.0.0.1:{port}"

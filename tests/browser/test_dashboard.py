@@ -31,7 +31,9 @@ SEND_TIMEOUT = 40
 
 def create(stack: Stack, organization: dict[str, Any], path: str, data: dict[str, Any]) -> dict[str, Any]:
     response = requests.post(
-        f"{stack.base_url}/api/{path}?o={organization['id']}", data=json.dumps({"data": data}), timeout=10,
+        f"{stack.base_url}/api/{path}?o={organization['id']}",
+        data=json.dumps({"data": data}),
+        timeout=10,
         headers={"Authorization": f"Bearer {organization['token']}", "Content-Type": JSONAPI, "Accept": JSONAPI},
     )
     assert response.status_code == 201, response.text
@@ -39,19 +41,42 @@ def create(stack: Stack, organization: dict[str, Any], path: str, data: dict[str
 
 
 def make_campaign(stack: Stack, organization: dict[str, Any]) -> str:
-    template = create(stack, organization, "broadcast-templates", {
-        "type": "broadcast-templates",
-        "attributes": {"name": "Spring", "subject": "Hello {first_name}", "body": "<p>Hi {first_name}</p>",
-                       "channels": ["mail"]},
-    })
-    audience = create(stack, organization, "broadcast-audiences", {
-        "type": "broadcast-audiences", "attributes": {"name": "Everyone", "audience_type": "customers", "filters": {}},
-    })
-    campaign = create(stack, organization, "broadcast-campaigns", {
-        "type": "broadcast-campaigns", "attributes": {"name": "Spring sale"},
-        "relationships": {"template": {"data": {"type": "broadcast-templates", "id": template["id"]}},
-                          "audience": {"data": {"type": "broadcast-audiences", "id": audience["id"]}}},
-    })
+    template = create(
+        stack,
+        organization,
+        "broadcast-templates",
+        {
+            "type": "broadcast-templates",
+            "attributes": {
+                "name": "Spring",
+                "subject": "Hello {first_name}",
+                "body": "<p>Hi {first_name}</p>",
+                "channels": ["mail"],
+            },
+        },
+    )
+    audience = create(
+        stack,
+        organization,
+        "broadcast-audiences",
+        {
+            "type": "broadcast-audiences",
+            "attributes": {"name": "Everyone", "audience_type": "customers", "filters": {}},
+        },
+    )
+    campaign = create(
+        stack,
+        organization,
+        "broadcast-campaigns",
+        {
+            "type": "broadcast-campaigns",
+            "attributes": {"name": "Spring sale"},
+            "relationships": {
+                "template": {"data": {"type": "broadcast-templates", "id": template["id"]}},
+                "audience": {"data": {"type": "broadcast-audiences", "id": audience["id"]}},
+            },
+        },
+    )
     return campaign["id"]
 
 
@@ -83,8 +108,7 @@ def test_the_bar_reaches_100_percent_over_the_websocket_alone(browser, app, stac
         page.goto(f"{stack.base_url}/dashboard#o={organization['id']}&token={organization['token']}")
         row = page.locator(f"#campaign-{campaign_id}")
         row.wait_for(timeout=15_000)
-        page.wait_for_function("document.getElementById('connection-status').dataset.state === 'live'",
-                               timeout=15_000)
+        page.wait_for_function("document.getElementById('connection-status').dataset.state === 'live'", timeout=15_000)
         assert row.get_attribute("data-status") == "draft"
 
         # From here on, no REST read of campaigns gets through: only the socket can move the bar.
@@ -105,22 +129,31 @@ def test_the_bar_reaches_100_percent_over_the_websocket_alone(browser, app, stac
               return row.dataset.status === "completed"
                   && document.getElementById("campaign-" + id + "-bar").dataset.percent === "100";
             }""",
-            arg=campaign_id, timeout=SEND_TIMEOUT * 1000,
+            arg=campaign_id,
+            timeout=SEND_TIMEOUT * 1000,
         )
-        shown = {name: int(page.inner_text(f"#campaign-{campaign_id}-{name}"))
-                 for name in ("sent-count", "failed-count", "total-count")}
+        shown = {
+            name: int(page.inner_text(f"#campaign-{campaign_id}-{name}"))
+            for name in ("sent-count", "failed-count", "total-count")
+        }
         percents = page.evaluate("window.percentsSeen")
         events = page.evaluate("window.broadcastsDashboard.eventsReceived")
 
         db.session.rollback()
         stored = db.session.execute(
-            sa.select(BroadcastCampaign.sent_count, BroadcastCampaign.failed_count,
-                      BroadcastCampaign.total_count, BroadcastCampaign.status)
-            .where(BroadcastCampaign.id == int(campaign_id))
+            sa.select(
+                BroadcastCampaign.sent_count,
+                BroadcastCampaign.failed_count,
+                BroadcastCampaign.total_count,
+                BroadcastCampaign.status,
+            ).where(BroadcastCampaign.id == int(campaign_id))
         ).one()
         assert stored.status == "completed"
-        assert shown == {"sent-count": stored.sent_count, "failed-count": stored.failed_count,
-                         "total-count": stored.total_count}
+        assert shown == {
+            "sent-count": stored.sent_count,
+            "failed-count": stored.failed_count,
+            "total-count": stored.total_count,
+        }
         assert stored.total_count == CUSTOMERS and stored.sent_count > 0
         assert stack.smtp.count() == stored.sent_count
         # The bar moved on the way: progress events, not just the final state.
@@ -132,8 +165,10 @@ def test_the_bar_reaches_100_percent_over_the_websocket_alone(browser, app, stac
         shot = Path(tempfile.mkdtemp(prefix="dashboard-test-")) / "dashboard-failure.png"
         page.screenshot(path=str(shot), full_page=True)
         pytest.fail(
-            f"screenshot: {shot}\nblocked requests: {blocked}\nbrowser console:\n" + "\n".join(console)
-            + "\n" + stack.logs(),
+            f"screenshot: {shot}\nblocked requests: {blocked}\nbrowser console:\n"
+            + "\n".join(console)
+            + "\n"
+            + stack.logs(),
         )
     finally:
         page.close()

@@ -52,10 +52,18 @@ def test_create_recurring_normalizes_cron(app):
 def test_create_reports_every_problem_with_pointers(app):
     template, audience = make_template(), make_audience()
     with pytest.raises(InvalidInputError) as info:
-        svc.create_campaign(ORG_A, values(
-            template, audience, name=" ", scheduled_at=datetime(2026, 4, 1, 9), timezone="Mars/Base",
-            recurring=True, cron="0 9 * *",
-        ))
+        svc.create_campaign(
+            ORG_A,
+            values(
+                template,
+                audience,
+                name=" ",
+                scheduled_at=datetime(2026, 4, 1, 9),
+                timezone="Mars/Base",
+                recurring=True,
+                cron="0 9 * *",
+            ),
+        )
     assert pointers(info.value) == {
         "/data/attributes/name": "required",
         "/data/attributes/scheduled_at": "naive_datetime",

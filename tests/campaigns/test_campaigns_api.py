@@ -31,9 +31,16 @@ def error_pointers(response):
 
 def test_create_and_fetch(api):
     template, audience = make_template(), make_audience()
-    response = api.post("/broadcast-campaigns", document(
-        template, audience, scheduled_at="2026-04-01T09:00:00Z", recurring=True, cron="0 9 * * 1",
-    ))
+    response = api.post(
+        "/broadcast-campaigns",
+        document(
+            template,
+            audience,
+            scheduled_at="2026-04-01T09:00:00Z",
+            recurring=True,
+            cron="0 9 * * 1",
+        ),
+    )
     assert response.status_code == 201, response.get_json()
     data = response.get_json()["data"]
     assert data["attributes"]["status"] == "draft" and data["attributes"]["cron"] == "0 9 * * 1"
@@ -41,7 +48,8 @@ def test_create_and_fetch(api):
     assert data["relationships"]["template"]["data"] == {"type": "broadcast-templates", "id": str(template.id)}
     fetched = api.get(f"/broadcast-campaigns/{data['id']}", include="template,audience").get_json()
     assert {(r["type"], r["id"]) for r in fetched["included"]} == {
-        ("broadcast-templates", str(template.id)), ("broadcast-audiences", str(audience.id)),
+        ("broadcast-templates", str(template.id)),
+        ("broadcast-audiences", str(audience.id)),
     }
 
 
@@ -68,7 +76,9 @@ def test_missing_name_and_relationships(api):
     response = api.post("/broadcast-campaigns", {"data": {"type": "broadcast-campaigns", "attributes": {}}})
     assert response.status_code == 422
     assert error_pointers(response) == {
-        "/data/attributes/name", "/data/relationships/template/data", "/data/relationships/audience/data",
+        "/data/attributes/name",
+        "/data/relationships/template/data",
+        "/data/relationships/audience/data",
     }
 
 
@@ -85,8 +95,16 @@ def test_relationship_of_other_organization_is_404(api):
 
 def test_list_search_sort_include_files(api):
     template = make_template()
-    add(BroadcastFile(organization_id="org-a", template_id=template.id, filename="a.pdf",
-                      content_type="application/pdf", size=3, storage_key="k1"))
+    add(
+        BroadcastFile(
+            organization_id="org-a",
+            template_id=template.id,
+            filename="a.pdf",
+            content_type="application/pdf",
+            size=3,
+            storage_key="k1",
+        )
+    )
     for i, name in enumerate(["beta", "Alpha", "gamma news"]):
         make_campaign(name=name, template=template, created_at=T0 + timedelta(minutes=i))
     make_campaign(ORG_B, name="beta other")
@@ -106,9 +124,16 @@ def test_list_search_sort_include_files(api):
 
 def test_patch_and_delete_draft(api):
     campaign = make_campaign()
-    response = api.patch(f"/broadcast-campaigns/{campaign.id}", {
-        "data": {"type": "broadcast-campaigns", "id": str(campaign.id), "attributes": {"name": "April", "timezone": None}},
-    })
+    response = api.patch(
+        f"/broadcast-campaigns/{campaign.id}",
+        {
+            "data": {
+                "type": "broadcast-campaigns",
+                "id": str(campaign.id),
+                "attributes": {"name": "April", "timezone": None},
+            },
+        },
+    )
     assert response.status_code == 200 and response.get_json()["data"]["attributes"]["name"] == "April"
     assert api.delete(f"/broadcast-campaigns/{campaign.id}").status_code == 204
     assert api.get(f"/broadcast-campaigns/{campaign.id}").status_code == 404
@@ -119,9 +144,12 @@ def test_non_draft_edit_or_delete_is_409(api, status):
     campaign = make_campaign()
     db.session.execute(sa.update(BroadcastCampaign).values(status=status.value))
     db.session.commit()
-    response = api.patch(f"/broadcast-campaigns/{campaign.id}", {
-        "data": {"type": "broadcast-campaigns", "id": str(campaign.id), "attributes": {"name": "x"}},
-    })
+    response = api.patch(
+        f"/broadcast-campaigns/{campaign.id}",
+        {
+            "data": {"type": "broadcast-campaigns", "id": str(campaign.id), "attributes": {"name": "x"}},
+        },
+    )
     assert response.status_code == 409
     assert "only a draft" in response.get_json()["errors"][0]["detail"]
     assert api.delete(f"/broadcast-campaigns/{campaign.id}").status_code == 409

@@ -11,8 +11,11 @@ def test_openapi_document_describes_the_resources():
     # A plain werkzeug client: the OpenAPI document is JSON, not a JSON:API document.
     document = Client(create_app()).get("/api/broadcasts-docs/openapi.json").get_json()
     assert {
-        "/api/broadcast-campaigns", "/api/broadcast-campaigns/{id}", "/api/broadcast-campaigns/{id}/draft-messages",
-        "/api/broadcast-campaigns/{id}/messages", "/api/broadcast-messages/{id}",
+        "/api/broadcast-campaigns",
+        "/api/broadcast-campaigns/{id}",
+        "/api/broadcast-campaigns/{id}/draft-messages",
+        "/api/broadcast-campaigns/{id}/messages",
+        "/api/broadcast-messages/{id}",
     } <= set(document["paths"])
     listing = document["paths"]["/api/broadcast-campaigns/{id}/messages"]["get"]
     names = {p["name"] for p in listing["parameters"]}

@@ -28,18 +28,20 @@ def example_app(
     from example_app import create_app
     from example_app.extensions import db
 
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "docs",
-        "SQLALCHEMY_DATABASE_URI": example_app_database.for_test(tmp_path, "docs.db"),
-        "REDIS_URL": redis_url,
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp.port,
-        "MAIL_DEFAULT_SENDER": "broadcasts@example.com",
-        # A queue and an event prefix of our own: parallel runs on one Redis never meet.
-        "BROADCASTS_QUEUE": f"docs-{uuid.uuid4().hex[:8]}",
-        "BROADCASTS_EVENT_CHANNEL_PREFIX": f"docs-{uuid.uuid4().hex[:8]}:org:",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "docs",
+            "SQLALCHEMY_DATABASE_URI": example_app_database.for_test(tmp_path, "docs.db"),
+            "REDIS_URL": redis_url,
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp.port,
+            "MAIL_DEFAULT_SENDER": "broadcasts@example.com",
+            # A queue and an event prefix of our own: parallel runs on one Redis never meet.
+            "BROADCASTS_QUEUE": f"docs-{uuid.uuid4().hex[:8]}",
+            "BROADCASTS_EVENT_CHANNEL_PREFIX": f"docs-{uuid.uuid4().hex[:8]}:org:",
+        }
+    )
     # Flask-Mail suppresses sending under TESTING; these tests want the real SMTP exchange.
     app.extensions["mail"].suppress = False
     with app.app_context():

@@ -32,12 +32,22 @@ TEMPLATE = {"name": "N", "subject": "Hi {nickname}", "body": "<p>Hi</p>", "chann
 BODIES = {
     "broadcast-campaigns": {"data": {"type": "broadcast-campaigns", "attributes": TEMPLATE}},
     "nickname": {"data": {"type": "broadcast-templates", "attributes": TEMPLATE}},
-    "colour": {"data": {"type": "broadcast-audiences", "attributes": {
-        "name": "Red", "audience_type": "customers", "filters": {"colour": "red"}}}},
-    "recurring": {"data": {"type": "broadcast-campaigns", "attributes": {"name": "Weekly", "recurring": True},
-                           "relationships": {
-                               "template": {"data": {"type": "broadcast-templates", "id": "{template}"}},
-                               "audience": {"data": {"type": "broadcast-audiences", "id": "{audience}"}}}}},
+    "colour": {
+        "data": {
+            "type": "broadcast-audiences",
+            "attributes": {"name": "Red", "audience_type": "customers", "filters": {"colour": "red"}},
+        }
+    },
+    "recurring": {
+        "data": {
+            "type": "broadcast-campaigns",
+            "attributes": {"name": "Weekly", "recurring": True},
+            "relationships": {
+                "template": {"data": {"type": "broadcast-templates", "id": "{template}"}},
+                "audience": {"data": {"type": "broadcast-audiences", "id": "{audience}"}},
+            },
+        }
+    },
 }
 
 
@@ -89,8 +99,11 @@ def test_the_captured_errors_are_the_apis_answers(example_app: Flask, smtp: Smtp
         # The page's organization 1 is ours, 2 the other one; ids 1 are the quickstart's.
         organization = {"1": str(own["id"]), "2": str(other["id"])}
         path = re.sub(r"o=(\d+)\b", lambda m: f"o={organization[m.group(1)]}", path)
-        path = re.sub(r"/(broadcast-campaigns|broadcast-templates)/1\b",
-                      lambda m: f"/{m.group(1)}/{ids[m.group(1).removeprefix('broadcast-')[:-1]]}", path)
+        path = re.sub(
+            r"/(broadcast-campaigns|broadcast-templates)/1\b",
+            lambda m: f"/{m.group(1)}/{ids[m.group(1).removeprefix('broadcast-')[:-1]]}",
+            path,
+        )
         path_only, _, query = path.partition("?")
         headers = {"Accept": JSONAPI}
         if "no Authorization" not in note:
@@ -110,10 +123,15 @@ def test_the_captured_errors_are_the_apis_answers(example_app: Flask, smtp: Smtp
             assert {name: api_error.get(name) for name in page_error} == page_error, (method, path, note)
 
 
-@pytest.mark.parametrize("answer, errors", [
-    ('{"errors": [{"detail": "A \\"b\\".", "status": "401"}]}', [{"detail": 'A "b".', "status": "401"}]),
-    ('{"errors": [{"code": "x", "status": "422", ...}, {"code": "y", "source": {"pointer": "/p"}}]}',
-     [{"code": "x", "status": "422"}, {"code": "y", "pointer": "/p"}]),
-])
+@pytest.mark.parametrize(
+    "answer, errors",
+    [
+        ('{"errors": [{"detail": "A \\"b\\".", "status": "401"}]}', [{"detail": 'A "b".', "status": "401"}]),
+        (
+            '{"errors": [{"code": "x", "status": "422", ...}, {"code": "y", "source": {"pointer": "/p"}}]}',
+            [{"code": "x", "status": "422"}, {"code": "y", "pointer": "/p"}],
+        ),
+    ],
+)
 def test_the_page_reader_splits_errors(answer: str, errors: list[dict[str, str]]) -> None:
     assert shown(answer) == errors

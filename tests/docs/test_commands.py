@@ -54,8 +54,16 @@ def page_literals(page: Path) -> Iterator[tuple[str, int, list[str]]]:
     """``(kind, line, lines)`` of each literal of a page, in order: its blocks (``::``,
     ``code-block``) and its inline ``literals``."""
     # Plain docutils: Sphinx's own directives and roles only come out as (silenced) errors.
-    tree = publish_doctree(page.read_text(), source_path=str(page), settings_overrides={
-        "report_level": 5, "halt_level": 5, "file_insertion_enabled": False, "warning_stream": False})
+    tree = publish_doctree(
+        page.read_text(),
+        source_path=str(page),
+        settings_overrides={
+            "report_level": 5,
+            "halt_level": 5,
+            "file_insertion_enabled": False,
+            "warning_stream": False,
+        },
+    )
     for node in tree.findall(lambda n: isinstance(n, (nodes.literal_block, nodes.literal))):
         if isinstance(node.parent, nodes.system_message):  # an unknown directive's source
             continue
@@ -184,8 +192,9 @@ def check_make(line: str, fixture: Callable[[str], Any]) -> None:
             users = [ROOT / "Makefile", *ROOT.glob("tests/**/*.py")]
             assert any(name in path.read_text() for path in users), name
     # -n: what would run, without running it; an unknown target fails.
-    result = subprocess.run(["make", "-n", "-C", str(ROOT), *words[1:]], capture_output=True, text=True,
-                            env={**os.environ, **env})
+    result = subprocess.run(
+        ["make", "-n", "-C", str(ROOT), *words[1:]], capture_output=True, text=True, env={**os.environ, **env}
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -232,10 +241,23 @@ def check_curl(line: str, fixture: Callable[[str], Any]) -> None:
     client = fixture("example_app").test_client()
     organization = seed(3)["organizations"][0]
     token, org = organization["token"], str(organization["id"])
-    template = client.post(f"/api/broadcast-templates?o={org}", headers={
-        "Authorization": f"Bearer {token}", "Content-Type": "application/vnd.api+json"}, data=json.dumps(
-        {"data": {"type": "broadcast-templates", "attributes": {
-            "name": "Brochure", "subject": "Our brochure", "body": "<p>Attached.</p>", "channels": ["mail"]}}}))
+    template = client.post(
+        f"/api/broadcast-templates?o={org}",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/vnd.api+json"},
+        data=json.dumps(
+            {
+                "data": {
+                    "type": "broadcast-templates",
+                    "attributes": {
+                        "name": "Brochure",
+                        "subject": "Our brochure",
+                        "body": "<p>Attached.</p>",
+                        "channels": ["mail"],
+                    },
+                }
+            }
+        ),
+    )
     assert template.status_code == 201, template.get_json()
     # bash expands the line as the reader's shell would, with the variables the quickstart exports.
     variables = {"BASE": "http://localhost/api", "TOKEN": token, "ORG": org}
@@ -256,7 +278,9 @@ def check_curl(line: str, fixture: Callable[[str], Any]) -> None:
         assert resource["type"] == "broadcast-files"
         assert {"filename", "content_type", "size", "created_at"} <= set(resource["attributes"])
         assert (resource["attributes"]["filename"], resource["attributes"]["content_type"]) == (
-            "brochure.pdf", "application/pdf")
+            "brochure.pdf",
+            "application/pdf",
+        )
         assert resource["attributes"]["size"] == len(PDF)
         assert "template" in resource["relationships"] and resource["meta"]["download_url"]
 
@@ -290,9 +314,17 @@ def check_export(line: str, fixture: Callable[[str], Any]) -> None:
 
 
 CHECKS = {
-    "flask": check_flask, "rq": check_rq, "rqscheduler": check_rqscheduler, "gunicorn": check_gunicorn,
-    "make": check_make, "python -m": check_python, "pip": check_pip, "curl": check_curl,
-    "docker": check_urls, "npx": check_npx, "export": check_export,
+    "flask": check_flask,
+    "rq": check_rq,
+    "rqscheduler": check_rqscheduler,
+    "gunicorn": check_gunicorn,
+    "make": check_make,
+    "python -m": check_python,
+    "pip": check_pip,
+    "curl": check_curl,
+    "docker": check_urls,
+    "npx": check_npx,
+    "export": check_export,
 }
 COMMANDS = doc_commands()
 
@@ -307,10 +339,15 @@ def test_the_pages_commands_are_collected() -> None:
     # A guard on the collector: these must be among what it found.
     lines = {line for _, line in COMMANDS}
     assert 'flask db merge heads -m "add flask-broadcasts"' in lines
-    assert any(line.startswith("FLASK_APP=yourapp rq worker -w flask_broadcasts.worker.BroadcastsWorker") for line in lines)
+    assert any(
+        line.startswith("FLASK_APP=yourapp rq worker -w flask_broadcasts.worker.BroadcastsWorker") for line in lines
+    )
     assert any(line.startswith('curl -H "Authorization: Bearer $TOKEN"') for line in lines)
     assert len(COMMANDS) > 50
-    assert ("README.md", "make test    # the test suite (SQLite + embedded Redis, or DATABASE_URL / REDIS_URL when set)") in COMMANDS
+    assert (
+        "README.md",
+        "make test    # the test suite (SQLite + embedded Redis, or DATABASE_URL / REDIS_URL when set)",
+    ) in COMMANDS
 
 
 # -- what the pages say the commands do --------------------------------------------------------
@@ -400,8 +437,10 @@ def test_recover_prints_what_the_page_shows(example_app: Flask) -> None:
 def test_security_page_states_the_fuzz_defaults() -> None:
     block = block_after("security.rst", "Running it")
     bounded = re.search(r"make test\s+# bounded: (\d+) generated examples per operation", block)
-    default = re.search(r'os\.environ\.get\("FUZZ_EXAMPLES", "(\d+)"\)',
-                        (ROOT / "tests" / "security" / "test_openapi_fuzz.py").read_text())
+    default = re.search(
+        r'os\.environ\.get\("FUZZ_EXAMPLES", "(\d+)"\)',
+        (ROOT / "tests" / "security" / "test_openapi_fuzz.py").read_text(),
+    )
     assert bounded and default and bounded.group(1) == default.group(1)
     fuzz = re.search(r"make fuzz\s+# FUZZ_EXAMPLES=(\d+) per operation", block)
     assert fuzz and f"FUZZ_EXAMPLES:-{fuzz.group(1)}}}" in (ROOT / "Makefile").read_text()
@@ -416,4 +455,3 @@ def test_bench_commands_run_what_their_comments_say() -> None:
     assert (default.sizes, default.workers) == ("1000,10000,100000", "1,2")
     assert "# the zero-setup default: SQLite, 1 worker, 10,000" in block
     assert parse_args(["--sqlite"]).sqlite_size == 10_000
-

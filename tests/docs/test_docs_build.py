@@ -15,7 +15,10 @@ def test_docs_build_without_warnings(tmp_path: Path) -> None:
     pytest.importorskip("sphinx")
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "-q", str(DOCS), str(tmp_path / "html")],
-        capture_output=True, text=True, timeout=120, cwd=DOCS.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=DOCS.parent,
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "html" / "reference.html").exists()

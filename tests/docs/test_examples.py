@@ -78,15 +78,24 @@ def host(tmp_path: Path) -> Iterator[Flask]:
         integration.db.create_all()
         broadcasts_metadata.create_all(integration.db.engine)
         db, User, Customer = integration.db, integration.User, integration.Customer
-        db.session.add_all([
-            User(token="t-ada", organization_id=7),
-            User(token="t-eve", organization_id=8),
-            Customer(organization_id=7, first_name="Ada", last_name="Lovelace", email="ada@example.com", locale="en"),
-            Customer(organization_id=7, first_name="Alan", last_name="Turing", email="alan@example.com",
-                     status="inactive"),
-            Customer(organization_id=7, first_name="Grace", last_name="Hopper", mobile="+33612345678"),
-            Customer(organization_id=8, first_name="Eve", last_name="Other", email="eve@example.com"),
-        ])
+        db.session.add_all(
+            [
+                User(token="t-ada", organization_id=7),
+                User(token="t-eve", organization_id=8),
+                Customer(
+                    organization_id=7, first_name="Ada", last_name="Lovelace", email="ada@example.com", locale="en"
+                ),
+                Customer(
+                    organization_id=7,
+                    first_name="Alan",
+                    last_name="Turing",
+                    email="alan@example.com",
+                    status="inactive",
+                ),
+                Customer(organization_id=7, first_name="Grace", last_name="Hopper", mobile="+33612345678"),
+                Customer(organization_id=8, first_name="Eve", last_name="Other", email="eve@example.com"),
+            ]
+        )
         db.session.commit()
         yield app
         db.session.remove()
@@ -94,30 +103,55 @@ def host(tmp_path: Path) -> Iterator[Flask]:
 
 
 def post(client, path: str, data: dict, token: str = "t-ada"):
-    return client.post(f"/api/{path}?o=7", json={"data": data},
-                       headers={"Authorization": f"Bearer {token}", "Content-Type": JSONAPI})
+    return client.post(
+        f"/api/{path}?o=7", json={"data": data}, headers={"Authorization": f"Bearer {token}", "Content-Type": JSONAPI}
+    )
 
 
 def test_integration_sample_serves_the_api(host: Flask) -> None:
     client = host.test_client()
-    template = post(client, "broadcast-templates", {"type": "broadcast-templates", "attributes": {
-        "name": "Hello", "subject": "Hello {first_name}", "body": "<p>Dear {first_name} {last_name}</p>",
-        "channels": ["mail"]}})
+    template = post(
+        client,
+        "broadcast-templates",
+        {
+            "type": "broadcast-templates",
+            "attributes": {
+                "name": "Hello",
+                "subject": "Hello {first_name}",
+                "body": "<p>Dear {first_name} {last_name}</p>",
+                "channels": ["mail"],
+            },
+        },
+    )
     assert template.status_code == 201, template.get_json()
-    audience = post(client, "broadcast-audiences", {"type": "broadcast-audiences", "attributes": {
-        "name": "Active", "audience_type": "customers", "filters": {"status": "active"}}})
+    audience = post(
+        client,
+        "broadcast-audiences",
+        {
+            "type": "broadcast-audiences",
+            "attributes": {"name": "Active", "audience_type": "customers", "filters": {"status": "active"}},
+        },
+    )
     assert audience.status_code == 201, audience.get_json()
     assert audience.get_json()["data"]["meta"]["member_count"] == 2
-    campaign = post(client, "broadcast-campaigns", {
-        "type": "broadcast-campaigns", "attributes": {"name": "First"},
-        "relationships": {
-            "template": {"data": {"type": "broadcast-templates", "id": template.get_json()["data"]["id"]}},
-            "audience": {"data": {"type": "broadcast-audiences", "id": audience.get_json()["data"]["id"]}}}})
+    campaign = post(
+        client,
+        "broadcast-campaigns",
+        {
+            "type": "broadcast-campaigns",
+            "attributes": {"name": "First"},
+            "relationships": {
+                "template": {"data": {"type": "broadcast-templates", "id": template.get_json()["data"]["id"]}},
+                "audience": {"data": {"type": "broadcast-audiences", "id": audience.get_json()["data"]["id"]}},
+            },
+        },
+    )
     assert campaign.status_code == 201, campaign.get_json()
     cid = campaign.get_json()["data"]["id"]
 
-    preview = client.get(f"/api/broadcast-campaigns/{cid}/draft-messages?o=7&include=customer",
-                         headers={"Authorization": "Bearer t-ada"})
+    preview = client.get(
+        f"/api/broadcast-campaigns/{cid}/draft-messages?o=7&include=customer", headers={"Authorization": "Bearer t-ada"}
+    )
     assert preview.status_code == 200, preview.get_json()
     messages = preview.get_json()["data"]
     assert [m["attributes"]["subject"] for m in messages] == ["Hello Ada", "Hello Grace"]
@@ -133,12 +167,24 @@ def test_integration_sample_hooks_and_filter_schema(host: Flask) -> None:
     client = host.test_client()
     assert client.get("/api/broadcast-campaigns?o=7").status_code == 401
     assert client.get("/api/broadcast-campaigns?o=7", headers={"Authorization": "Bearer t-eve"}).status_code == 403
-    bad = post(client, "broadcast-audiences", {"type": "broadcast-audiences", "attributes": {
-        "name": "x", "audience_type": "customers", "filters": {"colour": "red"}}})
+    bad = post(
+        client,
+        "broadcast-audiences",
+        {
+            "type": "broadcast-audiences",
+            "attributes": {"name": "x", "audience_type": "customers", "filters": {"colour": "red"}},
+        },
+    )
     assert bad.status_code == 422
     assert bad.get_json()["errors"][0]["source"]["pointer"] == "/data/attributes/filters/colour"
-    unknown_variable = post(client, "broadcast-templates", {"type": "broadcast-templates", "attributes": {
-        "name": "x", "subject": "Hi {nickname}", "body": "b", "channels": ["mail"]}})
+    unknown_variable = post(
+        client,
+        "broadcast-templates",
+        {
+            "type": "broadcast-templates",
+            "attributes": {"name": "x", "subject": "Hi {nickname}", "body": "b", "channels": ["mail"]},
+        },
+    )
     assert unknown_variable.status_code == 422
 
 
@@ -183,16 +229,18 @@ def gateway() -> Any:
 @pytest.fixture
 def channels_app(extension_database: MigratedDatabase, tmp_path: Path, smtp: SmtpServer) -> Iterator[Flask]:
     """The sample's ``create_app``, its mail going to ``smtp``."""
-    app = load_example("channels").create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": extension_database.for_test(tmp_path, "channels.db"),
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": smtp.port,
-        "MAIL_DEFAULT_SENDER": "broadcasts@example.com",
-        # TESTING would suppress sending; the webhook test needs the Message-IDs the server received.
-        "MAIL_SUPPRESS_SEND": False,
-        "MAIL_WEBHOOK_SECRET": WEBHOOK_SECRET,
-    })
+    app = load_example("channels").create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": extension_database.for_test(tmp_path, "channels.db"),
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": smtp.port,
+            "MAIL_DEFAULT_SENDER": "broadcasts@example.com",
+            # TESTING would suppress sending; the webhook test needs the Message-IDs the server received.
+            "MAIL_SUPPRESS_SEND": False,
+            "MAIL_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        }
+    )
     # Progress events are recorded instead of published: these tests run without Redis.
     get_state(app).publisher = RecordingPublisher()
     yield app
@@ -220,8 +268,11 @@ def test_twilio_settings_sample_sends_through_twilio(make_app: Any, twilio_stand
 
     # The placeholders become the stand-in's account, and the stand-in replaces api.twilio.com
     # (the sample's last line).
-    stand_in = {"BROADCASTS_TWILIO_ACCOUNT_SID": ACCOUNT_SID, "BROADCASTS_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-                "BROADCASTS_TWILIO_BASE_URL": twilio_standin.url}
+    stand_in = {
+        "BROADCASTS_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "BROADCASTS_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "BROADCASTS_TWILIO_BASE_URL": twilio_standin.url,
+    }
     app = make_app(**{**settings, **stand_in})
     get_state(app).publisher = RecordingPublisher()
     seeded = running_campaign(app, "+1 415 555 2671")
@@ -231,21 +282,30 @@ def test_twilio_settings_sample_sends_through_twilio(make_app: Any, twilio_stand
     assert callback in (DOCS / "channels.rst").read_text()  # the URL the page says Twilio is given
     [sent] = twilio_standin.requests
     assert (sent["form"]["To"], sent["form"]["From"], sent["form"]["StatusCallback"]) == (
-        "+14155552671", channels.BROADCASTS_TWILIO_FROM, callback)
+        "+14155552671",
+        channels.BROADCASTS_TWILIO_FROM,
+        callback,
+    )
     message = message_row(app, seeded.message_ids[0])
     assert (message.status, message.sms_status) == (MessageStatus.COMPLETED, ChannelStatus.SENT)
 
     # Twilio's report, signed with the auth token for the public URL, is taken.
     form = {"MessageSid": message.provider_message_id, "MessageStatus": "delivered"}
     signature = RequestValidator(AUTH_TOKEN).compute_signature(callback, form)
-    response = app.test_client().post("/api/broadcast-callbacks/twilio", data=form,
-                                      headers={"X-Twilio-Signature": signature})
+    response = app.test_client().post(
+        "/api/broadcast-callbacks/twilio", data=form, headers={"X-Twilio-Signature": signature}
+    )
     assert response.status_code == 204
     assert message_row(app, message.id).status == MessageStatus.DELIVERED
 
     # With the messaging service line uncommented, the service sends instead of FROM.
-    service = make_app(**{**settings, **stand_in, "BROADCASTS_TWILIO_MESSAGING_SERVICE_SID":
-                          every_line["BROADCASTS_TWILIO_MESSAGING_SERVICE_SID"]})
+    service = make_app(
+        **{
+            **settings,
+            **stand_in,
+            "BROADCASTS_TWILIO_MESSAGING_SERVICE_SID": every_line["BROADCASTS_TWILIO_MESSAGING_SERVICE_SID"],
+        }
+    )
     with service.app_context():
         assert send_sms(get_sms_provider(), "+14155552672", "Hi", status_callback=None).accepted
     form = twilio_standin.requests[-1]["form"]
@@ -266,7 +326,10 @@ def test_custom_sms_provider_sends_a_campaign_and_takes_delivery_reports(channel
     assert gateway.sent == [("+14155552671", "Hi 0")]  # E.164 by then; a national number never gets there
     accepted, refused, national = (message_row(channels_app, i) for i in seeded.message_ids)
     assert (accepted.status, accepted.sms_status, accepted.provider_message_id) == (
-        MessageStatus.COMPLETED, ChannelStatus.SENT, "mg-1")
+        MessageStatus.COMPLETED,
+        ChannelStatus.SENT,
+        "mg-1",
+    )
     assert (refused.status, refused.error) == (MessageStatus.FAILED, "sms: my-gateway 21: unknown subscriber")
     assert national.error.startswith("sms: invalid_mobile:")
 
@@ -277,7 +340,10 @@ def test_custom_sms_provider_sends_a_campaign_and_takes_delivery_reports(channel
         assert record_delivery_status("mg-404", "delivered") is False  # unknown id: no error
     delivered = message_row(channels_app, accepted.id)
     assert (delivered.status, delivered.sms_status, delivered.error) == (
-        MessageStatus.DELIVERED, ChannelStatus.DELIVERED, None)
+        MessageStatus.DELIVERED,
+        ChannelStatus.DELIVERED,
+        None,
+    )
     campaign = campaign_row(channels_app, seeded.campaign_id)
     assert (campaign.sent_count, campaign.failed_count) == (1, 2)
 
@@ -300,7 +366,10 @@ def test_custom_sms_provider_errors_retry_the_batch_or_fail_the_doubtful_message
         send_run(channels_app, seeded.campaign_id)
     doubtful = message_row(channels_app, seeded.message_ids[2])
     assert (doubtful.status, doubtful.sms_status, doubtful.error) == (
-        MessageStatus.FAILED, ChannelStatus.UNKNOWN, "outcome_unknown")
+        MessageStatus.FAILED,
+        ChannelStatus.UNKNOWN,
+        "outcome_unknown",
+    )
 
     gateway.failures.clear()
     assert send_run(channels_app, seeded.campaign_id).completed
@@ -327,15 +396,21 @@ def post_event(client: Any, event: dict[str, str], *, signed: bool = True) -> An
 
 
 def test_mail_webhook_sample_records_deliveries_and_bounces(channels_app: Flask, smtp: SmtpServer) -> None:
-    seeded = in_progress_run(channels_app, *(
-        {"channels": ["mail"], "email": f"{name}@example.com", "subject": "Hello", "body": "<p>Hello</p>"}
-        for name in ("ada", "grace")))
+    seeded = in_progress_run(
+        channels_app,
+        *(
+            {"channels": ["mail"], "email": f"{name}@example.com", "subject": "Hello", "body": "<p>Hello</p>"}
+            for name in ("ada", "grace")
+        ),
+    )
     assert send_run(channels_app, seeded.campaign_id).sent == 2
     # A mail provider reports by the Message-ID header of the e-mail it was handed.
     header = {received.rcpt_tos[0]: received.message["Message-ID"] for received in smtp.received}
     client = channels_app.test_client()
 
-    forged = post_event(client, {"type": "bounce", "message_id": header["ada@example.com"], "reason": "x"}, signed=False)
+    forged = post_event(
+        client, {"type": "bounce", "message_id": header["ada@example.com"], "reason": "x"}, signed=False
+    )
     assert forged.status_code == 401
     assert post_event(client, {"type": "delivered", "message_id": header["ada@example.com"]}).status_code == 204
     bounce = {"type": "bounce", "message_id": header["grace@example.com"].strip("<>"), "reason": "550 mailbox full"}
@@ -346,6 +421,9 @@ def test_mail_webhook_sample_records_deliveries_and_bounces(channels_app: Flask,
     ada, grace = (message_row(channels_app, i) for i in seeded.message_ids)
     assert (ada.status, ada.mail_status, ada.error) == (MessageStatus.DELIVERED, ChannelStatus.DELIVERED, None)
     assert (grace.status, grace.mail_status, grace.error) == (
-        MessageStatus.FAILED, ChannelStatus.UNDELIVERED, "bounce: 550 mailbox full")
+        MessageStatus.FAILED,
+        ChannelStatus.UNDELIVERED,
+        "bounce: 550 mailbox full",
+    )
     campaign = campaign_row(channels_app, seeded.campaign_id)
     assert (campaign.sent_count, campaign.failed_count, campaign.total_count) == (1, 1, 2)

@@ -69,8 +69,11 @@ def test_the_page_renders_the_file_conf_writes(conf: ModuleType) -> None:
     # `make install` (pip install -e ".[dev,docs]") brings the renderer.
     setup = configparser.ConfigParser()
     setup.read(DOCS.parent / "setup.cfg")
-    docs_extra = [line for line in setup["options.extras_require"]["docs"].splitlines()
-                  if line.strip() and not line.strip().startswith("#")]
+    docs_extra = [
+        line
+        for line in setup["options.extras_require"]["docs"].splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
     assert "sphinxcontrib-openapi" in {Requirement(line).name for line in docs_extra}
     assert DOCUMENT_URL in PAGE
 
@@ -97,8 +100,9 @@ def test_every_operation_of_the_app_is_on_the_page(example_app: Flask) -> None:
     document = example_app.test_client().get(DOCUMENT_URL).get_json()
     lines = set(rendered(document))
 
-    operations = {(method, path) for path, item in document["paths"].items() for method in item
-                  if method in HTTP_METHODS}
+    operations = {
+        (method, path) for path, item in document["paths"].items() for method in item if method in HTTP_METHODS
+    }
     assert operations
     assert {f".. http:{method}:: {path}" for method, path in operations} <= lines
     # ... and every route of the extension's JSON:API blueprints is one of them.
@@ -111,22 +115,27 @@ def test_every_operation_of_the_app_is_on_the_page(example_app: Flask) -> None:
 
 
 def test_the_configuration_page_settings(tmp_path: Path) -> None:
-    """"OpenAPI and its UIs": the defaults, a UI page under the prefix, the spec options, ``None``."""
+    """ "OpenAPI and its UIs": the defaults, a UI page under the prefix, the spec options, ``None``."""
     page = (DOCS / "configuration.rst").read_text()
     section = page.split("OpenAPI and its UIs\n", 1)[1]
     assert "GET /api/broadcasts-docs/openapi.json" in " ".join(section.split())
     assert '``"swagger-ui"`` serves ``/api/broadcasts-docs/swagger-ui``' in " ".join(section.split())
     uri = f"sqlite:///{tmp_path / 'settings.db'}"
 
-    app = make_app(uri, BROADCASTS_OPENAPI_SWAGGER_UI_PATH="swagger-ui",
-                   BROADCASTS_OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
-                   BROADCASTS_API_SPEC_OPTIONS={"servers": [{"url": "https://app.example.com"}]})
+    app = make_app(
+        uri,
+        BROADCASTS_OPENAPI_SWAGGER_UI_PATH="swagger-ui",
+        BROADCASTS_OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        BROADCASTS_API_SPEC_OPTIONS={"servers": [{"url": "https://app.example.com"}]},
+    )
     client = app.test_client()
     document = client.get(DOCUMENT_URL)
     assert document.status_code == 200  # no Authorization header
     assert document.get_json()["servers"] == [{"url": "https://app.example.com"}]
     assert (document.get_json()["info"], document.get_json()["openapi"]) == (
-        {"title": app.config["BROADCASTS_API_TITLE"], "version": app.config["BROADCASTS_API_VERSION"]}, "3.0.3")
+        {"title": app.config["BROADCASTS_API_TITLE"], "version": app.config["BROADCASTS_API_VERSION"]},
+        "3.0.3",
+    )
     ui = client.get("/api/broadcasts-docs/swagger-ui")
     assert ui.status_code == 200 and ui.mimetype == "text/html"
     # Off by default; no prefix, no document.

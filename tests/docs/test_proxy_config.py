@@ -23,8 +23,10 @@ def nginx_sample() -> str:
 
 def test_nginx_sample_is_valid_in_a_server_block(tmp_path: Path) -> None:
     config = tmp_path / "nginx.conf"
-    config.write_text("events {}\nhttp {\n  upstream app { server 127.0.0.1:5000; }\n"
-                      f"  server {{\n    listen 8080;\n{nginx_sample()}\n  }}\n}}\n")
+    config.write_text(
+        "events {}\nhttp {\n  upstream app { server 127.0.0.1:5000; }\n"
+        f"  server {{\n    listen 8080;\n{nginx_sample()}\n  }}\n}}\n"
+    )
     parsed = crossplane.parse(str(config), check_ctx=True, check_args=True, strict=True)
     assert parsed["status"] == "ok", parsed["errors"]
     assert parsed["config"][0]["errors"] == []

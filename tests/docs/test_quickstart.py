@@ -85,8 +85,12 @@ def shape(document: dict[str, Any]) -> Any:
     data = document["data"]
     items = data if isinstance(data, list) else [data]
     return [
-        (item["type"], sorted(item["attributes"]), sorted(item.get("relationships", {})),
-         item["attributes"].get("status"))
+        (
+            item["type"],
+            sorted(item["attributes"]),
+            sorted(item.get("relationships", {})),
+            item["attributes"].get("status"),
+        )
         for item in items[:1]
     ]
 
@@ -112,8 +116,11 @@ def replay_quickstart(app: Flask, organization: dict[str, Any]) -> Iterator[tupl
 def run_quickstart(app: Flask, organization: dict[str, Any]) -> dict[str, str]:
     """Replay the quickstart (the campaign is sent to completion); return the ids it
     created by section (``template``, ``audience``, ``campaign``)."""
-    return {name: response.get_json()["data"]["id"]
-            for name, body, response in replay_quickstart(app, organization) if ASSIGNMENT.search(body)}
+    return {
+        name: response.get_json()["data"]["id"]
+        for name, body, response in replay_quickstart(app, organization)
+        if ASSIGNMENT.search(body)
+    }
 
 
 def test_quickstart_requests_work_as_shown(example_app: Flask, smtp: SmtpServer) -> None:
@@ -132,7 +139,11 @@ def test_quickstart_requests_work_as_shown(example_app: Flask, smtp: SmtpServer)
     assert answers["preview"]["meta"]["recipient_count"] == answers["audience"]["data"]["meta"]["member_count"]
     done = answers["progress"]["data"]["attributes"]
     assert done["status"] == "completed"
-    assert done["sent_count"] + done["failed_count"] == done["total_count"] == answers["audience"]["data"]["meta"]["member_count"]
+    assert (
+        done["sent_count"] + done["failed_count"]
+        == done["total_count"]
+        == answers["audience"]["data"]["meta"]["member_count"]
+    )
     assert smtp.count() == done["sent_count"]
     assert {m["attributes"]["error"] for m in answers["failed"]["data"]} <= {"no_channel"}
     assert {r["type"] for r in answers["messages"]["included"]} == {"customers"}

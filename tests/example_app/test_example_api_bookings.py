@@ -22,11 +22,37 @@ def make_bookings(tenant, other_tenant) -> dict[str, int]:
     bob = Customer(organization_id=tenant.id, first_name="Bob", last_name="Marley", email="BOB@music.example")
     eve = Customer(organization_id=other_tenant.id, first_name="Ada", last_name="Eve")
     rows = {
-        "ada_massage": Booking(organization_id=tenant.id, customer=ada, date=dt.date(2026, 4, 1), service_name="Massage", status="accepted"),
-        "ada_yoga": Booking(organization_id=tenant.id, customer=ada, date=dt.date(2026, 4, 10), service_name="Yoga class", status="pending"),
-        "bob_yoga": Booking(organization_id=tenant.id, customer=bob, date=dt.date(2026, 4, 20), service_name="Yoga class", status="accepted"),
-        "bob_cut": Booking(organization_id=tenant.id, customer=bob, date=dt.date(2026, 5, 1), service_name="Haircut", status="cancelled"),
-        "eve_massage": Booking(organization_id=other_tenant.id, customer=eve, date=dt.date(2026, 4, 10), service_name="Massage", status="accepted"),
+        "ada_massage": Booking(
+            organization_id=tenant.id, customer=ada, date=dt.date(2026, 4, 1), service_name="Massage", status="accepted"
+        ),
+        "ada_yoga": Booking(
+            organization_id=tenant.id,
+            customer=ada,
+            date=dt.date(2026, 4, 10),
+            service_name="Yoga class",
+            status="pending",
+        ),
+        "bob_yoga": Booking(
+            organization_id=tenant.id,
+            customer=bob,
+            date=dt.date(2026, 4, 20),
+            service_name="Yoga class",
+            status="accepted",
+        ),
+        "bob_cut": Booking(
+            organization_id=tenant.id,
+            customer=bob,
+            date=dt.date(2026, 5, 1),
+            service_name="Haircut",
+            status="cancelled",
+        ),
+        "eve_massage": Booking(
+            organization_id=other_tenant.id,
+            customer=eve,
+            date=dt.date(2026, 4, 10),
+            service_name="Massage",
+            status="accepted",
+        ),
     }
     db.session.add_all(rows.values())
     db.session.commit()
@@ -118,13 +144,24 @@ def test_create_booking(client: FlaskClient, tenant, other_tenant) -> None:
         "/data/attributes/date",
         "/data/attributes/status",
     }
-    missing = client.post(url, json={"data": {"type": "bookings", "attributes": {"date": "2026-06-01", "service_name": "X"}}},
-                          headers=tenant.headers)
+    missing = client.post(
+        url,
+        json={"data": {"type": "bookings", "attributes": {"date": "2026-06-01", "service_name": "X"}}},
+        headers=tenant.headers,
+    )
     assert missing.status_code == 422
     assert missing.get_json()["errors"][0]["source"]["pointer"] == "/data/relationships/customer"
-    wrong = client.post(url, json={"data": {"type": "bookings", "attributes": {"date": "2026-06-01", "service_name": "X"},
-                                            "relationships": {"customer": {"data": {"type": "users", "id": "1"}}}}},
-                        headers=tenant.headers)
+    wrong = client.post(
+        url,
+        json={
+            "data": {
+                "type": "bookings",
+                "attributes": {"date": "2026-06-01", "service_name": "X"},
+                "relationships": {"customer": {"data": {"type": "users", "id": "1"}}},
+            }
+        },
+        headers=tenant.headers,
+    )
     assert wrong.status_code == 409
     # And the booking of another organization is not found.
     assert client.get(f"/api/bookings/{b['eve_massage']}?o={tenant.id}", headers=tenant.headers).status_code == 404
@@ -137,11 +174,15 @@ def test_create_and_list_communities(client: FlaskClient, tenant, other_tenant) 
         "data": {
             "type": "communities",
             "attributes": {"name": "Regulars"},
-            "relationships": {"members": {"data": [
-                {"type": "customers", "id": str(b["bob"])},
-                {"type": "customers", "id": str(b["ada"])},
-                {"type": "customers", "id": str(b["ada"])},
-            ]}},
+            "relationships": {
+                "members": {
+                    "data": [
+                        {"type": "customers", "id": str(b["bob"])},
+                        {"type": "customers", "id": str(b["ada"])},
+                        {"type": "customers", "id": str(b["ada"])},
+                    ]
+                }
+            },
         }
     }
     created = client.post(url, json=body, headers={**tenant.headers, "Content-Type": JSONAPI})
@@ -159,12 +200,19 @@ def test_create_and_list_communities(client: FlaskClient, tenant, other_tenant) 
     assert listed.get_json()["data"] == [resource]
     assert client.get(f"/api/communities?o={other_tenant.id}", headers=other_tenant.headers).get_json()["data"] == []
 
-    empty = client.post(url, json={"data": {"type": "communities", "attributes": {"name": "Empty"}}}, headers=tenant.headers)
+    empty = client.post(
+        url, json={"data": {"type": "communities", "attributes": {"name": "Empty"}}}, headers=tenant.headers
+    )
     assert empty.status_code == 201
     assert empty.get_json()["data"]["relationships"]["members"]["data"] == []
 
-    foreign = {"data": {"type": "communities", "attributes": {"name": "Spies"},
-                        "relationships": {"members": {"data": [{"type": "customers", "id": str(b["eve"])}]}}}}
+    foreign = {
+        "data": {
+            "type": "communities",
+            "attributes": {"name": "Spies"},
+            "relationships": {"members": {"data": [{"type": "customers", "id": str(b["eve"])}]}},
+        }
+    }
     assert client.post(url, json=foreign, headers=tenant.headers).status_code == 404
     assert db.session.query(Community).count() == 2
     nameless = client.post(url, json={"data": {"type": "communities", "attributes": {}}}, headers=tenant.headers)

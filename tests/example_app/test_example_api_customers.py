@@ -27,11 +27,19 @@ def seed_people(tenant, other_tenant) -> dict[str, int]:
     a = add_customers(
         tenant.id,
         {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com", "locale": "en", "status": "active"},
-        {"first_name": "Grace", "last_name": "Hopper", "email": "GRACE@navy.example", "locale": "fr-CA", "status": "lead"},
+        {
+            "first_name": "Grace",
+            "last_name": "Hopper",
+            "email": "GRACE@navy.example",
+            "locale": "fr-CA",
+            "status": "lead",
+        },
         {"first_name": "Émile", "last_name": "Durand", "email": None, "locale": "fr", "status": "inactive"},
         {"first_name": "Adam", "last_name": "Smith", "email": "adam@example.com", "locale": None, "status": "active"},
     )
-    (other,) = add_customers(other_tenant.id, {"first_name": "Ada", "last_name": "Other", "email": "ada@globex.example"})
+    (other,) = add_customers(
+        other_tenant.id, {"first_name": "Ada", "last_name": "Other", "email": "ada@globex.example"}
+    )
     return {"ada": a[0], "grace": a[1], "emile": a[2], "adam": a[3], "other_ada": other}
 
 
@@ -124,11 +132,18 @@ def test_create_customer(client: FlaskClient, app: Flask, tenant) -> None:
     body = {
         "data": {
             "type": "customers",
-            "attributes": {"first_name": "Ada", "last_name": "Lovelace", "email": "ada@example.com",
-                           "mobile": "+33612345678", "locale": "fr-CA"},
+            "attributes": {
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "email": "ada@example.com",
+                "mobile": "+33612345678",
+                "locale": "fr-CA",
+            },
         }
     }
-    response = client.post(f"/api/customers?o={tenant.id}", json=body, headers={**tenant.headers, "Content-Type": JSONAPI})
+    response = client.post(
+        f"/api/customers?o={tenant.id}", json=body, headers={**tenant.headers, "Content-Type": JSONAPI}
+    )
     assert response.status_code == 201, response.get_json()
     assert response.content_type == JSONAPI
     resource = response.get_json()["data"]
@@ -144,7 +159,9 @@ def test_create_customer_errors(client: FlaskClient, tenant) -> None:
     url = f"/api/customers?o={tenant.id}"
     invalid = client.post(
         url,
-        json={"data": {"type": "customers", "attributes": {"email": "not-an-email", "mobile": "0612", "status": "vip"}}},
+        json={
+            "data": {"type": "customers", "attributes": {"email": "not-an-email", "mobile": "0612", "status": "vip"}}
+        },
         headers=tenant.headers,
     )
     assert invalid.status_code == 422
@@ -155,7 +172,9 @@ def test_create_customer_errors(client: FlaskClient, tenant) -> None:
         "/data/attributes/mobile",
         "/data/attributes/status",
     }
-    wrong_type = client.post(url, json={"data": {"type": "bookings", "attributes": {"first_name": "A"}}}, headers=tenant.headers)
+    wrong_type = client.post(
+        url, json={"data": {"type": "bookings", "attributes": {"first_name": "A"}}}, headers=tenant.headers
+    )
     assert wrong_type.status_code == 409
     assert client.post(url, json={"nope": 1}, headers=tenant.headers).status_code == 400
     assert client.post(url, data="first_name=A", headers=tenant.headers).status_code == 415

@@ -42,7 +42,9 @@ def queue(app: Flask) -> Queue:
 
 
 def post(client: FlaskClient, tenant, path: str, data: dict) -> dict:
-    response = client.post(f"/api/{path}?o={tenant.id}", json={"data": data}, headers={**tenant.headers, "Content-Type": JSONAPI})
+    response = client.post(
+        f"/api/{path}?o={tenant.id}", json={"data": data}, headers={**tenant.headers, "Content-Type": JSONAPI}
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()["data"]
 
@@ -53,31 +55,72 @@ def get(client: FlaskClient, tenant, path: str, **params: str):
 
 def add_customers(tenant, count: int) -> None:
     db.session.add_all(
-        Customer(organization_id=tenant.id, first_name=f"Ada{i}", last_name="Lovelace", email=f"ada{i}@example.com",
-                 mobile=None, locale="fr" if i % 2 else "en", status="active")
+        Customer(
+            organization_id=tenant.id,
+            first_name=f"Ada{i}",
+            last_name="Lovelace",
+            email=f"ada{i}@example.com",
+            mobile=None,
+            locale="fr" if i % 2 else "en",
+            status="active",
+        )
         for i in range(count)
     )
-    db.session.add(Customer(organization_id=tenant.id, first_name="NoMail", last_name="X", email=None, mobile=None,
-                            locale="en", status="active"))
+    db.session.add(
+        Customer(
+            organization_id=tenant.id,
+            first_name="NoMail",
+            last_name="X",
+            email=None,
+            mobile=None,
+            locale="en",
+            status="active",
+        )
+    )
     db.session.commit()
 
 
 def test_full_workflow_over_http(client: FlaskClient, tenant, other_tenant, smtp: SmtpServer, queue: Queue) -> None:
     add_customers(tenant, 12)
-    template = post(client, tenant, "broadcast-templates", {
-        "type": "broadcast-templates",
-        "attributes": {"name": "March", "subject": "Hello {first_name}!", "body": "<p>Hi {first_name}</p>",
-                       "subject_i18n": {"fr": "Bonjour {first_name} !"}, "channels": ["mail"],
-                       "action_label": "View", "action_url": "https://example.com/u"},
-    })
-    audience = post(client, tenant, "broadcast-audiences", {
-        "type": "broadcast-audiences", "attributes": {"name": "Active", "audience_type": "customers", "filters": {"status": "active"}},
-    })
-    campaign = post(client, tenant, "broadcast-campaigns", {
-        "type": "broadcast-campaigns", "attributes": {"name": "March 2026"},
-        "relationships": {"template": {"data": {"type": "broadcast-templates", "id": template["id"]}},
-                          "audience": {"data": {"type": "broadcast-audiences", "id": audience["id"]}}},
-    })
+    template = post(
+        client,
+        tenant,
+        "broadcast-templates",
+        {
+            "type": "broadcast-templates",
+            "attributes": {
+                "name": "March",
+                "subject": "Hello {first_name}!",
+                "body": "<p>Hi {first_name}</p>",
+                "subject_i18n": {"fr": "Bonjour {first_name} !"},
+                "channels": ["mail"],
+                "action_label": "View",
+                "action_url": "https://example.com/u",
+            },
+        },
+    )
+    audience = post(
+        client,
+        tenant,
+        "broadcast-audiences",
+        {
+            "type": "broadcast-audiences",
+            "attributes": {"name": "Active", "audience_type": "customers", "filters": {"status": "active"}},
+        },
+    )
+    campaign = post(
+        client,
+        tenant,
+        "broadcast-campaigns",
+        {
+            "type": "broadcast-campaigns",
+            "attributes": {"name": "March 2026"},
+            "relationships": {
+                "template": {"data": {"type": "broadcast-templates", "id": template["id"]}},
+                "audience": {"data": {"type": "broadcast-audiences", "id": audience["id"]}},
+            },
+        },
+    )
     cid = campaign["id"]
     assert campaign["attributes"]["status"] == "draft"
 
@@ -102,10 +145,17 @@ def test_full_workflow_over_http(client: FlaskClient, tenant, other_tenant, smtp
     assert (done["status"], done["sent_count"], done["failed_count"], done["total_count"]) == ("completed", 12, 1, 13)
     assert sorted(smtp.recipients()) == sorted(f"ada{i}@example.com" for i in range(12))
 
-    failed = get(client, tenant, f"broadcast-campaigns/{cid}/messages", **{"filter[status]": "failed"}).get_json()["data"]
+    failed = get(client, tenant, f"broadcast-campaigns/{cid}/messages", **{"filter[status]": "failed"}).get_json()[
+        "data"
+    ]
     assert [m["attributes"]["error"] for m in failed] == ["no_channel"]
-    sent = get(client, tenant, f"broadcast-campaigns/{cid}/messages", include="customer,sent_email",
-               **{"filter[status]": "completed", "page[size]": "5"}).get_json()
+    sent = get(
+        client,
+        tenant,
+        f"broadcast-campaigns/{cid}/messages",
+        include="customer,sent_email",
+        **{"filter[status]": "completed", "page[size]": "5"},
+    ).get_json()
     assert len(sent["data"]) == 5 and "next" in sent["links"]
     assert {r["type"] for r in sent["included"]} == {"customers", "broadcast-sent-emails"}
 

@@ -15,8 +15,17 @@ from example_app.extensions import db
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("1", True), ("yes", True), ("TRUE", True), ("On", True), ("0", False), ("no", False), ("False", False),
-     ("OFF", False), (" true ", True)],
+    [
+        ("1", True),
+        ("yes", True),
+        ("TRUE", True),
+        ("On", True),
+        ("0", False),
+        ("no", False),
+        ("False", False),
+        ("OFF", False),
+        (" true ", True),
+    ],
 )
 def test_parse_bool(raw: str, expected: bool) -> None:
     assert parse_bool("MAIL_USE_TLS", raw) is expected
@@ -55,8 +64,14 @@ def test_generated_secret_key_is_kept(tmp_path: Path) -> None:
 def test_environment_values(tmp_path: Path) -> None:
     config = from_environ(
         tmp_path,
-        {"DATABASE_URL": "postgres://u:p@db:5432/app", "MAIL_PORT": "2525", "MAIL_USE_TLS": "yes",
-         "MAIL_USE_SSL": "0", "REDIS_URL": "redis://cache:6379/1", "MAIL_USERNAME": "me"},
+        {
+            "DATABASE_URL": "postgres://u:p@db:5432/app",
+            "MAIL_PORT": "2525",
+            "MAIL_USE_TLS": "yes",
+            "MAIL_USE_SSL": "0",
+            "REDIS_URL": "redis://cache:6379/1",
+            "MAIL_USERNAME": "me",
+        },
     )
     assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u:p@db:5432/app"
     assert config["MAIL_PORT"] == 2525

@@ -61,8 +61,9 @@ def test_long_instance_paths_get_a_short_socket(tmp_path: Path) -> None:
 def test_cli_prints_the_url(instance: Path) -> None:
     from example_app import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "REDIS_URL": "redis://127.0.0.1:6379/15",
-                      "SECRET_KEY": "test"})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": "sqlite://", "REDIS_URL": "redis://127.0.0.1:6379/15", "SECRET_KEY": "test"}
+    )
     app.instance_path = str(instance)
     result = app.test_cli_runner().invoke(args=["embedded-redis"])
     assert result.exit_code == 0, result.output

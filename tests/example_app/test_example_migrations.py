@@ -33,9 +33,7 @@ def test_no_drift(app: Flask) -> None:
     # must not propose to drop the extension's tables.
     include_object = app.extensions["migrate"].configure_args["include_object"]
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "include_object": include_object}
-        )
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": include_object})
         assert compare_metadata(context, db.metadata) == []
     # And the same through Flask-Migrate (exits non-zero on drift).
     flask_migrate.check()

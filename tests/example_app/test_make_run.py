@@ -23,7 +23,8 @@ from tests.support.smtp import free_port
 ROOT = Path(__file__).resolve().parents[2]
 PRINTED = re.compile(
     r"^token (?P<token>\S+) \(organization (?P<org>\S+)\) \| "
-    r"curl -H 'Authorization: Bearer (?P=token)' -H 'Accept: (?P<accept>[^']+)' '(?P<url>[^']+)'$")
+    r"curl -H 'Authorization: Bearer (?P=token)' -H 'Accept: (?P<accept>[^']+)' '(?P<url>[^']+)'$"
+)
 # The quickstart's rendering of that line, with the token cut short.
 SHOWN = re.compile(r"token (\S+)\.\.\. \(organization \S+\) \| curl -H 'Authorization: Bearer \1\.\.\.' \.\.\.")
 
@@ -32,15 +33,27 @@ def test_make_run_prints_a_working_curl_and_the_dashboard(tmp_path: Path, redis_
     assert SHOWN.search((ROOT / "docs" / "quickstart.rst").read_text()), "the quickstart no longer shows the line"
     port = free_port()
     env = {
-        **os.environ, "PORT": str(port), "SEED_CUSTOMERS": "5", "SECRET_KEY": "make-run",
+        **os.environ,
+        "PORT": str(port),
+        "SEED_CUSTOMERS": "5",
+        "SECRET_KEY": "make-run",
         # The zero-setup default is SQLite; a file of this test's own, not the instance folder's.
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}", "REDIS_URL": redis_url,
-        "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(free_port()),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "REDIS_URL": redis_url,
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(free_port()),
         "BROADCASTS_QUEUE": f"make-run-{uuid.uuid4().hex[:8]}",
         "BROADCASTS_EVENT_CHANNEL_PREFIX": f"make-run-{uuid.uuid4().hex[:8]}:org:",
     }
-    process = subprocess.Popen([sys.executable, "-m", "example_app.run_all"], cwd=ROOT, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "example_app.run_all"],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in process.stdout], daemon=True).start()
     seen: list[str] = []
@@ -56,8 +69,11 @@ def test_make_run_prints_a_working_curl_and_the_dashboard(tmp_path: Path, redis_
             if line.startswith("dashboard "):
                 dashboard = line.removeprefix("dashboard ")
 
-        answer = requests.get(printed["url"], headers={"Authorization": f"Bearer {printed['token']}",
-                                                       "Accept": printed["accept"]}, timeout=10)
+        answer = requests.get(
+            printed["url"],
+            headers={"Authorization": f"Bearer {printed['token']}", "Accept": printed["accept"]},
+            timeout=10,
+        )
         assert answer.status_code == 200, answer.text
         assert answer.headers["Content-Type"] == "application/vnd.api+json"
         assert answer.json()["data"] == []  # a fresh organization: no campaign yet

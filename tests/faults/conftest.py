@@ -39,6 +39,7 @@ def redis_url(redis_server: RedisServer) -> str:
 def faults_database(tmp_path_factory) -> Iterator[MigratedDatabase]:
     """The test host's schema, by the extension's migrations: a scratch database on
     ``DATABASE_URL``'s server, or (without one) a throwaway cluster of our own."""
+
     def build(url: str) -> None:
         build_extension_schema(url, hostapp.db.metadata)
 
@@ -64,8 +65,12 @@ def migrated(faults_database: MigratedDatabase) -> MigratedDatabase:
 @pytest.fixture
 def env(tmp_path, redis_url: str, smtp, migrated: MigratedDatabase) -> dict[str, str]:  # noqa: F811
     """This test's app and processes: our Redis, the SMTP server, the database emptied."""
-    return {"REDIS_URL": redis_url, "MAIL_PORT": str(smtp.port), "DATABASE_URL": migrated.for_test(tmp_path),
-            "BCAST_TEST_CONFIG": "{}"}
+    return {
+        "REDIS_URL": redis_url,
+        "MAIL_PORT": str(smtp.port),
+        "DATABASE_URL": migrated.for_test(tmp_path),
+        "BCAST_TEST_CONFIG": "{}",
+    }
 
 
 @pytest.fixture

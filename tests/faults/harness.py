@@ -102,9 +102,24 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory), "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.directory),
+                "--loglevel",
+                "warning",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         _wait_port(self.port)
         return self
@@ -157,19 +172,40 @@ class PostgresCluster:
         if self._user:
             pw = pwd.getpwnam(self._user)
             os.chown(self.directory, pw.pw_uid, pw.pw_gid)
-        subprocess.run([str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, user=self._user)
+        subprocess.run(
+            [str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            user=self._user,
+        )
         return self
 
     def start(self) -> PostgresCluster:
         # The postgres process itself (no runuser in between), so that stop() signals the postmaster.
         self.process = subprocess.Popen(
-            [str(self.bin / "postgres"), "-D", str(self.data), "-p", str(self.port), "-k", str(self.directory),
-             # fsync off is safe here (the OS survives a postgres crash); synchronous_commit must stay
-             # on: with it off, an immediate restart loses acknowledged commits (records of
-             # acceptances) and those messages go out twice — measured, 7 of 2,000.
-             "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, user=self._user,
+            [
+                str(self.bin / "postgres"),
+                "-D",
+                str(self.data),
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.directory),
+                # fsync off is safe here (the OS survives a postgres crash); synchronous_commit must stay
+                # on: with it off, an immediate restart loses acknowledged commits (records of
+                # acceptances) and those messages go out twice — measured, 7 of 2,000.
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "max_connections=200",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            user=self._user,
         )
         _wait_port(self.port)
         wait_until(self._ready, 20, interval=0.1, what="postgres ready")
@@ -222,10 +258,29 @@ class WebProcess:
         env["FLASK_APP"] = "tests.faults.webapp:create_app"
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", str(self.threads), "-w", "1",
-                 "-b", f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "--timeout", "120",
-                 "tests.faults.webapp:create_app()"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "-k",
+                    "gthread",
+                    "--threads",
+                    str(self.threads),
+                    "-w",
+                    "1",
+                    "-b",
+                    f"127.0.0.1:{self.port}",
+                    "--graceful-timeout",
+                    "2",
+                    "--timeout",
+                    "120",
+                    "tests.faults.webapp:create_app()",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         _wait_port(self.port, 30)
         return self
@@ -251,9 +306,14 @@ class Fleet:
         return proc
 
     def scheduler(self) -> subprocess.Popen:
-        proc = subprocess.Popen([sys.executable, "-m", "flask", "broadcasts", "scheduler"], cwd=ROOT,
-                                env=worker_env(self.env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flask", "broadcasts", "scheduler"],
+            cwd=ROOT,
+            env=worker_env(self.env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         self.processes.append(proc)
         _drain(proc)
         return proc
@@ -267,9 +327,12 @@ class Fleet:
         """The first and last lines each process wrote (for failure reports)."""
         parts = []
         for proc in self.processes:
-            parts.append(f"--- {' '.join(proc.args[2:])} (pid {proc.pid}, rc {proc.poll()})\n"
-                         + "".join(getattr(proc, "output_head", [])) + "[...]\n"
-                         + "".join(getattr(proc, "output_tail", [])[-60:]))
+            parts.append(
+                f"--- {' '.join(proc.args[2:])} (pid {proc.pid}, rc {proc.poll()})\n"
+                + "".join(getattr(proc, "output_head", []))
+                + "[...]\n"
+                + "".join(getattr(proc, "output_tail", [])[-60:])
+            )
         for web in self.webs:
             parts.append(f"--- web :{web.port}\n" + web.log.read_text(errors="replace")[-4000:])
         return "\n".join(parts)
@@ -306,6 +369,7 @@ def _drain(proc: subprocess.Popen) -> None:
 def horse_of(worker: subprocess.Popen, timeout: float = 30) -> psutil.Process:
     """The work-horse of an RQ worker, once it has one: the child that made itself a process
     group leader (RQ's ``fork_work_horse`` calls ``os.setpgrp()``; its scheduler child does not)."""
+
     def find() -> psutil.Process | None:
         try:
             children = psutil.Process(worker.pid).children()
@@ -362,8 +426,13 @@ class Tally:
         )
 
     def figures(self) -> dict[str, Any]:
-        return {"N": self.expected, "once": self.once, "duplicated": self.duplicated, "lost": self.lost,
-                "in_doubt": self.in_doubt}
+        return {
+            "N": self.expected,
+            "once": self.once,
+            "duplicated": self.duplicated,
+            "lost": self.lost,
+            "in_doubt": self.in_doubt,
+        }
 
 
 def addresses(n: int) -> set[str]:
@@ -451,9 +520,12 @@ class LiveView:
     def _read(self) -> None:
         import requests
 
-        response = requests.get(f"{self.base}/api/broadcast-campaigns/{self.campaign_id}",
-                                params={"o": self.organization_id},
-                                headers={"Authorization": f"Bearer {TOKENS[self.organization_id]}"}, timeout=10)
+        response = requests.get(
+            f"{self.base}/api/broadcast-campaigns/{self.campaign_id}",
+            params={"o": self.organization_id},
+            headers={"Authorization": f"Bearer {TOKENS[self.organization_id]}"},
+            timeout=10,
+        )
         response.raise_for_status()
         self._apply(response.json()["data"]["attributes"])
 
@@ -462,11 +534,15 @@ class LiveView:
 
         import websocket
 
-        url = self.base.replace("http://", "ws://") + f"/api/broadcast-events?o={self.organization_id}&campaign={self.campaign_id}"
+        url = (
+            self.base.replace("http://", "ws://")
+            + f"/api/broadcast-events?o={self.organization_id}&campaign={self.campaign_id}"
+        )
         while not self._stop.is_set():
             try:
-                ws = websocket.create_connection(url, timeout=5,
-                                                 header=[f"Authorization: Bearer {TOKENS[self.organization_id]}"])
+                ws = websocket.create_connection(
+                    url, timeout=5, header=[f"Authorization: Bearer {TOKENS[self.organization_id]}"]
+                )
             except Exception:
                 if self.disconnected_at is None:
                     self.disconnected_at = time.monotonic()

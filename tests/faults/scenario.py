@@ -11,8 +11,13 @@ from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_custom
 from .harness import N, Tally, addresses, record, wait_until
 
 #: Short leases and a fast sweep so that a dead worker's claim is taken over in seconds.
-FAST_RECOVERY = dict(BROADCASTS_CLAIM_TTL=6, BROADCASTS_RECOVERY_INTERVAL=3, BROADCASTS_SCHEDULER_INTERVAL=1,
-                     BROADCASTS_BATCH_SIZE=100, BROADCASTS_INSERT_CHUNK=500)
+FAST_RECOVERY = dict(
+    BROADCASTS_CLAIM_TTL=6,
+    BROADCASTS_RECOVERY_INTERVAL=3,
+    BROADCASTS_SCHEDULER_INTERVAL=1,
+    BROADCASTS_BATCH_SIZE=100,
+    BROADCASTS_INSERT_CHUNK=500,
+)
 
 
 def start(app: Any, env: dict[str, str], n: int = N, *, filters: dict | None = None, **config: Any) -> int:
@@ -30,13 +35,18 @@ def wait_sent(smtp: Any, at_least: int, timeout: float = 60) -> int:
 
 
 def wait_completed(campaign_id: int, since: float, timeout: float = 120) -> float:
-    wait_until(lambda: campaign_row(campaign_id).status == "completed", timeout, interval=0.3,
-               what=f"campaign {campaign_id} to complete")
+    wait_until(
+        lambda: campaign_row(campaign_id).status == "completed",
+        timeout,
+        interval=0.3,
+        what=f"campaign {campaign_id} to complete",
+    )
     return time.monotonic() - since
 
 
-def check(fault: str, smtp: Any, campaign_id: int, took: float, *, n: int = N, max_in_doubt: int = 0,
-          note: str = "") -> Tally:
+def check(
+    fault: str, smtp: Any, campaign_id: int, took: float, *, n: int = N, max_in_doubt: int = 0, note: str = ""
+) -> Tally:
     """Count, record the figures, and assert the exactly-once promise."""
     tally = Tally.count(smtp, addresses(n), campaign_id)
     record(fault, **tally.figures(), seconds=round(took, 1), note=note)

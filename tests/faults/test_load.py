@@ -36,18 +36,29 @@ def _campaigns_of_org2(count: int) -> list[int]:
     """Small draft campaigns of ``org-2`` (its own template, audience and 3 customers)."""
     from tests.support.hostapp import Customer, db
 
-    db.session.add_all(Customer(organization_id=OTHER, first_name=f"B{i}", last_name="O", email=f"b{i}@org2.test",
-                                locale="en", active=True) for i in range(3))
+    db.session.add_all(
+        Customer(
+            organization_id=OTHER, first_name=f"B{i}", last_name="O", email=f"b{i}@org2.test", locale="en", active=True
+        )
+        for i in range(3)
+    )
     db.session.commit()
     ids = [make_campaign() for _ in range(count)]
     campaigns = BroadcastCampaign.__table__
-    rows = db.session.execute(sa.select(campaigns.c.template_id, campaigns.c.audience_id)
-                              .where(campaigns.c.id.in_(ids))).all()
+    rows = db.session.execute(
+        sa.select(campaigns.c.template_id, campaigns.c.audience_id).where(campaigns.c.id.in_(ids))
+    ).all()
     db.session.execute(sa.update(campaigns).where(campaigns.c.id.in_(ids)).values(organization_id=OTHER))
-    db.session.execute(sa.update(BroadcastTemplate.__table__)
-                       .where(BroadcastTemplate.id.in_([r.template_id for r in rows])).values(organization_id=OTHER))
-    db.session.execute(sa.update(BroadcastAudience.__table__)
-                       .where(BroadcastAudience.id.in_([r.audience_id for r in rows])).values(organization_id=OTHER))
+    db.session.execute(
+        sa.update(BroadcastTemplate.__table__)
+        .where(BroadcastTemplate.id.in_([r.template_id for r in rows]))
+        .values(organization_id=OTHER)
+    )
+    db.session.execute(
+        sa.update(BroadcastAudience.__table__)
+        .where(BroadcastAudience.id.in_([r.audience_id for r in rows]))
+        .values(organization_id=OTHER)
+    )
     db.session.commit()
     return ids
 
@@ -58,15 +69,23 @@ def test_twenty_clients_two_organizations_during_a_big_send(app, env, smtp, flee
     from tests.support.hostapp import Customer
 
     big = start(app, env, LOAD_N, filters={"active": True}, BROADCASTS_BATCH_SIZE=500, BROADCASTS_INSERT_CHUNK=1000)
-    db.session.add_all(Customer(organization_id=ORG, first_name=f"X{i}", last_name="O", email=f"x{i}@org1.test",
-                                locale="en", active=False) for i in range(3))
+    db.session.add_all(
+        Customer(
+            organization_id=ORG, first_name=f"X{i}", last_name="O", email=f"x{i}@org1.test", locale="en", active=False
+        )
+        for i in range(3)
+    )
     db.session.commit()
-    own = {ORG: [make_campaign(filters={"active": False}) for _ in range(CLIENTS // 2)],
-           OTHER: _campaigns_of_org2(CLIENTS // 2)}
+    own = {
+        ORG: [make_campaign(filters={"active": False}) for _ in range(CLIENTS // 2)],
+        OTHER: _campaigns_of_org2(CLIENTS // 2),
+    }
     ids_of = {org: {str(i) for i in ids} | ({str(big)} if org == ORG else set()) for org, ids in own.items()}
     db.session.rollback()
-    assert {str(c.organization_id) for c in db.session.query(BroadcastCampaign).filter(
-        BroadcastCampaign.id.in_([int(i) for i in ids_of[OTHER]]))} == {OTHER}
+    assert {
+        str(c.organization_id)
+        for c in db.session.query(BroadcastCampaign).filter(BroadcastCampaign.id.in_([int(i) for i in ids_of[OTHER]]))
+    } == {OTHER}
     web = fleet.web(threads=24)
     fleet.worker(with_scheduler=True)
     fleet.worker()
@@ -98,7 +117,10 @@ def test_twenty_clients_two_organizations_during_a_big_send(app, env, smtp, flee
             elif action == "preview":
                 calls = [("GET", f"/api/broadcast-campaigns/{mine}/draft-messages")]
             else:
-                calls = [("GET", f"/api/broadcast-campaigns/{mine}/start"), ("GET", f"/api/broadcast-campaigns/{mine}/stop")]
+                calls = [
+                    ("GET", f"/api/broadcast-campaigns/{mine}/start"),
+                    ("GET", f"/api/broadcast-campaigns/{mine}/stop"),
+                ]
             for method, path in calls:
                 sep = "&" if "?" in path else "?"
                 t0 = time.perf_counter()
@@ -140,10 +162,19 @@ def test_twenty_clients_two_organizations_during_a_big_send(app, env, smtp, flee
         return ordered[min(len(ordered) - 1, int(p * len(ordered)))] * 1000
 
     # The small campaigns go to 3 inactive customers of org-1 or 3 customers of org-2: not counted here.
-    tally = check("load: 20 API clients, 2 orgs", smtp, big, took, n=LOAD_N, max_in_doubt=0,
-                  note=(f"{len(latencies)} requests, {len(latencies) / took:.0f}/s; p50 {pct(0.5):.0f} ms, "
-                        f"p99 {pct(0.99):.0f} ms; 5xx {server_errors}; cross-tenant {len(leaks)}; "
-                        f"statuses {dict(sorted(statuses.items()))}"))
+    tally = check(
+        "load: 20 API clients, 2 orgs",
+        smtp,
+        big,
+        took,
+        n=LOAD_N,
+        max_in_doubt=0,
+        note=(
+            f"{len(latencies)} requests, {len(latencies) / took:.0f}/s; p50 {pct(0.5):.0f} ms, "
+            f"p99 {pct(0.99):.0f} ms; 5xx {server_errors}; cross-tenant {len(leaks)}; "
+            f"statuses {dict(sorted(statuses.items()))}"
+        ),
+    )
     assert not errors, errors[:5]
     assert server_errors == 0, (dict(statuses), fleet.output()[-3000:])
     assert not leaks, leaks[:5]

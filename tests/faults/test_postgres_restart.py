@@ -52,5 +52,11 @@ def test_postgres_restarted_mid_campaign(app, env, smtp, fleet, cluster, mode):
     db.engine.dispose()
     took = wait_completed(campaign_id, restarted_at)
     assert at_restart < N
-    check(f"PostgreSQL restart ({mode})", smtp, campaign_id, took, max_in_doubt=2,
-          note=f"restarted at {at_restart}, down 2s; 2 workers")
+    check(
+        f"PostgreSQL restart ({mode})",
+        smtp,
+        campaign_id,
+        took,
+        max_in_doubt=2,
+        note=f"restarted at {at_restart}, down 2s; 2 workers",
+    )

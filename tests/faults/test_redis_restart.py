@@ -32,13 +32,23 @@ def _scheduled_campaign(seconds_ahead: float, recipients: int) -> tuple[int, dat
     """A one-off campaign scheduled ahead, to the inactive customers ``s1..sK@example.test``."""
     from tests.support.hostapp import Customer, db
 
-    db.session.add_all(Customer(organization_id=ORG, first_name=f"S{i}", last_name="Lee", email=f"s{i}@example.test",
-                                locale="en", active=False) for i in range(1, recipients + 1))
+    db.session.add_all(
+        Customer(
+            organization_id=ORG,
+            first_name=f"S{i}",
+            last_name="Lee",
+            email=f"s{i}@example.test",
+            locale="en",
+            active=False,
+        )
+        for i in range(1, recipients + 1)
+    )
     db.session.commit()
     at = datetime.fromtimestamp(math.ceil(time.time() + seconds_ahead), timezone.utc)
     campaign_id = make_campaign(filters={"active": False})
-    db.session.execute(sa.update(BroadcastCampaign.__table__).where(BroadcastCampaign.id == campaign_id)
-                       .values(scheduled_at=at))
+    db.session.execute(
+        sa.update(BroadcastCampaign.__table__).where(BroadcastCampaign.id == campaign_id).values(scheduled_at=at)
+    )
     db.session.commit()
     assert start_campaign(ORG, campaign_id).status == "scheduled"
     return campaign_id, at
@@ -62,5 +72,11 @@ def test_redis_restarted_empty_mid_campaign(app, env, smtp, fleet, redis_server)
     assert {a: received[a] for a in received if a.startswith("s")} == {f"s{i}@example.test": 1 for i in range(1, 6)}
     fired = campaign_row(scheduled_id)
     assert fired.started_at is not None and fired.started_at.replace(tzinfo=timezone.utc) >= scheduled_at
-    check("Redis restarted empty", smtp, campaign_id, took, max_in_doubt=2,
-          note=f"lost at {at_loss}, down {DOWN_FOR}s; 2 workers + scheduler; scheduled campaign fired once")
+    check(
+        "Redis restarted empty",
+        smtp,
+        campaign_id,
+        took,
+        max_in_doubt=2,
+        note=f"lost at {at_loss}, down {DOWN_FOR}s; 2 workers + scheduler; scheduled campaign fired once",
+    )

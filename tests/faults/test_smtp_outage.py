@@ -43,5 +43,11 @@ def test_smtp_refusing_then_421_mid_campaign(app, env, smtp, fleet):
     # In doubt: at most one message per worker — the one whose data had gone out when the
     # server went away, before its answer (OutcomeUnknown). Both workers send at once, so
     # both connections can be cut at that point (seen: one run in the CI's, 2 in doubt).
-    check(f"SMTP refused then 421 for {OUTAGE:.0f}s", smtp, campaign_id, time.monotonic() - down_at, max_in_doubt=2,
-          note=f"down at {at_down}; done {took:.1f}s after it came back; {busy.connections} x 421")
+    check(
+        f"SMTP refused then 421 for {OUTAGE:.0f}s",
+        smtp,
+        campaign_id,
+        time.monotonic() - down_at,
+        max_in_doubt=2,
+        note=f"down at {at_down}; done {took:.1f}s after it came back; {busy.connections} x 421",
+    )

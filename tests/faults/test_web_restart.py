@@ -38,15 +38,28 @@ def test_web_killed_and_restarted_under_websockets(app, env, smtp, fleet):
     web.start()  # same port
     took = wait_completed(campaign_id, killed_at)
     row = campaign_row(campaign_id)
-    expected = {"status": "completed", "sent_count": row.sent_count, "failed_count": row.failed_count,
-                "total_count": row.total_count}
+    expected = {
+        "status": "completed",
+        "sent_count": row.sent_count,
+        "failed_count": row.failed_count,
+        "total_count": row.total_count,
+    }
     try:
-        wait_until(lambda: all({k: v.state.get(k) for k in expected} == expected for v in views), 20,
-                   what="every client to show the final counts")
+        wait_until(
+            lambda: all({k: v.state.get(k) for k in expected} == expected for v in views),
+            20,
+            what="every client to show the final counts",
+        )
     finally:
         for view in views:
             view.stop()
     assert all(v.connects >= 2 for v in views)
     reconnect = max(max(v.reconnect_seconds) for v in views)
-    check("web SIGKILLed + restarted (websockets)", smtp, campaign_id, took, max_in_doubt=0,
-          note=f"{CLIENTS} clients reconnected within {reconnect:.1f}s (web down 2s); final counts right")
+    check(
+        "web SIGKILLed + restarted (websockets)",
+        smtp,
+        campaign_id,
+        took,
+        max_in_doubt=0,
+        note=f"{CLIENTS} clients reconnected within {reconnect:.1f}s (web down 2s); final counts right",
+    )

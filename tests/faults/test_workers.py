@@ -61,5 +61,11 @@ def test_sigterm_warm_stop(app, env, smtp, fleet):
     assert stopped_in < 10, stopped_in
     fleet.worker(with_scheduler=True)
     took = wait_completed(campaign_id, stop_at)
-    check("SIGTERM (warm stop)", smtp, campaign_id, took, max_in_doubt=0,
-          note=f"stopped at {at_stop} in {stopped_in:.1f}s")
+    check(
+        "SIGTERM (warm stop)",
+        smtp,
+        campaign_id,
+        took,
+        max_in_doubt=0,
+        note=f"stopped at {at_stop} in {stopped_in:.1f}s",
+    )

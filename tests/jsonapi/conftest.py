@@ -45,8 +45,14 @@ def seed(app: Flask) -> dict[str, int]:
     for i, (title, author) in enumerate(
         [("alpha", ann), ("bravo", bob), ("charlie", ann), ("delta", cid), ("echo", None)]
     ):
-        db.session.add(toyapp.Article(
-            title=title, body=f"words {i}", views=i * 10, author=author,
-            created_at=toyapp.EPOCH + dt.timedelta(days=i)))
+        db.session.add(
+            toyapp.Article(
+                title=title,
+                body=f"words {i}",
+                views=i * 10,
+                author=author,
+                created_at=toyapp.EPOCH + dt.timedelta(days=i),
+            )
+        )
     db.session.commit()
     return {"ann": ann.id, "bob": bob.id, "cid": cid.id, "red": red.id}

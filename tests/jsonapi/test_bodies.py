@@ -12,9 +12,12 @@ def post(client, body):
 def test_create_with_relationship_meta_and_null_is_201(client, seed):
     body = {
         "meta": {"client": "test"},
-        "data": {"type": "articles", "meta": {"trace": 1},
-                 "attributes": {"title": "new", "body": None},
-                 "relationships": {"author": {"data": {"type": "people", "id": str(seed["bob"])}}}},
+        "data": {
+            "type": "articles",
+            "meta": {"trace": 1},
+            "attributes": {"title": "new", "body": None},
+            "relationships": {"author": {"data": {"type": "people", "id": str(seed["bob"])}}},
+        },
     }
     validate_document(body, "https://jsonapi.org/schemas/spec/v1.0/draft/create/resource")
     r = post(client, body)
@@ -27,14 +30,18 @@ def test_create_with_relationship_meta_and_null_is_201(client, seed):
 
 
 def test_null_to_one_relationship_is_accepted(client):
-    body = {"data": {"type": "articles", "attributes": {"title": "x"},
-                     "relationships": {"author": {"data": None}}}}
+    body = {"data": {"type": "articles", "attributes": {"title": "x"}, "relationships": {"author": {"data": None}}}}
     assert post(client, body).status_code == 201
 
 
 def test_relationship_of_wrong_type_is_422_with_pointer(client):
-    body = {"data": {"type": "articles", "attributes": {"title": "x"},
-                     "relationships": {"author": {"data": {"type": "teams", "id": "1"}}}}}
+    body = {
+        "data": {
+            "type": "articles",
+            "attributes": {"title": "x"},
+            "relationships": {"author": {"data": {"type": "teams", "id": "1"}}},
+        }
+    }
     r = post(client, body)
     assert r.status_code == 422
     assert r.get_json()["errors"][0]["source"]["pointer"] == "/data/relationships/author/data"

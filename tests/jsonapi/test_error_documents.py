@@ -68,8 +68,7 @@ def test_unknown_resource_is_404_with_code(client):
     r = client.get("/api/articles/999", headers=HEADERS)
     assert r.status_code == 404
     (error,) = r.get_json()["errors"]
-    assert error == {"status": "404", "title": "Not Found", "detail": "No article 999.",
-                     "code": "article_not_found"}
+    assert error == {"status": "404", "title": "Not Found", "detail": "No article 999.", "code": "article_not_found"}
 
 
 def test_unknown_url_under_api_prefix_is_jsonapi_404(client):

@@ -24,15 +24,27 @@ def test_http_errors_are_broadcasts_and_werkzeug_errors(cls, status, werkzeug_cl
     exc = cls("Nope.", pointer="/data/id", parameter="o", code="nope")
     assert isinstance(exc, errors.BroadcastsError) and isinstance(exc, werkzeug_cls)
     assert exc.code == status and exc.description == "Nope."
-    assert errors_for(exc) == (status, [{
-        "status": str(status), "title": http.HTTPStatus(status).phrase, "detail": "Nope.",
-        "code": "nope", "source": {"pointer": "/data/id", "parameter": "o"}}])
+    assert errors_for(exc) == (
+        status,
+        [
+            {
+                "status": str(status),
+                "title": http.HTTPStatus(status).phrase,
+                "detail": "Nope.",
+                "code": "nope",
+                "source": {"pointer": "/data/id", "parameter": "o"},
+            }
+        ],
+    )
 
 
 def test_many_groups_errors_under_one_status():
     exc = errors.InvalidInputError.many(
-        [errors.InvalidInputError("a", pointer="/data/attributes/a"),
-         errors.InvalidInputError("b", pointer="/data/attributes/b", code="b")])
+        [
+            errors.InvalidInputError("a", pointer="/data/attributes/a"),
+            errors.InvalidInputError("b", pointer="/data/attributes/b", code="b"),
+        ]
+    )
     status, objects = errors_for(exc)
     assert status == 422
     assert [o["detail"] for o in objects] == ["a", "b"]
@@ -41,5 +53,4 @@ def test_many_groups_errors_under_one_status():
 
 
 def test_plain_broadcasts_error_is_an_unexpected_500():
-    assert errors_for(errors.BroadcastsError("internal detail"))[1][0]["detail"] == (
-        "An unexpected error occurred.")
+    assert errors_for(errors.BroadcastsError("internal detail"))[1][0]["detail"] == ("An unexpected error occurred.")

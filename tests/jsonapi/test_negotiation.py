@@ -7,8 +7,9 @@ from tests.jsonapi.conftest import JSONAPI
 BODY = {"data": {"type": "articles", "attributes": {"title": "t"}}}
 
 
-@pytest.mark.parametrize("accept", [None, "*/*", JSONAPI, f"{JSONAPI}, {JSONAPI}; ext=x",
-                                    "text/html, */*;q=0.1", f"{JSONAPI};q=0.9"])
+@pytest.mark.parametrize(
+    "accept", [None, "*/*", JSONAPI, f"{JSONAPI}, {JSONAPI}; ext=x", "text/html, */*;q=0.1", f"{JSONAPI};q=0.9"]
+)
 def test_acceptable(client, seed, accept):
     headers = {"Accept": accept} if accept else {}
     r = client.get("/api/articles", headers=headers)

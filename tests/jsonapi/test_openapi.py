@@ -32,8 +32,7 @@ def test_resource_components_describe_the_envelope(spec):
     schemas = spec["components"]["schemas"]
     resource = schemas["ArticleResource"]
     assert resource["properties"]["type"]["enum"] == ["articles"]
-    assert set(resource["properties"]["attributes"]["properties"]) == {
-        "title", "body", "views", "created_at"}
+    assert set(resource["properties"]["attributes"]["properties"]) == {"title", "body", "views", "created_at"}
     author = resource["properties"]["relationships"]["properties"]["author"]
     linkage = author["properties"]["data"]["anyOf"][0]
     assert linkage["properties"]["type"]["enum"] == ["people"]
@@ -51,8 +50,17 @@ def test_operations_use_the_jsonapi_media_type_and_parameters(spec):
     get = spec["paths"]["/api/articles"]["get"]
     names = {p["name"]: p for p in get["parameters"]}
     assert names["o"]["required"] is True and names["o"]["in"] == "query"
-    assert {"include", "sort", "fields[articles]", "fields[people]", "fields[teams]",
-            "filter[search]", "filter[min_views]", "page[size]", "page[number]"} <= set(names)
+    assert {
+        "include",
+        "sort",
+        "fields[articles]",
+        "fields[people]",
+        "fields[teams]",
+        "filter[search]",
+        "filter[min_views]",
+        "page[size]",
+        "page[number]",
+    } <= set(names)
     assert names["page[size]"]["schema"]["maximum"] == 50
     people = {p["name"] for p in spec["paths"]["/api/people"]["get"]["parameters"]}
     assert "page[after]" in people and "page[number]" not in people
@@ -71,8 +79,13 @@ def test_real_responses_match_the_declared_schemas(client, seed, spec):
     validate_against(spec, response_schema(spec, "/api/articles", "get", 200), doc)
     one = client.get("/api/articles/{id}".replace("{id}", "5"), headers=HEADERS).get_json()
     validate_against(spec, response_schema(spec, "/api/articles/{id}", "get", 200), one)
-    body = {"data": {"type": "articles", "attributes": {"title": "t", "body": None},
-                     "relationships": {"author": {"data": {"type": "people", "id": "1"}}}}}
+    body = {
+        "data": {
+            "type": "articles",
+            "attributes": {"title": "t", "body": None},
+            "relationships": {"author": {"data": {"type": "people", "id": "1"}}},
+        }
+    }
     request_schema = spec["paths"]["/api/articles"]["post"]["requestBody"]["content"][JSONAPI]
     validate_against(spec, request_schema["schema"], body)
     created = client.post("/api/articles", json=body, headers=HEADERS).get_json()

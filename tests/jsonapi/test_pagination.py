@@ -26,8 +26,7 @@ def path_of(link):
 
 @pytest.fixture
 def many_articles(app):
-    toyapp.db.session.add_all(
-        toyapp.Article(title=f"a{i:02}", views=i) for i in range(23))
+    toyapp.db.session.add_all(toyapp.Article(title=f"a{i:02}", views=i) for i in range(23))
     toyapp.db.session.commit()
 
 
@@ -40,7 +39,11 @@ def test_offset_pagination_links_and_total(client, many_articles):
     assert parse_qs(urlsplit(links["prev"]).query)["page[number]"] == ["1"]
     assert parse_qs(urlsplit(links["last"]).query)["page[number]"] == ["5"]
     assert parse_qs(urlsplit(links["first"]).query) == {
-        "page[size]": ["5"], "page[number]": ["1"], "sort": ["views"], "o": ["7"]}
+        "page[size]": ["5"],
+        "page[number]": ["1"],
+        "sort": ["views"],
+        "o": ["7"],
+    }
     _, last = get(client, path_of(links["last"]))
     assert len(last["data"]) == 3 and "next" not in last["links"]
 
@@ -50,9 +53,18 @@ def test_offset_default_page_size(client, many_articles):
     assert len(doc["data"]) == 10 and "prev" not in doc["links"]
 
 
-@pytest.mark.parametrize("param", ["page[size]=0", "page[size]=51", "page[size]=x",
-                                   "page[number]=0", "page[number]=-1", "page[after]=abc",
-                                   "page[number]=1&page[number]=2"])
+@pytest.mark.parametrize(
+    "param",
+    [
+        "page[size]=0",
+        "page[size]=51",
+        "page[size]=x",
+        "page[number]=0",
+        "page[number]=-1",
+        "page[after]=abc",
+        "page[number]=1&page[number]=2",
+    ],
+)
 def test_offset_bad_page_is_400(client, many_articles, param):
     r, doc = get(client, f"/api/articles?{param}")
     assert r.status_code == 400
@@ -63,8 +75,8 @@ def test_offset_bad_page_is_400(client, many_articles, param):
 def many_people(app):
     # Repeated names and timestamps: only (sort key, id) gives a stable order.
     toyapp.db.session.add_all(
-        toyapp.Person(name=f"p{i % 7}", created_at=toyapp.EPOCH + dt.timedelta(hours=i % 5))
-        for i in range(57))
+        toyapp.Person(name=f"p{i % 7}", created_at=toyapp.EPOCH + dt.timedelta(hours=i % 5)) for i in range(57)
+    )
     toyapp.db.session.commit()
 
 
@@ -124,8 +136,16 @@ def test_page_number_on_cursor_collection_is_400(client, many_people):
 
 
 def test_cursor_round_trips_typed_values():
-    values = [dt.datetime(2026, 3, 1, 9, 30), dt.date(2026, 3, 1), decimal.Decimal("1.50"),
-              uuid.UUID(int=5), "name", 7, 1.5, True]
+    values = [
+        dt.datetime(2026, 3, 1, 9, 30),
+        dt.date(2026, 3, 1),
+        decimal.Decimal("1.50"),
+        uuid.UUID(int=5),
+        "name",
+        7,
+        1.5,
+        True,
+    ]
     cursor = encode_cursor("-created_at", values)
     assert cursor.isascii() and "=" not in cursor
     assert decode_cursor(cursor, "-created_at", len(values)) == values

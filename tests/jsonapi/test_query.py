@@ -15,8 +15,7 @@ def test_dotted_include_gives_full_linkage_without_duplicates(client, seed):
     assert r.status_code == 200
     keys = [(i["type"], i["id"]) for i in doc["included"]]
     assert len(keys) == len(set(keys))  # ann wrote two articles, red has two people
-    assert sorted(keys) == [("people", "1"), ("people", "2"), ("people", "3"),
-                            ("teams", "1"), ("teams", "2")]
+    assert sorted(keys) == [("people", "1"), ("people", "2"), ("people", "3"), ("teams", "1"), ("teams", "2")]
     # Full linkage: every included resource is reachable from primary data.
     linked = {(a["relationships"]["author"]["data"] or {}).get("id") for a in doc["data"]}
     assert {"1", "2", "3"} <= linked
@@ -27,10 +26,8 @@ def test_dotted_include_gives_full_linkage_without_duplicates(client, seed):
 def test_external_include_linkage_and_dedup(client, seed):
     r, doc = get(client, "/api/articles?include=reviewer,author")
     customers = [i for i in doc["included"] if i["type"] == "customers"]
-    assert customers == [{"type": "customers", "id": "c1",
-                          "attributes": {"email": "a@x", "name": "Ada"}}]
-    assert all(a["relationships"]["reviewer"]["data"] == {"type": "customers", "id": "c1"}
-               for a in doc["data"])
+    assert customers == [{"type": "customers", "id": "c1", "attributes": {"email": "a@x", "name": "Ada"}}]
+    assert all(a["relationships"]["reviewer"]["data"] == {"type": "customers", "id": "c1"} for a in doc["data"])
 
 
 def test_include_on_single_resource_with_resource_meta(client, seed):
@@ -48,8 +45,7 @@ def test_unknown_include_is_400(client, seed, include):
 
 
 def test_sparse_fieldsets_on_primary_and_included(client, seed):
-    r, doc = get(client, "/api/articles?include=author&fields[articles]=title,author"
-                         "&fields[people]=name")
+    r, doc = get(client, "/api/articles?include=author&fields[articles]=title,author&fields[people]=name")
     assert r.status_code == 200
     for article in doc["data"]:
         assert set(article["attributes"]) == {"title"}
@@ -66,8 +62,7 @@ def test_sparse_fieldset_unknown_field_is_400(client, seed):
 
 def test_sort_ascending_descending_and_lists(client, seed):
     _, doc = get(client, "/api/articles?sort=title")
-    assert [a["attributes"]["title"] for a in doc["data"]] == [
-        "alpha", "bravo", "charlie", "delta", "echo"]
+    assert [a["attributes"]["title"] for a in doc["data"]] == ["alpha", "bravo", "charlie", "delta", "echo"]
     _, doc = get(client, "/api/articles?sort=-views")
     assert [a["attributes"]["views"] for a in doc["data"]] == [40, 30, 20, 10, 0]
     _, doc = get(client, "/api/articles?sort=-created_at,title")

@@ -46,7 +46,6 @@ def test_scoped_api_alone_registers_no_app_error_handlers():
     from tests.jsonapi.toyapp import blp
 
     app = flask.Flask("alone")
-    app.config.update(BROADCASTS_API_TITLE="B", BROADCASTS_API_VERSION="1",
-                      BROADCASTS_OPENAPI_VERSION="3.1.0")
+    app.config.update(BROADCASTS_API_TITLE="B", BROADCASTS_API_VERSION="1", BROADCASTS_OPENAPI_VERSION="3.1.0")
     ScopedApi(app, config_prefix="BROADCASTS_").register_blueprint(blp)
     assert app.error_handler_spec[None] == {}

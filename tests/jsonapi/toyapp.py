@@ -103,18 +103,28 @@ def host_customers(articles: Any) -> dict[str, Any]:
     return {str(a.id): customer for a in articles}
 
 
-ARTICLE = ResourceSpec(schema=ArticleSchema, includes={"author.team", "reviewer"},
-                       external_includes={"reviewer": host_customers})
+ARTICLE = ResourceSpec(
+    schema=ArticleSchema, includes={"author.team", "reviewer"}, external_includes={"reviewer": host_customers}
+)
 ARTICLES = CollectionSpec(
-    schema=ArticleSchema, includes={"author.team", "reviewer"},
+    schema=ArticleSchema,
+    includes={"author.team", "reviewer"},
     external_includes={"reviewer": host_customers},
     sorts={"title": Article.title, "views": Article.views, "created_at": Article.created_at},
-    default_sort="created_at", filters=ArticleFilterSchema, pagination="offset",
-    page_size=10, max_page_size=50,
+    default_sort="created_at",
+    filters=ArticleFilterSchema,
+    pagination="offset",
+    page_size=10,
+    max_page_size=50,
 )
-PEOPLE = CollectionSpec(schema=PersonSchema, includes={"team"},
-                        sorts={"name": Person.name, "created_at": Person.created_at},
-                        pagination="cursor", page_size=10, max_page_size=50)
+PEOPLE = CollectionSpec(
+    schema=PersonSchema,
+    includes={"team"},
+    sorts={"name": Person.name, "created_at": Person.created_at},
+    pagination="cursor",
+    page_size=10,
+    max_page_size=50,
+)
 
 blp = JsonApiBlueprint("toy", __name__, url_prefix="/api", description="Toy resources")
 
@@ -129,22 +139,24 @@ class Articles(MethodView):
             select = select.where(Article.title.contains(query.filters["search"]))
         if "min_views" in query.filters:
             select = select.where(Article.views >= query.filters["min_views"])
-        return render_page(paginate(db.session, select, query), query,
-                           meta={"generated": True})
+        return render_page(paginate(db.session, select, query), query, meta={"generated": True})
 
     @blp.jsonapi_create(ArticleSchema)
     def post(self, payload: Payload) -> Any:
         """Create an article"""
         if payload.attributes.get("title") == "taken":
-            raise InvalidInputError.many([
-                InvalidInputError("Title taken.", pointer="/data/attributes/title", code="taken"),
-                InvalidInputError("Views too low.", pointer="/data/attributes/views"),
-            ])
+            raise InvalidInputError.many(
+                [
+                    InvalidInputError("Title taken.", pointer="/data/attributes/title", code="taken"),
+                    InvalidInputError("Views too low.", pointer="/data/attributes/views"),
+                ]
+            )
         article = Article(**payload.attributes, author_id=payload.relationships.get("author"))
         db.session.add(article)
         db.session.commit()
-        return render_resource(article, ArticleSchema, status=201,
-                               meta={"echo": payload.meta} if payload.meta else None)
+        return render_resource(
+            article, ArticleSchema, status=201, meta={"echo": payload.meta} if payload.meta else None
+        )
 
 
 def _article(article_id: int) -> Article:
@@ -159,8 +171,7 @@ class ArticleItem(MethodView):
     @blp.jsonapi_resource(ARTICLE)
     def get(self, query: ResourceQuery, id: int) -> Any:
         """Fetch an article"""
-        return render_resource(_article(id), query,
-                               resource_meta=lambda a: {"words": len((a.body or "").split())})
+        return render_resource(_article(id), query, resource_meta=lambda a: {"words": len((a.body or "").split())})
 
     @blp.jsonapi_update(ArticleSchema)
     def patch(self, payload: Payload, id: int) -> Any:
@@ -218,10 +229,14 @@ def create_app(**config: Any) -> Flask:
     app.config.update(
         TESTING=True,
         SQLALCHEMY_DATABASE_URI="sqlite://",
-        API_TITLE="Host API", API_VERSION="1", OPENAPI_VERSION="3.1.0",
+        API_TITLE="Host API",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.1.0",
         OPENAPI_URL_PREFIX="/host-docs",
-        BROADCASTS_API_TITLE="Broadcasts", BROADCASTS_API_VERSION="1",
-        BROADCASTS_OPENAPI_VERSION="3.1.0", BROADCASTS_OPENAPI_URL_PREFIX="/broadcasts-docs",
+        BROADCASTS_API_TITLE="Broadcasts",
+        BROADCASTS_API_VERSION="1",
+        BROADCASTS_OPENAPI_VERSION="3.1.0",
+        BROADCASTS_OPENAPI_URL_PREFIX="/broadcasts-docs",
         **config,
     )
 

@@ -26,8 +26,11 @@ def seed(n: int, *, statuses=("pending", "completed", "failed")):
     for i in range(n):
         customer = make_customer(first_name=f"C{i}")
         # Pairs share a created_at so the id must break the tie.
-        messages.append(make_message(campaign, customer, status=statuses[i % len(statuses)],
-                                     created_at=T0 + timedelta(seconds=i // 2)))
+        messages.append(
+            make_message(
+                campaign, customer, status=statuses[i % len(statuses)], created_at=T0 + timedelta(seconds=i // 2)
+            )
+        )
     return campaign, messages
 
 
@@ -38,14 +41,35 @@ def ids(response):
 def test_attributes_and_meta(api):
     campaign = make_campaign()
     customer = make_customer()
-    message = make_message(campaign, customer, status="failed", error="no_channel", channels=[], locale="fr",
-                           mobile="+33600000001", sms_encoding="GSM-7", sms_segments=2)
+    message = make_message(
+        campaign,
+        customer,
+        status="failed",
+        error="no_channel",
+        channels=[],
+        locale="fr",
+        mobile="+33600000001",
+        sms_encoding="GSM-7",
+        sms_segments=2,
+    )
     body = api.get(f"/broadcast-messages/{message.id}").get_json()
     data = body["data"]
     assert data["type"] == "broadcast-messages" and data["id"] == str(message.id)
     attributes = data["attributes"]
-    for name in ("subject", "body", "body_short", "action_label", "action_url", "channels", "locale",
-                 "email", "mobile", "status", "created_at", "error"):
+    for name in (
+        "subject",
+        "body",
+        "body_short",
+        "action_label",
+        "action_url",
+        "channels",
+        "locale",
+        "email",
+        "mobile",
+        "status",
+        "created_at",
+        "error",
+    ):
         assert name in attributes
     assert attributes["status"] == "failed" and attributes["error"] == "no_channel"
     assert data["meta"] == {"sms_encoding": "GSM-7", "sms_segments": 2}
@@ -101,11 +125,14 @@ def test_includes(api):
     m1 = make_message(campaign, ann, status="completed")
     m2 = make_message(campaign, booking, customer=ann, created_at=T0 + timedelta(seconds=1))
     sent = make_sent_email(m1)
-    body = api.get(f"/broadcast-campaigns/{campaign.id}/messages",
-                   include="campaign,recipient,customer,sent_email").get_json()
+    body = api.get(
+        f"/broadcast-campaigns/{campaign.id}/messages", include="campaign,recipient,customer,sent_email"
+    ).get_json()
     included = {(r["type"], r["id"]): r for r in body["included"]}
     assert set(included) == {
-        ("broadcast-campaigns", str(campaign.id)), ("customers", str(ann.id)), ("bookings", str(booking.id)),
+        ("broadcast-campaigns", str(campaign.id)),
+        ("customers", str(ann.id)),
+        ("bookings", str(booking.id)),
         ("broadcast-sent-emails", str(sent.id)),
     }
     email = included[("broadcast-sent-emails", str(sent.id))]
@@ -130,8 +157,11 @@ def test_organizations_are_isolated(api, api_b):
 
 def _page_queries(api, campaign_id, size):
     with count_queries() as statements:
-        response = api.get(f"/broadcast-campaigns/{campaign_id}/messages", include="campaign,recipient,customer,sent_email",
-                           **{"page[size]": size})
+        response = api.get(
+            f"/broadcast-campaigns/{campaign_id}/messages",
+            include="campaign,recipient,customer,sent_email",
+            **{"page[size]": size},
+        )
     assert response.status_code == 200 and len(response.get_json()["data"]) == size
     return statements
 
@@ -140,7 +170,9 @@ def test_query_count_does_not_grow_with_page_size(api):
     campaign = make_campaign()
     for i in range(40):
         customer = make_customer(first_name=f"C{i}")
-        recipient = add(Booking(organization_id=ORG_A, customer_id=customer.id, date="2026-04-01")) if i % 2 else customer
+        recipient = (
+            add(Booking(organization_id=ORG_A, customer_id=customer.id, date="2026-04-01")) if i % 2 else customer
+        )
         message = make_message(campaign, recipient, customer=customer, created_at=T0 + timedelta(seconds=i))
         if i % 3 == 0:
             make_sent_email(message)

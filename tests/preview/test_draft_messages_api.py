@@ -18,8 +18,9 @@ def test_drafts_with_includes_and_meta(api):
         audience=make_audience(audience_type="bookings"),
         status="completed",
     )
-    response = api.get(f"/broadcast-campaigns/{campaign.id}/draft-messages", include="customer,recipient,campaign",
-                       with_counts="true")
+    response = api.get(
+        f"/broadcast-campaigns/{campaign.id}/draft-messages", include="customer,recipient,campaign", with_counts="true"
+    )
     assert response.status_code == 200
     body = response.get_json()
     assert body["meta"] == {"recipient_count": 2, "no_channel_count": 1}
@@ -31,7 +32,10 @@ def test_drafts_with_includes_and_meta(api):
     assert second["attributes"]["channels"] == [] and second["attributes"]["error"] == "no_channel"
     assert first["relationships"]["customer"]["data"] == {"type": "customers", "id": str(ann.id)}
     assert {(r["type"], r["id"]) for r in body["included"]} == {
-        ("bookings", str(b1.id)), ("bookings", str(b2.id)), ("customers", str(ann.id)), ("customers", str(bob.id)),
+        ("bookings", str(b1.id)),
+        ("bookings", str(b2.id)),
+        ("customers", str(ann.id)),
+        ("customers", str(bob.id)),
         ("broadcast-campaigns", str(campaign.id)),
     }
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BroadcastMessage)) == 0
@@ -41,8 +45,9 @@ def test_at_most_ten(api):
     for i in range(12):
         make_customer(first_name=f"C{i}")
     campaign = make_campaign()
-    body = api.get(f"/broadcast-campaigns/{campaign.id}/draft-messages", include="recipient",
-                   with_counts="true").get_json()
+    body = api.get(
+        f"/broadcast-campaigns/{campaign.id}/draft-messages", include="recipient", with_counts="true"
+    ).get_json()
     assert len(body["data"]) == 10 and body["meta"]["recipient_count"] == 12
     assert len(body["included"]) == 10
 

@@ -59,7 +59,9 @@ def test_bookings_use_their_customer(app):
     b1 = add(Booking(organization_id=ORG_A, customer_id=ann.id, date="2026-04-01"))
     add(Booking(organization_id=ORG_A, customer_id=bob.id, date="2026-04-02"))
     add(Booking(organization_id=ORG_A, customer_id=ann.id, date="2026-04-03", status="cancelled"))
-    template = make_template(binding_type="booking", body_short="{first_name} on {booking_date}", channels=["sms", "mail"])
+    template = make_template(
+        binding_type="booking", body_short="{first_name} on {booking_date}", channels=["sms", "mail"]
+    )
     audience = make_audience(audience_type="bookings", filters={"status": "accepted"})
     campaign = make_campaign(template=template, audience=audience)
 

@@ -60,13 +60,21 @@ def publish(redis_client: redis.Redis, channel_prefix: str) -> Callable[[str, di
     return publish
 
 
-def campaign_event(campaign_id: str | int, sent: int = 0, *, total: int = 10, status: str = "in-progress") -> dict[str, Any]:
+def campaign_event(
+    campaign_id: str | int, sent: int = 0, *, total: int = 10, status: str = "in-progress"
+) -> dict[str, Any]:
     return {
         "event": "broadcast-campaigns.updated",
         "data": {
             "type": "broadcast-campaigns",
             "id": str(campaign_id),
-            "attributes": {"name": f"Campaign {campaign_id}", "status": status, "sent_count": sent, "failed_count": 0, "total_count": total},
+            "attributes": {
+                "name": f"Campaign {campaign_id}",
+                "status": status,
+                "sent_count": sent,
+                "failed_count": 0,
+                "total_count": total,
+            },
             "relationships": {},
         },
     }
@@ -92,7 +100,9 @@ def server(app) -> Iterator[str]:  # type: ignore[no-untyped-def]
     thread.join(5)
 
 
-def connect(address: str, query: str, *, token: str | None = None, origin: str | None = None, timeout: float = 5) -> websocket.WebSocket:
+def connect(
+    address: str, query: str, *, token: str | None = None, origin: str | None = None, timeout: float = 5
+) -> websocket.WebSocket:
     """A real websocket client (websocket-client) on ``/api/broadcast-events?<query>``."""
     headers = [f"Authorization: Bearer {token}"] if token else []
     return websocket.create_connection(
@@ -108,8 +118,14 @@ JSONAPI = "application/vnd.api+json"
 TICKET_DOCUMENT = {"data": {"type": "broadcast-event-tickets"}}
 
 
-def post_ticket(address: str, query: str, *, token: str | None = "alice-token", document: Any = TICKET_DOCUMENT,
-                content_type: str | None = JSONAPI) -> requests.Response:
+def post_ticket(
+    address: str,
+    query: str,
+    *,
+    token: str | None = "alice-token",
+    document: Any = TICKET_DOCUMENT,
+    content_type: str | None = JSONAPI,
+) -> requests.Response:
     """``POST /api/broadcast-event-tickets?<query>`` as a JSON:API client (or a sloppy one)."""
     headers = {"Accept": JSONAPI}
     if token is not None:

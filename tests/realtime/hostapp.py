@@ -37,7 +37,8 @@ def create_app(redis_url: str | None = None, channel_prefix: str | None = None, 
         # Nothing here queries: the auth hooks are in memory and events come from Redis.
         SQLALCHEMY_DATABASE_URI="sqlite://",
         BROADCASTS_REDIS_URL=redis_url or os.environ["BROADCASTS_REDIS_URL"],
-        BROADCASTS_EVENT_CHANNEL_PREFIX=channel_prefix or os.environ.get("BROADCASTS_EVENT_CHANNEL_PREFIX", "broadcasts:org:"),
+        BROADCASTS_EVENT_CHANNEL_PREFIX=channel_prefix
+        or os.environ.get("BROADCASTS_EVENT_CHANNEL_PREFIX", "broadcasts:org:"),
         BROADCASTS_OPENAPI_URL_PREFIX=None,
     )
     app.config.update(config)

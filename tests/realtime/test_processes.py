@@ -25,7 +25,9 @@ class WebProcess:
     """A server process; its address is read from what it logs on start."""
 
     def __init__(self, command: list[str], env: dict[str, str], address_pattern: str) -> None:
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.output: list[str] = []
         threading.Thread(target=self._pump, daemon=True).start()
@@ -61,9 +63,25 @@ class WebProcess:
 
 @pytest.fixture
 def web_processes(redis_url: str, channel_prefix: str) -> Iterator[tuple[WebProcess, WebProcess]]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "BROADCASTS_REDIS_URL": redis_url, "BROADCASTS_EVENT_CHANNEL_PREFIX": channel_prefix}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "BROADCASTS_REDIS_URL": redis_url,
+        "BROADCASTS_EVENT_CHANNEL_PREFIX": channel_prefix,
+    }
     flask_run = [sys.executable, "-m", "flask", "--app", APP, "run", "--port", "0", "--no-reload", "--no-debugger"]
-    gunicorn = [sys.executable, "-m", "gunicorn", "-k", "gthread", "--threads", "8", "-b", "127.0.0.1:0", f"{APP}:create_app()"]
+    gunicorn = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-k",
+        "gthread",
+        "--threads",
+        "8",
+        "-b",
+        "127.0.0.1:0",
+        f"{APP}:create_app()",
+    ]
     started: list[WebProcess] = []
     try:
         started.append(WebProcess(flask_run, env, r"Running on http://(127\.0\.0\.1:\d+)"))
@@ -74,7 +92,9 @@ def web_processes(redis_url: str, channel_prefix: str) -> Iterator[tuple[WebProc
             process.stop()
 
 
-def test_both_web_processes_receive_an_event_published_by_a_third(web_processes, redis_url: str, channel_prefix: str) -> None:  # type: ignore[no-untyped-def]
+def test_both_web_processes_receive_an_event_published_by_a_third(
+    web_processes, redis_url: str, channel_prefix: str
+) -> None:  # type: ignore[no-untyped-def]
     flask_run, gunicorn = web_processes
     sockets = [connect(p.address, "o=1", token="alice-token") for p in web_processes]
     other_organization = connect(gunicorn.address, "o=2", token="bob-token")
@@ -85,9 +105,16 @@ def test_both_web_processes_receive_an_event_published_by_a_third(web_processes,
     text = json.dumps(campaign_event(12, 5))
     for organization, payload in (("2", json.dumps(campaign_event(20))), ("1", text)):
         subprocess.run(
-            [sys.executable, "-c", "import redis, sys; redis.Redis.from_url(sys.argv[1]).publish(sys.argv[2], sys.argv[3])",
-             redis_url, channel_prefix + organization, payload],
-            check=True, timeout=20,
+            [
+                sys.executable,
+                "-c",
+                "import redis, sys; redis.Redis.from_url(sys.argv[1]).publish(sys.argv[2], sys.argv[3])",
+                redis_url,
+                channel_prefix + organization,
+                payload,
+            ],
+            check=True,
+            timeout=20,
         )
     assert [ws.recv() for ws in sockets] == [text, text, text]
     assert json.loads(other_organization.recv())["data"]["id"] == "20"

@@ -21,14 +21,25 @@ def test_parse_event_routes_by_channel_and_keeps_the_text() -> None:
     text = json.dumps(campaign_event(12, 5))
     event = parse_event("broadcasts:org:7", text.encode(), PREFIX)
     assert event is not None
-    assert (event.organization_id, event.resource_type, event.resource_id, event.text) == ("7", "broadcast-campaigns", "12", text)
+    assert (event.organization_id, event.resource_type, event.resource_id, event.text) == (
+        "7",
+        "broadcast-campaigns",
+        "12",
+        text,
+    )
     assert event.coalesce_key == ("broadcast-campaigns.updated", "broadcast-campaigns", "12")
 
 
 @pytest.mark.parametrize(
     ("channel", "payload"),
-    [("broadcasts:org:", b'{"event": "x"}'), ("other:7", b'{"event": "x"}'), ("broadcasts:org:7", b"not json"),
-     ("broadcasts:org:7", b'["event"]'), ("broadcasts:org:7", b'{"data": {}}'), ("broadcasts:org:7", b"\xff")],
+    [
+        ("broadcasts:org:", b'{"event": "x"}'),
+        ("other:7", b'{"event": "x"}'),
+        ("broadcasts:org:7", b"not json"),
+        ("broadcasts:org:7", b'["event"]'),
+        ("broadcasts:org:7", b'{"data": {}}'),
+        ("broadcasts:org:7", b"\xff"),
+    ],
 )
 def test_parse_event_rejects_what_is_not_an_event(channel: str, payload: bytes) -> None:
     assert parse_event(channel, payload, PREFIX) is None
@@ -41,8 +52,10 @@ def test_hub_dispatch_isolates_organizations_and_narrows_to_a_campaign() -> None
         hub._by_organization.setdefault(subscriber.organization_id, set()).add(subscriber)
     for organization, campaign in (("1", 12), ("1", 13), ("2", 12)):
         hub.dispatch(parse_event(PREFIX + organization, json.dumps(campaign_event(campaign)), PREFIX))  # type: ignore[arg-type]
-    taken = {name: [json.loads(f)["data"]["id"] for f in iter(lambda s=s: s.mailbox.take(0), None)]
-             for name, s in (("a", org_a), ("a12", org_a_12), ("b", org_b))}
+    taken = {
+        name: [json.loads(f)["data"]["id"] for f in iter(lambda s=s: s.mailbox.take(0), None)]
+        for name, s in (("a", org_a), ("a12", org_a_12), ("b", org_b))
+    }
     assert taken == {"a": ["12", "13"], "a12": ["12"], "b": ["12"]}
 
 
@@ -71,8 +84,15 @@ def test_origin_rule(origin: str | None, host: str, allowed: tuple[str, ...], ok
 
 @pytest.mark.parametrize(
     ("frame", "code"),
-    [('{"type": "ping"}', None), ('{"type": "hello", "x": 1}', None), ("ping", 1008), ("[]", 1008), ('{"type": 1}', 1008),
-     (b"\x00", 1008), ('{"type": "ping", "pad": "' + "x" * 4096 + '"}', 1009)],
+    [
+        ('{"type": "ping"}', None),
+        ('{"type": "hello", "x": 1}', None),
+        ("ping", 1008),
+        ("[]", 1008),
+        ('{"type": 1}', 1008),
+        (b"\x00", 1008),
+        ('{"type": "ping", "pad": "' + "x" * 4096 + '"}', 1009),
+    ],
 )
 def test_client_frames(frame: str | bytes, code: int | None) -> None:
     problem = client_frame_problem(frame)

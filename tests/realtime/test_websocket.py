@@ -20,8 +20,18 @@ def subscribers(app) -> int:  # type: ignore[no-untyped-def]
 
 def test_frames_are_exactly_the_published_events(server, publish, app) -> None:  # type: ignore[no-untyped-def]
     ws = connect(server, "o=1", token="alice-token")
-    documents = [campaign_event(12, 5), campaign_event(12, 10),
-                 {"event": "broadcast-campaigns.updated", "data": {"type": "broadcast-campaigns", "id": "12", "attributes": {"name": "Ünïcode ✓", "status": "completed"}}}]
+    documents = [
+        campaign_event(12, 5),
+        campaign_event(12, 10),
+        {
+            "event": "broadcast-campaigns.updated",
+            "data": {
+                "type": "broadcast-campaigns",
+                "id": "12",
+                "attributes": {"name": "Ünïcode ✓", "status": "completed"},
+            },
+        },
+    ]
     for document in documents:  # one at a time: queued updates of one campaign would coalesce
         text = publish("1", document)
         assert ws.recv() == text
@@ -31,8 +41,14 @@ def test_frames_are_exactly_the_published_events(server, publish, app) -> None: 
 
 @pytest.mark.parametrize(
     ("query", "token", "status"),
-    [("o=1", None, 401), ("o=1", "wrong-token", 401), ("o=2", "alice-token", 403), ("o=", "alice-token", 400),
-     ("o=1&campaign=../x", "alice-token", 400), ("o=1&ticket=forged", None, 401)],
+    [
+        ("o=1", None, 401),
+        ("o=1", "wrong-token", 401),
+        ("o=2", "alice-token", 403),
+        ("o=", "alice-token", 400),
+        ("o=1&campaign=../x", "alice-token", 400),
+        ("o=1&ticket=forged", None, 401),
+    ],
 )
 def test_auth_failures_are_refused_before_the_upgrade(server, app, query: str, token: str | None, status: int) -> None:  # type: ignore[no-untyped-def]
     assert refused_status(server, query, token=token) == status
@@ -91,13 +107,18 @@ def test_ticket_endpoint(server, redis_client) -> None:  # type: ignore[no-untyp
 
 @pytest.mark.parametrize(
     ("document", "content_type", "status"),
-    [(None, None, 415),  # a JSON:API create: the body is a document, sent as such
-     ({"data": {"type": "broadcast-event-tickets"}}, "application/json", 415),
-     (None, "application/vnd.api+json", 400),
-     ({"data": {"type": "broadcast-campaigns"}}, "application/vnd.api+json", 409),
-     ({"data": {"type": "broadcast-event-tickets", "id": "mine"}}, "application/vnd.api+json", 403),
-     ({"data": {"type": "broadcast-event-tickets", "attributes": {"expires_at": "2099-01-01T00:00:00Z"}}},
-      "application/vnd.api+json", 422)],
+    [
+        (None, None, 415),  # a JSON:API create: the body is a document, sent as such
+        ({"data": {"type": "broadcast-event-tickets"}}, "application/json", 415),
+        (None, "application/vnd.api+json", 400),
+        ({"data": {"type": "broadcast-campaigns"}}, "application/vnd.api+json", 409),
+        ({"data": {"type": "broadcast-event-tickets", "id": "mine"}}, "application/vnd.api+json", 403),
+        (
+            {"data": {"type": "broadcast-event-tickets", "attributes": {"expires_at": "2099-01-01T00:00:00Z"}}},
+            "application/vnd.api+json",
+            422,
+        ),
+    ],
 )
 def test_ticket_requests_are_jsonapi_creates(server, document, content_type, status) -> None:  # type: ignore[no-untyped-def]
     response = post_ticket(server, "o=1", document=document, content_type=content_type)
@@ -129,7 +150,12 @@ def test_pings_and_small_control_messages_are_ignored(server, publish) -> None: 
 
 @pytest.mark.parametrize(
     ("frame", "code"),
-    [("hello", 1008), ('{"no": "type"}', 1008), (b"\x01\x02", 1008), ('{"type": "x", "pad": "' + "x" * 5000 + '"}', 1009)],
+    [
+        ("hello", 1008),
+        ('{"no": "type"}', 1008),
+        (b"\x01\x02", 1008),
+        ('{"type": "x", "pad": "' + "x" * 5000 + '"}', 1009),
+    ],
 )
 def test_malformed_or_oversized_client_frames_close_the_socket(server, app, frame: str | bytes, code: int) -> None:  # type: ignore[no-untyped-def]
     ws = connect(server, "o=1", token="alice-token")
@@ -142,7 +168,11 @@ def test_losing_redis_closes_sockets_with_1013_and_the_hub_resubscribes(server, 
     ws = connect(server, "o=1", token="alice-token")
     hub = app.extensions[HUB_KEY]
     hub.backoff = (0.05, 0.1)
-    names = [c for c in redis_client.client_list() if c.get("name", "").startswith("broadcasts-hub:") and c.get("psub") == "1"]
+    names = [
+        c
+        for c in redis_client.client_list()
+        if c.get("name", "").startswith("broadcasts-hub:") and c.get("psub") == "1"
+    ]
     ours = [c for c in names if int(c["name"].rsplit(":", 1)[1]) == hub.pid]
     for client in ours:
         redis_client.client_kill_filter(_id=client["id"])

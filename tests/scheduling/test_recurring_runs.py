@@ -71,7 +71,10 @@ def test_recurring_runs_reschedule_and_send_once_per_fire_time(app, env, smtp) -
 
     for _ in range(2):
         fire_time = fire_times[-1]
-        assert redis.zscore(SCHEDULED_JOBS, fire_job_id(campaign_id, fire_time, queue=get_state(app).settings.queue)) is not None
+        assert (
+            redis.zscore(SCHEDULED_JOBS, fire_job_id(campaign_id, fire_time, queue=get_state(app).settings.queue))
+            is not None
+        )
         assert run_occurrence(dispatcher, campaign_id, fire_time)
         assert not run_occurrence(dispatcher, campaign_id, fire_time)  # a duplicate
         row = campaign_row(campaign_id)
@@ -79,8 +82,11 @@ def test_recurring_runs_reschedule_and_send_once_per_fire_time(app, env, smtp) -
         assert (row.total_count, row.sent_count, row.failed_count) == (6, 6, 0)
         fire_times.append(as_utc(row.next_run_at))
     # 09:00 Paris across the spring-forward night: 08:00Z, then 07:00Z.
-    assert fire_times == [datetime(2026, 3, 28, 8, tzinfo=UTC), datetime(2026, 3, 29, 7, tzinfo=UTC),
-                          datetime(2026, 3, 30, 7, tzinfo=UTC)]
+    assert fire_times == [
+        datetime(2026, 3, 28, 8, tzinfo=UTC),
+        datetime(2026, 3, 29, 7, tzinfo=UTC),
+        datetime(2026, 3, 30, 7, tzinfo=UTC),
+    ]
     assert campaign_row(campaign_id).runs_count == 2
     assert [r.status for r in runs_of(campaign_id)] == ["completed", "completed"]
     assert set(Counter(smtp.recipients()).values()) == {2}
@@ -89,7 +95,10 @@ def test_recurring_runs_reschedule_and_send_once_per_fire_time(app, env, smtp) -
 
     stopped = stop_campaign(ORG, campaign_id)
     assert stopped.status == "draft" and stopped.next_run_at is None
-    assert redis.zscore(SCHEDULED_JOBS, fire_job_id(campaign_id, fire_times[-1], queue=get_state(app).settings.queue)) is None
+    assert (
+        redis.zscore(SCHEDULED_JOBS, fire_job_id(campaign_id, fire_times[-1], queue=get_state(app).settings.queue))
+        is None
+    )
     assert not run_occurrence(dispatcher, campaign_id, fire_times[-1])
 
 

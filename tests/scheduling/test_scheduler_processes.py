@@ -135,19 +135,28 @@ def test_every_minute_cron_over_two_fire_times(app, env, smtp, processes) -> Non
     assert campaign.status == "scheduled" and first.second == 0 and first > now()
 
     # Run 1 at the first minute boundary.
-    wait_for(lambda: campaign_row(campaign_id).runs_count == 1 and campaign_row(campaign_id).status == "scheduled",
-             (first - now()).total_seconds() + 30, processes)
+    wait_for(
+        lambda: campaign_row(campaign_id).runs_count == 1 and campaign_row(campaign_id).status == "scheduled",
+        (first - now()).total_seconds() + 30,
+        processes,
+    )
     row = campaign_row(campaign_id)
     assert as_utc(row.next_run_at) == first + timedelta(minutes=1)
     assert (row.total_count, row.sent_count, row.failed_count) == (10, 10, 0)
     # The audience grows between runs: the next run sends to the audience as it is then.
-    db.session.add(Customer(organization_id=ORG, first_name="New", last_name="Comer", email="new@example.test",
-                            locale="en", active=True))
+    db.session.add(
+        Customer(
+            organization_id=ORG, first_name="New", last_name="Comer", email="new@example.test", locale="en", active=True
+        )
+    )
     db.session.commit()
 
     # Run 2, one minute later.
-    wait_for(lambda: campaign_row(campaign_id).runs_count == 2 and campaign_row(campaign_id).status == "scheduled",
-             (first + timedelta(minutes=1) - now()).total_seconds() + 30, processes)
+    wait_for(
+        lambda: campaign_row(campaign_id).runs_count == 2 and campaign_row(campaign_id).status == "scheduled",
+        (first + timedelta(minutes=1) - now()).total_seconds() + 30,
+        processes,
+    )
     output = processes.stop()
     row = campaign_row(campaign_id)
     assert as_utc(row.next_run_at) == first + timedelta(minutes=2), output
@@ -213,8 +222,11 @@ def test_sweep_recreates_the_schedule_after_redis_lost_its_data(app, env, smtp, 
     redis.flushdb()  # Redis lost everything: the timer, the sweep's registration, RQ's own keys
 
     # The scheduler puts the sweep back, the sweep puts the timer back from next_run_at.
-    wait_for(lambda: redis.zscore(scheduled_jobs, fire_job_id(campaign_id, scheduled_at, queue=queue)) is not None, 8,
-             processes)
+    wait_for(
+        lambda: redis.zscore(scheduled_jobs, fire_job_id(campaign_id, scheduled_at, queue=queue)) is not None,
+        8,
+        processes,
+    )
     assert now() < scheduled_at
     wait_for(lambda: campaign_row(campaign_id).status == "completed", 30, processes)
     output = processes.stop()
@@ -254,7 +266,11 @@ def test_plain_rqscheduler_with_the_sweep_registered_once(app, env, smtp, proces
     seed_customers(4)
     registered = subprocess.run(
         [sys.executable, "-m", "flask", "broadcasts", "scheduler", "--register-only"],
-        cwd=ROOT, env=worker_env(env), capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=worker_env(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     sweep = recovery_job_id(app.config["BROADCASTS_QUEUE"])
     assert registered.stdout.strip() == f"{sweep}: registered", registered.stderr
@@ -264,7 +280,11 @@ def test_plain_rqscheduler_with_the_sweep_registered_once(app, env, smtp, proces
     processes.worker()
     plain = subprocess.Popen(
         [sys.executable, "-m", "rq_scheduler.scripts.rqscheduler", "--url", env["REDIS_URL"], "-i", "1"],
-        cwd=ROOT, env=worker_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        cwd=ROOT,
+        env=worker_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     processes.started.append(plain)
     wait_for(lambda: campaign_row(campaign_id).status == "completed", 30, processes)

@@ -92,10 +92,18 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.write_line(line)
     out = os.environ.get("SECURITY_TALLY_FILE")
     if out:
-        Path(out).write_text(json.dumps({
-            "probes": dict(TALLY.probes), "leaks": dict(TALLY.leaks),
-            "server_errors": dict(TALLY.server_errors), "notes": TALLY.notes,
-        }, indent=2, default=str))
+        Path(out).write_text(
+            json.dumps(
+                {
+                    "probes": dict(TALLY.probes),
+                    "leaks": dict(TALLY.leaks),
+                    "server_errors": dict(TALLY.server_errors),
+                    "notes": TALLY.notes,
+                },
+                indent=2,
+                default=str,
+            )
+        )
 
 
 # -- database and app -----------------------------------------------------------------------
@@ -134,8 +142,8 @@ def app(security_database: str) -> Iterator[Flask]:
 
 # -- two tenants with one of everything -----------------------------------------------------
 
-HOSTILE_NAME = '<script>alert(1)</script><img src=x onerror=alert(2)>'
-HOSTILE_LAST = 'javascript:alert(3)'
+HOSTILE_NAME = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+HOSTILE_LAST = "javascript:alert(3)"
 
 
 @dataclass
@@ -175,56 +183,114 @@ def _tenant(name: str, hostile: bool = False) -> TenantWorld:
         organization_id=org,
         first_name=HOSTILE_NAME if hostile else "Ann",
         last_name=HOSTILE_LAST if hostile else "Lee",
-        email=f"ann.{name.lower()}@example.com", mobile="+33612345678", locale="en",
+        email=f"ann.{name.lower()}@example.com",
+        mobile="+33612345678",
+        locale="en",
     )
     session.add(customer)
     session.flush()
-    booking = Booking(organization_id=org, customer_id=customer.id, date=datetime(2026, 4, 1).date(),
-                      service_name="Massage", status="accepted")
+    booking = Booking(
+        organization_id=org,
+        customer_id=customer.id,
+        date=datetime(2026, 4, 1).date(),
+        service_name="Massage",
+        status="accepted",
+    )
     community = Community(organization_id=org, name=f"{name} club")
     session.add_all([booking, community])
     session.flush()
     session.execute(community_members.insert().values(community_id=community.id, customer_id=customer.id))
     o = str(org)
     template = bm.BroadcastTemplate(
-        organization_id=o, name=f"{name} template", subject="Hello {first_name}",
-        body="<p>Hi {first_name} {last_name}</p>", body_short="Hi {first_name}", action_label="Open",
-        action_url="https://example.com/{first_name}", channels=["mail", "sms"], binding_type="customer",
+        organization_id=o,
+        name=f"{name} template",
+        subject="Hello {first_name}",
+        body="<p>Hi {first_name} {last_name}</p>",
+        body_short="Hi {first_name}",
+        action_label="Open",
+        action_url="https://example.com/{first_name}",
+        channels=["mail", "sms"],
+        binding_type="customer",
     )
     audience = bm.BroadcastAudience(organization_id=o, name=f"{name} all", audience_type="customers", filters={})
-    community_audience = bm.BroadcastAudience(organization_id=o, name=f"{name} club", audience_type="community",
-                                              filters={}, community_id=str(community.id))
+    community_audience = bm.BroadcastAudience(
+        organization_id=o, name=f"{name} club", audience_type="community", filters={}, community_id=str(community.id)
+    )
     session.add_all([template, audience, community_audience])
     session.flush()
-    campaign = bm.BroadcastCampaign(organization_id=o, name=f"{name} draft", template_id=template.id,
-                                    audience_id=audience.id, recurring=False, timezone="UTC")
-    running = bm.BroadcastCampaign(organization_id=o, name=f"{name} running", template_id=template.id,
-                                   audience_id=audience.id, recurring=False, timezone="UTC",
-                                   status="in-progress", run_key="run-1")
-    file = bm.BroadcastFile(organization_id=o, template_id=template.id, filename="a.txt",
-                            content_type="text/plain", size=5, storage_key=f"key-{uuid.uuid4().hex}")
+    campaign = bm.BroadcastCampaign(
+        organization_id=o,
+        name=f"{name} draft",
+        template_id=template.id,
+        audience_id=audience.id,
+        recurring=False,
+        timezone="UTC",
+    )
+    running = bm.BroadcastCampaign(
+        organization_id=o,
+        name=f"{name} running",
+        template_id=template.id,
+        audience_id=audience.id,
+        recurring=False,
+        timezone="UTC",
+        status="in-progress",
+        run_key="run-1",
+    )
+    file = bm.BroadcastFile(
+        organization_id=o,
+        template_id=template.id,
+        filename="a.txt",
+        content_type="text/plain",
+        size=5,
+        storage_key=f"key-{uuid.uuid4().hex}",
+    )
     session.add_all([campaign, running, file])
     session.add(bm.BroadcastFileBlob(key=file.storage_key, data=b"hello"))
     session.flush()
     message = bm.BroadcastMessage(
-        organization_id=o, campaign_id=running.id, run_key="run-1", recipient_type="customers",
-        recipient_id=str(customer.id), customer_id=str(customer.id), subject="Hello", body="<p>Hi</p>",
-        body_short="Hi", channels=["mail"], email=customer.email, status="delivered",
+        organization_id=o,
+        campaign_id=running.id,
+        run_key="run-1",
+        recipient_type="customers",
+        recipient_id=str(customer.id),
+        customer_id=str(customer.id),
+        subject="Hello",
+        body="<p>Hi</p>",
+        body_short="Hi",
+        channels=["mail"],
+        email=customer.email,
+        status="delivered",
         created_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
     )
     session.add(message)
     session.flush()
-    session.add(bm.BroadcastSentEmail(
-        organization_id=o, message_id=message.id, message_id_header=f"<{message.id}@example.com>",
-        sender="news@example.com", recipient=customer.email, subject="Hello",
-        sent_at=datetime(2026, 3, 1, tzinfo=timezone.utc) + timedelta(seconds=1), response="250 OK",
-    ))
+    session.add(
+        bm.BroadcastSentEmail(
+            organization_id=o,
+            message_id=message.id,
+            message_id_header=f"<{message.id}@example.com>",
+            sender="news@example.com",
+            recipient=customer.email,
+            subject="Hello",
+            sent_at=datetime(2026, 3, 1, tzinfo=timezone.utc) + timedelta(seconds=1),
+            response="250 OK",
+        )
+    )
     session.commit()
     return TenantWorld(
-        org=o, token=token, user_id=user.id, customer=str(customer.id), booking=str(booking.id),
-        community=str(community.id), template=str(template.id), audience=str(audience.id),
-        community_audience=str(community_audience.id), campaign=str(campaign.id),
-        running_campaign=str(running.id), file=str(file.id), message=str(message.id),
+        org=o,
+        token=token,
+        user_id=user.id,
+        customer=str(customer.id),
+        booking=str(booking.id),
+        community=str(community.id),
+        template=str(template.id),
+        audience=str(audience.id),
+        community_audience=str(community_audience.id),
+        campaign=str(campaign.id),
+        running_campaign=str(running.id),
+        file=str(file.id),
+        message=str(message.id),
     )
 
 
@@ -245,8 +311,15 @@ def make_world() -> World:
 
 # -- counting rows --------------------------------------------------------------------------
 
-COUNTED = (bm.BroadcastTemplate, bm.BroadcastFile, bm.BroadcastFileBlob, bm.BroadcastAudience,
-           bm.BroadcastCampaign, bm.BroadcastMessage, bm.BroadcastRun)
+COUNTED = (
+    bm.BroadcastTemplate,
+    bm.BroadcastFile,
+    bm.BroadcastFileBlob,
+    bm.BroadcastAudience,
+    bm.BroadcastCampaign,
+    bm.BroadcastMessage,
+    bm.BroadcastRun,
+)
 
 
 def row_counts() -> dict[str, int]:

@@ -81,8 +81,10 @@ def _real_id(world: World, path: str, pick: int) -> str:
 
 
 _REAL = {
-    "broadcast-templates": "template", "broadcast-audiences": "audience",
-    "broadcast-campaigns": "campaign", "communities": "community",
+    "broadcast-templates": "template",
+    "broadcast-audiences": "audience",
+    "broadcast-campaigns": "campaign",
+    "communities": "community",
 }
 
 

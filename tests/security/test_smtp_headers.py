@@ -23,10 +23,25 @@ from .conftest import TALLY, World, build_app, empty_tables, make_world
 FAMILY = "smtp headers"
 EVIL = "evil@attacker.example"
 #: The only headers a broadcast e-mail may carry (lower case).
-ALLOWED_HEADERS = {"from", "to", "subject", "date", "message-id", "mime-version", "content-type",
-                   "content-transfer-encoding", "list-unsubscribe", "list-unsubscribe-post", "auto-submitted",
-                   "precedence", "x-broadcast-campaign", "reply-to", "x-auto-response-suppress",
-                   "feedback-id", "list-id"}
+ALLOWED_HEADERS = {
+    "from",
+    "to",
+    "subject",
+    "date",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "list-unsubscribe",
+    "list-unsubscribe-post",
+    "auto-submitted",
+    "precedence",
+    "x-broadcast-campaign",
+    "reply-to",
+    "x-auto-response-suppress",
+    "feedback-id",
+    "list-id",
+}
 
 NAMES = [
     f"Ann\r\nBcc: {EVIL}",
@@ -83,8 +98,13 @@ class NullPublisher:
 
 @pytest.fixture
 def mail_app(security_database: str, smtp: SmtpServer) -> Iterator[tuple[Flask, World, RecordingDispatcher]]:
-    app = build_app(security_database, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port,
-                    MAIL_DEFAULT_SENDER="News <news@example.com>", MAIL_SUPPRESS_SEND=False)
+    app = build_app(
+        security_database,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp.port,
+        MAIL_DEFAULT_SENDER="News <news@example.com>",
+        MAIL_SUPPRESS_SEND=False,
+    )
     with app.app_context():
         empty_tables()
         world = make_world()
@@ -97,22 +117,41 @@ def mail_app(security_database: str, smtp: SmtpServer) -> Iterator[tuple[Flask, 
 
 
 def _api(app: Flask, world: World, method: str, path: str, document: Any) -> Any:
-    return app.test_client().open(f"/api{path}?o={world.a.org}", method=method, headers=world.a.headers,
-                                  data=json.dumps(document))
+    return app.test_client().open(
+        f"/api{path}?o={world.a.org}", method=method, headers=world.a.headers, data=json.dumps(document)
+    )
 
 
 def _run(app: Flask, world: World, dispatcher: RecordingDispatcher, template: dict[str, Any]) -> int:
-    created = _api(app, world, "POST", "/broadcast-templates",
-                   {"data": {"type": "broadcast-templates", "attributes": {"name": "H", **template}}})
+    created = _api(
+        app,
+        world,
+        "POST",
+        "/broadcast-templates",
+        {"data": {"type": "broadcast-templates", "attributes": {"name": "H", **template}}},
+    )
     assert created.status_code == 201, created.get_data(as_text=True)
-    campaign = _api(app, world, "POST", "/broadcast-campaigns", {"data": {
-        "type": "broadcast-campaigns", "attributes": {"name": "H"}, "relationships": {
-            "template": {"data": {"type": "broadcast-templates", "id": created.get_json()["data"]["id"]}},
-            "audience": {"data": {"type": "broadcast-audiences", "id": world.a.audience}}}}})
+    campaign = _api(
+        app,
+        world,
+        "POST",
+        "/broadcast-campaigns",
+        {
+            "data": {
+                "type": "broadcast-campaigns",
+                "attributes": {"name": "H"},
+                "relationships": {
+                    "template": {"data": {"type": "broadcast-templates", "id": created.get_json()["data"]["id"]}},
+                    "audience": {"data": {"type": "broadcast-audiences", "id": world.a.audience}},
+                },
+            }
+        },
+    )
     assert campaign.status_code == 201, campaign.get_data(as_text=True)
     campaign_id = int(campaign.get_json()["data"]["id"])
-    started = app.test_client().get(f"/api/broadcast-campaigns/{campaign_id}/start?o={world.a.org}",
-                                    headers=world.a.headers)
+    started = app.test_client().get(
+        f"/api/broadcast-campaigns/{campaign_id}/start?o={world.a.org}", headers=world.a.headers
+    )
     assert started.status_code == 200, started.get_data(as_text=True)
     dispatcher.drain()
     return campaign_id
@@ -147,12 +186,28 @@ def _assert_clean(smtp: SmtpServer, expected_recipients: int) -> None:
 def test_line_breaks_in_recipient_names_add_no_header(mail_app: Any, smtp: SmtpServer) -> None:
     app, world, dispatcher = mail_app
     for i, name in enumerate(NAMES):
-        db.session.add(Customer(organization_id=int(world.a.org), first_name=name, last_name=name,
-                                email=f"n{i}@example.com", locale="en"))
+        db.session.add(
+            Customer(
+                organization_id=int(world.a.org),
+                first_name=name,
+                last_name=name,
+                email=f"n{i}@example.com",
+                locale="en",
+            )
+        )
     db.session.commit()
-    _run(app, world, dispatcher, {"subject": "Hello {first_name} {last_name}",
-                                  "body": "<p>Hi {first_name}</p>", "channels": ["mail"],
-                                  "action_label": "Open", "action_url": "https://example.com/?n={first_name}"})
+    _run(
+        app,
+        world,
+        dispatcher,
+        {
+            "subject": "Hello {first_name} {last_name}",
+            "body": "<p>Hi {first_name}</p>",
+            "channels": ["mail"],
+            "action_label": "Open",
+            "action_url": "https://example.com/?n={first_name}",
+        },
+    )
     assert smtp.count() >= len(NAMES)
     _assert_clean(smtp, len(NAMES) + 1)
 
@@ -169,15 +224,22 @@ def test_line_breaks_and_lists_in_addresses_add_no_recipient(mail_app: Any, smtp
     assert campaign_id
 
 
-@pytest.mark.parametrize("field, value", [
-    ("subject", f"Hello\r\nBcc: {EVIL}"), ("subject", "Hello\nX-Evil: 1"), ("subject", "Hello\rX-Evil: 1"),
-    ("action_label", "Open\r\nBcc: x"), ("name", "T\r\nBcc: x"),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("subject", f"Hello\r\nBcc: {EVIL}"),
+        ("subject", "Hello\nX-Evil: 1"),
+        ("subject", "Hello\rX-Evil: 1"),
+        ("action_label", "Open\r\nBcc: x"),
+        ("name", "T\r\nBcc: x"),
+    ],
+)
 def test_line_breaks_in_template_texts(mail_app: Any, smtp: SmtpServer, field: str, value: str) -> None:
     app, world, _ = mail_app
     attributes = {"name": "T", "subject": "S", "body": "<p>B</p>", "channels": ["mail"], field: value}
-    response = _api(app, world, "POST", "/broadcast-templates",
-                    {"data": {"type": "broadcast-templates", "attributes": attributes}})
+    response = _api(
+        app, world, "POST", "/broadcast-templates", {"data": {"type": "broadcast-templates", "attributes": attributes}}
+    )
     if field == "name":
         # An internal name never reaches a header; it may hold a line break.
         TALLY.probe(FAMILY, server_error=response.status_code >= 500)
@@ -190,9 +252,15 @@ def test_line_breaks_in_template_texts(mail_app: Any, smtp: SmtpServer, field: s
 
 def test_line_breaks_in_localized_subjects(mail_app: Any, smtp: SmtpServer) -> None:
     app, world, _ = mail_app
-    attributes = {"name": "T", "subject": "S", "body": "<p>B</p>", "channels": ["mail"],
-                  "subject_i18n": {"fr": f"Salut\r\nBcc: {EVIL}"}}
-    response = _api(app, world, "POST", "/broadcast-templates",
-                    {"data": {"type": "broadcast-templates", "attributes": attributes}})
+    attributes = {
+        "name": "T",
+        "subject": "S",
+        "body": "<p>B</p>",
+        "channels": ["mail"],
+        "subject_i18n": {"fr": f"Salut\r\nBcc: {EVIL}"},
+    }
+    response = _api(
+        app, world, "POST", "/broadcast-templates", {"data": {"type": "broadcast-templates", "attributes": attributes}}
+    )
     TALLY.probe(FAMILY, leaked=response.status_code != 422)
     assert response.status_code == 422

@@ -39,19 +39,38 @@ def _post(client: Any, world: World, path: str, document: dict[str, Any]) -> Any
 
 
 def _template(world: World, client: Any, **attributes: Any) -> Any:
-    values = {"name": "T", "subject": "Hello {first_name}", "body": "<p>Hi {first_name}</p>",
-              "body_short": "Hi {first_name}", "channels": ["mail", "sms"], **attributes}
+    values = {
+        "name": "T",
+        "subject": "Hello {first_name}",
+        "body": "<p>Hi {first_name}</p>",
+        "body_short": "Hi {first_name}",
+        "channels": ["mail", "sms"],
+        **attributes,
+    }
     return _post(client, world, "/broadcast-templates", {"data": {"type": "broadcast-templates", "attributes": values}})
 
 
 def _preview(client: Any, world: World, template_id: str) -> list[dict[str, Any]]:
-    campaign = _post(client, world, "/broadcast-campaigns", {"data": {
-        "type": "broadcast-campaigns", "attributes": {"name": "P"}, "relationships": {
-            "template": {"data": {"type": "broadcast-templates", "id": template_id}},
-            "audience": {"data": {"type": "broadcast-audiences", "id": world.a.audience}}}}})
+    campaign = _post(
+        client,
+        world,
+        "/broadcast-campaigns",
+        {
+            "data": {
+                "type": "broadcast-campaigns",
+                "attributes": {"name": "P"},
+                "relationships": {
+                    "template": {"data": {"type": "broadcast-templates", "id": template_id}},
+                    "audience": {"data": {"type": "broadcast-audiences", "id": world.a.audience}},
+                },
+            }
+        },
+    )
     assert campaign.status_code == 201, campaign.get_data(as_text=True)
-    response = client.get(f"/api/broadcast-campaigns/{campaign.get_json()['data']['id']}/draft-messages"
-                          f"?o={world.a.org}", headers=world.a.headers)
+    response = client.get(
+        f"/api/broadcast-campaigns/{campaign.get_json()['data']['id']}/draft-messages?o={world.a.org}",
+        headers=world.a.headers,
+    )
     assert response.status_code == 200
     return [m["attributes"] for m in response.get_json()["data"]]
 
@@ -59,8 +78,14 @@ def _preview(client: Any, world: World, template_id: str) -> list[dict[str, Any]
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_injection_payloads_are_inert_text(app: Flask, world: World, payload: str) -> None:
     client = app.test_client()
-    created = _template(world, client, subject=f"S {payload}", body=f"<p>{payload} {{first_name}}</p>",
-                        body_short=f"B {payload}", action_label=f"L {payload}")
+    created = _template(
+        world,
+        client,
+        subject=f"S {payload}",
+        body=f"<p>{payload} {{first_name}}</p>",
+        body_short=f"B {payload}",
+        action_label=f"L {payload}",
+    )
     if created.status_code == 422:
         # Refusing a brace-payload as an unknown variable is inert too: nothing was evaluated.
         errors = created.get_json()["errors"]
@@ -84,9 +109,15 @@ def test_injection_payloads_are_inert_text(app: Flask, world: World, payload: st
 
 def test_recipient_data_is_escaped_in_html_and_intact_in_text_and_sms(app: Flask, world: World) -> None:
     client = app.test_client()
-    created = _template(world, client, subject="Hello {first_name} {last_name}",
-                        body="<p>Hi {first_name} {last_name}</p>", body_short="Hi {first_name} {last_name}",
-                        action_label="Open", action_url="https://example.com/u/{first_name}?n={last_name}")
+    created = _template(
+        world,
+        client,
+        subject="Hello {first_name} {last_name}",
+        body="<p>Hi {first_name} {last_name}</p>",
+        body_short="Hi {first_name} {last_name}",
+        action_label="Open",
+        action_url="https://example.com/u/{first_name}?n={last_name}",
+    )
     assert created.status_code == 201, created.get_data(as_text=True)
     (message,) = _preview(client, world, created.get_json()["data"]["id"])
     raw = f"{HOSTILE_NAME} {HOSTILE_LAST}"
@@ -101,13 +132,29 @@ def test_recipient_data_is_escaped_in_html_and_intact_in_text_and_sms(app: Flask
     assert "javascript%3Aalert" in url and "<" not in url and '"' not in url
 
 
-@pytest.mark.parametrize("url", [
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
-    "data:text/html,<script>alert(1)</script>", "vbscript:msgbox(1)", "file:///etc/passwd",
-    "//evil.example/", "/relative", "https://{first_name}.example/", "https://bank.example@evil.example/",
-    "https:\\\\evil.example", "{first_name}", "ftp://example.com/", "https://exa mple.com/",
-    "https://example.com/\r\nSet-Cookie: x=1", "http://", "https://example.com:99999/",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " javascript:alert(1)",
+        "java\tscript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+        "//evil.example/",
+        "/relative",
+        "https://{first_name}.example/",
+        "https://bank.example@evil.example/",
+        "https:\\\\evil.example",
+        "{first_name}",
+        "ftp://example.com/",
+        "https://exa mple.com/",
+        "https://example.com/\r\nSet-Cookie: x=1",
+        "http://",
+        "https://example.com:99999/",
+    ],
+)
 def test_action_url_accepts_only_http_and_https(app: Flask, world: World, url: str) -> None:
     client = app.test_client()
     response = _template(world, client, action_url=url)

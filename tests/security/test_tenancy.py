@@ -29,8 +29,17 @@ def _validate(monkeypatch: pytest.MonkeyPatch) -> None:
     enable_jsonapi_validation(monkeypatch, api_prefixes=("/api",))
 
 
-def call(client: Any, method: str, path: str, *, as_: TenantWorld, org: str | None = None,
-         body: Any = None, params: dict[str, str] | None = None, token: str | None = None) -> Any:
+def call(
+    client: Any,
+    method: str,
+    path: str,
+    *,
+    as_: TenantWorld,
+    org: str | None = None,
+    body: Any = None,
+    params: dict[str, str] | None = None,
+    token: str | None = None,
+) -> Any:
     query = urlencode({"o": org if org is not None else as_.org, **(params or {})})
     headers = {**as_.headers}
     if token is not None:
@@ -41,12 +50,21 @@ def call(client: Any, method: str, path: str, *, as_: TenantWorld, org: str | No
 
 def _b_ids(world: World) -> set[str]:
     b = world.b
-    return {f"{t}:{i}" for t, i in (
-        ("broadcast-templates", b.template), ("broadcast-files", b.file), ("broadcast-audiences", b.audience),
-        ("broadcast-audiences", b.community_audience), ("broadcast-campaigns", b.campaign),
-        ("broadcast-campaigns", b.running_campaign), ("broadcast-messages", b.message),
-        ("customers", b.customer), ("bookings", b.booking), ("communities", b.community),
-    )}
+    return {
+        f"{t}:{i}"
+        for t, i in (
+            ("broadcast-templates", b.template),
+            ("broadcast-files", b.file),
+            ("broadcast-audiences", b.audience),
+            ("broadcast-audiences", b.community_audience),
+            ("broadcast-campaigns", b.campaign),
+            ("broadcast-campaigns", b.running_campaign),
+            ("broadcast-messages", b.message),
+            ("customers", b.customer),
+            ("bookings", b.booking),
+            ("communities", b.community),
+        )
+    }
 
 
 def _leaks_b(response: Any, world: World) -> bool:
@@ -136,7 +154,8 @@ def test_other_tenants_files_on_the_plain_routes_are_404(app: Flask, world: Worl
     headers = {"Authorization": f"Bearer {a.token}"}
     download = client.get(f"/api/broadcast-files/{b.file}/content?o={a.org}", headers=headers)
     upload = client.post(
-        f"/api/broadcast-templates/{b.template}/files?o={a.org}", headers=headers,
+        f"/api/broadcast-templates/{b.template}/files?o={a.org}",
+        headers=headers,
         data={"file": (__import__("io").BytesIO(b"hello"), "x.txt", "text/plain")},
         content_type="multipart/form-data",
     )
@@ -155,17 +174,24 @@ def _relationship_probes(world: World) -> list[tuple[str, str, Any, str | None]]
         return {"data": {"type": type_, "id": id_}}
 
     def campaign(template: str, audience: str, id_: str | None = None) -> dict[str, Any]:
-        data: dict[str, Any] = {"type": "broadcast-campaigns", "attributes": {"name": "X"}, "relationships": {
-            "template": linkage("broadcast-templates", template),
-            "audience": linkage("broadcast-audiences", audience)}}
+        data: dict[str, Any] = {
+            "type": "broadcast-campaigns",
+            "attributes": {"name": "X"},
+            "relationships": {
+                "template": linkage("broadcast-templates", template),
+                "audience": linkage("broadcast-audiences", audience),
+            },
+        }
         if id_:
             data["id"] = id_
         return {"data": data}
 
     def community_audience(community: str, id_: str | None = None) -> dict[str, Any]:
-        data: dict[str, Any] = {"type": "broadcast-audiences",
-                                "attributes": {"name": "X", "audience_type": "community"},
-                                "relationships": {"community": linkage("communities", community)}}
+        data: dict[str, Any] = {
+            "type": "broadcast-audiences",
+            "attributes": {"name": "X", "audience_type": "community"},
+            "relationships": {"community": linkage("communities", community)},
+        }
         if id_:
             data["id"] = id_
         return {"data": data}
@@ -177,8 +203,12 @@ def _relationship_probes(world: World) -> list[tuple[str, str, Any, str | None]]
         ("PATCH", f"/broadcast-campaigns/{a.campaign}", campaign(b.template, a.audience, a.campaign), a.campaign),
         ("PATCH", f"/broadcast-campaigns/{a.campaign}", campaign(a.template, b.audience, a.campaign), a.campaign),
         ("POST", "/broadcast-audiences", community_audience(b.community), None),
-        ("PATCH", f"/broadcast-audiences/{a.community_audience}", community_audience(b.community, a.community_audience),
-         a.community_audience),
+        (
+            "PATCH",
+            f"/broadcast-audiences/{a.community_audience}",
+            community_audience(b.community, a.community_audience),
+            a.community_audience,
+        ),
     ]
 
 
@@ -224,8 +254,12 @@ def test_includes_and_filters_never_reach_another_tenant(app: Flask, world: Worl
             assert response.get_json()["data"] == []
 
     # An audience of A filtered to match B's customer reaches nobody.
-    document = {"data": {"type": "broadcast-audiences", "attributes": {
-        "name": "Globex people", "audience_type": "customers", "filters": {"search": "globex"}}}}
+    document = {
+        "data": {
+            "type": "broadcast-audiences",
+            "attributes": {"name": "Globex people", "audience_type": "customers", "filters": {"search": "globex"}},
+        }
+    }
     created = call(client, "POST", "/broadcast-audiences", as_=a, body=document)
     assert created.status_code == 201
     TALLY.probe(FAMILY, leaked=created.get_json()["data"]["meta"]["member_count"] != 0)
@@ -235,18 +269,27 @@ def test_includes_and_filters_never_reach_another_tenant(app: Flask, world: Worl
 def _every_route(world: World) -> list[tuple[str, str]]:
     a = world.a
     return [
-        ("GET", "/broadcast-templates"), ("POST", "/broadcast-templates"),
-        ("GET", f"/broadcast-templates/{a.template}"), ("PATCH", f"/broadcast-templates/{a.template}"),
+        ("GET", "/broadcast-templates"),
+        ("POST", "/broadcast-templates"),
+        ("GET", f"/broadcast-templates/{a.template}"),
+        ("PATCH", f"/broadcast-templates/{a.template}"),
         ("DELETE", f"/broadcast-templates/{a.template}"),
-        ("GET", f"/broadcast-files/{a.file}"), ("DELETE", f"/broadcast-files/{a.file}"),
-        ("GET", f"/broadcast-files/{a.file}/content"), ("POST", f"/broadcast-templates/{a.template}/files"),
-        ("GET", "/broadcast-audiences"), ("POST", "/broadcast-audiences"),
-        ("GET", f"/broadcast-audiences/{a.audience}"), ("PATCH", f"/broadcast-audiences/{a.audience}"),
+        ("GET", f"/broadcast-files/{a.file}"),
+        ("DELETE", f"/broadcast-files/{a.file}"),
+        ("GET", f"/broadcast-files/{a.file}/content"),
+        ("POST", f"/broadcast-templates/{a.template}/files"),
+        ("GET", "/broadcast-audiences"),
+        ("POST", "/broadcast-audiences"),
+        ("GET", f"/broadcast-audiences/{a.audience}"),
+        ("PATCH", f"/broadcast-audiences/{a.audience}"),
         ("DELETE", f"/broadcast-audiences/{a.audience}"),
-        ("GET", "/broadcast-campaigns"), ("POST", "/broadcast-campaigns"),
-        ("GET", f"/broadcast-campaigns/{a.campaign}"), ("PATCH", f"/broadcast-campaigns/{a.campaign}"),
+        ("GET", "/broadcast-campaigns"),
+        ("POST", "/broadcast-campaigns"),
+        ("GET", f"/broadcast-campaigns/{a.campaign}"),
+        ("PATCH", f"/broadcast-campaigns/{a.campaign}"),
         ("DELETE", f"/broadcast-campaigns/{a.campaign}"),
-        ("GET", f"/broadcast-campaigns/{a.campaign}/start"), ("GET", f"/broadcast-campaigns/{a.running_campaign}/stop"),
+        ("GET", f"/broadcast-campaigns/{a.campaign}/start"),
+        ("GET", f"/broadcast-campaigns/{a.running_campaign}/stop"),
         ("GET", f"/broadcast-campaigns/{a.running_campaign}/messages"),
         ("GET", f"/broadcast-campaigns/{a.campaign}/draft-messages"),
         ("GET", f"/broadcast-messages/{a.message}"),
@@ -255,8 +298,11 @@ def _every_route(world: World) -> list[tuple[str, str]]:
 
 def _revoked_token(world: World) -> str:
     token = "revoked-" + world.a.token
-    db.session.add(ApiToken(user_id=world.a.user_id, token_hash=hash_token(token),
-                            revoked_at=datetime(2026, 1, 1, tzinfo=timezone.utc)))
+    db.session.add(
+        ApiToken(
+            user_id=world.a.user_id, token_hash=hash_token(token), revoked_at=datetime(2026, 1, 1, tzinfo=timezone.utc)
+        )
+    )
     db.session.commit()
     return token
 
@@ -296,8 +342,12 @@ def test_tokens_and_organizations(app: Flask, world: World) -> None:
             headers = {**a.headers, **header}
             if method == "POST" and path.endswith("/files"):
                 headers.pop("Content-Type")
-            response = client.open(f"/api{path}?o={org}", method=method, headers=headers,
-                                   data="{}" if method in ("POST", "PATCH") else None)
+            response = client.open(
+                f"/api{path}?o={org}",
+                method=method,
+                headers=headers,
+                data="{}" if method in ("POST", "PATCH") else None,
+            )
             leaked = response.status_code != expected or b"Acme" in response.data or b"hello" in response.data
             TALLY.probe(FAMILY, leaked=leaked, server_error=response.status_code >= 500)
             assert response.status_code == expected, (org, header, method, path, response.get_data(as_text=True))

@@ -36,24 +36,27 @@ def _refused(address: str, query: str, **kwargs: Any) -> int | None:
     return None
 
 
-@pytest.mark.parametrize(("query", "kwargs", "status"), [
-    ("o=1", {}, 401),
-    ("o=1", {"token": "wrong-token"}, 401),
-    ("o=1", {"token": ""}, 401),
-    ("o=2", {"token": "alice-token"}, 403),
-    ("o=*", {"token": "alice-token"}, 400),
-    ("o=1*", {"token": "alice-token"}, 400),
-    ("o=[12]", {"token": "alice-token"}, 400),
-    ("o=1%00", {"token": "alice-token"}, 400),
-    ("o=1&o=2", {"token": "alice-token"}, None),
-    ("o=1&campaign=*", {"token": "alice-token"}, 400),
-    ("o=1&campaign=1%0d%0a", {"token": "alice-token"}, 400),
-    ("o=1&ticket=forged", {}, 401),
-    ("o=1", {"token": "alice-token", "origin": "https://evil.example"}, 403),
-    ("o=1", {"token": "alice-token", "origin": "null"}, 403),
-    ("o=1", {"token": "alice-token", "origin": "https://dashboard.example.com.evil.example"}, 403),
-    ("o=1", {"token": "alice-token", "origin": "http://dashboard.example.com"}, 403),
-])
+@pytest.mark.parametrize(
+    ("query", "kwargs", "status"),
+    [
+        ("o=1", {}, 401),
+        ("o=1", {"token": "wrong-token"}, 401),
+        ("o=1", {"token": ""}, 401),
+        ("o=2", {"token": "alice-token"}, 403),
+        ("o=*", {"token": "alice-token"}, 400),
+        ("o=1*", {"token": "alice-token"}, 400),
+        ("o=[12]", {"token": "alice-token"}, 400),
+        ("o=1%00", {"token": "alice-token"}, 400),
+        ("o=1&o=2", {"token": "alice-token"}, None),
+        ("o=1&campaign=*", {"token": "alice-token"}, 400),
+        ("o=1&campaign=1%0d%0a", {"token": "alice-token"}, 400),
+        ("o=1&ticket=forged", {}, 401),
+        ("o=1", {"token": "alice-token", "origin": "https://evil.example"}, 403),
+        ("o=1", {"token": "alice-token", "origin": "null"}, 403),
+        ("o=1", {"token": "alice-token", "origin": "https://dashboard.example.com.evil.example"}, 403),
+        ("o=1", {"token": "alice-token", "origin": "http://dashboard.example.com"}, 403),
+    ],
+)
 def test_refused_upgrades(server: str, query: str, kwargs: dict[str, Any], status: int | None) -> None:
     got = _refused(server, query, **kwargs)
     if status is None:  # a repeated o: either refused, or the first one (alice's own org) is used
@@ -64,14 +67,18 @@ def test_refused_upgrades(server: str, query: str, kwargs: dict[str, Any], statu
     assert got == status
 
 
-@pytest.mark.parametrize(("frame", "codes"), [
-    ("hello", (1007, 1008)),
-    ('{"type": ', (1007, 1008)),
-    (b"\xff\xfe\x00", (1003, 1007, 1008)),
-    ("x" * 1_000_000, (1009,)),
-])
-def test_hostile_client_frames_close_the_socket_and_leak_nothing(server: str, publish: Any, frame: str | bytes,
-                                                                  codes: tuple[int, ...]) -> None:
+@pytest.mark.parametrize(
+    ("frame", "codes"),
+    [
+        ("hello", (1007, 1008)),
+        ('{"type": ', (1007, 1008)),
+        (b"\xff\xfe\x00", (1003, 1007, 1008)),
+        ("x" * 1_000_000, (1009,)),
+    ],
+)
+def test_hostile_client_frames_close_the_socket_and_leak_nothing(
+    server: str, publish: Any, frame: str | bytes, codes: tuple[int, ...]
+) -> None:
     ws = connect(server, "o=1", token="alice-token")
     ws.send_binary(frame) if isinstance(frame, bytes) else ws.send(frame)
     try:

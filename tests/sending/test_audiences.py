@@ -13,9 +13,13 @@ def test_bookings_audience(app, env, smtp):
     from tests.support.hostapp import Booking, db
 
     seed_customers(30)
-    db.session.execute(sa.insert(Booking), [
-        {"organization_id": ORG, "customer_id": i, "status": "accepted" if i % 3 else "cancelled"} for i in range(1, 31)
-    ])
+    db.session.execute(
+        sa.insert(Booking),
+        [
+            {"organization_id": ORG, "customer_id": i, "status": "accepted" if i % 3 else "cancelled"}
+            for i in range(1, 31)
+        ],
+    )
     db.session.commit()
     campaign_id = make_campaign(audience_type="bookings", filters={"status": "accepted"})
     start_campaign(ORG, campaign_id)

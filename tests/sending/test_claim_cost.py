@@ -38,16 +38,24 @@ def test_a_claim_late_in_a_run_does_not_read_the_messages_already_sent(app, env,
     sent = sum(send_batch(campaign_id, "once", "test-worker").sent for _ in range(6))  # batches of 50
     assert sent == 300
 
-    statement = claimable(campaign_id, "once", 50).compile(dialect=postgresql.dialect(),
-                                                            compile_kwargs={"literal_binds": True})
+    statement = claimable(campaign_id, "once", 50).compile(
+        dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
+    )
     db.session.rollback()
     plan = db.session.execute(sa.text(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}")).scalar()
     ids = db.session.execute(sa.text(str(statement))).scalars().all()
     db.session.rollback()
     plan = plan if isinstance(plan, list) else json.loads(plan)
 
-    pending = db.session.execute(sa.text(
-        "SELECT id FROM broadcast_messages WHERE campaign_id = :c AND status = 'pending' ORDER BY id LIMIT 50"),
-        {"c": campaign_id}).scalars().all()
+    pending = (
+        db.session.execute(
+            sa.text(
+                "SELECT id FROM broadcast_messages WHERE campaign_id = :c AND status = 'pending' ORDER BY id LIMIT 50"
+            ),
+            {"c": campaign_id},
+        )
+        .scalars()
+        .all()
+    )
     assert ids == pending and len(ids) == 50  # still the lowest pending ids of the run
     assert _rows_passed_over(plan[0]["Plan"]) < 50  # the old claim passed all 300 sent messages

@@ -41,7 +41,9 @@ def test_deployments_sharing_a_redis_on_different_queues_never_take_each_others_
     assert not state.dispatcher.has_waiting_send(1, "once")  # the first deployment's is not ours
     state.dispatcher.send(1, "once", tag="m0")
 
-    assert [job.func_name for job in second.get_jobs()] == ["flask_broadcasts.jobs.materialize_run",
-                                                            "flask_broadcasts.jobs.send_batch"]
+    assert [job.func_name for job in second.get_jobs()] == [
+        "flask_broadcasts.jobs.materialize_run",
+        "flask_broadcasts.jobs.send_batch",
+    ]
     assert state.dispatcher.cancel(1) == 2  # stop cancels this deployment's jobs only
     assert len(first.get_jobs()) == 2 and all(job.get_status() == "queued" for job in first.get_jobs())

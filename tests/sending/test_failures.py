@@ -38,8 +38,11 @@ def _after_record(monkeypatch, number, action):
 
 def _statuses(db, campaign_id):
     db.session.rollback()
-    return Counter(db.session.execute(
-        sa.select(BroadcastMessage.status).where(BroadcastMessage.campaign_id == campaign_id)).scalars())
+    return Counter(
+        db.session.execute(
+            sa.select(BroadcastMessage.status).where(BroadcastMessage.campaign_id == campaign_id)
+        ).scalars()
+    )
 
 
 def test_stop_mid_run_then_start_reaches_only_the_rest(app, env, smtp):
@@ -157,8 +160,13 @@ def test_recovery_does_not_wait_for_a_retry_no_scheduler_moves(app, env, smtp):
 
     def retry_due(seconds_from_now: float, tag: str) -> None:
         jid = job_id("send", campaign_id, "once", tag, queue=state.settings.queue)
-        state.dispatcher.queue.enqueue_at(datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now),
-                                          "flask_broadcasts.jobs.send_batch", campaign_id, "once", job_id=jid)
+        state.dispatcher.queue.enqueue_at(
+            datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now),
+            "flask_broadcasts.jobs.send_batch",
+            campaign_id,
+            "once",
+            job_id=jid,
+        )
         state.redis.sadd(campaign_jobs_key(campaign_id, queue=state.settings.queue), jid)
 
     retry_due(60, "later")
@@ -209,8 +217,9 @@ def test_ten_concurrent_starts_one_winner(app, env, smtp, is_postgres):
 
 @pytest.mark.postgres_only
 @pytest.mark.parametrize("synchronous", [False, True], ids=["async-records", "synchronous-records"])
-def test_record_connection_cut_mid_batch_records_again_and_sends_nothing_twice(app, env, smtp, is_postgres,
-                                                                               monkeypatch, synchronous):
+def test_record_connection_cut_mid_batch_records_again_and_sends_nothing_twice(
+    app, env, smtp, is_postgres, monkeypatch, synchronous
+):
     """The worker's record connection dies mid-batch: it reconnects, writes its records again, stops."""
     if not is_postgres:
         pytest.skip("the asynchronous record connection is PostgreSQL's")
@@ -229,15 +238,17 @@ def test_record_connection_cut_mid_batch_records_again_and_sends_nothing_twice(a
     materialize_run(campaign_id, "once", "test-worker")
 
     def cut_record_connection(recorder):  # record 12 is in flight: kill the server process serving it
-        with psycopg.connect(db.engine.url.render_as_string(hide_password=False).replace("+psycopg", ""),
-                             autocommit=True) as admin:
+        with psycopg.connect(
+            db.engine.url.render_as_string(hide_password=False).replace("+psycopg", ""), autocommit=True
+        ) as admin:
             admin.execute("SELECT pg_terminate_backend(%s)", [recorder.cursor.connection.info.backend_pid])
 
     original = _after_record(monkeypatch, 12, cut_record_connection)
     with pytest.raises(Exception) as cut:
         send_batch(campaign_id, "once", "test-worker")
-    assert isinstance(cut.value, psycopg.OperationalError) or isinstance(getattr(cut.value, "orig", None),
-                                                                         psycopg.OperationalError)
+    assert isinstance(cut.value, psycopg.OperationalError) or isinstance(
+        getattr(cut.value, "orig", None), psycopg.OperationalError
+    )
     # Record 12 was answered before the cut (then message 13 went out and the cut shows at
     # the next wait) or not (then message 13's data never went out). Either way every
     # message the server accepted is recorded — written again after reconnecting — and no

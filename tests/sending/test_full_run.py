@@ -14,7 +14,11 @@ from tests.support.processes import run_workers, start_subscriber
 
 
 def _messages(db, campaign_id):
-    return db.session.execute(sa.select(BroadcastMessage).where(BroadcastMessage.campaign_id == campaign_id)).scalars().all()
+    return (
+        db.session.execute(sa.select(BroadcastMessage).where(BroadcastMessage.campaign_id == campaign_id))
+        .scalars()
+        .all()
+    )
 
 
 def _with_config(env, **config):
@@ -47,9 +51,13 @@ def test_customers_campaign_runs_to_completion(app, env, smtp):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BroadcastSentEmail)) == 117
     received_c7 = next(m for m in smtp.received if m.rcpt_tos == ["c7@example.test"]).message
     sent_c7 = db.session.execute(
-        sa.select(BroadcastSentEmail).where(BroadcastSentEmail.recipient == "c7@example.test")).scalar_one()
+        sa.select(BroadcastSentEmail).where(BroadcastSentEmail.recipient == "c7@example.test")
+    ).scalar_one()
     assert (sent_c7.message_id_header, sent_c7.subject, sent_c7.response) == (
-        received_c7["Message-ID"], received_c7["Subject"], "250 2.0.0 queued")
+        received_c7["Message-ID"],
+        received_c7["Subject"],
+        "250 2.0.0 queued",
+    )
     assert sent_c7.sent_at is not None and sent_c7.organization_id == ORG
     run = db.session.execute(sa.select(BroadcastRun)).scalar_one()
     assert (run.status, run.sent_count, run.failed_count, run.total_count) == ("completed", 117, 3, 120)

@@ -60,10 +60,15 @@ def test_materialization_holds_no_database_snapshot_across_chunks(app, env, monk
                 first_chunk_xid.append(observer.execute(sa.text("SELECT txid_current() % 4294967296")).scalar())
                 observer.commit()
             elif len(chunks_stored) == 3:
-                held_over.append(observer.execute(sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND backend_xmin IS NOT NULL AND backend_xmin::text::bigint <= :first"),
-                    {"first": first_chunk_xid[0]}).scalar())
+                held_over.append(
+                    observer.execute(
+                        sa.text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                            "AND backend_xmin IS NOT NULL AND backend_xmin::text::bigint <= :first"
+                        ),
+                        {"first": first_chunk_xid[0]},
+                    ).scalar()
+                )
         return store_chunk(*args, **kwargs)
 
     monkeypatch.setattr(materialize, "_store_chunk", watching_store_chunk)

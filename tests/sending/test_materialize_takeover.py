@@ -38,17 +38,26 @@ def test_a_materialization_taken_over_stores_each_recipient_once(app, env, monke
         materialize.materialize_run(campaign_id, "once", "dead-worker")
     monkeypatch.setattr(materialize, "_store_chunk", store_chunk)
     db.session.rollback()
-    assert db.session.execute(sa.select(sa.func.count()).where(BroadcastMessage.campaign_id == campaign_id)).scalar() == 200
+    assert (
+        db.session.execute(sa.select(sa.func.count()).where(BroadcastMessage.campaign_id == campaign_id)).scalar()
+        == 200
+    )
 
     # Its lease runs out; another worker takes the run over from the start.
     assert materialize.materialize_run(campaign_id, "once", "second-worker") == -1  # not before the lease expires
-    db.session.execute(sa.update(BroadcastRun).where(BroadcastRun.campaign_id == campaign_id)
-                       .values(claim_expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.execute(
+        sa.update(BroadcastRun)
+        .where(BroadcastRun.campaign_id == campaign_id)
+        .values(claim_expires_at=utcnow() - timedelta(seconds=1))
+    )
     db.session.commit()
     assert materialize.materialize_run(campaign_id, "once", "second-worker") == 250  # only the missing ones
 
     db.session.rollback()
-    recipients = Counter(db.session.execute(
-        sa.select(BroadcastMessage.recipient_id).where(BroadcastMessage.campaign_id == campaign_id)).scalars())
+    recipients = Counter(
+        db.session.execute(
+            sa.select(BroadcastMessage.recipient_id).where(BroadcastMessage.campaign_id == campaign_id)
+        ).scalars()
+    )
     assert len(recipients) == 450 and set(recipients.values()) == {1}
     assert campaign_row(campaign_id).total_count == 450

@@ -21,10 +21,21 @@ def test_a_row_the_sweep_wrote_first_is_kept_and_the_rest_are_written(app, env, 
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
     materialize_run(campaign_id, "once", "test-worker")
-    first = db.session.scalar(sa.select(sa.func.min(BroadcastMessage.id)).where(BroadcastMessage.campaign_id == campaign_id))
-    db.session.add(BroadcastSentEmail(organization_id=ORG, message_id=first, message_id_header="<sweep@example.test>",
-                                      sender="sweep@example.test", recipient="c1@example.test", subject=None,
-                                      sent_at=utcnow(), response=None))
+    first = db.session.scalar(
+        sa.select(sa.func.min(BroadcastMessage.id)).where(BroadcastMessage.campaign_id == campaign_id)
+    )
+    db.session.add(
+        BroadcastSentEmail(
+            organization_id=ORG,
+            message_id=first,
+            message_id_header="<sweep@example.test>",
+            sender="sweep@example.test",
+            recipient="c1@example.test",
+            subject=None,
+            sent_at=utcnow(),
+            response=None,
+        )
+    )
     db.session.commit()
 
     result = send_batch(campaign_id, "once", "test-worker")

@@ -57,8 +57,14 @@ def _mail(rcpt: str) -> bytes:
 def test_the_next_envelope_goes_out_with_the_previous_message_and_nothing_arrives_twice(server):
     """``then``: each message's end and the next envelope share one write; refusals stay per message."""
     settings = MailSettings(server="127.0.0.1", port=server.port)
-    recipients = ["ann@example.org", "refuse-bob@example.org", "cy@example.org", "later-dee@example.org",
-                  "eve@example.org", "fay@example.org"]
+    recipients = [
+        "ann@example.org",
+        "refuse-bob@example.org",
+        "cy@example.org",
+        "later-dee@example.org",
+        "eve@example.org",
+        "fay@example.org",
+    ]
     outcomes = {}
     writes = []
     with SmtpTransport(settings, timeout=5) as transport:
@@ -81,7 +87,8 @@ def test_the_next_envelope_goes_out_with_the_previous_message_and_nothing_arrive
     assert all(outcomes[rcpt].startswith("250") for rcpt in accepted)
     assert server.recipients() == accepted
     assert [m.message.get_payload().splitlines() for m in server.received] == [
-        [".leading dot", f"body {rcpt}"] for rcpt in accepted]
+        [".leading dot", f"body {rcpt}"] for rcpt in accepted
+    ]
     if server.pipelining:
         # From the second message on, a message's text and the next envelope are one write.
         ahead = b".\r\nMAIL FROM:<news@example.org>\r\nRCPT TO:<fay@example.org>\r\nDATA\r\n"
@@ -93,12 +100,17 @@ def test_the_next_envelope_goes_out_with_the_previous_message_and_nothing_arrive
 def test_an_envelope_sent_ahead_and_never_used_delivers_nothing(server):
     settings = MailSettings(server="127.0.0.1", port=server.port)
     with SmtpTransport(settings, timeout=5) as transport:
-        transport.send("news@example.org", "ann@example.org", _mail("ann@example.org"),
-                       then=("news@example.org", "bob@example.org"))
+        transport.send(
+            "news@example.org",
+            "ann@example.org",
+            _mail("ann@example.org"),
+            then=("news@example.org", "bob@example.org"),
+        )
         # The batch stops here (a stop request, a lost claim): bob's message never comes.
     with SmtpTransport(settings, timeout=5) as transport:
-        transport.send("news@example.org", "cy@example.org", _mail("cy@example.org"),
-                       then=("news@example.org", "dee@example.org"))
+        transport.send(
+            "news@example.org", "cy@example.org", _mail("cy@example.org"), then=("news@example.org", "dee@example.org")
+        )
         # The caller sends another message than announced: that one goes, to its recipient.
         transport.send("news@example.org", "eve@example.org", _mail("eve@example.org"))
 

@@ -74,7 +74,13 @@ def test_the_scheduler_thread_polls_once_before_the_worker_forks(env) -> None:  
 
     from tests.support.processes import ROOT, worker_env
 
-    done = subprocess.run([sys.executable, "-c", _FIRST_POLL_SCRIPT], cwd=ROOT, env=worker_env(env),
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", _FIRST_POLL_SCRIPT],
+        cwd=ROOT,
+        env=worker_env(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True", done.stderr

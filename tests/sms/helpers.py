@@ -170,7 +170,9 @@ def in_progress_run(app: Flask, *rows: dict[str, Any]) -> Seeded:
         session = get_state().session
         campaign = session.get(BroadcastCampaign, seeded.campaign_id)
         campaign.status, campaign.sent_count, campaign.failed_count = CampaignStatus.IN_PROGRESS.value, 0, 0
-        session.add(BroadcastRun(organization_id="org-1", campaign_id=campaign.id, run_key="once", materialized_at=utcnow()))
+        session.add(
+            BroadcastRun(organization_id="org-1", campaign_id=campaign.id, run_key="once", materialized_at=utcnow())
+        )
         session.commit()
     return seeded
 

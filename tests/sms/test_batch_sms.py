@@ -67,7 +67,12 @@ def test_a_batch_sends_sms_through_twilio_and_fails_bad_numbers_alone(sms_app, t
     for sid, status in ((ok.provider_message_id, "delivered"), (ok2.provider_message_id, "undelivered")):
         form = {"MessageSid": sid, "MessageStatus": status, "ErrorCode": "30003"}
         signature = RequestValidator(AUTH_TOKEN).compute_signature(CALLBACK, form)
-        assert client.post("/api/broadcast-callbacks/twilio", data=form, headers={"X-Twilio-Signature": signature}).status_code == 204
+        assert (
+            client.post(
+                "/api/broadcast-callbacks/twilio", data=form, headers={"X-Twilio-Signature": signature}
+            ).status_code
+            == 204
+        )
     assert message_row(sms_app, seeded.message_ids[0]).status == MessageStatus.DELIVERED
     assert message_row(sms_app, seeded.message_ids[2]).error == "twilio 30003: undelivered"
     campaign = campaign_row(sms_app, seeded.campaign_id)

@@ -164,9 +164,7 @@ def test_email_bounce_by_message_id_header(app):
 
 
 def test_a_message_that_reached_the_recipient_by_mail_stays_completed_when_sms_fails(app):
-    seeded = seed_messages(
-        app, {"channels": ["mail", "sms"], "mail_status": "sent", "provider_message_id": "SM5"}
-    )
+    seeded = seed_messages(app, {"channels": ["mail", "sms"], "mail_status": "sent", "provider_message_id": "SM5"})
     with app.app_context():
         assert record_delivery_status("SM5", "failed", error="twilio 30003: undelivered") is True
 

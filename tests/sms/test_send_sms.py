@@ -46,7 +46,9 @@ def test_invalid_numbers_are_refused_with_a_reason(mobile, why):
 
 
 def test_invalid_numbers_fail_alone_and_never_reach_the_gateway(twilio_standin):
-    twilio = TwilioSmsProvider(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, from_=SENDER, base_url=twilio_standin.url)
+    twilio = TwilioSmsProvider(
+        account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, from_=SENDER, base_url=twilio_standin.url
+    )
     outcomes = [
         send_sms(twilio, mobile, "Hi", status_callback=None)
         for mobile in ("+14155552671", "0612345678", "+33 6 12 34 56 78", "+1234")
@@ -59,7 +61,9 @@ def test_invalid_numbers_fail_alone_and_never_reach_the_gateway(twilio_standin):
 
 
 def test_a_gateway_refusal_is_a_refused_outcome_and_transient_errors_propagate(twilio_standin):
-    twilio = TwilioSmsProvider(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, from_=SENDER, base_url=twilio_standin.url)
+    twilio = TwilioSmsProvider(
+        account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, from_=SENDER, base_url=twilio_standin.url
+    )
     refused = send_sms(twilio, "+15005550001", "Hi", status_callback=None)
     assert not refused.accepted and refused.reason.startswith("twilio 21211")
     with pytest.raises(SmsTransientError):
@@ -130,4 +134,3 @@ def test_status_callback_url_needs_a_public_url(make_app):
     assert status_callback_url(get_state(app), twilio) == "https://app.example.com/api/broadcast-callbacks/twilio"
     assert status_callback_url(get_state(app), LoggingSmsProvider()) is None
     assert status_callback_url(get_state(make_app()), twilio) is None
-

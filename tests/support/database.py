@@ -114,16 +114,16 @@ def empty_tables(connection: sa.Connection, names: list[str] | None = None) -> N
     if not names:
         return
     if connection.dialect.name == "postgresql":
-        probe = " UNION ALL ".join(
-            f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in names
-        )
+        probe = " UNION ALL ".join(f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM \"{name}\")" for name in names)
         filled = {row[0] for row in connection.execute(sa.text(probe))}
         for name in (name for name in names if name in filled):
             connection.execute(sa.text(f'DELETE FROM "{name}"'))
-        connection.execute(sa.text(
-            "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c"
-            " WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
-        ))
+        connection.execute(
+            sa.text(
+                "SELECT setval(c.oid::regclass, 1, false) FROM pg_class c"
+                " WHERE c.relkind = 'S' AND c.relnamespace = current_schema()::regnamespace"
+            )
+        )
         return
     for name in names:  # SQLite enforces no foreign keys unless asked: any order works
         connection.execute(sa.text(f'DELETE FROM "{name}"'))
@@ -174,9 +174,7 @@ class MigratedDatabase:
 
 
 @contextmanager
-def migrated_database(
-    label: str, directory: Path, build: Callable[[str], None]
-) -> Iterator[MigratedDatabase]:
+def migrated_database(label: str, directory: Path, build: Callable[[str], None]) -> Iterator[MigratedDatabase]:
     """A scratch database on which ``build(url)`` ran the migrations once."""
     with scratch_database(label, directory) as url:
         build(url)

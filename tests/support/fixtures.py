@@ -101,23 +101,44 @@ def seed_customers(n: int, *, refuse_every: int = 0, no_email_every: int = 0, co
             email = f"refuse{i}@example.test"
         if no_email_every and i % no_email_every == 0:
             email = None
-        rows.append({"organization_id": ORG, "first_name": f"Ann{i}", "last_name": "Lee", "email": email,
-                     "locale": "en", "active": True, "community_id": community_id})
+        rows.append(
+            {
+                "organization_id": ORG,
+                "first_name": f"Ann{i}",
+                "last_name": "Lee",
+                "email": email,
+                "locale": "en",
+                "active": True,
+                "community_id": community_id,
+            }
+        )
     db.session.execute(sa.insert(Customer), rows)
     db.session.commit()
 
 
-def make_campaign(*, audience_type: str = "customers", filters: dict | None = None, community_id: str | None = None,
-                  channels: tuple[str, ...] = ("mail",)) -> int:
+def make_campaign(
+    *,
+    audience_type: str = "customers",
+    filters: dict | None = None,
+    community_id: str | None = None,
+    channels: tuple[str, ...] = ("mail",),
+) -> int:
     from .hostapp import db
 
     template = BroadcastTemplate(
-        organization_id=ORG, name="T", subject="Hello {first_name}!", body="<p>Hi {first_name} {last_name}</p>",
-        body_short="Hi {first_name}", action_label="View", action_url="https://example.com/u",
-        channels=list(channels), binding_type="customer",
+        organization_id=ORG,
+        name="T",
+        subject="Hello {first_name}!",
+        body="<p>Hi {first_name} {last_name}</p>",
+        body_short="Hi {first_name}",
+        action_label="View",
+        action_url="https://example.com/u",
+        channels=list(channels),
+        binding_type="customer",
     )
-    audience = BroadcastAudience(organization_id=ORG, name="A", audience_type=audience_type, filters=filters or {},
-                                 community_id=community_id)
+    audience = BroadcastAudience(
+        organization_id=ORG, name="A", audience_type=audience_type, filters=filters or {}, community_id=community_id
+    )
     db.session.add_all([template, audience])
     db.session.flush()
     campaign = BroadcastCampaign(organization_id=ORG, name="C", template_id=template.id, audience_id=audience.id)

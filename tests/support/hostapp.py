@@ -76,7 +76,9 @@ def booking_filters(stmt: sa.Select, filters: Any, organization_id: str) -> sa.S
 
 
 def community_members(stmt: sa.Select, community_id: str, organization_id: str) -> sa.Select:
-    return stmt.where(Customer.organization_id == organization_id, Customer.community_id == int(community_id)).order_by(Customer.id)
+    return stmt.where(Customer.organization_id == organization_id, Customer.community_id == int(community_id)).order_by(
+        Customer.id
+    )
 
 
 class CustomerFilters(ma.Schema):
@@ -92,10 +94,19 @@ def _serialize(obj: Any) -> dict[str, Any]:
 
 
 broadcasts = Broadcasts(db=db)
-broadcasts.add_audience_source(AudienceSource("customers", Customer, "customers", customer_filters, CustomerFilters, _serialize))
 broadcasts.add_audience_source(
-    AudienceSource("bookings", Booking, "bookings", booking_filters, BookingFilters, _serialize,
-                   load_options=(selectinload(Booking.customer),))
+    AudienceSource("customers", Customer, "customers", customer_filters, CustomerFilters, _serialize)
+)
+broadcasts.add_audience_source(
+    AudienceSource(
+        "bookings",
+        Booking,
+        "bookings",
+        booking_filters,
+        BookingFilters,
+        _serialize,
+        load_options=(selectinload(Booking.customer),),
+    )
 )
 broadcasts.set_community_source(
     CommunitySource(Community, lambda cid, org: db.session.get(Community, int(cid)), community_members, _serialize)

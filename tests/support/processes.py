@@ -20,13 +20,23 @@ def worker_env(env: dict[str, str]) -> dict[str, str]:
     return full
 
 
-def start_worker(env: dict[str, str], *, burst: bool = True, with_scheduler: bool = False,
-                 rq_cli: bool = False) -> subprocess.Popen:
+def start_worker(
+    env: dict[str, str], *, burst: bool = True, with_scheduler: bool = False, rq_cli: bool = False
+) -> subprocess.Popen:
     if rq_cli:
         # Plain RQ CLI with the documented worker class, on the test's BROADCASTS_QUEUE.
         queue = json.loads(env.get("BCAST_TEST_CONFIG") or "{}").get("BROADCASTS_QUEUE", "broadcasts")
-        args = [sys.executable, "-m", "rq.cli", "worker", "-w", "flask_broadcasts.worker.BroadcastsWorker",
-                "--url", env["REDIS_URL"], queue]
+        args = [
+            sys.executable,
+            "-m",
+            "rq.cli",
+            "worker",
+            "-w",
+            "flask_broadcasts.worker.BroadcastsWorker",
+            "--url",
+            env["REDIS_URL"],
+            queue,
+        ]
         if burst:
             args.append("--burst")
     else:
@@ -35,8 +45,9 @@ def start_worker(env: dict[str, str], *, burst: bool = True, with_scheduler: boo
             args.append("--burst")
         if with_scheduler:
             args.append("--with-scheduler")
-    return subprocess.Popen(args, cwd=ROOT, env=worker_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    return subprocess.Popen(
+        args, cwd=ROOT, env=worker_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+    )
 
 
 def run_workers(env: dict[str, str], count: int = 1, timeout: float = 90) -> list[str]:
@@ -67,7 +78,11 @@ for m in p.listen():
 
 
 def start_subscriber(redis_url: str, channel: str) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", SUBSCRIBER, redis_url, channel], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SUBSCRIBER, redis_url, channel],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     assert proc.stdout.readline().decode().strip() == "READY"
     return proc

@@ -28,8 +28,12 @@ def blob_count() -> int:
 
 def test_attach_read_list_delete(template):
     file = files.attach_file(ORG, template.id, filename="Brochure.pdf", content_type="application/pdf", data=PDF)
-    assert (file.filename, file.content_type, file.size, file.template_id) == ("Brochure.pdf", "application/pdf",
-                                                                              len(PDF), template.id)
+    assert (file.filename, file.content_type, file.size, file.template_id) == (
+        "Brochure.pdf",
+        "application/pdf",
+        len(PDF),
+        template.id,
+    )
     assert isinstance(get_file_storage(), DatabaseFileStorage) and blob_count() == 1
     assert files.read_file(files.get_file(ORG, file.id)) == PDF
     assert [f.id for f in files.list_files(ORG, template.id)] == [file.id]
@@ -55,8 +59,9 @@ def test_other_organization_cannot_see_or_delete(template):
 def test_size_limit_is_413(template):
     limit = get_state().settings.max_file_size
     with pytest.raises(PayloadTooLargeError) as excinfo:
-        files.attach_file(ORG, template.id, filename="a.pdf", content_type="application/pdf",
-                          data=b"%PDF-" + b"x" * limit)
+        files.attach_file(
+            ORG, template.id, filename="a.pdf", content_type="application/pdf", data=b"%PDF-" + b"x" * limit
+        )
     assert excinfo.value.code == 413 and str(limit) in excinfo.value.detail
     assert blob_count() == 0
 
@@ -80,8 +85,9 @@ def test_type_and_content_checks(template, filename, content_type, data, code):
 
 def test_type_guessed_from_name_and_parameters_dropped(template):
     png = files.attach_file(ORG, template.id, filename="logo.png", content_type="application/octet-stream", data=PNG)
-    txt = files.attach_file(ORG, template.id, filename="a.txt", content_type="Text/Plain; charset=utf-8",
-                            data="héllo".encode())
+    txt = files.attach_file(
+        ORG, template.id, filename="a.txt", content_type="Text/Plain; charset=utf-8", data="héllo".encode()
+    )
     assert (png.content_type, txt.content_type) == ("image/png", "text/plain")
 
 

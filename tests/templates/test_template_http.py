@@ -45,10 +45,15 @@ def pointers(response):
     return {e["source"]["pointer"]: e.get("code") for e in response.json["errors"]}
 
 
-def upload(client, template_id, data=PDF, filename="brochure.pdf", content_type="application/pdf", org="1",
-           token="alice"):
-    return client.post(f"{URL}/{template_id}/files?o={org}", headers={"Authorization": f"Bearer {token}"},
-                       data={"file": (io.BytesIO(data), filename, content_type)}, content_type="multipart/form-data")
+def upload(
+    client, template_id, data=PDF, filename="brochure.pdf", content_type="application/pdf", org="1", token="alice"
+):
+    return client.post(
+        f"{URL}/{template_id}/files?o={org}",
+        headers={"Authorization": f"Bearer {token}"},
+        data={"file": (io.BytesIO(data), filename, content_type)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_every_attribute_round_trips(client):
@@ -63,9 +68,14 @@ def test_every_attribute_round_trips(client):
 
 def test_null_clears_optional_attributes(client):
     created = create(client)
-    response = client.patch(f"{URL}/{created['id']}?o=1", headers=headers(), data=doc(
-        {"action_label": None, "action_url": None, "body_i18n": None, "channels": ["mail"], "body_short": None},
-        id=created["id"]))
+    response = client.patch(
+        f"{URL}/{created['id']}?o=1",
+        headers=headers(),
+        data=doc(
+            {"action_label": None, "action_url": None, "body_i18n": None, "channels": ["mail"], "body_short": None},
+            id=created["id"],
+        ),
+    )
     assert response.status_code == 200, response.json
     attributes = response.json["data"]["attributes"]
     assert (attributes["action_label"], attributes["body_i18n"], attributes["body_short"]) == (None, {}, None)
@@ -73,15 +83,21 @@ def test_null_clears_optional_attributes(client):
 
 
 def test_all_validation_errors_in_one_response(client):
-    response = client.post(f"{URL}?o=1", headers=headers(), data=doc({
-        "name": 5,
-        "channels": ["mail", "fax"],
-        "subject": "Hi {nope}",
-        "body": "b",
-        "is_template": "yes",
-        "action_url": "javascript:alert(1)",
-        "subject_i18n": {"fr": "Salut {nope}", "klingon-x": "x"},
-    }))
+    response = client.post(
+        f"{URL}?o=1",
+        headers=headers(),
+        data=doc(
+            {
+                "name": 5,
+                "channels": ["mail", "fax"],
+                "subject": "Hi {nope}",
+                "body": "b",
+                "is_template": "yes",
+                "action_url": "javascript:alert(1)",
+                "subject_i18n": {"fr": "Salut {nope}", "klingon-x": "x"},
+            }
+        ),
+    )
     assert response.status_code == 422
     assert pointers(response) == {
         "/data/attributes/name": "invalid_type",
@@ -171,6 +187,7 @@ def test_delete(client):
 
 # -- files --------------------------------------------------------------------------------
 
+
 def test_upload_include_download_delete(client):
     template = create(client)
     response = upload(client, template["id"], filename="../Prospectus été.pdf")
@@ -178,9 +195,12 @@ def test_upload_include_download_delete(client):
     assert response.content_type == "application/vnd.api+json"
     file = response.json["data"]
     assert file["type"] == "broadcast-files"
-    assert file["attributes"] | {"created_at": None} == {"filename": "Prospectus été.pdf",
-                                                          "content_type": "application/pdf",
-                                                          "size": len(PDF), "created_at": None}
+    assert file["attributes"] | {"created_at": None} == {
+        "filename": "Prospectus été.pdf",
+        "content_type": "application/pdf",
+        "size": len(PDF),
+        "created_at": None,
+    }
     assert file["relationships"]["template"]["data"] == {"type": "broadcast-templates", "id": template["id"]}
 
     fetched = client.get(f"{URL}/{template['id']}?o=1&include=files", headers=headers()).json
@@ -225,8 +245,12 @@ def test_file_limits(app, client):
     assert html.status_code == 422 and "allowed" in html.json["errors"][0]["detail"]
     disguised = upload(client, template["id"], data=b"<html>", filename="a.png", content_type="image/png")
     assert disguised.status_code == 422 and disguised.json["errors"][0]["code"] == "file_content_mismatch"
-    no_part = client.post(f"{URL}/{template['id']}/files?o=1", headers={"Authorization": "Bearer alice"},
-                          data={"other": "x"}, content_type="multipart/form-data")
+    no_part = client.post(
+        f"{URL}/{template['id']}/files?o=1",
+        headers={"Authorization": "Bearer alice"},
+        data={"other": "x"},
+        content_type="multipart/form-data",
+    )
     assert no_part.status_code == 400
     json_body = client.post(f"{URL}/{template['id']}/files?o=1", headers=headers(), data="{}")
     assert json_body.status_code == 400
@@ -234,5 +258,10 @@ def test_file_limits(app, client):
 
 def test_openapi_documents_the_resources(client):
     spec = client.get("/api/broadcasts-docs/openapi.json").json
-    assert {"/api/broadcast-templates", "/api/broadcast-templates/{id}", "/api/broadcast-audiences",
-            "/api/broadcast-audiences/{id}", "/api/broadcast-files/{id}"} <= set(spec["paths"])
+    assert {
+        "/api/broadcast-templates",
+        "/api/broadcast-templates/{id}",
+        "/api/broadcast-audiences",
+        "/api/broadcast-audiences/{id}",
+        "/api/broadcast-files/{id}",
+    } <= set(spec["paths"])

@@ -53,14 +53,17 @@ def test_defaults(app):
 
 def test_every_error_reported_at_once(app):
     with pytest.raises(InvalidInputError) as excinfo:
-        svc.create_template(ORG, {
-            "name": " ",
-            "channels": ["mail", "sms"],
-            "subject": "Hi\r\nBcc: x@evil.example",
-            "action_url": "javascript:alert(1)",
-            "body_i18n": {"xx-nope": "a", "fr": "Salut {nope}"},
-            "binding_type": "customer",
-        })
+        svc.create_template(
+            ORG,
+            {
+                "name": " ",
+                "channels": ["mail", "sms"],
+                "subject": "Hi\r\nBcc: x@evil.example",
+                "action_url": "javascript:alert(1)",
+                "body_i18n": {"xx-nope": "a", "fr": "Salut {nope}"},
+                "binding_type": "customer",
+            },
+        )
     assert excinfo.value.code == 422
     assert errors_of(excinfo) == {
         "/data/attributes/name": "required",
@@ -118,8 +121,7 @@ def test_sms_only_template_needs_no_subject(app):
 
 
 def test_booking_binding_offers_customer_and_booking_variables(app):
-    template = svc.create_template(ORG, {**MAIL, "binding_type": "booking",
-                                         "subject": "{first_name}, {booking_date}"})
+    template = svc.create_template(ORG, {**MAIL, "binding_type": "booking", "subject": "{first_name}, {booking_date}"})
     assert template.binding_type == "booking"
 
 

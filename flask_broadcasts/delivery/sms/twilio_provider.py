@@ -103,9 +103,7 @@ class TwilioSmsProvider:
             from twilio.http.http_client import TwilioHttpClient
             from twilio.rest import Client
 
-            client = Client(
-                self.account_sid, self.auth_token, http_client=TwilioHttpClient(timeout=self.timeout)
-            )
+            client = Client(self.account_sid, self.auth_token, http_client=TwilioHttpClient(timeout=self.timeout))
             if self.base_url:
                 # Every Messages call resolves its URL from the `api` domain's base_url at
                 # request time (twilio.base.domain.Domain.absolute_url), so this one

@@ -104,9 +104,7 @@ def test_stale_or_cancelled_occurrence_does_nothing(session, make_campaign, time
     # A timer for another fire time (left over from before a stop/start) is ignored.
     assert service.fire(campaign.id, utc(2026, 4, 1, 12), launch=launch) is False
     # A stopped campaign (draft) never fires.
-    session.execute(
-        update(BroadcastCampaign.__table__).values(status=CampaignStatus.DRAFT.value, next_run_at=None)
-    )
+    session.execute(update(BroadcastCampaign.__table__).values(status=CampaignStatus.DRAFT.value, next_run_at=None))
     session.commit()
     assert service.fire(campaign.id, utc(2026, 4, 1, 11), launch=launch) is False
     assert launch.calls == []
@@ -147,7 +145,9 @@ def test_one_off_completion_sets_no_timer(session, make_campaign, timers, launch
     assert reload(session, campaign).status_enum is CampaignStatus.COMPLETED
 
 
-def test_scheduler_down_across_fire_times_runs_once_then_next_future_time(session, make_campaign, timers, launch) -> None:
+def test_scheduler_down_across_fire_times_runs_once_then_next_future_time(
+    session, make_campaign, timers, launch
+) -> None:
     campaign = make_campaign(recurring=True, cron="0 * * * *")
     service.schedule_start(campaign, utc(2026, 4, 1, 5, 30), timers=timers)
     # The scheduler was down from 05:30 to 09:40: 06:00, 07:00, 08:00, 09:00 passed.

@@ -86,7 +86,9 @@ def test_deployments_sharing_a_redis_keep_a_sweep_and_timers_each(app, redis, mo
     assert runner.register_recovery() is False  # and neither pushes the other's out again
     monkeypatch.setattr(settings, "queue", first_queue)
     assert runner.register_recovery() is False
-    origins = {Job.fetch(job_id.decode(), connection=redis).origin
-               for job_id in redis.zrange("rq:scheduler:scheduled_jobs", 0, -1)}
+    origins = {
+        Job.fetch(job_id.decode(), connection=redis).origin
+        for job_id in redis.zrange("rq:scheduler:scheduled_jobs", 0, -1)
+    }
     assert redis.zcard("rq:scheduler:scheduled_jobs") == 4
     assert origins == {first_queue, f"{first_queue}-second"}

@@ -33,8 +33,17 @@ def test_sms_campaign_through_a_worker_process(app, env, twilio_standin):
     mobiles = [f"+1415555{2600 + i}" for i in range(60)] + ["0612345678", "+1234", INVALID_TO]
     db.session.execute(
         sa.insert(Customer),
-        [{"organization_id": ORG, "first_name": f"Ann{i}", "last_name": "Lee", "mobile": m, "locale": "en",
-          "active": True} for i, m in enumerate(mobiles)],
+        [
+            {
+                "organization_id": ORG,
+                "first_name": f"Ann{i}",
+                "last_name": "Lee",
+                "mobile": m,
+                "locale": "en",
+                "active": True,
+            }
+            for i, m in enumerate(mobiles)
+        ],
     )
     db.session.commit()
     campaign_id = make_campaign(channels=("sms",))
@@ -62,8 +71,9 @@ def test_sms_campaign_through_a_worker_process(app, env, twilio_standin):
     sent = next(m for m in messages if m.status == "completed")
     form = {"MessageSid": sent.provider_message_id, "MessageStatus": "delivered"}
     signature = RequestValidator(AUTH_TOKEN).compute_signature(callback, form)
-    response = app.test_client().post("/api/broadcast-callbacks/twilio", data=form,
-                                      headers={"X-Twilio-Signature": signature})
+    response = app.test_client().post(
+        "/api/broadcast-callbacks/twilio", data=form, headers={"X-Twilio-Signature": signature}
+    )
     assert response.status_code == 204
     db.session.rollback()
     assert db.session.get(BroadcastMessage, sent.id).status == "delivered"

@@ -8,13 +8,22 @@ from benchmarks.report import check_targets
 
 
 def _latency(first: float, deep: float, draft: float) -> dict[str, Any]:
-    return {name: {"samples": 200, "p50_ms": p99 / 2, "p99_ms": p99}
-            for name, p99 in (("messages_first", first), ("messages_deep", deep), ("draft_messages", draft))}
+    return {
+        name: {"samples": 200, "p50_ms": p99 / 2, "p99_ms": p99}
+        for name, p99 in (("messages_first", first), ("messages_deep", deep), ("draft_messages", draft))
+    }
 
 
 def _run(recipients: int, *, running: dict[str, Any], settled: dict[str, Any]) -> dict[str, Any]:
-    return {"recipients": recipients, "workers": 2, "wall_s": recipients / 5000, "messages_per_s": 5000.0,
-            "rss": {"worker1": {"peak_rss_mb": 90.0}}, "latency": running, "latency_settled": settled}
+    return {
+        "recipients": recipients,
+        "workers": 2,
+        "wall_s": recipients / 5000,
+        "messages_per_s": 5000.0,
+        "rss": {"worker1": {"peak_rss_mb": 90.0}},
+        "latency": running,
+        "latency_settled": settled,
+    }
 
 
 def _targets(small: dict[str, Any], big: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -46,6 +55,8 @@ def test_a_page_that_slows_down_with_the_campaigns_size_fails():
 
 def test_a_sqlite_only_run_has_its_deep_page_judged():
     sqlite = _run(10_000, running=_latency(6, 5, 5), settled=_latency(4, 4, 4))
-    targets = {t["target"]: t for t in check_targets({"sqlite": {**sqlite, "status": "completed", "sent_count": 10_000}})}
+    targets = {
+        t["target"]: t for t in check_targets({"sqlite": {**sqlite, "status": "completed", "sent_count": 10_000}})
+    }
     deep = targets["p99 deep messages page <= 2 x first page"]
     assert deep["result"] == "PASS" and deep["detail"] == "5 ms vs 6 ms at 10,000"

@@ -23,8 +23,7 @@ SPIKE_IN_A_CHILD = (
 
 
 def test_a_childs_peak_between_polls_is_the_trees_peak():
-    process = subprocess.Popen([sys.executable, "-c", SPIKE_IN_A_CHILD], stdin=subprocess.PIPE,
-                               stdout=subprocess.PIPE)
+    process = subprocess.Popen([sys.executable, "-c", SPIKE_IN_A_CHILD], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         # Polls only on enter and on exit: the 100 MB are gone by then.
         with RssMonitor({"worker1": process.pid}, interval=3600) as monitor:

@@ -30,9 +30,15 @@ def test_subject_survives_encoding_and_folding(subject):
 @pytest.mark.parametrize("subject", SUBJECTS)
 def test_a_built_message_parses_back_to_what_went_in(subject):
     builder = MimeBuilder(("Café Team", "news@example.org"), campaign_id=7, run_key="once")
-    built = builder.build(to="ann@example.org", subject=subject, body="<p>Hi <b>Ann</b></p>",
-                          action_label="Book", action_url="https://example.org/b?x=1&y=2",
-                          recipient_type="customers", recipient_id="42")
+    built = builder.build(
+        to="ann@example.org",
+        subject=subject,
+        body="<p>Hi <b>Ann</b></p>",
+        action_label="Book",
+        action_url="https://example.org/b?x=1&y=2",
+        recipient_type="customers",
+        recipient_id="42",
+    )
     message = email.message_from_bytes(built.data, policy=email.policy.default)
     assert message["Subject"] == subject.strip()
     assert message["To"] == "ann@example.org"

@@ -29,9 +29,7 @@ CONTENT = TemplateContent(
     body_short_i18n={"de": "Hallo {first_name}"},
     action_label_i18n={"fr": "Voir"},
 )
-ADA = RecipientData(
-    {"first_name": "Ada", "ref": "x"}, email="ada@example.com", mobile="+33600000000"
-)
+ADA = RecipientData({"first_name": "Ada", "ref": "x"}, email="ada@example.com", mobile="+33600000000")
 
 
 def render(content: TemplateContent = CONTENT, **recipient: object) -> object:
@@ -59,9 +57,7 @@ def test_renders_default_texts() -> None:
 
 def test_body_values_are_html_escaped_but_template_html_is_kept() -> None:
     message = render(bindings={"first_name": "<script>alert('x')</script>&"})
-    assert message.body == (
-        "<p>Hi &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;, here's your update.</p>"
-    )
+    assert message.body == ("<p>Hi &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;, here's your update.</p>")
 
 
 def test_body_short_values_are_plain() -> None:
@@ -69,9 +65,7 @@ def test_body_short_values_are_plain() -> None:
     assert message.body_short == "Hi <b>&, check your update."
 
 
-@pytest.mark.parametrize(
-    "separator", ["\r\n", "\r", "\n", "\v", "\f", "\x85", "\u2028", "\u2029", "\x1e", "\t"]
-)
+@pytest.mark.parametrize("separator", ["\r\n", "\r", "\n", "\v", "\f", "\x85", "\u2028", "\u2029", "\x1e", "\t"])
 def test_line_separators_in_values_become_one_space_in_one_line_fields(separator: str) -> None:
     message = render(bindings={"first_name": f"Ada{separator}{separator}Bcc: x@evil"})
     assert message.subject == "Hello Ada Bcc: x@evil!"
@@ -87,9 +81,7 @@ def test_line_breaks_in_template_text_of_one_line_fields_are_removed() -> None:
 
 
 def test_line_breaks_are_kept_in_bodies() -> None:
-    content = TemplateContent(
-        body="a\n{first_name}", body_short="a\n{first_name}", channels=("mail", "sms")
-    )
+    content = TemplateContent(body="a\n{first_name}", body_short="a\n{first_name}", channels=("mail", "sms"))
     message = render(content, bindings={"first_name": "x\ny"})
     assert message.body == "a\nx\ny"
     assert message.body_short == "a\nx\ny"
@@ -253,9 +245,7 @@ def test_missing_or_junk_recipient_locale_uses_default(locale: str | None) -> No
 
 
 def test_sms_only_template_reports_body_short_locale() -> None:
-    content = TemplateContent(
-        body_short="Hi", body_short_i18n={"de-AT": "Servus"}, channels=("sms",)
-    )
+    content = TemplateContent(body_short="Hi", body_short_i18n={"de-AT": "Servus"}, channels=("sms",))
     message = render(content, locale="de_at")
     assert message.body_short == "Servus"
     assert message.locale == "de-AT"
@@ -292,9 +282,7 @@ def test_validate_i18n_keys() -> None:
         (None, None, ()),
     ],
 )
-def test_channels_removed_without_address(
-    email: str | None, mobile: str | None, channels: tuple[str, ...]
-) -> None:
+def test_channels_removed_without_address(email: str | None, mobile: str | None, channels: tuple[str, ...]) -> None:
     message = render(email=email, mobile=mobile)
     assert message.channels == channels
     if "sms" in channels:

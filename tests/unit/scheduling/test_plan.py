@@ -101,18 +101,18 @@ def test_recurring_without_cron_is_refused() -> None:
 
 def test_next_fire_after_an_on_time_run() -> None:
     fire = utc(2026, 4, 1, 10, 17)
-    assert following_fire_time(cron="* * * * *", timezone="UTC", scheduled_at=None, fire_time=fire, now=utcnow()) == utc(
-        2026, 4, 1, 10, 18
-    )
+    assert following_fire_time(
+        cron="* * * * *", timezone="UTC", scheduled_at=None, fire_time=fire, now=utcnow()
+    ) == utc(2026, 4, 1, 10, 18)
 
 
 def test_scheduler_down_across_fire_times_runs_once_then_continues_in_the_future() -> None:
     # Fire time 06:00 was overdue by four hours (04:00 ... 10:00 every hour missed):
     # the overdue run happens now, and the next is the next future hour, not 07:00.
     missed = utc(2026, 4, 1, 6, 0)
-    assert following_fire_time(cron="0 * * * *", timezone="UTC", scheduled_at=None, fire_time=missed, now=utcnow()) == utc(
-        2026, 4, 1, 11, 0
-    )
+    assert following_fire_time(
+        cron="0 * * * *", timezone="UTC", scheduled_at=None, fire_time=missed, now=utcnow()
+    ) == utc(2026, 4, 1, 11, 0)
 
 
 def test_run_longer_than_the_period_skips_to_the_next_future_time() -> None:
@@ -126,9 +126,9 @@ def test_run_longer_than_the_period_skips_to_the_next_future_time() -> None:
 def test_clock_behind_fire_time_still_moves_forward() -> None:
     # A worker whose clock is a little behind the fire time never yields the same fire time again.
     fire = utc(2026, 4, 1, 10, 18)
-    assert following_fire_time(cron="* * * * *", timezone="UTC", scheduled_at=None, fire_time=fire, now=utcnow()) == utc(
-        2026, 4, 1, 10, 19
-    )
+    assert following_fire_time(
+        cron="* * * * *", timezone="UTC", scheduled_at=None, fire_time=fire, now=utcnow()
+    ) == utc(2026, 4, 1, 10, 19)
 
 
 # --- keys --------------------------------------------------------------------------------

@@ -36,9 +36,16 @@ def source(model, resource_type):
 
 def template(**overrides):
     values = dict(
-        subject="Hi {first_name}", body="<p>{first_name}</p>", body_short="Hi {first_name} {booking_date}",
-        action_label="", action_url="https://example.com/b", channels=["mail", "sms"],
-        subject_i18n={"fr": "Salut {first_name}"}, body_i18n={}, body_short_i18n={}, action_label_i18n={},
+        subject="Hi {first_name}",
+        body="<p>{first_name}</p>",
+        body_short="Hi {first_name} {booking_date}",
+        action_label="",
+        action_url="https://example.com/b",
+        channels=["mail", "sms"],
+        subject_i18n={"fr": "Salut {first_name}"},
+        body_i18n={},
+        body_short_i18n={},
+        action_label_i18n={},
     )
     values.update(overrides)
     return BroadcastTemplate(**values)
@@ -46,7 +53,9 @@ def template(**overrides):
 
 def test_customer_values_escape_and_locale():
     compiled = compile_template(template(body_i18n={"fr": "<p>Bonjour {first_name}</p>"}))
-    values = message_values(compiled, Customer(7, "<b>Zoé</b>", "z@example.com", None, "fr-CA"), source(Customer, "customers"))
+    values = message_values(
+        compiled, Customer(7, "<b>Zoé</b>", "z@example.com", None, "fr-CA"), source(Customer, "customers")
+    )
     assert values["recipient_type"] == "customers"
     assert values["recipient_id"] == "7" and values["customer_id"] == "7"
     assert values["subject"] == "Salut <b>Zoé</b>"
@@ -59,7 +68,9 @@ def test_customer_values_escape_and_locale():
 
 def test_booking_uses_its_customer():
     customer = Customer(3, "Ann", None, "+33600000000")
-    values = message_values(compile_template(template()), Booking(11, customer, "2026-04-01"), source(Booking, "bookings"))
+    values = message_values(
+        compile_template(template()), Booking(11, customer, "2026-04-01"), source(Booking, "bookings")
+    )
     assert values["recipient_type"] == "bookings" and values["recipient_id"] == "11" and values["customer_id"] == "3"
     assert values["body_short"] == "Hi Ann 2026-04-01"
     assert values["channels"] == ["sms"] and values["sms_encoding"] == "GSM-7" and values["sms_segments"] == 1
