@@ -12,13 +12,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from flask.cli import ScriptInfo
 from pyinstrument import Profiler
 
-from flask_broadcasts.extension import get_state
-from flask_broadcasts.queues import get_queue
-from flask.cli import ScriptInfo
-
-from flask_broadcasts.worker import BroadcastsWorker
+from flask_broadcasts.background.queues import get_queue
+from flask_broadcasts.background.worker import BroadcastsWorker
+from flask_broadcasts.state import get_state
 
 
 class ProfiledWorker(BroadcastsWorker):

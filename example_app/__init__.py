@@ -42,8 +42,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     mail.init_app(app)
 
-    from . import models  # noqa: F401  (mappers registered before anything queries)
-    from . import sources
+    from . import (
+        models,  # noqa: F401  (mappers registered before anything queries)
+        sources,
+    )
 
     sources.register(broadcasts)
     broadcasts.init_app(app)

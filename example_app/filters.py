@@ -17,7 +17,6 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_
 
 from .models import BOOKING_STATUSES, CUSTOMER_STATUSES, Booking, Customer
 
-
 _DIGITS = re.compile(r"[0-9]{1,18}")
 
 

@@ -6,8 +6,9 @@ The public surface: the extension object, the host contract and the statuses.
 from __future__ import annotations
 
 from .errors import BroadcastsError
-from .extension import Broadcasts, get_state
+from .extension import Broadcasts
 from .host import AudienceSource, BookingRecipientMixin, CommunitySource, RecipientMixin
+from .state import get_state
 from .statuses import CampaignStatus, MessageStatus
 
 __version__ = "0.1.0"

@@ -14,7 +14,7 @@ from typing import Any
 from flask import g, request
 
 from .errors import BadRequestError, ForbiddenError, UnauthorizedError
-from .extension import get_state
+from .state import get_state
 
 # Host ids are ints or UUIDs; anything else in ?o= is a client bug, not a lookup.
 ORGANIZATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")

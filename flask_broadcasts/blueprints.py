@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from flask import Blueprint, Flask
 
 if TYPE_CHECKING:
-    from .extension import BroadcastsState
+    from .state import BroadcastsState
 
 
 def make_plain_blueprint() -> Blueprint:

@@ -3,7 +3,7 @@
 Twilio posts a form per status change of each SMS (``MessageSid``, ``MessageStatus``,
 ``ErrorCode``...), signed with the account's auth token in ``X-Twilio-Signature``.
 The view verifies the signature, translates, and calls
-:func:`~flask_broadcasts.services.delivery_status.record_delivery_status`.
+:func:`~flask_broadcasts.engine.delivery_status.record_delivery_status`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import logging
 
 from flask import Blueprint, Response, abort, request
 
-from .extension import get_state
+from .state import get_state
 from .statuses import MessageStatus
 
 logger = logging.getLogger("flask_broadcasts.sms")
@@ -42,7 +42,7 @@ def _signed_url() -> str:
 def _twilio_auth_token() -> str | None:
     # A host-given TwilioSmsProvider carries its own token; else the setting.
     state = get_state()
-    provider = state._sms_provider or state.extension.sms_provider
+    provider = state.sms_provider
     return getattr(provider, "auth_token", None) or state.settings.twilio_auth_token
 
 
@@ -62,7 +62,7 @@ def twilio_status_callback() -> Response:
     status = TWILIO_FINAL_STATUSES.get(params.get("MessageStatus", "").lower())
     sid = params.get("MessageSid") or params.get("SmsSid")
     if status is not None and sid:
-        from .services.delivery_status import record_delivery_status
+        from .engine.delivery_status import record_delivery_status
 
         error = None
         if status is MessageStatus.FAILED:

@@ -29,7 +29,7 @@ def show_settings() -> None:
 @click.option("--name", default=None, help="Worker name (default: RQ's).")
 def worker(burst: bool, with_scheduler: bool, name: str | None) -> None:
     """Run a worker on BROADCASTS_QUEUE (jobs run inside the app context)."""
-    from .worker import build_worker, start_periodic_scheduler
+    from .background.worker import build_worker, start_periodic_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     w = build_worker(app, name=name)
@@ -42,7 +42,7 @@ def worker(burst: bool, with_scheduler: bool, name: str | None) -> None:
 @broadcasts_cli.command("recover")
 def recover() -> None:
     """Run one recovery sweep now: expired claims, orphaned runs, finished runs."""
-    from .services.recovery import recover as service
+    from .engine.recovery import recover as service
 
     # asdict, not __dict__: the scheduling part is a dataclass of its own, printed as counts too.
     click.echo(json.dumps(dataclasses.asdict(service()), default=str))
@@ -56,7 +56,7 @@ def recover() -> None:
 @click.option("--register-only", is_flag=True, help="Only register the recovery sweep (for a plain `rqscheduler`).")
 def scheduler(burst: bool, interval: float | None, register_only: bool) -> None:
     """Run rq-scheduler on the extension's Redis and queue, with the recovery sweep registered."""
-    from .scheduling import runner
+    from .background import scheduler as runner
 
     if register_only:
         changed = runner.register_recovery()

@@ -1,14 +1,123 @@
-"""Every ``BROADCASTS_*`` configuration key, its default and its meaning, in one place.
+"""Every ``BROADCASTS_*`` configuration key, its type, default and meaning, in one place.
 
-:meth:`flask_broadcasts.Broadcasts.init_app` sets each default once with
-``app.config.setdefault``; the rest of the package reads the settings from
-:class:`flask_broadcasts.extension.BroadcastsState`, never from ``app.config`` directly.
+:class:`Settings` is the table: one typed field per key (``batch_size`` is
+``BROADCASTS_BATCH_SIZE``), its default and its one-line meaning (rendered into the docs
+from :data:`SETTINGS`). :meth:`flask_broadcasts.Broadcasts.init_app` sets each default
+once with ``app.config.setdefault`` and reads the app's values once into a
+:class:`Settings`; the rest of the package reads ``get_state().settings``, never
+``app.config``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+#: The prefix of every key: field ``batch_size`` is ``BROADCASTS_BATCH_SIZE``.
+PREFIX = "BROADCASTS_"
+
+
+def setting(default: Any, doc: str) -> Any:
+    """A :class:`Settings` field: its default and its meaning (kept in the field's metadata)."""
+    return dataclasses.field(default=default, metadata={"doc": doc})
+
+
+@dataclass
+class Settings:
+    """The ``BROADCASTS_*`` settings of one app, read once at ``init_app``."""
+
+    url_prefix: str = setting("/api", "Where the JSON:API blueprint is mounted.")
+    events_url_prefix: str | None = setting(
+        None,
+        "Where the plain blueprint (websocket, provider callbacks, file downloads) is mounted; ``None`` means the same prefix as the JSON:API blueprint.",
+    )
+    redis_url: str | None = setting(None, "Redis for RQ queues, schedules and events; ``None`` uses ``REDIS_URL``.")
+    queue: str = setting("broadcasts", "Name of the RQ queue the send jobs go to.")
+    batch_size: int = setting(500, "Messages one send job claims and sends over one SMTP connection.")
+    insert_chunk: int = setting(1000, "Recipients read, rendered and inserted per round when a run starts.")
+    claim_ttl: float = setting(
+        60,
+        "Seconds a worker's claim on a batch (or on a run's materialization) lasts without renewal; the worker renews it every third of this while it works, so only a dead worker's claim expires and the recovery sweep takes it over. Keep it above ``BROADCASTS_SMTP_TIMEOUT``.",
+    )
+    smtp_timeout: float = setting(15, "Socket timeout (seconds) of the SMTP connection of a send job.")
+    counter_flush: int | None = setting(
+        None,
+        "Messages a worker records before adding them to the campaign's counters in one atomic UPDATE (which also tells it whether the campaign was stopped); ``None`` uses ``BROADCASTS_EVENT_EVERY``.",
+    )
+    progress_interval: float = setting(
+        0.1,
+        "Shortest time (seconds) between two counter updates of one worker. A fast send crosses several multiples of ``BROADCASTS_EVENT_EVERY`` in that time: they go into one update and one event. ``0`` updates at every ``BROADCASTS_COUNTER_FLUSH`` messages.",
+    )
+    synchronous_records: bool = setting(
+        False,
+        "PostgreSQL: ``True`` makes each message's record wait until PostgreSQL has flushed it to disk (one disk flush per message). ``False`` commits records asynchronously and waits for the disk at each counter update; a worker that outlives a PostgreSQL crash records again what the crash lost. Either way a killed worker leaves at most one message in doubt (see Guarantees).",
+    )
+    send_job_budget: float | None = setting(
+        None,
+        "Seconds a send job keeps claiming further batches before it hands over to a fresh job; ``None`` uses half of ``BROADCASTS_JOB_TIMEOUT``.",
+    )
+    job_timeout: int = setting(900, "RQ job timeout (seconds) of a send job.")
+    retry_max: int = setting(10, "How many times a batch is retried when the mail server is down or answers 4xx.")
+    retry_intervals: Sequence[int] = setting(
+        (5, 10, 30, 60, 120), "Backoff in seconds between those retries (RQ ``Retry``)."
+    )
+    scheduler_interval: float = setting(
+        5, "Seconds between two polls of the scheduler (rq-scheduler's own default, 60, is too coarse)."
+    )
+    recovery_interval: float = setting(30, "Seconds between two runs of the recovery sweep.")
+    event_channel_prefix: str = setting("broadcasts:org:", "Redis pub/sub channel prefix; the organization id follows.")
+    event_every: int = setting(5, "A progress event is published each time sent+failed crosses a multiple of this.")
+    preview_limit: int = setting(10, "How many draft messages the preview renders (the spec says at most 10).")
+    page_size: int = setting(25, "Default ``page[size]`` of collections.")
+    max_page_size: int = setting(100, "Largest accepted ``page[size]``.")
+    mail_sender: str | tuple[str, str] | None = setting(
+        None, "From address of broadcast e-mails; ``None`` uses ``MAIL_DEFAULT_SENDER``."
+    )
+    message_id_domain: str | None = setting(None, "Domain of generated Message-IDs; ``None`` uses the sender's domain.")
+    max_file_size: int = setting(5 * 1024 * 1024, "Largest accepted attachment, in bytes.")
+    allowed_file_types: Sequence[str] = setting(
+        ("application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain", "text/csv", "text/calendar"),
+        "Accepted attachment media types.",
+    )
+    file_storage: Any = setting(
+        None,
+        'Where attachment bytes are kept: ``None`` for the database (``broadcast_file_blobs``, readable by every worker), or an object with ``save(key, data)``, ``open(key)`` and ``delete(key)``, or ``"package.module:factory"`` returning one.',
+    )
+    max_content_length: int = setting(1024 * 1024, "Largest accepted JSON:API request body, in bytes (413 above).")
+    sms_provider: str = setting("logging", "``logging`` (development) or ``twilio``.")
+    sms_timeout: float = setting(10, "Seconds an SMS gateway request may take before its outcome counts as unknown.")
+    twilio_account_sid: str | None = setting(None, "Twilio account SID.")
+    twilio_auth_token: str | None = setting(None, "Twilio auth token (also verifies status callbacks).")
+    twilio_from: str | None = setting(None, "Sender number (E.164) for Twilio.")
+    twilio_messaging_service_sid: str | None = setting(None, "Twilio messaging service, instead of a sender number.")
+    twilio_base_url: str | None = setting(
+        None, "Replaces ``https://api.twilio.com`` (a proxy, or a local stand-in in tests)."
+    )
+    public_url: str | None = setting(None, "Public base URL of this app, used to build provider callback URLs.")
+    ws_allowed_origins: Sequence[str] = setting(
+        (), "Origins allowed to open the websocket; empty allows same-origin only."
+    )
+    ws_queue_size: int = setting(100, "Events buffered per websocket before updates of one campaign are coalesced.")
+    ws_ticket_ttl: int = setting(30, "Seconds a browser websocket ticket stays valid.")
+    api_title: str = setting("Broadcast Campaigns", "Title of the OpenAPI document.")
+    api_version: str = setting("1.0", "Version of the OpenAPI document.")
+    openapi_version: str = setting("3.0.3", "OpenAPI version of the served document.")
+    openapi_url_prefix: str | None = setting(
+        "/api/broadcasts-docs", "Where the OpenAPI document is served (``None`` disables it)."
+    )
+    openapi_json_path: str = setting("openapi.json", "File name of the OpenAPI document under its prefix.")
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Settings:
+        """The settings in ``config`` (defaults already applied by :func:`apply_defaults`).
+
+        ``redis_url`` falls back to the host's own ``REDIS_URL``.
+        """
+        values = {field.name: config[PREFIX + field.name.upper()] for field in dataclasses.fields(cls)}
+        values["redis_url"] = values["redis_url"] or config.get("REDIS_URL")
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -20,133 +129,13 @@ class Setting:
     doc: str
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting("BROADCASTS_URL_PREFIX", "/api", "Where the JSON:API blueprint is mounted."),
-    Setting(
-        "BROADCASTS_EVENTS_URL_PREFIX",
-        None,
-        "Where the plain blueprint (websocket, provider callbacks, file downloads) is mounted; "
-        "``None`` means the same prefix as the JSON:API blueprint.",
-    ),
-    Setting("BROADCASTS_REDIS_URL", None, "Redis for RQ queues, schedules and events; ``None`` uses ``REDIS_URL``."),
-    Setting("BROADCASTS_QUEUE", "broadcasts", "Name of the RQ queue the send jobs go to."),
-    Setting("BROADCASTS_BATCH_SIZE", 500, "Messages one send job claims and sends over one SMTP connection."),
-    Setting("BROADCASTS_INSERT_CHUNK", 1000, "Recipients read, rendered and inserted per round when a run starts."),
-    Setting(
-        "BROADCASTS_CLAIM_TTL",
-        60,
-        "Seconds a worker's claim on a batch (or on a run's materialization) lasts without renewal; the worker "
-        "renews it every third of this while it works, so only a dead worker's claim expires and the recovery "
-        "sweep takes it over. Keep it above ``BROADCASTS_SMTP_TIMEOUT``.",
-    ),
-    Setting("BROADCASTS_SMTP_TIMEOUT", 15, "Socket timeout (seconds) of the SMTP connection of a send job."),
-    Setting(
-        "BROADCASTS_COUNTER_FLUSH",
-        None,
-        "Messages a worker records before adding them to the campaign's counters in one atomic UPDATE "
-        "(which also tells it whether the campaign was stopped); ``None`` uses ``BROADCASTS_EVENT_EVERY``.",
-    ),
-    Setting(
-        "BROADCASTS_PROGRESS_INTERVAL",
-        0.1,
-        "Shortest time (seconds) between two counter updates of one worker. A fast send crosses several "
-        "multiples of ``BROADCASTS_EVENT_EVERY`` in that time: they go into one update and one event. "
-        "``0`` updates at every ``BROADCASTS_COUNTER_FLUSH`` messages.",
-    ),
-    Setting(
-        "BROADCASTS_SYNCHRONOUS_RECORDS",
-        False,
-        "PostgreSQL: ``True`` makes each message's record wait until PostgreSQL has flushed it to disk (one "
-        "disk flush per message). ``False`` commits records asynchronously and waits for the disk at each "
-        "counter update; a worker that outlives a PostgreSQL crash records again what the crash lost. "
-        "Either way a killed worker leaves at most one message in doubt (see Guarantees).",
-    ),
-    Setting(
-        "BROADCASTS_SEND_JOB_BUDGET",
-        None,
-        "Seconds a send job keeps claiming further batches before it hands over to a fresh job; "
-        "``None`` uses half of ``BROADCASTS_JOB_TIMEOUT``.",
-    ),
-    Setting("BROADCASTS_JOB_TIMEOUT", 900, "RQ job timeout (seconds) of a send job."),
-    Setting(
-        "BROADCASTS_RETRY_MAX", 10, "How many times a batch is retried when the mail server is down or answers 4xx."
-    ),
-    Setting(
-        "BROADCASTS_RETRY_INTERVALS", (5, 10, 30, 60, 120), "Backoff in seconds between those retries (RQ ``Retry``)."
-    ),
-    Setting(
-        "BROADCASTS_SCHEDULER_INTERVAL",
-        5,
-        "Seconds between two polls of the scheduler (rq-scheduler's own default, 60, is too coarse).",
-    ),
-    Setting("BROADCASTS_RECOVERY_INTERVAL", 30, "Seconds between two runs of the recovery sweep."),
-    Setting(
-        "BROADCASTS_EVENT_CHANNEL_PREFIX",
-        "broadcasts:org:",
-        "Redis pub/sub channel prefix; the organization id follows.",
-    ),
-    Setting(
-        "BROADCASTS_EVENT_EVERY", 5, "A progress event is published each time sent+failed crosses a multiple of this."
-    ),
-    Setting("BROADCASTS_PREVIEW_LIMIT", 10, "How many draft messages the preview renders (the spec says at most 10)."),
-    Setting("BROADCASTS_PAGE_SIZE", 25, "Default ``page[size]`` of collections."),
-    Setting("BROADCASTS_MAX_PAGE_SIZE", 100, "Largest accepted ``page[size]``."),
-    Setting(
-        "BROADCASTS_MAIL_SENDER", None, "From address of broadcast e-mails; ``None`` uses ``MAIL_DEFAULT_SENDER``."
-    ),
-    Setting(
-        "BROADCASTS_MESSAGE_ID_DOMAIN", None, "Domain of generated Message-IDs; ``None`` uses the sender's domain."
-    ),
-    Setting("BROADCASTS_MAX_FILE_SIZE", 5 * 1024 * 1024, "Largest accepted attachment, in bytes."),
-    Setting(
-        "BROADCASTS_ALLOWED_FILE_TYPES",
-        ("application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain", "text/csv", "text/calendar"),
-        "Accepted attachment media types.",
-    ),
-    Setting(
-        "BROADCASTS_FILE_STORAGE",
-        None,
-        "Where attachment bytes are kept: ``None`` for the database (``broadcast_file_blobs``, readable by "
-        "every worker), or an object with ``save(key, data)``, ``open(key)`` and ``delete(key)``, or "
-        '``"package.module:factory"`` returning one.',
-    ),
-    Setting(
-        "BROADCASTS_MAX_CONTENT_LENGTH", 1024 * 1024, "Largest accepted JSON:API request body, in bytes (413 above)."
-    ),
-    Setting("BROADCASTS_SMS_PROVIDER", "logging", "``logging`` (development) or ``twilio``."),
-    Setting(
-        "BROADCASTS_SMS_TIMEOUT", 10, "Seconds an SMS gateway request may take before its outcome counts as unknown."
-    ),
-    Setting("BROADCASTS_TWILIO_ACCOUNT_SID", None, "Twilio account SID."),
-    Setting("BROADCASTS_TWILIO_AUTH_TOKEN", None, "Twilio auth token (also verifies status callbacks)."),
-    Setting("BROADCASTS_TWILIO_FROM", None, "Sender number (E.164) for Twilio."),
-    Setting("BROADCASTS_TWILIO_MESSAGING_SERVICE_SID", None, "Twilio messaging service, instead of a sender number."),
-    Setting(
-        "BROADCASTS_TWILIO_BASE_URL",
-        None,
-        "Replaces ``https://api.twilio.com`` (a proxy, or a local stand-in in tests).",
-    ),
-    Setting("BROADCASTS_PUBLIC_URL", None, "Public base URL of this app, used to build provider callback URLs."),
-    Setting(
-        "BROADCASTS_WS_ALLOWED_ORIGINS", (), "Origins allowed to open the websocket; empty allows same-origin only."
-    ),
-    Setting(
-        "BROADCASTS_WS_QUEUE_SIZE", 100, "Events buffered per websocket before updates of one campaign are coalesced."
-    ),
-    Setting("BROADCASTS_WS_TICKET_TTL", 30, "Seconds a browser websocket ticket stays valid."),
-    Setting("BROADCASTS_API_TITLE", "Broadcast Campaigns", "Title of the OpenAPI document."),
-    Setting("BROADCASTS_API_VERSION", "1.0", "Version of the OpenAPI document."),
-    Setting("BROADCASTS_OPENAPI_VERSION", "3.0.3", "OpenAPI version of the served document."),
-    Setting(
-        "BROADCASTS_OPENAPI_URL_PREFIX",
-        "/api/broadcasts-docs",
-        "Where the OpenAPI document is served (``None`` disables it).",
-    ),
-    Setting("BROADCASTS_OPENAPI_JSON_PATH", "openapi.json", "File name of the OpenAPI document under its prefix."),
+#: Every key, in the order of :class:`Settings` (what the docs and ``flask broadcasts settings`` list).
+SETTINGS: tuple[Setting, ...] = tuple(
+    Setting(PREFIX + field.name.upper(), field.default, field.metadata["doc"]) for field in dataclasses.fields(Settings)
 )
 
 
-def apply_defaults(config: dict[str, Any]) -> None:
+def apply_defaults(config: MutableMapping[str, Any]) -> None:
     """Set every ``BROADCASTS_*`` key the host did not set (once, at ``init_app``)."""
-    for setting in SETTINGS:
-        config.setdefault(setting.key, setting.default)
+    for item in SETTINGS:
+        config.setdefault(item.key, item.default)

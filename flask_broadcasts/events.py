@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .resources import campaign_resource
@@ -51,8 +52,9 @@ class RedisProgressPublisher:
     in the database stay right, and clients re-read them on reconnect).
     """
 
-    def __init__(self, redis: Redis, channel_prefix: str) -> None:
-        self.redis = redis
+    def __init__(self, connection: Callable[[], Redis], channel_prefix: str) -> None:
+        #: Asked for the connection at each publish: after a fork the state hands out a new one.
+        self.connection = connection
         self.channel_prefix = channel_prefix
 
     def channel(self, organization_id: str) -> str:
@@ -64,7 +66,7 @@ class RedisProgressPublisher:
         from redis.exceptions import RedisError
 
         try:
-            self.redis.publish(self.channel(organization_id), json.dumps(event, separators=(",", ":")))
+            self.connection().publish(self.channel(organization_id), json.dumps(event, separators=(",", ":")))
         except RedisError:
             log.warning("could not publish %s for organization %s", event.get("event"), organization_id, exc_info=True)
 

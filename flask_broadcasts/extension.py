@@ -1,140 +1,33 @@
-"""The extension object, :class:`Broadcasts`, and the per-app state it keeps."""
+"""The extension object, :class:`Broadcasts`: the top of the package.
+
+``init_app`` builds every adapter (typed with its protocol) into the app's
+:class:`~flask_broadcasts.state.BroadcastsState`, registers the blueprints, the CLI and
+the migrations. Nothing in the package imports this module but its public face
+(``flask_broadcasts/__init__.py``); the rest reads :func:`~flask_broadcasts.state.get_state`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flask import Flask, current_app
+from flask import Flask
 
-from . import config as config_module
+from .config import Settings, apply_defaults
 from .host import AudienceSource, CommunitySource, binding_variables
+from .state import EXTENSION_KEY, BroadcastsState, get_state
 
 if TYPE_CHECKING:
     from flask_sqlalchemy import SQLAlchemy
-    from redis import Redis
-    from sqlalchemy.orm import Session
 
-    from .delivery.sms import SmsProvider
+    from .channels.sms import SmsProvider
 
-EXTENSION_KEY = "broadcasts"
+# Re-exported for one release: these lived here before ``state.py`` (import them from there).
+__all__ = ["EXTENSION_KEY", "Broadcasts", "BroadcastsState", "Settings", "get_state"]
 
 TokenLoader = Callable[[str], Any]
 OrganizationAccess = Callable[[Any, str], bool]
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Settings:
-    """The ``BROADCASTS_*`` settings of one app, read once at ``init_app``.
-
-    ``settings.batch_size`` is ``app.config["BROADCASTS_BATCH_SIZE"]``.
-    """
-
-    def __init__(self, config: dict[str, Any]) -> None:
-        for setting in config_module.SETTINGS:
-            setattr(self, setting.key.removeprefix("BROADCASTS_").lower(), config[setting.key])
-        self.redis_url = config["BROADCASTS_REDIS_URL"] or config.get("REDIS_URL")
-
-    def __getattr__(self, name: str) -> Any:  # only reached for unknown names
-        raise AttributeError(f"no setting BROADCASTS_{name.upper()}")
-
-
-@dataclass
-class BroadcastsState:
-    """What the extension keeps per app in ``app.extensions["broadcasts"]``."""
-
-    extension: Broadcasts
-    db: SQLAlchemy
-    settings: Settings
-    _redis: Redis | None = field(default=None, repr=False)
-    #: Where jobs go (:class:`flask_broadcasts.services.dispatch.Dispatcher`); RQ by default.
-    _dispatcher: Any = field(default=None, repr=False)
-    #: Where progress events go (:class:`flask_broadcasts.events.ProgressPublisher`); Redis by default.
-    _publisher: Any = field(default=None, repr=False)
-    #: This app's SMS provider (see :attr:`sms_provider`).
-    _sms_provider: SmsProvider | None = field(default=None, repr=False)
-
-    @property
-    def session(self) -> Session:
-        """The host's ``db.session``, through which the extension's tables are queried."""
-        return self.db.session
-
-    @property
-    def redis(self) -> Redis:
-        """The Redis connection for queues, schedules and events (created on first use)."""
-        if self._redis is None:
-            from redis import Redis
-
-            if not self.settings.redis_url:
-                raise RuntimeError(
-                    "Set REDIS_URL or BROADCASTS_REDIS_URL: broadcasts need Redis for queues and events."
-                )
-            self._redis = Redis.from_url(self.settings.redis_url)
-        return self._redis
-
-    def forget_connections(self) -> None:
-        """Drop connections inherited over ``fork()`` (a work horse opens its own)."""
-        self._redis = None
-        self._dispatcher = None
-        self._publisher = None
-        self.db.engine.dispose(close=False)
-
-    @property
-    def dispatcher(self) -> Any:
-        """Where jobs go: an :class:`~flask_broadcasts.queues.RQDispatcher` unless a test set another."""
-        if self._dispatcher is None:
-            from .queues import RQDispatcher
-
-            self._dispatcher = RQDispatcher(self)
-        return self._dispatcher
-
-    @dispatcher.setter
-    def dispatcher(self, value: Any) -> None:
-        self._dispatcher = value
-
-    @property
-    def publisher(self) -> Any:
-        """Where progress events go: Redis pub/sub unless a test set another."""
-        if self._publisher is None:
-            from .events import RedisProgressPublisher
-
-            self._publisher = RedisProgressPublisher(self.redis, self.settings.event_channel_prefix)
-        return self._publisher
-
-    @publisher.setter
-    def publisher(self, value: Any) -> None:
-        self._publisher = value
-
-    @property
-    def sms_provider(self) -> SmsProvider:
-        """This app's SMS provider: one set on the app's state or on the extension
-        (``broadcasts.sms_provider = ...``), else the one ``BROADCASTS_SMS_PROVIDER``
-        names, built on first use (providers open their network clients lazily, so a
-        forked work-horse never shares a parent's connection).
-        """
-        if self._sms_provider is None:
-            if self.extension.sms_provider is not None:
-                return self.extension.sms_provider
-            from .delivery.sms import build_sms_provider
-
-            self._sms_provider = build_sms_provider(self.settings)
-        return self._sms_provider
-
-    @sms_provider.setter
-    def sms_provider(self, value: SmsProvider | None) -> None:
-        self._sms_provider = value
-
-
-def get_state(app: Flask | None = None) -> BroadcastsState:
-    """The extension state of ``app`` (default: the current app)."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    try:
-        return app.extensions[EXTENSION_KEY]
-    except KeyError:
-        raise RuntimeError(
-            "flask-broadcasts is not registered on this app; did you forget to call Broadcasts.init_app(app)?"
-        ) from None
 
 
 class Broadcasts:
@@ -179,9 +72,8 @@ class Broadcasts:
         db = db or self.db
         if db is None:
             raise RuntimeError("Broadcasts needs the host's Flask-SQLAlchemy instance: Broadcasts(app, db=db).")
-        config_module.apply_defaults(app.config)
-        state = BroadcastsState(extension=self, db=db, settings=Settings(app.config))
-        app.extensions[EXTENSION_KEY] = state
+        apply_defaults(app.config)
+        app.extensions[EXTENSION_KEY] = state = self._build_state(db, Settings.from_config(app.config))
 
         from .blueprints import register_blueprints
         from .cli import broadcasts_cli
@@ -193,6 +85,22 @@ class Broadcasts:
             from .migrations import install
 
             install(app.extensions["migrate"])
+
+    def _build_state(self, db: SQLAlchemy, settings: Settings) -> BroadcastsState:
+        """The app's state with every adapter made (each asks the state for Redis when it needs it)."""
+        from .background.queues import RQDispatcher
+        from .background.timers import RQFireTimers
+        from .channels.sms import build_sms_provider
+        from .events import RedisProgressPublisher
+        from .storage import build_file_storage
+
+        state = BroadcastsState(extension=self, db=db, settings=settings)
+        state.file_storage = build_file_storage(settings.file_storage)
+        state.configured_sms_provider = build_sms_provider(settings)
+        state.dispatcher = RQDispatcher(state)
+        state.publisher = RedisProgressPublisher(lambda: state.redis, settings.event_channel_prefix)
+        state.timers = RQFireTimers(state)
+        return state
 
     # -- host hooks (decorators, as Flask-Login's user_loader) ---------------------------
 
@@ -229,7 +137,7 @@ class Broadcasts:
         return source
 
     def use_sms_provider(self, provider: SmsProvider) -> SmsProvider:
-        """Send SMS through ``provider`` (any :class:`~flask_broadcasts.delivery.sms.SmsProvider`)
+        """Send SMS through ``provider`` (any :class:`~flask_broadcasts.channels.sms.SmsProvider`)
         instead of the one ``BROADCASTS_SMS_PROVIDER`` names. Same as ``broadcasts.sms_provider = provider``.
         """
         self.sms_provider = provider

@@ -11,15 +11,23 @@ storage sets ``BROADCASTS_FILE_STORAGE`` to an object with the three methods bel
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
 from sqlalchemy import delete, select
 from werkzeug.utils import import_string
 
-from .extension import get_state
 from .models import BroadcastFileBlob
+from .state import get_state
 
-__all__ = ["DatabaseFileStorage", "FileStorage", "MemoryFileStorage", "get_file_storage"]
+__all__ = [
+    "DatabaseFileStorage",
+    "FileStorage",
+    "MemoryFileStorage",
+    "build_file_storage",
+    "forget_stored_files",
+    "get_file_storage",
+]
 
 
 @runtime_checkable
@@ -91,22 +99,33 @@ class MemoryFileStorage:
         self.blobs.pop(key, None)
 
 
-def get_file_storage() -> FileStorage:
-    """The file storage of the current app (``BROADCASTS_FILE_STORAGE``; default: the database).
+def build_file_storage(configured: object) -> FileStorage:
+    """The storage ``BROADCASTS_FILE_STORAGE`` names (``init_app`` builds it once per app).
 
-    Resolved once per app and kept on the extension state.
+    ``None``: the database; a ``"package.module:factory"`` string: what the factory returns;
+    anything else: that object.
     """
-    state = get_state()
-    storage = getattr(state, "_file_storage", None)
-    if storage is None:
-        configured = state.settings.file_storage
-        if configured is None:
-            storage = DatabaseFileStorage()
-        elif isinstance(configured, str):
-            storage = import_string(configured.replace(":", "."))()
-        else:
-            storage = configured
-        if not isinstance(storage, FileStorage):
-            raise RuntimeError("BROADCASTS_FILE_STORAGE must provide save(key, data), open(key) and delete(key).")
-        state._file_storage = storage  # type: ignore[attr-defined]
+    if configured is None:
+        storage: object = DatabaseFileStorage()
+    elif isinstance(configured, str):
+        storage = import_string(configured.replace(":", "."))()
+    else:
+        storage = configured
+    if not isinstance(storage, FileStorage):
+        raise RuntimeError("BROADCASTS_FILE_STORAGE must provide save(key, data), open(key) and delete(key).")
     return storage
+
+
+def get_file_storage() -> FileStorage:
+    """The file storage of the current app (``BROADCASTS_FILE_STORAGE``; default: the database)."""
+    return get_state().file_storage
+
+
+def forget_stored_files(keys: Iterable[str]) -> None:
+    """Delete stored bytes whose rows are already gone (then commit, for the database storage)."""
+    storage = get_file_storage()
+    keys = list(keys)
+    for key in keys:
+        storage.delete(key)
+    if keys:
+        get_state().session.commit()

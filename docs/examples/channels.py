@@ -82,12 +82,7 @@ my_gateway = InMemoryGateway()
 
 
 # [provider]
-from flask_broadcasts.delivery.sms import (
-    SmsOutcomeUnknown,
-    SmsPermanentError,
-    SmsResult,
-    SmsTransientError,
-)
+from flask_broadcasts.channels.sms import SmsOutcomeUnknown, SmsPermanentError, SmsResult, SmsTransientError
 
 
 class MyGatewayProvider:
@@ -137,7 +132,7 @@ def create_app(config: dict[str, Any]) -> Flask:
     # [/use-provider]
 
     # [mail-webhook]
-    from flask_broadcasts.services.delivery_status import record_delivery_status
+    from flask_broadcasts.engine.delivery_status import record_delivery_status
 
     @app.post("/hooks/mail-provider")
     def mail_events():

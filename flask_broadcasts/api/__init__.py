@@ -9,7 +9,7 @@ from flask import Flask
 from ..jsonapi import JsonApiBlueprint, ScopedApi
 
 if TYPE_CHECKING:
-    from ..extension import BroadcastsState
+    from ..state import BroadcastsState
 
 
 def resource_blueprints() -> list[JsonApiBlueprint]:

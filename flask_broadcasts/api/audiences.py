@@ -16,7 +16,6 @@ from marshmallow_jsonapi import fields
 
 from ..auth import current_tenant
 from ..errors import BroadcastsError
-from ..extension import get_state
 from ..jsonapi import (
     CollectionQuery,
     CollectionSpec,
@@ -31,6 +30,7 @@ from ..jsonapi import (
 )
 from ..models import BroadcastAudience
 from ..services import audiences as service
+from ..state import get_state
 from ._fields import Flag, Mapping, Text
 from .base import resource_blueprint
 

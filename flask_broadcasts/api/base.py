@@ -8,8 +8,8 @@ from flask import request
 
 from ..auth import authenticate_request
 from ..errors import PayloadTooLargeError
-from ..extension import get_state
 from ..jsonapi import JsonApiBlueprint
+from ..state import get_state
 
 
 def limit_request_body() -> None:

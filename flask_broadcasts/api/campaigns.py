@@ -15,7 +15,8 @@ from flask.views import MethodView
 from marshmallow_jsonapi import fields
 
 from ..auth import current_tenant
-from ..extension import get_state
+from ..engine import lifecycle as runs
+from ..engine.schedule import recent_runs
 from ..jsonapi import (
     CollectionQuery,
     CollectionSpec,
@@ -29,11 +30,10 @@ from ..jsonapi import (
     render_resource,
 )
 from ..models import BroadcastCampaign
-from ..scheduling.service import recent_runs
-from ..services import campaign_runs as runs
 from ..services import campaigns as service
-from .base import resource_blueprint
+from ..state import get_state
 from .audiences import BroadcastAudienceSchema as AudienceSchema
+from .base import resource_blueprint
 from .templates import BroadcastTemplateSchema as TemplateSchema
 
 __all__ = ["CampaignSchema", "blueprint"]

@@ -29,11 +29,11 @@ from marshmallow_jsonapi import fields
 
 from ..auth import authenticate, bearer_token, current_tenant
 from ..errors import BadRequestError
-from ..extension import get_state
 from ..jsonapi import ResourceQuery, ResourceSchema, ResourceSpec, no_content, render_resource
 from ..jsonapi.error_documents import handle_exception
 from ..models import BroadcastFile
 from ..services import files as service
+from ..state import get_state
 from .base import resource_blueprint
 
 __all__ = ["BroadcastFileSchema", "blueprint", "register_file_routes"]

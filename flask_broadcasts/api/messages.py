@@ -23,13 +23,22 @@ from flask.views import MethodView
 from marshmallow_jsonapi import fields
 
 from ..auth import current_tenant
+from ..engine.preview import Preview, preview
 from ..errors import BadRequestError
-from ..extension import get_state
-from ..jsonapi import CollectionQuery, CollectionSpec, Page, ResourceQuery, ResourceSchema, ResourceSpec, paginate
-from ..jsonapi import render_page, render_resource
+from ..jsonapi import (
+    CollectionQuery,
+    CollectionSpec,
+    Page,
+    ResourceQuery,
+    ResourceSchema,
+    ResourceSpec,
+    paginate,
+    render_page,
+    render_resource,
+)
 from ..models import BroadcastMessage
 from ..services import messages as service
-from ..services.preview import Preview, preview
+from ..state import get_state
 from ..statuses import MessageStatus
 from .base import resource_blueprint
 from .campaigns import CampaignSchema

@@ -14,7 +14,6 @@ from flask.views import MethodView
 from marshmallow_jsonapi import fields
 
 from ..auth import current_tenant
-from ..extension import get_state
 from ..jsonapi import (
     CollectionQuery,
     CollectionSpec,
@@ -29,6 +28,7 @@ from ..jsonapi import (
 )
 from ..models import BroadcastTemplate
 from ..services import templates as service
+from ..state import get_state
 from ._fields import Flag, Localized, Strings, Text
 from .base import resource_blueprint
 from .files import BroadcastFileSchema  # noqa: F401 - the "files" relationship names it

@@ -15,13 +15,13 @@ import http
 from typing import Any
 
 import flask_smorest
-from flask_smorest.utils import prepare_response
 from flask import Flask, Response, request
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from .error_documents import handle_exception
 from .negotiation import MEDIA_TYPE
-from .openapi import ERROR_DOCUMENT, PathIdNotFound, register_common_components, ref
+from .openapi import ERROR_DOCUMENT, PathIdNotFound, ref, register_common_components
 
 __all__ = ["ScopedApi"]
 

@@ -11,9 +11,9 @@ Filters are the resource's job: pass a ``Select`` already filtered.
 from __future__ import annotations
 
 import math
-from datetime import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 

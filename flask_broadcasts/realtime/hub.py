@@ -22,18 +22,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from flask import Flask, current_app
+from flask import Flask
 
-from ..extension import get_state
+from ..state import get_state
 from .events import Event, parse_event
 from .mailbox import Mailbox
 
 if TYPE_CHECKING:
     from redis import Redis
 
+    from ..config import Settings
+
 log = logging.getLogger(__name__)
 
-HUB_KEY = "broadcasts.realtime.hub"
 #: Close code and reason sent to every socket when the Redis subscription is lost.
 STREAM_LOST = (1013, "Event stream interrupted; reconnect and re-read the list.")
 
@@ -186,22 +187,24 @@ class Hub:
 
 
 def get_hub(app: Flask | None = None) -> Hub:
-    """The hub of ``app`` in this process (made on first use, and again after a fork)."""
-    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
-    hub: Hub | None = app.extensions.get(HUB_KEY)
+    """The hub of ``app`` in this process (made on first use, and again after a fork).
+
+    Kept on the app's state (:attr:`~flask_broadcasts.state.BroadcastsState.hub`).
+    """
+    state = get_state(app)
+    hub = state.hub
     if hub is None or hub.pid != os.getpid():
         with _create_lock:
-            hub = app.extensions.get(HUB_KEY)
+            hub = state.hub
             if hub is None or hub.pid != os.getpid():
-                hub = app.extensions[HUB_KEY] = _make_hub(app)
+                hub = state.hub = _make_hub(state.settings)
     return hub
 
 
 _create_lock = threading.Lock()
 
 
-def _make_hub(app: Flask) -> Hub:
-    settings = get_state(app).settings
+def _make_hub(settings: Settings) -> Hub:
     url = settings.redis_url
     if not url:
         raise RuntimeError("Set REDIS_URL or BROADCASTS_REDIS_URL: live progress needs Redis pub/sub.")

@@ -21,7 +21,7 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from ..extension import get_state
+from ..state import get_state
 
 KEY_PREFIX = "broadcasts:ws-ticket:"
 

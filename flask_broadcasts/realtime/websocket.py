@@ -24,9 +24,9 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from ..auth import ORGANIZATION_ID, authenticate, bearer_token, parse_organization_id
 from ..errors import BadRequestError, ForbiddenError, UnauthorizedError
-from ..extension import get_state
 from ..jsonapi import error_response
 from ..jsonapi.error_documents import errors_for
+from ..state import get_state
 from .hub import Subscriber, get_hub
 from .mailbox import Closed, Mailbox
 from .origins import origin_allowed

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from ..errors import InvalidInputError, NotFoundError
-from ..extension import get_state
+from ..state import get_state
 
 M = TypeVar("M")
 

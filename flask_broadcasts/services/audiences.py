@@ -21,8 +21,8 @@ from marshmallow import ValidationError
 from sqlalchemy import Select, func, select
 
 from ..errors import ConflictError, InvalidInputError, NotFoundError
-from ..extension import get_state
 from ..models import BroadcastAudience, BroadcastCampaign
+from ..state import get_state
 from ._common import RELATIONSHIPS, Problems, contains, get_scoped, pointer
 
 __all__ = [

@@ -23,7 +23,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..errors import ConflictError, InvalidInputError, NotFoundError
-from ..extension import get_state
 from ..models import (
     BroadcastAudience,
     BroadcastCampaign,
@@ -33,6 +32,7 @@ from ..models import (
     BroadcastTemplate,
 )
 from ..scheduling.cron import validate_cron, validate_timezone
+from ..state import get_state
 
 __all__ = [
     "READ_ONLY",

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ..errors import InvalidInputError, NotFoundError, PayloadTooLargeError
-from ..extension import get_state
 from ..models import BroadcastFile, BroadcastTemplate
-from ..storage import get_file_storage
+from ..state import get_state
+from ..storage import forget_stored_files, get_file_storage
 from ._common import get_scoped
 from .templates import get_template
 
@@ -204,16 +204,6 @@ def delete_file(organization_id: str, file_id: object) -> None:
     session.delete(file)
     session.commit()
     forget_stored_files([key])
-
-
-def forget_stored_files(keys: Iterable[str]) -> None:
-    """Delete stored bytes whose rows are already gone (then commit, for the database storage)."""
-    storage = get_file_storage()
-    keys = list(keys)
-    for key in keys:
-        storage.delete(key)
-    if keys:
-        get_state().session.commit()
 
 
 def template_attachments(template: BroadcastTemplate) -> list[Attachment]:

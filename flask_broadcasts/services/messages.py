@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..errors import NotFoundError
-from ..extension import get_state
 from ..host import AudienceSource, RecipientMixin
 from ..models import BroadcastCampaign, BroadcastMessage, BroadcastSentEmail
+from ..state import get_state
 from ..statuses import MessageStatus
 from .campaigns import _parse_id
 

@@ -21,10 +21,11 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from ..errors import ConflictError
-from ..extension import get_state
 from ..models import BroadcastCampaign, BroadcastTemplate
 from ..rendering import TemplateContent, is_safe_action_url, normalize_locale_tag, validate_placeholders
 from ..rendering.engine import CHANNELS, TEXT_FIELDS
+from ..state import get_state
+from ..storage import forget_stored_files
 from ._common import Problems, contains, get_scoped, pointer
 
 __all__ = [
@@ -301,8 +302,6 @@ def delete_template(organization_id: str, template_id: Any) -> None:
         raise ConflictError(
             f"The template is used by {used} campaign(s); delete or change them first.", code="template_in_use"
         )
-    from .files import forget_stored_files  # files builds on templates
-
     keys = [file.storage_key for file in template.files]
     session.delete(template)
     session.commit()

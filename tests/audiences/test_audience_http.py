@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from flask_broadcasts.extension import get_state
+from flask_broadcasts.state import get_state
 from tests.service_host import ORG, OTHER_ORG, Community, Customer, community_members, headers
 
 URL = "/api/broadcast-audiences"

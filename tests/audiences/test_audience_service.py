@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from flask_broadcasts.errors import ConflictError, InvalidInputError, NotFoundError
-from flask_broadcasts.extension import get_state
 from flask_broadcasts.models import BroadcastCampaign, BroadcastTemplate
 from flask_broadcasts.services import audiences as svc
+from flask_broadcasts.state import get_state
 from tests.service_host import ORG, OTHER_ORG, Booking, Community, Customer, community_members
 
 CUSTOMERS = {"name": "Active", "audience_type": "customers", "filters": {"status": "active"}}

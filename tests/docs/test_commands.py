@@ -340,7 +340,8 @@ def test_the_pages_commands_are_collected() -> None:
     lines = {line for _, line in COMMANDS}
     assert 'flask db merge heads -m "add flask-broadcasts"' in lines
     assert any(
-        line.startswith("FLASK_APP=yourapp rq worker -w flask_broadcasts.worker.BroadcastsWorker") for line in lines
+        line.startswith("FLASK_APP=yourapp rq worker -w flask_broadcasts.background.worker.BroadcastsWorker")
+        for line in lines
     )
     assert any(line.startswith('curl -H "Authorization: Bearer $TOKEN"') for line in lines)
     assert len(COMMANDS) > 50

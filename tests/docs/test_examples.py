@@ -21,12 +21,12 @@ from flask import Flask
 from twilio.request_validator import RequestValidator
 
 from flask_broadcasts import get_state
+from flask_broadcasts.channels.mail import TemporaryFailure
+from flask_broadcasts.channels.sms import LoggingSmsProvider, SmsProvider, get_sms_provider, send_sms
 from flask_broadcasts.config import SETTINGS
-from flask_broadcasts.delivery.mail import TemporaryFailure
-from flask_broadcasts.delivery.sms import LoggingSmsProvider, SmsProvider, get_sms_provider, send_sms
+from flask_broadcasts.engine.delivery_status import record_delivery_status
+from flask_broadcasts.engine.sending import send_batch
 from flask_broadcasts.events import RecordingPublisher
-from flask_broadcasts.services.delivery_status import record_delivery_status
-from flask_broadcasts.services.sending import send_batch
 from flask_broadcasts.statuses import ChannelStatus, MessageStatus
 from tests.sms.helpers import (
     ACCOUNT_SID,
@@ -61,7 +61,8 @@ def section(path: Path, name: str) -> str:
     """The lines between ``# [name]`` and ``# [/name]``, dedented as the page shows them."""
     match = re.search(rf"^[ \t]*# \[{name}\]\n(.*?)^[ \t]*# \[/{name}\]$", path.read_text(), re.S | re.M)
     assert match, name
-    return textwrap.dedent(match.group(1))
+    # Trailing blank lines are the formatter's (two before a top-level comment), not the sample's.
+    return textwrap.dedent(match.group(1)).rstrip("\n") + "\n"
 
 
 # -- the integration guide ---------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from flask_broadcasts.services.campaign_runs import start_campaign
+from flask_broadcasts.engine.lifecycle import start_campaign
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config
 
 from .harness import N, Tally, addresses, record, wait_until

@@ -16,9 +16,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import sqlalchemy as sa
 
+from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.models import BroadcastCampaign, BroadcastRun
 from flask_broadcasts.scheduling.plan import as_utc
-from flask_broadcasts.services.campaign_runs import start_campaign
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config
 
 from .harness import addresses, kill_tree, record, wait_until

@@ -64,9 +64,7 @@ def _campaigns_of_org2(count: int) -> list[int]:
 
 
 def test_twenty_clients_two_organizations_during_a_big_send(app, env, smtp, fleet):
-    from tests.support.hostapp import db
-
-    from tests.support.hostapp import Customer
+    from tests.support.hostapp import Customer, db
 
     big = start(app, env, LOAD_N, filters={"active": True}, BROADCASTS_BATCH_SIZE=500, BROADCASTS_INSERT_CHUNK=1000)
     db.session.add_all(

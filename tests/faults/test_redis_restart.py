@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
+from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.models import BroadcastCampaign
-from flask_broadcasts.services.campaign_runs import start_campaign
 from tests.support.fixtures import ORG, campaign_row, make_campaign
 
 from .scenario import N, check, start, wait_completed, wait_sent

@@ -10,7 +10,8 @@ from typing import Any
 
 from flask import Flask
 
-from tests.support.hostapp import broadcasts, create_app as create_host_app
+from tests.support.hostapp import broadcasts
+from tests.support.hostapp import create_app as create_host_app
 
 TOKENS = {"token-org-1": "org-1", "token-org-2": "org-2"}
 

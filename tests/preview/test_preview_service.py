@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 import pytest
+import sqlalchemy as sa
 
+from flask_broadcasts.engine.preview import preview
 from flask_broadcasts.errors import NotFoundError
 from flask_broadcasts.models import BroadcastCampaign, BroadcastMessage
-from flask_broadcasts.services.preview import preview
 from tests.campaign_fixtures import (
     ORG_A,
     ORG_B,

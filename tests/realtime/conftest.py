@@ -14,7 +14,7 @@ import requests
 import websocket
 from werkzeug.serving import make_server
 
-from flask_broadcasts.realtime.hub import HUB_KEY
+from flask_broadcasts.state import get_state
 
 from .hostapp import create_app
 
@@ -84,7 +84,7 @@ def campaign_event(
 def app(redis_url: str, channel_prefix: str):  # type: ignore[no-untyped-def]
     app = create_app(redis_url, channel_prefix, BROADCASTS_WS_ALLOWED_ORIGINS=("https://dashboard.example.com",))
     yield app
-    hub = app.extensions.get(HUB_KEY)
+    hub = get_state(app).hub
     if hub is not None:
         hub.stop(timeout=0)  # the thread notices within its poll interval; no need to wait
 

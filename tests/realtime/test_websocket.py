@@ -8,13 +8,13 @@ import pytest
 import websocket
 
 from flask_broadcasts.realtime import tickets
-from flask_broadcasts.realtime.hub import HUB_KEY
+from flask_broadcasts.state import get_state
 
 from .conftest import campaign_event, connect, post_ticket, receive_close, refused_status, request_ticket, wait_for
 
 
 def subscribers(app) -> int:  # type: ignore[no-untyped-def]
-    hub = app.extensions.get(HUB_KEY)
+    hub = get_state(app).hub
     return 0 if hub is None else hub.subscriber_count()
 
 
@@ -166,7 +166,7 @@ def test_malformed_or_oversized_client_frames_close_the_socket(server, app, fram
 
 def test_losing_redis_closes_sockets_with_1013_and_the_hub_resubscribes(server, app, publish, redis_client) -> None:  # type: ignore[no-untyped-def]
     ws = connect(server, "o=1", token="alice-token")
-    hub = app.extensions[HUB_KEY]
+    hub = get_state(app).hub
     hub.backoff = (0.05, 0.1)
     names = [
         c
@@ -203,5 +203,5 @@ def test_without_redis_the_upgrade_is_refused_with_503(monkeypatch) -> None:  # 
         assert refused_status(address, "o=1&ticket=whatever") == 503
         assert subscribers(app) == 0
     finally:
-        app.extensions[HUB_KEY].stop(timeout=0)
+        get_state(app).hub.stop(timeout=0)
         httpd.shutdown()

@@ -9,13 +9,13 @@ from datetime import datetime, timedelta, timezone
 import time_machine
 from redis import Redis
 
-from flask_broadcasts.extension import get_state
-from flask_broadcasts.scheduling import service
+from flask_broadcasts.background.timers import fire_job_id
+from flask_broadcasts.engine import schedule as service
+from flask_broadcasts.engine.lifecycle import start_campaign, stop_campaign
+from flask_broadcasts.engine.materialize import materialize_run
+from flask_broadcasts.engine.sending import send_batch
 from flask_broadcasts.scheduling.plan import as_utc
-from flask_broadcasts.scheduling.timers import fire_job_id
-from flask_broadcasts.services.campaign_runs import start_campaign, stop_campaign
-from flask_broadcasts.services.materialize import materialize_run
-from flask_broadcasts.services.sending import send_batch
+from flask_broadcasts.state import get_state
 from tests.scheduling.test_scheduler_processes import campaign_with, runs_of
 from tests.support.fixtures import ORG, campaign_row, seed_customers
 

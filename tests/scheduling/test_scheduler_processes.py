@@ -7,24 +7,23 @@ server on loopback, Redis (embedded unless ``REDIS_URL``), SQLite (or PostgreSQL
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import math
 import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
+import pytest
 import sqlalchemy as sa
 from redis import Redis
 from rq import Queue
 
+from flask_broadcasts.background.scheduler import recovery_job_id
+from flask_broadcasts.background.timers import FIRE_JOB, fire_job_id
+from flask_broadcasts.engine import schedule as service
+from flask_broadcasts.engine.lifecycle import start_campaign, stop_campaign
 from flask_broadcasts.models import BroadcastCampaign, BroadcastRun
-from flask_broadcasts.scheduling import service
 from flask_broadcasts.scheduling.plan import as_utc, run_key_for
-from flask_broadcasts.scheduling.runner import recovery_job_id
-from flask_broadcasts.scheduling.timers import FIRE_JOB, fire_job_id
-from flask_broadcasts.services.campaign_runs import start_campaign, stop_campaign
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config
 from tests.support.processes import start_subscriber
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from flask_broadcasts.services.campaign_runs import start_campaign
+from flask_broadcasts.engine.lifecycle import start_campaign
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
 from tests.support.processes import run_workers
 

@@ -8,10 +8,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from flask_broadcasts.services.campaign_runs import start_campaign
-from flask_broadcasts.services.claims import claimable
-from flask_broadcasts.services.materialize import materialize_run
-from flask_broadcasts.services.sending import send_batch
+from flask_broadcasts.engine.claims import claimable
+from flask_broadcasts.engine.lifecycle import start_campaign
+from flask_broadcasts.engine.materialize import materialize_run
+from flask_broadcasts.engine.sending import send_batch
 from tests.support.fixtures import ORG, make_campaign, seed_customers
 
 

@@ -7,10 +7,10 @@ import threading
 import pytest
 from sqlalchemy.orm import Session
 
+from flask_broadcasts.engine.claims import claim
+from flask_broadcasts.engine.lifecycle import start_campaign
+from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.models import utcnow
-from flask_broadcasts.services.campaign_runs import start_campaign
-from flask_broadcasts.services.claims import claim
-from flask_broadcasts.services.materialize import materialize_run
 from tests.support.fixtures import ORG, make_campaign, seed_customers
 
 CLAIMERS = 4

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from rq import Queue
 
-from flask_broadcasts.extension import get_state
-from flask_broadcasts.services.campaign_runs import start_campaign
-from flask_broadcasts.services.materialize import materialize_run
+from flask_broadcasts.engine.lifecycle import start_campaign
+from flask_broadcasts.engine.materialize import materialize_run
+from flask_broadcasts.state import get_state
 from tests.support.fixtures import ORG, make_campaign, seed_customers
 
 
@@ -20,7 +20,7 @@ def test_materialization_keeps_one_send_job_waiting_not_one_per_chunk(app, env, 
 
     assert materialize_run(campaign_id, "once", "test-worker") == 450
 
-    send_jobs = [job for job in queue.get_jobs() if job.func_name == "flask_broadcasts.jobs.send_batch"]
+    send_jobs = [job for job in queue.get_jobs() if job.func_name == "flask_broadcasts.background.jobs.send_batch"]
     # The first chunk queued a send job; no worker took it, so the next four did not add any.
     assert [job.args for job in send_jobs] == [(campaign_id, "once")]
     assert send_jobs[0].id.endswith("-m0")
@@ -42,8 +42,8 @@ def test_deployments_sharing_a_redis_on_different_queues_never_take_each_others_
     state.dispatcher.send(1, "once", tag="m0")
 
     assert [job.func_name for job in second.get_jobs()] == [
-        "flask_broadcasts.jobs.materialize_run",
-        "flask_broadcasts.jobs.send_batch",
+        "flask_broadcasts.background.jobs.materialize_run",
+        "flask_broadcasts.background.jobs.send_batch",
     ]
     assert state.dispatcher.cancel(1) == 2  # stop cancels this deployment's jobs only
     assert len(first.get_jobs()) == 2 and all(job.get_status() == "queued" for job in first.get_jobs())

@@ -9,19 +9,19 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
+from flask_broadcasts.engine.lifecycle import start_campaign, stop_campaign
+from flask_broadcasts.engine.materialize import materialize_run
+from flask_broadcasts.engine.recovery import recover
+from flask_broadcasts.engine.sending import send_batch
 from flask_broadcasts.errors import ConflictError
 from flask_broadcasts.models import BroadcastMessage, BroadcastRun
-from flask_broadcasts.services.campaign_runs import start_campaign, stop_campaign
-from flask_broadcasts.services.materialize import materialize_run
-from flask_broadcasts.services.recovery import recover
-from flask_broadcasts.services.sending import send_batch
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
 from tests.support.processes import run_workers
 
 
 def _after_record(monkeypatch, number, action):
     """Run ``action(recorder)`` right after the batch's ``number``-th record; return the unpatched method."""
-    from flask_broadcasts.services.records import OutcomeRecorder
+    from flask_broadcasts.engine.outcomes import OutcomeRecorder
 
     original = OutcomeRecorder.record
     calls = {"n": 0}
@@ -72,7 +72,7 @@ def test_stop_mid_run_then_start_reaches_only_the_rest(app, env, smtp):
 
 def test_stop_seen_by_a_worker_within_a_flush(app, env, smtp, monkeypatch):
     """A worker holding a claim when stop comes deletes the rest of its claim itself."""
-    from flask_broadcasts.extension import get_state
+    from flask_broadcasts.state import get_state
     from tests.support.hostapp import db
 
     # No minimum interval between counter updates: the first one is after 5 messages.
@@ -149,7 +149,7 @@ def test_recovery_does_not_wait_for_a_retry_no_scheduler_moves(app, env, smtp):
     does not stall the run: the sweep queues a fresh send job, and nothing goes out twice."""
     from datetime import datetime, timedelta, timezone
 
-    from flask_broadcasts.queues import campaign_jobs_key, job_id
+    from flask_broadcasts.background.queues import campaign_jobs_key, job_id
 
     seed_customers(30)
     campaign_id = make_campaign()
@@ -162,7 +162,7 @@ def test_recovery_does_not_wait_for_a_retry_no_scheduler_moves(app, env, smtp):
         jid = job_id("send", campaign_id, "once", tag, queue=state.settings.queue)
         state.dispatcher.queue.enqueue_at(
             datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now),
-            "flask_broadcasts.jobs.send_batch",
+            "flask_broadcasts.background.jobs.send_batch",
             campaign_id,
             "once",
             job_id=jid,
@@ -225,8 +225,8 @@ def test_record_connection_cut_mid_batch_records_again_and_sends_nothing_twice(
         pytest.skip("the asynchronous record connection is PostgreSQL's")
     import psycopg
 
-    from flask_broadcasts.extension import get_state
-    from flask_broadcasts.services.records import OutcomeRecorder
+    from flask_broadcasts.engine.outcomes import OutcomeRecorder
+    from flask_broadcasts.state import get_state
     from tests.support.hostapp import db
 
     # BROADCASTS_SYNCHRONOUS_RECORDS: each record waits for the disk; the cut is handled alike.

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import email
+import json
 
 import sqlalchemy as sa
 
+from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.models import BroadcastMessage, BroadcastRun, BroadcastSentEmail
-from flask_broadcasts.services.campaign_runs import start_campaign
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
 from tests.support.processes import run_workers, start_subscriber
 

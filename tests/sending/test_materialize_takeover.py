@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from flask_broadcasts.engine import materialize
+from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.models import BroadcastMessage, BroadcastRun, utcnow
-from flask_broadcasts.services import materialize
-from flask_broadcasts.services.campaign_runs import start_campaign
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from flask_broadcasts.engine.lifecycle import start_campaign
+from flask_broadcasts.engine.materialize import materialize_run
+from flask_broadcasts.engine.sending import send_batch
 from flask_broadcasts.models import BroadcastMessage, BroadcastSentEmail, utcnow
-from flask_broadcasts.services.campaign_runs import start_campaign
-from flask_broadcasts.services.materialize import materialize_run
-from flask_broadcasts.services.sending import send_batch
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask_broadcasts.extension import get_state
-from flask_broadcasts.scheduling.runner import register_recovery
-from flask_broadcasts.worker import build_worker
+from flask_broadcasts.background.scheduler import register_recovery
+from flask_broadcasts.background.worker import build_worker
+from flask_broadcasts.state import get_state
 
 
 def test_the_worker_dequeues_on_a_client_of_its_own(app) -> None:  # type: ignore[no-untyped-def]
@@ -25,8 +25,8 @@ def test_the_worker_dequeues_on_a_client_of_its_own(app) -> None:  # type: ignor
 
 
 def test_plain_rq_worker_with_flask_app_runs_a_campaign(app, env, smtp) -> None:  # type: ignore[no-untyped-def]
-    """``rq worker -w flask_broadcasts.worker.BroadcastsWorker`` with ``FLASK_APP`` set (the documented way)."""
-    from flask_broadcasts.services.campaign_runs import start_campaign
+    """``rq worker -w flask_broadcasts.background.worker.BroadcastsWorker`` with ``FLASK_APP`` set (the documented way)."""
+    from flask_broadcasts.engine.lifecycle import start_campaign
     from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
     from tests.support.processes import start_worker
 
@@ -44,7 +44,7 @@ def test_plain_rq_worker_with_flask_app_runs_a_campaign(app, env, smtp) -> None:
 
 
 def test_load_app_reads_flask_app(env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from flask_broadcasts.worker import load_app
+    from flask_broadcasts.background.worker import load_app
 
     for key, value in env.items():
         monkeypatch.setenv(key, value)
@@ -54,9 +54,9 @@ def test_load_app_reads_flask_app(env, monkeypatch) -> None:  # type: ignore[no-
 
 
 _FIRST_POLL_SCRIPT = """
-from flask_broadcasts.extension import get_state
-from flask_broadcasts.scheduling.runner import recovery_job_id
-from flask_broadcasts.worker import load_app, start_periodic_scheduler
+from flask_broadcasts.state import get_state
+from flask_broadcasts.background.scheduler import recovery_job_id
+from flask_broadcasts.background.worker import load_app, start_periodic_scheduler
 
 app = load_app()
 start_periodic_scheduler(app)

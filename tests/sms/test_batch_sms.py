@@ -6,10 +6,10 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from flask_broadcasts import get_state
-from flask_broadcasts.delivery.mail import TemporaryFailure
+from flask_broadcasts.channels.mail import TemporaryFailure
+from flask_broadcasts.engine.sending import send_batch
 from flask_broadcasts.events import RecordingPublisher
 from flask_broadcasts.models import BroadcastMessage, BroadcastRun
-from flask_broadcasts.services.sending import send_batch
 from flask_broadcasts.statuses import ChannelStatus, MessageStatus
 from tests.sms.helpers import (
     AUTH_TOKEN,

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from flask_broadcasts.delivery.sms import (
+from flask_broadcasts.channels.sms import (
     SmsConfigurationError,
     SmsOutcomeUnknown,
     SmsPermanentError,

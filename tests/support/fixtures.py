@@ -86,9 +86,10 @@ def set_config(env: dict[str, str], app, **config: Any) -> None:
     merged = {**json.loads(env["BCAST_TEST_CONFIG"]), **config}
     env["BCAST_TEST_CONFIG"] = json.dumps(merged)
     app.config.update(config)
-    from flask_broadcasts.extension import Settings, get_state
+    from flask_broadcasts.config import Settings
+    from flask_broadcasts.state import get_state
 
-    get_state(app).settings = Settings(app.config)
+    get_state(app).settings = Settings.from_config(app.config)
 
 
 def seed_customers(n: int, *, refuse_every: int = 0, no_email_every: int = 0, community_id: int | None = None) -> None:

@@ -32,7 +32,7 @@ def start_worker(
             "rq.cli",
             "worker",
             "-w",
-            "flask_broadcasts.worker.BroadcastsWorker",
+            "flask_broadcasts.background.worker.BroadcastsWorker",
             "--url",
             env["REDIS_URL"],
             queue,

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from flask_broadcasts.errors import InvalidInputError, NotFoundError, PayloadTooLargeError
-from flask_broadcasts.extension import get_state
 from flask_broadcasts.models import BroadcastFile, BroadcastFileBlob
 from flask_broadcasts.services import files, templates
+from flask_broadcasts.state import get_state
 from flask_broadcasts.storage import DatabaseFileStorage, MemoryFileStorage, get_file_storage
 from tests.service_host import ORG, OTHER_ORG, make_app
 

@@ -234,7 +234,7 @@ def test_files_of_another_organization(client):
 def test_file_limits(app, client):
     template = create(client)
     app.config["BROADCASTS_MAX_FILE_SIZE"] = 0  # settings are read once: this changes nothing
-    from flask_broadcasts.extension import get_state
+    from flask_broadcasts.state import get_state
 
     get_state().settings.max_file_size = 100
     too_big = upload(client, template["id"], data=b"%PDF-" + b"x" * 200)

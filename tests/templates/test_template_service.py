@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from flask_broadcasts.errors import ConflictError, InvalidInputError, NotFoundError
-from flask_broadcasts.extension import get_state
 from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastTemplate
 from flask_broadcasts.services import templates as svc
+from flask_broadcasts.state import get_state
 from tests.service_host import ORG, OTHER_ORG
 
 MAIL = {"name": "March", "channels": ["mail"], "subject": "Hello {first_name}!", "body": "<p>Hi</p>"}

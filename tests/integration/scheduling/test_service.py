@@ -9,9 +9,10 @@ import pytest
 import time_machine
 from sqlalchemy import update
 
+from flask_broadcasts.engine import schedule as service
+from flask_broadcasts.engine.schedule_recovery import recover_schedules
 from flask_broadcasts.errors import ConflictError
 from flask_broadcasts.models import BroadcastCampaign
-from flask_broadcasts.scheduling import service
 from flask_broadcasts.scheduling.plan import as_utc
 from flask_broadcasts.statuses import CampaignStatus
 
@@ -217,7 +218,7 @@ def test_sweep_recreates_lost_timers_and_fires_overdue_ones(app, session, make_c
         service.schedule_start(campaign, now - timedelta(minutes=30), timers=timers)
     timers.pending.clear()  # Redis lost its data
 
-    report = service.recover_schedules(now=now + timedelta(seconds=12), timers=timers, launch=launch)
+    report = recover_schedules(now=now + timedelta(seconds=12), timers=timers, launch=launch)
     assert (future.id, now + timedelta(hours=1)) in timers
     assert (due.id, now + timedelta(seconds=10)) in timers  # just due: the scheduler's job, not the sweep's
     assert stopped.id not in timers.pending
@@ -225,12 +226,12 @@ def test_sweep_recreates_lost_timers_and_fires_overdue_ones(app, session, make_c
     assert report.timers_recreated == 3 and report.overdue_fired == 0
 
     later = utc(2026, 4, 1, 10, 1)  # 10:00 of the hourly one is now overdue by a minute
-    report = service.recover_schedules(now=later, timers=timers, launch=launch)
+    report = recover_schedules(now=later, timers=timers, launch=launch)
     assert report.overdue_fired == 2  # `due` and the hourly one
     assert {call[0] for call in launch.calls} == {due.id, overdue.id}
     assert reload(session, overdue).status_enum is CampaignStatus.PENDING
     # Again: nothing new (the claims hold).
-    assert service.recover_schedules(now=later, timers=timers, launch=launch).overdue_fired == 0
+    assert recover_schedules(now=later, timers=timers, launch=launch).overdue_fired == 0
     assert len(launch.calls) == 2
 
 
@@ -240,7 +241,7 @@ def test_sweep_reschedules_a_recurring_run_that_ended_without_next_time(session,
     service.fire(campaign.id, utc(2026, 4, 1, 10), launch=launch)
     session.execute(update(BroadcastCampaign.__table__).values(status=CampaignStatus.FAILED.value))
     session.commit()
-    report = service.recover_schedules(now=utc(2026, 4, 1, 10, 5), timers=timers, launch=launch)
+    report = recover_schedules(now=utc(2026, 4, 1, 10, 5), timers=timers, launch=launch)
     assert report.rescheduled == 1
     campaign = reload(session, campaign)
     assert campaign.status_enum is CampaignStatus.SCHEDULED
@@ -265,5 +266,5 @@ def test_redis_down_at_start_still_schedules_and_the_sweep_sets_the_timer(sessio
     started = service.schedule_start(campaign, now, timers=_RedisDown())
     assert started.status_enum is CampaignStatus.SCHEDULED
     service.cancel_timer(campaign.id, started.next_run_at, timers=_RedisDown())  # logged, not raised
-    assert service.recover_schedules(now=now, timers=timers).timers_recreated == 1
+    assert recover_schedules(now=now, timers=timers).timers_recreated == 1
     assert (campaign.id, now + timedelta(hours=1)) in timers

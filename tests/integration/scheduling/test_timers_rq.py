@@ -8,9 +8,9 @@ import pytest
 from redis import Redis
 from rq.job import Job
 
-from flask_broadcasts.extension import get_state
-from flask_broadcasts.scheduling import runner
-from flask_broadcasts.scheduling.timers import FIRE_JOB, RQFireTimers, fire_job_id
+from flask_broadcasts.background import scheduler as runner
+from flask_broadcasts.background.timers import FIRE_JOB, RQFireTimers, fire_job_id
+from flask_broadcasts.state import get_state
 
 UTC = timezone.utc
 
@@ -23,7 +23,7 @@ def redis(app) -> Redis:
 
 
 def test_add_is_idempotent_and_cancel_removes(redis) -> None:
-    timers = RQFireTimers(redis, "broadcasts")
+    timers = RQFireTimers(get_state())
     at = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
     timers.add(7, at)
     timers.add(7, at)
@@ -39,7 +39,7 @@ def test_add_is_idempotent_and_cancel_removes(redis) -> None:
 
 
 def test_due_score_is_rounded_up_never_early(redis) -> None:
-    timers = RQFireTimers(redis, "broadcasts")
+    timers = RQFireTimers(get_state())
     at = datetime(2030, 1, 1, 9, 0, 0, 300_000, tzinfo=UTC)
     timers.add(7, at)
     score = redis.zscore(timers.scheduler.scheduled_jobs_key, fire_job_id(7, at, queue="broadcasts"))
@@ -55,7 +55,7 @@ def test_recovery_registration_is_idempotent(redis) -> None:
     assert runner.register_recovery(scheduler) is False
     assert redis.zscore(scheduler.scheduled_jobs_key, sweep) == first_score
     job = Job.fetch(sweep, connection=redis)
-    assert job.func_name == "flask_broadcasts.jobs.recover"
+    assert job.func_name == "flask_broadcasts.background.jobs.recover"
     assert job.meta["interval"] == 30
     assert redis.zcard(scheduler.scheduled_jobs_key) == 1
 
@@ -75,13 +75,13 @@ def test_deployments_sharing_a_redis_keep_a_sweep_and_timers_each(app, redis, mo
     at = datetime(2030, 1, 1, 9, 0, tzinfo=UTC)
     first_queue = settings.queue
     assert runner.register_recovery() is True
-    RQFireTimers(redis, first_queue).add(7, at)
+    timers = RQFireTimers(get_state())  # reads BROADCASTS_QUEUE at each call
+    timers.add(7, at)
 
     monkeypatch.setattr(settings, "queue", f"{first_queue}-second")
     assert runner.register_recovery() is True
-    second_timers = RQFireTimers(redis, settings.queue)
-    assert (7, at) not in second_timers
-    second_timers.add(7, at)
+    assert (7, at) not in timers
+    timers.add(7, at)
 
     assert runner.register_recovery() is False  # and neither pushes the other's out again
     monkeypatch.setattr(settings, "queue", first_queue)

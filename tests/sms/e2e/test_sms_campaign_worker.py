@@ -7,8 +7,8 @@ from collections import Counter
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
+from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.models import BroadcastMessage
-from flask_broadcasts.services.campaign_runs import start_campaign
 from tests.sms.helpers import ACCOUNT_SID, AUTH_TOKEN, INVALID_TO, SENDER
 from tests.support.fixtures import ORG, campaign_row, make_campaign, set_config
 from tests.support.processes import run_workers

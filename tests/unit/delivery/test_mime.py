@@ -8,7 +8,7 @@ from email.header import decode_header, make_header
 
 import pytest
 
-from flask_broadcasts.delivery.mime import MimeBuilder, encode_header
+from flask_broadcasts.channels.mime import MimeBuilder, encode_header
 
 SUBJECTS = [
     "Hello Ann",

@@ -7,7 +7,8 @@ from datetime import datetime, timezone
 import pytest
 import time_machine
 
-from flask_broadcasts.scheduling import jobs, service
+from flask_broadcasts.background import jobs
+from flask_broadcasts.engine import schedule as service
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import time_machine
 
+from flask_broadcasts.background.timers import fire_job_id
 from flask_broadcasts.models import utcnow
 from flask_broadcasts.scheduling.plan import (
     ceil_second,
@@ -15,7 +16,6 @@ from flask_broadcasts.scheduling.plan import (
     parse_run_key,
     run_key_for,
 )
-from flask_broadcasts.scheduling.timers import fire_job_id
 
 UTC = timezone.utc
 

@@ -36,10 +36,11 @@ from sqlalchemy import Connection, bindparam, update
 from sqlalchemy.orm import Session
 
 from ..events import publish_campaign
-from ..extension import get_state
 from ..models import BroadcastSentEmail, utcnow
+from ..state import get_state
 from ..statuses import MessageStatus
-from .progress import RUNNING, campaigns, dialect_insert, messages, progress_crossed
+from .runs import progress_crossed
+from .tables import RUNNING, campaigns, dialect_insert, messages
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ class OutcomeRecorder:
     # -- PostgreSQL connection -------------------------------------------------------------
 
     def _connect(self) -> None:
-        from .pg_async import InFlightStatement  # psycopg is only there with PostgreSQL
+        from .pg_async import InFlightStatement
 
         self.conn = self.session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT")
         dbapi_connection = self.conn.connection.dbapi_connection
@@ -392,6 +393,6 @@ def _text(value: str | None) -> bytes | None:
 
 
 def _is_disconnect(exc: BaseException) -> bool:
-    from .pg_async import is_disconnect  # psycopg is only there with PostgreSQL
+    from .pg_async import is_disconnect
 
     return is_disconnect(exc)

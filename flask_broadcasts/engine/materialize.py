@@ -28,22 +28,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..events import publish_campaign
-from ..extension import get_state
 from ..models import BroadcastAudience, BroadcastTemplate, utcnow
+from ..state import get_state
 from ..statuses import CampaignStatus, MessageStatus
+from .completion import complete_run_if_done
 from .recipients import audience_recipients, compile_template, message_values
-from .progress import (
-    RUNNING,
-    add_to_counters,
-    campaigns,
-    change_status,
-    complete_run_if_done,
-    dialect_insert,
-    messages,
-    progress_crossed,
-    run_figures,
-    runs,
-)
+from .runs import add_to_counters, change_status, progress_crossed, run_figures
+from .tables import RUNNING, campaigns, dialect_insert, messages, runs
 
 log = logging.getLogger(__name__)
 

@@ -18,10 +18,11 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from ..events import publish_campaign
-from ..extension import get_state
 from ..models import utcnow
+from ..state import get_state
 from ..statuses import ChannelStatus, MessageStatus
-from .progress import PENDING, RUNNING, add_to_counters, campaigns, messages, progress_crossed, run_messages
+from .runs import add_to_counters, progress_crossed
+from .tables import PENDING, RUNNING, campaigns, messages, run_messages
 
 log = logging.getLogger(__name__)
 

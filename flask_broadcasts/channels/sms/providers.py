@@ -9,7 +9,7 @@ from .base import SmsProvider
 if TYPE_CHECKING:
     from flask import Flask
 
-    from ...extension import BroadcastsState, Settings
+    from ...state import BroadcastsState, Settings
 
 __all__ = ["build_sms_provider", "get_sms_provider", "status_callback_url"]
 
@@ -32,10 +32,10 @@ def build_sms_provider(settings: Settings) -> SmsProvider:
 
 
 def get_sms_provider(app: Flask | None = None) -> SmsProvider:
-    """The app's SMS provider (:attr:`~flask_broadcasts.extension.BroadcastsState.sms_provider`):
+    """The app's SMS provider (:attr:`~flask_broadcasts.state.BroadcastsState.sms_provider`):
     the host's instance when it set one, else the one built from settings.
     """
-    from ...extension import get_state
+    from ...state import get_state
 
     return get_state(app).sms_provider
 

@@ -20,7 +20,7 @@ class InvalidMobile(SmsPermanentError):
 
 
 def to_e164(mobile: str | None) -> str:
-    """Return ``mobile`` in E.164 form (``+33612345678``) or raise :class:`~flask_broadcasts.delivery.sms.numbers.InvalidMobile`.
+    """Return ``mobile`` in E.164 form (``+33612345678``) or raise :class:`~flask_broadcasts.channels.sms.numbers.InvalidMobile`.
 
     The number must carry its country code (``+`` then digits): the extension has no
     reliable per-recipient region to guess a national number's country from. Spaces,

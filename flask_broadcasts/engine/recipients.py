@@ -15,13 +15,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..extension import get_state
 from ..host import AudienceSource, RecipientMixin
 from ..models import BroadcastAudience, BroadcastTemplate
 from ..rendering import CompiledTemplate, RecipientData, RenderedMessage
+from ..services import audiences
+from ..services.templates import template_content
+from ..state import get_state
 from ..statuses import MessageStatus
-from . import audiences
-from .templates import template_content
 
 __all__ = [
     "NO_CHANNEL",

@@ -14,7 +14,7 @@ Exactly once, as built:
   with ``outcome_unknown`` (never resent) and releases the rest.
 * **Failures.** 5xx → that message fails alone, with the server's answer. Server down,
   4xx, or a connection lost before the message was complete → the unsent rest of the
-  claim is released and :class:`~flask_broadcasts.delivery.mail.TemporaryFailure` is
+  claim is released and :class:`~flask_broadcasts.channels.mail.TemporaryFailure` is
   raised so the job is retried with backoff. A connection lost after the whole message
   went out → that message is ``outcome_unknown``.
 """
@@ -28,16 +28,17 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import update
 
-from ..delivery.mail import Envelope, MailSettings, OutcomeUnknown, RecipientRefused, TemporaryFailure, transport_for
-from ..delivery.mime import InvalidAddress, MimeBuilder, ascii_address
-from ..delivery.sms import SmsOutcomeUnknown, send_sms, status_callback_url
-from ..extension import get_state
+from ..channels.mail import Envelope, MailSettings, OutcomeUnknown, RecipientRefused, TemporaryFailure, transport_for
+from ..channels.mime import InvalidAddress, MimeBuilder, ascii_address
+from ..channels.sms import SmsOutcomeUnknown, send_sms, status_callback_url
 from ..models import utcnow
+from ..state import get_state
 from ..statuses import ChannelStatus, MessageStatus
 from .claims import OUTCOME_UNKNOWN, claim, expire_claims, new_claim_token, release, renew
-from .progress import complete_run_if_done, messages
-from .records import BatchResult, OutcomeRecorder
+from .completion import complete_run_if_done
+from .outcomes import BatchResult, OutcomeRecorder
 from .run_mime import mime_builder
+from .tables import messages
 
 __all__ = ["BatchResult", "send_batch"]
 

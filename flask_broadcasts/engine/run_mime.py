@@ -12,11 +12,11 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..delivery.mail import MailSettings, TemporaryFailure
-from ..delivery.mime import Attachment, MimeBuilder
-from ..extension import get_state
+from ..channels.mail import MailSettings, TemporaryFailure
+from ..channels.mime import Attachment, MimeBuilder
 from ..models import BroadcastFile, BroadcastFileBlob
-from .progress import campaigns
+from ..state import get_state
+from .tables import campaigns
 
 _builders: OrderedDict[tuple[int, str], MimeBuilder] = OrderedDict()
 

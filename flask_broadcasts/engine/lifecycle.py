@@ -1,4 +1,4 @@
-"""Start and stop campaigns, and launch runs (shared with the scheduler).
+"""Start and stop campaigns: what the API's actions (and the CLI) call.
 
 ``start`` is one guarded ``UPDATE ... WHERE status = 'draft'``: of ten concurrent
 starts exactly one changes a row; the others get :class:`~flask_broadcasts.errors.ConflictError`.
@@ -12,13 +12,17 @@ from sqlalchemy import delete, select, update
 
 from ..errors import ConflictError, NotFoundError
 from ..events import publish_campaign
-from ..extension import get_state
 from ..models import BroadcastCampaign, utcnow
+from ..scheduling.plan import ONCE
+from ..state import get_state
 from ..statuses import CampaignStatus
-from .progress import PENDING, campaigns, change_status, dialect_insert, messages, run_figures, run_messages, runs
+from .runs import change_status, launch_run, run_figures
+from .schedule import cancel_timer, schedule_start
+from .tables import PENDING, campaigns, messages, run_messages, runs
 
-#: The run key of a one-off campaign: its exactly-once key is (campaign, recipient).
-ONE_OFF_RUN_KEY = "once"
+#: The run key of a one-off campaign (:data:`flask_broadcasts.scheduling.plan.ONCE`), by its
+#: older name.
+ONE_OFF_RUN_KEY = ONCE
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -53,7 +57,7 @@ def start_campaign(organization_id: str, campaign_id: int, *, now: datetime | No
     if campaign.recurring or (scheduled_at is not None and scheduled_at > now):
         if not CampaignStatus(campaign.status).is_startable:
             raise ConflictError(f"A {campaign.status} campaign cannot be started.")
-        from ..scheduling.service import schedule_start
+        from .schedule import schedule_start
 
         return schedule_start(campaign, now)
     row = change_status(
@@ -63,71 +67,17 @@ def start_campaign(organization_id: str, campaign_id: int, *, now: datetime | No
         only_from=(CampaignStatus.DRAFT,),
         where=[campaigns.c.organization_id == str(organization_id)],
         status_reason=None,
-        run_key=ONE_OFF_RUN_KEY,
+        run_key=ONCE,
         started_at=now,
         completed_at=None,
     )
     if row is None:
         session.rollback()
         raise ConflictError(f"A {_load(organization_id, campaign_id).status} campaign cannot be started.")
-    launch_run(campaign_id, ONE_OFF_RUN_KEY, now, commit=True)
+    launch_run(campaign_id, ONCE, now, commit=True)
     publish_campaign(state.publisher, row)
     session.expire_all()
     return _load(organization_id, campaign_id)
-
-
-def launch_run(campaign_id: int, run_key: str, fire_time: datetime | None, *, commit: bool = True) -> bool:
-    """Claim the run ``(campaign, run_key)`` and queue its materialization.
-
-    A fire time of a recurring campaign runs once: a second claim of the same key
-    returns ``False``. The one-off key is re-opened by a new start (the campaign's guarded
-    status change is what makes that start exclusive); its messages already handed over
-    stay, so only recipients not yet reached get one. The campaign's counters start from
-    the run's existing messages.
-    """
-    state = get_state()
-    session = state.session
-    organization_id = session.execute(
-        select(campaigns.c.organization_id).where(campaigns.c.id == campaign_id)
-    ).scalar_one()
-    inserted = session.execute(
-        dialect_insert(session)(runs)
-        .values(
-            organization_id=organization_id,
-            campaign_id=campaign_id,
-            run_key=run_key,
-            fire_time=fire_time,
-            status=CampaignStatus.PENDING.value,
-            total_count=0,
-            sent_count=0,
-            failed_count=0,
-            started_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["campaign_id", "run_key"])
-        .returning(runs.c.id)
-    ).first()
-    if inserted is None:
-        if run_key != ONE_OFF_RUN_KEY:
-            session.rollback()
-            return False
-        session.execute(
-            update(runs)
-            .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key)
-            .values(status=CampaignStatus.PENDING.value, status_reason=None, materialized_at=None, completed_at=None)
-        )
-    session.execute(
-        update(campaigns)
-        .where(campaigns.c.id == campaign_id)
-        .values(
-            run_key=run_key,
-            runs_count=campaigns.c.runs_count + (1 if inserted is not None else 0),
-            **run_figures(campaign_id, run_key),
-        )
-    )
-    if commit:
-        session.commit()
-    state.dispatcher.materialize(campaign_id, run_key)
-    return True
 
 
 def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
@@ -173,7 +123,7 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
         ).first()
     session.commit()
     state.dispatcher.cancel(campaign_id)
-    from ..scheduling.service import cancel_timer
+    from .schedule import cancel_timer
 
     cancel_timer(campaign_id, next_run_at)
     publish_campaign(state.publisher, row)

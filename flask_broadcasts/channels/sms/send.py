@@ -2,7 +2,7 @@
 
 The batch job of the sending engine calls :func:`send_sms` for each claimed message
 whose channels include ``sms`` and whose ``sms_status`` is not settled yet, then
-records the outcome before its next send (see :mod:`flask_broadcasts.jobs`).
+records the outcome before its next send (see :mod:`flask_broadcasts.background.jobs`).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Draft messages: what a campaign would send to the first recipients of its audience, now.
 
 Nothing is stored. The recipients are read with ``LIMIT`` from the audience's current
-query and rendered by :func:`~flask_broadcasts.services.recipients.message_values`,
+query and rendered by :func:`~flask_broadcasts.engine.recipients.message_values`,
 the function a run uses to store its messages, with one compiled template. Each
 draft is an unsaved :class:`~flask_broadcasts.models.BroadcastMessage` with status
 ``draft`` and a stable id ``draft-<campaign>-<recipient type>-<recipient id>``, so the
@@ -29,11 +29,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from ..errors import ConflictError
-from ..extension import get_state
 from ..host import AudienceSource, BookingRecipientMixin, RecipientMixin
 from ..models import BroadcastCampaign, BroadcastMessage
+from ..services.campaigns import get_campaign
+from ..state import get_state
 from ..statuses import MessageStatus
-from .campaigns import get_campaign
 from .recipients import audience_recipients, compile_template, message_values
 
 __all__ = ["Preview", "draft_id", "preview"]

@@ -1,0 +1,93 @@
+"""Completing a run: the one guarded UPDATE that ends it, its counters reconciled.
+
+Every path that may finish a run (the last send batch, a materialization with nobody to
+send to, the recovery sweep) calls :func:`complete_run_if_done`; of concurrent callers
+exactly one completes it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
+
+from ..events import ProgressPublisher, publish_campaign
+from ..models import utcnow
+from ..statuses import RUNNING_CAMPAIGN_STATUSES, CampaignStatus
+from .runs import change_status, run_figures
+from .schedule import after_run_completed, next_run_after
+from .tables import PENDING, campaigns, messages, run_messages, runs
+
+
+def status_after_run(recurring: bool) -> CampaignStatus:
+    """Where a campaign goes when a run ends: ``completed``, or back to ``scheduled`` when recurring.
+
+    Hook for the scheduling engine: it computes ``next_run_at`` of a recurring campaign.
+    """
+    return CampaignStatus.SCHEDULED if recurring else CampaignStatus.COMPLETED
+
+
+def complete_run_if_done(
+    session: Session,
+    campaign_id: int,
+    run_key: str,
+    publisher: ProgressPublisher | None,
+    *,
+    now: datetime | None = None,
+) -> Row | None:
+    """Complete the run when it is materialized and has no pending message left (guarded; one winner).
+
+    Reconciles the counters from a COUNT over the run's messages (``total = sent + failed``)
+    and copies them to ``broadcast_runs``. Commits. Returns the completed campaign row.
+    """
+    now = now or utcnow()
+    guard = [
+        campaigns.c.run_key == run_key,
+        ~exists().where(run_messages(campaign_id, run_key), messages.c.status == PENDING),
+        exists().where(
+            runs.c.campaign_id == campaign_id, runs.c.run_key == run_key, runs.c.materialized_at.is_not(None)
+        ),
+    ]
+    recurring = session.execute(select(campaigns.c.recurring).where(campaigns.c.id == campaign_id)).scalar()
+    if recurring is None:
+        return None
+    if recurring:
+        from .schedule import next_run_after
+
+        schedule = {"next_run_at": next_run_after(session, campaign_id, run_key, now=now)}
+    else:
+        schedule = {}
+    row = change_status(
+        session,
+        campaign_id,
+        status_after_run(bool(recurring)),
+        only_from=RUNNING_CAMPAIGN_STATUSES,
+        where=guard,
+        completed_at=now,
+        **schedule,
+        **run_figures(campaign_id, run_key),
+    )
+    if row is None:
+        session.rollback()
+        return None
+    session.execute(
+        update(runs)
+        .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key)
+        .values(
+            status=CampaignStatus.COMPLETED.value,
+            completed_at=now,
+            sent_count=row.sent_count,
+            failed_count=row.failed_count,
+            total_count=row.total_count,
+        )
+    )
+    session.commit()
+    if recurring:
+        from .schedule import after_run_completed
+
+        after_run_completed(campaign_id)
+    if publisher is not None:
+        publish_campaign(publisher, row)
+    return row

@@ -1,0 +1,37 @@
+"""The engine's tables as SQLAlchemy Core objects, the status values its SQL compares, and
+the few SQL pieces every engine module shares.
+
+The engine writes set-based Core SQL (``UPDATE ... RETURNING``, ``ON CONFLICT``), not ORM
+unit-of-work: these are its names for the extension's tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from ..models import BroadcastCampaign, BroadcastMessage, BroadcastRun, BroadcastSentEmail
+from ..statuses import RUNNING_CAMPAIGN_STATUSES, SENT_MESSAGE_STATUSES, MessageStatus
+
+campaigns = BroadcastCampaign.__table__
+messages = BroadcastMessage.__table__
+runs = BroadcastRun.__table__
+sent_emails = BroadcastSentEmail.__table__
+
+RUNNING = tuple(s.value for s in RUNNING_CAMPAIGN_STATUSES)
+SENT = tuple(s.value for s in SENT_MESSAGE_STATUSES)
+PENDING = MessageStatus.PENDING.value
+FAILED = MessageStatus.FAILED.value
+
+
+def dialect_insert(session: Session) -> Any:
+    """``insert`` of the session's dialect, for ``ON CONFLICT`` (PostgreSQL and SQLite spell it alike)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def run_messages(campaign_id: int, run_key: str) -> Any:
+    """The SQL condition selecting the messages of one run."""
+    return and_(messages.c.campaign_id == campaign_id, messages.c.run_key == run_key)
