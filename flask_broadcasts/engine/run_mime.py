@@ -12,8 +12,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..channels.mail import MailSettings, TemporaryFailure
 from ..channels.mime import Attachment, MimeBuilder
+from ..channels.smtp import MailSettings, TemporaryFailure
 from ..models import BroadcastFile, BroadcastFileBlob
 from ..state import get_state
 from .tables import campaigns

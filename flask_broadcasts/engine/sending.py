@@ -1,4 +1,4 @@
-"""Send one batch of a run: claim, send over one SMTP connection, record each acceptance.
+"""Send one batch of a run: claim, hand each message to its channels, record each outcome.
 
 Exactly once, as built:
 
@@ -7,16 +7,19 @@ Exactly once, as built:
   UPDATE SKIP LOCKED)`` (SQLite, a single writer, needs no lock clause), with a
   lease of ``BROADCASTS_CLAIM_TTL`` that the worker renews every third of it.
 * **Record before the next send.** After each message (all its channels), its outcome
-  is recorded (:mod:`.records`: one round trip on PostgreSQL) before the next message is
+  is recorded (:mod:`.outcomes`: one round trip on PostgreSQL) before the next message is
   handed over; counters, the progress event and the stop check are set-based.
 * **A dead worker** therefore leaves at most one message in doubt: the lowest-id
   pending message of its expired claim. :func:`expire_claims` marks it ``failed``
   with ``outcome_unknown`` (never resent) and releases the rest.
-* **Failures.** 5xx → that message fails alone, with the server's answer. Server down,
-  4xx, or a connection lost before the message was complete → the unsent rest of the
-  claim is released and :class:`~flask_broadcasts.channels.mail.TemporaryFailure` is
-  raised so the job is retried with backoff. A connection lost after the whole message
-  went out → that message is ``outcome_unknown``.
+* **Failures**, in the channels' one vocabulary (:mod:`flask_broadcasts.channels.base`):
+  :class:`~flask_broadcasts.channels.base.Refused` (5xx, an invalid number) → that
+  channel of that message fails alone, with the server's answer;
+  :class:`~flask_broadcasts.channels.base.RetryLater` (server down, 4xx, a connection
+  lost before the message was complete) → the unsent rest of the claim is released and
+  the error propagates, so the job is retried with backoff;
+  :class:`~flask_broadcasts.channels.base.OutcomeUnknown` (the answer was lost after
+  the whole message went out) → that channel is ``unknown``, the message is never resent.
 """
 
 from __future__ import annotations
@@ -27,12 +30,14 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
-from ..channels.mail import Envelope, MailSettings, OutcomeUnknown, RecipientRefused, TemporaryFailure, transport_for
-from ..channels.mime import InvalidAddress, MimeBuilder, ascii_address
-from ..channels.sms import SmsOutcomeUnknown, send_sms, status_callback_url
+from ..channels.base import Channel, OutcomeUnknown, RetryLater, Sent
+from ..channels.mail import MailChannel
+from ..channels.sms import SmsChannel, status_callback_url
+from ..channels.smtp import MailSettings
 from ..models import utcnow
-from ..state import get_state
+from ..state import BroadcastsState, get_state
 from ..statuses import ChannelStatus, MessageStatus
 from .claims import OUTCOME_UNKNOWN, claim, expire_claims, new_claim_token, release, renew
 from .completion import complete_run_if_done
@@ -44,30 +49,50 @@ __all__ = ["BatchResult", "send_batch"]
 
 log = logging.getLogger(__name__)
 
+#: A message's channels in the order they are handed over (e-mail first, as the record expects).
+_CHANNEL_ORDER = ("mail", "sms")
 
-def _next_envelope(builder: MimeBuilder, batch: list[Any], index: int) -> Envelope | None:
-    """The envelope of ``batch[index]`` when it goes by e-mail next, for the transport to pipeline.
 
-    Only the envelope goes ahead: the message is accepted by its own final ``.``, sent
-    after the previous message is recorded, so sending an envelope early changes nothing
-    about what a dead worker can leave in doubt.
-    """
-    if index >= len(batch):
-        return None
-    following = batch[index]
-    if "mail" not in (following.channels or []) or following.mail_status is not None:
-        return None
-    try:
-        return builder.envelope_from, ascii_address(following.email)
-    except InvalidAddress:
-        return None
+class _BatchChannels:
+    """The channels of one batch, each opened when a message first needs it, all closed at the end."""
+
+    def __init__(self, state: BroadcastsState, campaign_id: int, run_key: str) -> None:
+        self.state = state
+        self.campaign_id = campaign_id
+        self.run_key = run_key
+        self.open: dict[str, Channel] = {}
+
+    def get(self, name: str) -> Channel:
+        channel = self.open.get(name)
+        if channel is None:
+            channel = self.open[name] = self._make(name)
+        return channel
+
+    def _make(self, name: str) -> Channel:
+        state = self.state
+        if name == "mail":
+            ttl = state.settings.claim_ttl
+            return MailChannel(
+                mime_builder(state.session, self.campaign_id, self.run_key),
+                MailSettings.from_app(current_app),
+                timeout=min(state.settings.smtp_timeout, ttl / 3),
+            )
+        provider = state.sms_provider
+        return SmsChannel(provider, status_callback=status_callback_url(state, provider))
+
+    def close(self) -> None:
+        for channel in self.open.values():
+            channel.close()
+        self.open.clear()
 
 
 def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
     """Claim and send one batch of the run; complete the run when nothing is left.
 
-    :raises TemporaryFailure: the mail server is down or deferred us; the unsent rest
-        of the claim was released (retry the job later).
+    :raises RetryLater: a provider is down or deferred us; the unsent rest of the claim
+        was released (retry the job later).
+    :raises OutcomeUnknown: a message's answer was lost (it is recorded as such); the
+        rest of the claim was released.
     """
     state = get_state()
     session, settings = state.session, state.settings
@@ -79,16 +104,13 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
         completed = complete_run_if_done(session, campaign_id, run_key, state.publisher)
         return BatchResult(completed=completed is not None)
     recorder = OutcomeRecorder(session, campaign_id, run_key, token)
+    channels = _BatchChannels(state, campaign_id, run_key)
     try:
         recorder.result.claimed = len(batch)
-        builder = None
-        sms_provider = None
-        mail_settings = MailSettings.from_app(current_app)
         renew_at = time.monotonic() + ttl / 3
-        sent_index = 0
         try:
-            with transport_for(mail_settings, timeout=min(settings.smtp_timeout, ttl / 3)) as transport:
-                for sent_index, message in enumerate(batch):
+            try:
+                for index, message in enumerate(batch):
                     if recorder.stopped:
                         break
                     if time.monotonic() >= renew_at:
@@ -97,92 +119,10 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
                             recorder.flush()
                             return recorder.result
                         renew_at = time.monotonic() + ttl / 3
-                    channels = message.channels or []
-                    values: dict[str, Any] = {}
-                    errors: list[str] = []
-                    delivered = False
-                    if "mail" in channels and message.mail_status is None:
-                        builder = builder or mime_builder(session, campaign_id, run_key)
-                        try:
-                            email = builder.build(
-                                to=message.email,
-                                subject=message.subject,
-                                body=message.body,
-                                action_label=message.action_label,
-                                action_url=message.action_url,
-                                recipient_type=message.recipient_type,
-                                recipient_id=message.recipient_id,
-                            )
-                            answer = transport.send(
-                                email.envelope_from,
-                                email.recipient,
-                                email.data,
-                                before_data=recorder.settle,
-                                then=_next_envelope(builder, batch, sent_index + 1),
-                            )
-                        except (RecipientRefused, InvalidAddress) as exc:
-                            values["mail_status"] = ChannelStatus.REFUSED.value
-                            errors.append(f"mail: {exc}")
-                        except OutcomeUnknown:
-                            recorder.record(
-                                message.id,
-                                MessageStatus.FAILED,
-                                error=OUTCOME_UNKNOWN,
-                                mail_status=ChannelStatus.UNKNOWN.value,
-                            )
-                            raise
-                        else:
-                            values["mail_status"] = ChannelStatus.SENT.value
-                            delivered = True
-                            recorder.sent_email(
-                                organization_id=message.organization_id,
-                                message_id=message.id,
-                                message_id_header=email.message_id,
-                                sender=email.envelope_from,
-                                recipient=email.recipient,
-                                subject=message.subject,
-                                sent_at=utcnow(),
-                                response=answer[:500],
-                            )
-                    elif message.mail_status == ChannelStatus.SENT.value:
-                        delivered = True
-                    if "sms" in channels and message.sms_status is None:
-                        # The SMS channel (delivery/sms): invalid numbers and gateway refusals fail
-                        # this message; "retry later" and "outcome unknown" stop the batch.
-                        sms_provider = sms_provider or state.sms_provider
-                        recorder.settle()  # the previous message's record first, as for e-mail
-                        try:
-                            outcome = send_sms(
-                                sms_provider,
-                                message.mobile,
-                                message.body_short,
-                                status_callback=status_callback_url(state, sms_provider),
-                            )
-                        except SmsOutcomeUnknown as exc:
-                            recorder.record(
-                                message.id,
-                                MessageStatus.COMPLETED if delivered else MessageStatus.FAILED,
-                                error=OUTCOME_UNKNOWN,
-                                sms_status=ChannelStatus.UNKNOWN.value,
-                                **values,
-                            )
-                            raise TemporaryFailure(f"sms provider: {exc.reason}") from exc
-                        except Exception as exc:  # SmsTransientError, or a host provider's own error
-                            if values:  # mail went out: record it, then retry the SMS later
-                                session.execute(update(messages).where(messages.c.id == message.id).values(**values))
-                                session.commit()
-                            raise TemporaryFailure(f"sms provider: {getattr(exc, 'reason', exc)}") from exc
-                        if outcome.accepted:
-                            values["sms_status"] = ChannelStatus.SENT.value
-                            values["provider_message_id"] = outcome.provider_message_id
-                            delivered = True
-                        else:
-                            values["sms_status"] = ChannelStatus.REFUSED.value
-                            errors.append(f"sms: {outcome.reason}")
-                    elif message.sms_status == ChannelStatus.SENT.value:
-                        delivered = True
-                    status = MessageStatus.COMPLETED if delivered else MessageStatus.FAILED
-                    recorder.record(message.id, status, error="; ".join(errors)[:2000] or None, **values)
+                    following = batch[index + 1] if index + 1 < len(batch) else None
+                    _send_message(session, message, following, channels, recorder)
+            finally:
+                channels.close()
         except BaseException:
             session.rollback()
             recorder.flush()
@@ -198,3 +138,57 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
         return recorder.result
     finally:
         recorder.close()
+
+
+def _send_message(
+    session: Session, message: Any, following: Any | None, channels: _BatchChannels, recorder: OutcomeRecorder
+) -> None:
+    """Hand one message to each of its channels not settled yet, then record its outcome.
+
+    The message is sent (``completed``) once any channel accepted it, now or on an earlier
+    try; it fails when every channel refused it.
+    """
+    values: dict[str, Any] = {}
+    errors: list[str] = []
+    delivered = False
+    for name in _CHANNEL_ORDER:
+        if name not in (message.channels or []):
+            continue
+        settled = getattr(message, f"{name}_status")
+        if settled is not None:  # a retried batch never sends a settled channel again
+            delivered = delivered or settled == ChannelStatus.SENT.value
+            continue
+        try:
+            outcome = channels.get(name).deliver(message, before_handover=recorder.settle, following=following)
+        except OutcomeUnknown:
+            status = MessageStatus.COMPLETED if delivered else MessageStatus.FAILED
+            recorder.record(
+                message.id, status, error=OUTCOME_UNKNOWN, **{f"{name}_status": ChannelStatus.UNKNOWN.value}, **values
+            )
+            raise
+        except RetryLater:
+            if values:  # an earlier channel went out: keep that, retry the rest later
+                session.execute(update(messages).where(messages.c.id == message.id).values(**values))
+                session.commit()
+            raise
+        if isinstance(outcome, Sent):
+            values[f"{name}_status"] = ChannelStatus.SENT.value
+            delivered = True
+            if outcome.provider_message_id is not None:
+                values["provider_message_id"] = outcome.provider_message_id
+            if outcome.message_id is not None:
+                recorder.sent_email(
+                    organization_id=message.organization_id,
+                    message_id=message.id,
+                    message_id_header=outcome.message_id,
+                    sender=outcome.sender,
+                    recipient=outcome.recipient,
+                    subject=message.subject,
+                    sent_at=utcnow(),
+                    response=outcome.answer[:500],
+                )
+        else:
+            values[f"{name}_status"] = ChannelStatus.REFUSED.value
+            errors.append(f"{name}: {outcome.detail}")
+    status = MessageStatus.COMPLETED if delivered else MessageStatus.FAILED
+    recorder.record(message.id, status, error="; ".join(errors)[:2000] or None, **values)

@@ -8,9 +8,8 @@ The root of the host's own branch (label ``example_app``); the extension's table
 come from its own branch (``broadcasts``), and ``merge_0001`` joins the two.
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "host_0001"

@@ -9,9 +9,8 @@ the whole schema. When a new version of flask-broadcasts ships a revision, merge
 again: ``flask db merge heads``.
 """
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "merge_0001"

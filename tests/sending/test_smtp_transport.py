@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flask_broadcasts.channels.mail import MailSettings, RecipientRefused, SmtpTransport, TemporaryFailure
+from flask_broadcasts.channels.smtp import MailSettings, RecipientRefused, SmtpTransport, TemporaryFailure
 from tests.support.smtp import SmtpServer
 
 

@@ -6,7 +6,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from flask_broadcasts import get_state
-from flask_broadcasts.channels.mail import TemporaryFailure
+from flask_broadcasts.channels.base import OutcomeUnknown, RetryLater
 from flask_broadcasts.engine.sending import send_batch
 from flask_broadcasts.events import RecordingPublisher
 from flask_broadcasts.models import BroadcastMessage, BroadcastRun
@@ -85,7 +85,7 @@ def test_a_batch_sends_sms_through_twilio_and_fails_bad_numbers_alone(sms_app, t
 def test_rate_limited_batch_is_retried_later_without_resending_the_accepted(sms_app, twilio_standin):
     seeded = running_campaign(sms_app, "+14155552671", RATE_LIMITED_TO, "+14155552672")
 
-    with pytest.raises(TemporaryFailure):
+    with pytest.raises(RetryLater):
         run_batch(sms_app, seeded)
     first, limited, third = (message_row(sms_app, i) for i in seeded.message_ids)
     assert first.status == MessageStatus.COMPLETED
@@ -105,7 +105,7 @@ def test_rate_limited_batch_is_retried_later_without_resending_the_accepted(sms_
 def test_outcome_unknown_is_failed_and_never_resent(sms_app, twilio_standin):
     seeded = running_campaign(sms_app, SERVER_ERROR_TO, "+14155552672")
 
-    with pytest.raises(TemporaryFailure):
+    with pytest.raises(OutcomeUnknown):
         run_batch(sms_app, seeded)
     doubtful = message_row(sms_app, seeded.message_ids[0])
     assert (doubtful.status, doubtful.sms_status, doubtful.error) == (

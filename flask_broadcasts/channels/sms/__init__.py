@@ -13,6 +13,7 @@ Public interface::
 from __future__ import annotations
 
 from .base import SmsError, SmsOutcomeUnknown, SmsPermanentError, SmsProvider, SmsResult, SmsTransientError
+from .channel import SmsChannel
 from .logging_provider import LoggingSmsProvider
 from .numbers import INVALID_MOBILE, InvalidMobile, to_e164
 from .providers import build_sms_provider, get_sms_provider, status_callback_url
@@ -23,6 +24,7 @@ __all__ = [
     "INVALID_MOBILE",
     "InvalidMobile",
     "LoggingSmsProvider",
+    "SmsChannel",
     "SmsConfigurationError",
     "SmsError",
     "SmsOutcome",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from ...errors import BroadcastsError
+from ..base import OutcomeUnknown, RetryLater
 
 __all__ = [
     "SmsError",
@@ -55,12 +56,24 @@ class SmsPermanentError(SmsError):
     """This recipient cannot receive this SMS: the message fails, the batch goes on."""
 
 
-class SmsTransientError(SmsError):
-    """Nothing was accepted and trying later may work: retry the batch with backoff."""
+class SmsTransientError(SmsError, RetryLater):
+    """Nothing was accepted and trying later may work: retry the batch with backoff.
+
+    A :class:`~flask_broadcasts.channels.base.RetryLater`: ``after`` is the number of
+    seconds the gateway asked for, when it said.
+    """
+
+    def __init__(self, reason: str, *, after: float | None = None) -> None:
+        SmsError.__init__(self, reason)
+        self.detail, self.code, self.after = reason, None, after
 
 
-class SmsOutcomeUnknown(SmsError):
+class SmsOutcomeUnknown(SmsError, OutcomeUnknown):
     """The gateway may or may not have accepted the SMS: never resend it automatically."""
+
+    def __init__(self, reason: str) -> None:
+        SmsError.__init__(self, reason)
+        self.detail, self.code = reason, None
 
 
 @runtime_checkable

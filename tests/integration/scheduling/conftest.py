@@ -18,9 +18,9 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.exc import IntegrityError
 
+from flask_broadcasts import Broadcasts
 from flask_broadcasts.engine.timers import MemoryFireTimers
 from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastRun, BroadcastTemplate
-from flask_broadcasts import Broadcasts
 from flask_broadcasts.state import get_state
 from tests.support.database import MigratedDatabase
 
