@@ -19,6 +19,8 @@ from .progress import PENDING, campaigns, change_status, dialect_insert, message
 
 #: The run key of a one-off campaign: its exactly-once key is (campaign, recipient).
 ONE_OFF_RUN_KEY = "once"
+#: ``status_reason`` of a stopped campaign and of the run it interrupted (cleared by the next start).
+STOPPED = "stopped"
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -131,7 +133,8 @@ def launch_run(campaign_id: int, run_key: str, fire_time: datetime | None, *, co
 
 
 def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
-    """Back to ``draft``: unsent messages deleted, queued jobs cancelled. Idempotent on a draft.
+    """Back to ``draft`` with ``status_reason`` ``stopped``: unsent messages deleted, queued jobs
+    cancelled. Idempotent on a draft.
 
     Messages a worker has claimed are released or deleted by that worker within one
     counter flush (it sees the status in the ``RETURNING`` of its counter update);
@@ -146,6 +149,7 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
         campaign_id,
         CampaignStatus.DRAFT,
         where=[campaigns.c.organization_id == str(organization_id)],
+        status_reason=STOPPED,
         next_run_at=None,
     )
     if row is None:
@@ -163,7 +167,7 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
         session.execute(
             update(runs)
             .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key, runs.c.completed_at.is_(None))
-            .values(status=CampaignStatus.DRAFT.value, status_reason="stopped")
+            .values(status=CampaignStatus.DRAFT.value, status_reason=STOPPED)
         )
         row = session.execute(
             update(campaigns)
