@@ -80,3 +80,22 @@ def test_sent_email_is_not_an_include_of_drafts(api):
 def test_other_organization(api_b):
     campaign = make_campaign()
     assert api_b.get(f"/broadcast-campaigns/{campaign.id}/draft-messages").status_code == 404
+
+
+def test_includes_follow_the_hosts_own_names(api, renamed_host):
+    """Customers called clients, bookings called appointments: linkage and included agree."""
+    ann = make_customer(first_name="Ann")
+    visit = add(Booking(organization_id=ORG_A, customer_id=ann.id, date="2026-04-01"))
+    clients = make_campaign(
+        template=make_template(binding_type="client"), audience=make_audience(audience_type="clients")
+    )
+    appointments = make_campaign(
+        template=make_template(binding_type="appointment"), audience=make_audience(audience_type="appointments")
+    )
+    for campaign, recipient in ((clients, ("clients", str(ann.id))), (appointments, ("appointments", str(visit.id)))):
+        type_, id_ = recipient
+        body = api.get(f"/broadcast-campaigns/{campaign.id}/draft-messages", include="customer,recipient").get_json()
+        (draft,) = body["data"]
+        assert draft["relationships"]["customer"]["data"] == {"type": "clients", "id": str(ann.id)}
+        assert draft["relationships"]["recipient"]["data"] == {"type": type_, "id": id_}
+        assert {(r["type"], r["id"]) for r in body["included"]} == {("clients", str(ann.id)), recipient}
