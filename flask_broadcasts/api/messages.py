@@ -285,6 +285,12 @@ class DraftMessages(MethodView):
         meta = None
         if result.recipient_count is not None:
             meta = {"recipient_count": result.recipient_count, "no_channel_count": result.no_channel_count}
+        template_locales = {m.id: locale for m, locale in zip(result.messages, result.template_locales, strict=True)}
+
+        def draft_meta(message: BroadcastMessage) -> dict[str, Any]:
+            # The variant used; a stored message does not keep it (its locale is the recipient's).
+            return {**_sms_meta(message), "template_locale": template_locales[message.id]}
+
         return render_page(
-            Page(items=result.messages), query, meta=meta, resource_meta=_sms_meta, linkage=_linkage(result.messages)
+            Page(items=result.messages), query, meta=meta, resource_meta=draft_meta, linkage=_linkage(result.messages)
         )

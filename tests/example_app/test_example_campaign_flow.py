@@ -157,6 +157,11 @@ def test_full_workflow_over_http(client: FlaskClient, tenant, other_tenant, smtp
         **{"filter[status]": "completed", "page[size]": "5"},
     ).get_json()
     assert len(sent["data"]) == 5 and "next" in sent["links"]
+    # Each stored message carries its recipient's locale (the body had no French variant).
+    assert {(m["attributes"]["email"], m["attributes"]["locale"]) for m in sent["data"][:2]} == {
+        ("ada0@example.com", "en"),
+        ("ada1@example.com", "fr"),
+    }
     assert {r["type"] for r in sent["included"]} == {"customers", "broadcast-sent-emails"}
 
     # Stop on a completed campaign makes it a draft again; starting again reaches nobody twice.

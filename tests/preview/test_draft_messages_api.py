@@ -28,7 +28,7 @@ def test_drafts_with_includes_and_meta(api):
     assert first["id"] == f"draft-{campaign.id}-bookings-{b1.id}"
     assert first["attributes"]["status"] == "draft" and first["attributes"]["subject"] == "Bonjour Ann !"
     assert first["attributes"]["body_short"] == "Ann: 2026-04-01" and first["attributes"]["locale"] == "fr"
-    assert first["meta"] == {"sms_encoding": "GSM-7", "sms_segments": 1}
+    assert first["meta"] == {"sms_encoding": "GSM-7", "sms_segments": 1, "template_locale": "fr"}
     assert second["attributes"]["channels"] == [] and second["attributes"]["error"] == "no_channel"
     assert first["relationships"]["customer"]["data"] == {"type": "customers", "id": str(ann.id)}
     assert {(r["type"], r["id"]) for r in body["included"]} == {
@@ -39,6 +39,21 @@ def test_drafts_with_includes_and_meta(api):
         ("broadcast-campaigns", str(campaign.id)),
     }
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BroadcastMessage)) == 0
+
+
+def test_locale_is_the_recipients_and_meta_names_the_variant_used(api):
+    """``locale`` is the recipient's (the spec); ``meta.template_locale`` the variant of the main text."""
+    for name, locale in (("Fr", "fr"), ("Ch", "de_ch"), ("It", "it"), ("None", None)):
+        make_customer(first_name=name, locale=locale, mobile=None)
+    template = make_template(channels=["mail"], body_i18n={"de": "<p>Hallo {first_name}</p>"})
+    body = api.get(f"/broadcast-campaigns/{make_campaign(template=template).id}/draft-messages").get_json()
+    seen = [(m["attributes"]["locale"], m["meta"]["template_locale"], m["attributes"]["body"]) for m in body["data"]]
+    assert seen == [
+        ("fr", None, "<p>Hi Fr </p>"),  # a French subject exists, but the body (the main text) is the default
+        ("de-CH", "de", "<p>Hallo Ch</p>"),
+        ("it", None, "<p>Hi It </p>"),
+        (None, None, "<p>Hi None </p>"),
+    ]
 
 
 def test_at_most_ten(api):
