@@ -111,8 +111,20 @@ def test_community_audience_and_include(client, communities):
         ),
         ({"name": "x", "audience_type": "community"}, None, 422, {"/data/relationships/community": "required"}),
         ({"name": "x", "audience_type": "customers"}, "club", 422, {"/data/relationships/community": "not_allowed"}),
-        ({"name": "x", "audience_type": "community"}, "other", 404, {"/data/relationships/community": "not_found"}),
-        ({"name": "x", "audience_type": "community"}, "999", 404, {"/data/relationships/community": "not_found"}),
+        (
+            {"name": "x", "audience_type": "community"},
+            "other",
+            404,
+            {"/data/relationships/community/data": "not_found"},
+        ),
+        ({"name": "x", "audience_type": "community"}, "999", 404, {"/data/relationships/community/data": "not_found"}),
+        # Every problem in one answer: 400, each error with its own status.
+        (
+            {"audience_type": "community"},
+            "999",
+            400,
+            {"/data/attributes/name": "required", "/data/relationships/community/data": "not_found"},
+        ),
     ],
 )
 def test_validation_errors(client, communities, attributes, community, status, expected):

@@ -91,6 +91,41 @@ def test_binding_mismatch_is_422(api):
 def test_relationship_of_other_organization_is_404(api):
     response = api.post("/broadcast-campaigns", document(make_template(ORG_B), make_audience()))
     assert response.status_code == 404
+    (error,) = response.get_json()["errors"]
+    assert (error["code"], error["source"]) == ("not_found", {"pointer": "/data/relationships/template/data"})
+
+
+def test_every_bad_reference_is_reported_in_one_answer(api):
+    other_template, other_audience = make_template(ORG_B), make_audience(ORG_B)
+    both = api.post("/broadcast-campaigns", document(other_template, other_audience))
+    assert both.status_code == 404
+    assert {(e["status"], e["code"], e["source"]["pointer"]) for e in both.get_json()["errors"]} == {
+        ("404", "not_found", "/data/relationships/template/data"),
+        ("404", "not_found", "/data/relationships/audience/data"),
+    }
+    # With invalid values too: 400, each problem with its own status.
+    mixed = api.post("/broadcast-campaigns", document(other_template, make_audience(), name=""))
+    assert mixed.status_code == 400
+    assert {(e["status"], e["source"]["pointer"]) for e in mixed.get_json()["errors"]} == {
+        ("422", "/data/attributes/name"),
+        ("404", "/data/relationships/template/data"),
+    }
+    campaign = make_campaign()
+    patched = api.patch(
+        f"/broadcast-campaigns/{campaign.id}",
+        {
+            "data": {
+                "type": "broadcast-campaigns",
+                "id": str(campaign.id),
+                "relationships": document(other_template, other_audience)["data"]["relationships"],
+            }
+        },
+    )
+    assert patched.status_code == 404
+    assert {e["source"]["pointer"] for e in patched.get_json()["errors"]} == {
+        "/data/relationships/template/data",
+        "/data/relationships/audience/data",
+    }
 
 
 def test_list_search_sort_include_files(api):
