@@ -36,7 +36,7 @@ from ..jsonapi.query import parse_resource_query
 from ..models import BroadcastAudience
 from ..services import audiences as service
 from ._fields import Flag, Mapping, Text
-from .base import resource_blueprint
+from .base import resource_blueprint, resource_url
 
 __all__ = ["BroadcastAudienceSchema", "blueprint"]
 
@@ -146,8 +146,10 @@ class Audiences(MethodView):
     def post(self, payload: Payload) -> Any:
         """Create an audience (include=community)"""
         query = parse_resource_query(AUDIENCE, request.args)
-        audience = service.create_audience(current_tenant().organization_id, _values(payload))
-        return render_resource(audience, query, status=201, resource_meta=member_meta)
+        organization_id = current_tenant().organization_id
+        audience = service.create_audience(organization_id, _values(payload))
+        location = resource_url("broadcast_audiences.AudienceItem", audience.id, organization_id)
+        return render_resource(audience, query, status=201, resource_meta=member_meta, location=location)
 
 
 @blueprint.route("/broadcast-audiences/<id>")

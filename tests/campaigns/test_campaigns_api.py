@@ -43,6 +43,9 @@ def test_create_and_fetch(api):
     )
     assert response.status_code == 201, response.get_json()
     data = response.get_json()["data"]
+    # Where the new campaign is: its own URL, not the collection's.
+    location = f"http://localhost/api/broadcast-campaigns/{data['id']}?o=org-a"
+    assert response.headers["Location"] == response.get_json()["links"]["self"] == location
     assert data["attributes"]["status"] == "draft" and data["attributes"]["cron"] == "0 9 * * 1"
     assert data["attributes"]["timezone"] == "UTC" and data["attributes"]["sent_count"] == 0
     assert data["relationships"]["template"]["data"] == {"type": "broadcast-templates", "id": str(template.id)}
