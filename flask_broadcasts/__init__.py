@@ -5,7 +5,7 @@ The public surface: the extension object, the host contract and the statuses.
 
 from __future__ import annotations
 
-from .errors import BroadcastsError
+from .errors import BroadcastsError, BroadcastsSetupWarning
 from .extension import Broadcasts
 from .host import AudienceSource, BookingRecipientMixin, CommunitySource, RecipientMixin
 from .state import get_state
@@ -18,6 +18,7 @@ __all__ = [
     "BookingRecipientMixin",
     "Broadcasts",
     "BroadcastsError",
+    "BroadcastsSetupWarning",
     "CampaignStatus",
     "CommunitySource",
     "MessageStatus",

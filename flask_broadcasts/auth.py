@@ -8,13 +8,14 @@ in that organization; without hooks nobody gets in.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from flask import g, request
 
-from .errors import BadRequestError, ForbiddenError, UnauthorizedError
-from .state import get_state
+from .errors import BadRequestError, BroadcastsSetupWarning, ForbiddenError, UnauthorizedError
+from .state import BroadcastsState, get_state
 
 # Host ids are ints or UUIDs; anything else in ?o= is a client bug, not a lookup.
 ORGANIZATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
@@ -53,13 +54,37 @@ def parse_organization_id(value: str | None) -> str:
     return value
 
 
+_REFUSED = {"token_loader": "401", "organization_access": "403"}
+
+
+def warn_missing_hooks(state: BroadcastsState) -> None:
+    """Warn (:class:`~flask_broadcasts.errors.BroadcastsSetupWarning`), once per app, when an
+    auth hook is missing. Checked at the first request, not at ``init_app``: hosts may
+    register their hooks after it."""
+    if getattr(state, "_hooks_checked", False):
+        return
+    state._hooks_checked = True  # type: ignore[attr-defined]
+    missing = state.extension.missing_hooks()
+    if missing:
+        refused = ", ".join(f"no {name} (every request is a {_REFUSED[name]})" for name in missing)
+        decorators = " and ".join(f"@broadcasts.{name}" for name in missing)
+        warnings.warn(
+            f"flask-broadcasts has {refused}: register {decorators} before the first request "
+            "(the integration docs, 'Authentication and tenants: two hooks').",
+            BroadcastsSetupWarning,
+            stacklevel=3,
+        )
+
+
 def authenticate(token: str | None, organization_id: str | None) -> Tenant:
     """Resolve a token and an organization into a :class:`Tenant`.
 
     401 without a valid token (checked first, so nothing is said to strangers about
     ``o``), 400 for a missing or malformed ``o``, 403 when not a member.
     """
-    extension = get_state().extension
+    state = get_state()
+    warn_missing_hooks(state)
+    extension = state.extension
     principal = extension.load_principal(token) if token else None
     if principal is None:
         raise UnauthorizedError("A valid Bearer token is required.")

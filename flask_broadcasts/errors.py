@@ -29,6 +29,7 @@ import werkzeug.exceptions as wexc
 __all__ = [
     "BadRequestError",
     "BroadcastsError",
+    "BroadcastsSetupWarning",
     "ConflictError",
     "ForbiddenError",
     "InvalidInputError",
@@ -91,6 +92,11 @@ class BroadcastsError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.detail!r})"
+
+
+class BroadcastsSetupWarning(UserWarning):
+    """The host's setup will not work as meant: a missing auth hook (every request is then
+    refused), Flask-Migrate registered after the extension. The message names the fix."""
 
 
 class BadRequestError(BroadcastsError, wexc.BadRequest):

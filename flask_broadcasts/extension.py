@@ -85,6 +85,10 @@ class Broadcasts:
             from .migrations import install
 
             install(app.extensions["migrate"])
+        else:  # none yet: warn if one turns up by the app's first context (registered after us)
+            from .migrations import watch_for_late_migrate
+
+            watch_for_late_migrate(app)
 
     def _build_state(self, db: SQLAlchemy, settings: Settings) -> BroadcastsState:
         """The app's state with every adapter made (each asks the state for Redis when it needs it)."""
@@ -125,6 +129,12 @@ class Broadcasts:
         if self._organization_access is None:
             return False
         return bool(self._organization_access(principal, organization_id))
+
+    def missing_hooks(self) -> tuple[str, ...]:
+        """The auth hooks not registered (``token_loader``, ``organization_access``): without
+        them every request is refused."""
+        hooks = (("token_loader", self._token_loader), ("organization_access", self._organization_access))
+        return tuple(name for name, hook in hooks if hook is None)
 
     def add_audience_source(self, source: AudienceSource) -> AudienceSource:
         """Register a dynamic audience type (``customers``, ``bookings``)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,14 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
 
-from flask_broadcasts import AudienceSource, BookingRecipientMixin, Broadcasts, CommunitySource, RecipientMixin
+from flask_broadcasts import (
+    AudienceSource,
+    BookingRecipientMixin,
+    Broadcasts,
+    CommunitySource,
+    RecipientMixin,
+    get_state,
+)
 from flask_broadcasts.models import (
     BroadcastAudience,
     BroadcastCampaign,
@@ -169,6 +177,28 @@ def app(campaigns_host_database: MigratedDatabase, tmp_path: Path) -> Iterator[F
 @pytest.fixture
 def session(app: Flask):
     return db.session
+
+
+@pytest.fixture
+def renamed_host(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same host under a product's own names: customers are ``clients`` (binding type
+    ``client``), bookings ``appointments`` (binding type ``appointment``), in audience
+    types, resource types and serializers alike."""
+    monkeypatch.setattr(Customer, "broadcast_binding_type", "client")
+    monkeypatch.setattr(Booking, "broadcast_binding_type", "appointment")
+    extension = get_state(app).extension
+    extension.audience_sources.clear()
+    for source, name in ((customers_source, "clients"), (bookings_source, "appointments")):
+        serialize = source.serialize
+        extension.add_audience_source(
+            replace(
+                source,
+                audience_type=name,
+                resource_type=name,
+                serialize=lambda obj, serialize=serialize, name=name: {**serialize(obj), "type": name},
+            )
+        )
+    extension.set_community_source(replace(community_source, member_source="clients"))
 
 
 # -- builders -------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 """``/broadcast-audiences``: the JSON:API resource over :mod:`flask_broadcasts.services.audiences`.
 
-``include=community`` is rendered by the host's community serializer (the
-``communities`` resource is the host's, not ours); every audience carries
-``meta.member_count``, the number of recipients it reaches now.
+``include=community`` is rendered by the host's community serializer (the community
+resource is the host's, not ours: its type is ``CommunitySource.resource_type``, e.g.
+``communities``); every audience carries ``meta.member_count``, the number of
+recipients it reaches now.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from collections.abc import Sequence
 from typing import Any
 
 import marshmallow as ma
+from flask import request
 from flask.views import MethodView
 from marshmallow_jsonapi import fields
 
 from ..auth import current_tenant
 from ..errors import BroadcastsError
+from ..host import CommunitySource
 from ..jsonapi import (
     CollectionQuery,
     CollectionSpec,
@@ -28,13 +31,38 @@ from ..jsonapi import (
     render_page,
     render_resource,
 )
+from ..jsonapi.query import parse_resource_query
 from ..models import BroadcastAudience
 from ..services import audiences as service
 from ..state import get_state
 from ._fields import Flag, Mapping, Text
-from .base import resource_blueprint
+from .base import resource_blueprint, resource_url
 
 __all__ = ["BroadcastAudienceSchema", "blueprint"]
+
+
+class CommunityRelationship(fields.Relationship):
+    """The ``community`` relationship, typed with the host's ``CommunitySource.resource_type``.
+
+    Read when a request is served (the source may be set after the schema is defined), so
+    linkage, the type a request document must send and the included resource agree;
+    ``communities`` outside a request or without a community source.
+    """
+
+    #: Its type is the host's: the OpenAPI document does not pin it to one value.
+    host_type = True
+
+    @property  # type: ignore[override]
+    def type_(self) -> str:
+        try:
+            source = get_state().extension.community_source
+        except RuntimeError:  # no app (the OpenAPI document is built at registration)
+            source = None
+        return source.resource_type if source is not None else self._default_type
+
+    @type_.setter
+    def type_(self, value: str) -> None:
+        self._default_type = value
 
 
 class BroadcastAudienceSchema(ResourceSchema):
@@ -49,8 +77,8 @@ class BroadcastAudienceSchema(ResourceSchema):
     is_template = Flag(metadata={"description": "A reusable audience (only listing and filtering differ)."})
     created_at = fields.DateTime(dump_only=True)
     updated_at = fields.DateTime(dump_only=True)
-    community = fields.Relationship(
-        type_="communities",
+    community = CommunityRelationship(
+        type_=CommunitySource.resource_type,
         attribute="community_id",
         include_resource_linkage=True,
         metadata={"description": "Required for the community type."},
@@ -69,7 +97,7 @@ class AudienceFilters(ma.Schema):
 
 
 def include_community(audiences: Sequence[BroadcastAudience]) -> dict[str, Any]:
-    """The host's ``communities`` resource object of each community audience."""
+    """The host's community resource object of each community audience."""
     source = get_state().extension.community_source
     resolved: dict[str, Any] = {}
     for audience in audiences:
@@ -116,9 +144,12 @@ class Audiences(MethodView):
 
     @blueprint.jsonapi_create(BroadcastAudienceSchema)
     def post(self, payload: Payload) -> Any:
-        """Create an audience"""
-        audience = service.create_audience(current_tenant().organization_id, _values(payload))
-        return render_resource(audience, BroadcastAudienceSchema, status=201, resource_meta=member_meta)
+        """Create an audience (include=community)"""
+        query = parse_resource_query(AUDIENCE, request.args)
+        organization_id = current_tenant().organization_id
+        audience = service.create_audience(organization_id, _values(payload))
+        location = resource_url("broadcast_audiences.AudienceItem", audience.id, organization_id)
+        return render_resource(audience, query, status=201, resource_meta=member_meta, location=location)
 
 
 @blueprint.route("/broadcast-audiences/<id>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import request, url_for
 
 from ..auth import authenticate_request
 from ..errors import PayloadTooLargeError
@@ -25,6 +25,13 @@ def limit_request_body() -> None:
     request.max_content_length = limit
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLargeError(f"The request body is larger than {limit} bytes.", code="body_too_large")
+
+
+def resource_url(endpoint: str, id: Any, organization_id: str) -> str:
+    """The URL of one resource of the organization (``?o=`` included), as ``Location`` and
+    ``links.self`` of the ``201`` that created it: ``endpoint`` is its item view,
+    ``broadcast_templates.TemplateItem``."""
+    return url_for(endpoint, id=str(id), o=organization_id, _external=True)
 
 
 def resource_blueprint(name: str, import_name: str, **kwargs: Any) -> JsonApiBlueprint:

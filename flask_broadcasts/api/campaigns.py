@@ -33,7 +33,7 @@ from ..models import BroadcastCampaign
 from ..services import campaigns as service
 from ..state import get_state
 from .audiences import BroadcastAudienceSchema as AudienceSchema
-from .base import resource_blueprint
+from .base import resource_blueprint, resource_url
 from .templates import BroadcastTemplateSchema as TemplateSchema
 
 __all__ = ["CampaignSchema", "blueprint"]
@@ -135,8 +135,10 @@ class Campaigns(MethodView):
     @blueprint.jsonapi_create(CampaignSchema)
     def post(self, payload: Payload) -> Any:
         """Create a campaign (a draft)"""
-        campaign = service.create_campaign(current_tenant().organization_id, payload.values)
-        return render_resource(campaign, CampaignSchema, status=201)
+        organization_id = current_tenant().organization_id
+        campaign = service.create_campaign(organization_id, payload.values)
+        location = resource_url("broadcast_campaigns.CampaignItem", campaign.id, organization_id)
+        return render_resource(campaign, CampaignSchema, status=201, location=location)
 
 
 @blueprint.route("/broadcast-campaigns/<id>")

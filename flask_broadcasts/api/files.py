@@ -34,7 +34,7 @@ from ..jsonapi.error_documents import handle_exception
 from ..models import BroadcastFile
 from ..services import files as service
 from ..state import get_state
-from .base import resource_blueprint
+from .base import resource_blueprint, resource_url
 
 __all__ = ["BroadcastFileSchema", "blueprint", "register_file_routes"]
 
@@ -127,7 +127,8 @@ def upload_file(organization_id: str, id: str) -> Response:
         raise BadRequestError("The multipart body has no part named 'file'.", code="file_required")
     data = upload.stream.read(limit + 1)
     file = service.attach_file(organization_id, id, filename=upload.filename, content_type=upload.mimetype, data=data)
-    return render_resource(file, BroadcastFileSchema, status=201, resource_meta=download_meta)
+    location = resource_url("broadcast_files.FileItem", file.id, organization_id)
+    return render_resource(file, BroadcastFileSchema, status=201, resource_meta=download_meta, location=location)
 
 
 @_authenticated

@@ -138,14 +138,15 @@ class StoredIncludes:
 
     def customer(self, messages: Sequence[BroadcastMessage]) -> Resources:
         """The host's customer resource of each message (none without a customer source)."""
-        source = service.customer_source()
-        if source is None:
-            return {}
         customers = service.load_customers(messages, known=self._load(messages))
-        return {
-            str(m.id): source.serialize(customers[m.customer_id]) if m.customer_id in customers else None
-            for m in messages
-        }
+        resolved: dict[str, Any] = {}
+        for m in messages:
+            source = service.customer_source(m.recipient_type)
+            if source is None:
+                continue
+            customer = customers.get((source.resource_type, m.customer_id or ""))
+            resolved[str(m.id)] = source.serialize(customer) if customer is not None else None
+        return resolved
 
     def campaign(self, messages: Sequence[BroadcastMessage]) -> Resources:
         """The campaign resource of each message."""
@@ -171,7 +172,7 @@ class DraftIncludes:
 
     def customer(self, messages: Sequence[BroadcastMessage]) -> Resources:
         """The host's customer resource of each draft message (none without a customer source)."""
-        source = service.customer_source()
+        source = service.customer_source(self.result.source.resource_type)
         if source is None:
             return {}
         customers = {m.id: self.by_id[m.id].broadcast_customer for m in messages}
@@ -193,15 +194,20 @@ def _includes(*names: str) -> dict[str, Callable[[Sequence[Any]], Resources]]:
     return {name: _resolver(name) for name in names}
 
 
+def _customer_type(recipient_type: str) -> str:
+    source = service.customer_source(recipient_type)
+    return source.resource_type if source is not None else "customers"
+
+
 def _linkage(messages: Sequence[BroadcastMessage]) -> dict[str, dict[str, Any]]:
-    """``campaign``, ``recipient`` and ``customer`` linkage of every message (ids are on the row)."""
-    source = service.customer_source()
-    customer_type = source.resource_type if source is not None else "customers"
+    """``campaign``, ``recipient`` and ``customer`` linkage of every message (ids are on the row;
+    the customer's type is that of its source, :func:`~flask_broadcasts.services.messages.customer_source`)."""
+    customer_types = {t: _customer_type(t) for t in {m.recipient_type for m in messages}}
     return {
         str(m.id): {
             "campaign": {"type": "broadcast-campaigns", "id": str(m.campaign_id)},
             "recipient": {"type": m.recipient_type, "id": m.recipient_id},
-            "customer": {"type": customer_type, "id": m.customer_id} if m.customer_id else None,
+            "customer": {"type": customer_types[m.recipient_type], "id": m.customer_id} if m.customer_id else None,
         }
         for m in messages
     }
@@ -288,6 +294,12 @@ class DraftMessages(MethodView):
         meta = None
         if result.recipient_count is not None:
             meta = {"recipient_count": result.recipient_count, "no_channel_count": result.no_channel_count}
+        template_locales = {m.id: locale for m, locale in zip(result.messages, result.template_locales, strict=True)}
+
+        def draft_meta(message: BroadcastMessage) -> dict[str, Any]:
+            # The variant used; a stored message does not keep it (its locale is the recipient's).
+            return {**_sms_meta(message), "template_locale": template_locales[message.id]}
+
         return render_page(
-            Page(items=result.messages), query, meta=meta, resource_meta=_sms_meta, linkage=_linkage(result.messages)
+            Page(items=result.messages), query, meta=meta, resource_meta=draft_meta, linkage=_linkage(result.messages)
         )

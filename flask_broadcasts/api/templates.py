@@ -30,7 +30,7 @@ from ..models import BroadcastTemplate
 from ..services import templates as service
 from ..state import get_state
 from ._fields import Flag, Localized, Strings, Text
-from .base import resource_blueprint
+from .base import resource_blueprint, resource_url
 from .files import BroadcastFileSchema  # noqa: F401 - the "files" relationship names it
 
 __all__ = ["BroadcastTemplateSchema", "blueprint"]
@@ -101,8 +101,10 @@ class Templates(MethodView):
     @blueprint.jsonapi_create(BroadcastTemplateSchema)
     def post(self, payload: Payload) -> Any:
         """Create a template"""
-        template = service.create_template(current_tenant().organization_id, payload.attributes)
-        return render_resource(template, BroadcastTemplateSchema, status=201)
+        organization_id = current_tenant().organization_id
+        template = service.create_template(organization_id, payload.attributes)
+        location = resource_url("broadcast_templates.TemplateItem", template.id, organization_id)
+        return render_resource(template, BroadcastTemplateSchema, status=201, location=location)
 
 
 @blueprint.route("/broadcast-templates/<id>")

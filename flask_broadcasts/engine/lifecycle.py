@@ -23,6 +23,8 @@ from .tables import PENDING, campaigns, messages, run_messages, runs
 #: The run key of a one-off campaign (:data:`flask_broadcasts.scheduling.plan.ONCE`), by its
 #: older name.
 ONE_OFF_RUN_KEY = ONCE
+#: ``status_reason`` of a stopped campaign and of the run it interrupted (cleared by the next start).
+STOPPED = "stopped"
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -81,7 +83,8 @@ def start_campaign(organization_id: str, campaign_id: int, *, now: datetime | No
 
 
 def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
-    """Back to ``draft``: unsent messages deleted, queued jobs cancelled. Idempotent on a draft.
+    """Back to ``draft`` with ``status_reason`` ``stopped``: unsent messages deleted, queued jobs
+    cancelled. Idempotent on a draft.
 
     Messages a worker has claimed are released or deleted by that worker within one
     counter flush (it sees the status in the ``RETURNING`` of its counter update);
@@ -96,6 +99,7 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
         campaign_id,
         CampaignStatus.DRAFT,
         where=[campaigns.c.organization_id == str(organization_id)],
+        status_reason=STOPPED,
         next_run_at=None,
     )
     if row is None:
@@ -113,7 +117,7 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
         session.execute(
             update(runs)
             .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key, runs.c.completed_at.is_(None))
-            .values(status=CampaignStatus.DRAFT.value, status_reason="stopped")
+            .values(status=CampaignStatus.DRAFT.value, status_reason=STOPPED)
         )
         row = session.execute(
             update(campaigns)

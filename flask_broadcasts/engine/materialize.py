@@ -122,7 +122,7 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
     try:
         template = session.get(BroadcastTemplate, campaign.template_id)
         audience = session.get(BroadcastAudience, campaign.audience_id)
-        # The same compile and render as the preview (services.recipients), so what was
+        # The same compile and render as the preview (engine.recipients), so what was
         # previewed is what is sent.
         compiled = compile_template(template)
         source, stmt = audience_recipients(audience)

@@ -34,7 +34,7 @@ from ..models import BroadcastCampaign, BroadcastMessage
 from ..services.campaigns import get_campaign
 from ..state import get_state
 from ..statuses import MessageStatus
-from .recipients import audience_recipients, compile_template, message_values
+from .recipients import audience_recipients, compile_template, message_values, recipient_data
 
 __all__ = ["Preview", "draft_id", "preview"]
 
@@ -51,6 +51,8 @@ class Preview:
     :ivar recipient_count: recipients the audience has now (``None`` unless counted).
     :ivar no_channel_count: of those, how many can receive none of the template's channels
         (``None`` unless counted).
+    :ivar template_locales: the variant each message's main text used (same order; ``None``:
+        the default text), where ``messages[i].locale`` is the recipient's locale.
     """
 
     campaign: BroadcastCampaign
@@ -59,6 +61,7 @@ class Preview:
     source: AudienceSource
     recipient_count: int | None = None
     no_channel_count: int | None = None
+    template_locales: Sequence[str | None] = ()
 
 
 def draft_id(campaign_id: int, recipient_type: str, recipient_id: str) -> str:
@@ -86,8 +89,11 @@ def preview(organization_id: str, campaign_id: Any, limit: int | None = None, *,
     compiled = compile_template(campaign.template)
     recipients = state.session.scalars(stmt.limit(limit)).all()
     messages = []
+    template_locales = []
     for recipient in recipients:
-        values = message_values(compiled, recipient, source)
+        rendered = compiled.render(recipient_data(recipient))
+        template_locales.append(rendered.locale)
+        values = message_values(compiled, recipient, source, rendered=rendered)
         values["status"] = MessageStatus.DRAFT.value
         message = BroadcastMessage(
             organization_id=campaign.organization_id,
@@ -110,6 +116,7 @@ def preview(organization_id: str, campaign_id: Any, limit: int | None = None, *,
         source=source,
         recipient_count=total,
         no_channel_count=no_channel,
+        template_locales=template_locales,
     )
 
 

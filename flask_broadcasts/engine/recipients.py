@@ -62,21 +62,31 @@ def _customer_id(obj: RecipientMixin) -> str | None:
     return customer.broadcast_id if customer is not None else None
 
 
-def message_values(compiled: CompiledTemplate, obj: RecipientMixin, source: AudienceSource) -> dict[str, Any]:
+def message_values(
+    compiled: CompiledTemplate,
+    obj: RecipientMixin,
+    source: AudienceSource,
+    *,
+    rendered: RenderedMessage | None = None,
+) -> dict[str, Any]:
     """Render ``obj`` and return the :class:`~flask_broadcasts.models.BroadcastMessage` column values.
 
     Keys: ``recipient_type`` (the source's JSON:API type, ``customers`` / ``bookings``),
     ``recipient_id``, ``customer_id``, the rendered texts, ``channels`` (the template's
-    minus those the recipient cannot receive), ``locale`` (the variant actually used,
-    ``None`` for the template's default text), ``email``, ``mobile``, ``sms_encoding``,
+    minus those the recipient cannot receive), ``locale`` (the recipient's locale,
+    canonical, ``None`` when missing or unknown — not the variant used, which is
+    :attr:`RenderedMessage.locale`), ``email``, ``mobile``, ``sms_encoding``,
     ``sms_segments``, ``status`` and ``error``.
+
+    :param rendered: ``compiled.render(recipient_data(obj))`` when the caller already has it
+        (the preview, which also shows the variant used).
 
     A recipient left with no channel gets ``status="failed"`` and ``error="no_channel"``
     so a run stores one row per recipient and ``total_count`` equals the rows listed;
     everyone else is ``pending``. The caller adds ``organization_id``, ``campaign_id``
     and ``run_key`` (or, for a preview, overrides the status with ``draft``).
     """
-    rendered: RenderedMessage = compiled.render(recipient_data(obj))
+    rendered = rendered or compiled.render(recipient_data(obj))
     has_channel = bool(rendered.channels)
     return {
         "recipient_type": source.resource_type,
@@ -88,7 +98,7 @@ def message_values(compiled: CompiledTemplate, obj: RecipientMixin, source: Audi
         "action_label": rendered.action_label,
         "action_url": rendered.action_url,
         "channels": list(rendered.channels),
-        "locale": rendered.locale,
+        "locale": rendered.recipient_locale,
         "email": rendered.email,
         "mobile": rendered.mobile,
         "sms_encoding": rendered.sms_encoding,

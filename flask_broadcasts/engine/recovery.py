@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, select
 
+from ..channels.base import RetryLater
 from ..models import utcnow
 from ..state import get_state
 from ..statuses import ChannelStatus
@@ -69,8 +70,18 @@ def fill_missing_sent_emails(limit: int = 10_000) -> int:
         .limit(limit)
     ).all()
     rows = []
+    unavailable: set[tuple[int, str]] = set()
     for m in missing:
-        builder = mime_builder(session, m.campaign_id, m.run_key)
+        if (m.campaign_id, m.run_key) in unavailable:
+            continue
+        try:
+            builder = mime_builder(session, m.campaign_id, m.run_key)
+        except RetryLater as exc:  # no sender, or the file storage cannot read an attachment
+            log.warning(
+                "campaign %s run %s: sent-e-mail rows left to the next sweep: %s", m.campaign_id, m.run_key, exc
+            )
+            unavailable.add((m.campaign_id, m.run_key))
+            continue
         rows.append(
             {
                 "organization_id": m.organization_id,

@@ -1,7 +1,9 @@
 """The MIME builder of a run: sender, Message-ID scheme and attachments, built once.
 
-Attachments are read from storage and base64-encoded once per process and run, not
-per message; a small LRU keeps the builders of the last few runs a worker served.
+Attachments are read through the file storage (``BROADCASTS_FILE_STORAGE``, the
+:class:`~flask_broadcasts.storage.FileStorage` the upload wrote to) and base64-encoded
+once per process and run, not per message; a small LRU keeps the builders of the last
+few runs a worker served.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from ..channels.mime import Attachment, MimeBuilder
 from ..channels.smtp import MailSettings, TemporaryFailure
-from ..models import BroadcastFile, BroadcastFileBlob
+from ..models import BroadcastFile
 from ..state import get_state
+from ..storage import get_file_storage
 from .tables import campaigns
 
 _builders: OrderedDict[tuple[int, str], MimeBuilder] = OrderedDict()
@@ -24,7 +27,8 @@ _builders: OrderedDict[tuple[int, str], MimeBuilder] = OrderedDict()
 def mime_builder(session: Session, campaign_id: int, run_key: str) -> MimeBuilder:
     """The :class:`MimeBuilder` of a run (sender and attachments loaded once; the 8 latest are cached).
 
-    :raises TemporaryFailure: no sender is configured.
+    :raises TemporaryFailure: no sender is configured, or an attachment's bytes cannot be
+        read from the file storage (an e-mail never goes out without its attachments).
     """
     key = (campaign_id, run_key)
     builder = _builders.get(key)
@@ -34,8 +38,7 @@ def mime_builder(session: Session, campaign_id: int, run_key: str) -> MimeBuilde
     settings = get_state().settings
     template_id = session.execute(select(campaigns.c.template_id).where(campaigns.c.id == campaign_id)).scalar_one()
     files = session.execute(
-        select(BroadcastFile.filename, BroadcastFile.content_type, BroadcastFileBlob.data)
-        .join(BroadcastFileBlob, BroadcastFileBlob.key == BroadcastFile.storage_key)
+        select(BroadcastFile.filename, BroadcastFile.content_type, BroadcastFile.storage_key)
         .where(BroadcastFile.template_id == template_id)
         .order_by(BroadcastFile.id)
     ).all()
@@ -47,9 +50,18 @@ def mime_builder(session: Session, campaign_id: int, run_key: str) -> MimeBuilde
         campaign_id=campaign_id,
         run_key=run_key,
         message_id_domain=settings.message_id_domain,
-        attachments=tuple(Attachment(f.filename, f.content_type, f.data) for f in files),
+        attachments=tuple(Attachment(f.filename, f.content_type, _read(f.filename, f.storage_key)) for f in files),
     )
     _builders[key] = builder
     while len(_builders) > 8:
         _builders.popitem(last=False)
     return builder
+
+
+def _read(filename: str, key: str) -> bytes:
+    """An attachment's bytes from the file storage; a storage that cannot give them stops the
+    batch (retried later, as for a mail server that is down) instead of sending without them."""
+    try:
+        return get_file_storage().open(key)
+    except Exception as exc:  # KeyError for missing bytes, or whatever the host's storage raises
+        raise TemporaryFailure(f"attachment {filename!r}: the file storage cannot read it ({exc!r})") from exc

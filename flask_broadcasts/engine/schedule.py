@@ -111,7 +111,7 @@ def schedule_start(
 ) -> BroadcastCampaign:
     """Start a draft that fires later: ``draft → scheduled``, ``next_run_at`` set, timer set.
 
-    The branch of ``start_campaign`` (``services.campaign_runs``) for a
+    The branch of ``start_campaign`` (``engine.lifecycle``) for a
     future ``scheduled_at`` or a recurring campaign. One guarded ``UPDATE ... WHERE
     status = 'draft'``, so of concurrent starts exactly one wins.
 

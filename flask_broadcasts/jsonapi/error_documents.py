@@ -75,7 +75,8 @@ def errors_for(exc: BaseException) -> tuple[int, list[ErrorObject]]:
         status = exc.code or 500
         return status, [
             error_object(
-                status,
+                # A grouped error keeps its own status (a 404 among the problems of a 400).
+                getattr(err, "code", None) or status,
                 err.detail,
                 pointer=err.pointer,
                 parameter=err.parameter,

@@ -136,7 +136,9 @@ def component_base(schema: type[Schema]) -> str:
 
 
 def _linkage(rel: BaseRelationship, spec: APISpec) -> dict[str, Any]:
-    type_ = {"type": "string", "enum": [rel.type_]} if getattr(rel, "type_", None) else {"type": "string"}
+    # A relationship to a host resource (``host_type``) has the type the host registers.
+    pinned = getattr(rel, "type_", None) and not getattr(rel, "host_type", False)
+    type_ = {"type": "string", "enum": [rel.type_]} if pinned else {"type": "string"}
     identifier = {
         "type": "object",
         "required": ["type", "id"],

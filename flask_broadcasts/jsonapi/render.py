@@ -145,17 +145,26 @@ def render_resource(
     resource_meta: ResourceMetaHook | None = None,
     included: Iterable[ResourceObject] = (),
     linkage: Linkage | None = None,
+    location: str | None = None,
 ) -> Response:
     """Answer with a single-resource document.
 
     :param obj: the object (or ``None`` for an empty to-one).
     :param source: the parsed :class:`ResourceQuery`, or just the schema
         (after a create or update, which take no ``include``).
-    :param status: 200, or 201 after a create (no ``Location`` header).
+    :param status: 200, or 201 after a create.
+    :param location: the URL of the resource (after a create): the ``Location`` header and
+        ``links.self``, instead of the request's URL (the collection's).
     """
     query = source if isinstance(source, ResourceQuery) else ResourceQuery(ResourceSpec(source))
-    document = build_document(obj, query, meta=meta, resource_meta=resource_meta, included=included, linkage=linkage)
-    return _respond(document, status)
+    links = {"self": location} if location is not None else None
+    document = build_document(
+        obj, query, links=links, meta=meta, resource_meta=resource_meta, included=included, linkage=linkage
+    )
+    response = _respond(document, status)
+    if location is not None:
+        response.headers["Location"] = location
+    return response
 
 
 def render_page(

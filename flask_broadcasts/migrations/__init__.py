@@ -16,9 +16,13 @@ time a new version of the extension brings a revision; see the docs' migrations 
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
+from flask import Flask, appcontext_pushed
+
+from ..errors import BroadcastsSetupWarning
 from ..models import metadata
 
 #: Folder of the extension's Alembic revisions.
@@ -77,3 +81,26 @@ def install(migrate_config: Any) -> None:
 
     combined._broadcasts = True  # type: ignore[attr-defined]
     migrate_config.configure_args["include_object"] = combined
+
+
+def _installed_late(app: Flask, **_: Any) -> None:
+    appcontext_pushed.disconnect(_installed_late, sender=app)
+    migrate_config = app.extensions.get("migrate")
+    if migrate_config is None:
+        return  # no Flask-Migrate on this app: the host runs Alembic its own way
+    warnings.warn(
+        "Flask-Migrate was registered after flask-broadcasts: call migrate.init_app(app, db) before "
+        "broadcasts.init_app(app). Its revisions were added now, at the app's first context; "
+        "registered in that order, `flask db upgrade` would not know them (KeyError: 'broadcasts_0001').",
+        BroadcastsSetupWarning,
+        stacklevel=2,
+    )
+    install(migrate_config)
+
+
+def watch_for_late_migrate(app: Flask) -> None:
+    """Called by ``init_app`` when ``app`` has no Flask-Migrate yet: at the app's first
+    context (``flask db ...`` pushes one before it runs, a server at its first request),
+    a Flask-Migrate registered since gets a :class:`~flask_broadcasts.BroadcastsSetupWarning`
+    naming the fix, and the extension's revisions (:func:`install`)."""
+    appcontext_pushed.connect(_installed_late, sender=app)

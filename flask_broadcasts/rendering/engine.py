@@ -14,7 +14,8 @@ Rules applied by :meth:`CompiledTemplate.render`:
   :attr:`RenderedMessage.locale` is the canonical tag of the variant used for
   the *main text* — ``body``, or ``body_short`` when the template has no
   ``mail`` channel — and ``None`` when the default text was used. It says what
-  language was sent, not what the recipient asked for (the caller has that).
+  language was sent; :attr:`RenderedMessage.recipient_locale` says what the
+  recipient asked for (their locale, canonical; ``None`` when missing or unknown).
 - **Values by context**: HTML-escaped in ``body``; plain in ``body_short``;
   line breaks (CR, LF, VT, FF, NEL, U+2028, U+2029, ...) and tabs collapsed
   into one space and other control characters dropped in ``subject`` and
@@ -120,6 +121,9 @@ class RenderedMessage:
     sms_encoding: str | None = None
     #: SMS segments of ``body_short`` when ``sms`` is among ``channels``.
     sms_segments: int | None = None
+    #: Canonical tag of the recipient's locale (``fr_CA`` → ``fr-CA``), ``None`` when it
+    #: has none or it is not a known locale.
+    recipient_locale: str | None = None
 
 
 class PlaceholderProblem(NamedTuple):
@@ -231,11 +235,14 @@ class CompiledTemplate:
     def render(self, recipient: RecipientData) -> RenderedMessage:
         """Render the template for *recipient* (rules in the module docstring)."""
         chain: tuple[str, ...] = ()
+        wanted: str | None = None
         if recipient.locale:
             try:
-                chain = lookup_chain(normalize_locale_tag(recipient.locale))
+                wanted = normalize_locale_tag(recipient.locale)
             except ValueError:
-                chain = ()  # a junk locale means "no preference", not a failure
+                wanted = None  # a junk locale means "no preference", not a failure
+            else:
+                chain = lookup_chain(wanted)
         bindings = recipient.bindings
 
         subject, _ = self.subject.pick(chain)
@@ -267,6 +274,7 @@ class CompiledTemplate:
             mobile=recipient.mobile,
             sms_encoding=encoding,
             sms_segments=segments,
+            recipient_locale=wanted,
         )
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import select
 
-from ..errors import InvalidInputError, NotFoundError
+from ..errors import BadRequestError, InvalidInputError, NotFoundError
 from ..state import get_state
 
 M = TypeVar("M")
@@ -21,15 +21,45 @@ def pointer(*segments: str) -> str:
     return "/".join([ATTRIBUTES, *(s.replace("~", "~0").replace("/", "~1") for s in segments)])
 
 
+def raise_problems(invalid: Sequence[InvalidInputError], missing: Sequence[NotFoundError] = ()) -> None:
+    """Raise one exception standing for every problem of a request document (nothing when none).
+
+    Invalid values only: 422. References to nothing in the organization only: 404. Both:
+    400, the status JSON:API suggests for several 4xx problems, each error object keeping
+    its own (``"422"``, ``"404"``).
+    """
+    errors = [*invalid, *missing]
+    if len(errors) == 1:
+        raise errors[0]
+    if invalid and missing:
+        raise BadRequestError.many(errors)
+    if missing:
+        raise NotFoundError.many(missing)
+    if invalid:
+        raise InvalidInputError.many(invalid)
+
+
+def not_found_at(name: str, label: str, object_id: Any) -> NotFoundError:
+    """The 404 of relationship ``name`` naming ``object_id``, which is not in the organization."""
+    return NotFoundError(
+        f"No {label} {object_id} in this organization.", pointer=f"{RELATIONSHIPS}/{name}/data", code="not_found"
+    )
+
+
 class Problems:
     """Collects validation errors so a request hears about all of them at once."""
 
     def __init__(self) -> None:
         self._errors: list[InvalidInputError] = []
+        self._missing: list[NotFoundError] = []
 
     def add(self, detail: str, pointer: str, code: str) -> None:
         """Collect one 422 error (``pointer`` is its JSON pointer into the request body)."""
         self._errors.append(InvalidInputError(detail, pointer=pointer, code=code))
+
+    def missing(self, error: NotFoundError) -> None:
+        """Collect one 404: a relationship naming nothing in the organization (:func:`not_found_at`)."""
+        self._missing.append(error)
 
     def __bool__(self) -> bool:
         return bool(self._errors)
@@ -38,11 +68,8 @@ class Problems:
         return iter(self._errors)
 
     def raise_if_any(self) -> None:
-        """Raise one 422 standing for every collected error (nothing when there is none)."""
-        if len(self._errors) == 1:
-            raise self._errors[0]
-        if self._errors:
-            raise InvalidInputError.many(self._errors)
+        """Raise one exception standing for every collected error (:func:`raise_problems`)."""
+        raise_problems(self._errors, self._missing)
 
 
 def parse_id(value: Any) -> int | None:

@@ -23,7 +23,7 @@ from sqlalchemy import Select, func, select
 from ..errors import ConflictError, InvalidInputError, NotFoundError
 from ..models import BroadcastAudience, BroadcastCampaign
 from ..state import get_state
-from ._common import RELATIONSHIPS, Problems, contains, get_scoped, pointer
+from ._common import RELATIONSHIPS, Problems, contains, get_scoped, not_found_at, pointer
 
 __all__ = [
     "ATTRIBUTES",
@@ -90,8 +90,8 @@ def load_filters(audience_type: str, filters: Mapping[str, Any]) -> dict[str, An
 def validate_audience(values: Mapping[str, Any], organization_id: str) -> dict[str, Any]:
     """Check an audience's complete set of attributes; return the values to store.
 
-    Every 422 is reported at once; a community that does not exist in the organization
-    is a 404 at ``/data/relationships/community`` (checked once the rest is valid).
+    Every problem is reported at once (:func:`~._common.raise_problems`): a community that
+    does not exist in the organization is a 404 at ``/data/relationships/community/data``.
     """
     extension = get_state().extension
     problems = Problems()
@@ -152,15 +152,11 @@ def validate_audience(values: Mapping[str, Any], organization_id: str) -> dict[s
         problems.add("Only community audiences have a community.", COMMUNITY_POINTER, "not_allowed")
     data["community_id"] = str(community_id) if audience_type == COMMUNITY and community_id else None
 
-    problems.raise_if_any()
-    if data["community_id"] is not None:
+    if data["community_id"] is not None and not any(error.pointer == COMMUNITY_POINTER for error in problems):
         source = extension.community_source
         if source is None or source.get(data["community_id"], str(organization_id)) is None:
-            raise NotFoundError(
-                f"No community {data['community_id']} in this organization.",
-                pointer=COMMUNITY_POINTER,
-                code="not_found",
-            )
+            problems.missing(not_found_at("community", "community", data["community_id"]))
+    problems.raise_if_any()
     return data
 
 

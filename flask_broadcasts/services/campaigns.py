@@ -33,6 +33,7 @@ from ..models import (
 )
 from ..scheduling.cron import validate_cron, validate_timezone
 from ..state import get_state
+from ._common import not_found_at, raise_problems
 
 __all__ = [
     "READ_ONLY",
@@ -132,15 +133,13 @@ def campaigns_query(
 class _Problems:
     def __init__(self) -> None:
         self.errors: list[InvalidInputError] = []
+        self.missing: list[NotFoundError] = []
 
     def add(self, detail: str, pointer: str, code: str) -> None:
         self.errors.append(InvalidInputError(detail, pointer=pointer, code=code))
 
     def raise_if_any(self) -> None:
-        if len(self.errors) == 1:
-            raise self.errors[0]
-        if self.errors:
-            raise InvalidInputError.many(self.errors)
+        raise_problems(self.errors, self.missing)
 
 
 def _check_keys(values: Mapping[str, Any]) -> None:
@@ -198,6 +197,8 @@ def _clean_attributes(values: Mapping[str, Any], problems: _Problems) -> dict[st
 
 
 def _related(organization_id: str, values: Mapping[str, Any], problems: _Problems) -> dict[str, Any]:
+    """The template and audience named, each of this organization; a 404 at its relationship
+    (``/data/relationships/<name>/data``) for each one that is not, all of them collected."""
     related: dict[str, Any] = {}
     for name, model in (("template", BroadcastTemplate), ("audience", BroadcastAudience)):
         if name not in values:
@@ -205,7 +206,10 @@ def _related(organization_id: str, values: Mapping[str, Any], problems: _Problem
         if values[name] is None:
             problems.add(f"A campaign needs a {name}.", _RELATIONSHIPS + name, "required")
             continue
-        related[name] = _scoped(model, organization_id, values[name], name)
+        try:
+            related[name] = _scoped(model, organization_id, values[name], name)
+        except NotFoundError:
+            problems.missing.append(not_found_at(name, name, values[name]))
     return related
 
 
@@ -273,7 +277,8 @@ def create_campaign(organization_id: str, values: Mapping[str, Any]) -> Broadcas
     ``name``, ``template`` and ``audience`` are required; ``recurring`` defaults to
     false, ``timezone`` to ``UTC``; ``cron`` is required when ``recurring``.
 
-    :raises NotFoundError: the template or audience is not in this organization.
+    :raises NotFoundError: the template or audience is not in this organization (each at its
+        relationship; :class:`~flask_broadcasts.errors.BadRequestError` with invalid values too).
     :raises InvalidInputError: every invalid value, with pointers.
     """
     _check_keys(values)
@@ -309,7 +314,7 @@ def update_campaign(organization_id: str, campaign_id: Any, changes: Mapping[str
     problems = _Problems()
     clean = _clean_attributes(changes, problems)
     related = _related(organization_id, changes, problems)
-    if ("template" in related or "audience" in related) and not problems.errors:
+    if ("template" in related or "audience" in related) and not (problems.errors or problems.missing):
         session = get_state().session
         template = related.get("template") or session.get(BroadcastTemplate, campaign.template_id)
         audience = related.get("audience") or session.get(BroadcastAudience, campaign.audience_id)

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from ..errors import NotFoundError
-from ..host import AudienceSource, RecipientMixin
+from ..host import AudienceSource, BookingRecipientMixin, RecipientMixin
 from ..models import BroadcastCampaign, BroadcastMessage, BroadcastSentEmail
 from ..state import get_state
 from ..statuses import MessageStatus
@@ -78,13 +78,31 @@ def get_message(organization_id: str, message_id: Any) -> BroadcastMessage:
 # -- batch loaders --------------------------------------------------------------------------
 
 
-def customer_source() -> AudienceSource | None:
-    """The source whose recipients are customers (serializes ``include=customer``)."""
+def _customer_model(model: type[RecipientMixin]) -> type[RecipientMixin] | None:
+    """The model of the customer behind a recipient of ``model``: itself, or a booking's ``customer_model``."""
+    if issubclass(model, BookingRecipientMixin):
+        return getattr(model, "customer_model", None)
+    return model
+
+
+def customer_source(recipient_type: str | None = None) -> AudienceSource | None:
+    """The source of the customers behind recipients of ``recipient_type`` (it serializes
+    ``include=customer`` and names the linkage's type).
+
+    Found by model, not by name, so a host whose customers are ``clients`` (binding type
+    ``client``) is served as one whose customers are ``customers``: a customer is its own
+    customer, a booking's is its ``customer_model``. Without ``recipient_type``, the first
+    registered source that has one.
+    """
     extension = get_state().extension
-    source = extension.source_for_resource_type("customers")
-    if source is not None:
-        return source
-    return next((s for s in extension.sources() if s.binding_type == "customer"), None)
+    sources = list(extension.sources())
+    recipients = extension.source_for_resource_type(recipient_type) if recipient_type else None
+    for source in [recipients] if recipients is not None else sources:
+        model = _customer_model(source.model)
+        found = next((s for s in sources if s.model is model), None)
+        if found is not None:
+            return found
+    return None
 
 
 def _key(value: str, column: Any) -> Any:
@@ -129,22 +147,22 @@ def load_recipients(messages: Sequence[BroadcastMessage]) -> dict[tuple[str, str
 
 def load_customers(
     messages: Sequence[BroadcastMessage], known: Mapping[tuple[str, str], RecipientMixin] | None = None
-) -> dict[str, RecipientMixin]:
-    """The customers of ``messages`` by ``customer_id``, in at most one query.
+) -> dict[tuple[str, str], RecipientMixin]:
+    """The customers of ``messages`` by ``(resource type, customer_id)``, in at most one query
+    per customer source (:func:`customer_source` of each message's recipient type).
 
     :param known: recipients already loaded (:func:`load_recipients`); customers among
         them are not read again.
     """
-    source = customer_source()
-    if source is None:
-        return {}
-    found = {
-        recipient_id: obj
-        for (resource_type, recipient_id), obj in (known or {}).items()
-        if resource_type == source.resource_type
-    }
-    missing = {m.customer_id for m in messages if m.customer_id and m.customer_id not in found}
-    found.update(_load_hosts(source, missing))
+    wanted: dict[str, tuple[AudienceSource, set[str]]] = {}
+    for message in messages:
+        source = customer_source(message.recipient_type) if message.customer_id else None
+        if source is not None:
+            wanted.setdefault(source.resource_type, (source, set()))[1].add(message.customer_id)
+    found = {key: obj for key, obj in (known or {}).items() if key[0] in wanted}
+    for resource_type, (source, ids) in wanted.items():
+        missing = {i for i in ids if (resource_type, i) not in found}
+        found.update(((resource_type, i), obj) for i, obj in _load_hosts(source, missing).items())
     return found
 
 

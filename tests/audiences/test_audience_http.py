@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -110,8 +111,20 @@ def test_community_audience_and_include(client, communities):
         ),
         ({"name": "x", "audience_type": "community"}, None, 422, {"/data/relationships/community": "required"}),
         ({"name": "x", "audience_type": "customers"}, "club", 422, {"/data/relationships/community": "not_allowed"}),
-        ({"name": "x", "audience_type": "community"}, "other", 404, {"/data/relationships/community": "not_found"}),
-        ({"name": "x", "audience_type": "community"}, "999", 404, {"/data/relationships/community": "not_found"}),
+        (
+            {"name": "x", "audience_type": "community"},
+            "other",
+            404,
+            {"/data/relationships/community/data": "not_found"},
+        ),
+        ({"name": "x", "audience_type": "community"}, "999", 404, {"/data/relationships/community/data": "not_found"}),
+        # Every problem in one answer: 400, each error with its own status.
+        (
+            {"audience_type": "community"},
+            "999",
+            400,
+            {"/data/attributes/name": "required", "/data/relationships/community/data": "not_found"},
+        ),
     ],
 )
 def test_validation_errors(client, communities, attributes, community, status, expected):
@@ -183,3 +196,57 @@ def test_list_filters_and_sort(client):
     response = client.get(f"{URL}?o=1&fields[broadcast-audiences]=name", headers=headers()).json
     assert all(set(a["attributes"]) == {"name"} for a in response["data"])
     assert all("member_count" in a["meta"] for a in response["data"])
+
+
+@pytest.fixture
+def groups(communities):
+    """The host calls its communities ``groups``: ``CommunitySource(..., resource_type="groups")``."""
+    extension = get_state().extension
+    source = extension.community_source
+    extension.set_community_source(
+        replace(source, resource_type="groups", serialize=lambda group: {**source.serialize(group), "type": "groups"})
+    )
+    return communities
+
+
+def group_doc(attributes, group, type_="groups", id=None):
+    data = {
+        "type": "broadcast-audiences",
+        "attributes": attributes,
+        "relationships": {"community": {"data": {"type": type_, "id": group}}},
+    }
+    if id is not None:
+        data["id"] = str(id)
+    return json.dumps({"data": data})
+
+
+def test_the_community_relationship_has_the_hosts_type(client, groups):
+    club = groups["club"]
+    created = client.post(
+        f"{URL}?o=1&include=community",
+        headers=headers(),
+        data=group_doc({"name": "Club", "audience_type": "community"}, club),
+    )
+    assert created.status_code == 201, created.json
+    linkage = {"type": "groups", "id": club}
+    assert created.json["data"]["relationships"]["community"]["data"] == linkage
+    assert created.json["included"] == [{**linkage, "attributes": {"name": "club"}}]  # the 201 honours include
+    url = f"{URL}/{created.json['data']['id']}?o=1"
+    fetched = client.get(url, headers=headers()).json
+    assert fetched["data"]["relationships"]["community"]["data"] == linkage
+    included = client.get(f"{url}&include=community", headers=headers()).json
+    assert included["data"]["relationships"]["community"]["data"] == linkage
+    assert included["included"] == [{**linkage, "attributes": {"name": "club"}}]
+    patched = client.patch(
+        url, headers=headers(), data=group_doc({"name": "Club 2"}, club, id=created.json["data"]["id"])
+    )
+    assert patched.status_code == 200, patched.json
+    assert patched.json["data"]["relationships"]["community"]["data"] == linkage
+    # The type the host did not name is refused, like any other wrong type.
+    wrong = client.post(
+        f"{URL}?o=1",
+        headers=headers(),
+        data=group_doc({"name": "x", "audience_type": "community"}, club, "communities"),
+    )
+    assert wrong.status_code in (409, 422)
+    assert wrong.json["errors"][0]["source"]["pointer"].startswith("/data/relationships/community")

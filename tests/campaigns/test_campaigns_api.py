@@ -43,6 +43,9 @@ def test_create_and_fetch(api):
     )
     assert response.status_code == 201, response.get_json()
     data = response.get_json()["data"]
+    # Where the new campaign is: its own URL, not the collection's.
+    location = f"http://localhost/api/broadcast-campaigns/{data['id']}?o=org-a"
+    assert response.headers["Location"] == response.get_json()["links"]["self"] == location
     assert data["attributes"]["status"] == "draft" and data["attributes"]["cron"] == "0 9 * * 1"
     assert data["attributes"]["timezone"] == "UTC" and data["attributes"]["sent_count"] == 0
     assert data["relationships"]["template"]["data"] == {"type": "broadcast-templates", "id": str(template.id)}
@@ -91,6 +94,41 @@ def test_binding_mismatch_is_422(api):
 def test_relationship_of_other_organization_is_404(api):
     response = api.post("/broadcast-campaigns", document(make_template(ORG_B), make_audience()))
     assert response.status_code == 404
+    (error,) = response.get_json()["errors"]
+    assert (error["code"], error["source"]) == ("not_found", {"pointer": "/data/relationships/template/data"})
+
+
+def test_every_bad_reference_is_reported_in_one_answer(api):
+    other_template, other_audience = make_template(ORG_B), make_audience(ORG_B)
+    both = api.post("/broadcast-campaigns", document(other_template, other_audience))
+    assert both.status_code == 404
+    assert {(e["status"], e["code"], e["source"]["pointer"]) for e in both.get_json()["errors"]} == {
+        ("404", "not_found", "/data/relationships/template/data"),
+        ("404", "not_found", "/data/relationships/audience/data"),
+    }
+    # With invalid values too: 400, each problem with its own status.
+    mixed = api.post("/broadcast-campaigns", document(other_template, make_audience(), name=""))
+    assert mixed.status_code == 400
+    assert {(e["status"], e["source"]["pointer"]) for e in mixed.get_json()["errors"]} == {
+        ("422", "/data/attributes/name"),
+        ("404", "/data/relationships/template/data"),
+    }
+    campaign = make_campaign()
+    patched = api.patch(
+        f"/broadcast-campaigns/{campaign.id}",
+        {
+            "data": {
+                "type": "broadcast-campaigns",
+                "id": str(campaign.id),
+                "relationships": document(other_template, other_audience)["data"]["relationships"],
+            }
+        },
+    )
+    assert patched.status_code == 404
+    assert {e["source"]["pointer"] for e in patched.get_json()["errors"]} == {
+        "/data/relationships/template/data",
+        "/data/relationships/audience/data",
+    }
 
 
 def test_list_search_sort_include_files(api):

@@ -11,6 +11,7 @@ import re
 import runpy
 import sys
 import textwrap
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -195,6 +196,65 @@ def test_migrate_registered_before_broadcasts_gets_its_revisions(host: Flask) ->
     migrate_config = host.extensions["migrate"]
     assert configure_alembic in migrate_config.migrate.configure_callbacks
     assert migrate_config.configure_args["include_object"] is include_object
+
+
+def _bare_host() -> tuple[Flask, Any]:
+    """A host with the extension and nothing else: no hooks, no sources."""
+    from flask_sqlalchemy import SQLAlchemy
+
+    from flask_broadcasts import Broadcasts
+
+    app, db = Flask("bare"), SQLAlchemy()
+    app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite://"
+    db.init_app(app)
+    broadcasts = Broadcasts(db=db)
+    broadcasts.init_app(app)
+    return app, broadcasts
+
+
+def test_missing_auth_hooks_are_a_warning_at_the_first_request() -> None:
+    from flask_broadcasts import BroadcastsSetupWarning
+
+    app, broadcasts = _bare_host()
+    client = app.test_client()
+    url, headers = "/api/broadcast-templates/x?o=1", {"Authorization": "Bearer t"}
+    with pytest.warns(BroadcastsSetupWarning, match="no token_loader.*no organization_access") as caught:
+        assert client.get(url, headers=headers).status_code == 401
+        assert client.get(url, headers=headers).status_code == 401
+    assert len(caught) == 1  # once per app
+    assert "@broadcasts.token_loader and @broadcasts.organization_access" in str(caught[0].message)
+
+    # Hooks registered after init_app, before the first request, are no mistake.
+    app, broadcasts = _bare_host()
+    broadcasts.token_loader(lambda token: {"token": token})
+    broadcasts.organization_access(lambda principal, organization_id: True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert app.test_client().get(url, headers=headers).status_code == 404
+    assert not [w for w in caught if issubclass(w.category, BroadcastsSetupWarning)]
+
+
+def test_migrate_registered_after_broadcasts_is_a_warning_naming_the_fix() -> None:
+    from flask_migrate import Migrate
+
+    from flask_broadcasts import BroadcastsSetupWarning, get_state
+    from flask_broadcasts.migrations import VERSIONS_DIR
+
+    app, _ = _bare_host()
+    Migrate(app, get_state(app).db)  # too late
+    fix = r"migrate\.init_app\(app, db\) before broadcasts\.init_app\(app\)"
+    # `flask db upgrade` pushes an app context before it runs.
+    with pytest.warns(BroadcastsSetupWarning, match=fix), app.app_context():
+        config = app.extensions["migrate"].migrate.get_config()
+    # ... and `flask db` finds the extension's revisions after all.
+    assert str(VERSIONS_DIR) in config.get_version_locations_list()
+
+    app, _ = _bare_host()  # no Flask-Migrate at all: nothing to say
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with app.app_context():
+            pass
+    assert not [w for w in caught if issubclass(w.category, BroadcastsSetupWarning)]
 
 
 def test_readme_example_is_the_tested_one() -> None:

@@ -157,12 +157,20 @@ def test_full_workflow_over_http(client: FlaskClient, tenant, other_tenant, smtp
         **{"filter[status]": "completed", "page[size]": "5"},
     ).get_json()
     assert len(sent["data"]) == 5 and "next" in sent["links"]
+    # Each stored message carries its recipient's locale (the body had no French variant).
+    assert {(m["attributes"]["email"], m["attributes"]["locale"]) for m in sent["data"][:2]} == {
+        ("ada0@example.com", "en"),
+        ("ada1@example.com", "fr"),
+    }
     assert {r["type"] for r in sent["included"]} == {"customers", "broadcast-sent-emails"}
 
     # Stop on a completed campaign makes it a draft again; starting again reaches nobody twice.
     stopped = get(client, tenant, f"broadcast-campaigns/{cid}/stop")
     assert stopped.status_code == 200 and stopped.get_json()["data"]["attributes"]["status"] == "draft"
-    assert get(client, tenant, f"broadcast-campaigns/{cid}/start").status_code == 200
+    # The campaign says why it is a draft again; starting it clears that.
+    assert stopped.get_json()["data"]["attributes"]["status_reason"] == "stopped"
+    restarted = get(client, tenant, f"broadcast-campaigns/{cid}/start")
+    assert restarted.status_code == 200 and restarted.get_json()["data"]["attributes"]["status_reason"] is None
     SimpleWorker([queue], connection=queue.connection).work(burst=True)
     assert get(client, tenant, f"broadcast-campaigns/{cid}").get_json()["data"]["attributes"]["status"] == "completed"
     assert smtp.count() == 12

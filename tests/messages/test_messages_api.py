@@ -146,6 +146,30 @@ def test_includes(api):
     assert included[("bookings", str(booking.id))]["attributes"]["date"] == "2026-04-01"
 
 
+def test_includes_follow_the_hosts_own_names(api, renamed_host):
+    """Customers called clients, bookings called appointments: linkage and included agree."""
+    campaign = make_campaign(template=make_template(binding_type="client"))
+    ann = make_customer(first_name="Ann")
+    visit = add(Booking(organization_id=ORG_A, customer_id=ann.id, date="2026-04-01"))
+    as_client = make_message(campaign, ann, recipient_type="clients")
+    as_appointment = make_message(
+        campaign, visit, customer=ann, recipient_type="appointments", created_at=T0 + timedelta(seconds=1)
+    )
+    body = api.get(f"/broadcast-campaigns/{campaign.id}/messages", include="recipient,customer").get_json()
+    client, appointment = body["data"]
+    assert client["id"] == str(as_client.id) and appointment["id"] == str(as_appointment.id)
+    for message in (client, appointment):
+        assert message["relationships"]["customer"]["data"] == {"type": "clients", "id": str(ann.id)}
+    assert appointment["relationships"]["recipient"]["data"] == {"type": "appointments", "id": str(visit.id)}
+    assert {(r["type"], r["id"]) for r in body["included"]} == {
+        ("clients", str(ann.id)),
+        ("appointments", str(visit.id)),
+    }
+    one = api.get(f"/broadcast-messages/{as_appointment.id}", include="customer").get_json()
+    assert one["data"]["relationships"]["customer"]["data"] == {"type": "clients", "id": str(ann.id)}
+    assert [(r["type"], r["id"]) for r in one["included"]] == [("clients", str(ann.id))]
+
+
 def test_organizations_are_isolated(api, api_b):
     campaign, messages = seed(2)
     assert api_b.get(f"/broadcast-campaigns/{campaign.id}/messages").status_code == 404

@@ -1,4 +1,4 @@
-"""services.preview against customers, bookings and community audiences."""
+"""engine.preview against customers, bookings and community audiences."""
 
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def test_customers_placeholders_channels_locale_and_counts(app):
     ann, bob, cid = result.messages
     assert ann.id == f"draft-{campaign.id}-customers-{result.recipients[0].id}"
     assert ann.status == "draft" and ann.recipient_type == "customers"
-    assert ann.subject == "Bonjour Ann !" and ann.locale == "fr"
+    assert ann.subject == "Bonjour Ann !" and ann.locale == "fr-CA"  # the recipient's locale
+    assert result.template_locales == ["fr", None, None]  # the variant each message used
     assert ann.body == "<p>Salut Ann</p>"
     assert ann.channels == ["mail", "sms"] and ann.sms_encoding == "GSM-7" and ann.sms_segments == 1
     assert bob.channels == ["sms"] and bob.email is None and bob.locale is None

@@ -8,8 +8,9 @@ import json
 import sqlalchemy as sa
 
 from flask_broadcasts.engine.lifecycle import start_campaign
-from flask_broadcasts.models import BroadcastMessage, BroadcastRun, BroadcastSentEmail
-from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
+from flask_broadcasts.models import BroadcastFileBlob, BroadcastMessage, BroadcastRun, BroadcastSentEmail
+from flask_broadcasts.services.files import attach_file
+from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config
 from tests.support.processes import run_workers, start_subscriber
 
 
@@ -105,3 +106,27 @@ def test_synchronous_records_send_the_same_campaign(app, env, smtp):
     row = campaign_row(campaign_id)
     assert (row.status, row.sent_count, row.failed_count, row.total_count) == ("completed", 57, 3, 60), outputs
     assert sorted(smtp.recipients()) == sorted(f"c{i}@example.test" for i in range(1, 61) if i % 20)
+
+
+def test_attachments_come_from_the_configured_file_storage(app, env, smtp, tmp_path, monkeypatch):
+    """With a storage that is not the database, every e-mail still carries the template's file."""
+    from tests.support.hostapp import db
+
+    env["BCAST_TEST_FILES"] = str(tmp_path)
+    monkeypatch.setenv("BCAST_TEST_FILES", str(tmp_path))
+    set_config(env, app, BROADCASTS_FILE_STORAGE="tests.support.storage:DirectoryFileStorage")
+    seed_customers(3)
+    campaign_id = make_campaign()
+    pdf = b"%PDF-1.7\n" + b"brochure " * 20
+    attach_file(
+        ORG, campaign_row(campaign_id).template_id, filename="brochure.pdf", content_type="application/pdf", data=pdf
+    )
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BroadcastFileBlob)) == 0  # not in the database
+
+    start_campaign(ORG, campaign_id)
+    outputs = run_workers(env)
+    assert campaign_row(campaign_id).status == "completed", outputs
+    assert smtp.count() == 3
+    for received in smtp.received:
+        attached = [(part.get_filename(), part.get_payload(decode=True)) for part in received.message.walk()]
+        assert ("brochure.pdf", pdf) in attached

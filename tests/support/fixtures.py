@@ -86,10 +86,16 @@ def set_config(env: dict[str, str], app, **config: Any) -> None:
     merged = {**json.loads(env["BCAST_TEST_CONFIG"]), **config}
     env["BCAST_TEST_CONFIG"] = json.dumps(merged)
     app.config.update(config)
+    from flask_broadcasts.channels.sms import build_sms_provider
     from flask_broadcasts.config import Settings
+    from flask_broadcasts.storage import build_file_storage
     from flask_broadcasts.state import get_state
 
-    get_state(app).settings = Settings.from_config(app.config)
+    state = get_state(app)
+    state.settings = Settings.from_config(app.config)
+    # The adapters init_app built from the settings, built again from the new ones.
+    state.file_storage = build_file_storage(state.settings.file_storage)
+    state.configured_sms_provider = build_sms_provider(state.settings)
 
 
 def seed_customers(n: int, *, refuse_every: int = 0, no_email_every: int = 0, community_id: int | None = None) -> None:

@@ -56,6 +56,26 @@ def upload(
     )
 
 
+def test_a_201_says_where_the_new_resource_is(client):
+    """``Location`` and ``links.self`` of every create are the new resource's URL, which serves it."""
+    audience = {"data": {"type": "broadcast-audiences", "attributes": {"name": "A", "audience_type": "customers"}}}
+    answers = {
+        "broadcast-templates": client.post(f"{URL}?o=1", headers=headers(), data=doc(FULL)),
+        "broadcast-audiences": client.post(
+            "/api/broadcast-audiences?o=1", headers=headers(), data=json.dumps(audience)
+        ),
+    }
+    answers["broadcast-files"] = upload(client, answers["broadcast-templates"].json["data"]["id"])
+    for type_, response in answers.items():
+        assert response.status_code == 201, response.json
+        new = response.json["data"]
+        assert response.headers["Location"] == f"http://localhost/api/{type_}/{new['id']}?o=1"
+        assert response.json["links"]["self"] == response.headers["Location"]
+        fetched = client.get(response.headers["Location"], headers=headers())
+        assert fetched.status_code == 200 and fetched.json["data"]["id"] == new["id"]
+        assert fetched.json["links"]["self"] == response.headers["Location"]
+
+
 def test_every_attribute_round_trips(client):
     created = create(client)
     fetched = client.get(f"{URL}/{created['id']}?o=1", headers=headers()).json["data"]

@@ -60,7 +60,7 @@ def test_customer_values_escape_and_locale():
     assert values["recipient_id"] == "7" and values["customer_id"] == "7"
     assert values["subject"] == "Salut <b>Zoé</b>"
     assert values["body"] == "<p>Bonjour &lt;b&gt;Zoé&lt;/b&gt;</p>"
-    assert values["locale"] == "fr"
+    assert values["locale"] == "fr-CA"  # the recipient's (canonical), not the variant used (fr)
     assert values["channels"] == ["mail"]  # no mobile → sms dropped
     assert values["sms_encoding"] is None and values["sms_segments"] is None
     assert values["status"] == "pending" and values["error"] is None
