@@ -17,7 +17,6 @@ from ..events import ProgressPublisher, publish_campaign
 from ..models import utcnow
 from ..statuses import RUNNING_CAMPAIGN_STATUSES, CampaignStatus
 from .runs import change_status, run_figures
-from .schedule import after_run_completed, next_run_after
 from .tables import PENDING, campaigns, messages, run_messages, runs
 
 

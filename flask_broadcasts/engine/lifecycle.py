@@ -6,7 +6,7 @@ starts exactly one changes a row; the others get :class:`~flask_broadcasts.error
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
 
@@ -17,7 +17,7 @@ from ..scheduling.plan import ONCE
 from ..state import get_state
 from ..statuses import CampaignStatus
 from .runs import change_status, launch_run, run_figures
-from .schedule import cancel_timer, schedule_start
+from .schedule import cancel_timer
 from .tables import PENDING, campaigns, messages, run_messages, runs
 
 #: The run key of a one-off campaign (:data:`flask_broadcasts.scheduling.plan.ONCE`), by its
@@ -29,7 +29,7 @@ STOPPED = "stopped"
 
 def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 
@@ -127,7 +127,6 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
         ).first()
     session.commit()
     state.dispatcher.cancel(campaign_id)
-    from .schedule import cancel_timer
 
     cancel_timer(campaign_id, next_run_at)
     publish_campaign(state.publisher, row)

@@ -32,19 +32,18 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import Connection, update
 from sqlalchemy.orm import Session
 
 from ..events import publish_campaign
-from ..models import BroadcastSentEmail, utcnow
+from ..models import utcnow
 from ..state import get_state
 from ..statuses import MessageStatus
+from . import record_sql as sql
 from .runs import progress_crossed
-from .tables import RUNNING, campaigns, dialect_insert, messages
+from .tables import dialect_insert, messages, sent_emails
 
 log = logging.getLogger(__name__)
-
-sent_emails = BroadcastSentEmail.__table__
 
 
 @dataclass
@@ -61,65 +60,6 @@ class BatchResult:
     stopped: bool = False
     completed: bool = False
 
-
-# The per-message record on PostgreSQL: one prepared statement, one round trip.
-# ``COALESCE``: a channel not given keeps what it had. Idempotent, so the records a
-# PostgreSQL crash lost can be written again.
-_PG_RECORD = """
-UPDATE {messages} SET status = $1, error = $2, sent_at = $3::timestamptz,
-    claimed_by = NULL, claim_expires_at = NULL,
-    mail_status = COALESCE($4, mail_status),
-    sms_status = COALESCE($5, sms_status),
-    provider_message_id = COALESCE($6, provider_message_id)
-WHERE id = $7::bigint
-""".format(messages=messages.name).encode()
-_PG_RECORD_NAME = b"broadcasts_record"
-
-_RECORD_CHANNELS = ("mail_status", "sms_status", "provider_message_id")
-
-# How long the answer to one record may take before the connection counts as lost.
-_RECORD_TIMEOUT = 30.0
-
-# Built once: SQLAlchemy's compiled cache then skips compiling it again. Only while the
-# campaign still runs this run: completing or stopping a run sets the counters from a
-# COUNT of its messages, which already holds every recorded outcome; adding a worker's
-# late outcomes on top would count them twice. No row back = the run is over for us.
-_ADD_TO_COUNTERS = (
-    update(campaigns)
-    .where(
-        campaigns.c.id == bindparam("b_campaign_id"),
-        campaigns.c.run_key == bindparam("b_run_key"),
-        campaigns.c.status.in_(RUNNING),
-    )
-    .values(
-        sent_count=campaigns.c.sent_count + bindparam("b_sent"),
-        failed_count=campaigns.c.failed_count + bindparam("b_failed"),
-        updated_at=bindparam("b_now", type_=campaigns.c.updated_at.type),
-    )
-    .returning(*campaigns.c)
-)
-
-# A flush's sent-e-mail rows by COPY: one round trip, no statement to parse, and the rows
-# are formatted by psycopg's C code (an array per column for ``unnest`` was formatted in
-# Python: about a twentieth of a worker's time). COPY cannot skip a row that is already
-# there (the recovery sweep may have written it meanwhile); when it meets one, nothing of
-# it was written and the rows go again through ``_INSERT_SENT_EMAILS``, which skips it.
-_SENT_EMAIL_COLUMNS = (
-    "organization_id",
-    "message_id",
-    "message_id_header",
-    "sender",
-    "recipient",
-    "subject",
-    "sent_at",
-    "response",
-)
-_COPY_SENT_EMAILS = f"COPY {sent_emails.name} ({', '.join(_SENT_EMAIL_COLUMNS)}) FROM STDIN"
-_INSERT_SENT_EMAILS = (
-    f"INSERT INTO {sent_emails.name} ({', '.join(_SENT_EMAIL_COLUMNS)}) "
-    "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], "
-    "%s::timestamptz[], %s::text[]) ON CONFLICT (message_id) DO NOTHING"
-)
 
 # A worker that lost PostgreSQL polls for it this often, to write again the records a
 # crash may have lost. Nobody can take its claim over while the database is down, and
@@ -171,7 +111,7 @@ class OutcomeRecorder:
         if not self.synchronous:
             self.cursor.execute("SET synchronous_commit = off")
         self.record_statement = InFlightStatement(
-            dbapi_connection.pgconn, _PG_RECORD_NAME, _PG_RECORD, timeout=_RECORD_TIMEOUT
+            dbapi_connection.pgconn, sql.PG_RECORD_NAME, sql.PG_RECORD, timeout=sql.RECORD_TIMEOUT
         )
 
     def close(self) -> None:
@@ -285,7 +225,7 @@ class OutcomeRecorder:
         self, message_id: int, status: MessageStatus, error: str | None, sent_at: Any, channels: dict[str, Any]
     ) -> None:
         values = [_text(status.value), _text(error), _text(sent_at.isoformat() if sent_at else None)]
-        values += [_text(channels.pop(key, None)) for key in _RECORD_CHANNELS]
+        values += [_text(channels.pop(key, None)) for key in sql.RECORD_CHANNELS]
         values.append(_text(str(message_id)))
         if channels:
             raise TypeError(f"unexpected channel values: {sorted(channels)}")
@@ -329,7 +269,7 @@ class OutcomeRecorder:
                     self._write_sent_emails(self.pending_sent_emails)
                     self.pending_sent_emails = []
                 if added or self.unsynced:
-                    row = self._commit_synchronously(_ADD_TO_COUNTERS, self._counter_params())
+                    row = self._commit_synchronously(sql.ADD_TO_COUNTERS, self._counter_params())
             except Exception as exc:
                 if not _is_disconnect(exc):
                     raise
@@ -343,7 +283,7 @@ class OutcomeRecorder:
                 )
                 self.pending_sent_emails = []
             if added:
-                row = self.session.execute(_ADD_TO_COUNTERS, self._counter_params()).first()
+                row = self.session.execute(sql.ADD_TO_COUNTERS, self._counter_params()).first()
             if commit:
                 self.session.commit()
         self.last_flush = time.monotonic()
@@ -352,13 +292,13 @@ class OutcomeRecorder:
     def _write_sent_emails(self, rows: list[dict[str, Any]]) -> None:
         from psycopg.errors import UniqueViolation  # psycopg is there: this is the PostgreSQL path
 
-        values_of = operator.itemgetter(*_SENT_EMAIL_COLUMNS)
+        values_of = operator.itemgetter(*sql.SENT_EMAIL_COLUMNS)
         try:
-            with self.cursor.copy(_COPY_SENT_EMAILS) as copy:
+            with self.cursor.copy(sql.COPY_SENT_EMAILS) as copy:
                 for row in rows:
                     copy.write_row(values_of(row))
         except UniqueViolation:  # autocommit: the failed COPY wrote nothing
-            self.cursor.execute(_INSERT_SENT_EMAILS, [[row[c] for row in rows] for c in _SENT_EMAIL_COLUMNS])
+            self.cursor.execute(sql.INSERT_SENT_EMAILS, [[row[c] for row in rows] for c in sql.SENT_EMAIL_COLUMNS])
 
     def _counter_params(self) -> dict[str, Any]:
         return {

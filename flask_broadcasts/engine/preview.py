@@ -147,7 +147,7 @@ def _contact_condition(entity: Any, model: type, prop: str, column: str) -> Any 
             return None
         customer_model = relationship.mapper.class_
         inner = _column_condition(customer_model, customer_model, prop, column)
-        return None if inner is None else getattr(entity, "customer").has(inner)
+        return None if inner is None else entity.customer.has(inner)
     return _column_condition(entity, model, prop, column)
 
 
