@@ -11,7 +11,7 @@ from .host import AudienceSource, BookingRecipientMixin, CommunitySource, Recipi
 from .state import get_state
 from .statuses import CampaignStatus, MessageStatus
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 __all__ = [
     "AudienceSource",

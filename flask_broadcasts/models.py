@@ -270,6 +270,10 @@ class BroadcastMessage(Base):
     mobile: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default=MessageStatus.PENDING.value)
     error: Mapped[str | None] = mapped_column(Text)
+    #: Why it (or one of its channels) failed, in :class:`~flask_broadcasts.statuses.ErrorCode`'s words.
+    error_code: Mapped[str | None] = mapped_column(String(32))
+    #: The template variant its main text used (``None``: the default text); ``locale`` is the recipient's.
+    template_locale: Mapped[str | None] = mapped_column(String(35))
     # Outcome per channel, so a retry never resends a channel that was already accepted.
     mail_status: Mapped[str | None] = mapped_column(String(16))
     sms_status: Mapped[str | None] = mapped_column(String(16))

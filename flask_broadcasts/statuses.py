@@ -65,11 +65,13 @@ class MessageStatus(str, enum.Enum):
 class ChannelStatus(str, enum.Enum):
     """Outcome of one channel of one message (``mail_status``, ``sms_status``).
 
-    ``None`` means "not attempted yet"; any value means the channel is settled and is
-    never sent again, whatever happens to the rest of the message. This is what lets a
-    retried batch skip an e-mail that was already accepted.
+    Stored ``None`` (shown as ``pending``) means "not attempted yet"; any other value
+    means the channel is settled and is never sent again, whatever happens to the rest of
+    the message. This is what lets a retried batch skip an e-mail that was already accepted.
     """
 
+    #: Not attempted yet: what the API shows for a channel of the message stored as ``None``.
+    PENDING = "pending"
     SENT = "sent"
     REFUSED = "refused"
     #: The worker died or the connection broke between handing the message over and
@@ -79,6 +81,32 @@ class ChannelStatus(str, enum.Enum):
     DELIVERED = "delivered"
     #: The provider later reported it undelivered or bounced.
     UNDELIVERED = "undelivered"
+
+
+class ErrorCode(str, enum.Enum):
+    """Why a message, or one of its channels, failed: ``error_code`` on messages (``error``
+    stays human text). One vocabulary for every channel and feature (docs/api.rst lists it)."""
+
+    #: The recipient can receive none of the template's channels (no address, no number).
+    NO_CHANNEL = "no_channel"
+    #: The answer was lost after the whole message went out: maybe sent, never resent.
+    OUTCOME_UNKNOWN = "outcome_unknown"
+    #: The recipient's mobile number is not a valid international (E.164) mobile number.
+    INVALID_MOBILE = "invalid_mobile"
+    #: The server or gateway refused this recipient for good (SMTP 5xx, an SMS 4xx about it).
+    REFUSED = "refused"
+    #: Every try met a temporary refusal (4xx) about this recipient.
+    TEMPORARY_FAILURE = "temporary_failure"
+    #: On the organization's suppression list for the channel.
+    SUPPRESSED = "suppressed"
+    #: The host's opt-in says no for the channel.
+    NO_CONSENT = "no_consent"
+    #: Not sent before the campaign's send-by time.
+    EXPIRED = "expired"
+    #: The provider reported a hard bounce.
+    BOUNCED = "bounced"
+    #: The recipient reported it as spam.
+    COMPLAINED = "complained"
 
 
 #: Campaign statuses in which a run is live (messages may be claimed and sent).
@@ -126,6 +154,7 @@ MESSAGE_TRANSITIONS: Mapping[MessageStatus, frozenset[MessageStatus]] = {
 _CH = ChannelStatus
 #: Provider reports after acceptance; a settled report never changes again.
 CHANNEL_TRANSITIONS: Mapping[ChannelStatus, frozenset[ChannelStatus]] = {
+    _CH.PENDING: frozenset({_CH.SENT, _CH.REFUSED, _CH.UNKNOWN}),
     _CH.SENT: frozenset({_CH.DELIVERED, _CH.UNDELIVERED}),
     _CH.REFUSED: frozenset(),
     _CH.UNKNOWN: frozenset(),

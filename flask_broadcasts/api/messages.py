@@ -39,7 +39,7 @@ from ..jsonapi import (
 from ..models import BroadcastMessage
 from ..services import messages as service
 from ..state import get_state
-from ..statuses import MessageStatus
+from ..statuses import ChannelStatus, MessageStatus
 from .base import resource_blueprint
 from .campaigns import CampaignSchema
 
@@ -60,12 +60,28 @@ class MessageSchema(ResourceSchema):
     email = fields.Str(dump_only=True)
     mobile = fields.Str(dump_only=True)
     status = fields.Str(dump_only=True)
+    mail_status = fields.Method("_mail_status", dump_only=True)
+    sms_status = fields.Method("_sms_status", dump_only=True)
     error = fields.Str(dump_only=True)
+    error_code = fields.Str(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
     sent_at = fields.DateTime(dump_only=True)
 
     class Meta:
         type_ = "broadcast-messages"
+
+    @staticmethod
+    def _channel_status(message: BroadcastMessage, channel: str) -> str | None:
+        """A channel's status: ``null`` when the message does not use it, ``pending`` until settled."""
+        if channel not in (message.channels or []):
+            return None
+        return getattr(message, f"{channel}_status") or ChannelStatus.PENDING.value
+
+    def _mail_status(self, message: BroadcastMessage) -> str | None:
+        return self._channel_status(message, "mail")
+
+    def _sms_status(self, message: BroadcastMessage) -> str | None:
+        return self._channel_status(message, "sms")
 
 
 class SentEmailSchema(ResourceSchema):
@@ -213,8 +229,13 @@ def _linkage(messages: Sequence[BroadcastMessage]) -> dict[str, dict[str, Any]]:
     }
 
 
-def _sms_meta(message: BroadcastMessage) -> dict[str, Any]:
-    return {"sms_encoding": message.sms_encoding, "sms_segments": message.sms_segments}
+def _message_meta(message: BroadcastMessage) -> dict[str, Any]:
+    """SMS cost, and the template variant the main text used (``locale`` is the recipient's)."""
+    return {
+        "sms_encoding": message.sms_encoding,
+        "sms_segments": message.sms_segments,
+        "template_locale": message.template_locale,
+    }
 
 
 _STORED_INCLUDES = _includes("campaign", "recipient", "customer", "sent_email")
@@ -242,7 +263,7 @@ class CampaignMessages(MethodView):
         stmt = service.messages_query(current_tenant().organization_id, id, statuses=query.filters.get("status"))
         page = paginate(get_state().session, stmt, query)
         g.broadcasts_message_includes = StoredIncludes()
-        return render_page(page, query, resource_meta=_sms_meta, linkage=_linkage(page.items))
+        return render_page(page, query, resource_meta=_message_meta, linkage=_linkage(page.items))
 
 
 @blueprint.route("/broadcast-messages/<id>")
@@ -254,7 +275,7 @@ class MessageItem(MethodView):
         """Fetch a message"""
         message = service.get_message(current_tenant().organization_id, id)
         g.broadcasts_message_includes = StoredIncludes()
-        return render_resource(message, query, resource_meta=_sms_meta, linkage=_linkage([message]))
+        return render_resource(message, query, resource_meta=_message_meta, linkage=_linkage([message]))
 
 
 #: The preview's own query parameter. Not a JSON:API family; named with a non a-z
@@ -294,12 +315,10 @@ class DraftMessages(MethodView):
         meta = None
         if result.recipient_count is not None:
             meta = {"recipient_count": result.recipient_count, "no_channel_count": result.no_channel_count}
-        template_locales = {m.id: locale for m, locale in zip(result.messages, result.template_locales, strict=True)}
-
-        def draft_meta(message: BroadcastMessage) -> dict[str, Any]:
-            # The variant used; a stored message does not keep it (its locale is the recipient's).
-            return {**_sms_meta(message), "template_locale": template_locales[message.id]}
-
         return render_page(
-            Page(items=result.messages), query, meta=meta, resource_meta=draft_meta, linkage=_linkage(result.messages)
+            Page(items=result.messages),
+            query,
+            meta=meta,
+            resource_meta=_message_meta,
+            linkage=_linkage(result.messages),
         )

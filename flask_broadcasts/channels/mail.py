@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..statuses import ErrorCode
 from .base import Outcome, Refused, Sent
 from .mime import InvalidAddress, MimeBuilder, ascii_address
 from .smtp import Envelope, MailSettings, RecipientRefused, SmtpTransport, SuppressedTransport, transport_for
@@ -61,7 +62,7 @@ class MailChannel:
                 then=self._envelope_of(following),
             )
         except (RecipientRefused, InvalidAddress) as exc:
-            return Refused("refused", str(exc))
+            return Refused(ErrorCode.REFUSED.value, str(exc))
         return Sent(answer, message_id=email.message_id, sender=email.envelope_from, recipient=email.recipient)
 
     def close(self) -> None:

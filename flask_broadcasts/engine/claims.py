@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 from ..events import publish_campaign
 from ..models import utcnow
 from ..state import get_state
-from ..statuses import ChannelStatus, MessageStatus
+from ..statuses import ChannelStatus, ErrorCode, MessageStatus
 from .runs import add_to_counters, progress_crossed
 from .tables import PENDING, RUNNING, campaigns, messages, run_messages
 
 log = logging.getLogger(__name__)
 
-OUTCOME_UNKNOWN = "outcome_unknown"
+#: ``error`` and ``error_code`` of a message whose outcome a dead worker left in doubt.
+OUTCOME_UNKNOWN = ErrorCode.OUTCOME_UNKNOWN.value
 
 _CLAIM_COLUMNS = (
     messages.c.id,
@@ -164,6 +165,7 @@ def expire_claims(
             .values(
                 status=MessageStatus.FAILED.value,
                 error=OUTCOME_UNKNOWN,
+                error_code=OUTCOME_UNKNOWN,
                 claimed_by=None,
                 claim_expires_at=None,
                 **values,

@@ -193,12 +193,25 @@ class OutcomeRecorder:
         """A sent e-mail's ``broadcast_sent_emails`` row, written at the next flush."""
         self.pending_sent_emails.append(values)
 
-    def record(self, message_id: int, status: MessageStatus, *, error: str | None = None, **channels: Any) -> None:
-        """Record one message's outcome; now and then, add the outcomes to the counters."""
+    def record(
+        self,
+        message_id: int,
+        status: MessageStatus,
+        *,
+        error: str | None = None,
+        error_code: str | None = None,
+        **channels: Any,
+    ) -> None:
+        """Record one message's outcome; now and then, add the outcomes to the counters.
+
+        ``error_code`` is in :class:`~flask_broadcasts.statuses.ErrorCode`'s words; ``channels``
+        are ``mail_status``, ``sms_status`` and ``provider_message_id`` (a channel not given
+        keeps what it had).
+        """
         now = utcnow()
         sent_at = now if status.is_sent else None
         if self.cursor is not None:
-            self._record_on_postgresql(message_id, status, error, sent_at, channels)
+            self._record_on_postgresql(message_id, status, error, error_code, sent_at, channels)
             self._add(status)
         else:
             self.session.execute(
@@ -207,6 +220,7 @@ class OutcomeRecorder:
                 .values(
                     status=status.value,
                     error=error,
+                    error_code=error_code,
                     sent_at=sent_at,
                     claimed_by=None,
                     claim_expires_at=None,
@@ -222,11 +236,17 @@ class OutcomeRecorder:
             self.flush()
 
     def _record_on_postgresql(
-        self, message_id: int, status: MessageStatus, error: str | None, sent_at: Any, channels: dict[str, Any]
+        self,
+        message_id: int,
+        status: MessageStatus,
+        error: str | None,
+        error_code: str | None,
+        sent_at: Any,
+        channels: dict[str, Any],
     ) -> None:
         values = [_text(status.value), _text(error), _text(sent_at.isoformat() if sent_at else None)]
         values += [_text(channels.pop(key, None)) for key in sql.RECORD_CHANNELS]
-        values.append(_text(str(message_id)))
+        values += [_text(str(message_id)), _text(error_code)]
         if channels:
             raise TypeError(f"unexpected channel values: {sorted(channels)}")
         self.settle()  # one record in flight at a time

@@ -14,9 +14,10 @@ query over the audience query when the recipient model's contact details are
 plain columns — the :class:`~flask_broadcasts.host.RecipientMixin` defaults reading
 ``email``/``mobile`` columns, or a :class:`~flask_broadcasts.host.BookingRecipientMixin`
 reading them through a ``customer`` relationship. A model that overrides
-``broadcast_email``/``broadcast_mobile`` has no SQL form, so its audience is streamed
-once (``yield_per``) and each recipient's properties are read: correct, but linear in
-the audience size.
+``broadcast_email``/``broadcast_mobile`` has no SQL form, and neither has the E.164
+check an SMS channel needs (:func:`~flask_broadcasts.rendering.numbers.e164`), so such
+an audience, and any for an SMS template, is streamed once (``yield_per``) and each
+recipient's properties are read: correct, but linear in the audience size.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ from sqlalchemy.orm import aliased
 from ..errors import ConflictError
 from ..host import AudienceSource, BookingRecipientMixin, RecipientMixin
 from ..models import BroadcastCampaign, BroadcastMessage
+from ..rendering.numbers import UnusableNumber, e164
 from ..services.campaigns import get_campaign
 from ..state import get_state
 from ..statuses import MessageStatus
-from .recipients import audience_recipients, compile_template, message_values, recipient_data
+from .recipients import audience_recipients, compile_template, message_values
 
 __all__ = ["Preview", "draft_id", "preview"]
 
@@ -51,8 +53,6 @@ class Preview:
     :ivar recipient_count: recipients the audience has now (``None`` unless counted).
     :ivar no_channel_count: of those, how many can receive none of the template's channels
         (``None`` unless counted).
-    :ivar template_locales: the variant each message's main text used (same order; ``None``:
-        the default text), where ``messages[i].locale`` is the recipient's locale.
     """
 
     campaign: BroadcastCampaign
@@ -61,7 +61,6 @@ class Preview:
     source: AudienceSource
     recipient_count: int | None = None
     no_channel_count: int | None = None
-    template_locales: Sequence[str | None] = ()
 
 
 def draft_id(campaign_id: int, recipient_type: str, recipient_id: str) -> str:
@@ -89,11 +88,8 @@ def preview(organization_id: str, campaign_id: Any, limit: int | None = None, *,
     compiled = compile_template(campaign.template)
     recipients = state.session.scalars(stmt.limit(limit)).all()
     messages = []
-    template_locales = []
     for recipient in recipients:
-        rendered = compiled.render(recipient_data(recipient))
-        template_locales.append(rendered.locale)
-        values = message_values(compiled, recipient, source, rendered=rendered)
+        values = message_values(compiled, recipient, source)
         values["status"] = MessageStatus.DRAFT.value
         message = BroadcastMessage(
             organization_id=campaign.organization_id,
@@ -116,7 +112,6 @@ def preview(organization_id: str, campaign_id: Any, limit: int | None = None, *,
         source=source,
         recipient_count=total,
         no_channel_count=no_channel,
-        template_locales=template_locales,
     )
 
 
@@ -155,11 +150,10 @@ def _counts(stmt: sa.Select[Any], source: AudienceSource, channels: tuple[str, .
     session = get_state().session
     subquery = stmt.order_by(None).limit(None).subquery()
     entity = aliased(source.model, subquery)
-    conditions = {
-        "mail": _contact_condition(entity, source.model, "broadcast_email", "email"),
-        "sms": _contact_condition(entity, source.model, "broadcast_mobile", "mobile"),
-    }
-    if all(conditions[channel] is not None for channel in channels):
+    # A mobile number counts only when an SMS can reach it (the E.164 check of sending),
+    # which SQL cannot tell: SMS templates are counted by reading the audience.
+    conditions = {"mail": _contact_condition(entity, source.model, "broadcast_email", "email")}
+    if all(conditions.get(channel) is not None for channel in channels):
         reachable = sa.or_(sa.false(), *(conditions[channel] for channel in channels))
         total, no_channel = session.execute(
             sa.select(sa.func.count(), sa.func.count().filter(sa.not_(reachable))).select_from(entity)
@@ -175,7 +169,15 @@ def _stream_counts(stmt: sa.Select[Any], channels: tuple[str, ...]) -> tuple[int
         total += 1
         if not (
             ("mail" in channels and (recipient.broadcast_email or "").strip())
-            or ("sms" in channels and (recipient.broadcast_mobile or "").strip())
+            or ("sms" in channels and _reaches_sms(recipient.broadcast_mobile))
         ):
             no_channel += 1
     return total, no_channel
+
+
+def _reaches_sms(mobile: str | None) -> bool:
+    try:
+        e164(mobile)
+    except UnusableNumber:
+        return False
+    return True

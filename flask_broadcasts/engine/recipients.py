@@ -17,11 +17,11 @@ import sqlalchemy as sa
 
 from ..host import AudienceSource, RecipientMixin
 from ..models import BroadcastAudience, BroadcastTemplate
-from ..rendering import CompiledTemplate, RecipientData, RenderedMessage
+from ..rendering import CompiledTemplate, RecipientData
 from ..services import audiences
 from ..services.templates import template_content
 from ..state import get_state
-from ..statuses import MessageStatus
+from ..statuses import ErrorCode, MessageStatus
 
 __all__ = [
     "NO_CHANNEL",
@@ -32,8 +32,8 @@ __all__ = [
     "template_content",
 ]
 
-#: ``error`` of a message whose recipient can receive none of the template's channels.
-NO_CHANNEL = "no_channel"
+#: ``error`` and ``error_code`` of a message whose recipient can receive none of the template's channels.
+NO_CHANNEL = ErrorCode.NO_CHANNEL.value
 
 
 def compile_template(template: BroadcastTemplate) -> CompiledTemplate:
@@ -66,8 +66,6 @@ def message_values(
     compiled: CompiledTemplate,
     obj: RecipientMixin,
     source: AudienceSource,
-    *,
-    rendered: RenderedMessage | None = None,
 ) -> dict[str, Any]:
     """Render ``obj`` and return the :class:`~flask_broadcasts.models.BroadcastMessage` column values.
 
@@ -76,18 +74,25 @@ def message_values(
     minus those the recipient cannot receive), ``locale`` (the recipient's locale,
     canonical, ``None`` when missing or unknown — not the variant used, which is
     :attr:`RenderedMessage.locale`), ``email``, ``mobile``, ``sms_encoding``,
-    ``sms_segments``, ``status`` and ``error``.
+    ``sms_segments``, ``template_locale`` (the variant used), ``status``, ``error`` and
+    ``error_code``.
 
-    :param rendered: ``compiled.render(recipient_data(obj))`` when the caller already has it
-        (the preview, which also shows the variant used).
-
-    A recipient left with no channel gets ``status="failed"`` and ``error="no_channel"``
-    so a run stores one row per recipient and ``total_count`` equals the rows listed;
+    A recipient left with no channel gets ``status="failed"`` and ``error_code``
+    ``no_channel`` — or ``invalid_mobile`` when it had a number no SMS can reach, with
+    ``error`` saying why — so a run stores one row per recipient and ``total_count``
+    equals the rows listed;
     everyone else is ``pending``. The caller adds ``organization_id``, ``campaign_id``
     and ``run_key`` (or, for a preview, overrides the status with ``draft``).
     """
-    rendered = rendered or compiled.render(recipient_data(obj))
+    rendered = compiled.render(recipient_data(obj))
     has_channel = bool(rendered.channels)
+    if has_channel:
+        error = error_code = None
+    elif rendered.mobile_problem is not None:
+        error_code = ErrorCode.INVALID_MOBILE.value
+        error = f"sms: {error_code}: {rendered.mobile_problem}"
+    else:
+        error = error_code = NO_CHANNEL
     return {
         "recipient_type": source.resource_type,
         "recipient_id": obj.broadcast_id,
@@ -103,8 +108,10 @@ def message_values(
         "mobile": rendered.mobile,
         "sms_encoding": rendered.sms_encoding,
         "sms_segments": rendered.sms_segments,
+        "template_locale": rendered.locale,
         "status": (MessageStatus.PENDING if has_channel else MessageStatus.FAILED).value,
-        "error": None if has_channel else NO_CHANNEL,
+        "error": error,
+        "error_code": error_code,
     }
 
 

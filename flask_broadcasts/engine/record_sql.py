@@ -14,7 +14,7 @@ from .tables import RUNNING, campaigns, messages, sent_emails
 # ``COALESCE``: a channel not given keeps what it had. Idempotent, so the records a
 # PostgreSQL crash lost can be written again.
 PG_RECORD = f"""
-UPDATE {messages.name} SET status = $1, error = $2, sent_at = $3::timestamptz,
+UPDATE {messages.name} SET status = $1, error = $2, error_code = $8, sent_at = $3::timestamptz,
     claimed_by = NULL, claim_expires_at = NULL,
     mail_status = COALESCE($4, mail_status),
     sms_status = COALESCE($5, sms_status),

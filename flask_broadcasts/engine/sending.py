@@ -150,6 +150,7 @@ def _send_message(
     """
     values: dict[str, Any] = {}
     errors: list[str] = []
+    codes: list[str] = []
     delivered = False
     for name in _CHANNEL_ORDER:
         if name not in (message.channels or []):
@@ -162,9 +163,8 @@ def _send_message(
             outcome = channels.get(name).deliver(message, before_handover=recorder.settle, following=following)
         except OutcomeUnknown:
             status = MessageStatus.COMPLETED if delivered else MessageStatus.FAILED
-            recorder.record(
-                message.id, status, error=OUTCOME_UNKNOWN, **{f"{name}_status": ChannelStatus.UNKNOWN.value}, **values
-            )
+            unknown = {f"{name}_status": ChannelStatus.UNKNOWN.value}
+            recorder.record(message.id, status, error=OUTCOME_UNKNOWN, error_code=OUTCOME_UNKNOWN, **unknown, **values)
             raise
         except RetryLater:
             if values:  # an earlier channel went out: keep that, retry the rest later
@@ -190,5 +190,8 @@ def _send_message(
         else:
             values[f"{name}_status"] = ChannelStatus.REFUSED.value
             errors.append(f"{name}: {outcome.detail}")
+            codes.append(outcome.code)
     status = MessageStatus.COMPLETED if delivered else MessageStatus.FAILED
-    recorder.record(message.id, status, error="; ".join(errors)[:2000] or None, **values)
+    # The first refusal's code names the failure (e-mail first, as the channels are tried).
+    error_code = codes[0] if codes else None
+    recorder.record(message.id, status, error="; ".join(errors)[:2000] or None, error_code=error_code, **values)

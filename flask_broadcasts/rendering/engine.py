@@ -25,8 +25,9 @@ Rules applied by :meth:`CompiledTemplate.render`:
   the scheme or host.
 - **Channels**: the template's channels in template order, without ``mail``
   when the recipient has no e-mail address and without ``sms`` when they have
-  no mobile number. SMS encoding and segments are filled in only when ``sms``
-  remains.
+  no mobile number an SMS can reach (not E.164, not valid, fixed-line:
+  :func:`~flask_broadcasts.rendering.numbers.e164`, the check sending makes).
+  SMS encoding and segments are filled in only when ``sms`` remains.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from urllib.parse import quote, urlsplit
 from markupsafe import escape
 
 from .locale import lookup_chain, normalize_locale_tag
+from .numbers import UnusableNumber, e164
 from .placeholders import CompiledText, find_placeholders
 from .sms import sms_info
 
@@ -124,6 +126,9 @@ class RenderedMessage:
     #: Canonical tag of the recipient's locale (``fr_CA`` → ``fr-CA``), ``None`` when it
     #: has none or it is not a known locale.
     recipient_locale: str | None = None
+    #: Why the recipient's mobile number cannot get the template's SMS (it has one, but
+    #: :func:`~flask_broadcasts.rendering.numbers.e164` refuses it), else ``None``.
+    mobile_problem: str | None = None
 
 
 class PlaceholderProblem(NamedTuple):
@@ -250,10 +255,18 @@ class CompiledTemplate:
         body_short, short_tag = self.body_short.pick(chain)
         action_label, _ = self.action_label.pick(chain)
 
+        mobile_problem = None
+        sms_ok = False
+        if "sms" in self.content.channels and _present(recipient.mobile):
+            try:
+                e164(recipient.mobile)
+                sms_ok = True
+            except UnusableNumber as problem:  # a number, but none an SMS can reach: like no number
+                mobile_problem = problem.detail
         channels = tuple(
             channel
             for channel in self.content.channels
-            if (channel == "mail" and _present(recipient.email)) or (channel == "sms" and _present(recipient.mobile))
+            if (channel == "mail" and _present(recipient.email)) or (channel == "sms" and sms_ok)
         )
         short_text = body_short.render(bindings)
         encoding: str | None = None
@@ -275,6 +288,7 @@ class CompiledTemplate:
             sms_encoding=encoding,
             sms_segments=segments,
             recipient_locale=wanted,
+            mobile_problem=mobile_problem,
         )
 
 

@@ -46,8 +46,10 @@ def test_attributes_and_meta(api):
         customer,
         status="failed",
         error="no_channel",
+        error_code="no_channel",
         channels=[],
         locale="fr",
+        template_locale="fr",
         mobile="+33600000001",
         sms_encoding="GSM-7",
         sms_segments=2,
@@ -69,10 +71,15 @@ def test_attributes_and_meta(api):
         "status",
         "created_at",
         "error",
+        "error_code",
+        "mail_status",
+        "sms_status",
     ):
         assert name in attributes
     assert attributes["status"] == "failed" and attributes["error"] == "no_channel"
-    assert data["meta"] == {"sms_encoding": "GSM-7", "sms_segments": 2}
+    assert attributes["error_code"] == "no_channel"
+    assert (attributes["mail_status"], attributes["sms_status"]) == (None, None)  # no channel left to it
+    assert data["meta"] == {"sms_encoding": "GSM-7", "sms_segments": 2, "template_locale": "fr"}
     assert data["relationships"]["customer"]["data"] == {"type": "customers", "id": str(customer.id)}
     assert data["relationships"]["campaign"]["data"] == {"type": "broadcast-campaigns", "id": str(campaign.id)}
 

@@ -38,7 +38,7 @@ def test_customers_placeholders_channels_locale_and_counts(app):
     assert ann.id == f"draft-{campaign.id}-customers-{result.recipients[0].id}"
     assert ann.status == "draft" and ann.recipient_type == "customers"
     assert ann.subject == "Bonjour Ann !" and ann.locale == "fr-CA"  # the recipient's locale
-    assert result.template_locales == ["fr", None, None]  # the variant each message used
+    assert [m.template_locale for m in result.messages] == ["fr", None, None]  # the variant each message used
     assert ann.body == "<p>Salut Ann</p>"
     assert ann.channels == ["mail", "sms"] and ann.sms_encoding == "GSM-7" and ann.sms_segments == 1
     assert bob.channels == ["sms"] and bob.email is None and bob.locale is None
@@ -91,7 +91,8 @@ def test_community_members(app):
 def test_at_most_ten_with_limit_in_sql_and_any_status(app):
     for i in range(13):
         make_customer(first_name=f"C{i}", email=None if i % 2 else f"c{i}@x.org", mobile=None)
-    campaign = make_campaign(status="completed")
+    # A mail template: its counts are one COUNT (an SMS one reads the audience: below).
+    campaign = make_campaign(template=make_template(channels=["mail"]), status="completed")
     campaign_id = campaign.id
     with count_queries() as statements:
         result = preview(ORG_A, campaign_id, with_counts=True)
@@ -101,6 +102,26 @@ def test_at_most_ten_with_limit_in_sql_and_any_status(app):
     assert len(reads) == 1 and "LIMIT" in reads[0].upper()
     # A stable id: the same recipients give the same ids.
     assert [m.id for m in preview(ORG_A, campaign.id).messages] == [m.id for m in result.messages]
+
+
+def test_a_number_no_sms_can_reach_is_no_sms_channel_in_drafts_and_counts(app):
+    """The preview applies sending's E.164 check: a national, a fixed-line or a junk number
+    is no SMS channel, in the drafts, in their error code and in ``no_channel_count``."""
+    make_customer(first_name="Int", email=None, mobile="+33 6 12 34 56 78")  # international mobile
+    make_customer(first_name="Nat", email=None, mobile="0612345678")  # national form
+    make_customer(first_name="Fix", email=None, mobile="+33 1 42 68 53 00")  # a Paris fixed line
+    make_customer(first_name="Both", mobile="0612345678")  # e-mail still reaches her
+    campaign = make_campaign(template=make_template(channels=["mail", "sms"]))
+
+    result = preview(ORG_A, campaign.id, with_counts=True)
+
+    assert result.recipient_count == 4 and result.no_channel_count == 2
+    by_name = {r.first_name: m for r, m in zip(result.recipients, result.messages, strict=True)}
+    assert by_name["Int"].channels == ["sms"] and by_name["Int"].error is None
+    for name in ("Nat", "Fix"):
+        assert by_name[name].channels == [] and by_name[name].error_code == "invalid_mobile"
+        assert by_name[name].error.startswith("sms: invalid_mobile: ")
+    assert by_name["Both"].channels == ["mail"] and by_name["Both"].error_code is None
 
 
 def test_booking_queries_do_not_grow_per_recipient(app):

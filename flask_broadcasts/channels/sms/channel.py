@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ...statuses import ErrorCode
 from ..base import Outcome, OutcomeUnknown, Refused, RetryLater, Sent
 from .base import SmsProvider
 from .numbers import INVALID_MOBILE
@@ -43,7 +44,8 @@ class SmsChannel:
         if outcome.accepted:
             return Sent(provider_message_id=outcome.provider_message_id)
         reason = outcome.reason or ""
-        return Refused(INVALID_MOBILE if reason.startswith(INVALID_MOBILE) else "refused", reason)
+        code = ErrorCode.INVALID_MOBILE if reason.startswith(INVALID_MOBILE) else ErrorCode.REFUSED
+        return Refused(code.value, reason)
 
     def close(self) -> None:
         """Nothing to close: providers keep their own HTTP clients."""

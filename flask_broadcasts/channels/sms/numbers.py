@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import phonenumbers
-
+from ...rendering.numbers import UnusableNumber, e164
+from ...statuses import ErrorCode
 from .base import SmsPermanentError
 
 __all__ = ["InvalidMobile", "INVALID_MOBILE", "to_e164"]
 
 #: The reason code stored on a message whose number cannot receive an SMS.
-INVALID_MOBILE = "invalid_mobile"
+INVALID_MOBILE = ErrorCode.INVALID_MOBILE.value
 
 
 class InvalidMobile(SmsPermanentError):
@@ -20,24 +20,12 @@ class InvalidMobile(SmsPermanentError):
 
 
 def to_e164(mobile: str | None) -> str:
-    """Return ``mobile`` in E.164 form (``+33612345678``) or raise :class:`~flask_broadcasts.channels.sms.numbers.InvalidMobile`.
+    """Return ``mobile`` in E.164 form (``+33612345678``) or raise :class:`~flask_broadcasts.channels.sms.InvalidMobile`.
 
-    The number must carry its country code (``+`` then digits): the extension has no
-    reliable per-recipient region to guess a national number's country from. Spaces,
-    dots, dashes and parentheses are tolerated (``+33 6 12 34 56 78``) and dropped.
-    Fixed-line numbers are rejected when ``phonenumbers`` is sure they are fixed-line.
+    The check is :func:`flask_broadcasts.rendering.numbers.e164`, the one the preview and
+    a run's channels use too.
     """
-    text = (mobile or "").strip()
-    if not text:
-        raise InvalidMobile("no mobile number")
-    if not text.startswith("+"):
-        raise InvalidMobile("not in international E.164 form (+ and country code)")
     try:
-        number = phonenumbers.parse(text, None)
-    except phonenumbers.NumberParseException as error:
-        raise InvalidMobile(f"not a phone number ({error})") from None
-    if not phonenumbers.is_valid_number(number):
-        raise InvalidMobile("not a valid number")
-    if phonenumbers.number_type(number) == phonenumbers.PhoneNumberType.FIXED_LINE:
-        raise InvalidMobile("a fixed-line number")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return e164(mobile)
+    except UnusableNumber as error:
+        raise InvalidMobile(error.detail) from None

@@ -65,7 +65,14 @@ def test_sms_campaign_through_a_worker_process(app, env, twilio_standin):
     messages = db.session.execute(sa.select(BroadcastMessage)).scalars().all()
     errors = sorted(m.error.split(":")[1].strip() for m in messages if m.status == "failed")
     assert errors == ["invalid_mobile", "invalid_mobile", "twilio 21211"]
-    assert all(m.sms_encoding == "GSM-7" and m.sms_segments == 1 for m in messages)
+    assert sorted(m.error_code for m in messages if m.status == "failed") == [
+        "invalid_mobile",
+        "invalid_mobile",
+        "refused",
+    ]
+    # The two numbers no SMS can reach never got the channel (as the preview shows them); the rest did.
+    assert sorted(len(m.channels) for m in messages) == [0, 0] + [1] * 61
+    assert all(m.sms_encoding == "GSM-7" and m.sms_segments == 1 for m in messages if m.channels)
 
     # Twilio reports one delivered: the app's callback endpoint moves it.
     sent = next(m for m in messages if m.status == "completed")

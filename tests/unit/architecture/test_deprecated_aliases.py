@@ -46,7 +46,10 @@ ALIASES = {
         True,
     ),
     "flask_broadcasts.services.dispatch": ({"Dispatcher": dispatch.Dispatcher}, True),
-    "flask_broadcasts.services.recovery": ({"recover": recovery.recover, "RecoveryReport": recovery.RecoveryReport}, True),
+    "flask_broadcasts.services.recovery": (
+        {"recover": recovery.recover, "RecoveryReport": recovery.RecoveryReport},
+        True,
+    ),
     "flask_broadcasts.scheduling.service": (
         {
             "schedule_start": schedule.schedule_start,

@@ -33,7 +33,7 @@ ADA = RecipientData({"first_name": "Ada", "ref": "x"}, email="ada@example.com", 
 
 
 def render(content: TemplateContent = CONTENT, **recipient: object) -> object:
-    data = {"bindings": {"first_name": "Ada"}, "email": "a@example.com", "mobile": "+336"}
+    data = {"bindings": {"first_name": "Ada"}, "email": "a@example.com", "mobile": "+33612345678"}
     data.update(recipient)
     return CompiledTemplate.compile(content).render(RecipientData(**data))  # type: ignore[arg-type]
 
@@ -274,10 +274,10 @@ def test_validate_i18n_keys() -> None:
 @pytest.mark.parametrize(
     ("email", "mobile", "channels"),
     [
-        ("a@example.com", "+336", ("mail", "sms")),
-        (None, "+336", ("sms",)),
-        ("", "+336", ("sms",)),
-        ("  ", "+336", ("sms",)),
+        ("a@example.com", "+33612345678", ("mail", "sms")),
+        (None, "+33612345678", ("sms",)),
+        ("", "+33612345678", ("sms",)),
+        ("  ", "+33612345678", ("sms",)),
         ("a@example.com", None, ("mail",)),
         (None, None, ()),
     ],

@@ -1,0 +1,110 @@
+"""The extension's Alembic branch: one head, and every revision upgrades a database that
+holds data at the revision before it, on SQLite and PostgreSQL (CONVENTIONS: migrations)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from alembic.script import ScriptDirectory
+
+from flask_broadcasts.migrations import BRANCH_LABEL, VERSIONS_DIR
+from tests.support.database import create_engine, scratch_database
+
+
+def _script() -> tuple[Config, ScriptDirectory]:
+    config = Config()
+    config.set_main_option("script_location", str(VERSIONS_DIR.parent))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", str(VERSIONS_DIR))
+    return config, ScriptDirectory.from_config(config)
+
+
+def _upgrade(connection: sa.Connection, target: str) -> None:
+    config, script = _script()
+
+    def upgrade(revision, context):  # noqa: ANN001, ANN202
+        return script._upgrade_revs(target, revision)
+
+    with EnvironmentContext(config, script, fn=upgrade) as environment:
+        environment.configure(connection=connection)
+        with environment.begin_transaction():
+            environment.run_migrations()
+
+
+def test_the_branch_has_one_head() -> None:
+    _, script = _script()
+    heads = script.get_revisions(f"{BRANCH_LABEL}@head")
+    assert [head.revision for head in heads] == ["broadcasts_0002"]
+    assert script.get_revision("broadcasts_0002").down_revision == "broadcasts_0001"
+
+
+def test_0002_upgrades_a_database_populated_at_0001(tmp_path: Path) -> None:
+    with scratch_database("revisions", tmp_path) as url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0001")
+        with engine.begin() as connection:
+            rows = _seed_at_0001(connection)
+        with engine.begin() as connection:
+            _upgrade(connection, f"{BRANCH_LABEL}@head")
+        with engine.connect() as connection:
+            kept = connection.execute(
+                sa.text("SELECT id, status, error, error_code, template_locale FROM broadcast_messages ORDER BY id")
+            ).all()
+        engine.dispose()
+    assert [tuple(row) for row in kept] == [(*row, None, None) for row in rows]
+
+
+def _seed_at_0001(connection: sa.Connection) -> list[tuple[int, str, str | None]]:
+    """A campaign and two messages, written with the 0001 schema as reflected (no models)."""
+    metadata = sa.MetaData()
+    metadata.reflect(connection)
+    tables = metadata.tables
+
+    def insert(table_name: str, **values: object) -> int:
+        table = tables[table_name]
+        filled = {}
+        for column in table.columns:
+            if column.name in values or column.primary_key or column.nullable:
+                continue
+            filled[column.name] = _filler(column)
+        result = connection.execute(table.insert().values(**filled, **values).returning(table.c.id))
+        return int(result.scalar_one())
+
+    template = insert("broadcast_templates", organization_id="1", name="t", channels=["mail"])
+    audience = insert("broadcast_audiences", organization_id="1", name="a", audience_type="customers", filters={})
+    campaign = insert("broadcast_campaigns", organization_id="1", name="c", template_id=template, audience_id=audience)
+    rows = []
+    for recipient, status, error in (("1", "completed", None), ("2", "failed", "no_channel")):
+        message = insert(
+            "broadcast_messages",
+            organization_id="1",
+            campaign_id=campaign,
+            run_key="once",
+            recipient_type="customers",
+            recipient_id=recipient,
+            status=status,
+            error=error,
+            channels=["mail"],
+        )
+        rows.append((message, status, error))
+    return rows
+
+
+def _filler(column: sa.Column) -> object:
+    """A value of the column's type for the NOT NULL columns the test does not care about."""
+    from datetime import datetime, timezone
+
+    kind = column.type
+    if isinstance(kind, sa.DateTime):
+        return datetime(2026, 11, 30, tzinfo=timezone.utc)
+    if isinstance(kind, sa.Boolean):
+        return False
+    if isinstance(kind, sa.Integer):
+        return 0
+    if isinstance(kind, sa.JSON):
+        return {}
+    return ""
