@@ -10,9 +10,9 @@ from typing import Any
 from ..statuses import ErrorCode
 from .base import Outcome, Refused, Sent
 from .mime import InvalidAddress, MimeBuilder, ascii_address
-from .smtp import Envelope, MailSettings, RecipientRefused, SmtpTransport, SuppressedTransport, transport_for
+from .smtp import Envelope, MailSettings, RecipientRefused, SmtpTransport
 
-__all__ = ["MailChannel"]
+__all__ = ["MailChannel", "SuppressedTransport", "transport_for"]
 
 
 class MailChannel:
@@ -68,3 +68,32 @@ class MailChannel:
     def close(self) -> None:
         """QUIT the connection (or drop it, with an envelope sent ahead and never used)."""
         self.transport.__exit__(None, None, None)
+
+
+class SuppressedTransport:
+    """``MAIL_SUPPRESS_SEND`` (Flask-Mail's testing switch): accepts everything, sends nothing."""
+
+    def __enter__(self) -> SuppressedTransport:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        pass
+
+    def send(
+        self,
+        envelope_from: str,
+        recipient: str,
+        data: bytes,
+        *,
+        before_data: Callable[[], None] | None = None,
+        then: Envelope | None = None,
+    ) -> str:
+        """Accept the message without sending it (``before_data`` is still called)."""
+        if before_data is not None:
+            before_data()
+        return "250 suppressed (MAIL_SUPPRESS_SEND)"
+
+
+def transport_for(settings: MailSettings, *, timeout: float) -> SmtpTransport | SuppressedTransport:
+    """An SMTP transport, or a :class:`SuppressedTransport` when ``MAIL_SUPPRESS_SEND`` is on."""
+    return SuppressedTransport() if settings.suppress else SmtpTransport(settings, timeout=timeout)

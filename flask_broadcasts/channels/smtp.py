@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import smtplib
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -258,13 +257,13 @@ class SmtpTransport:
             raise TemporaryFailure(f"connection lost: {exc}") from exc
         try:
             code, message = smtp.getreply()
-        except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
             self._drop()
             raise OutcomeUnknown(f"no answer after the message was sent: {exc}") from exc
         if then is not None and ahead:
             try:
                 replies = (smtp.getreply(), smtp.getreply(), smtp.getreply())
-            except (OSError, smtplib.SMTPException, socket.timeout):
+            except (TimeoutError, OSError, smtplib.SMTPException):
                 self._drop()  # this message's answer is known; the next one reconnects
             else:
                 self._opened = _OpenedEnvelope(then, replies)
@@ -320,32 +319,3 @@ class SmtpTransport:
         # audience one message at a time; retry (nothing is lost).
         failure = self._refuse_or_retry(smtp, code, message)
         raise TemporaryFailure(failure.detail, code)
-
-
-class SuppressedTransport:
-    """``MAIL_SUPPRESS_SEND`` (Flask-Mail's testing switch): accepts everything, sends nothing."""
-
-    def __enter__(self) -> SuppressedTransport:
-        return self
-
-    def __exit__(self, *exc_info: Any) -> None:
-        pass
-
-    def send(
-        self,
-        envelope_from: str,
-        recipient: str,
-        data: bytes,
-        *,
-        before_data: Callable[[], None] | None = None,
-        then: Envelope | None = None,
-    ) -> str:
-        """Accept the message without sending it (``before_data`` is still called)."""
-        if before_data is not None:
-            before_data()
-        return "250 suppressed (MAIL_SUPPRESS_SEND)"
-
-
-def transport_for(settings: MailSettings, *, timeout: float) -> SmtpTransport | SuppressedTransport:
-    """An SMTP transport, or a :class:`SuppressedTransport` when ``MAIL_SUPPRESS_SEND`` is on."""
-    return SuppressedTransport() if settings.suppress else SmtpTransport(settings, timeout=timeout)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from ..events import ProgressPublisher, publish_campaign
 from ..models import utcnow
 from ..statuses import RUNNING_CAMPAIGN_STATUSES, CampaignStatus
-from .runs import change_status, run_figures
+from .runs import change_run_status, change_status, run_figures
+from .schedule import after_run_completed, next_run_after
 from .tables import PENDING, campaigns, messages, run_messages, runs
 
 
@@ -53,8 +54,6 @@ def complete_run_if_done(
     if recurring is None:
         return None
     if recurring:
-        from .schedule import next_run_after
-
         schedule = {"next_run_at": next_run_after(session, campaign_id, run_key, now=now)}
     else:
         schedule = {}
@@ -71,21 +70,18 @@ def complete_run_if_done(
     if row is None:
         session.rollback()
         return None
-    session.execute(
-        update(runs)
-        .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key)
-        .values(
-            status=CampaignStatus.COMPLETED.value,
-            completed_at=now,
-            sent_count=row.sent_count,
-            failed_count=row.failed_count,
-            total_count=row.total_count,
-        )
+    change_run_status(
+        session,
+        campaign_id,
+        run_key,
+        CampaignStatus.COMPLETED,
+        completed_at=now,
+        sent_count=row.sent_count,
+        failed_count=row.failed_count,
+        total_count=row.total_count,
     )
     session.commit()
     if recurring:
-        from .schedule import after_run_completed
-
         after_run_completed(campaign_id)
     if publisher is not None:
         publish_campaign(publisher, row)

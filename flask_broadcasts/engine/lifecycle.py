@@ -16,7 +16,7 @@ from ..models import BroadcastCampaign, utcnow
 from ..scheduling.plan import ONCE
 from ..state import get_state
 from ..statuses import CampaignStatus
-from .runs import change_status, launch_run, run_figures
+from .runs import change_run_status, change_status, launch_run, run_figures
 from .schedule import cancel_timer
 from .tables import PENDING, campaigns, messages, run_messages, runs
 
@@ -114,10 +114,13 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
                 run_messages(campaign_id, run_key), messages.c.status == PENDING, messages.c.claimed_by.is_(None)
             )
         )
-        session.execute(
-            update(runs)
-            .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key, runs.c.completed_at.is_(None))
-            .values(status=CampaignStatus.DRAFT.value, status_reason=STOPPED)
+        change_run_status(
+            session,
+            campaign_id,
+            run_key,
+            CampaignStatus.DRAFT,
+            where=[runs.c.completed_at.is_(None)],
+            status_reason=STOPPED,
         )
         row = session.execute(
             update(campaigns)

@@ -33,7 +33,7 @@ from ..state import get_state
 from ..statuses import CampaignStatus, MessageStatus
 from .completion import complete_run_if_done
 from .recipients import audience_recipients, compile_template, message_values
-from .runs import add_to_counters, change_status, progress_crossed, run_figures
+from .runs import add_to_counters, change_run_status, change_status, progress_crossed, run_figures
 from .tables import RUNNING, campaigns, dialect_insert, messages, runs
 
 log = logging.getLogger(__name__)
@@ -158,12 +158,14 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
         log.exception("materializing campaign %s run %s failed", campaign_id, run_key)
         _fail(session, campaign_id, run_key, f"audience or template failed: {exc}"[:500])
         return inserted_total
-    session.execute(
-        update(runs)
-        .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key)
-        .values(
-            materialized_at=utcnow(), claimed_by=None, claim_expires_at=None, status=CampaignStatus.IN_PROGRESS.value
-        )
+    change_run_status(
+        session,
+        campaign_id,
+        run_key,
+        CampaignStatus.IN_PROGRESS,
+        materialized_at=utcnow(),
+        claimed_by=None,
+        claim_expires_at=None,
     )
     row = session.execute(
         update(campaigns)
@@ -324,10 +326,14 @@ def _fail(session: Session, campaign_id: int, run_key: str, reason: str) -> None
         status_reason=reason,
         completed_at=utcnow(),
     )
-    session.execute(
-        update(runs)
-        .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key)
-        .values(status=CampaignStatus.FAILED.value, status_reason=reason, claimed_by=None, claim_expires_at=None)
+    change_run_status(
+        session,
+        campaign_id,
+        run_key,
+        CampaignStatus.FAILED,
+        status_reason=reason,
+        claimed_by=None,
+        claim_expires_at=None,
     )
     session.commit()
     if row is not None:

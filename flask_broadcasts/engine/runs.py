@@ -52,6 +52,29 @@ def change_status(
     return session.execute(stmt).first()
 
 
+def change_run_status(
+    session: Session,
+    campaign_id: int,
+    run_key: str,
+    target: CampaignStatus,
+    *,
+    where: Iterable[Any] = (),
+    **values: Any,
+) -> None:
+    """Set the status of a run's ``broadcast_runs`` row: the one place a run's status is written.
+
+    A run's row mirrors the campaign move that made it (its statuses are the campaign's:
+    ``pending`` when launched, ``in-progress`` once materialized, ``completed``, ``failed``,
+    or ``draft`` when a stop interrupted it); the campaign's own move goes through
+    :func:`change_status` over the transitions table.
+    """
+    session.execute(
+        update(runs)
+        .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key, *where)
+        .values(status=target.value, **values)
+    )
+
+
 def add_to_counters(
     session: Session, campaign_id: int, *, sent: int = 0, failed: int = 0, total: int = 0
 ) -> Row | None:
@@ -123,10 +146,14 @@ def launch_run(campaign_id: int, run_key: str, fire_time: datetime | None, *, co
         if run_key != ONCE:
             session.rollback()
             return False
-        session.execute(
-            update(runs)
-            .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key)
-            .values(status=CampaignStatus.PENDING.value, status_reason=None, materialized_at=None, completed_at=None)
+        change_run_status(
+            session,
+            campaign_id,
+            run_key,
+            CampaignStatus.PENDING,
+            status_reason=None,
+            materialized_at=None,
+            completed_at=None,
         )
     session.execute(
         update(campaigns)

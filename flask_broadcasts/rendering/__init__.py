@@ -5,19 +5,11 @@ Pure domain code: standard library, Babel and MarkupSafe only.
 
 from __future__ import annotations
 
-from .engine import (
-    CompiledTemplate,
-    PlaceholderProblem,
-    RecipientData,
-    RenderedMessage,
-    TemplateContent,
-    is_safe_action_url,
-    validate_i18n_keys,
-    validate_placeholders,
-)
+from .engine import CompiledTemplate, RecipientData, RenderedMessage, TemplateContent
 from .locale import choose_locale, normalize_locale_tag
 from .placeholders import CompiledText, find_placeholders
 from .sms import SmsInfo, sms_info
+from .validation import PlaceholderProblem, is_safe_action_url, validate_i18n_keys, validate_placeholders
 
 __all__ = [
     "CompiledTemplate",

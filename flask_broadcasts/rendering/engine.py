@@ -36,27 +36,22 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import NamedTuple
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from markupsafe import escape
 
 from .locale import lookup_chain, normalize_locale_tag
 from .numbers import UnusableNumber, e164
-from .placeholders import CompiledText, find_placeholders
+from .placeholders import CompiledText
 from .sms import sms_info
 
 __all__ = [
     "CHANNELS",
     "TEXT_FIELDS",
     "CompiledTemplate",
-    "PlaceholderProblem",
     "RecipientData",
     "RenderedMessage",
     "TemplateContent",
-    "is_safe_action_url",
-    "validate_i18n_keys",
-    "validate_placeholders",
 ]
 
 #: Channels a template may use, in the order the spec lists them.
@@ -129,17 +124,6 @@ class RenderedMessage:
     #: Why the recipient's mobile number cannot get the template's SMS (it has one, but
     #: :func:`~flask_broadcasts.rendering.numbers.e164` refuses it), else ``None``.
     mobile_problem: str | None = None
-
-
-class PlaceholderProblem(NamedTuple):
-    """A placeholder name that is not allowed, and where it was found."""
-
-    #: Attribute name: ``subject``, ``subject_i18n``, ``action_url``...
-    field: str
-    #: The key in the ``*_i18n`` mapping, ``None`` for a plain field.
-    locale: str | None
-    #: The unknown placeholder name.
-    name: str
 
 
 # Everything str.splitlines() treats as a line boundary, plus tab: any of them
@@ -290,80 +274,3 @@ class CompiledTemplate:
             recipient_locale=wanted,
             mobile_problem=mobile_problem,
         )
-
-
-def _texts(content: TemplateContent) -> list[tuple[str, str | None, str]]:
-    """Every text of *content* as ``(attribute, i18n key or None, text)``."""
-    texts: list[tuple[str, str | None, str]] = []
-    for name in TEXT_FIELDS:
-        texts.append((name, None, getattr(content, name)))
-        for key, text in getattr(content, f"{name}_i18n").items():
-            texts.append((f"{name}_i18n", key, text))
-    texts.append(("action_url", None, content.action_url))
-    return texts
-
-
-def validate_placeholders(content: TemplateContent, allowed: set[str] | frozenset[str]) -> list[PlaceholderProblem]:
-    """List the placeholder names of *content* that are not in *allowed*.
-
-    Every plain field and every localized variant is checked, so the HTTP
-    layer can point at the attribute (``subject_i18n``) and key (``fr``).
-
-    :param content: the template content.
-    :param allowed: the names the binding type provides.
-    :return: problems in field order, then key order, then name order; empty
-        when everything is allowed.
-    """
-    problems: list[PlaceholderProblem] = []
-    for attribute, key, text in _texts(content):
-        for name in sorted(find_placeholders(text) - set(allowed)):
-            problems.append(PlaceholderProblem(attribute, key, name))
-    return problems
-
-
-def validate_i18n_keys(content: TemplateContent) -> list[tuple[str, str]]:
-    """List the ``*_i18n`` keys of *content* that :meth:`CompiledTemplate.compile`
-    would refuse: not a known locale, or the same locale as an earlier key.
-
-    :return: ``(attribute, key)`` pairs, e.g. ``("body_i18n", "xx")``.
-    """
-    problems: list[tuple[str, str]] = []
-    for name in TEXT_FIELDS:
-        attribute = f"{name}_i18n"
-        seen: set[str] = set()
-        for key in getattr(content, attribute):
-            try:
-                tag = normalize_locale_tag(key)
-            except ValueError:
-                problems.append((attribute, key))
-                continue
-            if tag in seen:
-                problems.append((attribute, key))
-            seen.add(tag)
-    return problems
-
-
-def is_safe_action_url(url: str) -> bool:
-    """Whether a template's ``action_url`` is an ``http``/``https`` URL with a host.
-
-    Placeholders may appear in the path, query and fragment, but not in the
-    scheme or the host (``https://{domain}/`` is refused), and user info
-    (``https://bank.example@evil.example``) is refused because a call-to-action
-    has no use for it. Whitespace, control characters and backslashes, which
-    browsers "repair" in surprising ways, are refused too.
-
-    :param url: the template's URL, placeholders not yet substituted.
-    """
-    if not url or any(ch.isspace() or ord(ch) < 0x20 or ch in "\\\x7f" for ch in url):
-        return False
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a malformed port
-    except ValueError:
-        return False
-    if parts.scheme.lower() not in ("http", "https"):
-        return False
-    if not parts.hostname or "@" in parts.netloc:
-        return False
-    # Braces cannot be part of a host name; this also catches placeholders.
-    return "{" not in parts.netloc and "}" not in parts.netloc

@@ -20,7 +20,7 @@ A name is looked up only as a key of the bindings mapping (no attribute or
 item access); a name without a binding renders as the empty string, so one
 recipient with a missing value does not stop a campaign. Templates are checked
 for unknown names when they are saved (see
-:func:`flask_broadcasts.rendering.engine.validate_placeholders`).
+:func:`flask_broadcasts.rendering.validation.validate_placeholders`).
 """
 
 from __future__ import annotations

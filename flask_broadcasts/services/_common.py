@@ -81,18 +81,17 @@ def parse_id(value: Any) -> int | None:
     return None
 
 
-def get_scoped(model: type[M], organization_id: str, object_id: Any, label: str) -> M:
+def get_scoped(model: type[M], organization_id: str, object_id: Any, label: str, *options: Any) -> M:
     """Row ``object_id`` of ``model`` in the organization, else :class:`NotFoundError`.
 
     Another organization's row answers exactly like a missing one (never 403), so ids
-    of other tenants cannot be probed.
+    of other tenants cannot be probed. ``options``: loader options of the query.
     """
     pk = parse_id(object_id)
     obj = None
     if pk is not None:
-        obj = get_state().session.scalar(
-            select(model).where(model.id == pk, model.organization_id == str(organization_id))  # type: ignore[attr-defined]
-        )
+        stmt = select(model).where(model.id == pk, model.organization_id == str(organization_id))  # type: ignore[attr-defined]
+        obj = get_state().session.scalar(stmt.options(*options))
     if obj is None:
         raise NotFoundError(f"No {label} {object_id} in this organization.", code="not_found")
     return obj

@@ -2,7 +2,7 @@
 
 A campaign joins a template and an audience of the same organization. Only a
 ``draft`` may be edited or deleted (:attr:`CampaignStatus.is_editable`); starting,
-stopping and the counters belong to the run services.
+stopping and the counters belong to the engine (:mod:`flask_broadcasts.engine`).
 
 Values come as a mapping of the writable names (:data:`WRITABLE`): the attributes
 ``name``, ``scheduled_at``, ``recurring``, ``cron``, ``timezone`` and the
@@ -33,7 +33,7 @@ from ..models import (
 )
 from ..scheduling.cron import validate_cron, validate_timezone
 from ..state import get_state
-from ._common import not_found_at, raise_problems
+from ._common import get_scoped, not_found_at, parse_id, raise_problems
 
 __all__ = [
     "READ_ONLY",
@@ -72,26 +72,6 @@ _RELATIONSHIPS = "/data/relationships/"
 # -- lookups --------------------------------------------------------------------------------
 
 
-def _parse_id(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
-        return int(value)
-    return None
-
-
-def _scoped(model: type[Any], organization_id: str, object_id: Any, label: str, *options: Any) -> Any:
-    pk = _parse_id(object_id)
-    obj = None
-    if pk is not None:
-        stmt = sa.select(model).where(model.id == pk, model.organization_id == str(organization_id))
-        obj = get_state().session.scalar(stmt.options(*options))
-    if obj is None:
-        # Another organization's id answers exactly like a missing one.
-        raise NotFoundError(f"No {label} {object_id} in this organization.", code="not_found")
-    return obj
-
-
 def _with_relationships(include_files: bool = False) -> tuple[Any, ...]:
     template = selectinload(BroadcastCampaign.template)
     if include_files:
@@ -105,7 +85,7 @@ def get_campaign(organization_id: str, campaign_id: Any, *, include_files: bool 
     :param include_files: also load the template's files (``include=template.files``).
     :raises NotFoundError: no such campaign in this organization.
     """
-    return _scoped(BroadcastCampaign, organization_id, campaign_id, "campaign", *_with_relationships(include_files))
+    return get_scoped(BroadcastCampaign, organization_id, campaign_id, "campaign", *_with_relationships(include_files))
 
 
 def _contains(column: Any, term: str) -> Any:
@@ -207,7 +187,7 @@ def _related(organization_id: str, values: Mapping[str, Any], problems: _Problem
             problems.add(f"A campaign needs a {name}.", _RELATIONSHIPS + name, "required")
             continue
         try:
-            related[name] = _scoped(model, organization_id, values[name], name)
+            related[name] = get_scoped(model, organization_id, values[name], name)
         except NotFoundError:
             problems.missing.append(not_found_at(name, name, values[name]))
     return related
@@ -255,7 +235,7 @@ def _require_editable(campaign: BroadcastCampaign, action: str) -> None:
 def _lock(organization_id: str, campaign_id: Any) -> BroadcastCampaign:
     """The campaign, row-locked until commit, so a concurrent start cannot slip in between
     the status check and the write (``FOR UPDATE`` on PostgreSQL; a no-op on SQLite)."""
-    pk = _parse_id(campaign_id)
+    pk = parse_id(campaign_id)
     campaign = None
     if pk is not None:
         campaign = get_state().session.scalar(

@@ -20,7 +20,7 @@ from ..host import AudienceSource, BookingRecipientMixin, RecipientMixin
 from ..models import BroadcastCampaign, BroadcastMessage, BroadcastSentEmail
 from ..state import get_state
 from ..statuses import MessageStatus
-from .campaigns import _parse_id
+from ._common import parse_id
 
 __all__ = [
     "customer_source",
@@ -41,7 +41,7 @@ def messages_query(
     :param statuses: keep only these statuses.
     :raises NotFoundError: no such campaign in this organization.
     """
-    pk = _parse_id(campaign_id)
+    pk = parse_id(campaign_id)
     exists = pk is not None and get_state().session.scalar(
         sa.select(BroadcastCampaign.id).where(
             BroadcastCampaign.id == pk, BroadcastCampaign.organization_id == str(organization_id)
@@ -62,7 +62,7 @@ def get_message(organization_id: str, message_id: Any) -> BroadcastMessage:
 
     :raises NotFoundError: no such message in this organization.
     """
-    pk = _parse_id(message_id)
+    pk = parse_id(message_id)
     message = None
     if pk is not None:
         message = get_state().session.scalar(

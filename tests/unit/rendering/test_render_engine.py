@@ -6,16 +6,14 @@ import pytest
 from markupsafe import Markup
 
 from flask_broadcasts.rendering import placeholders
-from flask_broadcasts.rendering.engine import (
-    CompiledTemplate,
+from flask_broadcasts.rendering.engine import CompiledTemplate, RecipientData, TemplateContent
+from flask_broadcasts.rendering.placeholders import CompiledText
+from flask_broadcasts.rendering.validation import (
     PlaceholderProblem,
-    RecipientData,
-    TemplateContent,
     is_safe_action_url,
     validate_i18n_keys,
     validate_placeholders,
 )
-from flask_broadcasts.rendering.placeholders import CompiledText
 
 CONTENT = TemplateContent(
     subject="Hello {first_name}!",
