@@ -112,8 +112,8 @@ class RssMonitor:
     def __init__(self, roots: Mapping[str, int], interval: float = 0.25) -> None:
         self.roots = dict(roots)
         self.interval = interval
-        self.peak_process = {name: 0 for name in roots}
-        self.peak_tree = {name: 0 for name in roots}
+        self.peak_process = dict.fromkeys(roots, 0)
+        self.peak_tree = dict.fromkeys(roots, 0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-monitor", daemon=True)
 

@@ -14,7 +14,7 @@ import multiprocessing
 import smtplib
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -81,7 +81,7 @@ def _limit_worker(
         smtp.ehlo()
         for offset in range(0, len(prepared), COPY_CHUNK):
             chunk = prepared[offset : offset + COPY_CHUNK]
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             with connection.cursor() as cursor:
                 with cursor.copy(f"COPY broadcast_messages ({', '.join(MESSAGE_COLUMNS)}) FROM STDIN") as copy:
                     for customer, subject, body, _ in chunk:
@@ -191,7 +191,7 @@ def _naive_worker(
                     email=customer[3],
                     status="completed",
                     mail_status="sent",
-                    sent_at=datetime.now(timezone.utc),
+                    sent_at=datetime.now(UTC),
                 )
             )
             db.session.commit()

@@ -6,7 +6,7 @@ row) and the HTTP layer (an ORM object): both expose the columns as attributes.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 CAMPAIGN_TYPE = "broadcast-campaigns"
@@ -34,8 +34,8 @@ def isoformat(value: datetime | None) -> str | None:
     if value is None:
         return None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def _attribute(name: str, value: Any) -> Any:

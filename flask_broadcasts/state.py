@@ -11,7 +11,7 @@ extension (the top) knows everything, the state (the bottom) knows only protocol
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
 

@@ -11,7 +11,7 @@ import logging
 import os
 import socket
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..engine import materialize, recovery, schedule, sending
@@ -95,7 +95,7 @@ def fire_campaign(campaign_id: int, fire_time: str) -> bool:
     :return: whether this job started the run (``False`` for a duplicate).
     """
     due = parse_run_key(fire_time)
-    early = (due - datetime.now(timezone.utc)).total_seconds()
+    early = (due - datetime.now(UTC)).total_seconds()
     if early > MAX_EARLY_SECONDS:
         log.warning("campaign %s: fire job for %s ran %.0f s early; ignored", campaign_id, fire_time, early)
         return False

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from rq import Queue, Retry
@@ -158,7 +158,7 @@ class RQDispatcher:
             return status in _WAITING
         try:
             due = self.queue.scheduled_job_registry.get_scheduled_time(job)
-            late: float | None = (datetime.now(timezone.utc) - due).total_seconds()
+            late: float | None = (datetime.now(UTC) - due).total_seconds()
         except NoSuchJobError:
             late = None
         if late is not None and late <= self.state.settings.recovery_interval:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from ..state import get_state
@@ -117,7 +117,7 @@ def register_recovery(scheduler: Scheduler | None = None) -> bool:
         ):
             return False
     scheduler.schedule(
-        scheduled_time=datetime.now(timezone.utc),
+        scheduled_time=datetime.now(UTC),
         func=RECOVERY_JOB,
         interval=interval,
         id=sweep,

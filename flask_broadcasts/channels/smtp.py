@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import smtplib
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -258,13 +257,13 @@ class SmtpTransport:
             raise TemporaryFailure(f"connection lost: {exc}") from exc
         try:
             code, message = smtp.getreply()
-        except (OSError, smtplib.SMTPException, socket.timeout) as exc:
+        except (TimeoutError, OSError, smtplib.SMTPException) as exc:
             self._drop()
             raise OutcomeUnknown(f"no answer after the message was sent: {exc}") from exc
         if then is not None and ahead:
             try:
                 replies = (smtp.getreply(), smtp.getreply(), smtp.getreply())
-            except (OSError, smtplib.SMTPException, socket.timeout):
+            except (TimeoutError, OSError, smtplib.SMTPException):
                 self._drop()  # this message's answer is known; the next one reconnects
             else:
                 self._opened = _OpenedEnvelope(then, replies)

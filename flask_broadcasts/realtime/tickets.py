@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..state import get_state
@@ -46,7 +46,7 @@ def issue_ticket(principal_id: str | None, organization_id: str) -> tuple[str, d
     ticket = secrets.token_urlsafe(32)
     value = json.dumps({"principal_id": principal_id, "organization_id": organization_id})
     get_state().redis.set(_key(ticket), value, ex=ttl)
-    return ticket, datetime.now(timezone.utc).replace(microsecond=0) + timedelta(seconds=ttl)
+    return ticket, datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=ttl)
 
 
 def redeem_ticket(ticket: str) -> tuple[str | None, str] | None:

@@ -36,8 +36,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import datetime, timedelta
-from datetime import timezone as _timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, available_timezones
 
 from croniter import CroniterBadDateError, croniter
@@ -50,8 +49,8 @@ FIELD_NAMES: tuple[str, ...] = ("minute", "hour", "day", "month", "weekday")
 _NUMERIC_FIELD = re.compile(r"[0-9*/,-]+")
 _NAMED_FIELD = re.compile(r"[0-9A-Za-z*/,-]+")
 _NAMES = {
-    "month": frozenset("jan feb mar apr may jun jul aug sep oct nov dec".split()),
-    "weekday": frozenset("sun mon tue wed thu fri sat".split()),
+    "month": frozenset(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]),
+    "weekday": frozenset(["sun", "mon", "tue", "wed", "thu", "fri", "sat"]),
 }
 _WORD = re.compile(r"[A-Za-z]+")
 # A date croniter starts from to prove an expression can fire at all.
@@ -61,7 +60,7 @@ _NOT_ZONES = frozenset({"localtime", "Factory", "posixrules"})
 # Safety net for the search loop; the DST rules make it end within an hour's
 # worth of candidates, so this is never reached for a valid expression.
 _MAX_CANDIDATES = 10_000
-_UTC = _timezone.utc
+_UTC = UTC
 
 
 def _check_field(name: str, index: int, value: str) -> None:

@@ -15,13 +15,12 @@ in the future. Missed occurrences are not replayed one after the other.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .cron import next_fire_time
 
 __all__ = ["as_utc", "ceil_second", "first_fire_time", "following_fire_time", "parse_run_key", "run_key_for"]
 
-UTC = timezone.utc
 #: The run key of a one-off campaign: its exactly-once key is (campaign, recipient).
 ONCE = "once"
 _RUN_KEY_FORMAT = "%Y-%m-%dT%H:%M:%SZ"

@@ -21,7 +21,6 @@ import mimetypes
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select

@@ -31,7 +31,6 @@ import click
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
-from click.testing import CliRunner
 from docutils import nodes
 from docutils.core import publish_doctree
 from flask import Flask

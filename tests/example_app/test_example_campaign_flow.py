@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from redis import Redis
 from rq import Queue, SimpleWorker
 
 from example_app.extensions import db

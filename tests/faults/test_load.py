@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastTemplate
 from tests.support.fixtures import ORG, campaign_row, make_campaign
 
-from .harness import TOKENS, record
+from .harness import TOKENS
 from .scenario import check, start, wait_completed
 
 pytestmark = pytest.mark.faults

@@ -15,7 +15,7 @@ import pytest
 from tests.support.fixtures import ORG, campaign_row
 
 from .harness import LiveView, wait_until
-from .scenario import N, check, start, wait_completed, wait_sent
+from .scenario import check, start, wait_completed, wait_sent
 
 pytestmark = pytest.mark.faults
 

@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -260,7 +260,7 @@ def _tenant(name: str, hostile: bool = False) -> TenantWorld:
         channels=["mail"],
         email=customer.email,
         status="delivered",
-        created_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
+        created_at=datetime(2026, 3, 1, tzinfo=UTC),
     )
     session.add(message)
     session.flush()
@@ -272,7 +272,7 @@ def _tenant(name: str, hostile: bool = False) -> TenantWorld:
             sender="news@example.com",
             recipient=customer.email,
             subject="Hello",
-            sent_at=datetime(2026, 3, 1, tzinfo=timezone.utc) + timedelta(seconds=1),
+            sent_at=datetime(2026, 3, 1, tzinfo=UTC) + timedelta(seconds=1),
             response="250 OK",
         )
     )

@@ -47,7 +47,7 @@ NAMES = [
     f"Ann\r\nBcc: {EVIL}",
     f"Ann\nBcc: {EVIL}",
     f"Ann\rBcc: {EVIL}",
-    f"Ann\r\n\r\n<html>injected body</html>",
+    "Ann\r\n\r\n<html>injected body</html>",
     f"Ann\u2028Bcc: {EVIL}",
     f"Ann\x85Bcc: {EVIL}",
     f'"Ann" <{EVIL}>',

@@ -7,7 +7,7 @@ the expected status, or one after which B's row changed, or one whose document s
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -299,9 +299,7 @@ def _every_route(world: World) -> list[tuple[str, str]]:
 def _revoked_token(world: World) -> str:
     token = "revoked-" + world.a.token
     db.session.add(
-        ApiToken(
-            user_id=world.a.user_id, token_hash=hash_token(token), revoked_at=datetime(2026, 1, 1, tzinfo=timezone.utc)
-        )
+        ApiToken(user_id=world.a.user_id, token_hash=hash_token(token), revoked_at=datetime(2026, 1, 1, tzinfo=UTC))
     )
     db.session.commit()
     return token

@@ -14,7 +14,6 @@ from urllib.parse import parse_qs
 from flask import Flask
 
 from flask_broadcasts.models import (
-    Base,
     BroadcastAudience,
     BroadcastCampaign,
     BroadcastMessage,

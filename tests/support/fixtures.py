@@ -88,8 +88,8 @@ def set_config(env: dict[str, str], app, **config: Any) -> None:
     app.config.update(config)
     from flask_broadcasts.channels.sms import build_sms_provider
     from flask_broadcasts.config import Settings
-    from flask_broadcasts.storage import build_file_storage
     from flask_broadcasts.state import get_state
+    from flask_broadcasts.storage import build_file_storage
 
     state = get_state(app)
     state.settings = Settings.from_config(app.config)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,7 +9,6 @@ import time_machine
 
 from flask_broadcasts.scheduling.cron import next_fire_time, validate_cron, validate_timezone
 
-UTC = timezone.utc
 PARIS = ZoneInfo("Europe/Paris")
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from flask_broadcasts.engine.recipients import NO_CHANNEL, compile_template, message_values, recipient_data
 from flask_broadcasts.host import AudienceSource, BookingRecipientMixin, RecipientMixin
 from flask_broadcasts.models import BroadcastTemplate
