@@ -37,6 +37,7 @@ from example_app.models import (
 )
 from flask_broadcasts import models as bm
 from tests.example_app.conftest import make_app
+from tests.realtime.conftest import publish, server  # noqa: F401  (fixtures of test_websocket.py, on the app it imports)
 from tests.support.database import MigratedDatabase
 
 MEDIA_TYPE = "application/vnd.api+json"

@@ -15,7 +15,6 @@ from example_app.extensions import db
 from example_app.models import Customer
 from flask_broadcasts.background import jobs
 from flask_broadcasts.state import get_state
-from tests.support.fixtures import smtp  # noqa: F401  (an SMTP server on loopback)
 from tests.support.smtp import SmtpServer
 
 from .conftest import TALLY, World, build_app, empty_tables, make_world
