@@ -53,7 +53,7 @@ class Child:
     def __init__(self, name: str, command: list[str], env: Mapping[str, str], log_dir: Path) -> None:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - the child writes to it until stop() closes it
         self.process = subprocess.Popen(
             command, env=dict(env), stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )

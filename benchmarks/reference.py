@@ -82,31 +82,33 @@ def _limit_worker(
         for offset in range(0, len(prepared), COPY_CHUNK):
             chunk = prepared[offset : offset + COPY_CHUNK]
             now = datetime.now(UTC)
-            with connection.cursor() as cursor:
-                with cursor.copy(f"COPY broadcast_messages ({', '.join(MESSAGE_COLUMNS)}) FROM STDIN") as copy:
-                    for customer, subject, body, _ in chunk:
-                        copy.write_row(
-                            (
-                                organization_id,
-                                campaign_id,
-                                "limit",
-                                "customer",
-                                str(customer[0]),
-                                str(customer[0]),
-                                subject,
-                                body,
-                                None,
-                                None,
-                                '["mail"]',
-                                None,
-                                customer[3],
-                                "completed",
-                                "sent",
-                                1,
-                                now,
-                                now,
-                            )
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(f"COPY broadcast_messages ({', '.join(MESSAGE_COLUMNS)}) FROM STDIN") as copy,
+            ):
+                for customer, subject, body, _ in chunk:
+                    copy.write_row(
+                        (
+                            organization_id,
+                            campaign_id,
+                            "limit",
+                            "customer",
+                            str(customer[0]),
+                            str(customer[0]),
+                            subject,
+                            body,
+                            None,
+                            None,
+                            '["mail"]',
+                            None,
+                            customer[3],
+                            "completed",
+                            "sent",
+                            1,
+                            now,
+                            now,
                         )
+                    )
             connection.commit()
             for customer, _, _, data in chunk:
                 smtp.sendmail(SENDER, [customer[3]], data)

@@ -164,7 +164,7 @@ class DraftIncludes:
 
     def __init__(self, result: Preview) -> None:
         self.result = result
-        self.by_id = {m.id: r for m, r in zip(result.messages, result.recipients)}
+        self.by_id = {m.id: r for m, r in zip(result.messages, result.recipients, strict=True)}
 
     def recipient(self, messages: Sequence[BroadcastMessage]) -> Resources:
         """The host's recipient resource of each draft message."""

@@ -99,7 +99,7 @@ def build_document(
         extra_linkage.setdefault(str(primary_id), {}).update(rels)
     extra.extend(included)
 
-    for obj, resource in zip(objects, primaries):
+    for obj, resource in zip(objects, primaries, strict=True):
         resource["id"] = str(resource["id"])
         for name, value in extra_linkage.get(resource["id"], {}).items():
             resource.setdefault("relationships", {})[name] = {"data": value}

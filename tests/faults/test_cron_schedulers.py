@@ -63,7 +63,7 @@ def test_two_schedulers_four_workers_every_minute_cron(app, env, smtp, fleet):
         due = first + timedelta(minutes=fire - 1)
         wait = (due - datetime.now(UTC)).total_seconds() + 45
         wait_until(
-            lambda: len([r for r in _runs(campaign_id) if r.status == "completed"]) >= fire,
+            lambda fire=fire: len([r for r in _runs(campaign_id) if r.status == "completed"]) >= fire,
             wait,
             interval=0.5,
             what=f"run {fire}",

@@ -118,8 +118,8 @@ def security_database(example_app_database: MigratedDatabase, tmp_path_factory: 
 
 
 def empty_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
-    extension = [t for t in reversed(bm.metadata.sorted_tables)]
+    tables = list(reversed(db.metadata.sorted_tables))
+    extension = list(reversed(bm.metadata.sorted_tables))
     # DELETE, not TRUNCATE: on a handful of rows it is far cheaper (no table rewrite, no
     # ACCESS EXCLUSIVE lock), which keeps the suite under its time budget.
     for table in [*extension, *tables]:

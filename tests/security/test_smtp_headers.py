@@ -161,7 +161,7 @@ def _assert_clean(smtp: SmtpServer, expected_recipients: int) -> None:
     leaked = EVIL in " ".join(recipients)
     for received in smtp.received:
         message = received.message
-        names = {key.lower() for key in message.keys()}
+        names = {key.lower() for key in message}
         extra = names - ALLOWED_HEADERS
         bcc = message.get_all("Bcc") or message.get_all("Cc")
         raw_headers = received.data.split(b"\r\n\r\n", 1)[0]

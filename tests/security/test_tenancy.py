@@ -230,7 +230,7 @@ def test_other_tenants_ids_in_relationships_are_404_and_write_nothing(app: Flask
 
 def test_includes_and_filters_never_reach_another_tenant(app: Flask, world: World) -> None:
     client = app.test_client()
-    a, b = world.a, world.b
+    a = world.a
     reads = [
         ("/broadcast-campaigns", {"include": "template.files,audience"}),
         (f"/broadcast-campaigns/{a.campaign}", {"include": "template.files,audience"}),

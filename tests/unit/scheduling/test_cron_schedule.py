@@ -241,7 +241,7 @@ def test_fall_back_frequent_schedule_pauses_during_repeated_hour() -> None:
         utc(2026, 10, 25, 2, 30),
         utc(2026, 10, 25, 3, 0),
     ]
-    assert len(set(t.astimezone(PARIS).replace(tzinfo=None) for t in times)) == len(times)
+    assert len({t.astimezone(PARIS).replace(tzinfo=None) for t in times}) == len(times)
 
 
 @pytest.mark.parametrize(
