@@ -90,8 +90,9 @@ def get_scoped(model: type[M], organization_id: str, object_id: Any, label: str)
     pk = parse_id(object_id)
     obj = None
     if pk is not None:
+        columns: Any = model  # every tenant-scoped model has ``id`` and ``organization_id`` columns
         obj = get_state().session.scalar(
-            select(model).where(model.id == pk, model.organization_id == str(organization_id))  # type: ignore[attr-defined]
+            select(model).where(columns.id == pk, columns.organization_id == str(organization_id))
         )
     if obj is None:
         raise NotFoundError(f"No {label} {object_id} in this organization.", code="not_found")
