@@ -269,7 +269,7 @@ def sqlite_deep_cursor_factory(client: Client, campaign_id: str, database_path: 
             return None
         created = dt.datetime.fromisoformat(row[0])
         if created.tzinfo is None:
-            created = created.replace(tzinfo=dt.timezone.utc)
+            created = created.replace(tzinfo=dt.UTC)
         return created, row[1]
 
     return _cursor_factory(client, campaign_id, row_at_depth)

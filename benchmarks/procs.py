@@ -53,7 +53,7 @@ class Child:
     def __init__(self, name: str, command: list[str], env: Mapping[str, str], log_dir: Path) -> None:
         self.name = name
         self.log_path = log_dir / f"{name}.log"
-        self._log = open(self.log_path, "wb")
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - the child writes to it until stop() closes it
         self.process = subprocess.Popen(
             command, env=dict(env), stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
@@ -112,8 +112,8 @@ class RssMonitor:
     def __init__(self, roots: Mapping[str, int], interval: float = 0.25) -> None:
         self.roots = dict(roots)
         self.interval = interval
-        self.peak_process = {name: 0 for name in roots}
-        self.peak_tree = {name: 0 for name in roots}
+        self.peak_process = dict.fromkeys(roots, 0)
+        self.peak_tree = dict.fromkeys(roots, 0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-monitor", daemon=True)
 

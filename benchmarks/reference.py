@@ -14,7 +14,7 @@ import multiprocessing
 import smtplib
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -81,32 +81,34 @@ def _limit_worker(
         smtp.ehlo()
         for offset in range(0, len(prepared), COPY_CHUNK):
             chunk = prepared[offset : offset + COPY_CHUNK]
-            now = datetime.now(timezone.utc)
-            with connection.cursor() as cursor:
-                with cursor.copy(f"COPY broadcast_messages ({', '.join(MESSAGE_COLUMNS)}) FROM STDIN") as copy:
-                    for customer, subject, body, _ in chunk:
-                        copy.write_row(
-                            (
-                                organization_id,
-                                campaign_id,
-                                "limit",
-                                "customer",
-                                str(customer[0]),
-                                str(customer[0]),
-                                subject,
-                                body,
-                                None,
-                                None,
-                                '["mail"]',
-                                None,
-                                customer[3],
-                                "completed",
-                                "sent",
-                                1,
-                                now,
-                                now,
-                            )
+            now = datetime.now(UTC)
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(f"COPY broadcast_messages ({', '.join(MESSAGE_COLUMNS)}) FROM STDIN") as copy,
+            ):
+                for customer, subject, body, _ in chunk:
+                    copy.write_row(
+                        (
+                            organization_id,
+                            campaign_id,
+                            "limit",
+                            "customer",
+                            str(customer[0]),
+                            str(customer[0]),
+                            subject,
+                            body,
+                            None,
+                            None,
+                            '["mail"]',
+                            None,
+                            customer[3],
+                            "completed",
+                            "sent",
+                            1,
+                            now,
+                            now,
                         )
+                    )
             connection.commit()
             for customer, _, _, data in chunk:
                 smtp.sendmail(SENDER, [customer[3]], data)
@@ -191,7 +193,7 @@ def _naive_worker(
                     email=customer[3],
                     status="completed",
                     mail_status="sent",
-                    sent_at=datetime.now(timezone.utc),
+                    sent_at=datetime.now(UTC),
                 )
             )
             db.session.commit()

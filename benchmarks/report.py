@@ -153,7 +153,7 @@ def print_report(results: dict[str, Any]) -> None:
         latency = run["latency"]
         workers_rss = "/".join(f"{f['peak_rss_mb']:.0f}" for n, f in run["rss"].items() if n.startswith("worker"))
 
-        def pair(name: str) -> str:
+        def pair(name: str, latency: Any = latency) -> str:
             return f"{_fmt(latency[name]['p50_ms'], '.0f')}/{_fmt(latency[name]['p99_ms'], '.0f')}"
 
         notes = [run.get("note", "")]

@@ -67,7 +67,7 @@ def _customer_rows(rng: random.Random, organization_id: int, count: int, tag: st
                 "email": None if rng.random() < 0.10 else f"{_ascii(first)}.{_ascii(last)}.{tag}.{n}@example.com",
                 "mobile": None if rng.random() < 0.15 else f"{prefix}{rng.randrange(10**digits):0{digits}d}",
                 "locale": locale,
-                "status": rng.choices(*zip(*CUSTOMER_STATUS_WEIGHTS))[0],
+                "status": rng.choices(*zip(*CUSTOMER_STATUS_WEIGHTS, strict=True))[0],
                 "created_at": now,
             }
         )

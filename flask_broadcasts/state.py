@@ -11,7 +11,7 @@ extension (the top) knows everything, the state (the bottom) knows only protocol
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from flask import Flask, current_app
 
@@ -66,7 +66,8 @@ class BroadcastsState:
     @property
     def session(self) -> Session:
         """The host's ``db.session``, through which the extension's tables are queried."""
-        return self.db.session
+        # A scoped_session: a Session's interface through its proxy (``remove()`` is on ``db.session``).
+        return cast("Session", self.db.session)
 
     @property
     def redis(self) -> Redis:

@@ -172,10 +172,12 @@ def can_transition(current: enum.Enum, target: enum.Enum) -> bool:
         if isinstance(current, ChannelStatus)
         else MESSAGE_TRANSITIONS
     )
-    return target in table[current]  # type: ignore[index]
+    return target in table[current]
 
 
-def transition(current: CampaignStatus | MessageStatus, target: CampaignStatus | MessageStatus):
+def transition(
+    current: CampaignStatus | MessageStatus, target: CampaignStatus | MessageStatus
+) -> CampaignStatus | MessageStatus:
     """Return ``target`` when the move is allowed, else raise :class:`IllegalTransition`."""
     if not can_transition(current, target):
         raise IllegalTransition(current, target)

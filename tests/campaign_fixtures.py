@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -211,26 +211,26 @@ def add(obj: Any) -> Any:
 
 
 def make_template(org: str = ORG_A, **values: Any) -> BroadcastTemplate:
-    defaults: dict[str, Any] = dict(
-        name="Newsletter",
-        subject="Hello {first_name}!",
-        body="<p>Hi {first_name} {last_name}</p>",
-        body_short="Hi {first_name}",
-        action_label="View",
-        action_url="https://example.com/u",
-        channels=["mail", "sms"],
-        binding_type="customer",
-        subject_i18n={"fr": "Bonjour {first_name} !"},
-        body_i18n={"fr": "<p>Salut {first_name}</p>"},
-        body_short_i18n={},
-        action_label_i18n={},
-    )
+    defaults: dict[str, Any] = {
+        "name": "Newsletter",
+        "subject": "Hello {first_name}!",
+        "body": "<p>Hi {first_name} {last_name}</p>",
+        "body_short": "Hi {first_name}",
+        "action_label": "View",
+        "action_url": "https://example.com/u",
+        "channels": ["mail", "sms"],
+        "binding_type": "customer",
+        "subject_i18n": {"fr": "Bonjour {first_name} !"},
+        "body_i18n": {"fr": "<p>Salut {first_name}</p>"},
+        "body_short_i18n": {},
+        "action_label_i18n": {},
+    }
     defaults.update(values)
     return add(BroadcastTemplate(organization_id=org, **defaults))
 
 
 def make_audience(org: str = ORG_A, **values: Any) -> BroadcastAudience:
-    defaults: dict[str, Any] = dict(name="Everyone", audience_type="customers", filters={})
+    defaults: dict[str, Any] = {"name": "Everyone", "audience_type": "customers", "filters": {}}
     defaults.update(values)
     return add(BroadcastAudience(organization_id=org, **defaults))
 
@@ -238,18 +238,18 @@ def make_audience(org: str = ORG_A, **values: Any) -> BroadcastAudience:
 def make_campaign(org: str = ORG_A, template=None, audience=None, **values: Any) -> BroadcastCampaign:
     template = template or make_template(org)
     audience = audience or make_audience(org)
-    defaults: dict[str, Any] = dict(name="March", recurring=False, timezone="UTC")
+    defaults: dict[str, Any] = {"name": "March", "recurring": False, "timezone": "UTC"}
     defaults.update(values)
     return add(BroadcastCampaign(organization_id=org, template_id=template.id, audience_id=audience.id, **defaults))
 
 
 def make_customer(org: str = ORG_A, first_name: str = "Ann", **values: Any) -> Customer:
-    defaults: dict[str, Any] = dict(email=f"{first_name.lower()}@example.com", mobile="+33600000001", locale=None)
+    defaults: dict[str, Any] = {"email": f"{first_name.lower()}@example.com", "mobile": "+33600000001", "locale": None}
     defaults.update(values)
     return add(Customer(organization_id=org, first_name=first_name, **defaults))
 
 
-T0 = datetime(2026, 3, 1, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
 
 def make_message(
@@ -262,21 +262,21 @@ def make_message(
     **values: Any,
 ) -> BroadcastMessage:
     customer = customer or recipient  # a booking's customer must be passed
-    defaults: dict[str, Any] = dict(
-        organization_id=campaign.organization_id,
-        campaign_id=campaign.id,
-        run_key="once",
-        recipient_type="bookings" if isinstance(recipient, Booking) else "customers",
-        recipient_id=str(recipient.id),
-        customer_id=str(customer.id),
-        subject="S",
-        body="B",
-        body_short="b",
-        channels=["mail"],
-        email=customer.email,
-        status=status,
-        created_at=created_at or T0,
-    )
+    defaults: dict[str, Any] = {
+        "organization_id": campaign.organization_id,
+        "campaign_id": campaign.id,
+        "run_key": "once",
+        "recipient_type": "bookings" if isinstance(recipient, Booking) else "customers",
+        "recipient_id": str(recipient.id),
+        "customer_id": str(customer.id),
+        "subject": "S",
+        "body": "B",
+        "body_short": "b",
+        "channels": ["mail"],
+        "email": customer.email,
+        "status": status,
+        "created_at": created_at or T0,
+    }
     defaults.update(values)
     return add(BroadcastMessage(**defaults))
 

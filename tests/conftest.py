@@ -1,5 +1,6 @@
-"""Fixtures every suite uses: the migrated scratch databases (tests/support/database.py), and
-the JSON:API check of every response."""
+"""Fixtures every suite uses: the migrated scratch databases (tests/support/database.py), the
+real services (tests/support/fixtures.py: Redis, SMTP on loopback; a suite's own conftest
+overrides them), and the JSON:API check of every response."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 
 from tests.jsonapi_validation import enable_jsonapi_validation
 
-pytest_plugins = ["tests.support.database"]
+pytest_plugins = ["tests.support.database", "tests.support.fixtures"]
 
 
 @pytest.fixture(autouse=True)

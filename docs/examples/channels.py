@@ -94,11 +94,11 @@ class MyGatewayProvider:
         try:
             answer = my_gateway.send(to, body)
         except my_gateway.InvalidRecipient as exc:
-            raise SmsPermanentError(f"my-gateway {exc.code}: {exc}")  # this message fails
+            raise SmsPermanentError(f"my-gateway {exc.code}: {exc}") from exc  # this message fails
         except my_gateway.Throttled as exc:
-            raise SmsTransientError(f"my-gateway: {exc}")  # retry the batch later
+            raise SmsTransientError(f"my-gateway: {exc}") from exc  # retry the batch later
         except my_gateway.Timeout as exc:
-            raise SmsOutcomeUnknown(f"outcome_unknown: {exc}")  # maybe sent: never resend
+            raise SmsOutcomeUnknown(f"outcome_unknown: {exc}") from exc  # maybe sent: never resend
         return SmsResult(provider_message_id=answer.id, status=answer.status, raw=answer.json)
 
 

@@ -52,7 +52,7 @@ class CommunityRelationship(fields.Relationship):
     #: Its type is the host's: the OpenAPI document does not pin it to one value.
     host_type = True
 
-    @property  # type: ignore[override]
+    @property
     def type_(self) -> str:
         try:
             source = get_state().extension.community_source
@@ -102,7 +102,9 @@ def include_community(audiences: Sequence[BroadcastAudience]) -> dict[str, Any]:
     resolved: dict[str, Any] = {}
     for audience in audiences:
         community = service.get_audience_community(audience)
-        resolved[str(audience.id)] = source.serialize(community) if community is not None else None
+        resolved[str(audience.id)] = (
+            source.serialize(community) if community is not None and source is not None else None
+        )
     return resolved
 
 

@@ -180,23 +180,23 @@ class DraftIncludes:
 
     def __init__(self, result: Preview) -> None:
         self.result = result
-        self.by_id = {m.id: r for m, r in zip(result.messages, result.recipients)}
+        self.by_id = {m.id: r for m, r in zip(result.messages, result.recipients, strict=True)}
 
     def recipient(self, messages: Sequence[BroadcastMessage]) -> Resources:
         """The host's recipient resource of each draft message."""
-        return {m.id: self.result.source.serialize(self.by_id[m.id]) for m in messages}
+        return {str(m.id): self.result.source.serialize(self.by_id[m.id]) for m in messages}
 
     def customer(self, messages: Sequence[BroadcastMessage]) -> Resources:
         """The host's customer resource of each draft message (none without a customer source)."""
         source = service.customer_source(self.result.source.resource_type)
         if source is None:
             return {}
-        customers = {m.id: self.by_id[m.id].broadcast_customer for m in messages}
+        customers = {str(m.id): self.by_id[m.id].broadcast_customer for m in messages}
         return {key: source.serialize(c) if c is not None else None for key, c in customers.items()}
 
     def campaign(self, messages: Sequence[BroadcastMessage]) -> Resources:
         """The previewed campaign, for each draft message."""
-        return {m.id: _dump(CampaignSchema, self.result.campaign) for m in messages}
+        return {str(m.id): _dump(CampaignSchema, self.result.campaign) for m in messages}
 
 
 def _resolver(name: str) -> Callable[[Sequence[Any]], Resources]:

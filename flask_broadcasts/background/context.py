@@ -57,4 +57,4 @@ def app_context() -> Iterator[None]:
         try:
             yield
         finally:
-            get_state(current_app).session.remove()
+            get_state(current_app).db.session.remove()

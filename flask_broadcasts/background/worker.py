@@ -136,7 +136,7 @@ class BroadcastsWorker(Worker):
             try:
                 return super().perform_job(job, queue, execution)
             finally:
-                get_state(self.flask_app).session.remove()
+                get_state(self.flask_app).db.session.remove()
 
 
 def build_worker(app: Flask, *, name: str | None = None) -> BroadcastsWorker:

@@ -178,10 +178,11 @@ class MimeBuilder:
 
             disposition = f"attachment; filename*={encode_rfc2231(filename, 'utf-8')}"
         content_type = one_line(attachment.content_type) or "application/octet-stream"
+        assert self._mixed is not None  # set whenever there are attachments
         return (
             b"--"
             + self._mixed
-            + CRLF  # type: ignore[operator]
+            + CRLF
             + f"Content-Type: {content_type}".encode("ascii", "replace")
             + CRLF
             + b"Content-Transfer-Encoding: base64"

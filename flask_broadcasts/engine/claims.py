@@ -12,10 +12,14 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    # What an UPDATE or DELETE returns (the ORM Session types it as a plain Result).
+    from sqlalchemy import CursorResult
 
 from ..events import publish_campaign
 from ..models import utcnow
@@ -104,9 +108,12 @@ def release(session: Session, token: str, *, delete_them: bool) -> int:
     """
     where = and_(messages.c.claimed_by == token, messages.c.status == PENDING)
     if delete_them:
-        count = session.execute(delete(messages).where(where)).rowcount
+        count = cast("CursorResult[Any]", session.execute(delete(messages).where(where))).rowcount
     else:
-        count = session.execute(update(messages).where(where).values(claimed_by=None, claim_expires_at=None)).rowcount
+        count = cast(
+            "CursorResult[Any]",
+            session.execute(update(messages).where(where).values(claimed_by=None, claim_expires_at=None)),
+        ).rowcount
     session.commit()
     return count or 0
 
@@ -116,10 +123,13 @@ def renew(session: Session, token: str, ttl: float) -> bool:
 
     ``False`` when none of them is held under ``token`` any more (the claim was lost).
     """
-    count = session.execute(
-        update(messages)
-        .where(messages.c.claimed_by == token, messages.c.status == PENDING)
-        .values(claim_expires_at=utcnow() + timedelta(seconds=ttl))
+    count = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(messages)
+            .where(messages.c.claimed_by == token, messages.c.status == PENDING)
+            .values(claim_expires_at=utcnow() + timedelta(seconds=ttl))
+        ),
     ).rowcount
     session.commit()
     return bool(count)
@@ -159,17 +169,20 @@ def expire_claims(
                 values["mail_status"] = ChannelStatus.UNKNOWN.value
             if "sms" in (message.channels or []) and message.sms_status is None:
                 values["sms_status"] = ChannelStatus.UNKNOWN.value
-        marked = session.execute(
-            update(messages)
-            .where(messages.c.id == first_id, messages.c.claimed_by == token, messages.c.status == PENDING)
-            .values(
-                status=MessageStatus.FAILED.value,
-                error=OUTCOME_UNKNOWN,
-                error_code=OUTCOME_UNKNOWN,
-                claimed_by=None,
-                claim_expires_at=None,
-                **values,
-            )
+        marked = cast(
+            "CursorResult[Any]",
+            session.execute(
+                update(messages)
+                .where(messages.c.id == first_id, messages.c.claimed_by == token, messages.c.status == PENDING)
+                .values(
+                    status=MessageStatus.FAILED.value,
+                    error=OUTCOME_UNKNOWN,
+                    error_code=OUTCOME_UNKNOWN,
+                    claimed_by=None,
+                    claim_expires_at=None,
+                    **values,
+                )
+            ),
         ).rowcount
         row = None
         if marked and message is not None:

@@ -26,7 +26,13 @@ Rules
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, cast
+
 from sqlalchemy import and_, or_, select, update
+
+if TYPE_CHECKING:
+    # What an UPDATE returns (the ORM Session types it as a plain Result).
+    from sqlalchemy import CursorResult
 
 from ..models import BroadcastCampaign, BroadcastMessage, BroadcastRun, BroadcastSentEmail
 from ..state import get_state
@@ -105,13 +111,17 @@ def record_delivery_status(
         return False
     message_id, campaign_id, run_key = found
     try:
-        moved = session.execute(
-            update(BroadcastMessage)
-            .where(
-                BroadcastMessage.id == message_id, column.in_([s.value for s in channel_statuses_from(channel_target)])
-            )
-            .values({column: channel_target.value})
-            .execution_options(synchronize_session=False)
+        moved = cast(
+            "CursorResult[Any]",
+            session.execute(
+                update(BroadcastMessage)
+                .where(
+                    BroadcastMessage.id == message_id,
+                    column.in_([s.value for s in channel_statuses_from(channel_target)]),
+                )
+                .values({column: channel_target.value})
+                .execution_options(synchronize_session=False)
+            ),
         ).rowcount
         if not moved:
             session.rollback()
@@ -126,7 +136,9 @@ def record_delivery_status(
             ).values(status=target.value, error=error)
         else:
             message_update = message_update.values(status=target.value)
-        changed = session.execute(message_update.execution_options(synchronize_session=False)).rowcount
+        changed = cast(
+            "CursorResult[Any]", session.execute(message_update.execution_options(synchronize_session=False))
+        ).rowcount
         if changed and target is MessageStatus.FAILED:
             _move_one_from_sent_to_failed(campaign_id, run_key)
         session.commit()

@@ -18,14 +18,17 @@ import json
 import logging
 import operator
 from array import array
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Select, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    import psycopg
 
 from ..events import publish_campaign
 from ..models import BroadcastAudience, BroadcastTemplate, utcnow
@@ -41,7 +44,7 @@ log = logging.getLogger(__name__)
 UNIQUE_KEY = ["campaign_id", "run_key", "recipient_type", "recipient_id"]
 
 
-def _chunks(session: Session, stmt: Select, size: int) -> Iterator[list[Any]]:
+def _chunks(session: Session, stmt: Select, size: int) -> Generator[list[Any], None, None]:
     """Recipients in chunks of ``size``; never more than one chunk of ORM objects alive.
 
     The ids come first, then each chunk is loaded in a short transaction of its own (the
@@ -122,6 +125,7 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
     try:
         template = session.get(BroadcastTemplate, campaign.template_id)
         audience = session.get(BroadcastAudience, campaign.audience_id)
+        assert template is not None and audience is not None  # the campaign's foreign keys
         # The same compile and render as the preview (engine.recipients), so what was
         # previewed is what is sent.
         compiled = compile_template(template)
@@ -261,7 +265,7 @@ def _copy_chunk(session: Session, rows: list[dict[str, Any]], *, direct: bool) -
                 values[channels_at] = json.dumps(values[channels_at] or [])
             copy.write_row([position, *values] if positions else values)
 
-    raw = session.connection().connection.dbapi_connection
+    raw = cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)  # see _can_copy
     with raw.cursor() as cursor:
         if direct:
             cursor.execute("SAVEPOINT broadcasts_copy")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import and_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -16,10 +17,11 @@ from sqlalchemy.orm import Session
 from ..models import BroadcastCampaign, BroadcastMessage, BroadcastRun, BroadcastSentEmail
 from ..statuses import RUNNING_CAMPAIGN_STATUSES, SENT_MESSAGE_STATUSES, MessageStatus
 
-campaigns = BroadcastCampaign.__table__
-messages = BroadcastMessage.__table__
-runs = BroadcastRun.__table__
-sent_emails = BroadcastSentEmail.__table__
+# DeclarativeBase types ``__table__`` as a FromClause; on a declarative class it is always a Table.
+campaigns: sa.Table = BroadcastCampaign.__table__  # type: ignore[assignment]
+messages: sa.Table = BroadcastMessage.__table__  # type: ignore[assignment]
+runs: sa.Table = BroadcastRun.__table__  # type: ignore[assignment]
+sent_emails: sa.Table = BroadcastSentEmail.__table__  # type: ignore[assignment]
 
 RUNNING = tuple(s.value for s in RUNNING_CAMPAIGN_STATUSES)
 SENT = tuple(s.value for s in SENT_MESSAGE_STATUSES)

@@ -111,11 +111,11 @@ def _keyset_condition(columns: list[tuple[Any, bool]], values: list[Any]) -> Any
     directions = {desc for _, desc in columns}
     if len(columns) > 1 and len(directions) == 1 and all(v is not None for v in values):
         left = sa.tuple_(*(column for column, _ in columns))
-        right = sa.tuple_(*(sa.literal(v, type_=column.type) for (column, _), v in zip(columns, values)))
+        right = sa.tuple_(*(sa.literal(v, type_=column.type) for (column, _), v in zip(columns, values, strict=True)))
         return left < right if directions == {True} else left > right
     clauses = []
     for i, (column, desc) in enumerate(columns):
-        equal = [c == v for (c, _), v in zip(columns[:i], values[:i])]
+        equal = [c == v for (c, _), v in zip(columns[:i], values[:i], strict=True)]
         clauses.append(sa.and_(*equal, column < values[i] if desc else column > values[i]))
     return sa.or_(*clauses)
 
@@ -136,7 +136,7 @@ def _check_cursor_types(columns: list[tuple[Any, bool]], values: list[Any]) -> N
     """A cursor is not signed: a forged one may carry a string where a timestamp goes,
     which the database refuses (a 500 on PostgreSQL). Each value must have its column's
     Python type (bool is not an int) and an int must fit a BIGINT."""
-    for (column, _), value in zip(columns, values):
+    for (column, _), value in zip(columns, values, strict=True):
         expected = _python_type(column.type)
         if expected is None:
             continue

@@ -10,7 +10,7 @@ every resource object, and adds ``links``, ``meta`` and ``jsonapi``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from flask import Response, current_app
 from marshmallow_jsonapi import Schema
@@ -43,7 +43,7 @@ def _linkage_of(value: Any) -> Any:
 def _resources_of(value: Any) -> list[ResourceObject]:
     if value is None:
         return []
-    return [value] if isinstance(value, Mapping) else list(value)
+    return [cast(ResourceObject, value)] if isinstance(value, Mapping) else list(value)
 
 
 def _apply_fieldset(resource: ResourceObject, fields: Mapping[str, frozenset[str]]) -> None:
@@ -99,7 +99,7 @@ def build_document(
         extra_linkage.setdefault(str(primary_id), {}).update(rels)
     extra.extend(included)
 
-    for obj, resource in zip(objects, primaries):
+    for obj, resource in zip(objects, primaries, strict=True):
         resource["id"] = str(resource["id"])
         for name, value in extra_linkage.get(resource["id"], {}).items():
             resource.setdefault("relationships", {})[name] = {"data": value}

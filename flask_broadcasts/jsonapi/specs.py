@@ -75,7 +75,7 @@ class ResourceSpec:
 
     def __post_init__(self) -> None:
         declared = set(self.includes) | set(self.external_includes)
-        allowed = set()
+        allowed: set[str] = set()
         for path in declared:
             segments = path.split(".")
             allowed.update(".".join(segments[: i + 1]) for i in range(len(segments)))

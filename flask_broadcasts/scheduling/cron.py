@@ -96,7 +96,7 @@ def validate_cron(expr: str) -> str:
         raise ValueError(
             f"a cron expression has 5 fields (minute hour day month weekday), got {len(fields)} in {expr!r}"
         )
-    for index, (name, value) in enumerate(zip(FIELD_NAMES, fields)):
+    for index, (name, value) in enumerate(zip(FIELD_NAMES, fields, strict=True)):
         _check_field(name, index, value)
     normalized = " ".join(fields)
     if not croniter.is_valid(normalized):

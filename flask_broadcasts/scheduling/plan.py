@@ -21,7 +21,6 @@ from .cron import next_fire_time
 
 __all__ = ["as_utc", "ceil_second", "first_fire_time", "following_fire_time", "parse_run_key", "run_key_for"]
 
-UTC = UTC
 #: The run key of a one-off campaign: its exactly-once key is (campaign, recipient).
 ONCE = "once"
 _RUN_KEY_FORMAT = "%Y-%m-%dT%H:%M:%SZ"

@@ -90,7 +90,8 @@ def get_scoped(model: type[M], organization_id: str, object_id: Any, label: str,
     pk = parse_id(object_id)
     obj = None
     if pk is not None:
-        stmt = select(model).where(model.id == pk, model.organization_id == str(organization_id))  # type: ignore[attr-defined]
+        columns: Any = model  # every tenant-scoped model has ``id`` and ``organization_id`` columns
+        stmt = select(model).where(columns.id == pk, columns.organization_id == str(organization_id))
         obj = get_state().session.scalar(stmt.options(*options))
     if obj is None:
         raise NotFoundError(f"No {label} {object_id} in this organization.", code="not_found")

@@ -135,7 +135,7 @@ def validate_audience(values: Mapping[str, Any], organization_id: str) -> dict[s
         problems.add("Must be an object of filter values.", pointer("filters"), "invalid_type")
     elif valid_type and audience_type == COMMUNITY and filters:
         problems.add("A community audience reaches all members and takes no filters.", pointer("filters"), "no_filters")
-    elif valid_type:
+    elif valid_type and isinstance(audience_type, str):
         try:
             load_filters(audience_type, filters)
         except InvalidInputError as err:

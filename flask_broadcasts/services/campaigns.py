@@ -95,7 +95,7 @@ def _contains(column: Any, term: str) -> Any:
 
 def campaigns_query(
     organization_id: str, *, search: str | None = None, include_files: bool = False
-) -> sa.Select[tuple[BroadcastCampaign]]:
+) -> sa.Select[BroadcastCampaign]:
     """The organization's campaigns as a query (the caller sorts and paginates it).
 
     :param search: case-insensitive substring of the name (``%`` and ``_`` are literal).
@@ -298,6 +298,7 @@ def update_campaign(organization_id: str, campaign_id: Any, changes: Mapping[str
         session = get_state().session
         template = related.get("template") or session.get(BroadcastTemplate, campaign.template_id)
         audience = related.get("audience") or session.get(BroadcastAudience, campaign.audience_id)
+        assert template is not None and audience is not None  # the campaign's foreign keys
         _check_binding(template, audience, problems)
     problems.raise_if_any()
     for key, value in clean.items():

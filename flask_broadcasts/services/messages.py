@@ -35,7 +35,7 @@ __all__ = [
 
 def messages_query(
     organization_id: str, campaign_id: Any, *, statuses: Collection[MessageStatus] | None = None
-) -> sa.Select[tuple[BroadcastMessage]]:
+) -> sa.Select[BroadcastMessage]:
     """The stored messages of a campaign as a query (the caller sorts and pages it).
 
     :param statuses: keep only these statuses.
@@ -156,8 +156,7 @@ def load_customers(
     """
     wanted: dict[str, tuple[AudienceSource, set[str]]] = {}
     for message in messages:
-        source = customer_source(message.recipient_type) if message.customer_id else None
-        if source is not None:
+        if message.customer_id and (source := customer_source(message.recipient_type)) is not None:
             wanted.setdefault(source.resource_type, (source, set()))[1].add(message.customer_id)
     found = {key: obj for key, obj in (known or {}).items() if key[0] in wanted}
     for resource_type, (source, ids) in wanted.items():

@@ -221,17 +221,16 @@ def validate_template(values: Mapping[str, Any]) -> dict[str, Any]:
                 problems.add(f"Required when {channel!r} is a channel.", pointer(field), "required")
 
     if allowed is not None:
-        content = TemplateContent(
-            **{field: data[field] or "" for field in (*TEXT_FIELDS, "action_url")},
-            **originals,  # the client's own keys, so pointers name what they sent
-        )
+        texts: dict[str, Any] = {field: data[field] or "" for field in (*TEXT_FIELDS, "action_url")}
+        i18n: dict[str, Any] = originals  # the client's own keys, so pointers name what they sent
+        content = TemplateContent(**texts, **i18n)
         unknown_by_text: dict[tuple[str, str | None], list[str]] = {}
         for problem in validate_placeholders(content, allowed):
             unknown_by_text.setdefault((problem.field, problem.locale), []).append(problem.name)
         available = ", ".join(sorted(allowed)) or "none"
-        for (attribute, key), names in unknown_by_text.items():
+        for (attribute, locale), names in unknown_by_text.items():
             listed = ", ".join(f"{{{name}}}" for name in names)
-            where = pointer(attribute, key) if key is not None else pointer(attribute)
+            where = pointer(attribute, locale) if locale is not None else pointer(attribute)
             problems.add(
                 f"Unknown variable(s) {listed} for binding type {binding_type!r}; available: {available}.",
                 where,

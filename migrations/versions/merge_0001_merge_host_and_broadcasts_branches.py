@@ -9,9 +9,6 @@ the whole schema. When a new version of flask-broadcasts ships a revision, merge
 again: ``flask db merge heads``.
 """
 
-import sqlalchemy as sa
-from alembic import op
-
 # revision identifiers, used by Alembic.
 revision = "merge_0001"
 down_revision = ("host_0001", "broadcasts_0001")

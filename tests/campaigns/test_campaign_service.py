@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -42,7 +42,7 @@ def test_create_minimal(app):
 
 def test_create_recurring_normalizes_cron(app):
     template, audience = make_template(), make_audience()
-    at = datetime(2026, 4, 1, 9, tzinfo=timezone.utc)
+    at = datetime(2026, 4, 1, 9, tzinfo=UTC)
     campaign = svc.create_campaign(
         ORG_A, values(template, audience, recurring=True, cron="0  9 * * 1", timezone="Europe/Paris", scheduled_at=at)
     )

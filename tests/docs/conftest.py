@@ -13,7 +13,6 @@ from flask import Flask
 
 from tests.sms.conftest import make_app, twilio_standin  # noqa: F401  (an app with the extension's tables; Twilio on loopback)
 from tests.support.database import MigratedDatabase
-from tests.support.fixtures import redis_url, smtp  # noqa: F401  (REDIS_URL, else an embedded Redis; SMTP on loopback)
 from tests.support.smtp import SmtpServer
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

@@ -98,7 +98,7 @@ def test_the_captured_errors_are_the_apis_answers(example_app: Flask, smtp: Smtp
     for method, path, note, answer in examples:
         # The page's organization 1 is ours, 2 the other one; ids 1 are the quickstart's.
         organization = {"1": str(own["id"]), "2": str(other["id"])}
-        path = re.sub(r"o=(\d+)\b", lambda m: f"o={organization[m.group(1)]}", path)
+        path = re.sub(r"o=(\d+)\b", lambda m, organization=organization: f"o={organization[m.group(1)]}", path)
         path = re.sub(
             r"/(broadcast-campaigns|broadcast-templates)/1\b",
             lambda m: f"/{m.group(1)}/{ids[m.group(1).removeprefix('broadcast-')[:-1]]}",
@@ -119,7 +119,7 @@ def test_the_captured_errors_are_the_apis_answers(example_app: Flask, smtp: Smtp
         got = actual(response.get_json())
         assert str(response.status_code) == expected[0]["status"], (method, path, note, got)
         assert len(got) == len(expected), (method, path, note, got)
-        for page_error, api_error in zip(expected, got):
+        for page_error, api_error in zip(expected, got, strict=True):
             assert {name: api_error.get(name) for name in page_error} == page_error, (method, path, note)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask import Flask
 
@@ -22,7 +22,7 @@ def test_token_loader_finds_the_user_by_the_hash(app: Flask, tenant) -> None:
 
 def test_revoked_tokens_and_inactive_users_are_refused(app: Flask, tenant) -> None:
     token = db.session.query(ApiToken).filter_by(token_hash=hash_token(tenant.token)).one()
-    token.revoked_at = datetime.now(timezone.utc)
+    token.revoked_at = datetime.now(UTC)
     db.session.commit()
     assert broadcasts.load_principal(tenant.token) is None
 

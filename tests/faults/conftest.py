@@ -104,10 +104,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
     widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
     tr = terminalreporter
     tr.section("fault-injection figures")
-    tr.write_line("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    tr.write_line("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
     tr.write_line("  ".join("-" * w for w in widths))
     for r in rows:
-        tr.write_line("  ".join(v.ljust(w) for v, w in zip(r, widths)))
+        tr.write_line("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
     path = os.environ.get("FAULTS_FIGURES_JSON")
     if path:
         with open(path, "w") as out:

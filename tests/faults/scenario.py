@@ -11,13 +11,13 @@ from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_custom
 from .harness import N, Tally, addresses, record, wait_until
 
 #: Short leases and a fast sweep so that a dead worker's claim is taken over in seconds.
-FAST_RECOVERY = dict(
-    BROADCASTS_CLAIM_TTL=6,
-    BROADCASTS_RECOVERY_INTERVAL=3,
-    BROADCASTS_SCHEDULER_INTERVAL=1,
-    BROADCASTS_BATCH_SIZE=100,
-    BROADCASTS_INSERT_CHUNK=500,
-)
+FAST_RECOVERY = {
+    "BROADCASTS_CLAIM_TTL": 6,
+    "BROADCASTS_RECOVERY_INTERVAL": 3,
+    "BROADCASTS_SCHEDULER_INTERVAL": 1,
+    "BROADCASTS_BATCH_SIZE": 100,
+    "BROADCASTS_INSERT_CHUNK": 500,
+}
 
 
 def start(app: Any, env: dict[str, str], n: int = N, *, filters: dict | None = None, **config: Any) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -61,9 +61,9 @@ def test_two_schedulers_four_workers_every_minute_cron(app, env, smtp, fleet):
     began = time.monotonic()
     for fire in range(1, FIRES + 1):
         due = first + timedelta(minutes=fire - 1)
-        wait = (due - datetime.now(timezone.utc)).total_seconds() + 45
+        wait = (due - datetime.now(UTC)).total_seconds() + 45
         wait_until(
-            lambda: len([r for r in _runs(campaign_id) if r.status == "completed"]) >= fire,
+            lambda fire=fire: len([r for r in _runs(campaign_id) if r.status == "completed"]) >= fire,
             wait,
             interval=0.5,
             what=f"run {fire}",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -44,7 +44,7 @@ def _scheduled_campaign(seconds_ahead: float, recipients: int) -> tuple[int, dat
         for i in range(1, recipients + 1)
     )
     db.session.commit()
-    at = datetime.fromtimestamp(math.ceil(time.time() + seconds_ahead), timezone.utc)
+    at = datetime.fromtimestamp(math.ceil(time.time() + seconds_ahead), UTC)
     campaign_id = make_campaign(filters={"active": False})
     db.session.execute(
         sa.update(BroadcastCampaign.__table__).where(BroadcastCampaign.id == campaign_id).values(scheduled_at=at)
@@ -71,7 +71,7 @@ def test_redis_restarted_empty_mid_campaign(app, env, smtp, fleet, redis_server)
     received = Counter(smtp.recipients())
     assert {a: received[a] for a in received if a.startswith("s")} == {f"s{i}@example.test": 1 for i in range(1, 6)}
     fired = campaign_row(scheduled_id)
-    assert fired.started_at is not None and fired.started_at.replace(tzinfo=timezone.utc) >= scheduled_at
+    assert fired.started_at is not None and fired.started_at.replace(tzinfo=UTC) >= scheduled_at
     check(
         "Redis restarted empty",
         smtp,

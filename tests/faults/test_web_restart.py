@@ -33,7 +33,6 @@ def test_web_killed_and_restarted_under_websockets(app, env, smtp, fleet):
     wait_until(lambda: all(v.events for v in views), 20, what="events at every client")
     web.kill()  # SIGKILL: sockets die without a close frame
     killed_at = time.monotonic()
-    at_kill = smtp.count()
     time.sleep(2)
     web.start()  # same port
     took = wait_completed(campaign_id, killed_at)

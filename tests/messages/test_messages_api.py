@@ -130,7 +130,7 @@ def test_includes(api):
     ann = make_customer(first_name="Ann")
     booking = add(Booking(organization_id=ORG_A, customer_id=ann.id, date="2026-04-01"))
     m1 = make_message(campaign, ann, status="completed")
-    m2 = make_message(campaign, booking, customer=ann, created_at=T0 + timedelta(seconds=1))
+    make_message(campaign, booking, customer=ann, created_at=T0 + timedelta(seconds=1))
     sent = make_sent_email(m1)
     body = api.get(
         f"/broadcast-campaigns/{campaign.id}/messages", include="campaign,recipient,customer,sent_email"

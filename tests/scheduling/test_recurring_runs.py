@@ -4,7 +4,7 @@ send → completion returns the campaign to ``scheduled`` with its next fire tim
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 from redis import Redis
@@ -19,7 +19,6 @@ from flask_broadcasts.state import get_state
 from tests.scheduling.test_scheduler_processes import campaign_with, runs_of
 from tests.support.fixtures import ORG, campaign_row, seed_customers
 
-UTC = timezone.utc
 SCHEDULED_JOBS = "rq:scheduler:scheduled_jobs"
 
 

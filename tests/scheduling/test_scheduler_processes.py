@@ -11,7 +11,7 @@ import json
 import math
 import time
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -26,8 +26,6 @@ from flask_broadcasts.models import BroadcastCampaign, BroadcastRun
 from flask_broadcasts.scheduling.plan import as_utc, run_key_for
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config
 from tests.support.processes import start_subscriber
-
-UTC = timezone.utc
 
 
 def now() -> datetime:

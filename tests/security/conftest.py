@@ -15,7 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +37,7 @@ from example_app.models import (
 )
 from flask_broadcasts import models as bm
 from tests.example_app.conftest import make_app
+from tests.realtime.conftest import publish, server  # noqa: F401  (fixtures of test_websocket.py, on the app it imports)
 from tests.support.database import MigratedDatabase
 
 MEDIA_TYPE = "application/vnd.api+json"
@@ -117,8 +118,8 @@ def security_database(example_app_database: MigratedDatabase, tmp_path_factory: 
 
 
 def empty_tables() -> None:
-    tables = [t for t in reversed(db.metadata.sorted_tables)]
-    extension = [t for t in reversed(bm.metadata.sorted_tables)]
+    tables = list(reversed(db.metadata.sorted_tables))
+    extension = list(reversed(bm.metadata.sorted_tables))
     # DELETE, not TRUNCATE: on a handful of rows it is far cheaper (no table rewrite, no
     # ACCESS EXCLUSIVE lock), which keeps the suite under its time budget.
     for table in [*extension, *tables]:
@@ -260,7 +261,7 @@ def _tenant(name: str, hostile: bool = False) -> TenantWorld:
         channels=["mail"],
         email=customer.email,
         status="delivered",
-        created_at=datetime(2026, 3, 1, tzinfo=timezone.utc),
+        created_at=datetime(2026, 3, 1, tzinfo=UTC),
     )
     session.add(message)
     session.flush()
@@ -272,7 +273,7 @@ def _tenant(name: str, hostile: bool = False) -> TenantWorld:
             sender="news@example.com",
             recipient=customer.email,
             subject="Hello",
-            sent_at=datetime(2026, 3, 1, tzinfo=timezone.utc) + timedelta(seconds=1),
+            sent_at=datetime(2026, 3, 1, tzinfo=UTC) + timedelta(seconds=1),
             response="250 OK",
         )
     )

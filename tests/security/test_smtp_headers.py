@@ -15,7 +15,6 @@ from example_app.extensions import db
 from example_app.models import Customer
 from flask_broadcasts.background import jobs
 from flask_broadcasts.state import get_state
-from tests.support.fixtures import smtp  # noqa: F401  (an SMTP server on loopback)
 from tests.support.smtp import SmtpServer
 
 from .conftest import TALLY, World, build_app, empty_tables, make_world
@@ -47,7 +46,7 @@ NAMES = [
     f"Ann\r\nBcc: {EVIL}",
     f"Ann\nBcc: {EVIL}",
     f"Ann\rBcc: {EVIL}",
-    f"Ann\r\n\r\n<html>injected body</html>",
+    "Ann\r\n\r\n<html>injected body</html>",
     f"Ann\u2028Bcc: {EVIL}",
     f"Ann\x85Bcc: {EVIL}",
     f'"Ann" <{EVIL}>',
@@ -162,7 +161,7 @@ def _assert_clean(smtp: SmtpServer, expected_recipients: int) -> None:
     leaked = EVIL in " ".join(recipients)
     for received in smtp.received:
         message = received.message
-        names = {key.lower() for key in message.keys()}
+        names = {key.lower() for key in message}
         extra = names - ALLOWED_HEADERS
         bcc = message.get_all("Bcc") or message.get_all("Cc")
         raw_headers = received.data.split(b"\r\n\r\n", 1)[0]

@@ -7,7 +7,7 @@ the expected status, or one after which B's row changed, or one whose document s
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -230,7 +230,7 @@ def test_other_tenants_ids_in_relationships_are_404_and_write_nothing(app: Flask
 
 def test_includes_and_filters_never_reach_another_tenant(app: Flask, world: World) -> None:
     client = app.test_client()
-    a, b = world.a, world.b
+    a = world.a
     reads = [
         ("/broadcast-campaigns", {"include": "template.files,audience"}),
         (f"/broadcast-campaigns/{a.campaign}", {"include": "template.files,audience"}),
@@ -299,9 +299,7 @@ def _every_route(world: World) -> list[tuple[str, str]]:
 def _revoked_token(world: World) -> str:
     token = "revoked-" + world.a.token
     db.session.add(
-        ApiToken(
-            user_id=world.a.user_id, token_hash=hash_token(token), revoked_at=datetime(2026, 1, 1, tzinfo=timezone.utc)
-        )
+        ApiToken(user_id=world.a.user_id, token_hash=hash_token(token), revoked_at=datetime(2026, 1, 1, tzinfo=UTC))
     )
     db.session.commit()
     return token

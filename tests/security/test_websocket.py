@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 import websocket
 
+# The realtime suite's app (and its Redis) for this module; ``server`` and ``publish`` come
+# through this suite's conftest and so run on this app.
 from tests.realtime.conftest import (  # noqa: F401 - fixtures used by name
     app,
     campaign_event,
     channel_prefix,
     connect,
-    publish,
     receive_close,
     redis_client,
     redis_url,
-    server,
 )
 
 from .conftest import TALLY

@@ -36,7 +36,12 @@ def test_concurrent_claims_get_disjoint_full_batches(app, env, smtp, is_postgres
         barrier = threading.Barrier(CLAIMERS)
         claimed: dict[int, list[int]] = {}
 
-        def take(number: int) -> None:
+        def take(
+            number: int,
+            barrier: threading.Barrier = barrier,
+            round_number: int = round_number,
+            claimed: dict[int, list[int]] = claimed,
+        ) -> None:
             with app.app_context(), Session(db.engine) as session:
                 barrier.wait()
                 rows = claim(session, campaign_id, "once", f"claimer-{number}:{round_number}", BATCH, 60, utcnow())

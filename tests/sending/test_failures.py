@@ -147,7 +147,7 @@ def test_recovery_requeues_a_run_no_job_holds(app, env, smtp):
 def test_recovery_does_not_wait_for_a_retry_no_scheduler_moves(app, env, smtp):
     """A retry RQ's scheduler should have queued long ago (it hung, or no worker runs it)
     does not stall the run: the sweep queues a fresh send job, and nothing goes out twice."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import UTC, datetime, timedelta
 
     from flask_broadcasts.background.queues import campaign_jobs_key, job_id
 
@@ -161,7 +161,7 @@ def test_recovery_does_not_wait_for_a_retry_no_scheduler_moves(app, env, smtp):
     def retry_due(seconds_from_now: float, tag: str) -> None:
         jid = job_id("send", campaign_id, "once", tag, queue=state.settings.queue)
         state.dispatcher.queue.enqueue_at(
-            datetime.now(timezone.utc) + timedelta(seconds=seconds_from_now),
+            datetime.now(UTC) + timedelta(seconds=seconds_from_now),
             "flask_broadcasts.background.jobs.send_batch",
             campaign_id,
             "once",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +16,6 @@ from flask_broadcasts.models import BroadcastCampaign
 from flask_broadcasts.scheduling.plan import as_utc
 from flask_broadcasts.statuses import CampaignStatus
 
-UTC = timezone.utc
 PARIS = ZoneInfo("Europe/Paris")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from redis import Redis
@@ -11,8 +11,6 @@ from rq.job import Job
 from flask_broadcasts.background import scheduler as runner
 from flask_broadcasts.background.timers import FIRE_JOB, RQFireTimers, fire_job_id
 from flask_broadcasts.state import get_state
-
-UTC = timezone.utc
 
 
 @pytest.fixture

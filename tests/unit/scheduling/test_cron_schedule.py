@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -9,7 +9,6 @@ import time_machine
 
 from flask_broadcasts.scheduling.cron import next_fire_time, validate_cron, validate_timezone
 
-UTC = timezone.utc
 PARIS = ZoneInfo("Europe/Paris")
 
 
@@ -242,7 +241,7 @@ def test_fall_back_frequent_schedule_pauses_during_repeated_hour() -> None:
         utc(2026, 10, 25, 2, 30),
         utc(2026, 10, 25, 3, 0),
     ]
-    assert len(set(t.astimezone(PARIS).replace(tzinfo=None) for t in times)) == len(times)
+    assert len({t.astimezone(PARIS).replace(tzinfo=None) for t in times}) == len(times)
 
 
 @pytest.mark.parametrize(

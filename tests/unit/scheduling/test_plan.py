@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import time_machine
@@ -16,8 +16,6 @@ from flask_broadcasts.scheduling.plan import (
     parse_run_key,
     run_key_for,
 )
-
-UTC = timezone.utc
 
 
 def utc(*args: int) -> datetime:

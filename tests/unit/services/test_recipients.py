@@ -33,18 +33,18 @@ def source(model, resource_type):
 
 
 def template(**overrides):
-    values = dict(
-        subject="Hi {first_name}",
-        body="<p>{first_name}</p>",
-        body_short="Hi {first_name} {booking_date}",
-        action_label="",
-        action_url="https://example.com/b",
-        channels=["mail", "sms"],
-        subject_i18n={"fr": "Salut {first_name}"},
-        body_i18n={},
-        body_short_i18n={},
-        action_label_i18n={},
-    )
+    values = {
+        "subject": "Hi {first_name}",
+        "body": "<p>{first_name}</p>",
+        "body_short": "Hi {first_name} {booking_date}",
+        "action_label": "",
+        "action_url": "https://example.com/b",
+        "channels": ["mail", "sms"],
+        "subject_i18n": {"fr": "Salut {first_name}"},
+        "body_i18n": {},
+        "body_short_i18n": {},
+        "action_label_i18n": {},
+    }
     values.update(overrides)
     return BroadcastTemplate(**values)
 
