@@ -22,6 +22,14 @@ writes them again (idempotently) before anything else.
 ``BROADCASTS_SYNCHRONOUS_RECORDS = True`` makes every record wait for the disk instead.
 
 Elsewhere (SQLite) records go through the session with a commit each.
+
+**Halting.** Each record also answers whether the campaign still runs this run (on
+PostgreSQL in the same statement, on SQLite in the same transaction). The sender calls
+:meth:`OutcomeRecorder.before_handover` right before each message's final bytes; when the
+last answer said the campaign was paused or stopped, it raises :class:`CampaignHalted`
+and the message is never completed (SMTP: the connection is dropped before the final
+``.``, and the server discards it). So after a pause or a stop has committed, each
+connection hands over at most the one message whose record was already on its way.
 """
 
 from __future__ import annotations
@@ -35,13 +43,14 @@ from typing import Any
 from sqlalchemy import Connection, update
 from sqlalchemy.orm import Session
 
+from ..errors import BroadcastsError
 from ..events import publish_campaign
 from ..models import utcnow
 from ..state import get_state
-from ..statuses import MessageStatus
+from ..statuses import CampaignStatus, MessageStatus
 from . import record_sql as sql
 from .runs import progress_crossed
-from .tables import dialect_insert, messages, sent_emails
+from .tables import RUNNING, dialect_insert, messages, sent_emails
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +59,8 @@ log = logging.getLogger(__name__)
 class BatchResult:
     """What one send batch did: messages claimed, sent, failed and released.
 
-    ``stopped``: the campaign was stopped meanwhile; ``completed``: the batch completed the run.
+    ``stopped``: the campaign was stopped meanwhile; ``paused``: it was paused (the unsent
+    rest was released); ``completed``: the batch completed the run.
     """
 
     claimed: int = 0
@@ -58,7 +68,20 @@ class BatchResult:
     failed: int = 0
     released: int = 0
     stopped: bool = False
+    paused: bool = False
     completed: bool = False
+
+
+class CampaignHalted(BroadcastsError):
+    """The campaign was paused or stopped: the message about to be handed over must not go out.
+
+    Raised by :meth:`OutcomeRecorder.before_handover`; not a channel outcome (nothing
+    was attempted), so channels let it through.
+    """
+
+#: ``OutcomeRecorder.halted`` when the campaign no longer has this run (stopped and
+#: started again, deleted): the batch ends as for a stop.
+RUN_GONE = ""
 
 
 # A worker that lost PostgreSQL polls for it this often, to write again the records a
@@ -91,7 +114,9 @@ class OutcomeRecorder:
         #: Parameters of the records since the last synchronous commit (or the one in flight).
         self.unsynced: list[list[bytes | None]] = []
         self.reconnect_patience = max(60.0, settings.claim_ttl * _RECONNECT_PATIENCE_TTLS)
-        self.stopped = False
+        #: ``None`` while the campaign runs this run; else the status a record or a counter
+        #: flush found (``paused``, ``draft``...; :data:`RUN_GONE`).
+        self.halted: str | None = None
         self.result = BatchResult()
         self.conn: Connection | None = None
         self.cursor: Any = None
@@ -213,6 +238,7 @@ class OutcomeRecorder:
                     **channels,
                 )
             )
+            self._halt_unless_running(self.session.execute(sql.CAMPAIGN_OF_RUN, self._run_params()).scalar())
             self._add(status)
             if self._flush_due():
                 self.flush(commit=False)
@@ -240,11 +266,11 @@ class OutcomeRecorder:
             raise
 
     def settle(self) -> None:
-        """Wait until the last record is committed (the sender calls this before the next hand-over)."""
+        """Wait until the last record is committed; note whether the campaign still runs."""
         if self.record_statement is None or not self.record_statement.busy:
             return
         try:
-            self.record_statement.wait()
+            row = self.record_statement.wait()
         except Exception as exc:
             if not _is_disconnect(exc):
                 raise
@@ -252,6 +278,34 @@ class OutcomeRecorder:
             raise
         if self.synchronous:  # that commit waited for the disk
             self.unsynced.clear()
+        status = row[0] if row else None
+        self._halt_unless_running(status.decode() if status is not None else None)
+
+    def before_handover(self) -> None:
+        """The sender's last step before a message's final bytes: settle the previous record.
+
+        :raises CampaignHalted: the campaign was paused or stopped (this message must not go out).
+        """
+        self.settle()
+        if self.halted is not None:
+            raise CampaignHalted(f"campaign {self.campaign_id} is {self.halted or 'on another run'}")
+
+    @property
+    def stopped(self) -> bool:
+        """The run is over for this batch (stopped, or no longer the campaign's): delete the unsent rest."""
+        return self.halted is not None and self.halted != CampaignStatus.PAUSED.value
+
+    @property
+    def paused(self) -> bool:
+        """The campaign was paused: release the unsent rest."""
+        return self.halted == CampaignStatus.PAUSED.value
+
+    def _halt_unless_running(self, status: str | None) -> None:
+        if self.halted is None and status not in RUNNING:
+            self.halted = RUN_GONE if status is None else status
+
+    def _run_params(self) -> dict[str, Any]:
+        return {"b_campaign_id": self.campaign_id, "b_run_key": self.run_key}
 
     def _flush_due(self) -> bool:
         if self.unflushed < self.flush_every:
@@ -302,8 +356,7 @@ class OutcomeRecorder:
 
     def _counter_params(self) -> dict[str, Any]:
         return {
-            "b_campaign_id": self.campaign_id,
-            "b_run_key": self.run_key,
+            **self._run_params(),
             "b_sent": self.sent,
             "b_failed": self.failed,
             "b_now": utcnow(),
@@ -323,7 +376,9 @@ class OutcomeRecorder:
         if added:
             self.sent = self.failed = self.unflushed = 0
             if row is None:  # stopped, or completed by another worker's COUNT
-                self.stopped = True
+                self._halt_unless_running(None)
+            else:
+                self._halt_unless_running(row.status)
         if progress_crossed(row, added, self.event_every):
             publish_campaign(self.publisher, row)
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import BroadcastCampaign, BroadcastMessage, BroadcastRun, BroadcastSentEmail
-from ..statuses import RUNNING_CAMPAIGN_STATUSES, SENT_MESSAGE_STATUSES, MessageStatus
+from ..statuses import OPEN_RUN_CAMPAIGN_STATUSES, RUNNING_CAMPAIGN_STATUSES, SENT_MESSAGE_STATUSES, MessageStatus
 
 campaigns = BroadcastCampaign.__table__
 messages = BroadcastMessage.__table__
@@ -22,6 +22,8 @@ runs = BroadcastRun.__table__
 sent_emails = BroadcastSentEmail.__table__
 
 RUNNING = tuple(s.value for s in RUNNING_CAMPAIGN_STATUSES)
+#: Running or paused: the run's outcomes still count, its claimed messages are released, never deleted.
+OPEN_RUN = tuple(s.value for s in OPEN_RUN_CAMPAIGN_STATUSES)
 SENT = tuple(s.value for s in SENT_MESSAGE_STATUSES)
 PENDING = MessageStatus.PENDING.value
 FAILED = MessageStatus.FAILED.value
