@@ -44,7 +44,12 @@ class CampaignStatus(str, enum.Enum):
     @property
     def is_active(self) -> bool:
         """Anything that stop has to undo (a queued occurrence or a run, paused or not)."""
-        return self in (CampaignStatus.SCHEDULED, CampaignStatus.PENDING, CampaignStatus.IN_PROGRESS, CampaignStatus.PAUSED)
+        return self in (
+            CampaignStatus.SCHEDULED,
+            CampaignStatus.PENDING,
+            CampaignStatus.IN_PROGRESS,
+            CampaignStatus.PAUSED,
+        )
 
     @property
     def is_pausable(self) -> bool:

@@ -50,7 +50,9 @@ def _claimed(db, campaign_id: int) -> int:
 def _sent(db, campaign_id: int) -> int:
     db.session.rollback()
     return db.session.scalar(
-        sa.select(sa.func.count()).where(BroadcastMessage.campaign_id == campaign_id, BroadcastMessage.status == "completed")
+        sa.select(sa.func.count()).where(
+            BroadcastMessage.campaign_id == campaign_id, BroadcastMessage.status == "completed"
+        )
     )
 
 

@@ -61,7 +61,8 @@ class _Handler:
         if self.server.delay:
             await asyncio.sleep(self.server.delay)
         with self.server.lock:
-            self.server.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, arrived))
+            received = Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, arrived)
+            self.server.received.append(received)
         return "250 2.0.0 queued"
 
 
