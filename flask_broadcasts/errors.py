@@ -21,8 +21,8 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
 import werkzeug.exceptions as wexc
 
@@ -32,10 +32,12 @@ __all__ = [
     "BroadcastsSetupWarning",
     "ConflictError",
     "ForbiddenError",
+    "ILLEGAL_TRANSITION",
     "InvalidInputError",
     "NotFoundError",
     "PayloadTooLargeError",
     "UnauthorizedError",
+    "illegal_transition",
 ]
 
 _E = TypeVar("_E", bound="BroadcastsError")
@@ -49,6 +51,8 @@ class BroadcastsError(Exception):
     :param parameter: name of the offending query parameter (``filter[status]``).
     :param code: stable, machine-readable error code (``cron_required``),
         kept as ``error_code`` because Werkzeug's ``code`` is the HTTP status.
+    :param meta: the error object's ``meta`` (``{"status": "completed"}`` of an
+        ``illegal_transition``).
     """
 
     def __init__(
@@ -58,6 +62,7 @@ class BroadcastsError(Exception):
         pointer: str | None = None,
         parameter: str | None = None,
         code: str | None = None,
+        meta: Mapping[str, Any] | None = None,
     ) -> None:
         # Positional on purpose: for the HTTP subclasses super() is Werkzeug's
         # HTTPException, whose first parameter is ``description``.
@@ -66,6 +71,7 @@ class BroadcastsError(Exception):
         self.pointer = pointer
         self.parameter = parameter
         self.error_code = code
+        self.meta = dict(meta) if meta else None
         self._grouped: tuple[BroadcastsError, ...] = ()
 
     @property
@@ -117,6 +123,16 @@ class NotFoundError(BroadcastsError, wexc.NotFound):
 
 class ConflictError(BroadcastsError, wexc.Conflict):
     """409: the request conflicts with the resource's type, id or state."""
+
+
+#: ``code`` of the 409 an action (start, stop, pause, resume) answers when the campaign's
+#: status does not allow it; the error's ``meta.status`` is the current status.
+ILLEGAL_TRANSITION = "illegal_transition"
+
+
+def illegal_transition(detail: str, status: str) -> ConflictError:
+    """The 409 of an action the campaign's current ``status`` does not allow."""
+    return ConflictError(detail, code=ILLEGAL_TRANSITION, meta={"status": status})
 
 
 class PayloadTooLargeError(BroadcastsError, wexc.RequestEntityTooLarge):

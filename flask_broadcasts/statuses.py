@@ -12,12 +12,17 @@ from collections.abc import Mapping
 
 
 class CampaignStatus(str, enum.Enum):
-    """Lifecycle of a campaign (``draft → scheduled → pending → in-progress → completed``)."""
+    """Lifecycle of a campaign (``draft → scheduled → pending → in-progress → completed``).
+
+    ``paused`` holds a run (``pending`` or ``in-progress``) without ending it: nothing is
+    claimed or sent, the unsent messages stay, and resume returns to where it was.
+    """
 
     DRAFT = "draft"
     SCHEDULED = "scheduled"
     PENDING = "pending"
     IN_PROGRESS = "in-progress"
+    PAUSED = "paused"
     COMPLETED = "completed"
     FAILED = "failed"
 
@@ -38,8 +43,37 @@ class CampaignStatus(str, enum.Enum):
 
     @property
     def is_active(self) -> bool:
-        """Anything that stop has to undo (a queued occurrence or a run)."""
-        return self in (CampaignStatus.SCHEDULED, CampaignStatus.PENDING, CampaignStatus.IN_PROGRESS)
+        """Anything that stop has to undo (a queued occurrence or a run, paused or not)."""
+        return self in (
+            CampaignStatus.SCHEDULED,
+            CampaignStatus.PENDING,
+            CampaignStatus.IN_PROGRESS,
+            CampaignStatus.PAUSED,
+        )
+
+    @property
+    def is_pausable(self) -> bool:
+        """A run that is queued or sending may be paused."""
+        return self.is_running
+
+    @property
+    def is_paused(self) -> bool:
+        """The run is held: resume continues it."""
+        return self is CampaignStatus.PAUSED
+
+
+class StatusReason(str, enum.Enum):
+    """Why a campaign (or its run) is where it is: ``status_reason``, set and cleared by the engine.
+
+    One vocabulary (see the conventions); ``null`` when there is nothing to say.
+    """
+
+    STOPPED = "stopped"
+    PAUSED = "paused"
+    THROTTLED = "throttled"
+    WAITING_FOR_WINDOW = "waiting_for_window"
+    DELIVERABILITY_GUARD = "deliverability_guard"
+    SOURCE_FAILED = "source_failed"
 
 
 class MessageStatus(str, enum.Enum):
@@ -111,6 +145,9 @@ class ErrorCode(str, enum.Enum):
 
 #: Campaign statuses in which a run is live (messages may be claimed and sent).
 RUNNING_CAMPAIGN_STATUSES: tuple[CampaignStatus, ...] = (CampaignStatus.PENDING, CampaignStatus.IN_PROGRESS)
+#: Campaign statuses in which a run is open: running, or paused. Its outcomes still go into the
+#: counters, and what a worker had claimed is released, never deleted.
+OPEN_RUN_CAMPAIGN_STATUSES: tuple[CampaignStatus, ...] = (*RUNNING_CAMPAIGN_STATUSES, CampaignStatus.PAUSED)
 #: Message statuses counted in ``sent_count``.
 SENT_MESSAGE_STATUSES: tuple[MessageStatus, ...] = (MessageStatus.COMPLETED, MessageStatus.DELIVERED)
 
@@ -131,9 +168,11 @@ CAMPAIGN_TRANSITIONS: Mapping[CampaignStatus, frozenset[CampaignStatus]] = {
     # A fire time arrives (pending), or stop (draft).
     _C.SCHEDULED: frozenset({_C.PENDING, _C.DRAFT}),
     # A recurring run with nobody to send to ends straight back in scheduled.
-    _C.PENDING: frozenset({_C.IN_PROGRESS, _C.COMPLETED, _C.FAILED, _C.DRAFT, _C.SCHEDULED}),
+    _C.PENDING: frozenset({_C.IN_PROGRESS, _C.COMPLETED, _C.FAILED, _C.DRAFT, _C.SCHEDULED, _C.PAUSED}),
     # A recurring campaign goes back to scheduled after each run.
-    _C.IN_PROGRESS: frozenset({_C.COMPLETED, _C.FAILED, _C.DRAFT, _C.SCHEDULED}),
+    _C.IN_PROGRESS: frozenset({_C.COMPLETED, _C.FAILED, _C.DRAFT, _C.SCHEDULED, _C.PAUSED}),
+    # Resume goes back to the status it was paused from; stop makes it a draft.
+    _C.PAUSED: frozenset({_C.PENDING, _C.IN_PROGRESS, _C.DRAFT}),
     # Stop on a finished campaign makes it a draft again, so it can reach recipients added since.
     _C.COMPLETED: frozenset({_C.DRAFT, _C.SCHEDULED}),
     _C.FAILED: frozenset({_C.DRAFT, _C.SCHEDULED}),

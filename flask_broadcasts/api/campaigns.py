@@ -1,4 +1,4 @@
-"""``/broadcast-campaigns``: list, create, read, update, delete, start, stop.
+"""``/broadcast-campaigns``: list, create, read, update, delete; the actions start, stop, pause, resume.
 
 Views only parse (the ``jsonapi_*`` decorators), call :mod:`flask_broadcasts.services.campaigns`
 and render. Read-only attributes (``status``, the counters, ``next_run_at``, ``runs_count``,
@@ -164,37 +164,117 @@ class CampaignItem(MethodView):
         return no_content()
 
 
+class _Action(MethodView):
+    """An action on one campaign: ``GET`` or ``POST`` (no body), the campaign after it.
+
+    A status that does not allow it is a 409 with ``code`` ``illegal_transition`` and
+    the current status in the error's ``meta.status``.
+    """
+
+    #: Lets a ``POST`` with no body (and no ``Content-Type``) through content negotiation.
+    jsonapi_action = True
+
+    def act(self, organization_id: str, campaign_id: int) -> Any:
+        raise NotImplementedError("override act()")
+
+    def _answer(self, query: ResourceQuery, id: str) -> Any:
+        organization_id = current_tenant().organization_id
+        campaign = service.get_campaign(organization_id, id)
+        self.act(organization_id, campaign.id)
+        return render_resource(service.get_campaign(organization_id, id, include_files=_files_wanted(query)), query)
+
+
 @blueprint.route("/broadcast-campaigns/<id>/start")
-class CampaignStart(MethodView):
+class CampaignStart(_Action):
     """``/broadcast-campaigns/<id>/start``: start a draft campaign."""
 
-    @blueprint.jsonapi_resource(CAMPAIGN)
+    def act(self, organization_id: str, campaign_id: int) -> Any:
+        return runs.start_campaign(organization_id, campaign_id)
+
+    @blueprint.jsonapi_action(CAMPAIGN)
     def get(self, query: ResourceQuery, id: str) -> Any:
         """Start a draft campaign
 
         No ``scheduled_at`` (or one in the past): sending begins now (``pending``).
         A future ``scheduled_at`` or ``recurring``: ``scheduled`` for the next fire time.
-        Any other status than ``draft`` is a 409, so a double click starts once.
+        Any other status than ``draft`` is a 409 ``illegal_transition``, so a double
+        click starts once.
         """
-        organization_id = current_tenant().organization_id
-        campaign = service.get_campaign(organization_id, id)
-        runs.start_campaign(organization_id, campaign.id)
-        return render_resource(service.get_campaign(organization_id, id, include_files=_files_wanted(query)), query)
+        return self._answer(query, id)
+
+    @blueprint.jsonapi_action(CAMPAIGN)
+    def post(self, query: ResourceQuery, id: str) -> Any:
+        """Start a draft campaign (as GET)"""
+        return self._answer(query, id)
 
 
 @blueprint.route("/broadcast-campaigns/<id>/stop")
-class CampaignStop(MethodView):
+class CampaignStop(_Action):
     """``/broadcast-campaigns/<id>/stop``: stop a campaign."""
 
-    @blueprint.jsonapi_resource(CAMPAIGN)
+    def act(self, organization_id: str, campaign_id: int) -> Any:
+        return runs.stop_campaign(organization_id, campaign_id)
+
+    @blueprint.jsonapi_action(CAMPAIGN)
     def get(self, query: ResourceQuery, id: str) -> Any:
         """Stop a campaign
 
-        Back to ``draft``; unsent (pending) messages are deleted and queued work is
-        cancelled; messages already handed over keep their status. Stopping a draft
-        changes nothing.
+        Back to ``draft`` (from any status, ``paused`` included); unsent (pending)
+        messages are deleted and queued work is cancelled; messages already handed over
+        keep their status. After the answer, each SMTP connection hands over at most the
+        one message already in flight. Stopping a draft changes nothing.
         """
-        organization_id = current_tenant().organization_id
-        campaign = service.get_campaign(organization_id, id)
-        runs.stop_campaign(organization_id, campaign.id)
-        return render_resource(service.get_campaign(organization_id, id, include_files=_files_wanted(query)), query)
+        return self._answer(query, id)
+
+    @blueprint.jsonapi_action(CAMPAIGN)
+    def post(self, query: ResourceQuery, id: str) -> Any:
+        """Stop a campaign (as GET)"""
+        return self._answer(query, id)
+
+
+@blueprint.route("/broadcast-campaigns/<id>/pause")
+class CampaignPause(_Action):
+    """``/broadcast-campaigns/<id>/pause``: hold a running campaign."""
+
+    def act(self, organization_id: str, campaign_id: int) -> Any:
+        return runs.pause_campaign(organization_id, campaign_id)
+
+    @blueprint.jsonapi_action(CAMPAIGN)
+    def get(self, query: ResourceQuery, id: str) -> Any:
+        """Pause a running campaign
+
+        ``pending`` or ``in-progress`` → ``paused`` (``status_reason`` ``paused``).
+        After the answer, each SMTP connection hands over at most the one message
+        already in flight; nothing more goes out, and the unsent messages are kept for
+        resume. Any other status (``paused`` too) is a 409 ``illegal_transition``.
+        """
+        return self._answer(query, id)
+
+    @blueprint.jsonapi_action(CAMPAIGN)
+    def post(self, query: ResourceQuery, id: str) -> Any:
+        """Pause a running campaign (as GET)"""
+        return self._answer(query, id)
+
+
+@blueprint.route("/broadcast-campaigns/<id>/resume")
+class CampaignResume(_Action):
+    """``/broadcast-campaigns/<id>/resume``: continue a paused campaign."""
+
+    def act(self, organization_id: str, campaign_id: int) -> Any:
+        return runs.resume_campaign(organization_id, campaign_id)
+
+    @blueprint.jsonapi_action(CAMPAIGN)
+    def get(self, query: ResourceQuery, id: str) -> Any:
+        """Resume a paused campaign
+
+        ``paused`` → the status it was paused from (``in-progress`` once messages were
+        stored, else ``pending``); sending continues with the messages not sent yet, and
+        nobody gets one twice. Any other status is a 409 ``illegal_transition`` (of two
+        concurrent resumes, one gets it).
+        """
+        return self._answer(query, id)
+
+    @blueprint.jsonapi_action(CAMPAIGN)
+    def post(self, query: ResourceQuery, id: str) -> Any:
+        """Resume a paused campaign (as GET)"""
+        return self._answer(query, id)

@@ -65,7 +65,7 @@ def _send_until_done(campaign_id: int, run_key: str) -> int:
     while True:
         result = sending.send_batch(campaign_id, run_key, me)
         sent += result.sent + result.failed
-        if result.claimed == 0 or result.stopped:
+        if result.claimed == 0 or result.stopped or result.paused:
             return sent
         if time.monotonic() >= deadline or warm_stop_requested():
             get_state().dispatcher.send(campaign_id, run_key, tag=f"cont{int(time.time() * 1000)}")

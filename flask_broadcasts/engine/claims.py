@@ -26,7 +26,7 @@ from ..models import utcnow
 from ..state import get_state
 from ..statuses import ChannelStatus, ErrorCode, MessageStatus
 from .runs import add_to_counters, progress_crossed
-from .tables import PENDING, RUNNING, campaigns, messages, run_messages
+from .tables import OPEN_RUN, PENDING, RUNNING, campaigns, messages, run_messages
 
 log = logging.getLogger(__name__)
 
@@ -192,9 +192,10 @@ def expire_claims(
             row_status = session.execute(
                 select(campaigns.c.status).where(campaigns.c.id == message.campaign_id)
             ).scalar()
-            stopped = row_status not in RUNNING
+            stopped = row_status not in OPEN_RUN
         else:
-            stopped = row is not None and row.status not in RUNNING
+            # A paused campaign keeps its unsent messages: released, like a running one's.
+            stopped = row is not None and row.status not in OPEN_RUN
         rest = and_(messages.c.claimed_by == token, messages.c.status == PENDING)
         if stopped:
             session.execute(delete(messages).where(rest))

@@ -1,21 +1,27 @@
-"""Start and stop campaigns: what the API's actions (and the CLI) call.
+"""Start, stop, pause and resume campaigns: what the API's actions (and the CLI) call.
 
-``start`` is one guarded ``UPDATE ... WHERE status = 'draft'``: of ten concurrent
-starts exactly one changes a row; the others get :class:`~flask_broadcasts.errors.ConflictError`.
+Each is one guarded ``UPDATE ... WHERE status IN (...)`` (:func:`~.runs.change_status`):
+of ten concurrent starts (or resumes) exactly one changes a row; the others get a
+:class:`~flask_broadcasts.errors.ConflictError` with code ``illegal_transition``.
+
+Pause and stop halt the workers within one message per connection: each message's
+record answers the campaign's status, and a worker reads it right before the next
+message's final bytes (:mod:`.outcomes`).
 """
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 
-from ..errors import ConflictError, NotFoundError
+from ..errors import NotFoundError, illegal_transition
 from ..events import publish_campaign
 from ..models import BroadcastCampaign, utcnow
 from ..scheduling.plan import ONCE
 from ..state import get_state
-from ..statuses import CampaignStatus
+from ..statuses import CampaignStatus, StatusReason
 from .runs import change_run_status, change_status, launch_run, run_figures
 from .schedule import cancel_timer
 from .tables import PENDING, campaigns, messages, run_messages, runs
@@ -24,7 +30,9 @@ from .tables import PENDING, campaigns, messages, run_messages, runs
 #: older name.
 ONE_OFF_RUN_KEY = ONCE
 #: ``status_reason`` of a stopped campaign and of the run it interrupted (cleared by the next start).
-STOPPED = "stopped"
+STOPPED = StatusReason.STOPPED.value
+#: ``status_reason`` of a paused campaign and of its run (cleared by resume).
+PAUSED = StatusReason.PAUSED.value
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -58,7 +66,7 @@ def start_campaign(organization_id: str, campaign_id: int, *, now: datetime | No
     scheduled_at = _aware(campaign.scheduled_at)
     if campaign.recurring or (scheduled_at is not None and scheduled_at > now):
         if not CampaignStatus(campaign.status).is_startable:
-            raise ConflictError(f"A {campaign.status} campaign cannot be started.")
+            raise illegal_transition(f"A {campaign.status} campaign cannot be started.", campaign.status)
         from .schedule import schedule_start
 
         return schedule_start(campaign, now)
@@ -75,7 +83,8 @@ def start_campaign(organization_id: str, campaign_id: int, *, now: datetime | No
     )
     if row is None:
         session.rollback()
-        raise ConflictError(f"A {_load(organization_id, campaign_id).status} campaign cannot be started.")
+        status = _load(organization_id, campaign_id).status
+        raise illegal_transition(f"A {status} campaign cannot be started.", status)
     launch_run(campaign_id, ONCE, now, commit=True)
     publish_campaign(state.publisher, row)
     session.expire_all()
@@ -86,9 +95,10 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
     """Back to ``draft`` with ``status_reason`` ``stopped``: unsent messages deleted, queued jobs
     cancelled. Idempotent on a draft.
 
-    Messages a worker has claimed are released or deleted by that worker within one
-    counter flush (it sees the status in the ``RETURNING`` of its counter update);
-    messages already handed over keep their status.
+    Messages a worker has claimed are deleted by that worker: it learns of the stop from
+    the answer to its last record, before the next message's final bytes, so each
+    connection hands over at most the one message already in flight. Messages already
+    handed over keep their status. A paused campaign stops the same way.
     """
     state = get_state()
     session = state.session
@@ -106,7 +116,7 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
         session.rollback()
         if CampaignStatus(campaign.status) is CampaignStatus.DRAFT:
             return campaign
-        raise ConflictError(f"A {campaign.status} campaign cannot be stopped.")
+        raise illegal_transition(f"A {campaign.status} campaign cannot be stopped.", campaign.status)
     run_key = row.run_key
     if run_key is not None:
         session.execute(
@@ -132,6 +142,101 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
     state.dispatcher.cancel(campaign_id)
 
     cancel_timer(campaign_id, next_run_at)
+    publish_campaign(state.publisher, row)
+    session.expire_all()
+    return _load(organization_id, campaign_id)
+
+
+def pause_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
+    """Hold a ``pending`` or ``in-progress`` run: ``paused`` with ``status_reason`` ``paused``.
+
+    Nothing more is claimed; each worker hands over at most the message it has in flight
+    (see :func:`stop_campaign`), records it, and releases what it had claimed but not
+    sent. Counters keep counting those outcomes. Waiting jobs are cancelled; the database
+    is the only record of the pause, so it survives restarts and a Redis flush, and the
+    recovery sweep leaves a paused run alone.
+
+    :raises NotFoundError: no such campaign in the organization.
+    :raises ConflictError: ``illegal_transition``: the campaign is not running.
+    """
+    state = get_state()
+    session = state.session
+    _load(organization_id, campaign_id)  # another organization's campaign is a 404, not a 409
+    row = change_status(
+        session,
+        campaign_id,
+        CampaignStatus.PAUSED,
+        where=[campaigns.c.organization_id == str(organization_id)],
+        status_reason=PAUSED,
+    )
+    if row is None:
+        session.rollback()
+        status = _load(organization_id, campaign_id).status
+        raise illegal_transition(f"A {status} campaign cannot be paused.", status)
+    session.execute(
+        update(runs)
+        .where(runs.c.campaign_id == campaign_id, runs.c.run_key == row.run_key, runs.c.completed_at.is_(None))
+        .values(status_reason=PAUSED)
+    )
+    session.commit()
+    state.dispatcher.cancel(campaign_id)
+    publish_campaign(state.publisher, row)
+    session.expire_all()
+    return _load(organization_id, campaign_id)
+
+
+def resume_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
+    """Continue a paused run where it was: back to the status it was paused from.
+
+    That status is derived, not stored: ``in-progress`` once the run has messages (or is
+    fully materialized), ``pending`` before. The run's unsent messages are sent (or its
+    materialization goes on); nobody gets a message twice, because a message is sent only
+    by the worker that claimed it while pending. Of concurrent resumes one wins (a
+    guarded ``UPDATE ... WHERE status = 'paused'``); the others get a 409.
+
+    :raises NotFoundError: no such campaign in the organization.
+    :raises ConflictError: ``illegal_transition``: the campaign is not paused.
+    """
+    state = get_state()
+    session = state.session
+    campaign = _load(organization_id, campaign_id)
+    status = CampaignStatus(campaign.status)
+    if not status.is_paused:
+        raise illegal_transition(f"A {status.value} campaign cannot be resumed.", status.value)
+    run_key = campaign.run_key
+    if run_key is None:  # a paused campaign always has the run it paused; never without one
+        raise illegal_transition(f"A {status.value} campaign without a run cannot be resumed.", status.value)
+    materialized, started = session.execute(
+        select(
+            select(runs.c.materialized_at.is_not(None))
+            .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key)
+            .scalar_subquery(),
+            exists().where(run_messages(campaign_id, run_key)),
+        )
+    ).one()
+    target = CampaignStatus.IN_PROGRESS if (materialized or started) else CampaignStatus.PENDING
+    row = change_status(
+        session,
+        campaign_id,
+        target,
+        only_from=(CampaignStatus.PAUSED,),
+        where=[campaigns.c.organization_id == str(organization_id), campaigns.c.run_key == run_key],
+        status_reason=None,
+    )
+    if row is None:
+        session.rollback()
+        status_now = _load(organization_id, campaign_id).status
+        raise illegal_transition(f"A {status_now} campaign cannot be resumed.", status_now)
+    session.execute(
+        update(runs)
+        .where(runs.c.campaign_id == campaign_id, runs.c.run_key == run_key, runs.c.completed_at.is_(None))
+        .values(status_reason=None)
+    )
+    session.commit()
+    if not materialized:  # it stopped at the pause; idempotent, it skips what it stored
+        state.dispatcher.materialize(campaign_id, run_key)
+    if materialized or started:
+        state.dispatcher.send(campaign_id, run_key, tag=f"resume{int(time.time() * 1000)}")
     publish_campaign(state.publisher, row)
     session.expire_all()
     return _load(organization_id, campaign_id)

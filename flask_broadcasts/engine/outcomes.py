@@ -22,26 +22,38 @@ writes them again (idempotently) before anything else.
 ``BROADCASTS_SYNCHRONOUS_RECORDS = True`` makes every record wait for the disk instead.
 
 Elsewhere (SQLite) records go through the session with a commit each.
+
+**Halting.** Each record also answers whether the campaign still runs this run (on
+PostgreSQL in the same statement, on SQLite in the same transaction). The sender calls
+:meth:`OutcomeRecorder.before_handover` right before each message's final bytes; when the
+last answer said the campaign was paused or stopped, it raises :class:`CampaignHalted`
+and the message is never completed (SMTP: the connection is dropped before the final
+``.``, and the server discards it). So after a pause or a stop has committed, each
+connection hands over at most the one message whose record was already on its way.
 """
 
 from __future__ import annotations
 
 import logging
-import operator
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, update
 from sqlalchemy.orm import Session
 
+from ..errors import BroadcastsError
 from ..events import publish_campaign
 from ..models import utcnow
 from ..state import get_state
-from ..statuses import MessageStatus
+from ..statuses import CampaignStatus, MessageStatus
 from . import record_sql as sql
+from .pg_recording import RECONNECT_PATIENCE_TTLS, PostgresRecording, as_param, is_disconnect_error
 from .runs import progress_crossed
-from .tables import dialect_insert, messages, sent_emails
+from .tables import RUNNING, dialect_insert, messages, sent_emails
+
+if TYPE_CHECKING:
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +62,8 @@ log = logging.getLogger(__name__)
 class BatchResult:
     """What one send batch did: messages claimed, sent, failed and released.
 
-    ``stopped``: the campaign was stopped meanwhile; ``completed``: the batch completed the run.
+    ``stopped``: the campaign was stopped meanwhile; ``paused``: it was paused (the unsent
+    rest was released); ``completed``: the batch completed the run.
     """
 
     claimed: int = 0
@@ -58,19 +71,24 @@ class BatchResult:
     failed: int = 0
     released: int = 0
     stopped: bool = False
+    paused: bool = False
     completed: bool = False
 
 
-# A worker that lost PostgreSQL polls for it this often, to write again the records a
-# crash may have lost. Nobody can take its claim over while the database is down, and
-# once it is back the recovery sweep (every BROADCASTS_RECOVERY_INTERVAL) may: polling
-# fast makes the worker win that race. It keeps trying for BROADCASTS_CLAIM_TTL x 10
-# (at least a minute).
-_RECONNECT_PAUSE = 0.2
-_RECONNECT_PATIENCE_TTLS = 10
+class CampaignHalted(BroadcastsError):
+    """The campaign was paused or stopped: the message about to be handed over must not go out.
+
+    Raised by :meth:`OutcomeRecorder.before_handover`; not a channel outcome (nothing
+    was attempted), so channels let it through.
+    """
 
 
-class OutcomeRecorder:
+#: ``OutcomeRecorder.halted`` when the campaign no longer has this run (stopped and
+#: started again, deleted): the batch ends as for a stop.
+RUN_GONE = ""
+
+
+class OutcomeRecorder(PostgresRecording):
     """Records the outcomes of one claimed batch (see the module docstring)."""
 
     def __init__(self, session: Session, campaign_id: int, run_key: str, token: str) -> None:
@@ -90,8 +108,10 @@ class OutcomeRecorder:
         self.pending_sent_emails: list[dict[str, Any]] = []
         #: Parameters of the records since the last synchronous commit (or the one in flight).
         self.unsynced: list[list[bytes | None]] = []
-        self.reconnect_patience = max(60.0, settings.claim_ttl * _RECONNECT_PATIENCE_TTLS)
-        self.stopped = False
+        self.reconnect_patience = max(60.0, settings.claim_ttl * RECONNECT_PATIENCE_TTLS)
+        #: ``None`` while the campaign runs this run; else the status a record or a counter
+        #: flush found (``paused``, ``draft``...; :data:`RUN_GONE`).
+        self.halted: str | None = None
         self.result = BatchResult()
         self.conn: Connection | None = None
         self.cursor: Any = None
@@ -99,93 +119,6 @@ class OutcomeRecorder:
         bind = session.get_bind()
         if bind.dialect.name == "postgresql" and bind.dialect.driver == "psycopg":
             self._connect()
-
-    # -- PostgreSQL connection -------------------------------------------------------------
-
-    def _connect(self) -> None:
-        from .pg_async import InFlightStatement
-
-        self.conn = self.session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT")
-        dbapi_connection = self.conn.connection.dbapi_connection
-        self.cursor = dbapi_connection.cursor()
-        if not self.synchronous:
-            self.cursor.execute("SET synchronous_commit = off")
-        self.record_statement = InFlightStatement(
-            dbapi_connection.pgconn, sql.PG_RECORD_NAME, sql.PG_RECORD, timeout=sql.RECORD_TIMEOUT
-        )
-
-    def close(self) -> None:
-        """Wait for a record still in flight, then give the recording connection back."""
-        if self.record_statement is not None and self.record_statement.busy:
-            try:
-                self.settle()
-            except Exception:  # logged by whoever handles the batch's failure
-                pass
-        self._discard_connection()
-
-    def _discard_connection(self, *, broken: bool = False) -> None:
-        if self.conn is not None:
-            try:
-                if not broken and not self.synchronous:
-                    # Back to the pool as it came: the pool's reset (a rollback) keeps session
-                    # settings, and the session's own commits must stay synchronous.
-                    self.cursor.execute("RESET synchronous_commit")
-                self.cursor.close()
-            except Exception:  # a broken connection: closing it is all that is left
-                broken = True
-            finally:
-                if broken:
-                    # Never back into the pool: in autocommit mode its reset does no I/O, so
-                    # the pool would not notice the connection is dead and hand it out again.
-                    self.conn.invalidate()
-                self.conn.close()
-                self.conn = self.cursor = self.record_statement = None
-
-    def _commit_synchronously(self, statement: Any, params: dict[str, Any]) -> Any:
-        """Run ``statement`` as a synchronous commit: it and every earlier record are on disk."""
-        self.settle()
-        if self.synchronous:
-            return self.conn.execute(statement, params).first()
-        self.cursor.execute("SET synchronous_commit = on")
-        try:
-            row = self.conn.execute(statement, params).first()
-        finally:
-            self.cursor.execute("SET synchronous_commit = off")
-        self.unsynced.clear()
-        return row
-
-    def _record_again_after_reconnecting(self) -> bool:
-        """PostgreSQL went away: write the records it may have lost once it is back.
-
-        Whether the records were written again (see ``_RECONNECT_PAUSE``).
-        """
-        deadline = time.monotonic() + self.reconnect_patience
-        self._discard_connection(broken=True)
-        while True:
-            try:
-                self._connect()
-                self.cursor.execute("SET synchronous_commit = on")
-                for values in self.unsynced:
-                    self.record_statement.send(values)
-                    self.record_statement.wait()
-                # The last statement's synchronous commit flushed every earlier one.
-                self.unsynced.clear()
-                if not self.synchronous:
-                    self.cursor.execute("SET synchronous_commit = off")
-                return True
-            except Exception as exc:
-                self._discard_connection(broken=True)
-                if time.monotonic() >= deadline:
-                    log.error(
-                        "claim %s: PostgreSQL did not come back within %.0f s; %d records committed "
-                        "asynchronously may be lost (%s)",
-                        self.token,
-                        self.reconnect_patience,
-                        len(self.unsynced),
-                        exc,
-                    )
-                    return False
-                time.sleep(_RECONNECT_PAUSE)
 
     # -- recording -------------------------------------------------------------------------
 
@@ -227,6 +160,7 @@ class OutcomeRecorder:
                     **channels,
                 )
             )
+            self._halt_unless_running(self.session.execute(sql.CAMPAIGN_OF_RUN, self._run_params()).scalar())
             self._add(status)
             if self._flush_due():
                 self.flush(commit=False)
@@ -244,9 +178,9 @@ class OutcomeRecorder:
         sent_at: Any,
         channels: dict[str, Any],
     ) -> None:
-        values = [_text(status.value), _text(error), _text(sent_at.isoformat() if sent_at else None)]
-        values += [_text(channels.pop(key, None)) for key in sql.RECORD_CHANNELS]
-        values += [_text(str(message_id)), _text(error_code)]
+        values = [as_param(status.value), as_param(error), as_param(sent_at.isoformat() if sent_at else None)]
+        values += [as_param(channels.pop(key, None)) for key in sql.RECORD_CHANNELS]
+        values += [as_param(str(message_id)), as_param(error_code)]
         if channels:
             raise TypeError(f"unexpected channel values: {sorted(channels)}")
         self.settle()  # one record in flight at a time
@@ -254,24 +188,52 @@ class OutcomeRecorder:
         try:
             self.record_statement.send(values)
         except Exception as exc:
-            if not _is_disconnect(exc):
+            if not is_disconnect_error(exc):
                 raise
             self._record_again_after_reconnecting()
             raise
 
     def settle(self) -> None:
-        """Wait until the last record is committed (the sender calls this before the next hand-over)."""
+        """Wait until the last record is committed; note whether the campaign still runs."""
         if self.record_statement is None or not self.record_statement.busy:
             return
         try:
-            self.record_statement.wait()
+            row = self.record_statement.wait()
         except Exception as exc:
-            if not _is_disconnect(exc):
+            if not is_disconnect_error(exc):
                 raise
             self._record_again_after_reconnecting()
             raise
         if self.synchronous:  # that commit waited for the disk
             self.unsynced.clear()
+        status = row[0] if row else None
+        self._halt_unless_running(status.decode() if status is not None else None)
+
+    def before_handover(self) -> None:
+        """The sender's last step before a message's final bytes: settle the previous record.
+
+        :raises CampaignHalted: the campaign was paused or stopped (this message must not go out).
+        """
+        self.settle()
+        if self.halted is not None:
+            raise CampaignHalted(f"campaign {self.campaign_id} is {self.halted or 'on another run'}")
+
+    @property
+    def stopped(self) -> bool:
+        """The run is over for this batch (stopped, or no longer the campaign's): delete the unsent rest."""
+        return self.halted is not None and self.halted != CampaignStatus.PAUSED.value
+
+    @property
+    def paused(self) -> bool:
+        """The campaign was paused: release the unsent rest."""
+        return self.halted == CampaignStatus.PAUSED.value
+
+    def _halt_unless_running(self, status: str | None) -> None:
+        if self.halted is None and status not in RUNNING:
+            self.halted = RUN_GONE if status is None else status
+
+    def _run_params(self) -> dict[str, Any]:
+        return {"b_campaign_id": self.campaign_id, "b_run_key": self.run_key}
 
     def _flush_due(self) -> bool:
         if self.unflushed < self.flush_every:
@@ -291,7 +253,7 @@ class OutcomeRecorder:
                 if added or self.unsynced:
                     row = self._commit_synchronously(sql.ADD_TO_COUNTERS, self._counter_params())
             except Exception as exc:
-                if not _is_disconnect(exc):
+                if not is_disconnect_error(exc):
                     raise
                 self._record_again_after_reconnecting()
                 raise
@@ -309,21 +271,9 @@ class OutcomeRecorder:
         self.last_flush = time.monotonic()
         self._counted(row, added)
 
-    def _write_sent_emails(self, rows: list[dict[str, Any]]) -> None:
-        from psycopg.errors import UniqueViolation  # psycopg is there: this is the PostgreSQL path
-
-        values_of = operator.itemgetter(*sql.SENT_EMAIL_COLUMNS)
-        try:
-            with self.cursor.copy(sql.COPY_SENT_EMAILS) as copy:
-                for row in rows:
-                    copy.write_row(values_of(row))
-        except UniqueViolation:  # autocommit: the failed COPY wrote nothing
-            self.cursor.execute(sql.INSERT_SENT_EMAILS, [[row[c] for row in rows] for c in sql.SENT_EMAIL_COLUMNS])
-
     def _counter_params(self) -> dict[str, Any]:
         return {
-            "b_campaign_id": self.campaign_id,
-            "b_run_key": self.run_key,
+            **self._run_params(),
             "b_sent": self.sent,
             "b_failed": self.failed,
             "b_now": utcnow(),
@@ -343,16 +293,8 @@ class OutcomeRecorder:
         if added:
             self.sent = self.failed = self.unflushed = 0
             if row is None:  # stopped, or completed by another worker's COUNT
-                self.stopped = True
+                self._halt_unless_running(None)
+            else:
+                self._halt_unless_running(row.status)
         if progress_crossed(row, added, self.event_every):
             publish_campaign(self.publisher, row)
-
-
-def _text(value: str | None) -> bytes | None:
-    return None if value is None else value.encode("utf-8")
-
-
-def _is_disconnect(exc: BaseException) -> bool:
-    from .pg_async import is_disconnect
-
-    return is_disconnect(exc)

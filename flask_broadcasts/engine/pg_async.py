@@ -42,8 +42,11 @@ class InFlightStatement:
             if not select.select([], [pgconn.socket], [], self.timeout)[1]:
                 raise psycopg.OperationalError("timed out sending a statement")
 
-    def wait(self) -> None:
-        """Wait for the result of the execution sent last; raise if it failed."""
+    def wait(self) -> tuple[bytes | None, ...] | None:
+        """Wait for the result of the execution sent last; raise if it failed.
+
+        Returns the first row it answered (text-format values), ``None`` when it answered none.
+        """
         pgconn = self.pgconn
         deadline = time.monotonic() + self.timeout
         pgconn.consume_input()
@@ -58,8 +61,12 @@ class InFlightStatement:
             results.append(result)
         if pgconn.status != pq.ConnStatus.OK:
             raise psycopg.OperationalError("the connection to PostgreSQL was lost")
+        row = None
         for result in results:
             _check(result)
+            if row is None and result.ntuples:
+                row = tuple(result.get_value(0, column) for column in range(result.nfields))
+        return row
 
 
 def _check(result: Any, *, allow_sqlstate: bytes | None = None) -> None:

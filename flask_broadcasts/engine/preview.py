@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Mapper, aliased
 
 from ..errors import ConflictError
 from ..host import AudienceSource, BookingRecipientMixin, RecipientMixin
@@ -126,7 +126,8 @@ def _column_condition(entity: Any, model: type, prop: str, column: str) -> Any |
     """SQL "has a usable <column>" for a model using the mixin's default property."""
     if getattr(model, prop) is not getattr(RecipientMixin, prop):
         return None
-    attribute = sa.inspect(model).column_attrs.get(column)
+    mapper: Mapper[Any] = sa.inspect(model)
+    attribute = mapper.column_attrs.get(column)
     return _usable(getattr(entity, column)) if attribute is not None else None
 
 
@@ -152,7 +153,7 @@ def _counts(stmt: sa.Select[Any], source: AudienceSource, channels: tuple[str, .
     entity = aliased(source.model, subquery)
     # A mobile number counts only when an SMS can reach it (the E.164 check of sending),
     # which SQL cannot tell: SMS templates are counted by reading the audience.
-    conditions = {"mail": _contact_condition(entity, source.model, "broadcast_email", "email")}
+    conditions: dict[str, Any] = {"mail": _contact_condition(entity, source.model, "broadcast_email", "email")}
     if all(conditions.get(channel) is not None for channel in channels):
         reachable = sa.or_(sa.false(), *(conditions[channel] for channel in channels))
         total, no_channel = session.execute(

@@ -6,13 +6,17 @@ PostgreSQL record is one prepared statement for the life of a recording connecti
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 
-from .tables import RUNNING, campaigns, messages, sent_emails
+from .tables import OPEN_RUN, campaigns, messages, sent_emails
 
 # The per-message record on PostgreSQL: one prepared statement, one round trip.
 # ``COALESCE``: a channel not given keeps what it had. Idempotent, so the records a
 # PostgreSQL crash lost can be written again.
+# It also answers the campaign's status if the campaign still has this message's run
+# (NULL otherwise): the sender reads that answer right before the next message's final
+# bytes go out, so a pause or a stop halts every connection after at most the one
+# message in flight, at no extra round trip (a primary-key read of one row).
 PG_RECORD = f"""
 UPDATE {messages.name} SET status = $1, error = $2, error_code = $8, sent_at = $3::timestamptz,
     claimed_by = NULL, claim_expires_at = NULL,
@@ -20,6 +24,8 @@ UPDATE {messages.name} SET status = $1, error = $2, error_code = $8, sent_at = $
     sms_status = COALESCE($5, sms_status),
     provider_message_id = COALESCE($6, provider_message_id)
 WHERE id = $7::bigint
+RETURNING (SELECT c.status FROM {campaigns.name} c
+           WHERE c.id = {messages.name}.campaign_id AND c.run_key = {messages.name}.run_key)
 """.encode()
 PG_RECORD_NAME = b"broadcasts_record"
 
@@ -28,16 +34,22 @@ RECORD_CHANNELS = ("mail_status", "sms_status", "provider_message_id")
 # How long the answer to one record may take before the connection counts as lost.
 RECORD_TIMEOUT = 30.0
 
+# The same answer on SQLite, read in the record's own transaction (no round trip there).
+CAMPAIGN_OF_RUN = select(campaigns.c.status).where(
+    campaigns.c.id == bindparam("b_campaign_id"), campaigns.c.run_key == bindparam("b_run_key")
+)
+
 # Built once: SQLAlchemy's compiled cache then skips compiling it again. Only while the
-# campaign still runs this run: completing or stopping a run sets the counters from a
-# COUNT of its messages, which already holds every recorded outcome; adding a worker's
-# late outcomes on top would count them twice. No row back = the run is over for us.
+# campaign still has this run open (running or paused): completing or stopping a run sets
+# the counters from a COUNT of its messages, which already holds every recorded outcome;
+# adding a worker's late outcomes on top would count them twice. A pause counts nothing,
+# so the outcomes recorded around it are added here. No row back = the run is over for us.
 ADD_TO_COUNTERS = (
     update(campaigns)
     .where(
         campaigns.c.id == bindparam("b_campaign_id"),
         campaigns.c.run_key == bindparam("b_run_key"),
-        campaigns.c.status.in_(RUNNING),
+        campaigns.c.status.in_(OPEN_RUN),
     )
     .values(
         sent_count=campaigns.c.sent_count + bindparam("b_sent"),

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from ..events import crossed
+from ..events import ProgressPublisher, crossed, publish_campaign
 from ..models import utcnow
 from ..scheduling.plan import ONCE
 from ..state import get_state
@@ -110,6 +110,31 @@ def run_figures(campaign_id: int, run_key: str) -> dict[str, Any]:
         "failed_count": count.where(where, messages.c.status == FAILED).scalar_subquery(),
         "total_count": count.where(where).scalar_subquery(),
     }
+
+
+def reconcile_stopped_run(
+    session: Session, campaign_id: int, run_key: str, publisher: ProgressPublisher | None
+) -> Row[Any] | None:
+    """Set a stopped run's counters again from a COUNT of its messages. Commits.
+
+    For a worker that halted after the stop: the stop counted the run when it committed,
+    and the message that worker had in flight was recorded after that. Only while the
+    campaign is the stopped draft of this run (a new start counts for itself).
+    """
+    row = session.execute(
+        update(campaigns)
+        .where(
+            campaigns.c.id == campaign_id,
+            campaigns.c.run_key == run_key,
+            campaigns.c.status == CampaignStatus.DRAFT.value,
+        )
+        .values(**run_figures(campaign_id, run_key))
+        .returning(*campaigns.c)
+    ).first()
+    session.commit()
+    if row is not None and publisher is not None:
+        publish_campaign(publisher, row)
+    return row
 
 
 def launch_run(campaign_id: int, run_key: str, fire_time: datetime | None, *, commit: bool = True) -> bool:

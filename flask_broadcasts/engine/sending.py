@@ -8,7 +8,10 @@ Exactly once, as built:
   lease of ``BROADCASTS_CLAIM_TTL`` that the worker renews every third of it.
 * **Record before the next send.** After each message (all its channels), its outcome
   is recorded (:mod:`.outcomes`: one round trip on PostgreSQL) before the next message is
-  handed over; counters, the progress event and the stop check are set-based.
+  handed over; counters and the progress event are set-based.
+* **Pause and stop halt at once.** The record's answer says whether the campaign still
+  runs; if not, the next message is not handed over (:class:`~.outcomes.CampaignHalted`)
+  and the unsent rest of the claim is released (pause) or deleted (stop).
 * **A dead worker** therefore leaves at most one message in doubt: the lowest-id
   pending message of its expired claim. :func:`expire_claims` marks it ``failed``
   with ``outcome_unknown`` (never resent) and releases the rest.
@@ -41,8 +44,9 @@ from ..state import BroadcastsState, get_state
 from ..statuses import ChannelStatus, MessageStatus
 from .claims import OUTCOME_UNKNOWN, claim, expire_claims, new_claim_token, release, renew
 from .completion import complete_run_if_done
-from .outcomes import BatchResult, OutcomeRecorder
+from .outcomes import BatchResult, CampaignHalted, OutcomeRecorder
 from .run_mime import mime_builder
+from .runs import reconcile_stopped_run
 from .tables import messages
 
 __all__ = ["BatchResult", "send_batch"]
@@ -111,7 +115,7 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
         try:
             try:
                 for index, message in enumerate(batch):
-                    if recorder.stopped:
+                    if recorder.halted is not None:
                         break
                     if time.monotonic() >= renew_at:
                         if not renew(session, token, ttl):
@@ -120,7 +124,10 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
                             return recorder.result
                         renew_at = time.monotonic() + ttl / 3
                     following = batch[index + 1] if index + 1 < len(batch) else None
-                    _send_message(session, message, following, channels, recorder)
+                    try:
+                        _send_message(session, message, following, channels, recorder)
+                    except CampaignHalted:
+                        break
             finally:
                 channels.close()
         except BaseException:
@@ -129,9 +136,14 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
             recorder.result.released = release(session, token, delete_them=False)
             raise
         recorder.flush()
-        if recorder.stopped:
-            recorder.result.stopped = True
-            recorder.result.released = release(session, token, delete_them=True)
+        if recorder.halted is not None:
+            stopped = recorder.stopped
+            recorder.result.stopped, recorder.result.paused = stopped, not stopped
+            recorder.result.released = release(session, token, delete_them=stopped)
+            if stopped:
+                # The stop counted the run's messages when it committed; outcomes recorded
+                # since (at most one per connection) go into its figures now.
+                reconcile_stopped_run(session, campaign_id, run_key, state.publisher)
             return recorder.result
         completed = complete_run_if_done(session, campaign_id, run_key, state.publisher)
         recorder.result.completed = completed is not None
@@ -160,13 +172,13 @@ def _send_message(
             delivered = delivered or settled == ChannelStatus.SENT.value
             continue
         try:
-            outcome = channels.get(name).deliver(message, before_handover=recorder.settle, following=following)
+            outcome = channels.get(name).deliver(message, before_handover=recorder.before_handover, following=following)
         except OutcomeUnknown:
             status = MessageStatus.COMPLETED if delivered else MessageStatus.FAILED
             unknown = {f"{name}_status": ChannelStatus.UNKNOWN.value}
             recorder.record(message.id, status, error=OUTCOME_UNKNOWN, error_code=OUTCOME_UNKNOWN, **unknown, **values)
             raise
-        except RetryLater:
+        except (RetryLater, CampaignHalted):
             if values:  # an earlier channel went out: keep that, retry the rest later
                 session.execute(update(messages).where(messages.c.id == message.id).values(**values))
                 session.commit()

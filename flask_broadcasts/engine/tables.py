@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import BroadcastCampaign, BroadcastMessage, BroadcastRun, BroadcastSentEmail
-from ..statuses import RUNNING_CAMPAIGN_STATUSES, SENT_MESSAGE_STATUSES, MessageStatus
+from ..statuses import OPEN_RUN_CAMPAIGN_STATUSES, RUNNING_CAMPAIGN_STATUSES, SENT_MESSAGE_STATUSES, MessageStatus
 
 # DeclarativeBase types ``__table__`` as a FromClause; on a declarative class it is always a Table.
 campaigns: sa.Table = BroadcastCampaign.__table__  # type: ignore[assignment]
@@ -24,6 +24,8 @@ runs: sa.Table = BroadcastRun.__table__  # type: ignore[assignment]
 sent_emails: sa.Table = BroadcastSentEmail.__table__  # type: ignore[assignment]
 
 RUNNING = tuple(s.value for s in RUNNING_CAMPAIGN_STATUSES)
+#: Running or paused: the run's outcomes still count, its claimed messages are released, never deleted.
+OPEN_RUN = tuple(s.value for s in OPEN_RUN_CAMPAIGN_STATUSES)
 SENT = tuple(s.value for s in SENT_MESSAGE_STATUSES)
 PENDING = MessageStatus.PENDING.value
 FAILED = MessageStatus.FAILED.value

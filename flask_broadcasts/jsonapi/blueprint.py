@@ -30,7 +30,7 @@ from .specs import CollectionSpec, ResourceSpec
 __all__ = ["JsonApiBlueprint"]
 
 F = TypeVar("F", bound=Callable[..., Any])
-Kind = Literal["resource", "collection", "create", "update", "delete"]
+Kind = Literal["resource", "collection", "create", "update", "delete", "action"]
 
 # Error responses each kind of operation documents (besides 406, and 401/403 of the
 # tenant check; :class:`~.openapi.PathIdNotFound` adds 404 wherever the path names a resource).
@@ -40,6 +40,8 @@ _ERRORS: dict[str, tuple[int, ...]] = {
     "create": (400, 403, 409, 413, 415, 422),
     "update": (400, 404, 409, 413, 415, 422),
     "delete": (404,),
+    # 409 ``illegal_transition``: the resource's status does not allow the action.
+    "action": (400, 404, 409),
 }
 
 
@@ -105,6 +107,13 @@ class JsonApiBlueprint(flask_smorest.Blueprint):
             _DocInfo("resource", spec.schema, spec), lambda _: parse_resource_query(spec, request.args)
         )
 
+    def jsonapi_action(self, spec: ResourceSpec) -> Callable[[F], F]:
+        """An action on one resource (``/broadcast-campaigns/{id}/start``): parsed like
+        :meth:`jsonapi_resource`, answered with the resource after the change, documented
+        with its 409. Give the same view to ``get`` and ``post``: a ``POST`` carries no body
+        (one that does must still be a JSON:API document, else 415)."""
+        return self._decorate(_DocInfo("action", spec.schema, spec), lambda _: parse_resource_query(spec, request.args))
+
     def jsonapi_collection(
         self, spec: CollectionSpec, *, parameters: Sequence[dict[str, Any]] = ()
     ) -> Callable[[F], F]:
@@ -167,7 +176,7 @@ class JsonApiBlueprint(flask_smorest.Blueprint):
         def content(name: str) -> dict[str, Any]:
             return {"content": {MEDIA_TYPE: {"schema": ref(name)}}}
 
-        if info.kind in ("resource", "collection"):
+        if info.kind in ("resource", "collection", "action"):
             parameters.extend(query_parameters(info.declaration, converter, collection=info.kind == "collection"))
         parameters.extend(info.parameters)
         if info.kind in ("create", "update"):
@@ -175,7 +184,7 @@ class JsonApiBlueprint(flask_smorest.Blueprint):
                 "required": True,
                 **content(register_request_document(spec, converter, info.schema, info.kind)),
             }
-        success = {"resource": 200, "collection": 200, "create": 201, "update": 200, "delete": 204}
+        success = {"resource": 200, "collection": 200, "create": 201, "update": 200, "delete": 204, "action": 200}
         status = success[info.kind]
         if status == 204:
             responses[status] = {"description": "No Content"}

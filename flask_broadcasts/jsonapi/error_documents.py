@@ -35,6 +35,7 @@ def error_object(
     pointer: str | None = None,
     parameter: str | None = None,
     code: str | None = None,
+    meta: Mapping[str, Any] | None = None,
 ) -> ErrorObject:
     """Build one JSON:API error object.
 
@@ -43,6 +44,7 @@ def error_object(
     :param pointer: JSON pointer into the request body.
     :param parameter: offending query parameter.
     :param code: stable machine-readable code.
+    :param meta: non-standard facts about the error (``{"status": "completed"}``).
     """
     obj: ErrorObject = {
         "status": str(status),
@@ -54,6 +56,8 @@ def error_object(
     source = {key: value for key, value in (("pointer", pointer), ("parameter", parameter)) if value is not None}
     if source:
         obj["source"] = source
+    if meta:
+        obj["meta"] = dict(meta)
     return obj
 
 
@@ -81,6 +85,7 @@ def errors_for(exc: BaseException) -> tuple[int, list[ErrorObject]]:
                 pointer=err.pointer,
                 parameter=err.parameter,
                 code=err.error_code,
+                meta=getattr(err, "meta", None),
             )
             for err in exc.errors
         ]

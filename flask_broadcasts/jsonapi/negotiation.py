@@ -4,12 +4,13 @@ https://jsonapi.org/format/1.0/#content-negotiation-servers: a request whose
 ``Content-Type`` is the JSON:API media type with media type parameters is
 answered 415; a request whose ``Accept`` lists the JSON:API media type only
 with media type parameters is answered 406. Requests that carry a body must
-declare the JSON:API media type (anything else is 415 too).
+declare the JSON:API media type (anything else is 415 too); a ``POST`` with no body at
+all to an action (``/start``, ``/pause``...) needs no ``Content-Type``.
 """
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, current_app, request
 from werkzeug.exceptions import NotAcceptable, UnsupportedMediaType
 
 __all__ = ["MEDIA_TYPE", "check_request", "force_media_type"]
@@ -49,7 +50,11 @@ def check_request() -> None:
         media_type, params = _split_media_range(content_type)
         if media_type == MEDIA_TYPE and params:
             raise UnsupportedMediaType(f"Content-Type {MEDIA_TYPE} must not carry media type parameters.")
-    if request.method in _BODY_METHODS and (content_type is None or _split_media_range(content_type)[0] != MEDIA_TYPE):
+    if (
+        request.method in _BODY_METHODS
+        and (content_type is None or _split_media_range(content_type)[0] != MEDIA_TYPE)
+        and not (_is_action() and _has_no_body())
+    ):
         raise UnsupportedMediaType(f"The request body must be sent as {MEDIA_TYPE}.")
 
     accept = request.headers.get("Accept")
@@ -59,6 +64,16 @@ def check_request() -> None:
         ]
         if jsonapi_entries and all(jsonapi_entries):
             raise NotAcceptable(f"Accept lists {MEDIA_TYPE} only with media type parameters.")
+
+
+def _is_action() -> bool:
+    """Whether the request is routed to an action view (its class sets ``jsonapi_action``)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return bool(getattr(getattr(view, "view_class", None), "jsonapi_action", False))
+
+
+def _has_no_body() -> bool:
+    return not request.content_length and "chunked" not in request.headers.get("Transfer-Encoding", "").lower()
 
 
 def force_media_type(response: Response) -> Response:

@@ -41,9 +41,7 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     if type_ == "table":
         return not is_broadcasts_table(name)
     table = getattr(obj, "table", None)
-    if table is not None and is_broadcasts_table(getattr(table, "name", None)):
-        return False
-    return True
+    return not (table is not None and is_broadcasts_table(getattr(table, "name", None)))
 
 
 def configure_alembic(config: Any) -> Any:

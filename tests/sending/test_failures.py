@@ -70,13 +70,10 @@ def test_stop_mid_run_then_start_reaches_only_the_rest(app, env, smtp):
     assert len(received) == 120 and set(received.values()) == {1}
 
 
-def test_stop_seen_by_a_worker_within_a_flush(app, env, smtp, monkeypatch):
-    """A worker holding a claim when stop comes deletes the rest of its claim itself."""
-    from flask_broadcasts.state import get_state
+def test_stop_halts_a_worker_after_the_message_in_flight(app, env, smtp, monkeypatch):
+    """A worker holding a claim when stop comes hands over at most the one message in flight
+    (it learns of the stop from its last record's answer), then deletes the rest of its claim."""
     from tests.support.hostapp import db
-
-    # No minimum interval between counter updates: the first one is after 5 messages.
-    monkeypatch.setattr(get_state(app).settings, "progress_interval", 0)
 
     seed_customers(60)
     campaign_id = make_campaign()
@@ -89,9 +86,46 @@ def test_stop_seen_by_a_worker_within_a_flush(app, env, smtp, monkeypatch):
 
     _after_record(monkeypatch, 3, stop)
     result = send_batch(campaign_id, "once", "test-worker")
-    assert result.stopped and result.sent == 5  # halted at the first counter flush
-    assert smtp.count() == 5
-    assert _statuses(db, campaign_id) == {"completed": 5}
+    # 3 before the stop; the 4th only if the 3rd's record was answered before the stop committed.
+    assert result.stopped and 3 <= result.sent <= 4
+    assert smtp.count() == result.sent
+    assert _statuses(db, campaign_id) == {"completed": result.sent}
+    row = campaign_row(campaign_id)
+    assert (row.status, row.sent_count, row.total_count) == ("draft", result.sent, result.sent)
+
+
+def test_pause_halts_a_worker_and_releases_its_claim(app, env, smtp, monkeypatch):
+    from flask_broadcasts.engine.lifecycle import pause_campaign, resume_campaign
+    from tests.support.hostapp import db
+
+    seed_customers(60)
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    materialize_run(campaign_id, "once", "test-worker")
+
+    def pause(recorder):
+        with app.app_context():
+            pause_campaign(ORG, campaign_id)
+
+    _after_record(monkeypatch, 3, pause)
+    result = send_batch(campaign_id, "once", "test-worker")
+    assert result.paused and not result.stopped and 3 <= result.sent <= 4
+    assert smtp.count() == result.sent
+    assert _statuses(db, campaign_id) == {"completed": result.sent, "pending": 60 - result.sent}
+    row = campaign_row(campaign_id)
+    assert (row.status, row.status_reason, row.sent_count, row.total_count) == ("paused", "paused", result.sent, 60)
+    released = db.session.execute(sa.select(sa.func.count()).where(BroadcastMessage.claimed_by.is_not(None)))
+    assert released.scalar() == 0
+    assert send_batch(campaign_id, "once", "test-worker").claimed == 0  # nothing is claimed while paused
+
+    monkeypatch.undo()  # no more pauses
+    assert resume_campaign(ORG, campaign_id).status == "in-progress"
+    send_batch(campaign_id, "once", "test-worker")
+    send_batch(campaign_id, "once", "test-worker")
+    row = campaign_row(campaign_id)
+    assert (row.status, row.sent_count, row.failed_count, row.total_count) == ("completed", 60, 0, 60)
+    received = Counter(smtp.recipients())
+    assert len(received) == 60 and set(received.values()) == {1}
 
 
 def test_refused_recipients_fail_alone(app, env, smtp):

@@ -3,14 +3,18 @@
 Addresses whose local part starts with ``refuse`` get a 550 at RCPT; those starting
 with ``later`` get a 451 at DATA. :meth:`stop`/:meth:`start` take it down and up on the
 same port. It offers PIPELINING, as production servers do; ``pipelining=False`` makes it
-a server that does not, so the client's step-by-step exchange is tested too.
+a server that does not, so the client's step-by-step exchange is tested too. ``delay``
+seconds pass before each message's answer (a server that takes a few ms per message);
+each message keeps the time its final ``.`` arrived (``at``, ``time.monotonic()``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
@@ -27,6 +31,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    at: float = 0.0
 
     @property
     def message(self) -> email.message.Message:
@@ -52,8 +57,12 @@ class _Handler:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if any(a.startswith("later") for a in envelope.rcpt_tos):
             return "451 4.3.0 try again later"
+        arrived = time.monotonic()  # its final "." is in
+        if self.server.delay:
+            await asyncio.sleep(self.server.delay)
         with self.server.lock:
-            self.server.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+            received = Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, arrived)
+            self.server.received.append(received)
         return "250 2.0.0 queued"
 
 
@@ -61,6 +70,7 @@ class _Handler:
 class SmtpServer:
     port: int = field(default_factory=free_port)
     pipelining: bool = True
+    delay: float = 0.0
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: Controller | None = None
@@ -78,6 +88,11 @@ class SmtpServer:
     def count(self) -> int:
         with self.lock:
             return len(self.received)
+
+    def count_since(self, moment: float) -> int:
+        """Messages whose final ``.`` arrived after ``moment`` (``time.monotonic()``)."""
+        with self.lock:
+            return sum(1 for m in self.received if m.at > moment)
 
     def recipients(self) -> list[str]:
         with self.lock:

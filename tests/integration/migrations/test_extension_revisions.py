@@ -3,6 +3,7 @@ holds data at the revision before it, on SQLite and PostgreSQL (CONVENTIONS: mig
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -96,11 +97,11 @@ def _seed_at_0001(connection: sa.Connection) -> list[tuple[int, str, str | None]
 
 def _filler(column: sa.Column) -> object:
     """A value of the column's type for the NOT NULL columns the test does not care about."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     kind = column.type
     if isinstance(kind, sa.DateTime):
-        return datetime(2026, 11, 30, tzinfo=timezone.utc)
+        return datetime(2026, 11, 30, tzinfo=UTC)
     if isinstance(kind, sa.Boolean):
         return False
     if isinstance(kind, sa.Integer):
