@@ -11,10 +11,12 @@ from typing import Any
 
 CAMPAIGN_TYPE = "broadcast-campaigns"
 
-#: Attributes of a campaign resource, in the order the spec lists them.
+#: Attributes of a campaign resource, in the order the spec lists them (``status_reason``
+#: beside ``status``: an event announcing a pause, a stop or a failure says why).
 CAMPAIGN_ATTRIBUTES: tuple[str, ...] = (
     "name",
     "status",
+    "status_reason",
     "scheduled_at",
     "recurring",
     "cron",

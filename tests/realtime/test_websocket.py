@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import json
+import threading
+from datetime import UTC, datetime
 
 import pytest
+import requests
 import websocket
+from werkzeug.serving import make_server
 
 from flask_broadcasts.realtime import tickets
 from flask_broadcasts.state import get_state
 
-from .conftest import campaign_event, connect, post_ticket, receive_close, refused_status, request_ticket, wait_for
+from .conftest import (
+    JSONAPI,
+    campaign_event,
+    connect,
+    post_ticket,
+    receive_close,
+    refused_status,
+    request_ticket,
+    wait_for,
+)
+from .hostapp import create_app
 
 
 def subscribers(app) -> int:  # type: ignore[no-untyped-def]
@@ -205,3 +219,124 @@ def test_without_redis_the_upgrade_is_refused_with_503(monkeypatch) -> None:  # 
     finally:
         get_state(app).hub.stop(timeout=0)
         httpd.shutdown()
+
+
+class _RecordingDispatcher:
+    """Queues nothing (no worker in this test): records what pause and resume ask for."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[str, int, str]] = []
+
+    def materialize(self, campaign_id: int, run_key: str) -> None:
+        self.queued.append(("materialize", campaign_id, run_key))
+
+    def send(self, campaign_id: int, run_key: str, *, tag: str) -> None:
+        self.queued.append(("send", campaign_id, run_key))
+
+    def cancel(self, campaign_id: int) -> int:
+        return 0
+
+    def has_waiting_send(self, campaign_id: int, run_key: str) -> bool:
+        return False
+
+
+@pytest.fixture
+def db_app(redis_url, channel_prefix, extension_database, tmp_path):  # type: ignore[no-untyped-def]
+    """The realtime host app on a database with the extension's tables (no worker)."""
+    app = create_app(redis_url, channel_prefix, SQLALCHEMY_DATABASE_URI=extension_database.for_test(tmp_path))
+    get_state(app).dispatcher = _RecordingDispatcher()
+    yield app
+    hub = get_state(app).hub
+    if hub is not None:
+        hub.stop(timeout=0)
+    with app.app_context():
+        get_state(app).db.session.remove()
+        get_state(app).db.engine.dispose()
+
+
+def _in_progress_campaign(app) -> int:  # type: ignore[no-untyped-def]
+    """A campaign of organization 1 mid-run in the database (materialized: one message sent, two pending)."""
+    from flask_broadcasts.models import (
+        BroadcastAudience,
+        BroadcastCampaign,
+        BroadcastMessage,
+        BroadcastRun,
+        BroadcastTemplate,
+    )
+
+    with app.app_context():
+        session = get_state(app).session
+        template = BroadcastTemplate(organization_id="1", name="t", subject="Hi", body="<p>Hi</p>", channels=["mail"])
+        audience = BroadcastAudience(organization_id="1", name="a", audience_type="customers")
+        session.add_all([template, audience])
+        session.flush()
+        campaign = BroadcastCampaign(
+            organization_id="1",
+            name="c",
+            template_id=template.id,
+            audience_id=audience.id,
+            status="in-progress",
+            run_key="once",
+            sent_count=1,
+            total_count=1,
+        )
+        session.add(campaign)
+        session.flush()
+        session.add(
+            BroadcastRun(
+                organization_id="1",
+                campaign_id=campaign.id,
+                run_key="once",
+                status="in-progress",
+                sent_count=1,
+                materialized_at=datetime.now(UTC),
+            )
+        )
+        session.add_all(
+            BroadcastMessage(
+                organization_id="1",
+                campaign_id=campaign.id,
+                run_key="once",
+                recipient_type="customers",
+                recipient_id=str(i),
+                channels=["mail"],
+                email=f"c{i}@example.test",
+                status="completed" if i == 1 else "pending",
+            )
+            for i in (1, 2, 3)
+        )
+        session.commit()
+        return campaign.id
+
+
+def test_the_websocket_sees_paused_then_in_progress(db_app) -> None:  # type: ignore[no-untyped-def]
+    campaign_id = _in_progress_campaign(db_app)
+    httpd = make_server("127.0.0.1", 0, db_app, threaded=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    address = f"127.0.0.1:{httpd.server_port}"
+    try:
+        ws = connect(address, f"o=1&ticket={request_ticket(address, '1')}", origin=f"http://{address}")
+        seen = []
+        for action in ("pause", "resume"):
+            answer = requests.post(
+                f"http://{address}/api/broadcast-campaigns/{campaign_id}/{action}?o=1",
+                headers={"Authorization": "Bearer alice-token", "Accept": JSONAPI},
+                timeout=5,
+            )
+            assert answer.status_code == 200, answer.text
+            event = json.loads(ws.recv())
+            assert event["event"] == "broadcast-campaigns.updated"
+            assert event["data"]["id"] == str(campaign_id)
+            attributes = event["data"]["attributes"]
+            seen.append((attributes["status"], attributes["status_reason"]))
+            # The event and the action's answer tell the same state.
+            answered = answer.json()["data"]["attributes"]
+            assert (answered["status"], answered["status_reason"]) == seen[-1]
+        ws.close()
+    finally:
+        httpd.shutdown()
+        thread.join(5)
+    # Resumed with messages stored: back to in-progress (docs/api.rst), reason cleared.
+    assert seen == [("paused", "paused"), ("in-progress", None)]
+    assert get_state(db_app).dispatcher.queued == [("send", campaign_id, "once")]

@@ -180,3 +180,60 @@ def test_concurrent_resumes_continue_once(app, env, smtp):
     row = campaign_row(campaign_id)
     assert (row.status, row.sent_count, row.total_count) == ("completed", N, N)
     assert set(Counter(smtp.recipients()).values()) == {1}
+
+
+def test_pause_survives_a_redis_flush_and_resume_sends_the_rest_once(app, env, smtp):
+    """In-process, no worker process: the database is the only record of the pause."""
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    from flask_broadcasts.background.scheduler import make_scheduler, register_recovery
+    from flask_broadcasts.engine import materialize, sending
+    from flask_broadcasts.state import get_state
+    from tests.support.hostapp import db
+
+    n, batch = 30, 10
+    set_config(env, app, BROADCASTS_BATCH_SIZE=batch, BROADCASTS_PROGRESS_INTERVAL=0)
+    seed_customers(n)
+    campaign_id = make_campaign()
+    state = get_state(app)
+    queue = Queue(state.settings.queue, connection=state.redis)
+    start_campaign(ORG, campaign_id)
+    materialize.materialize_run(campaign_id, "once", "test-materializer")
+    assert sending.send_batch(campaign_id, "once", "test-sender").sent == batch
+    assert pause_campaign(ORG, campaign_id).status == "paused"
+
+    def pending() -> list[tuple[int, str, str | None]]:
+        db.session.rollback()
+        return db.session.execute(
+            sa.select(BroadcastMessage.id, BroadcastMessage.status, BroadcastMessage.claimed_by)
+            .where(BroadcastMessage.campaign_id == campaign_id, BroadcastMessage.status == "pending")
+            .order_by(BroadcastMessage.id)
+        ).all()
+
+    held = pending()
+    assert len(held) == n - batch and all(claimed is None for _, _, claimed in held)
+    Redis.from_url(env["REDIS_URL"]).flushdb()  # every job, lease and timer in Redis is gone
+
+    report = recover()
+    assert campaign_id not in report.send_requeued + report.materialize_requeued + report.completed
+    assert queue.count == 0 and queue.scheduled_job_registry.count == 0
+    # The scheduler's path after the flush: it registers the sweep again, the sweep runs as a job.
+    assert register_recovery() is True
+    make_scheduler().enqueue_jobs()
+    assert [job.func_name for job in queue.get_jobs()] == ["flask_broadcasts.background.jobs.recover"]
+    SimpleWorker([queue], connection=state.redis).work(burst=True)
+    assert queue.count == 0
+    row = campaign_row(campaign_id)
+    assert (row.status, row.status_reason) == ("paused", "paused")
+    assert (row.sent_count, row.total_count) == (batch, n)
+    assert pending() == held
+    assert smtp.count() == batch
+
+    assert resume_campaign(ORG, campaign_id).status == "in-progress"
+    assert [job.func_name for job in queue.get_jobs()] == ["flask_broadcasts.background.jobs.send_batch"]
+    SimpleWorker([queue], connection=state.redis).work(burst=True)
+    row = campaign_row(campaign_id)
+    assert (row.status, row.status_reason, row.sent_count, row.failed_count) == ("completed", None, n, 0)
+    received = Counter(smtp.recipients())
+    assert len(received) == n and set(received.values()) == {1}

@@ -10,10 +10,15 @@ import time_machine
 from sqlalchemy import update
 
 from flask_broadcasts.engine import schedule as service
+from flask_broadcasts.engine.completion import complete_run_if_done
+from flask_broadcasts.engine.lifecycle import pause_campaign, resume_campaign
+from flask_broadcasts.engine.recovery import recover
 from flask_broadcasts.engine.schedule_recovery import recover_schedules
 from flask_broadcasts.errors import ConflictError
-from flask_broadcasts.models import BroadcastCampaign
+from flask_broadcasts.events import RecordingPublisher
+from flask_broadcasts.models import BroadcastCampaign, BroadcastMessage, BroadcastRun
 from flask_broadcasts.scheduling.plan import as_utc
+from flask_broadcasts.state import get_state
 from flask_broadcasts.statuses import CampaignStatus
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -202,6 +207,108 @@ def test_recent_runs_newest_first(session, make_campaign, timers, launch) -> Non
     assert [run.run_key for run in runs] == [f"2026-04-01T10:0{m}:00Z" for m in (7, 6, 5, 4, 3)]
     assert len(service.recent_runs(campaign.id, limit=2)) == 2
     assert reload(session, campaign).runs_count == 7
+
+
+class RecordingDispatcher:
+    """Honest double of the job dispatcher: records what would be queued, runs nothing."""
+
+    def __init__(self) -> None:
+        self.queued: list[tuple[str, int, str]] = []
+
+    def materialize(self, campaign_id: int, run_key: str) -> None:
+        self.queued.append(("materialize", campaign_id, run_key))
+
+    def send(self, campaign_id: int, run_key: str, *, tag: str) -> None:
+        self.queued.append(("send", campaign_id, run_key))
+
+    def cancel(self, campaign_id: int) -> int:
+        return 0
+
+    def has_waiting_send(self, campaign_id: int, run_key: str) -> bool:
+        return False
+
+
+def test_recurring_campaign_paused_across_fire_times_skips_them_and_resumes_once(
+    app, session, make_campaign, timers, launch
+) -> None:
+    """docs/api.rst: fire times that pass while paused are skipped, not replayed; the next
+    one is counted from the moment the resumed run ends (docs/scheduling.rst)."""
+    state = get_state(app)
+    state.dispatcher, state.publisher, state.timers = RecordingDispatcher(), RecordingPublisher(), timers
+    campaign = make_campaign(recurring=True, cron="0 * * * *")
+    service.schedule_start(campaign, utc(2026, 4, 1, 9, 30), timers=timers)
+    fire_time = utc(2026, 4, 1, 10)
+    with time_machine.travel(fire_time + timedelta(seconds=2), tick=False):
+        assert service.fire(campaign.id, fire_time, launch=launch)
+        run_key = reload(session, campaign).run_key
+        # The run is materialized with three recipients; one is sent before the pause.
+        session.add_all(
+            BroadcastMessage(
+                organization_id="1",
+                campaign_id=campaign.id,
+                run_key=run_key,
+                recipient_type="customers",
+                recipient_id=str(i),
+                channels=["mail"],
+                email=f"c{i}@example.test",
+                status="completed" if i == 1 else "pending",
+            )
+            for i in (1, 2, 3)
+        )
+        session.execute(
+            update(BroadcastRun.__table__)
+            .where(BroadcastRun.__table__.c.campaign_id == campaign.id)
+            .values(materialized_at=fire_time, status=CampaignStatus.IN_PROGRESS.value)
+        )
+        session.execute(
+            update(BroadcastCampaign.__table__)
+            .where(BroadcastCampaign.__table__.c.id == campaign.id)
+            .values(status=CampaignStatus.IN_PROGRESS.value)
+        )
+        session.commit()
+    with time_machine.travel(fire_time + timedelta(minutes=5), tick=False):
+        assert pause_campaign("1", campaign.id).status_enum is CampaignStatus.PAUSED
+
+    # 11:00 and 12:00 pass while it is paused: neither a timer nor the sweep starts them.
+    with time_machine.travel(utc(2026, 4, 1, 12, 30), tick=False):
+        for missed in (utc(2026, 4, 1, 11), utc(2026, 4, 1, 12)):
+            assert service.fire(campaign.id, missed, launch=launch) is False
+        assert service.fire(campaign.id, fire_time, launch=launch) is False  # a late duplicate of 10:00
+        report = recover_schedules(timers=timers, launch=launch)
+        assert (report.timers_recreated, report.overdue_fired, report.rescheduled) == (0, 0, 0)
+        sweep = recover()
+        assert campaign.id not in sweep.send_requeued + sweep.materialize_requeued + sweep.completed
+        assert state.dispatcher.queued == []
+        paused = reload(session, campaign)
+        assert (paused.status_enum, paused.status_reason, paused.run_key) == (CampaignStatus.PAUSED, "paused", run_key)
+
+        resumed = resume_campaign("1", campaign.id)
+        assert resumed.status_enum is CampaignStatus.IN_PROGRESS and resumed.status_reason is None
+        assert state.dispatcher.queued == [("send", campaign.id, run_key)]
+
+    # The resumed run sends the other two and ends at 12:40.
+    with time_machine.travel(utc(2026, 4, 1, 12, 40), tick=False):
+        session.execute(
+            update(BroadcastMessage.__table__)
+            .where(BroadcastMessage.__table__.c.campaign_id == campaign.id)
+            .values(status="completed", mail_status="sent")
+        )
+        session.commit()
+        assert complete_run_if_done(session, campaign.id, run_key, state.publisher) is not None
+    campaign = reload(session, campaign)
+    assert campaign.status_enum is CampaignStatus.SCHEDULED and campaign.status_reason is None
+    # Not 11:00 or 12:00 replayed: the first fire time after the run ended.
+    assert as_utc(campaign.next_run_at) == utc(2026, 4, 1, 13)
+    assert (campaign.id, utc(2026, 4, 1, 13)) in timers
+    assert (campaign.id, utc(2026, 4, 1, 12)) not in timers and (campaign.id, utc(2026, 4, 1, 11)) not in timers
+    assert (campaign.sent_count, campaign.total_count) == (3, 3)
+    assert [call[1] for call in launch.calls] == ["2026-04-01T10:00:00Z"]
+    events = [event["data"]["attributes"] for _, event in state.publisher.events]
+    assert [(e["status"], e["status_reason"]) for e in events][-3:] == [
+        ("paused", "paused"),
+        ("in-progress", None),
+        ("scheduled", None),
+    ]
 
 
 # --- recovery ---------------------------------------------------------------------------------
