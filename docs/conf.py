@@ -52,8 +52,17 @@ GENERATED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_generated
 OPENAPI_DOCUMENT = os.path.join(GENERATED, "openapi.json")
 
 
-def _write_settings_table() -> None:
-    """Render every BROADCASTS_* setting from flask_broadcasts.config.SETTINGS (one source of truth)."""
+#: The page holding the settings table, committed so that it reads whole without a build.
+CONFIGURATION_PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configuration.rst")
+SETTINGS_BEGIN = (
+    ".. BEGIN settings table: generated from flask_broadcasts.config.SETTINGS by "
+    '"python docs/conf.py"; do not edit by hand.'
+)
+SETTINGS_END = ".. END settings table"
+
+
+def settings_table() -> str:
+    """Every BROADCASTS_* setting from flask_broadcasts.config.SETTINGS (one source of truth), as reST."""
     from flask_broadcasts.config import SETTINGS
 
     lines = [
@@ -67,12 +76,24 @@ def _write_settings_table() -> None:
     ]
     for setting in SETTINGS:
         lines += [f"   * - ``{setting.key}``", f"     - ``{setting.default!r}``", f"     - {setting.doc}"]
-    os.makedirs(GENERATED, exist_ok=True)
-    with open(os.path.join(GENERATED, "settings.rst"), "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
 
 
-_write_settings_table()
+def with_settings_table(page: str) -> str:
+    """``page`` (configuration.rst's text) with the table between its markers regenerated."""
+    begin, end = page.index(SETTINGS_BEGIN), page.index(SETTINGS_END)
+    return f"{page[:begin]}{SETTINGS_BEGIN}\n\n{settings_table()}\n{page[end:]}"
+
+
+def update_settings_table(path: str = CONFIGURATION_PAGE) -> bool:
+    """Rewrite the settings table of ``path``; whether it changed."""
+    with open(path, encoding="utf-8") as handle:
+        page = handle.read()
+    updated = with_settings_table(page)
+    if updated != page:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(updated)
+    return updated != page
 
 
 def write_openapi_document(path: str = OPENAPI_DOCUMENT) -> dict[str, Any]:
@@ -144,3 +165,7 @@ def setup(app: Any) -> dict[str, Any]:
     # At build time, not at import: tests import this file to call write_openapi_document.
     app.connect("builder-inited", _on_builder_inited)
     return {"parallel_read_safe": True}
+
+
+if __name__ == "__main__":  # python docs/conf.py: after a change to flask_broadcasts/config.py
+    print("docs/configuration.rst:", "settings table updated" if update_settings_table() else "up to date")
