@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 from typing import Any
@@ -52,8 +53,7 @@ GENERATED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_generated
 OPENAPI_DOCUMENT = os.path.join(GENERATED, "openapi.json")
 
 
-#: The page holding the settings table, committed so that it reads whole without a build.
-CONFIGURATION_PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configuration.rst")
+#: configuration.rst holds the settings table, committed so that the page reads whole without a build.
 SETTINGS_BEGIN = (
     ".. BEGIN settings table: generated from flask_broadcasts.config.SETTINGS by "
     '"python docs/conf.py"; do not edit by hand.'
@@ -85,11 +85,50 @@ def with_settings_table(page: str) -> str:
     return f"{page[:begin]}{SETTINGS_BEGIN}\n\n{settings_table()}\n{page[end:]}"
 
 
-def update_settings_table(path: str = CONFIGURATION_PAGE) -> bool:
-    """Rewrite the settings table of ``path``; whether it changed."""
+#: Pages whose code samples are copies of files (as ``literalinclude`` would show them, but
+#: committed: a forge shows ``.rst`` files without running Sphinx). Each copy is a comment
+#: naming the file and ``literalinclude``'s options, then the ``code-block`` holding it.
+INLINE_COPY_PAGES = ("integration.rst", "channels.rst")
+INLINE_COPY = re.compile(
+    r"^\.\.\n   Copied from (?P<path>\S+) by \"python docs/conf\.py\":\n"
+    r"(?P<options>(?:   :[\w-]+:.*\n)*)\n"
+    r"\.\. code-block:: (?P<language>\S+)\n\n(?:    .*\n|\n)*",
+    re.M,
+)
+
+
+def copied_code(path: str, options: dict[str, str]) -> str:
+    """The text ``literalinclude:: path`` (relative to the docs folder) shows with ``options``."""
+    from types import SimpleNamespace
+
+    from sphinx.directives.code import LiteralIncludeReader
+
+    parsed: dict[str, Any] = {key: int(value) if key == "dedent" else value for key, value in options.items()}
+    docs = os.path.dirname(os.path.abspath(__file__))
+    text, _ = LiteralIncludeReader(os.path.join(docs, path), parsed, SimpleNamespace(source_encoding="utf-8")).read()
+    return text
+
+
+def with_inline_copies(page: str) -> str:
+    """``page`` with every inline copy refreshed from its file."""
+
+    def refresh(match: re.Match[str]) -> str:
+        options = dict(re.findall(r"^   :([\w-]+): ?(.*)$", match.group("options"), re.M))
+        code = "".join(
+            f"    {line}" if line.strip() else "\n" for line in copied_code(match["path"], options).splitlines(True)
+        )
+        head = match.group(0)[: match.group(0).index(".. code-block::")]
+        return f"{head}.. code-block:: {match['language']}\n\n{code.rstrip()}\n\n"
+
+    return INLINE_COPY.sub(refresh, page)
+
+
+def update_page(name: str, rewrite: Any) -> bool:
+    """Apply ``rewrite`` to the text of ``docs/<name>``; whether it changed."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
     with open(path, encoding="utf-8") as handle:
         page = handle.read()
-    updated = with_settings_table(page)
+    updated = rewrite(page)
     if updated != page:
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(updated)
@@ -167,5 +206,8 @@ def setup(app: Any) -> dict[str, Any]:
     return {"parallel_read_safe": True}
 
 
-if __name__ == "__main__":  # python docs/conf.py: after a change to flask_broadcasts/config.py
-    print("docs/configuration.rst:", "settings table updated" if update_settings_table() else "up to date")
+if __name__ == "__main__":  # python docs/conf.py: after a change to the settings or to a copied file
+    for name, rewrite in [("configuration.rst", with_settings_table)] + [
+        (name, with_inline_copies) for name in INLINE_COPY_PAGES
+    ]:
+        print(f"docs/{name}:", "updated" if update_page(name, rewrite) else "up to date")
