@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 from typing import Any
@@ -52,8 +53,16 @@ GENERATED = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_generated
 OPENAPI_DOCUMENT = os.path.join(GENERATED, "openapi.json")
 
 
-def _write_settings_table() -> None:
-    """Render every BROADCASTS_* setting from flask_broadcasts.config.SETTINGS (one source of truth)."""
+#: configuration.rst holds the settings table, committed so that the page reads whole without a build.
+SETTINGS_BEGIN = (
+    ".. BEGIN settings table: generated from flask_broadcasts.config.SETTINGS by "
+    '"python docs/conf.py"; do not edit by hand.'
+)
+SETTINGS_END = ".. END settings table"
+
+
+def settings_table() -> str:
+    """Every BROADCASTS_* setting from flask_broadcasts.config.SETTINGS (one source of truth), as reST."""
     from flask_broadcasts.config import SETTINGS
 
     lines = [
@@ -67,12 +76,63 @@ def _write_settings_table() -> None:
     ]
     for setting in SETTINGS:
         lines += [f"   * - ``{setting.key}``", f"     - ``{setting.default!r}``", f"     - {setting.doc}"]
-    os.makedirs(GENERATED, exist_ok=True)
-    with open(os.path.join(GENERATED, "settings.rst"), "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
+    return "\n".join(lines) + "\n"
 
 
-_write_settings_table()
+def with_settings_table(page: str) -> str:
+    """``page`` (configuration.rst's text) with the table between its markers regenerated."""
+    begin, end = page.index(SETTINGS_BEGIN), page.index(SETTINGS_END)
+    return f"{page[:begin]}{SETTINGS_BEGIN}\n\n{settings_table()}\n{page[end:]}"
+
+
+#: Pages whose code samples are copies of files (as ``literalinclude`` would show them, but
+#: committed: a forge shows ``.rst`` files without running Sphinx). Each copy is a comment
+#: naming the file and ``literalinclude``'s options, then the ``code-block`` holding it.
+INLINE_COPY_PAGES = ("integration.rst", "channels.rst")
+INLINE_COPY = re.compile(
+    r"^\.\.\n   Copied from (?P<path>\S+) by \"python docs/conf\.py\":\n"
+    r"(?P<options>(?:   :[\w-]+:.*\n)*)\n"
+    r"\.\. code-block:: (?P<language>\S+)\n\n(?:    .*\n|\n)*",
+    re.M,
+)
+
+
+def copied_code(path: str, options: dict[str, str]) -> str:
+    """The text ``literalinclude:: path`` (relative to the docs folder) shows with ``options``."""
+    from types import SimpleNamespace
+
+    from sphinx.directives.code import LiteralIncludeReader
+
+    parsed: dict[str, Any] = {key: int(value) if key == "dedent" else value for key, value in options.items()}
+    docs = os.path.dirname(os.path.abspath(__file__))
+    text, _ = LiteralIncludeReader(os.path.join(docs, path), parsed, SimpleNamespace(source_encoding="utf-8")).read()
+    return text
+
+
+def with_inline_copies(page: str) -> str:
+    """``page`` with every inline copy refreshed from its file."""
+
+    def refresh(match: re.Match[str]) -> str:
+        options = dict(re.findall(r"^   :([\w-]+): ?(.*)$", match.group("options"), re.M))
+        code = "".join(
+            f"    {line}" if line.strip() else "\n" for line in copied_code(match["path"], options).splitlines(True)
+        )
+        head = match.group(0)[: match.group(0).index(".. code-block::")]
+        return f"{head}.. code-block:: {match['language']}\n\n{code.rstrip()}\n\n"
+
+    return INLINE_COPY.sub(refresh, page)
+
+
+def update_page(name: str, rewrite: Any) -> bool:
+    """Apply ``rewrite`` to the text of ``docs/<name>``; whether it changed."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), name)
+    with open(path, encoding="utf-8") as handle:
+        page = handle.read()
+    updated = rewrite(page)
+    if updated != page:
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(updated)
+    return updated != page
 
 
 def write_openapi_document(path: str = OPENAPI_DOCUMENT) -> dict[str, Any]:
@@ -144,3 +204,10 @@ def setup(app: Any) -> dict[str, Any]:
     # At build time, not at import: tests import this file to call write_openapi_document.
     app.connect("builder-inited", _on_builder_inited)
     return {"parallel_read_safe": True}
+
+
+if __name__ == "__main__":  # python docs/conf.py: after a change to the settings or to a copied file
+    for name, rewrite in [("configuration.rst", with_settings_table)] + [
+        (name, with_inline_copies) for name in INLINE_COPY_PAGES
+    ]:
+        print(f"docs/{name}:", "updated" if update_page(name, rewrite) else "up to date")

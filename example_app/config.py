@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
+import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from flask_broadcasts.config import PREFIX, SETTINGS, Settings
 
 TRUE_WORDS = frozenset({"1", "yes", "true", "on"})
 FALSE_WORDS = frozenset({"0", "no", "false", "off"})
@@ -42,6 +46,75 @@ def parse_int(name: str, value: str | int) -> int:
         return int(str(value).strip())
     except ValueError:
         raise ConfigError(f"{name} must be an integer, not {value!r}.") from None
+
+
+#: The settings whose value is text: taken as written (``BROADCASTS_API_VERSION=1.0`` stays "1.0").
+_TEXT_TYPES = (str, str | None)
+#: The settings that are numbers or flags: a value of another JSON type is refused at startup.
+_SCALAR_TYPES: dict[Any, tuple[type, ...]] = {
+    int: (int,),
+    int | None: (int, type(None)),
+    float: (int, float),
+    float | None: (int, float, type(None)),
+    bool: (bool,),
+}
+
+
+def parse_setting(name: str, value: str) -> Any:
+    """The value of the ``BROADCASTS_*`` setting ``name`` from its environment variable.
+
+    Text settings keep the string as written. The others are JSON-decoded when the string
+    parses (``1`` is the int 1, ``{"mail": 50}`` a dict, ``[5, 30]`` a list, ``null`` None)
+    and kept as the string otherwise (``package.module:factory``); a number or flag setting
+    given anything else raises :class:`ConfigError`.
+    """
+    hint = _SETTING_TYPES.get(name, Any)
+    if hint in _TEXT_TYPES:
+        return value
+    try:
+        decoded = json.loads(value)
+    except ValueError:
+        decoded = value
+    accepted = _SCALAR_TYPES.get(hint)
+    if accepted is not None and (
+        not isinstance(decoded, accepted) or (isinstance(decoded, bool) and bool not in accepted)
+    ):
+        raise ConfigError(f"{name} must be {_describe(hint)} (JSON), not {value!r}.")
+    return decoded
+
+
+def _describe(hint: Any) -> str:
+    return {bool: "true or false", int: "an integer"}.get(
+        hint, "a number" if hint in (float, float | None) else "an integer"
+    )
+
+
+_SETTING_TYPES: dict[str, Any] = {PREFIX + name.upper(): hint for name, hint in typing.get_type_hints(Settings).items()}
+
+
+#: flask-smorest's settings of the extension's Api (``config_prefix="BROADCASTS_"``), not in SETTINGS.
+OPENAPI_KEYS = tuple(
+    PREFIX + key
+    for key in (
+        "OPENAPI_SWAGGER_UI_PATH",
+        "OPENAPI_SWAGGER_UI_URL",
+        "OPENAPI_SWAGGER_UI_CONFIG",
+        "OPENAPI_REDOC_PATH",
+        "OPENAPI_REDOC_URL",
+        "OPENAPI_RAPIDOC_PATH",
+        "OPENAPI_RAPIDOC_URL",
+        "OPENAPI_RAPIDOC_CONFIG",
+        "API_SPEC_OPTIONS",
+        "ETAG_DISABLED",
+    )
+)
+
+
+def settings_from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Every ``BROADCASTS_*`` setting (and flask-smorest's, :data:`OPENAPI_KEYS`) that ``environ``
+    sets, under its exact name, decoded by :func:`parse_setting`; an empty variable counts as unset."""
+    keys = [item.key for item in SETTINGS] + list(OPENAPI_KEYS)
+    return {key: parse_setting(key, environ[key]) for key in keys if environ.get(key)}
 
 
 def normalize_database_url(url: str) -> str:
@@ -97,10 +170,9 @@ def from_environ(instance_path: str | os.PathLike[str], environ: Mapping[str, st
     for key in ("SECRET_KEY", "REDIS_URL"):
         if env.get(key):
             config[key] = env[key]
-    # Installs (or test runs) sharing one Redis keep apart by queue and event channels.
-    for key in ("BROADCASTS_QUEUE", "BROADCASTS_EVENT_CHANNEL_PREFIX"):
-        if env.get(key):
-            config[key] = env[key]
+    # Every extension setting, by its own name (installs sharing one Redis keep apart by
+    # BROADCASTS_QUEUE and BROADCASTS_EVENT_CHANNEL_PREFIX, for instance).
+    config.update(settings_from_environ(env))
     if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
         raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL are exclusive: STARTTLS or implicit TLS, not both.")
     return config

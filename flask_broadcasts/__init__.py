@@ -5,7 +5,8 @@ The public surface: the extension object, the host contract and the statuses.
 
 from __future__ import annotations
 
-from .errors import BroadcastsError, BroadcastsSetupWarning
+from .auth import current_organization_id
+from .errors import AccessDenied, BroadcastsError, BroadcastsSetupWarning
 from .extension import Broadcasts
 from .host import AudienceSource, BookingRecipientMixin, CommunitySource, RecipientMixin
 from .state import get_state
@@ -14,6 +15,7 @@ from .statuses import CampaignStatus, MessageStatus
 __version__ = "0.2.0.dev0"
 
 __all__ = [
+    "AccessDenied",
     "AudienceSource",
     "BookingRecipientMixin",
     "Broadcasts",
@@ -23,5 +25,6 @@ __all__ = [
     "CommunitySource",
     "MessageStatus",
     "RecipientMixin",
+    "current_organization_id",
     "get_state",
 ]

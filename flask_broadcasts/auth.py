@@ -12,7 +12,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from flask import g, request
+from flask import g, has_request_context, request
 
 from .errors import BadRequestError, BroadcastsSetupWarning, ForbiddenError, UnauthorizedError
 from .state import BroadcastsState, get_state
@@ -89,6 +89,7 @@ def authenticate(token: str | None, organization_id: str | None) -> Tenant:
     if principal is None:
         raise UnauthorizedError("A valid Bearer token is required.")
     organization_id = parse_organization_id(organization_id)
+    # The hook may also raise AccessDenied (a ForbiddenError) to say why; it goes through as is.
     if not extension.may_access(principal, organization_id):
         raise ForbiddenError("You are not a member of this organization.", parameter="o")
     return Tenant(principal=principal, organization_id=organization_id)
@@ -102,3 +103,22 @@ def authenticate_request() -> None:
 def current_tenant() -> Tenant:
     """The tenant of the current request (only inside the JSON:API blueprint)."""
     return g.broadcasts_tenant
+
+
+def current_organization_id() -> str:
+    """The organization id of the current JSON:API request: its ``?o=`` value, a raw string.
+
+    Available to every host callback the extension calls while it serves a request of its
+    JSON:API blueprint (serializers, audience and community sources), once the request is
+    authenticated; ``organization_access`` is given the same value as its argument.
+
+    :raises RuntimeError: outside such a request (no request, another blueprint, a job).
+    """
+    tenant = g.get("broadcasts_tenant") if has_request_context() else None
+    if not isinstance(tenant, Tenant):
+        raise RuntimeError(
+            "current_organization_id() is only available while flask-broadcasts serves an "
+            "authenticated request of its JSON:API blueprint (not in other requests, the CLI or "
+            "RQ jobs, which receive the organization id as an argument)."
+        )
+    return tenant.organization_id

@@ -27,6 +27,7 @@ from typing import Any, TypeVar
 import werkzeug.exceptions as wexc
 
 __all__ = [
+    "AccessDenied",
     "BadRequestError",
     "BroadcastsError",
     "BroadcastsSetupWarning",
@@ -115,6 +116,28 @@ class UnauthorizedError(BroadcastsError, wexc.Unauthorized):
 
 class ForbiddenError(BroadcastsError, wexc.Forbidden):
     """403: the caller may not do this."""
+
+
+class AccessDenied(ForbiddenError):
+    """403 an ``organization_access`` hook raises to say why the principal is refused.
+
+    The error document carries ``detail`` and, when given, ``code`` (``source.parameter``
+    is ``o``, as for every refusal of the organization)::
+
+        @broadcasts.organization_access
+        def may_broadcast(user, organization_id):
+            if user.organization_id != organization_id:
+                return False  # "You are not a member of this organization."
+            if user.role not in {"owner", "manager"}:
+                raise AccessDenied("Only owners and managers may send broadcasts.", code="role_forbidden")
+            return True
+
+    :param detail: human-readable reason, shown to the client.
+    :param code: the host's own machine-readable code (``role_forbidden``), or ``None``.
+    """
+
+    def __init__(self, detail: str, code: str | None = None) -> None:
+        super().__init__(detail, parameter="o", code=code)
 
 
 class NotFoundError(BroadcastsError, wexc.NotFound):

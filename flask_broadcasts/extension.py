@@ -114,7 +114,13 @@ class Broadcasts:
         return callback
 
     def organization_access(self, callback: F) -> F:
-        """Register ``callback(principal, organization_id) -> bool``: may the principal act in it?"""
+        """Register ``callback(principal, organization_id) -> bool``: may the principal act in it?
+
+        ``organization_id`` is the request's raw ``?o=`` string. ``False`` answers 403 "You are
+        not a member of this organization."; to say why instead, raise
+        :class:`~flask_broadcasts.AccessDenied` ``(detail, code=...)``: its detail and code are
+        the 403's.
+        """
         self._organization_access = callback
         return callback
 

@@ -1,4 +1,5 @@
-"""Configuration from the environment: strict booleans and integers, URLs, SQLite pragmas."""
+"""Configuration from the environment: strict booleans and integers, URLs, SQLite pragmas, every
+``BROADCASTS_*`` setting by its own name (JSON-decoded)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,18 @@ from flask import Flask
 from sqlalchemy import text
 
 from example_app import create_app
-from example_app.config import ConfigError, from_environ, normalize_database_url, parse_bool, parse_int, secret_key
+from example_app.config import (
+    ConfigError,
+    from_environ,
+    normalize_database_url,
+    parse_bool,
+    parse_int,
+    parse_setting,
+    secret_key,
+)
 from example_app.extensions import db
+from flask_broadcasts import get_state
+from tests.support.example_host import make_app
 
 
 @pytest.mark.parametrize(
@@ -123,3 +134,45 @@ def test_queue_and_event_channels_come_from_the_environment(tmp_path: Path) -> N
     config = from_environ(tmp_path, {"BROADCASTS_QUEUE": "q-1", "BROADCASTS_EVENT_CHANNEL_PREFIX": "run-1:org:"})
     assert (config["BROADCASTS_QUEUE"], config["BROADCASTS_EVENT_CHANNEL_PREFIX"]) == ("q-1", "run-1:org:")
     assert "BROADCASTS_QUEUE" not in from_environ(tmp_path, {})  # the extension's default applies
+
+
+def test_every_setting_can_come_from_the_environment_typed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    environment = {
+        "BROADCASTS_RETRY_MAX": "1",
+        "BROADCASTS_CLAIM_TTL": "2.5",
+        "BROADCASTS_SYNCHRONOUS_RECORDS": "true",
+        "BROADCASTS_RETRY_INTERVALS": "[1, 2]",
+        "BROADCASTS_COUNTER_FLUSH": "null",
+        "BROADCASTS_API_VERSION": "2.0",  # a text setting stays the text written
+        "BROADCASTS_FILE_STORAGE": "example_app.storage:make",  # not JSON: stays a string
+        "BROADCASTS_API_SPEC_OPTIONS": '{"servers": [{"url": "https://app.example.com"}]}',
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert from_environ(tmp_path)["BROADCASTS_FILE_STORAGE"] == "example_app.storage:make"
+    monkeypatch.delenv("BROADCASTS_FILE_STORAGE")  # (no such factory: the app would refuse it)
+
+    app = make_app(f"sqlite:///{tmp_path / 'env.db'}")
+    settings = get_state(app).settings
+    assert settings.retry_max == 1 and settings.claim_ttl == 2.5 and settings.synchronous_records is True
+    assert list(settings.retry_intervals) == [1, 2] and settings.counter_flush is None
+    assert settings.api_version == "2.0"
+    document = app.test_client().get("/api/broadcasts-docs/openapi.json").get_json()
+    assert document["servers"] == [{"url": "https://app.example.com"}] and document["info"]["version"] == "2.0"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("BROADCASTS_RETRY_MAX", "ten"), ("BROADCASTS_RETRY_MAX", "true"), ("BROADCASTS_SYNCHRONOUS_RECORDS", "yes")],
+)
+def test_a_setting_of_the_wrong_type_fails_at_startup(tmp_path: Path, name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        from_environ(tmp_path, {name: value})
+
+
+def test_settings_json_decoding(tmp_path: Path) -> None:
+    # Any setting without a declared type (flask-smorest's, a newer one) is JSON when it parses.
+    assert parse_setting("BROADCASTS_RATE_LIMITS", '{"mail": 50}') == {"mail": 50}
+    assert parse_setting("BROADCASTS_OPENAPI_SWAGGER_UI_PATH", "swagger-ui") == "swagger-ui"
+    assert parse_setting("BROADCASTS_QUEUE", "123") == "123"  # a queue name, not a number
+    assert "BROADCASTS_RETRY_MAX" not in from_environ(tmp_path, {"BROADCASTS_RETRY_MAX": ""})
