@@ -11,6 +11,7 @@ from flask_broadcasts.models import BroadcastMessage, BroadcastRun
 from flask_broadcasts.state import get_state
 from flask_broadcasts.statuses import CampaignStatus
 from tests.campaign_fixtures import JSONAPI, db, make_campaign, make_customer, make_message
+from tests.support.dispatch import RecordingDispatcher
 
 ACTIONS = ("start", "stop", "pause", "resume")
 # Where each action is legal, and the status it leaves (stop on a draft: a no-op).
@@ -20,25 +21,6 @@ LEGAL = {
     "pause": {"pending": "paused", "in-progress": "paused"},
     "resume": {"paused": "pending"},  # no message stored yet: back to pending
 }
-
-
-class RecordingDispatcher:
-    """Test double of the dispatcher: records what would be queued, runs nothing."""
-
-    def __init__(self) -> None:
-        self.queued: list[tuple[str, int, str]] = []
-
-    def materialize(self, campaign_id: int, run_key: str) -> None:
-        self.queued.append(("materialize", campaign_id, run_key))
-
-    def send(self, campaign_id: int, run_key: str, *, tag: str) -> None:
-        self.queued.append(("send", campaign_id, run_key))
-
-    def cancel(self, campaign_id: int) -> int:
-        return 0
-
-    def has_waiting_send(self, campaign_id: int, run_key: str) -> bool:
-        return False
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 
 from flask_broadcasts.realtime import tickets
 from flask_broadcasts.state import get_state
+from tests.support.dispatch import RecordingDispatcher
 
 from .conftest import (
     JSONAPI,
@@ -221,30 +222,11 @@ def test_without_redis_the_upgrade_is_refused_with_503(monkeypatch) -> None:  # 
         httpd.shutdown()
 
 
-class _RecordingDispatcher:
-    """Queues nothing (no worker in this test): records what pause and resume ask for."""
-
-    def __init__(self) -> None:
-        self.queued: list[tuple[str, int, str]] = []
-
-    def materialize(self, campaign_id: int, run_key: str) -> None:
-        self.queued.append(("materialize", campaign_id, run_key))
-
-    def send(self, campaign_id: int, run_key: str, *, tag: str) -> None:
-        self.queued.append(("send", campaign_id, run_key))
-
-    def cancel(self, campaign_id: int) -> int:
-        return 0
-
-    def has_waiting_send(self, campaign_id: int, run_key: str) -> bool:
-        return False
-
-
 @pytest.fixture
 def db_app(redis_url, channel_prefix, extension_database, tmp_path):  # type: ignore[no-untyped-def]
     """The realtime host app on a database with the extension's tables (no worker)."""
     app = create_app(redis_url, channel_prefix, SQLALCHEMY_DATABASE_URI=extension_database.for_test(tmp_path))
-    get_state(app).dispatcher = _RecordingDispatcher()
+    get_state(app).dispatcher = RecordingDispatcher()
     yield app
     hub = get_state(app).hub
     if hub is not None:

@@ -17,28 +17,14 @@ from flask_broadcasts.engine.sending import send_batch
 from flask_broadcasts.scheduling.plan import as_utc
 from flask_broadcasts.state import get_state
 from tests.scheduling.test_scheduler_processes import campaign_with, runs_of
+from tests.support.dispatch import RecordingDispatcher
 from tests.support.fixtures import ORG, campaign_row, seed_customers
 
 SCHEDULED_JOBS = "rq:scheduler:scheduled_jobs"
 
 
-class InlineDispatcher:
-    """Test double of the dispatcher: records what would be queued; the test runs it."""
-
-    def __init__(self) -> None:
-        self.queued: list[tuple[str, int, str]] = []
-
-    def materialize(self, campaign_id: int, run_key: str) -> None:
-        self.queued.append(("materialize", campaign_id, run_key))
-
-    def send(self, campaign_id: int, run_key: str, *, tag: str) -> None:
-        self.queued.append(("send", campaign_id, run_key))
-
-    def cancel(self, campaign_id: int) -> int:
-        return 0
-
-    def has_waiting_send(self, campaign_id: int, run_key: str) -> bool:
-        return False
+class InlineDispatcher(RecordingDispatcher):
+    """The recording dispatcher, plus ``drain``: the test runs what would have been queued."""
 
     def drain(self) -> None:
         while self.queued:

@@ -20,6 +20,7 @@ from flask_broadcasts.models import BroadcastCampaign, BroadcastMessage, Broadca
 from flask_broadcasts.scheduling.plan import as_utc
 from flask_broadcasts.state import get_state
 from flask_broadcasts.statuses import CampaignStatus
+from tests.support.dispatch import RecordingDispatcher
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -207,25 +208,6 @@ def test_recent_runs_newest_first(session, make_campaign, timers, launch) -> Non
     assert [run.run_key for run in runs] == [f"2026-04-01T10:0{m}:00Z" for m in (7, 6, 5, 4, 3)]
     assert len(service.recent_runs(campaign.id, limit=2)) == 2
     assert reload(session, campaign).runs_count == 7
-
-
-class RecordingDispatcher:
-    """Honest double of the job dispatcher: records what would be queued, runs nothing."""
-
-    def __init__(self) -> None:
-        self.queued: list[tuple[str, int, str]] = []
-
-    def materialize(self, campaign_id: int, run_key: str) -> None:
-        self.queued.append(("materialize", campaign_id, run_key))
-
-    def send(self, campaign_id: int, run_key: str, *, tag: str) -> None:
-        self.queued.append(("send", campaign_id, run_key))
-
-    def cancel(self, campaign_id: int) -> int:
-        return 0
-
-    def has_waiting_send(self, campaign_id: int, run_key: str) -> bool:
-        return False
 
 
 def test_recurring_campaign_paused_across_fire_times_skips_them_and_resumes_once(
