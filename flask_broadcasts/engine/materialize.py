@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 from ..events import publish_campaign
 from ..models import BroadcastAudience, BroadcastTemplate, utcnow
 from ..state import get_state
-from ..statuses import CampaignStatus, MessageStatus
+from ..statuses import CampaignStatus, MessageStatus, StatusReason
 from .completion import complete_run_if_done
 from .recipients import audience_recipients, compile_template, message_values
 from .runs import add_to_counters, change_run_status, change_status, progress_crossed, run_figures
@@ -321,13 +321,14 @@ def _release_lease(session: Session, campaign_id: int, run_key: str, worker_id: 
 
 
 def _fail(session: Session, campaign_id: int, run_key: str, reason: str) -> None:
+    """Fail the run: the campaign says ``source_failed`` (one vocabulary), its run row says why."""
     row = change_status(
         session,
         campaign_id,
         CampaignStatus.FAILED,
         only_from=(CampaignStatus.PENDING, CampaignStatus.IN_PROGRESS),
         where=[campaigns.c.run_key == run_key],
-        status_reason=reason,
+        status_reason=StatusReason.SOURCE_FAILED.value,
         completed_at=utcnow(),
     )
     change_run_status(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from flask_broadcasts.engine.lifecycle import start_campaign
+from flask_broadcasts.models import BroadcastRun
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
 from tests.support.processes import run_workers
 
@@ -49,5 +50,8 @@ def test_failing_source_fails_the_campaign(app, env, smtp):
     start_campaign(ORG, campaign_id)
     run_workers(env)
     row = campaign_row(campaign_id)
-    assert row.status == "failed"
-    assert row.status_reason.startswith("audience or template failed")
+    assert (row.status, row.status_reason) == ("failed", "source_failed")  # the vocabulary's word
+    from tests.support.hostapp import db  # imported late, as in the tests above (it reads the env)
+
+    run = db.session.query(BroadcastRun).filter_by(campaign_id=campaign_id).one()
+    assert run.status_reason.startswith("audience or template failed")  # the run says why
