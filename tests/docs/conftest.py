@@ -4,9 +4,12 @@ factory and Twilio stand-in for the channels page."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from flask import Flask
@@ -16,6 +19,21 @@ from tests.support.database import MigratedDatabase
 from tests.support.smtp import SmtpServer
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+@pytest.fixture(scope="module")
+def conf() -> ModuleType:
+    """``docs/conf.py``, loaded as Sphinx loads it (from the docs folder); a fresh module per test module."""
+    spec = importlib.util.spec_from_file_location("broadcasts_docs_conf", DOCS / "conf.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(DOCS)
+        patch.setattr(sys, "path", list(sys.path))  # conf.py puts the repository first
+        spec.loader.exec_module(module)
+    return module
+
+
 EXAMPLES = DOCS / "examples"
 
 

@@ -6,8 +6,6 @@ these tests fail when a page is stale."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from types import ModuleType
 
 import pytest
@@ -17,18 +15,6 @@ from flask_broadcasts.config import SETTINGS
 from .conftest import DOCS
 
 PAGE = DOCS / "configuration.rst"
-
-
-@pytest.fixture(scope="module")
-def conf() -> ModuleType:
-    """``docs/conf.py``, whose ``settings_table()`` renders the table (``python docs/conf.py`` rewrites it)."""
-    spec = importlib.util.spec_from_file_location("broadcasts_docs_conf_settings", DOCS / "conf.py")
-    module = importlib.util.module_from_spec(spec)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(DOCS)
-        patch.setattr(sys, "path", list(sys.path))  # conf.py puts the repository first
-        spec.loader.exec_module(module)
-    return module
 
 
 def test_the_committed_settings_table_is_up_to_date(conf: ModuleType) -> None:

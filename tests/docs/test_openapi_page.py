@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import configparser
 import copy
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,18 +29,6 @@ from .conftest import DOCS
 PAGE = (DOCS / "openapi.rst").read_text()
 DOCUMENT_URL = "/api/broadcasts-docs/openapi.json"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
-
-
-@pytest.fixture(scope="module")
-def conf() -> ModuleType:
-    """``docs/conf.py``, loaded as Sphinx loads it (from the docs folder)."""
-    spec = importlib.util.spec_from_file_location("broadcasts_docs_conf", DOCS / "conf.py")
-    module = importlib.util.module_from_spec(spec)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(DOCS)
-        patch.setattr(sys, "path", list(sys.path))  # conf.py puts the repository first
-        spec.loader.exec_module(module)
-    return module
 
 
 def directive_argument(name: str) -> str:
