@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.jsonapi_validation import enable_jsonapi_validation
+from tests.support.jsonapi_validation import enable_jsonapi_validation
 
 pytest_plugins = ["tests.support.database", "tests.support.fixtures"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.test import Client
 
-from tests.campaign_fixtures import create_app
+from tests.support.campaigns_host import create_app
 
 
 def test_openapi_document_describes_the_resources():

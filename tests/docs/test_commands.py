@@ -38,10 +38,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from flask_broadcasts.config import SETTINGS
-
-from .conftest import DOCS
-from .test_examples import load_example
-from .test_quickstart import FAKE_CURL, SCRIPT, request
+from tests.support.docs import DOCS, FAKE_CURL, SCRIPT, load_example, request
 
 ROOT = DOCS.parent
 DEFAULTS = {setting.key: setting.default for setting in SETTINGS}

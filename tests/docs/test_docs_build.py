@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DOCS
+from tests.support.docs import DOCS
 
 
 def test_docs_build_without_warnings(tmp_path: Path) -> None:

@@ -15,13 +15,7 @@ from example_app.filters import BookingFilterSchema, CustomerFilterSchema
 from example_app.models import Booking, Community, Customer
 from example_app.seed import seed
 from example_app.serializers import booking_resource, customer_resource
-
-
-def all_ids(client: FlaskClient, path: str, organization_id: int, token: str, filters: dict[str, str]) -> list[str]:
-    query = {f"filter[{key}]": value for key, value in filters.items()} | {"o": organization_id, "page[size]": 1000}
-    response = client.get(path, query_string=query, headers={"Authorization": f"Bearer {token}"})
-    assert response.status_code == 200, response.get_json()
-    return [resource["id"] for resource in response.get_json()["data"]]
+from tests.support.example_fixtures import all_ids
 
 
 @pytest.fixture

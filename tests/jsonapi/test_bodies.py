@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from tests.jsonapi import toyapp
-from tests.jsonapi.conftest import HEADERS, JSONAPI
-from tests.jsonapi_validation import validate_document
+from tests.support import toy_jsonapi
+from tests.support.jsonapi_fixtures import HEADERS, JSONAPI
+from tests.support.jsonapi_validation import validate_document
 
 
 def post(client, body):
@@ -64,7 +64,7 @@ def test_update_is_partial(client, seed):
 def test_update_clears_optional_attribute_with_null_but_not_required_one(client, seed):
     body = {"data": {"type": "articles", "id": "1", "attributes": {"body": None}}}
     assert client.patch("/api/articles/1", json=body, headers=HEADERS).status_code == 200
-    assert toyapp.db.session.get(toyapp.Article, 1).body is None
+    assert toy_jsonapi.db.session.get(toy_jsonapi.Article, 1).body is None
     body = {"data": {"type": "articles", "id": "1", "attributes": {"title": None}}}
     r = client.patch("/api/articles/1", json=body, headers=HEADERS)
     assert r.status_code == 422

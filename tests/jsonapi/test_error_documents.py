@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import logging
 
-from tests.jsonapi.conftest import HEADERS, JSONAPI
+from tests.support.jsonapi_fixtures import HEADERS, JSONAPI
 
 
 def test_malformed_json_is_400(client):

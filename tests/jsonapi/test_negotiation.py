@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.jsonapi.conftest import JSONAPI
+from tests.support.jsonapi_fixtures import JSONAPI
 
 BODY = {"data": {"type": "articles", "attributes": {"title": "t"}}}
 

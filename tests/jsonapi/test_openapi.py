@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from jsonschema import Draft202012Validator
 
-from tests.jsonapi.conftest import HEADERS, JSONAPI
+from tests.support.jsonapi_fixtures import HEADERS, JSONAPI
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from flask_broadcasts.errors import BadRequestError
 from flask_broadcasts.jsonapi import decode_cursor, encode_cursor
-from tests.jsonapi import toyapp
-from tests.jsonapi.conftest import HEADERS
+from tests.support import toy_jsonapi
+from tests.support.jsonapi_fixtures import HEADERS
 
 
 def get(client, url):
@@ -26,8 +26,8 @@ def path_of(link):
 
 @pytest.fixture
 def many_articles(app):
-    toyapp.db.session.add_all(toyapp.Article(title=f"a{i:02}", views=i) for i in range(23))
-    toyapp.db.session.commit()
+    toy_jsonapi.db.session.add_all(toy_jsonapi.Article(title=f"a{i:02}", views=i) for i in range(23))
+    toy_jsonapi.db.session.commit()
 
 
 def test_offset_pagination_links_and_total(client, many_articles):
@@ -74,16 +74,17 @@ def test_offset_bad_page_is_400(client, many_articles, param):
 @pytest.fixture
 def many_people(app):
     # Repeated names and timestamps: only (sort key, id) gives a stable order.
-    toyapp.db.session.add_all(
-        toyapp.Person(name=f"p{i % 7}", created_at=toyapp.EPOCH + dt.timedelta(hours=i % 5)) for i in range(57)
+    toy_jsonapi.db.session.add_all(
+        toy_jsonapi.Person(name=f"p{i % 7}", created_at=toy_jsonapi.EPOCH + dt.timedelta(hours=i % 5))
+        for i in range(57)
     )
-    toyapp.db.session.commit()
+    toy_jsonapi.db.session.commit()
 
 
 @pytest.fixture
 def statements(app):
     seen: list[str] = []
-    engine = toyapp.db.engine
+    engine = toy_jsonapi.db.engine
 
     def capture(conn, cursor, statement, parameters, *args):
         seen.append((statement.upper(), parameters))
@@ -107,7 +108,7 @@ def test_cursor_walk_is_complete_and_stable(client, many_people, statements, sor
     assert len(ids) == 57 == len(set(ids)) and pages == 8
     keys = {"name": lambda p: p.name, "created_at": lambda p: p.created_at}
     # Python's stable sorts, least significant key first: id, then the sort keys.
-    order = sorted(toyapp.db.session.scalars(sa.select(toyapp.Person)), key=lambda p: p.id)
+    order = sorted(toy_jsonapi.db.session.scalars(sa.select(toy_jsonapi.Person)), key=lambda p: p.id)
     for key in reversed([k for k in sort.split(",") if k]):
         order.sort(key=keys[key.lstrip("-")], reverse=key.startswith("-"))
     assert ids == [str(p.id) for p in order]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.jsonapi.conftest import HEADERS
+from tests.support.jsonapi_fixtures import HEADERS
 
 
 def get(client, url):

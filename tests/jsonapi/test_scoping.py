@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.jsonapi.conftest import HEADERS, JSONAPI
+from tests.support.jsonapi_fixtures import HEADERS, JSONAPI
 
 
 def test_host_404_handler_survives(client):
@@ -43,7 +43,7 @@ def test_scoped_api_alone_registers_no_app_error_handlers():
     import flask
 
     from flask_broadcasts.jsonapi import ScopedApi
-    from tests.jsonapi.toyapp import blp
+    from tests.support.toy_jsonapi import blp
 
     app = flask.Flask("alone")
     app.config.update(BROADCASTS_API_TITLE="B", BROADCASTS_API_VERSION="1", BROADCASTS_OPENAPI_VERSION="3.1.0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask, jsonify
 
-from tests.jsonapi_validation import validate_document
+from tests.support.jsonapi_validation import validate_document
 
 JSONAPI = "application/vnd.api+json"
 

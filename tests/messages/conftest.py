@@ -1,4 +1,4 @@
-from tests.campaign_fixtures import (  # noqa: F401
+from tests.support.campaigns_host import (  # noqa: F401
     _validate_jsonapi,
     api,
     api_b,

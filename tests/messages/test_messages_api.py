@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.campaign_fixtures import (
+from tests.support.campaigns_host import (
     ORG_A,
     ORG_B,
     T0,

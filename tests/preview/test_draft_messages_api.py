@@ -5,7 +5,16 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from flask_broadcasts.models import BroadcastMessage
-from tests.campaign_fixtures import ORG_A, Booking, add, db, make_audience, make_campaign, make_customer, make_template
+from tests.support.campaigns_host import (
+    ORG_A,
+    Booking,
+    add,
+    db,
+    make_audience,
+    make_campaign,
+    make_customer,
+    make_template,
+)
 
 
 def test_drafts_with_includes_and_meta(api):

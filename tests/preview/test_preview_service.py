@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_broadcasts.engine.preview import preview
 from flask_broadcasts.errors import NotFoundError
 from flask_broadcasts.models import BroadcastCampaign, BroadcastMessage
-from tests.campaign_fixtures import (
+from tests.support.campaigns_host import (
     ORG_A,
     ORG_B,
     Booking,
@@ -146,7 +146,7 @@ def test_other_organization_is_not_found(app):
 
 
 def test_counts_fall_back_to_streaming_for_custom_contact_properties(app, monkeypatch):
-    from tests.campaign_fixtures import Customer
+    from tests.support.campaigns_host import Customer
 
     monkeypatch.setattr(Customer, "broadcast_email", property(lambda self: self.email))
     make_customer(first_name="Ann")

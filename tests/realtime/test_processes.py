@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import campaign_event, connect, receive_close, refused_status, request_ticket
+from tests.support.realtime import campaign_event, connect, receive_close, refused_status, request_ticket
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = "tests.realtime.hostapp"
+APP = "tests.support.realtime_host"
 
 
 class WebProcess:

@@ -11,8 +11,7 @@ from flask_broadcasts.realtime.hub import Hub, Subscriber, subscription_options
 from flask_broadcasts.realtime.mailbox import Mailbox
 from flask_broadcasts.realtime.origins import origin_allowed
 from flask_broadcasts.realtime.websocket import client_frame_problem
-
-from .conftest import campaign_event
+from tests.support.realtime import campaign_event
 
 PREFIX = "broadcasts:org:"
 

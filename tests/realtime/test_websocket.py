@@ -14,8 +14,7 @@ from werkzeug.serving import make_server
 from flask_broadcasts.realtime import tickets
 from flask_broadcasts.state import get_state
 from tests.support.dispatch import RecordingDispatcher
-
-from .conftest import (
+from tests.support.realtime import (
     JSONAPI,
     campaign_event,
     connect,
@@ -25,7 +24,7 @@ from .conftest import (
     request_ticket,
     wait_for,
 )
-from .hostapp import create_app
+from tests.support.realtime_host import create_app
 
 
 def subscribers(app) -> int:  # type: ignore[no-untyped-def]
@@ -142,7 +141,7 @@ def test_ticket_requests_are_jsonapi_creates(server, document, content_type, sta
 
 
 def test_ticket_endpoint_is_in_the_openapi_document(redis_url, channel_prefix) -> None:  # type: ignore[no-untyped-def]
-    from .hostapp import create_app
+    from tests.support.realtime_host import create_app
 
     app = create_app(redis_url, channel_prefix, BROADCASTS_OPENAPI_URL_PREFIX="/api/broadcasts-docs")
     document = app.test_client().get("/api/broadcasts-docs/openapi.json").get_json()
@@ -204,8 +203,7 @@ def test_without_redis_the_upgrade_is_refused_with_503(monkeypatch) -> None:  # 
     from werkzeug.serving import make_server
 
     from flask_broadcasts.realtime import websocket as endpoint
-
-    from .hostapp import create_app
+    from tests.support.realtime_host import create_app
 
     monkeypatch.setattr(endpoint, "SUBSCRIBE_WAIT", 0.3)
     app = create_app("redis://127.0.0.1:1/0", "unreachable:org:")  # nothing listens on port 1

@@ -16,9 +16,9 @@ from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.engine.sending import send_batch
 from flask_broadcasts.scheduling.plan import as_utc
 from flask_broadcasts.state import get_state
-from tests.scheduling.test_scheduler_processes import campaign_with, runs_of
 from tests.support.dispatch import RecordingDispatcher
 from tests.support.fixtures import ORG, campaign_row, seed_customers
+from tests.support.scheduler_processes import campaign_with, runs_of
 
 SCHEDULED_JOBS = "rq:scheduler:scheduled_jobs"
 

@@ -14,7 +14,6 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 from redis import Redis
 from rq import Queue
 
@@ -22,10 +21,10 @@ from flask_broadcasts.background.scheduler import recovery_job_id
 from flask_broadcasts.background.timers import FIRE_JOB, fire_job_id
 from flask_broadcasts.engine import schedule as service
 from flask_broadcasts.engine.lifecycle import start_campaign, stop_campaign
-from flask_broadcasts.models import BroadcastCampaign, BroadcastRun
 from flask_broadcasts.scheduling.plan import as_utc, run_key_for
-from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config
+from tests.support.fixtures import ORG, campaign_row, seed_customers, set_config
 from tests.support.processes import start_subscriber
+from tests.support.scheduler_processes import campaign_with, runs_of
 
 
 def now() -> datetime:
@@ -34,28 +33,6 @@ def now() -> datetime:
 
 def whole_seconds_ahead(seconds: float) -> datetime:
     return datetime.fromtimestamp(math.ceil(time.time() + seconds), UTC)
-
-
-def campaign_with(**values: object) -> int:
-    from tests.support.hostapp import db
-
-    campaign_id = make_campaign()
-    db.session.execute(
-        sa.update(BroadcastCampaign.__table__).where(BroadcastCampaign.id == campaign_id).values(**values)
-    )
-    db.session.commit()
-    return campaign_id
-
-
-def runs_of(campaign_id: int) -> list[BroadcastRun]:
-    from tests.support.hostapp import db
-
-    db.session.rollback()
-    return list(
-        db.session.execute(
-            sa.select(BroadcastRun).where(BroadcastRun.campaign_id == campaign_id).order_by(BroadcastRun.fire_time)
-        ).scalars()
-    )
 
 
 def wait_for(predicate, timeout: float, processes, step: float = 0.1):  # type: ignore[no-untyped-def]

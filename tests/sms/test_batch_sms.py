@@ -11,7 +11,7 @@ from flask_broadcasts.engine.sending import send_batch
 from flask_broadcasts.events import RecordingPublisher
 from flask_broadcasts.models import BroadcastMessage, BroadcastRun
 from flask_broadcasts.statuses import ChannelStatus, MessageStatus
-from tests.sms.helpers import (
+from tests.support.twilio import (
     AUTH_TOKEN,
     INVALID_TO,
     RATE_LIMITED_TO,

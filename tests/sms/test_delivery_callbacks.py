@@ -8,7 +8,7 @@ from twilio.request_validator import RequestValidator
 from flask_broadcasts.engine.delivery_status import record_delivery_status
 from flask_broadcasts.models import BroadcastSentEmail
 from flask_broadcasts.statuses import ChannelStatus, MessageStatus
-from tests.sms.helpers import AUTH_TOKEN, campaign_row, message_row, seed_messages
+from tests.support.twilio import AUTH_TOKEN, campaign_row, message_row, seed_messages
 
 PATH = "/api/broadcast-callbacks/twilio"
 

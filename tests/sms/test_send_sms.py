@@ -15,7 +15,7 @@ from flask_broadcasts.channels.sms import (
     status_callback_url,
     to_e164,
 )
-from tests.sms.helpers import ACCOUNT_SID, AUTH_TOKEN, RATE_LIMITED_TO, SENDER
+from tests.support.twilio import ACCOUNT_SID, AUTH_TOKEN, RATE_LIMITED_TO, SENDER
 
 
 @pytest.mark.parametrize(

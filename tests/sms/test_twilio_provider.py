@@ -13,7 +13,7 @@ from flask_broadcasts.channels.sms import (
     SmsTransientError,
     TwilioSmsProvider,
 )
-from tests.sms.helpers import (
+from tests.support.twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     INVALID_TO,

@@ -12,8 +12,7 @@ from sqlalchemy import select
 from example_app.extensions import db
 from example_app.models import Community
 from example_app.seed import seed
-from tests.example_app.conftest import app, client, database_uri, migrated_database  # noqa: F401
-from tests.example_app.test_example_sources import all_ids
+from tests.support.example_fixtures import all_ids, app, client, database_uri, migrated_database  # noqa: F401
 
 JSONAPI = "application/vnd.api+json"
 

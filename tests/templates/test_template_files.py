@@ -10,7 +10,7 @@ from flask_broadcasts.models import BroadcastFile, BroadcastFileBlob
 from flask_broadcasts.services import files, templates
 from flask_broadcasts.state import get_state
 from flask_broadcasts.storage import DatabaseFileStorage, MemoryFileStorage, get_file_storage
-from tests.service_host import ORG, OTHER_ORG, make_app
+from tests.support.service_host import ORG, OTHER_ORG, make_app
 
 PDF = b"%PDF-1.7\n" + b"x" * 100
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 20

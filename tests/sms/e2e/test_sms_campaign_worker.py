@@ -9,9 +9,9 @@ from twilio.request_validator import RequestValidator
 
 from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.models import BroadcastMessage
-from tests.sms.helpers import ACCOUNT_SID, AUTH_TOKEN, INVALID_TO, SENDER
 from tests.support.fixtures import ORG, campaign_row, make_campaign, set_config
 from tests.support.processes import run_workers
+from tests.support.twilio import ACCOUNT_SID, AUTH_TOKEN, INVALID_TO, SENDER
 
 PUBLIC = "https://sms.example.com"
 

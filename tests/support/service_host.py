@@ -185,7 +185,7 @@ def validate_responses(monkeypatch: pytest.MonkeyPatch) -> None:
     and the OpenAPI document."""
     from flask.testing import FlaskClient
 
-    from tests.jsonapi_validation import check_response
+    from tests.support.jsonapi_validation import check_response
 
     original = FlaskClient.open
 

@@ -2,8 +2,8 @@
 
 Runnable on its own, so tests can start it as separate OS processes::
 
-    BROADCASTS_REDIS_URL=redis://127.0.0.1:6379/9 flask --app tests.realtime.hostapp run
-    gunicorn -k gthread --threads 8 'tests.realtime.hostapp:create_app()'
+    BROADCASTS_REDIS_URL=redis://127.0.0.1:6379/9 flask --app tests.support.realtime_host run
+    gunicorn -k gthread --threads 8 'tests.support.realtime_host:create_app()'
 
 Tokens: ``alice-token`` (member of organizations 1 and 3), ``bob-token`` (member of 2).
 """

@@ -369,7 +369,7 @@ class Api:
 
 @pytest.fixture(autouse=True)
 def _validate_jsonapi(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.jsonapi_validation import enable_jsonapi_validation
+    from tests.support.jsonapi_validation import enable_jsonapi_validation
 
     enable_jsonapi_validation(monkeypatch, api_prefixes=("/api",))
 

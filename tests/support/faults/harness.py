@@ -32,6 +32,7 @@ from typing import Any
 import psutil
 import sqlalchemy as sa
 
+from tests.support import hostapp
 from tests.support.processes import ROOT, start_worker, worker_env
 from tests.support.smtp import free_port
 
@@ -255,7 +256,7 @@ class WebProcess:
 
     def start(self) -> WebProcess:
         env = worker_env(self.env)
-        env["FLASK_APP"] = "tests.faults.webapp:create_app"
+        env["FLASK_APP"] = "tests.support.hostapp:create_app"
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
                 [
@@ -274,7 +275,7 @@ class WebProcess:
                     "2",
                     "--timeout",
                     "120",
-                    "tests.faults.webapp:create_app()",
+                    "tests.support.hostapp:create_app()",
                 ],
                 cwd=ROOT,
                 env=env,
@@ -479,7 +480,8 @@ class Smtp421:
 
 # -- API and websocket clients --------------------------------------------------------------
 
-TOKENS = {"org-1": "token-org-1", "org-2": "token-org-2"}
+#: Organization → the Bearer token of its member (the host app's tokens, the other way round).
+TOKENS = {organization: token for token, organization in hostapp.TOKENS.items()}
 
 
 class LiveView:
