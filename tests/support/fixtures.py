@@ -71,7 +71,7 @@ def env(tmp_path, redis_url, smtp, hostapp_database: MigratedDatabase) -> dict[s
 def app(env, monkeypatch):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    from tests.support.realtime_host import create_app, db
+    from .hostapp import create_app, db
 
     app = create_app()
     with app.app_context():
@@ -99,7 +99,7 @@ def set_config(env: dict[str, str], app, **config: Any) -> None:
 
 
 def seed_customers(n: int, *, refuse_every: int = 0, no_email_every: int = 0, community_id: int | None = None) -> None:
-    from tests.support.realtime_host import Customer, db
+    from .hostapp import Customer, db
 
     rows = []
     for i in range(1, n + 1):
@@ -130,7 +130,7 @@ def make_campaign(
     community_id: str | None = None,
     channels: tuple[str, ...] = ("mail",),
 ) -> int:
-    from tests.support.realtime_host import db
+    from .hostapp import db
 
     template = BroadcastTemplate(
         organization_id=ORG,
@@ -155,7 +155,7 @@ def make_campaign(
 
 
 def campaign_row(campaign_id: int):
-    from tests.support.realtime_host import db
+    from .hostapp import db
 
     db.session.rollback()
     return db.session.execute(sa.select(BroadcastCampaign.__table__).where(BroadcastCampaign.id == campaign_id)).first()

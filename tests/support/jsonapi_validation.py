@@ -28,7 +28,7 @@ from referencing import Registry, Resource
 from werkzeug.test import TestResponse
 
 MEDIA_TYPE = "application/vnd.api+json"
-SCHEMA_DIR = Path(__file__).parent / "jsonapi_schema"
+SCHEMA_DIR = Path(__file__).resolve().parents[1] / "jsonapi_schema"
 RESPONSE_SCHEMA_ID = "https://jsonapi.org/schemas/spec/v1.0/draft"
 
 

@@ -20,7 +20,7 @@ import requests
 from tests.support.fixtures import redis_url  # noqa: F401  (REDIS_URL, else an embedded Redis)
 from tests.support.smtp import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 PRINTED = re.compile(
     r"^token (?P<token>\S+) \(organization (?P<org>\S+)\) \| "
     r"curl -H 'Authorization: Bearer (?P=token)' -H 'Accept: (?P<accept>[^']+)' '(?P<url>[^']+)'$"

@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.realtime import campaign_event, connect, receive_close, refused_status, request_ticket
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 APP = "tests.support.realtime_host"
 
 

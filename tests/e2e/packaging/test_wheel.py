@@ -8,7 +8,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # What the build reads; copied so that the build's own build/ and *.egg-info stay out of the checkout.
 SOURCES = ("setup.cfg", "pyproject.toml", "README.md", "flask_broadcasts", "example_app")
 
