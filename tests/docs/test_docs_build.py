@@ -10,6 +10,9 @@ import pytest
 
 from tests.support.docs import DOCS
 
+# A whole Sphinx build in a process of its own: with the real-process tests, out of the fast part.
+pytestmark = pytest.mark.e2e
+
 
 def test_docs_build_without_warnings(tmp_path: Path) -> None:
     pytest.importorskip("sphinx")
