@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 5000
 export FLASK_APP := example_app
 
-.PHONY: install browser run test test-faults fuzz bench docs lint clean
+.PHONY: install browser run test test-fast test-faults fuzz bench docs lint clean
 
 $(STAMP): setup.cfg
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ run: $(STAMP)
 
 test: install
 	$(BIN)/python -m pytest -q -m "not faults" -p no:cacheprovider $(PYTEST_ARGS)
+
+# Without real worker/scheduler/web processes (tests/e2e, tests/browser) or the fault suite.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not e2e and not faults" -p no:cacheprovider $(PYTEST_ARGS)
 
 test-faults: install
 	$(BIN)/python -m pytest -q -m faults -p no:cacheprovider $(PYTEST_ARGS)

@@ -1,12 +1,19 @@
 """Fixtures every suite uses: the migrated scratch databases (tests/support/database.py), the
 real services (tests/support/fixtures.py: Redis, SMTP on loopback; a suite's own conftest
-overrides them), and the JSON:API check of every response."""
+overrides them), and the JSON:API check of every response.
+
+The folders say what a test needs: ``unit/`` nothing but Python, ``integration/`` a real
+database, Redis or loopback server in this process, ``e2e/`` (and ``browser/``) real worker,
+scheduler or web processes. Tests of the last kind are marked ``e2e`` here, so
+``pytest -m "not e2e and not faults"`` runs the fast part alone."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from tests.jsonapi_validation import enable_jsonapi_validation
+from tests.support.jsonapi_validation import enable_jsonapi_validation
 
 pytest_plugins = ["tests.support.database", "tests.support.fixtures"]
 
@@ -21,3 +28,13 @@ def _every_jsonapi_response_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     OpenAPI document pass through untouched.
     """
     enable_jsonapi_validation(monkeypatch)
+
+
+_HERE = Path(__file__).resolve().parent
+_PROCESS_FOLDERS = (_HERE / "e2e", _HERE / "browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(item.path.is_relative_to(folder) for folder in _PROCESS_FOLDERS):
+            item.add_marker(pytest.mark.e2e)

@@ -20,8 +20,7 @@ import sqlalchemy as sa
 from example_app.extensions import db
 from example_app.seed import seed
 from flask_broadcasts.models import BroadcastCampaign
-
-from .conftest import Stack
+from tests.support.browser import Stack
 
 JSONAPI = "application/vnd.api+json"
 CUSTOMERS = 300

@@ -17,10 +17,8 @@ import pytest
 from flask import Flask
 
 from example_app.seed import seed
+from tests.support.docs import DOCS, run_quickstart
 from tests.support.smtp import SmtpServer
-
-from .conftest import DOCS
-from .test_quickstart import run_quickstart
 
 JSONAPI = "application/vnd.api+json"
 BLOCK = re.compile(r"Captured from the quickstart's run:\n\n\.\. code-block:: text\n\n(.*?)\n\S", re.S)

@@ -5,8 +5,8 @@ targets exist, ``pip`` names the package and its extras, URLs are served.
 Commands whose outcome the page states run for real here: the migration commands on a
 fresh project, ``broadcasts recover`` (its output is on the page), the attachment upload
 (replayed through the example app). Running workers, schedulers and gunicorn is left to the
-suites that do it with real processes (``tests/sending``, ``tests/scheduling``,
-``tests/realtime``).
+suites that do it with real processes (``tests/e2e/sending``, ``tests/e2e/scheduling``,
+``tests/e2e/realtime``).
 """
 
 from __future__ import annotations
@@ -38,10 +38,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from flask_broadcasts.config import SETTINGS
-
-from .conftest import DOCS
-from .test_examples import load_example
-from .test_quickstart import FAKE_CURL, SCRIPT, request
+from tests.support.docs import DOCS, FAKE_CURL, SCRIPT, load_example, request
 
 ROOT = DOCS.parent
 DEFAULTS = {setting.key: setting.default for setting in SETTINGS}
@@ -127,7 +124,7 @@ def check_flask(line: str, fixture: Callable[[str], Any]) -> None:
 
 
 def check_rq(line: str, fixture: Callable[[str], Any]) -> None:
-    # Parsed, not run: tests/sending/test_worker_connection.py runs this worker for real.
+    # Parsed, not run: tests/e2e/sending/test_worker_connection.py runs this worker for real.
     from rq import Worker
     from rq.cli.cli import main
     from rq.utils import import_attribute
@@ -147,7 +144,7 @@ class Parsed(Exception):
 
 
 def check_rqscheduler(line: str, fixture: Callable[[str], Any]) -> None:
-    # Parsed, not run: tests/scheduling/test_scheduler_processes.py runs a plain rqscheduler.
+    # Parsed, not run: tests/e2e/scheduling/test_scheduler_processes.py runs a plain rqscheduler.
     from rq_scheduler.scripts import rqscheduler
 
     _, words = split(line)
@@ -168,7 +165,7 @@ def check_rqscheduler(line: str, fixture: Callable[[str], Any]) -> None:
 
 
 def check_gunicorn(line: str, fixture: Callable[[str], Any]) -> None:
-    # Parsed, not run: tests/realtime/test_processes.py serves the websocket with gunicorn gthread.
+    # Parsed, not run: tests/e2e/realtime/test_processes.py serves the websocket with gunicorn gthread.
     from gunicorn.config import Config
 
     _, words = split(line)

@@ -11,8 +11,7 @@ from types import ModuleType
 import pytest
 
 from flask_broadcasts.config import SETTINGS
-
-from .conftest import DOCS
+from tests.support.docs import DOCS
 
 PAGE = DOCS / "configuration.rst"
 

@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DOCS
+from tests.support.docs import DOCS
+
+# A whole Sphinx build in a process of its own: with the real-process tests, out of the fast part.
+pytestmark = pytest.mark.e2e
 
 
 def test_docs_build_without_warnings(tmp_path: Path) -> None:

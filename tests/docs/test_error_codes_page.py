@@ -14,8 +14,7 @@ import re
 from pathlib import Path
 
 import flask_broadcasts
-
-from .conftest import DOCS
+from tests.support.docs import DOCS
 
 PACKAGE = Path(flask_broadcasts.__file__).resolve().parent
 TABLE_ROW = re.compile(r"^   \* - ``([a-z_]+)``$", re.M)

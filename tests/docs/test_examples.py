@@ -5,16 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import importlib.util
 import json
 import re
 import runpy
-import sys
 import textwrap
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -29,7 +26,10 @@ from flask_broadcasts.engine.delivery_status import record_delivery_status
 from flask_broadcasts.engine.sending import send_batch
 from flask_broadcasts.events import RecordingPublisher
 from flask_broadcasts.statuses import ChannelStatus, MessageStatus
-from tests.sms.helpers import (
+from tests.support.database import MigratedDatabase
+from tests.support.docs import DOCS, EXAMPLES, load_example
+from tests.support.smtp import SmtpServer
+from tests.support.twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     TwilioStandIn,
@@ -38,24 +38,9 @@ from tests.sms.helpers import (
     message_row,
     running_campaign,
 )
-from tests.support.database import MigratedDatabase
-from tests.support.smtp import SmtpServer
-
-from .conftest import DOCS, EXAMPLES
 
 JSONAPI = "application/vnd.api+json"
 README = DOCS.parent / "README.md"
-
-
-def load_example(name: str) -> ModuleType:
-    """Import ``docs/examples/<name>.py`` once (its SQLAlchemy models must be declared once)."""
-    module_name = f"docs_example_{name}"
-    if module_name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(module_name, EXAMPLES / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[module_name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[module_name]
 
 
 def section(path: Path, name: str) -> str:

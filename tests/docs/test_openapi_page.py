@@ -22,9 +22,8 @@ from flask import Flask
 from packaging.requirements import Requirement
 
 from flask_broadcasts.api import resource_blueprints
+from tests.support.docs import DOCS
 from tests.support.example_host import make_app
-
-from .conftest import DOCS
 
 PAGE = (DOCS / "openapi.rst").read_text()
 DOCUMENT_URL = "/api/broadcasts-docs/openapi.json"

@@ -10,7 +10,7 @@ from pathlib import Path
 import crossplane
 from flask import Flask
 
-from .conftest import DOCS
+from tests.support.docs import DOCS
 
 SAMPLE = re.compile(r"e\.g\. nginx::\n\n((?: {5}.*\n|\n)+)")
 

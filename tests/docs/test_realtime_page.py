@@ -14,10 +14,8 @@ from flask import Flask
 from example_app.seed import seed
 from flask_broadcasts import get_state
 from flask_broadcasts.events import RecordingPublisher
+from tests.support.docs import DOCS, run_quickstart
 from tests.support.smtp import SmtpServer
-
-from .conftest import DOCS
-from .test_quickstart import run_quickstart
 
 PAGE = (DOCS / "realtime.rst").read_text()
 MEMBER_NAME = re.compile(r'"([a-z_]+)":')

@@ -16,9 +16,8 @@ import pytest
 
 from tests.support import database, hostapp
 from tests.support.database import MigratedDatabase, build_extension_schema, migrated_database
+from tests.support.faults.harness import FIGURES, Fleet, PostgresCluster, RedisServer
 from tests.support.fixtures import app, smtp  # noqa: F401
-
-from .harness import FIGURES, Fleet, PostgresCluster, RedisServer
 
 
 @pytest.fixture(scope="session")

@@ -19,9 +19,8 @@ import sqlalchemy as sa
 from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.models import BroadcastCampaign, BroadcastRun
 from flask_broadcasts.scheduling.plan import as_utc
+from tests.support.faults.harness import addresses, kill_tree, record, wait_until
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config
-
-from .harness import addresses, kill_tree, record, wait_until
 
 pytestmark = pytest.mark.faults
 

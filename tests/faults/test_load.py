@@ -20,10 +20,9 @@ import requests
 import sqlalchemy as sa
 
 from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastTemplate
+from tests.support.faults.harness import TOKENS
+from tests.support.faults.scenario import check, start, wait_completed
 from tests.support.fixtures import ORG, campaign_row, make_campaign
-
-from .harness import TOKENS
-from .scenario import check, start, wait_completed
 
 pytestmark = pytest.mark.faults
 

@@ -12,10 +12,9 @@ import time
 import pytest
 
 from flask_broadcasts.engine.lifecycle import pause_campaign, resume_campaign
+from tests.support.faults.harness import kill_tree
+from tests.support.faults.scenario import N, check, start, wait_completed, wait_sent
 from tests.support.fixtures import ORG, campaign_row
-
-from .harness import kill_tree
-from .scenario import N, check, start, wait_completed, wait_sent
 
 pytestmark = pytest.mark.faults
 

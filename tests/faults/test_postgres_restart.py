@@ -14,9 +14,8 @@ import pytest
 
 from tests.support import hostapp
 from tests.support.database import MigratedDatabase, build_extension_schema
-
-from .harness import PostgresCluster
-from .scenario import N, check, start, wait_completed, wait_sent
+from tests.support.faults.harness import PostgresCluster
+from tests.support.faults.scenario import N, check, start, wait_completed, wait_sent
 
 pytestmark = pytest.mark.faults
 

@@ -18,9 +18,8 @@ import sqlalchemy as sa
 
 from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.models import BroadcastCampaign
+from tests.support.faults.scenario import N, check, start, wait_completed, wait_sent
 from tests.support.fixtures import ORG, campaign_row, make_campaign
-
-from .scenario import N, check, start, wait_completed, wait_sent
 
 pytestmark = pytest.mark.faults
 

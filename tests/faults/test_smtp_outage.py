@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from .harness import Smtp421
-from .scenario import N, check, start, wait_completed, wait_sent
+from tests.support.faults.harness import Smtp421
+from tests.support.faults.scenario import N, check, start, wait_completed, wait_sent
 
 pytestmark = pytest.mark.faults
 

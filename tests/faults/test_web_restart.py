@@ -12,10 +12,9 @@ import time
 
 import pytest
 
+from tests.support.faults.harness import LiveView, wait_until
+from tests.support.faults.scenario import check, start, wait_completed, wait_sent
 from tests.support.fixtures import ORG, campaign_row
-
-from .harness import LiveView, wait_until
-from .scenario import check, start, wait_completed, wait_sent
 
 pytestmark = pytest.mark.faults
 

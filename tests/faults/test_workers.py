@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from .harness import horse_of, kill_tree
-from .scenario import N, check, start, wait_completed, wait_sent
+from tests.support.faults.harness import horse_of, kill_tree
+from tests.support.faults.scenario import N, check, start, wait_completed, wait_sent
 
 pytestmark = pytest.mark.faults
 

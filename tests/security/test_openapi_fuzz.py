@@ -27,9 +27,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from tests.jsonapi_validation import validate_document
-
-from .conftest import MEDIA_TYPE, TALLY, World, build_app, empty_tables, make_world
+from tests.support.jsonapi_validation import validate_document
+from tests.support.security import MEDIA_TYPE, TALLY, World, build_app, empty_tables, make_world
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "10"))
 CHECKS = [

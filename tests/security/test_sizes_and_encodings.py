@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.jsonapi_validation import enable_jsonapi_validation
-
-from .conftest import MEDIA_TYPE, TALLY, World, build_app, empty_tables, make_world, row_counts
+from tests.support.jsonapi_validation import enable_jsonapi_validation
+from tests.support.security import MEDIA_TYPE, TALLY, World, build_app, empty_tables, make_world, row_counts
 
 FAMILY = "sizes & encodings"
 

@@ -15,9 +15,8 @@ from example_app.extensions import db
 from example_app.models import Customer
 from flask_broadcasts.background import jobs
 from flask_broadcasts.state import get_state
+from tests.support.security import TALLY, World, build_app, empty_tables, make_world
 from tests.support.smtp import SmtpServer
-
-from .conftest import TALLY, World, build_app, empty_tables, make_world
 
 FAMILY = "smtp headers"
 EVIL = "evil@attacker.example"

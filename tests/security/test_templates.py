@@ -10,9 +10,8 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from tests.jsonapi_validation import enable_jsonapi_validation
-
-from .conftest import HOSTILE_LAST, HOSTILE_NAME, TALLY, World
+from tests.support.jsonapi_validation import enable_jsonapi_validation
+from tests.support.security import HOSTILE_LAST, HOSTILE_NAME, TALLY, World
 
 FAMILY = "templates"
 

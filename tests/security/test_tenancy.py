@@ -17,9 +17,8 @@ from flask import Flask
 from example_app.extensions import db
 from example_app.models import ApiToken, User, hash_token
 from flask_broadcasts import models as bm
-from tests.jsonapi_validation import enable_jsonapi_validation
-
-from .conftest import MEDIA_TYPE, TALLY, TenantWorld, World, row_counts, snapshot
+from tests.support.jsonapi_validation import enable_jsonapi_validation
+from tests.support.security import MEDIA_TYPE, TALLY, TenantWorld, World, row_counts, snapshot
 
 FAMILY = "tenancy"
 

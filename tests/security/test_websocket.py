@@ -12,7 +12,7 @@ import websocket
 
 # The realtime suite's app (and its Redis) for this module; ``server`` and ``publish`` come
 # through this suite's conftest and so run on this app.
-from tests.realtime.conftest import (  # noqa: F401 - fixtures used by name
+from tests.support.realtime import (  # noqa: F401 - fixtures used by name
     app,
     campaign_event,
     channel_prefix,
@@ -21,8 +21,7 @@ from tests.realtime.conftest import (  # noqa: F401 - fixtures used by name
     redis_client,
     redis_url,
 )
-
-from .conftest import TALLY
+from tests.support.security import TALLY
 
 FAMILY = "websocket"
 

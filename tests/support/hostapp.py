@@ -1,6 +1,8 @@
 """A tiny host app for the sending tests: customers, bookings, communities (test-local models).
 
-Worker subprocesses load it with ``FLASK_APP=tests.support.hostapp:create_app``; the
+Worker and web subprocesses load it with ``FLASK_APP=tests.support.hostapp:create_app``
+(``gunicorn -k gthread 'tests.support.hostapp:create_app()'`` for the fault suite's web
+process; tokens ``token-org-1`` and ``token-org-2``, each a member of one organization); the
 configuration comes from the environment (``DATABASE_URL``, ``REDIS_URL``, ``MAIL_PORT``,
 ``BCAST_TEST_CONFIG`` — a JSON object of extra config keys).
 """
@@ -111,6 +113,19 @@ broadcasts.add_audience_source(
 broadcasts.set_community_source(
     CommunitySource(Community, lambda cid, org: db.session.get(Community, int(cid)), community_members, _serialize)
 )
+
+#: Bearer token → the one organization it is a member of (the web processes of the fault suite).
+TOKENS = {"token-org-1": "org-1", "token-org-2": "org-2"}
+
+
+@broadcasts.token_loader
+def load_principal(token: str) -> str | None:
+    return token if token in TOKENS else None
+
+
+@broadcasts.organization_access
+def may_access(principal: str, organization_id: str) -> bool:
+    return TOKENS.get(principal) == organization_id
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

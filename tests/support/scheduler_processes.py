@@ -9,7 +9,11 @@ import sys
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 
+from flask_broadcasts.models import BroadcastCampaign, BroadcastRun
+
+from .fixtures import make_campaign
 from .processes import ROOT, start_worker, worker_env
 
 
@@ -68,3 +72,25 @@ def processes(env: dict[str, str]) -> Iterator[Processes]:
     procs = Processes(env)
     yield procs
     procs.stop()
+
+
+def campaign_with(**values: object) -> int:
+    from tests.support.hostapp import db
+
+    campaign_id = make_campaign()
+    db.session.execute(
+        sa.update(BroadcastCampaign.__table__).where(BroadcastCampaign.id == campaign_id).values(**values)
+    )
+    db.session.commit()
+    return campaign_id
+
+
+def runs_of(campaign_id: int) -> list[BroadcastRun]:
+    from tests.support.hostapp import db
+
+    db.session.rollback()
+    return list(
+        db.session.execute(
+            sa.select(BroadcastRun).where(BroadcastRun.campaign_id == campaign_id).order_by(BroadcastRun.fire_time)
+        ).scalars()
+    )

@@ -1,1 +1,0 @@
-from tests.service_host import app, client, database_uri, service_host_database, validate_responses  # noqa: F401
