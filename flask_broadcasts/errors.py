@@ -158,6 +158,16 @@ def illegal_transition(detail: str, status: str) -> ConflictError:
     return ConflictError(detail, code=ILLEGAL_TRANSITION, meta={"status": status})
 
 
+#: ``code`` of the 409 of ``retry`` on a completed campaign whose last run has no message
+#: failed with a retryable code.
+NOTHING_TO_RETRY = "nothing_to_retry"
+
+
+def nothing_to_retry(detail: str, status: str) -> ConflictError:
+    """The 409 of ``retry`` when no message of the last run can be retried."""
+    return ConflictError(detail, code=NOTHING_TO_RETRY, meta={"status": status})
+
+
 class PayloadTooLargeError(BroadcastsError, wexc.RequestEntityTooLarge):
     """413: the request body (or an attachment) is too large."""
 

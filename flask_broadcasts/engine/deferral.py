@@ -53,17 +53,29 @@ class RetryPolicy:
         return (now or utcnow()) + timedelta(seconds=self.backoff(tries))
 
 
+#: A send job for deferred messages runs at least this long after it is queued: the claim
+#: compares ``retry_at`` with the database's clock, which on SQLite has whole seconds, so a
+#: message due a moment ago may not be claimable yet (and the job would find nothing).
+MIN_WAIT = timedelta(seconds=1)
+
+
 def next_deferred_at(session: Session, campaign_id: int, run_key: str, now: datetime | None = None) -> datetime | None:
-    """When the run's next deferred message becomes claimable (``None``: none waits)."""
+    """When a send job should look for the run's deferred messages again (``None``: none waits).
+
+    The first ``retry_at`` of the run's unclaimed pending messages, and never sooner than
+    :data:`MIN_WAIT` from now.
+    """
     at = session.execute(
         select(func.min(messages.c.retry_at)).where(
             run_messages(campaign_id, run_key),
             messages.c.status == PENDING,
             messages.c.claimed_by.is_(None),
-            messages.c.retry_at > (now or utcnow()),
+            messages.c.retry_at.is_not(None),
         )
     ).scalar()
     session.rollback()
-    if at is not None and at.tzinfo is None:  # SQLite: min() may hand back a naive value
+    if at is None:
+        return None
+    if at.tzinfo is None:  # SQLite: min() may hand back a naive value
         at = at.replace(tzinfo=UTC)
-    return at
+    return max(at, (now or utcnow()) + MIN_WAIT)
