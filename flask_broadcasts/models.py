@@ -325,9 +325,7 @@ class BroadcastTestSend(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     organization_id: Mapped[str] = mapped_column(HostId)
-    campaign_id: Mapped[int] = mapped_column(
-        ForeignKey("broadcast_campaigns.id", ondelete="CASCADE"), index=True
-    )
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("broadcast_campaigns.id", ondelete="CASCADE"), index=True)
     #: The audience member whose bindings were used (``None``: the audience's first, or none).
     recipient_type: Mapped[str | None] = mapped_column(String(32))
     recipient_id: Mapped[str | None] = mapped_column(HostId)

@@ -42,7 +42,9 @@ DEFER = (
         tries=bindparam("b_tries"),
         retry_at=bindparam("b_retry_at", type_=messages.c.retry_at.type),
         error=bindparam("b_error"),
-        mail_status=func.coalesce(bindparam("b_mail_status", type_=messages.c.mail_status.type), messages.c.mail_status),
+        mail_status=func.coalesce(
+            bindparam("b_mail_status", type_=messages.c.mail_status.type), messages.c.mail_status
+        ),
         sms_status=func.coalesce(bindparam("b_sms_status", type_=messages.c.sms_status.type), messages.c.sms_status),
         provider_message_id=func.coalesce(
             bindparam("b_provider_message_id", type_=messages.c.provider_message_id.type),

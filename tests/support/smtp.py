@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
 
-
 #: A ``greylist`` count that never runs out.
 FOREVER = 10**9
 
