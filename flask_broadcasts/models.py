@@ -334,6 +334,13 @@ class BroadcastTestSend(Base):
     results: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
+    @property
+    def recipient(self) -> tuple[str, str] | None:
+        """``(type, id)`` of the audience member whose bindings were used, if one was."""
+        if self.recipient_type is None or self.recipient_id is None:
+            return None
+        return self.recipient_type, self.recipient_id
+
 
 #: The extension's own :class:`~sqlalchemy.MetaData` (its tables only; see :mod:`flask_broadcasts.migrations`).
 metadata = Base.metadata
