@@ -20,7 +20,7 @@ RCPT, DATA, end of data   this message: deferred      this message: refused
 any answer below 200 or above 599 (a server that speaks no SMTP).
 
 SMS gateways answer over HTTP, each in its own words: their provider classifies them
-(:mod:`.sms.twilio_provider`: ``429``/``503`` the gateway's, a ``5xx`` maybe queued, other
+(``flask_broadcasts.channels.sms.twilio_provider``: ``429``/``503`` the gateway's, a ``5xx`` maybe queued, other
 ``4xx`` that message's refusal).
 """
 
