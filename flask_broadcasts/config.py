@@ -59,9 +59,13 @@ class Settings:
         "Seconds a send job keeps claiming further batches before it hands over to a fresh job; ``None`` uses half of ``BROADCASTS_JOB_TIMEOUT``.",
     )
     job_timeout: int = setting(900, "RQ job timeout (seconds) of a send job.")
-    retry_max: int = setting(10, "How many times a batch is retried when the mail server is down or answers 4xx.")
+    retry_max: int = setting(
+        10,
+        "Tries of a message whose recipient gets a temporary answer (SMTP 4xx to RCPT or DATA: greylisting, a full mailbox) before it fails with ``temporary_failure``; also how many times a batch is retried when the provider is down or answers 421 or 4xx before the recipient (that costs no message a try).",
+    )
     retry_intervals: Sequence[int] = setting(
-        (5, 10, 30, 60, 120), "Backoff in seconds between those retries (RQ ``Retry``)."
+        (5, 10, 30, 60, 120),
+        "Back-off in seconds before a deferred message's next try, and between the retries of a batch (RQ ``Retry``); the last one repeats.",
     )
     scheduler_interval: float = setting(
         5, "Seconds between two polls of the scheduler (rq-scheduler's own default, 60, is too coarse)."
@@ -86,6 +90,10 @@ class Settings:
         'Where attachment bytes are kept: ``None`` for the database (``broadcast_file_blobs``, readable by every worker), or an object with ``save(key, data)``, ``open(key)`` and ``delete(key)``, or ``"package.module:factory"`` returning one.',
     )
     max_content_length: int = setting(1024 * 1024, "Largest accepted JSON:API request body, in bytes (413 above).")
+    test_send_limit: int = setting(
+        20, "Test sends (``broadcast-test-sends``) an organization may make per hour; then 429 with ``Retry-After``."
+    )
+    test_send_timeout: float = setting(5, "Socket timeout (seconds) of a test send's SMTP connection.")
     sms_provider: str = setting("logging", "``logging`` (development) or ``twilio``.")
     sms_timeout: float = setting(10, "Seconds an SMS gateway request may take before its outcome counts as unknown.")
     twilio_account_sid: str | None = setting(None, "Twilio account SID.")

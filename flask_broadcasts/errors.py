@@ -35,10 +35,13 @@ __all__ = [
     "ForbiddenError",
     "ILLEGAL_TRANSITION",
     "InvalidInputError",
+    "NOTHING_TO_RETRY",
     "NotFoundError",
     "PayloadTooLargeError",
+    "TooManyRequestsError",
     "UnauthorizedError",
     "illegal_transition",
+    "nothing_to_retry",
 ]
 
 _E = TypeVar("_E", bound="BroadcastsError")
@@ -158,8 +161,26 @@ def illegal_transition(detail: str, status: str) -> ConflictError:
     return ConflictError(detail, code=ILLEGAL_TRANSITION, meta={"status": status})
 
 
+#: ``code`` of the 409 of ``retry`` on a completed campaign whose last run has no message
+#: failed with a retryable code.
+NOTHING_TO_RETRY = "nothing_to_retry"
+
+
+def nothing_to_retry(detail: str, status: str) -> ConflictError:
+    """The 409 of ``retry`` when no message of the last run can be retried."""
+    return ConflictError(detail, code=NOTHING_TO_RETRY, meta={"status": status})
+
+
 class PayloadTooLargeError(BroadcastsError, wexc.RequestEntityTooLarge):
     """413: the request body (or an attachment) is too large."""
+
+
+class TooManyRequestsError(BroadcastsError, wexc.TooManyRequests):
+    """429: a limit is reached; ``retry_after`` seconds until it is not (the ``Retry-After`` header)."""
+
+    def __init__(self, detail: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.retry_after = retry_after
 
 
 class InvalidInputError(BroadcastsError, wexc.UnprocessableEntity):

@@ -283,7 +283,12 @@ class BroadcastMessage(Base):
     # Lease of the worker that is sending this message (see BROADCASTS_CLAIM_TTL).
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claim_expires_at: Mapped[datetime | None]
+    #: How many times a worker claimed it (a provider that was down counts too).
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: How many times a channel answered about it (accepted, refused, deferred): its tries.
+    tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Deferred by a temporary answer: not claimed again before this time.
+    retry_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 
@@ -309,6 +314,34 @@ class BroadcastSentEmail(Base):
     response: Mapped[str | None] = mapped_column(Text)
 
 
+class BroadcastTestSend(Base):
+    """One test send of a campaign: the addresses it went to and what each got (never a message)."""
+
+    __tablename__ = "broadcast_test_sends"
+    __table_args__ = (
+        # The hourly limit counts an organization's test sends since an hour ago.
+        Index("ix_broadcast_test_sends_organization_id_created_at", "organization_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(HostId)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("broadcast_campaigns.id", ondelete="CASCADE"), index=True)
+    #: The audience member whose bindings were used (``None``: the audience's first, or none).
+    recipient_type: Mapped[str | None] = mapped_column(String(32))
+    recipient_id: Mapped[str | None] = mapped_column(HostId)
+    to: Mapped[list[str]] = mapped_column(default=list)
+    #: ``[{to, channel, status, error}]``, one per address of ``to``.
+    results: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def recipient(self) -> tuple[str, str] | None:
+        """``(type, id)`` of the audience member whose bindings were used, if one was."""
+        if self.recipient_type is None or self.recipient_id is None:
+            return None
+        return self.recipient_type, self.recipient_id
+
+
 #: The extension's own :class:`~sqlalchemy.MetaData` (its tables only; see :mod:`flask_broadcasts.migrations`).
 metadata = Base.metadata
 
@@ -322,5 +355,6 @@ __all__ = [
     "BroadcastRun",
     "BroadcastSentEmail",
     "BroadcastTemplate",
+    "BroadcastTestSend",
     "metadata",
 ]

@@ -87,7 +87,8 @@ class MessageStatus(str, enum.Enum):
 
     @property
     def is_final(self) -> bool:
-        """``delivered`` and ``failed`` never change again."""
+        """No send or report changes it again: ``delivered``, and ``failed`` (which only an
+        operator's ``retry`` of the campaign sends back to ``pending``)."""
         return self in (MessageStatus.DELIVERED, MessageStatus.FAILED)
 
     @property
@@ -173,20 +174,22 @@ CAMPAIGN_TRANSITIONS: Mapping[CampaignStatus, frozenset[CampaignStatus]] = {
     _C.IN_PROGRESS: frozenset({_C.COMPLETED, _C.FAILED, _C.DRAFT, _C.SCHEDULED, _C.PAUSED}),
     # Resume goes back to the status it was paused from; stop makes it a draft.
     _C.PAUSED: frozenset({_C.PENDING, _C.IN_PROGRESS, _C.DRAFT}),
-    # Stop on a finished campaign makes it a draft again, so it can reach recipients added since.
-    _C.COMPLETED: frozenset({_C.DRAFT, _C.SCHEDULED}),
+    # Stop on a finished campaign makes it a draft again, so it can reach recipients added since;
+    # retry reopens its last run (pending) for the messages that failed temporarily.
+    _C.COMPLETED: frozenset({_C.DRAFT, _C.SCHEDULED, _C.PENDING}),
     _C.FAILED: frozenset({_C.DRAFT, _C.SCHEDULED}),
 }
 
 _M = MessageStatus
-#: Message status → the statuses it may move to (``delivered`` and ``failed`` are final).
+#: Message status → the statuses it may move to (``delivered`` is final; ``failed`` only
+#: goes back to ``pending`` by the campaign's ``retry``, for a retryable ``error_code``).
 MESSAGE_TRANSITIONS: Mapping[MessageStatus, frozenset[MessageStatus]] = {
     _M.DRAFT: frozenset({_M.PENDING}),
     _M.PENDING: frozenset({_M.COMPLETED, _M.FAILED}),
     # A provider's later report: delivered, or bounced/undelivered.
     _M.COMPLETED: frozenset({_M.DELIVERED, _M.FAILED}),
     _M.DELIVERED: frozenset(),
-    _M.FAILED: frozenset(),
+    _M.FAILED: frozenset({_M.PENDING}),
 }
 
 

@@ -1,4 +1,4 @@
-"""``/broadcast-campaigns``: list, create, read, update, delete; the actions start, stop, pause, resume.
+"""``/broadcast-campaigns``: list, create, read, update, delete; the actions start, stop, pause, resume, retry.
 
 Views only parse (the ``jsonapi_*`` decorators), call :mod:`flask_broadcasts.services.campaigns`
 and render. Read-only attributes (``status``, the counters, ``next_run_at``, ``runs_count``,
@@ -12,12 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
+from flask import request
 from flask.views import MethodView
 from marshmallow_jsonapi import fields
 
 from ..auth import current_tenant
-from ..engine import lifecycle
+from ..engine import lifecycle, retry
 from ..engine.schedule import recent_runs
+from ..errors import BadRequestError
 from ..jsonapi import (
     CollectionQuery,
     CollectionSpec,
@@ -274,4 +276,56 @@ class CampaignResume(_Action):
     @blueprint.jsonapi_action(CAMPAIGN)
     def post(self, query: ResourceQuery, id: str) -> Any:
         """Resume a paused campaign (as GET)"""
+        return self._answer(query, id)
+
+
+#: ``?include_unknown=`` of the retry action.
+INCLUDE_UNKNOWN = "include_unknown"
+_FLAGS = {"true": True, "false": False}
+
+
+def _retry(organization_id: str, campaign_id: int) -> Any:
+    raw = request.args.get(INCLUDE_UNKNOWN, "false")
+    if raw not in _FLAGS:
+        raise BadRequestError(f"{INCLUDE_UNKNOWN} must be true or false, not {raw!r}.", parameter=INCLUDE_UNKNOWN)
+    return retry.retry_campaign(organization_id, campaign_id, include_unknown=_FLAGS[raw])
+
+
+_RETRY_PARAMETERS = [
+    {
+        "name": INCLUDE_UNKNOWN,
+        "in": "query",
+        "required": False,
+        "schema": {"type": "boolean", "default": False},
+        "description": "Also send again the messages whose outcome is unknown (outcome_unknown). "
+        "They may have been delivered: this may duplicate them.",
+    }
+]
+
+
+@blueprint.route("/broadcast-campaigns/<id>/retry")
+class CampaignRetry(_Action):
+    """``/broadcast-campaigns/<id>/retry``: send the temporarily failed messages of the last run again."""
+
+    act = staticmethod(_retry)
+
+    @blueprint.jsonapi_action(CAMPAIGN, parameters=_RETRY_PARAMETERS)
+    def get(self, query: ResourceQuery, id: str) -> Any:
+        """Retry the failed messages of a completed campaign
+
+        ``completed`` → ``pending``: the last run is reopened, and its messages that
+        failed with a retryable ``error_code`` (``temporary_failure``; with
+        ``include_unknown=true`` also ``outcome_unknown``, which may duplicate them) go
+        back to ``pending`` and are sent again, with the run's Message-IDs; the counters
+        move them from ``failed_count`` as they settle; ``runs_count`` does not change.
+        Never retried: ``refused``, ``invalid_mobile``, ``no_channel``, ``suppressed``,
+        ``no_consent``, ``expired``. Another status, or a recurring campaign (its next
+        run is the retry), is a 409 ``illegal_transition``; nothing to retry is a 409
+        ``nothing_to_retry``.
+        """
+        return self._answer(query, id)
+
+    @blueprint.jsonapi_action(CAMPAIGN, parameters=_RETRY_PARAMETERS)
+    def post(self, query: ResourceQuery, id: str) -> Any:
+        """Retry the failed messages of a completed campaign (as GET)"""
         return self._answer(query, id)

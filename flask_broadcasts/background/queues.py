@@ -68,7 +68,7 @@ class RQDispatcher:
         s = self.state.settings
         return Retry(max=s.retry_max, interval=list(s.retry_intervals))
 
-    def _enqueue(self, func: str, campaign_id: int, run_key: str, jid: str) -> Job:
+    def _enqueue(self, func: str, campaign_id: int, run_key: str, jid: str, at: datetime | None = None) -> Job:
         redis = self.state.redis
         try:
             existing = Job.fetch(jid, connection=redis)
@@ -80,16 +80,17 @@ class RQDispatcher:
                 self.queue.scheduled_job_registry.remove(existing)
         except NoSuchJobError:
             pass
-        job = self.queue.enqueue(
-            func,
-            campaign_id,
-            run_key,
-            job_id=jid,
-            retry=self._retry(),
-            job_timeout=self.state.settings.job_timeout,
-            result_ttl=600,
-            failure_ttl=7 * 24 * 3600,
-        )
+        options = {
+            "job_id": jid,
+            "retry": self._retry(),
+            "job_timeout": self.state.settings.job_timeout,
+            "result_ttl": 600,
+            "failure_ttl": 7 * 24 * 3600,
+        }
+        if at is None:
+            job = self.queue.enqueue(func, campaign_id, run_key, **options)
+        else:  # RQ's scheduler (in a worker) queues it when it is due
+            job = self.queue.enqueue_at(at, func, campaign_id, run_key, **options)
         key = campaign_jobs_key(campaign_id, queue=self.state.settings.queue)
         redis.sadd(key, jid)
         redis.expire(key, 7 * 24 * 3600)
@@ -104,13 +105,14 @@ class RQDispatcher:
             job_id("materialize", campaign_id, run_key, queue=self.state.settings.queue),
         )
 
-    def send(self, campaign_id: int, run_key: str, *, tag: str) -> None:
-        """Queue a send job of a run; ``tag`` makes its job id unique."""
+    def send(self, campaign_id: int, run_key: str, *, tag: str, at: datetime | None = None) -> None:
+        """Queue a send job of a run; ``tag`` makes its job id unique; ``at``: not before then."""
         self._enqueue(
             "flask_broadcasts.background.jobs.send_batch",
             campaign_id,
             run_key,
             job_id("send", campaign_id, run_key, tag, queue=self.state.settings.queue),
+            at,
         )
 
     def cancel(self, campaign_id: int) -> int:

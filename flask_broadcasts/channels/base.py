@@ -6,8 +6,11 @@ and SMS:
 - :class:`Sent` — accepted by the server or the gateway;
 - :class:`Refused` — this recipient cannot get it this way (5xx, invalid number...):
   the message's channel fails alone, the batch goes on;
-- :class:`RetryLater` (raised) — nothing was accepted and trying later may work (server
-  down, 4xx, gateway rate limit): the batch releases what it has not sent and is retried;
+- :class:`Deferred` — this recipient cannot get it *now* (SMTP 4xx to RCPT or DATA:
+  greylisting, a full mailbox): that message alone is tried again later, with a back-off;
+- :class:`RetryLater` (raised) — nothing was accepted and the provider, not the message,
+  is the problem (server down, 421, 4xx before the recipient, gateway rate limit): the
+  batch releases what it has not sent and is retried; no message pays a try;
 - :class:`OutcomeUnknown` (raised) — it may or may not have been accepted (the answer was
   lost): it is marked so and never resent automatically.
 """
@@ -20,7 +23,7 @@ from typing import Any, Protocol
 
 from ..errors import BroadcastsError
 
-__all__ = ["Channel", "ChannelError", "Outcome", "OutcomeUnknown", "Refused", "RetryLater", "Sent"]
+__all__ = ["Channel", "ChannelError", "Deferred", "Outcome", "OutcomeUnknown", "Refused", "RetryLater", "Sent"]
 
 
 @dataclass(frozen=True)
@@ -47,8 +50,16 @@ class Refused:
     detail: str
 
 
+@dataclass(frozen=True)
+class Deferred:
+    """This recipient cannot get the message now; try this message again later."""
+
+    #: The server's words (the message's ``error`` while it waits, and when it runs out of tries).
+    detail: str
+
+
 #: How one hand-over ended when it did not raise.
-Outcome = Sent | Refused
+Outcome = Sent | Refused | Deferred
 
 
 class ChannelError(BroadcastsError):

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from typing import Any
 
 from ..statuses import ErrorCode
-from .base import Outcome, Refused, Sent
+from .base import Deferred, Outcome, Refused, Sent
 from .mime import InvalidAddress, MimeBuilder, ascii_address
-from .smtp import Envelope, MailSettings, RecipientRefused, SmtpTransport
+from .smtp import Envelope, MailSettings, RecipientDeferred, RecipientRefused, SmtpTransport
 
 __all__ = ["MailChannel", "SuppressedTransport", "transport_for"]
 
@@ -63,6 +63,8 @@ class MailChannel:
             )
         except (RecipientRefused, InvalidAddress) as exc:
             return Refused(ErrorCode.REFUSED.value, str(exc))
+        except RecipientDeferred as exc:
+            return Deferred(str(exc))
         return Sent(answer, message_id=email.message_id, sender=email.envelope_from, recipient=email.recipient)
 
     def close(self) -> None:

@@ -8,8 +8,11 @@ driven by hand — MAIL, RCPT and DATA pipelined when the server offers PIPELINI
 (RFC 2920), step by step otherwise — so every failure lands in one of three classes:
 
 * :class:`RecipientRefused` — a 5xx answer to RCPT or DATA: this message fails, the batch goes on;
+* :class:`RecipientDeferred` — a 4xx answer to RCPT or DATA (greylisting, a full
+  mailbox): this message is tried again later, alone; the batch goes on;
 * :class:`TemporaryFailure` — server down, connection lost before the message was
-  complete, or a 4xx answer: nothing was accepted, retry the batch later;
+  complete, a 421, or a 4xx to connect, EHLO, AUTH or MAIL: nothing was accepted, and
+  the provider, not the message, is the problem (:mod:`.replies` is the table);
 * :class:`~flask_broadcasts.channels.base.OutcomeUnknown` — the connection broke after the whole message went out
   and before the server's answer: it may have been accepted, so it is never resent.
 """
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .base import ChannelError, OutcomeUnknown, RetryLater
+from .replies import SmtpStage, Verdict, classify_smtp
 
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 _PLAIN_ADDRESS = re.compile(r"[^<>()\[\]\\,;:\s\"@]+@[^<>()\[\]\\,;:\s\"@]+")
@@ -34,6 +38,10 @@ DeliveryError = ChannelError
 
 class RecipientRefused(ChannelError):
     """The server refused this message for good (5xx)."""
+
+
+class RecipientDeferred(ChannelError):
+    """The server will not take this message now (4xx to RCPT or DATA): try it again later."""
 
 
 class TemporaryFailure(RetryLater):
@@ -189,7 +197,7 @@ class SmtpTransport:
             self.open()
         return self._smtp  # type: ignore[return-value]
 
-    def _refuse_or_retry(self, smtp: smtplib.SMTP, code: int, message: bytes) -> DeliveryError:
+    def _refuse_or_retry(self, smtp: smtplib.SMTP, stage: SmtpStage, code: int, message: bytes) -> DeliveryError:
         # With an envelope sent ahead, the server waits for message text: no RSET then.
         if self._opened is None and self._smtp is not None:
             try:
@@ -197,9 +205,12 @@ class SmtpTransport:
             except (OSError, smtplib.SMTPException):
                 self.close()
         answer = _answer(code, message)
-        if 400 <= code < 500 or code < 200:
-            return TemporaryFailure(answer, code)
-        return RecipientRefused(answer, code)
+        verdict = classify_smtp(stage, code)
+        if verdict is Verdict.DEFERRED:
+            return RecipientDeferred(answer, code)
+        if verdict is Verdict.REFUSED:
+            return RecipientRefused(answer, code)
+        return TemporaryFailure(answer, code)
 
     def send(
         self,
@@ -268,7 +279,7 @@ class SmtpTransport:
             else:
                 self._opened = _OpenedEnvelope(then, replies)
         if code != 250:
-            raise self._refuse_or_retry(smtp, code, message)
+            raise self._refuse_or_retry(smtp, SmtpStage.END_OF_DATA, code, message)
         self._sent_on_connection += 1
         return _answer(code, message)
 
@@ -278,11 +289,11 @@ class SmtpTransport:
             self._refused_sender(smtp, code, message)
         code, message = smtp.rcpt(recipient)
         if code not in (250, 251):
-            raise self._refuse_or_retry(smtp, code, message)
+            raise self._refuse_or_retry(smtp, SmtpStage.RCPT, code, message)
         smtp.putcmd("data")
         code, message = smtp.getreply()
         if code != 354:
-            raise self._refuse_or_retry(smtp, code, message)
+            raise self._refuse_or_retry(smtp, SmtpStage.DATA, code, message)
 
     @staticmethod
     def _envelope_commands(smtp: smtplib.SMTP, envelope_from: str, recipient: str) -> bytes:
@@ -310,12 +321,11 @@ class SmtpTransport:
         if mail_code != 250:
             self._refused_sender(smtp, mail_code, mail_message)
         if rcpt_code not in (250, 251):
-            raise self._refuse_or_retry(smtp, rcpt_code, rcpt_message)
+            raise self._refuse_or_retry(smtp, SmtpStage.RCPT, rcpt_code, rcpt_message)
         if data_code != 354:
-            raise self._refuse_or_retry(smtp, data_code, data_message)
+            raise self._refuse_or_retry(smtp, SmtpStage.DATA, data_code, data_message)
 
     def _refused_sender(self, smtp: smtplib.SMTP, code: int, message: bytes) -> None:
         # A refused sender is our configuration, not this recipient: never fail the whole
-        # audience one message at a time; retry (nothing is lost).
-        failure = self._refuse_or_retry(smtp, code, message)
-        raise TemporaryFailure(failure.detail, code)
+        # audience one message at a time; retry (nothing is lost). The table says so.
+        raise self._refuse_or_retry(smtp, SmtpStage.MAIL, code, message)

@@ -14,7 +14,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ _CLAIM_COLUMNS = (
     messages.c.mobile,
     messages.c.mail_status,
     messages.c.sms_status,
+    messages.c.tries,
 )
 
 
@@ -86,6 +87,9 @@ def claimable(campaign_id: int, run_key: str, limit: int) -> Any:
     run of 100,000 spent more database time claiming than recording outcomes. Spelled as
     a range, the status stays in the ``ORDER BY`` (an equality would be dropped from it as
     constant), and that order is the claim index's own.
+
+    A message deferred by a temporary answer (:mod:`.deferral`) waits until its
+    ``retry_at`` (the database's clock: every worker compares with the same one).
     """
     return (
         select(messages.c.id)
@@ -94,6 +98,7 @@ def claimable(campaign_id: int, run_key: str, limit: int) -> Any:
             messages.c.status >= PENDING,
             messages.c.status <= PENDING,
             messages.c.claimed_by.is_(None),
+            or_(messages.c.retry_at.is_(None), messages.c.retry_at <= func.now()),
         )
         .order_by(messages.c.status, messages.c.id)
         .limit(limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 
@@ -15,8 +16,11 @@ class Dispatcher(Protocol):
     def materialize(self, campaign_id: int, run_key: str) -> None:
         """Queue the materialization of a run."""
 
-    def send(self, campaign_id: int, run_key: str, *, tag: str) -> None:
-        """Queue a send job for a run (``tag`` makes its id unique and recognizable)."""
+    def send(self, campaign_id: int, run_key: str, *, tag: str, at: datetime | None = None) -> None:
+        """Queue a send job for a run (``tag`` makes its id unique and recognizable).
+
+        ``at``: not before then (the first deferred message of the run is due).
+        """
 
     def cancel(self, campaign_id: int) -> int:
         """Cancel the queued jobs of a campaign; return how many."""

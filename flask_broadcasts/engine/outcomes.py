@@ -48,6 +48,7 @@ from ..models import utcnow
 from ..state import get_state
 from ..statuses import CampaignStatus, MessageStatus
 from . import record_sql as sql
+from .deferral import RetryPolicy
 from .pg_recording import RECONNECT_PATIENCE_TTLS, PostgresRecording, as_param, is_disconnect_error
 from .runs import progress_crossed
 from .tables import RUNNING, dialect_insert, messages, sent_emails
@@ -102,6 +103,8 @@ class OutcomeRecorder(PostgresRecording):
         self.flush_interval = float(settings.progress_interval or 0)
         self.event_every = settings.event_every
         self.synchronous = bool(settings.synchronous_records)
+        #: How many tries a deferred message gets, and its back-off (:mod:`.deferral`).
+        self.retry_policy = RetryPolicy.from_settings(settings)
         self.publisher = state.publisher
         self.sent = self.failed = self.unflushed = 0
         self.last_flush = time.monotonic()
@@ -133,20 +136,23 @@ class OutcomeRecorder(PostgresRecording):
         *,
         error: str | None = None,
         error_code: str | None = None,
+        tries: int | None = None,
         **channels: Any,
     ) -> None:
         """Record one message's outcome; now and then, add the outcomes to the counters.
 
-        ``error_code`` is in :class:`~flask_broadcasts.statuses.ErrorCode`'s words; ``channels``
-        are ``mail_status``, ``sms_status`` and ``provider_message_id`` (a channel not given
+        ``error_code`` is in :class:`~flask_broadcasts.statuses.ErrorCode`'s words; ``tries``
+        the message's tries with this one (``None`` keeps the count); ``channels`` are
+        ``mail_status``, ``sms_status`` and ``provider_message_id`` (a channel not given
         keeps what it had).
         """
         now = utcnow()
         sent_at = now if status.is_sent else None
         if self.cursor is not None:
-            self._record_on_postgresql(message_id, status, error, error_code, sent_at, channels)
+            self._record_on_postgresql(message_id, status, error, error_code, tries, sent_at, channels)
             self._add(status)
         else:
+            counted = {} if tries is None else {"tries": tries}
             self.session.execute(
                 update(messages)
                 .where(messages.c.id == message_id)
@@ -157,6 +163,8 @@ class OutcomeRecorder(PostgresRecording):
                     sent_at=sent_at,
                     claimed_by=None,
                     claim_expires_at=None,
+                    retry_at=None,
+                    **counted,
                     **channels,
                 )
             )
@@ -175,12 +183,13 @@ class OutcomeRecorder(PostgresRecording):
         status: MessageStatus,
         error: str | None,
         error_code: str | None,
+        tries: int | None,
         sent_at: Any,
         channels: dict[str, Any],
     ) -> None:
         values = [as_param(status.value), as_param(error), as_param(sent_at.isoformat() if sent_at else None)]
         values += [as_param(channels.pop(key, None)) for key in sql.RECORD_CHANNELS]
-        values += [as_param(str(message_id)), as_param(error_code)]
+        values += [as_param(str(message_id)), as_param(error_code), as_param(None if tries is None else str(tries))]
         if channels:
             raise TypeError(f"unexpected channel values: {sorted(channels)}")
         self.settle()  # one record in flight at a time
@@ -192,6 +201,35 @@ class OutcomeRecorder(PostgresRecording):
                 raise
             self._record_again_after_reconnecting()
             raise
+
+    def defer(self, message_id: int, *, tries: int, retry_at: Any, error: str | None, **channels: Any) -> None:
+        """A temporary answer about this message's recipient: back to the queue, claimable at ``retry_at``.
+
+        Not an outcome (no counter moves). Committed before the next message is handed
+        over, as a record is, so a worker that dies next never leaves it in its claim;
+        on PostgreSQL synchronously (deferrals are rare; it also makes the records before
+        it durable). ``channels`` as for :meth:`record`: what other channels settled.
+        """
+        params = {
+            "b_id": message_id,
+            "b_tries": tries,
+            "b_retry_at": retry_at,
+            "b_error": error,
+            **{f"b_{key}": channels.pop(key, None) for key in sql.RECORD_CHANNELS},
+        }
+        if channels:
+            raise TypeError(f"unexpected channel values: {sorted(channels)}")
+        if self.conn is not None:
+            try:
+                self._commit_synchronously(sql.DEFER, params)
+            except Exception as exc:
+                if not is_disconnect_error(exc):
+                    raise
+                self._record_again_after_reconnecting()
+                raise
+            return
+        self.session.execute(sql.DEFER, params)
+        self.session.commit()
 
     def settle(self) -> None:
         """Wait until the last record is committed; note whether the campaign still runs."""

@@ -6,7 +6,7 @@ PostgreSQL record is one prepared statement for the life of a recording connecti
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from .tables import OPEN_RUN, campaigns, messages, sent_emails
 
@@ -19,7 +19,7 @@ from .tables import OPEN_RUN, campaigns, messages, sent_emails
 # message in flight, at no extra round trip (a primary-key read of one row).
 PG_RECORD = f"""
 UPDATE {messages.name} SET status = $1, error = $2, error_code = $8, sent_at = $3::timestamptz,
-    claimed_by = NULL, claim_expires_at = NULL,
+    claimed_by = NULL, claim_expires_at = NULL, retry_at = NULL, tries = COALESCE($9::int, tries),
     mail_status = COALESCE($4, mail_status),
     sms_status = COALESCE($5, sms_status),
     provider_message_id = COALESCE($6, provider_message_id)
@@ -30,6 +30,29 @@ RETURNING (SELECT c.status FROM {campaigns.name} c
 PG_RECORD_NAME = b"broadcasts_record"
 
 RECORD_CHANNELS = ("mail_status", "sms_status", "provider_message_id")
+
+# A deferred message (a temporary answer about its recipient): it leaves its claim, still
+# pending, and waits until retry_at. COALESCE as above.
+DEFER = (
+    update(messages)
+    .where(messages.c.id == bindparam("b_id"))
+    .values(
+        claimed_by=None,
+        claim_expires_at=None,
+        tries=bindparam("b_tries"),
+        retry_at=bindparam("b_retry_at", type_=messages.c.retry_at.type),
+        error=bindparam("b_error"),
+        mail_status=func.coalesce(
+            bindparam("b_mail_status", type_=messages.c.mail_status.type), messages.c.mail_status
+        ),
+        sms_status=func.coalesce(bindparam("b_sms_status", type_=messages.c.sms_status.type), messages.c.sms_status),
+        provider_message_id=func.coalesce(
+            bindparam("b_provider_message_id", type_=messages.c.provider_message_id.type),
+            messages.c.provider_message_id,
+        ),
+    )
+    .returning(messages.c.id)
+)
 
 # How long the answer to one record may take before the connection counts as lost.
 RECORD_TIMEOUT = 30.0

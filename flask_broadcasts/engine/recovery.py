@@ -9,7 +9,8 @@ concurrently with workers and with itself: every step is a guarded UPDATE.
 2. Sent e-mails whose ``broadcast_sent_emails`` row was not written yet (a worker died
    between its per-message record and its next flush) get one.
 3. Runs of running campaigns: not materialized and no live materializer → queue the
-   materialization again; pending unclaimed messages and no waiting send job → queue one;
+   materialization again; pending unclaimed messages due now (a deferred one waits for its
+   ``retry_at``) and no waiting send job → queue one;
    nothing pending → complete the run.
 """
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, or_, select
 
 from ..channels.base import RetryLater
 from ..models import utcnow
@@ -126,7 +127,11 @@ def recover(*, now: datetime | None = None) -> RecoveryReport:
         unclaimed = session.execute(
             select(
                 exists().where(
-                    run_messages(campaign_id, run_key), messages.c.status == PENDING, messages.c.claimed_by.is_(None)
+                    run_messages(campaign_id, run_key),
+                    messages.c.status == PENDING,
+                    messages.c.claimed_by.is_(None),
+                    # A deferred message waits for its retry_at (then this queues its job, if lost).
+                    or_(messages.c.retry_at.is_(None), messages.c.retry_at <= now),
                 )
             )
         ).scalar()

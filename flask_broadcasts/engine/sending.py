@@ -18,9 +18,11 @@ Exactly once, as built:
 * **Failures**, in the channels' one vocabulary (:mod:`flask_broadcasts.channels.base`):
   :class:`~flask_broadcasts.channels.base.Refused` (5xx, an invalid number) → that
   channel of that message fails alone, with the server's answer;
-  :class:`~flask_broadcasts.channels.base.RetryLater` (server down, 4xx, a connection
-  lost before the message was complete) → the unsent rest of the claim is released and
-  the error propagates, so the job is retried with backoff;
+  :class:`~flask_broadcasts.channels.base.Deferred` (4xx about the recipient) → that
+  message alone waits and is tried again later (:mod:`.deferral`), the batch goes on;
+  :class:`~flask_broadcasts.channels.base.RetryLater` (server down, 421, 4xx before the
+  recipient, a connection lost before the message was complete) → the unsent rest of the
+  claim is released and the error propagates, so the job is retried with backoff;
   :class:`~flask_broadcasts.channels.base.OutcomeUnknown` (the answer was lost after
   the whole message went out) → that channel is ``unknown``, the message is never resent.
 """
@@ -35,15 +37,16 @@ from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ..channels.base import Channel, OutcomeUnknown, RetryLater, Sent
+from ..channels.base import Channel, Deferred, OutcomeUnknown, RetryLater, Sent
 from ..channels.mail import MailChannel
 from ..channels.sms import SmsChannel, status_callback_url
 from ..channels.smtp import MailSettings
 from ..models import utcnow
 from ..state import BroadcastsState, get_state
-from ..statuses import ChannelStatus, MessageStatus
+from ..statuses import ChannelStatus, ErrorCode, MessageStatus
 from .claims import OUTCOME_UNKNOWN, claim, expire_claims, new_claim_token, release, renew
 from .completion import complete_run_if_done
+from .deferral import next_deferred_at
 from .outcomes import BatchResult, CampaignHalted, OutcomeRecorder
 from .run_mime import mime_builder
 from .runs import reconcile_stopped_run
@@ -106,6 +109,8 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
     batch = claim(session, campaign_id, run_key, token, settings.batch_size, ttl, utcnow())
     if not batch:
         completed = complete_run_if_done(session, campaign_id, run_key, state.publisher)
+        if completed is None:
+            _send_when_deferred_are_due(state, campaign_id, run_key)
         return BatchResult(completed=completed is not None)
     recorder = OutcomeRecorder(session, campaign_id, run_key, token)
     channels = _BatchChannels(state, campaign_id, run_key)
@@ -152,18 +157,32 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
         recorder.close()
 
 
+def _send_when_deferred_are_due(state: BroadcastsState, campaign_id: int, run_key: str) -> None:
+    """Nothing is claimable but deferred messages wait: queue a send job for when the first is due.
+
+    One job per due second (its id says which), so the workers that find the run empty
+    together queue it once; the recovery sweep queues one too if that job is lost.
+    """
+    at = next_deferred_at(state.session, campaign_id, run_key)
+    if at is not None:
+        state.dispatcher.send(campaign_id, run_key, tag=f"deferred{int(at.timestamp())}", at=at)
+
+
 def _send_message(
     session: Session, message: Any, following: Any | None, channels: _BatchChannels, recorder: OutcomeRecorder
 ) -> None:
     """Hand one message to each of its channels not settled yet, then record its outcome.
 
     The message is sent (``completed``) once any channel accepted it, now or on an earlier
-    try; it fails when every channel refused it.
+    try; it fails when every channel refused it. A channel deferred (a temporary answer
+    about the recipient) sends the message back to wait for its next try, while it has one.
     """
     values: dict[str, Any] = {}
     errors: list[str] = []
     codes: list[str] = []
+    deferred: list[str] = []
     delivered = False
+    tries = (message.tries or 0) + 1
     for name in _CHANNEL_ORDER:
         if name not in (message.channels or []):
             continue
@@ -176,7 +195,9 @@ def _send_message(
         except OutcomeUnknown:
             status = MessageStatus.COMPLETED if delivered else MessageStatus.FAILED
             unknown = {f"{name}_status": ChannelStatus.UNKNOWN.value}
-            recorder.record(message.id, status, error=OUTCOME_UNKNOWN, error_code=OUTCOME_UNKNOWN, **unknown, **values)
+            recorder.record(
+                message.id, status, error=OUTCOME_UNKNOWN, error_code=OUTCOME_UNKNOWN, tries=tries, **unknown, **values
+            )
             raise
         except (RetryLater, CampaignHalted):
             if values:  # an earlier channel went out: keep that, retry the rest later
@@ -199,11 +220,23 @@ def _send_message(
                     sent_at=utcnow(),
                     response=outcome.answer[:500],
                 )
+        elif isinstance(outcome, Deferred):
+            deferred.append(name)
+            errors.append(f"{name}: {outcome.detail}")
         else:
             values[f"{name}_status"] = ChannelStatus.REFUSED.value
             errors.append(f"{name}: {outcome.detail}")
             codes.append(outcome.code)
+    error = "; ".join(errors)[:2000] or None
+    if deferred:
+        retry_at = recorder.retry_policy.next_try_at(tries)
+        if retry_at is not None:
+            recorder.defer(message.id, tries=tries, retry_at=retry_at, error=error, **values)
+            return
+        # Out of tries: the deferred channels fail; a refusal for good, if any, names the failure.
+        values.update({f"{name}_status": ChannelStatus.REFUSED.value for name in deferred})
+        codes.append(ErrorCode.TEMPORARY_FAILURE.value)
     status = MessageStatus.COMPLETED if delivered else MessageStatus.FAILED
     # The first refusal's code names the failure (e-mail first, as the channels are tried).
     error_code = codes[0] if codes else None
-    recorder.record(message.id, status, error="; ".join(errors)[:2000] or None, error_code=error_code, **values)
+    recorder.record(message.id, status, error=error, error_code=error_code, tries=tries, **values)

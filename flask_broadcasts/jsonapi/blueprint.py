@@ -107,12 +107,17 @@ class JsonApiBlueprint(flask_smorest.Blueprint):
             _DocInfo("resource", spec.schema, spec), lambda _: parse_resource_query(spec, request.args)
         )
 
-    def jsonapi_action(self, spec: ResourceSpec) -> Callable[[F], F]:
+    def jsonapi_action(self, spec: ResourceSpec, *, parameters: Sequence[dict[str, Any]] = ()) -> Callable[[F], F]:
         """An action on one resource (``/broadcast-campaigns/{id}/start``): parsed like
         :meth:`jsonapi_resource`, answered with the resource after the change, documented
         with its 409. Give the same view to ``get`` and ``post``: a ``POST`` carries no body
-        (one that does must still be a JSON:API document, else 415)."""
-        return self._decorate(_DocInfo("action", spec.schema, spec), lambda _: parse_resource_query(spec, request.args))
+        (one that does must still be a JSON:API document, else 415).
+
+        :param parameters: OpenAPI parameter objects of the action's own query parameters.
+        """
+        return self._decorate(
+            _DocInfo("action", spec.schema, spec, parameters), lambda _: parse_resource_query(spec, request.args)
+        )
 
     def jsonapi_collection(
         self, spec: CollectionSpec, *, parameters: Sequence[dict[str, Any]] = ()

@@ -15,7 +15,7 @@ class RecordingDispatcher:
     def materialize(self, campaign_id: int, run_key: str) -> None:
         self.queued.append(("materialize", campaign_id, run_key))
 
-    def send(self, campaign_id: int, run_key: str, *, tag: str) -> None:
+    def send(self, campaign_id: int, run_key: str, *, tag: str, at=None) -> None:
         self.queued.append(("send", campaign_id, run_key))
 
     def cancel(self, campaign_id: int) -> int:

@@ -86,3 +86,29 @@ def start_subscriber(redis_url: str, channel: str) -> subprocess.Popen:
     )
     assert proc.stdout.readline().decode().strip() == "READY"
     return proc
+
+
+def stop_workers(workers: list[subprocess.Popen]) -> str:
+    """End long-running workers and their work horses (each leads a session of its own); their output."""
+    import signal
+
+    out = []
+    for worker in workers:
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out.append(worker.communicate(timeout=15)[0].decode(errors="replace"))
+    return "\n".join(out)
+
+
+def wait_for(predicate, timeout: float, what: str):  # noqa: ANN001, ANN201
+    """Poll ``predicate`` until it returns something true (returned), or fail after ``timeout`` s."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+    return value

@@ -1,7 +1,10 @@
 """A real SMTP server on loopback (aiosmtpd in a thread) that records what it accepts.
 
 Addresses whose local part starts with ``refuse`` get a 550 at RCPT; those starting
-with ``later`` get a 451 at DATA. :meth:`stop`/:meth:`start` take it down and up on the
+with ``later`` get a 451 at DATA; those starting with ``busy`` a 421 at RCPT (the server
+says it is closing). ``greylist`` scripts temporary answers: an address in it gets a 451
+at RCPT while its count is above zero (each RCPT takes one off; :data:`FOREVER` never
+runs out). ``rcpt_tries`` counts every RCPT per address. :meth:`stop`/:meth:`start` take it down and up on the
 same port. It offers PIPELINING, as production servers do; ``pipelining=False`` makes it
 a server that does not, so the client's step-by-step exchange is tested too. ``delay``
 seconds pass before each message's answer (a server that takes a few ms per message);
@@ -15,9 +18,13 @@ import email
 import socket
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
+
+#: A ``greylist`` count that never runs out.
+FOREVER = 10**9
 
 
 def free_port() -> int:
@@ -49,6 +56,15 @@ class _Handler:
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        with self.server.lock:
+            self.server.rcpt_tries[address] += 1
+            greylisted = self.server.greylist.get(address, 0) > 0
+            if greylisted:
+                self.server.greylist[address] -= 1
+        if greylisted:
+            return "451 4.7.1 greylisted, try again later"
+        if address.startswith("busy"):
+            return "421 4.3.2 too busy, closing"
         if address.startswith("refuse"):
             return "550 5.1.1 mailbox unavailable"
         envelope.rcpt_tos.append(address)
@@ -72,6 +88,8 @@ class SmtpServer:
     pipelining: bool = True
     delay: float = 0.0
     received: list[Received] = field(default_factory=list)
+    greylist: dict[str, int] = field(default_factory=dict)
+    rcpt_tries: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: Controller | None = None
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from flask_broadcasts.channels.smtp import MailSettings, RecipientRefused, SmtpTransport, TemporaryFailure
+from flask_broadcasts.channels.smtp import (
+    MailSettings,
+    RecipientDeferred,
+    RecipientRefused,
+    SmtpTransport,
+    TemporaryFailure,
+)
 from tests.support.smtp import SmtpServer
 
 
@@ -25,7 +31,7 @@ def test_accepted_refused_and_deferred_messages_on_one_connection(server):
                 outcomes[rcpt] = transport.send("news@example.org", rcpt, data)
             except RecipientRefused as exc:
                 outcomes[rcpt] = ("refused", exc.code)
-            except TemporaryFailure as exc:
+            except RecipientDeferred as exc:
                 outcomes[rcpt] = ("later", exc.code)
         uses_pipelining = transport._smtp.has_extn("pipelining")
 
@@ -78,7 +84,7 @@ def test_the_next_envelope_goes_out_with_the_previous_message_and_nothing_arrive
                 outcomes[rcpt] = transport.send("news@example.org", rcpt, _mail(rcpt), then=then)
             except RecipientRefused as exc:
                 outcomes[rcpt] = ("refused", exc.code)
-            except TemporaryFailure as exc:
+            except RecipientDeferred as exc:
                 outcomes[rcpt] = ("later", exc.code)
 
     assert outcomes["refuse-bob@example.org"] == ("refused", 550)

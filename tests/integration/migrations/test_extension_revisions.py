@@ -38,7 +38,8 @@ def _upgrade(connection: sa.Connection, target: str) -> None:
 def test_the_branch_has_one_head() -> None:
     _, script = _script()
     heads = script.get_revisions(f"{BRANCH_LABEL}@head")
-    assert [head.revision for head in heads] == ["broadcasts_0002"]
+    assert [head.revision for head in heads] == ["broadcasts_0003"]
+    assert script.get_revision("broadcasts_0003").down_revision == "broadcasts_0002"
     assert script.get_revision("broadcasts_0002").down_revision == "broadcasts_0001"
 
 
@@ -48,9 +49,9 @@ def test_0002_upgrades_a_database_populated_at_0001(tmp_path: Path) -> None:
         with engine.begin() as connection:
             _upgrade(connection, "broadcasts_0001")
         with engine.begin() as connection:
-            rows = _seed_at_0001(connection)
+            rows = _seed(connection)
         with engine.begin() as connection:
-            _upgrade(connection, f"{BRANCH_LABEL}@head")
+            _upgrade(connection, "broadcasts_0002")
         with engine.connect() as connection:
             kept = connection.execute(
                 sa.text("SELECT id, status, error, error_code, template_locale FROM broadcast_messages ORDER BY id")
@@ -59,8 +60,37 @@ def test_0002_upgrades_a_database_populated_at_0001(tmp_path: Path) -> None:
     assert [tuple(row) for row in kept] == [(*row, None, None) for row in rows]
 
 
-def _seed_at_0001(connection: sa.Connection) -> list[tuple[int, str, str | None]]:
-    """A campaign and two messages, written with the 0001 schema as reflected (no models)."""
+def test_0003_upgrades_a_database_populated_at_0002(tmp_path: Path) -> None:
+    """Messages stored before 0003 have had no try counted and wait for nothing; test sends
+    of their campaign can be stored at once."""
+    with scratch_database("revisions3", tmp_path) as url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0002")
+        with engine.begin() as connection:
+            rows = _seed(connection)
+        with engine.begin() as connection:
+            _upgrade(connection, f"{BRANCH_LABEL}@head")
+        with engine.begin() as connection:
+            kept = connection.execute(
+                sa.text("SELECT id, status, error, tries, retry_at FROM broadcast_messages ORDER BY id")
+            ).all()
+            campaign_id = connection.execute(sa.text("SELECT min(id) FROM broadcast_campaigns")).scalar_one()
+            connection.execute(
+                sa.text(
+                    'INSERT INTO broadcast_test_sends (organization_id, campaign_id, "to", results, created_at) '
+                    "VALUES ('1', :c, '[]', '[]', :at)"
+                ),
+                {"c": campaign_id, "at": _filler(sa.Column("at", sa.DateTime()))},
+            )
+            test_sends = connection.execute(sa.text("SELECT count(*) FROM broadcast_test_sends")).scalar_one()
+        engine.dispose()
+    assert [tuple(row) for row in kept] == [(*row, 0, None) for row in rows]
+    assert test_sends == 1
+
+
+def _seed(connection: sa.Connection) -> list[tuple[int, str, str | None]]:
+    """A campaign and two messages, written with the schema as reflected (no models)."""
     metadata = sa.MetaData()
     metadata.reflect(connection)
     tables = metadata.tables
