@@ -56,6 +56,10 @@ class SchedulerStatus:
         return bool(self.instances) or self.lock_held
 
 
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
 def queue_workers(state: BroadcastsState) -> list[WorkerStatus]:
     """The live workers of ``BROADCASTS_QUEUE`` (RQ's worker registry)."""
     from rq import Worker
@@ -75,12 +79,12 @@ def scheduler_status(state: BroadcastsState) -> SchedulerStatus:
     instances = []
     for key in redis.scan_iter(match=f"{Scheduler.redis_scheduler_namespace_prefix}*", count=100):
         if not redis.hexists(key, "death"):
-            instances.append(key.decode().removeprefix(Scheduler.redis_scheduler_namespace_prefix))
+            instances.append(_text(key).removeprefix(Scheduler.redis_scheduler_namespace_prefix))
     holder = redis.get(RQScheduler.get_locking_key(state.settings.queue))
     score = redis.zscore(Scheduler.scheduled_jobs_key, recovery_job_id(state.settings.queue))
     return SchedulerStatus(
         instances=tuple(sorted(instances)),
         lock_held=bool(redis.exists(Scheduler.scheduler_lock_key)),
-        retry_scheduler=holder.decode() if holder else None,
+        retry_scheduler=_text(holder) if holder else None,
         sweep_next_run=datetime.fromtimestamp(score, UTC) if score is not None else None,
     )

@@ -8,6 +8,7 @@ the API answers ``409 illegal_transition``, the command prints the reason and ex
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable
 from typing import IO, Any
@@ -45,23 +46,27 @@ ACTIONS: dict[str, Callable[[str, int], Any]] = {
 campaigns = AppGroup("campaigns", help="See and steer campaigns of every organization.")
 
 
-class _Failure(click.ClickException):
-    """A refusal or a missing campaign: its message on stderr, and its own exit status."""
+class _Refused(click.ClickException):
+    """An action the campaign's status does not allow: its reason alone on stderr."""
 
-    def __init__(self, message: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    exit_code = EXIT_REFUSED
 
     def show(self, file: IO[Any] | None = None) -> None:
         """The message alone on stderr (click would prefix it with ``Error:``)."""
         click.echo(self.message, err=True, file=file)
 
 
+class _NotFound(_Refused):
+    """No such campaign."""
+
+    exit_code = EXIT_NOT_FOUND
+
+
 def _campaign(campaign_id: int, organization_id: str | None = None) -> Any:
     try:
         return find_campaign(campaign_id, organization_id=organization_id)
     except NotFoundError as exc:
-        raise _Failure(exc.detail, EXIT_NOT_FOUND) from None
+        raise _NotFound(exc.detail) from None
 
 
 @campaigns.command("list")
@@ -133,8 +138,13 @@ def show_campaign(campaign_id: int) -> None:
         click.echo("  " + line)
 
 
+def _plain(text: str) -> str:
+    """A docstring's reST as terminal text: ``:data:`x``` and ````x```` become ``x``."""
+    return re.sub(r"(?::\w+:)?`+~?([^`]+?)`+", r"\1", text)
+
+
 def _action_command(name: str, act: Callable[[str, int], Any]) -> click.Command:
-    summary = (act.__doc__ or f"{name.capitalize()} a campaign.").strip().splitlines()[0]
+    summary = _plain((act.__doc__ or f"{name.capitalize()} a campaign.").strip().splitlines()[0])
 
     @click.argument("campaign_id", type=int)
     def command(campaign_id: int) -> None:
@@ -144,17 +154,20 @@ def _action_command(name: str, act: Callable[[str, int], Any]) -> click.Command:
             after = act(organization_id, campaign.id)
         except ConflictError as exc:
             status = (exc.meta or {}).get("status", before)
-            raise _Failure(
+            raise _Refused(
                 f"Refused: cannot {name} campaign {campaign_id} ({exc.error_code or 'conflict'}): {exc.detail}"
-                f" Its status is {status}.",
-                EXIT_REFUSED,
+                f" Its status is {status}."
             ) from None
         except NotFoundError as exc:  # deleted in between
-            raise _Failure(exc.detail, EXIT_NOT_FOUND) from None
+            raise _NotFound(exc.detail) from None
         reason = f" ({after.status_reason})" if after.status_reason else ""
         click.echo(f"campaign {campaign_id}: {before} -> {after.status}{reason}")
 
-    command.__doc__ = f"{summary} (as POST /broadcast-campaigns/ID/{name})."
+    command.__doc__ = (
+        f"{summary}\n\nWhat POST /broadcast-campaigns/ID/{name} does (the engine's {act.__name__}); exit"
+        f" status {EXIT_REFUSED} when the campaign's status does not allow it, {EXIT_NOT_FOUND} when there"
+        " is no such campaign."
+    )
     return campaigns.command(name)(command)
 
 

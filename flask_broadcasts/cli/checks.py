@@ -71,7 +71,10 @@ def _problem(check: str, message: str) -> Finding:
 
 def _timing(settings: Settings) -> list[Finding]:
     found = []
-    for name, timeout in (("BROADCASTS_SMTP_TIMEOUT", settings.smtp_timeout), ("BROADCASTS_SMS_TIMEOUT", settings.sms_timeout)):
+    for name, timeout in (
+        ("BROADCASTS_SMTP_TIMEOUT", settings.smtp_timeout),
+        ("BROADCASTS_SMS_TIMEOUT", settings.sms_timeout),
+    ):
         if settings.claim_ttl <= timeout:
             found.append(
                 _problem(
@@ -136,7 +139,11 @@ def _public_url(settings: Settings) -> list[Finding]:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return [_problem("configuration", f"BROADCASTS_PUBLIC_URL ({url!r}) is not an absolute http(s) URL.")]
     if parts.scheme == "http":
-        return [_warning("configuration", f"BROADCASTS_PUBLIC_URL ({url}) is not https: mail clients warn about such links.")]
+        return [
+            _warning(
+                "configuration", f"BROADCASTS_PUBLIC_URL ({url}) is not https: mail clients warn about such links."
+            )
+        ]
     return []
 
 
@@ -144,7 +151,10 @@ def _mail(settings: Settings, mail: MailSettings) -> list[Finding]:
     found = []
     if not (settings.mail_sender or mail.default_sender):
         found.append(
-            _problem("configuration", "No sender: set BROADCASTS_MAIL_SENDER or MAIL_DEFAULT_SENDER (every e-mail needs a From).")
+            _problem(
+                "configuration",
+                "No sender: set BROADCASTS_MAIL_SENDER or MAIL_DEFAULT_SENDER (every e-mail needs a From).",
+            )
         )
     if mail.use_ssl and mail.use_tls:
         found.append(
@@ -155,7 +165,9 @@ def _mail(settings: Settings, mail: MailSettings) -> list[Finding]:
             )
         )
     if mail.suppress:
-        found.append(_warning("configuration", "MAIL_SUPPRESS_SEND is on: e-mails are recorded as sent but never leave."))
+        found.append(
+            _warning("configuration", "MAIL_SUPPRESS_SEND is on: e-mails are recorded as sent but never leave.")
+        )
     return found
 
 
@@ -194,7 +206,9 @@ def configuration(settings: Settings, mail: MailSettings) -> list[Finding]:
     """Settings missing or contradicting each other."""
     found = []
     if not settings.redis_url:
-        found.append(_problem("configuration", "Neither BROADCASTS_REDIS_URL nor REDIS_URL is set: no queues, no events."))
+        found.append(
+            _problem("configuration", "Neither BROADCASTS_REDIS_URL nor REDIS_URL is set: no queues, no events.")
+        )
     found += _timing(settings) + _public_url(settings) + _mail(settings, mail) + _sms(settings)
     return found or [_ok("configuration", "no setting missing, none contradicting another")]
 
@@ -206,9 +220,7 @@ def _capabilities(offer: Any, mail: MailSettings, settings: Settings) -> list[Fi
     from ..channels.smtp_probe import CAPABILITIES
 
     found = []
-    offered = ", ".join(
-        f"{name} {offer.extensions[name]}".strip() for name in CAPABILITIES if name in offer.extensions
-    )
+    offered = ", ".join(f"{name} {offer.extensions[name]}".strip() for name in CAPABILITIES if name in offer.extensions)
     if "STARTTLS" in offer.before_tls and "STARTTLS" not in offer.extensions:
         offered = ", ".join(filter(None, [offered, "STARTTLS (used)"]))
     found.append(_ok("smtp", f"{mail.server}:{mail.port} answers EHLO: {offered or 'no extension'}"))
@@ -248,7 +260,9 @@ def smtp(mail: MailSettings, settings: Settings) -> list[Finding]:
     except smtplib.SMTPAuthenticationError as exc:
         return [_problem("smtp", f"{mail.server}:{mail.port} refused the login of MAIL_USERNAME: {exc.smtp_code}.")]
     except (OSError, smtplib.SMTPException) as exc:
-        return [_problem("smtp", f"cannot reach the mail server {mail.server}:{mail.port}: {exc or type(exc).__name__}")]
+        return [
+            _problem("smtp", f"cannot reach the mail server {mail.server}:{mail.port}: {exc or type(exc).__name__}")
+        ]
     return _capabilities(offer, mail, settings)
 
 
@@ -344,9 +358,13 @@ def schedulers(state: BroadcastsState, *, now: datetime | None = None) -> list[F
     sweep = status.sweep_next_run
     late = timedelta(seconds=state.settings.scheduler_interval * 2 + state.settings.recovery_interval)
     if sweep is None:
-        found.append(_warning("scheduler", "the recovery sweep is not registered (a scheduler registers it as it starts)."))
+        found.append(
+            _warning("scheduler", "the recovery sweep is not registered (a scheduler registers it as it starts).")
+        )
     elif sweep < now - late:
-        found.append(_warning("scheduler", f"the recovery sweep is overdue since {sweep:%H:%M:%S} UTC: no scheduler is polling."))
+        found.append(
+            _warning("scheduler", f"the recovery sweep is overdue since {sweep:%H:%M:%S} UTC: no scheduler is polling.")
+        )
     if status.retry_scheduler is None:
         found.append(
             _warning(
@@ -356,4 +374,3 @@ def schedulers(state: BroadcastsState, *, now: datetime | None = None) -> list[F
             )
         )
     return found
-

@@ -55,7 +55,10 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
     """Left-aligned columns two spaces apart, the header first; no trailing spaces."""
     body = [list(map(str, row)) for row in rows]
     widths = [max(len(cell) for cell in column) for column in zip(header, *body, strict=True)]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in [list(header), *body]]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [list(header), *body]
+    ]
 
 
 def _status(campaign: Any) -> str:

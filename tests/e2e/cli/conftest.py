@@ -1,6 +1,6 @@
-"""One real stack per test module: a database, Redis, an SMTP server on loopback and a worker process.
+"""One real stack for the CLI suite: a database, Redis, an SMTP server on loopback and a worker process.
 
-Started once per module (the CI budget), each on names of its own: its own queue and
+Started once for the folder (the CI budget: package-scoped), each on names of its own: its own queue and
 event channels on the session's Redis, its own database file (or the session's emptied
 PostgreSQL database).
 """
@@ -25,14 +25,14 @@ from tests.support.smtp import SmtpServer
 SMTP_DELAY = 0.01
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def stack_smtp() -> Iterator[SmtpServer]:
     server = SmtpServer(delay=SMTP_DELAY).start()
     yield server
     server.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def stack_env(tmp_path_factory, redis_url, stack_smtp, hostapp_database: MigratedDatabase) -> dict[str, str]:
     """The environment of the module's app, worker and CLI processes."""
     directory = tmp_path_factory.mktemp("cli")
@@ -51,7 +51,7 @@ def stack_env(tmp_path_factory, redis_url, stack_smtp, hostapp_database: Migrate
     return values
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def stack_app(stack_env):
     """The host app in this process (to seed rows), on the module's database."""
     with pytest.MonkeyPatch.context() as patch:
@@ -67,7 +67,7 @@ def stack_app(stack_env):
             db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def stack_worker(stack_env, stack_app):
     """``flask broadcasts worker --with-scheduler``, registered in RQ's worker registry before the tests."""
     from rq import Worker

@@ -39,7 +39,9 @@ def campaigns(stack_app) -> dict[str, int]:
     audience = BroadcastAudience(organization_id="org-2", name="A2", audience_type="customers", filters={})
     db.session.add_all([template, audience])
     db.session.flush()
-    other = BroadcastCampaign(organization_id="org-2", name="Other tenant", template_id=template.id, audience_id=audience.id)
+    other = BroadcastCampaign(
+        organization_id="org-2", name="Other tenant", template_id=template.id, audience_id=audience.id
+    )
     db.session.add(other)
     db.session.commit()
     ids["other"] = other.id
@@ -58,15 +60,6 @@ def test_list_shows_each_campaign_and_filters_by_organization_and_status(stack_e
 
     org2 = run_cli(stack_env, "campaigns", "list", "--organization", "org-2", "--status", "draft")
     assert [int(line.split()[0]) for line in org2.stdout.splitlines()[1:]] == [campaigns["other"]]
-
-
-def test_show_prints_the_attributes(stack_env, campaigns):
-    shown = run_cli(stack_env, "campaigns", "show", str(campaigns["idle"]))
-    assert shown.returncode == 0, shown.output
-    assert re.search(r"^name\s+Newsletter idle$", shown.stdout, re.M)
-    assert re.search(rf"^organization\s+{ORG}$", shown.stdout, re.M)
-    assert re.search(r"^status\s+draft$", shown.stdout, re.M)
-    assert "No runs yet." in shown.stdout
 
 
 def test_an_action_the_status_does_not_allow_is_refused_in_words(stack_env, campaigns):
@@ -99,7 +92,9 @@ def test_watch_without_a_terminal_prints_lines_until_the_run_completes(stack_env
     assert "\r" not in out
     lines = out.splitlines()
     assert lines[-1].startswith(_final(campaign_id) + " (watched ")
-    done = [int(m.group(1)) for m in re.finditer(r"in-progress (\d+)/300 sent \d+ · failed \d+ · [\d.-]+/s · ETA ", out)]
+    done = [
+        int(m.group(1)) for m in re.finditer(r"in-progress (\d+)/300 sent \d+ · failed \d+ · [\d.-]+/s · ETA ", out)
+    ]
     assert any(0 < n < RECIPIENTS for n in done), out  # seen while sending, not only at the end
     assert done == sorted(done)
 
@@ -109,6 +104,12 @@ def test_watch_without_a_terminal_prints_lines_until_the_run_completes(stack_env
     assert "A completed campaign cannot be started. Its status is completed." in again.stderr
 
     shown = run_cli(stack_env, "campaigns", "show", str(campaign_id))
+    assert shown.returncode == 0, shown.output
+    assert re.search(r"^name\s+Newsletter plain$", shown.stdout, re.M)
+    assert re.search(rf"^organization\s+{ORG}$", shown.stdout, re.M)
+    assert re.search(r"^status\s+completed$", shown.stdout, re.M)
+    assert re.search(rf"^sent\s+{RECIPIENTS - REFUSED}$", shown.stdout, re.M)
+    assert "Recent runs:" in shown.stdout
     assert re.search(rf"^  once\s+completed\s+{RECIPIENTS - REFUSED}/{REFUSED}/{RECIPIENTS}\s", shown.stdout, re.M)
 
 
