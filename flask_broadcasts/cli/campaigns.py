@@ -18,7 +18,7 @@ from flask.cli import AppGroup
 
 from ..engine import lifecycle
 from ..engine.schedule import recent_runs
-from ..errors import ConflictError, NotFoundError
+from ..errors import BroadcastsError, ConflictError, NotFoundError
 from ..services.operators import all_campaigns, find_campaign
 from ..statuses import CampaignStatus
 from .formatting import campaign_table, format_time, table
@@ -160,6 +160,10 @@ def _action_command(name: str, act: Callable[[str, int], Any]) -> click.Command:
             ) from None
         except NotFoundError as exc:  # deleted in between
             raise _NotFound(exc.detail) from None
+        except BroadcastsError as exc:  # any other refusal of the engine (a 4xx of the API)
+            raise _Refused(
+                f"Refused: cannot {name} campaign {campaign_id} ({exc.error_code or type(exc).__name__}): {exc.detail}"
+            ) from None
         reason = f" ({after.status_reason})" if after.status_reason else ""
         click.echo(f"campaign {campaign_id}: {before} -> {after.status}{reason}")
 

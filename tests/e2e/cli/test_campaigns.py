@@ -116,7 +116,7 @@ def test_watch_without_a_terminal_prints_lines_until_the_run_completes(stack_env
 def test_watch_on_a_terminal_draws_a_progress_bar(stack_env, campaigns):
     campaign_id = campaigns["terminal"]
     terminal = TerminalCommand(stack_env, "campaigns", "watch", str(campaign_id), columns=120)
-    assert "waiting for it to start" in terminal.read_until("waiting for it to start", timeout=60)
+    assert "waiting for it to start" in terminal.read_until("waiting for it to start", timeout=120)
 
     assert run_cli(stack_env, "campaigns", "start", str(campaign_id)).returncode == 0
     assert terminal.wait(timeout=120) == 0, terminal.output
