@@ -28,6 +28,11 @@ def campaign_event(row: Any) -> dict[str, Any]:
     return {"event": EVENT_UPDATED, "data": campaign_resource(row)}
 
 
+def channel_name(prefix: str, organization_id: str) -> str:
+    """The Redis pub/sub channel of an organization's events: ``<prefix><organization id>``."""
+    return f"{prefix}{organization_id}"
+
+
 def crossed(before: int, after: int, every: int) -> bool:
     """Whether going from ``before`` to ``after`` passes a multiple of ``every``."""
     return every > 0 and after // every > before // every
@@ -59,7 +64,7 @@ class RedisProgressPublisher:
 
     def channel(self, organization_id: str) -> str:
         """The Redis pub/sub channel of an organization."""
-        return f"{self.channel_prefix}{organization_id}"
+        return channel_name(self.channel_prefix, organization_id)
 
     def publish(self, organization_id: str, event: dict[str, Any]) -> None:
         """Publish ``event`` as compact JSON on the organization's channel; log Redis errors."""

@@ -75,8 +75,8 @@ def scratch_database(label: str, directory: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def upgrade_extension(connection: sa.Connection) -> None:
-    """``alembic upgrade broadcasts@head``: the extension's tables from its shipped revisions.
+def upgrade_extension(connection: sa.Connection, target: str = f"{BRANCH_LABEL}@head") -> None:
+    """``alembic upgrade broadcasts@head`` (or ``target``): the extension's tables from its shipped revisions.
 
     Run programmatically (no ``env.py``): the revisions live in ``VERSIONS_DIR`` as their own
     branch, which is exactly what a host's ``flask db upgrade`` applies.
@@ -88,7 +88,7 @@ def upgrade_extension(connection: sa.Connection) -> None:
     script = ScriptDirectory.from_config(config)
 
     def upgrade(revision, context):  # noqa: ANN001, ANN202
-        return script._upgrade_revs(f"{BRANCH_LABEL}@head", revision)
+        return script._upgrade_revs(target, revision)
 
     with EnvironmentContext(config, script, fn=upgrade) as environment:
         environment.configure(connection=connection, target_metadata=broadcasts_metadata)

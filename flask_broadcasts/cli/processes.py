@@ -1,4 +1,7 @@
-"""The ``flask broadcasts ...`` command group. Commands only forward to services."""
+"""``flask broadcasts worker|scheduler|recover|settings``: the processes of a deployment and two helpers.
+
+Commands only forward to :mod:`flask_broadcasts.background` and the engine.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +10,23 @@ import json
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import with_appcontext
 
-broadcasts_cli = AppGroup("broadcasts", help="Broadcast campaigns: workers, scheduler, recovery.")
+__all__ = ["recover", "scheduler", "show_settings", "worker"]
 
 
-@broadcasts_cli.command("settings")
+@click.command("settings")
+@with_appcontext
 def show_settings() -> None:
     """Print every BROADCASTS_* setting in effect."""
-    from .config import SETTINGS
+    from ..config import SETTINGS
 
     for setting in SETTINGS:
         click.echo(f"{setting.key} = {current_app.config[setting.key]!r}")
 
 
-@broadcasts_cli.command("worker")
+@click.command("worker")
+@with_appcontext
 @click.option("--burst", is_flag=True, help="Quit when the queue is empty.")
 @click.option(
     "--with-scheduler", is_flag=True, help="Also run the periodic scheduler (recovery sweep) in this process."
@@ -29,7 +34,7 @@ def show_settings() -> None:
 @click.option("--name", default=None, help="Worker name (default: RQ's).")
 def worker(burst: bool, with_scheduler: bool, name: str | None) -> None:
     """Run a worker on BROADCASTS_QUEUE (jobs run inside the app context)."""
-    from .background.worker import build_worker, start_periodic_scheduler
+    from ..background.worker import build_worker, start_periodic_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     w = build_worker(app, name=name)
@@ -39,16 +44,18 @@ def worker(burst: bool, with_scheduler: bool, name: str | None) -> None:
     w.work(burst=burst, with_scheduler=True)
 
 
-@broadcasts_cli.command("recover")
+@click.command("recover")
+@with_appcontext
 def recover() -> None:
     """Run one recovery sweep now: expired claims, orphaned runs, finished runs."""
-    from .engine.recovery import recover as service
+    from ..engine.recovery import recover as service
 
     # asdict, not __dict__: the scheduling part is a dataclass of its own, printed as counts too.
     click.echo(json.dumps(dataclasses.asdict(service()), default=str))
 
 
-@broadcasts_cli.command("scheduler")
+@click.command("scheduler")
+@with_appcontext
 @click.option("--burst", is_flag=True, help="Move the due jobs once, then exit.")
 @click.option(
     "--interval", type=float, default=None, help="Seconds between polls (default BROADCASTS_SCHEDULER_INTERVAL)."
@@ -56,7 +63,7 @@ def recover() -> None:
 @click.option("--register-only", is_flag=True, help="Only register the recovery sweep (for a plain `rqscheduler`).")
 def scheduler(burst: bool, interval: float | None, register_only: bool) -> None:
     """Run rq-scheduler on the extension's Redis and queue, with the recovery sweep registered."""
-    from .background import scheduler as runner
+    from ..background import scheduler as runner
 
     if register_only:
         changed = runner.register_recovery()

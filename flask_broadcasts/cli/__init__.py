@@ -1,0 +1,20 @@
+"""The ``flask broadcasts ...`` command group. Commands only forward to services and the engine.
+
+One module per group of commands: :mod:`.processes` (``worker``, ``scheduler``,
+``recover``, ``settings``), :mod:`.campaigns` (``campaigns list|show|watch`` and the
+actions) and :mod:`.doctor`.
+"""
+
+from __future__ import annotations
+
+from flask.cli import AppGroup
+
+from .campaigns import campaigns
+from .doctor import doctor
+from .processes import recover, scheduler, show_settings, worker
+
+__all__ = ["broadcasts_cli"]
+
+broadcasts_cli = AppGroup("broadcasts", help="Broadcast campaigns: workers, scheduler, recovery, operators' tools.")
+for command in (show_settings, worker, recover, scheduler, campaigns, doctor):
+    broadcasts_cli.add_command(command)
