@@ -16,7 +16,7 @@ from typing import IO, Any
 import click
 from flask.cli import AppGroup
 
-from ..engine import lifecycle
+from ..engine import lifecycle, retry
 from ..engine.schedule import recent_runs
 from ..errors import BroadcastsError, ConflictError, NotFoundError
 from ..services.operators import all_campaigns, find_campaign
@@ -41,6 +41,7 @@ ACTIONS: dict[str, Callable[[str, int], Any]] = {
     "stop": lifecycle.stop_campaign,
     "pause": lifecycle.pause_campaign,
     "resume": lifecycle.resume_campaign,
+    "retry": retry.retry_campaign,
 }
 
 campaigns = AppGroup("campaigns", help="See and steer campaigns of every organization.")

@@ -71,6 +71,10 @@ def test_an_action_the_status_does_not_allow_is_refused_in_words(stack_env, camp
     )
     assert campaign_row(campaigns["idle"]).status == "draft"
 
+    not_completed = run_cli(stack_env, "campaigns", "retry", str(campaigns["idle"]))
+    assert not_completed.returncode == 1
+    assert "(illegal_transition)" in not_completed.stderr and "Its status is draft." in not_completed.stderr
+
     missing = run_cli(stack_env, "campaigns", "resume", "999999")
     assert (missing.returncode, missing.stderr.strip()) == (3, "Campaign 999999 does not exist.")
 
@@ -102,6 +106,10 @@ def test_watch_without_a_terminal_prints_lines_until_the_run_completes(stack_env
     again = run_cli(stack_env, "campaigns", "start", str(campaign_id))
     assert again.returncode == 1
     assert "A completed campaign cannot be started. Its status is completed." in again.stderr
+    # Its failures are 550s (refused for good): retry has nothing to send again.
+    retried = run_cli(stack_env, "campaigns", "retry", str(campaign_id))
+    assert retried.returncode == 1
+    assert f"Refused: cannot retry campaign {campaign_id} (nothing_to_retry)" in retried.stderr
 
     shown = run_cli(stack_env, "campaigns", "show", str(campaign_id))
     assert shown.returncode == 0, shown.output
