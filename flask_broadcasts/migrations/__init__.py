@@ -10,7 +10,7 @@ host's Flask-Migrate setup:
   ``flask db migrate`` never proposes to create or drop them;
 * new revisions go to the host's own ``versions`` folder, never into the installed
   package, and ``flask db migrate`` works on a database that lacks only the extension's
-  revisions (:mod:`~flask_broadcasts.migrations.routing`).
+  revisions (``flask_broadcasts.migrations.routing``).
 
 See the docs' migrations page.
 """
