@@ -117,7 +117,8 @@ def process_revision_directives(context: MigrationContext, revision: Any, direct
             # The host's head and newer shipped ones: the host's revision joins them all.
             directive.head = "heads"
             merges = True
-        if autogenerate and not merges and directive.upgrade_ops.is_empty():
+        # upgrade_ops_list: one per database with Flask-Migrate's multidb template.
+        if autogenerate and not merges and all(ops.is_empty() for ops in directive.upgrade_ops_list):
             directives.remove(directive)
             logger.info("No changes in schema detected.")
             continue
