@@ -88,7 +88,7 @@ def with_settings_table(page: str) -> str:
 #: Pages whose code samples are copies of files (as ``literalinclude`` would show them, but
 #: committed: a forge shows ``.rst`` files without running Sphinx). Each copy is a comment
 #: naming the file and ``literalinclude``'s options, then the ``code-block`` holding it.
-INLINE_COPY_PAGES = ("integration.rst", "channels.rst")
+INLINE_COPY_PAGES = ("integration.rst", "channels.rst", "migrations.rst")
 INLINE_COPY = re.compile(
     r"^\.\.\n   Copied from (?P<path>\S+) by \"python docs/conf\.py\":\n"
     r"(?P<options>(?:   :[\w-]+:.*\n)*)\n"

@@ -49,7 +49,11 @@ class BroadcastTemplateSchema(ResourceSchema):
     action_url = Text(metadata={"description": "Call-to-action URL (http or https)."})
     channels = Strings(metadata={"description": '["mail"], ["sms"] or ["mail", "sms"] (required).'})
     is_template = Flag(metadata={"description": "A reusable template (only listing and filtering differ)."})
-    binding_type = Text(metadata={"description": "Variable binding context (default customer)."})
+    binding_type = Text(
+        metadata={
+            "description": "Variable binding context (default customer, or the host's first when it offers no customer)."
+        }
+    )
     subject_i18n = Localized(metadata={"description": "Localized subjects by locale tag."})
     body_i18n = Localized(metadata={"description": "Localized bodies by locale tag."})
     body_short_i18n = Localized(metadata={"description": "Localized SMS bodies."})

@@ -7,10 +7,12 @@ host's Flask-Migrate setup:
 * the extension's ``versions`` folder is added to Alembic's ``version_locations``,
   so ``flask db upgrade`` finds and applies the extension's revisions;
 * the host's autogenerate ignores the extension's tables (``include_object``), so
-  ``flask db migrate`` never proposes to create or drop them.
+  ``flask db migrate`` never proposes to create or drop them;
+* new revisions go to the host's own ``versions`` folder, never into the installed
+  package, and ``flask db migrate`` works on a database that lacks only the extension's
+  revisions (``flask_broadcasts.migrations.routing``).
 
-The host merges the two branches once (``flask db merge heads``), and again each
-time a new version of the extension brings a revision; see the docs' migrations page.
+See the docs' migrations page.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from flask import Flask, appcontext_pushed
 
 from ..errors import BroadcastsSetupWarning
 from ..models import metadata
+from .routing import apply_shipped_revisions, chain_hooks, process_revision_directives
 
 #: Folder of the extension's Alembic revisions.
 VERSIONS_DIR = Path(__file__).resolve().parent / "versions"
@@ -59,6 +62,9 @@ def configure_alembic(config: Any) -> Any:
         config.get_main_option("path_separator")
     ]
     config.set_main_option("version_locations", separator.join(locations))
+    # `flask db revision` runs env.py too, so that its revision is routed to the host's folder.
+    config.set_main_option("revision_environment", "true")
+    apply_shipped_revisions(config)
     return config
 
 
@@ -67,6 +73,12 @@ def install(migrate_config: Any) -> None:
     migrate = migrate_config.migrate
     if configure_alembic not in migrate.configure_callbacks:
         migrate.configure_callbacks.append(configure_alembic)
+    args = migrate_config.configure_args
+    host_directives = args.get("process_revision_directives")
+    if not getattr(host_directives, "_broadcasts", False):
+        hook = chain_hooks(process_revision_directives, host_directives)
+        hook._broadcasts = True  # type: ignore[attr-defined]
+        args["process_revision_directives"] = hook
     host_include = migrate_config.configure_args.get("include_object")
     if host_include is None or getattr(host_include, "_broadcasts", False):
         migrate_config.configure_args["include_object"] = include_object

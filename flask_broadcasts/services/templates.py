@@ -76,12 +76,20 @@ _DEFAULTS: Mapping[str, Any] = {
     "action_label": None,
     "action_url": None,
     "is_template": False,
-    "binding_type": DEFAULT_BINDING_TYPE,
+    "binding_type": None,  # the host's default_binding_type()
     **{name: {} for name in I18N_FIELDS},
 }
 
 
 # -- validation ---------------------------------------------------------------------------
+
+
+def default_binding_type(offered: Mapping[str, Any]) -> str:
+    """A template's binding type when it names none: ``customer`` when the host offers it,
+    else the host's first (a clinic whose only recipients are ``patient`` bindings)."""
+    if DEFAULT_BINDING_TYPE in offered or not offered:
+        return DEFAULT_BINDING_TYPE
+    return next(iter(offered))
 
 
 def _check_text(problems: Problems, field: str, value: Any, where: str) -> str | None:
@@ -186,8 +194,8 @@ def validate_template(values: Mapping[str, Any]) -> dict[str, Any]:
         problems.add("Must be true or false.", pointer("is_template"), "invalid_type")
     data["is_template"] = is_template is True
 
-    binding_type = values.get("binding_type") or DEFAULT_BINDING_TYPE
     offered = get_state().extension.binding_variables
+    binding_type = values.get("binding_type") or default_binding_type(offered)
     allowed: frozenset[str] | None = None
     if not isinstance(binding_type, str) or binding_type not in offered:
         available = ", ".join(sorted(offered)) or "none registered"

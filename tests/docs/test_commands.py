@@ -403,11 +403,11 @@ def test_migration_commands_add_the_extension_to_an_existing_project(
     # Adding it: Migrate first (create_app), then the page's commands, as written.
     app = integration.create_app({"SQLALCHEMY_DATABASE_URI": uri})
     runner = app.test_cli_runner()
-    steps = block_after("migrations.rst", "2. Join the two branches once")
+    steps = block_after("migrations.rst", "Its history and the extension's are two heads")
     commands = [split(line)[1] for line in steps.splitlines()]
     assert [words[:3] for words in commands] == [["flask", "db", "merge"], ["flask", "db", "upgrade"]]
 
-    # "`flask db upgrade broadcasts@head` upgrades only the extension's branch" first.
+    # Before the merge, the extension's branch alone: ``broadcasts@head``.
     result = runner.invoke(args=["db", "upgrade", "broadcasts@head"])
     assert result.exit_code == 0, result.output
     with app.app_context():

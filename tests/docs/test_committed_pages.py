@@ -38,7 +38,7 @@ def test_a_changed_setting_makes_the_page_stale(conf: ModuleType, monkeypatch: p
 # -- code copied into the guides -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["integration.rst", "channels.rst"])
+@pytest.mark.parametrize("name", ["integration.rst", "channels.rst", "migrations.rst"])
 def test_the_copied_code_is_the_files(conf: ModuleType, name: str) -> None:
     assert name in conf.INLINE_COPY_PAGES
     page = (DOCS / name).read_text()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -12,17 +13,23 @@ ROOT = Path(__file__).resolve().parents[2]
 HOSTAPP = "tests.support.hostapp:create_app"
 
 
-def worker_env(env: dict[str, str]) -> dict[str, str]:
+def worker_env(env: dict[str, str], app: str = HOSTAPP) -> dict[str, str]:
     full = dict(os.environ)
     full.update(env)
     full["PYTHONPATH"] = str(ROOT)
-    full["FLASK_APP"] = HOSTAPP
+    full["FLASK_APP"] = app
     return full
 
 
 def start_worker(
-    env: dict[str, str], *, burst: bool = True, with_scheduler: bool = False, rq_cli: bool = False
+    env: dict[str, str],
+    *,
+    burst: bool = True,
+    with_scheduler: bool = False,
+    rq_cli: bool = False,
+    app: str = HOSTAPP,
 ) -> subprocess.Popen:
+    """A worker process of the host ``app`` (``module:factory``) with ``env`` added to ours."""
     if rq_cli:
         # Plain RQ CLI with the documented worker class, on the test's BROADCASTS_QUEUE.
         queue = json.loads(env.get("BCAST_TEST_CONFIG") or "{}").get("BROADCASTS_QUEUE", "broadcasts")
@@ -46,8 +53,25 @@ def start_worker(
         if with_scheduler:
             args.append("--with-scheduler")
     return subprocess.Popen(
-        args, cwd=ROOT, env=worker_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True
+        args,
+        cwd=ROOT,
+        env=worker_env(env, app),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 10) -> str:
+    """Stop a process started in a session of its own (SIGTERM to its group); its output."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+    return (out or b"").decode(errors="replace")
 
 
 def run_workers(env: dict[str, str], count: int = 1, timeout: float = 90) -> list[str]:
