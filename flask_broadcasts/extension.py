@@ -171,8 +171,12 @@ class Broadcasts:
 
     @property
     def binding_variables(self) -> dict[str, frozenset[str]]:
-        """Binding type → the variables it offers (declared on the recipient models)."""
-        return binding_variables(self.audience_sources.values())
+        """Binding type → the variables it offers (declared on the recipient models, plus the
+        extension's own ``unsubscribe_url``)."""
+        from .rendering.placeholders import EXTENSION_VARIABLES
+
+        offered = binding_variables(self.audience_sources.values())
+        return {binding_type: names | EXTENSION_VARIABLES for binding_type, names in offered.items()}
 
     def audience_source(self, audience_type: str) -> AudienceSource:
         """The source of recipients of an audience type (community → its members' source)."""

@@ -36,7 +36,10 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_broadcast_suppressions")),
         sa.UniqueConstraint(
-            "organization_id", "channel", "address", name=op.f("uq_broadcast_suppressions_organization_id_channel_address")
+            "organization_id",
+            "channel",
+            "address",
+            name=op.f("uq_broadcast_suppressions_organization_id_channel_address"),
         ),
     )
     op.add_column(
