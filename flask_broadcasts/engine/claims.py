@@ -47,6 +47,7 @@ _CLAIM_COLUMNS = (
     messages.c.channels,
     messages.c.email,
     messages.c.mobile,
+    messages.c.locale,
     messages.c.mail_status,
     messages.c.sms_status,
 )
