@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 def resource_blueprints() -> list[JsonApiBlueprint]:
     """Every resource blueprint, in the order they appear in the OpenAPI document."""
-    from . import audiences, campaigns, event_tickets, files, messages, templates
+    from . import audiences, campaigns, event_tickets, files, messages, suppressions, templates
 
     blueprints: list[JsonApiBlueprint] = []
     blueprints += [
@@ -23,6 +23,7 @@ def resource_blueprints() -> list[JsonApiBlueprint]:
         audiences.blueprint,
         campaigns.blueprint,
         messages.blueprint,
+        suppressions.blueprint,
         event_tickets.blueprint,
     ]
     return blueprints

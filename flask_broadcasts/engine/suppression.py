@@ -24,7 +24,7 @@ from ..statuses import ChannelStatus, ErrorCode, MessageStatus
 from .runs import add_to_counters, progress_crossed
 from .tables import messages
 
-__all__ = ["SUPPRESSED", "address_of", "apply_to_values", "drop_suppressed"]
+__all__ = ["SUPPRESSED", "address_of", "apply_to_values", "count_suppressed", "drop_suppressed"]
 
 #: ``error_code`` (and channel status) of what the list left out.
 SUPPRESSED = ErrorCode.SUPPRESSED.value
@@ -61,6 +61,14 @@ def _left_out(item: Any, suppressed: dict[str, set[str]]) -> list[str]:
         if item.get(f"{channel}_status") is None
         and address_of(channel, item["email"], item["mobile"]) in suppressed.get(channel, ())
     ]
+
+
+def count_suppressed(session: Session, organization_id: str, items: Sequence[dict[str, Any]]) -> int:
+    """How many of ``items`` (``channels``, ``email``, ``mobile``) have a suppressed channel."""
+    suppressed = _suppressed(session, organization_id, items)
+    if not any(suppressed.values()):
+        return 0
+    return sum(1 for item in items if _left_out(item, suppressed))
 
 
 def apply_to_values(session: Session, organization_id: str, rows: Sequence[dict[str, Any]]) -> int:
