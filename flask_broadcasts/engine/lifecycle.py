@@ -83,7 +83,8 @@ def start_campaign(organization_id: str, campaign_id: int, *, now: datetime | No
     session = state.session
     now = now or utcnow()
     campaign = _load(organization_id, campaign_id)
-    _require_public_url(campaign)
+    if CampaignStatus(campaign.status).is_startable:  # else the 409 says why it cannot start at all
+        _require_public_url(campaign)
     scheduled_at = _aware(campaign.scheduled_at)
     if campaign.recurring or (scheduled_at is not None and scheduled_at > now):
         if not CampaignStatus(campaign.status).is_startable:
