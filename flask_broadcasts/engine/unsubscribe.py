@@ -10,6 +10,7 @@ database, to find the message's address and put it on the organization's suppres
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,7 @@ __all__ = [
     "InvalidToken",
     "UnsubscribeLink",
     "batch_links",
+    "sms_link",
     "locale_chain",
     "public_prefix",
     "read_link",
@@ -66,6 +68,15 @@ def locale_chain(locale: str | None) -> tuple[str, ...]:
         return lookup_chain(normalize_locale_tag(locale)) if locale else ()
     except ValueError:
         return ()
+
+
+def sms_link(settings: Settings) -> Callable[[Any], str] | None:
+    """A message → its SMS unsubscribe link (``None`` without ``BROADCASTS_PUBLIC_URL``)."""
+    try:
+        base = public_prefix(settings)
+    except LookupError:
+        return None
+    return lambda message: unsubscribe_url(message.organization_id, "sms", message.id, base=base)
 
 
 def batch_links(settings: Settings) -> UnsubscribeLinks | None:
