@@ -70,6 +70,7 @@ def process_env(database: str, redis_url: str, mail_port: int, **extra: str) -> 
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=str(mail_port),
         SECRET_KEY="bench-secret-key",
+        BROADCASTS_PUBLIC_URL="https://bench.example.test",
         PYTHONPATH=os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")])),
         PYTHONUNBUFFERED="1",
     )
@@ -97,6 +98,7 @@ def make_app(database: str, redis_url: str, mail_port: int) -> Flask:
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": mail_port,
             "SECRET_KEY": "bench-secret-key",
+            "BROADCASTS_PUBLIC_URL": "https://bench.example.test",
         }
     )
 

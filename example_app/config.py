@@ -173,6 +173,9 @@ def from_environ(instance_path: str | os.PathLike[str], environ: Mapping[str, st
     # Every extension setting, by its own name (installs sharing one Redis keep apart by
     # BROADCASTS_QUEUE and BROADCASTS_EVENT_CHANNEL_PREFIX, for instance).
     config.update(settings_from_environ(env))
+    # E-mails carry an unsubscribe link built on the public URL: by default, the local web app
+    # (``make run`` serves it on PORT). A deployment sets its own.
+    config.setdefault("BROADCASTS_PUBLIC_URL", f"http://127.0.0.1:{env.get('PORT', '5000')}")
     if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
         raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL are exclusive: STARTTLS or implicit TLS, not both.")
     return config

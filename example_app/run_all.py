@@ -46,6 +46,8 @@ def wait_until_listening(port: int, process: subprocess.Popen[bytes], *, timeout
 def main() -> int:
     env = dict(os.environ)
     port = env.get("PORT", "5000")
+    # E-mails carry an unsubscribe link built on the public URL: here, the local web app.
+    env.setdefault("BROADCASTS_PUBLIC_URL", f"http://127.0.0.1:{port}")
     if not env.get("REDIS_URL"):
         env["REDIS_URL"] = flask_output("embedded-redis", env=env).strip().splitlines()[-1]
     subprocess.run([*FLASK, "db", "upgrade"], env=env, check=True, stdout=subprocess.DEVNULL)

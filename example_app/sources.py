@@ -14,7 +14,7 @@ from flask_broadcasts import AudienceSource, Broadcasts, CommunitySource
 from .auth import is_member, user_for_token
 from .extensions import db
 from .filters import BookingFilterSchema, CustomerFilterSchema, apply_booking_filters, apply_customer_filters, parse_pk
-from .models import Booking, Community, Customer, community_members
+from .models import Booking, Community, Customer, Organization, community_members
 from .serializers import booking_resource, community_resource, customer_resource
 
 customers_source = AudienceSource(
@@ -64,6 +64,13 @@ communities_source = CommunitySource(
 )  # member_source="customers", resource_type="communities"
 
 
+def organization_name(organization_id: str) -> str | None:
+    """The name recipients know an organization by (the unsubscribe page shows it)."""
+    pk = parse_pk(organization_id)
+    organization = db.session.get(Organization, pk) if pk is not None else None
+    return organization.name if organization is not None else None
+
+
 def register(broadcasts: Broadcasts) -> None:
     """Give ``broadcasts`` the host's audiences and auth hooks (idempotent)."""
     broadcasts.add_audience_source(customers_source)
@@ -71,6 +78,7 @@ def register(broadcasts: Broadcasts) -> None:
     broadcasts.set_community_source(communities_source)
     broadcasts.token_loader(user_for_token)
     broadcasts.organization_access(is_member)
+    broadcasts.organization_name(organization_name)
 
 
 __all__ = [

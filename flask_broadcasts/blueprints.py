@@ -1,7 +1,7 @@
 """The two blueprints: the JSON:API one (auth, ``?o=``, media type) and a plain one.
 
 The plain blueprint carries what authenticates its own way: the websocket, provider
-callbacks and file downloads. Keeping them apart also keeps the websocket out of the
+callbacks, file downloads and the signed unsubscribe links. Keeping them apart also keeps the websocket out of the
 OpenAPI document. Each feature adds its routes to the plain blueprint through a
 ``register_*(blueprint)`` function, called from :func:`make_plain_blueprint`.
 """
@@ -21,11 +21,14 @@ def make_plain_blueprint() -> Blueprint:
     from .api.files import register_file_routes
     from .callbacks import register_callbacks
     from .realtime import register_realtime
+    from .unsubscribe import register_unsubscribe
 
-    plain = Blueprint("broadcasts_plain", __name__)
+    # Its templates (the unsubscribe page) come after the host's: a host overrides them.
+    plain = Blueprint("broadcasts_plain", __name__, template_folder="templates")
     register_realtime(plain)
     register_file_routes(plain)
     register_callbacks(plain)
+    register_unsubscribe(plain)
     return plain
 
 

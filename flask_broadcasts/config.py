@@ -103,7 +103,22 @@ class Settings:
     twilio_base_url: str | None = setting(
         None, "Replaces ``https://api.twilio.com`` (a proxy, or a local stand-in in tests)."
     )
-    public_url: str | None = setting(None, "Public base URL of this app, used to build provider callback URLs.")
+    public_url: str | None = setting(
+        None,
+        "Public base URL of this app (``https://app.example.com``): provider callback URLs and the unsubscribe links of e-mails are built on it. Starting a campaign with the ``mail`` channel needs it (409 ``public_url_required``): a worker has no request to build a URL from.",
+    )
+    unsubscribe_max_age: int = setting(
+        90 * 24 * 3600,
+        "Seconds an unsubscribe link stays valid (90 days). Messages are kept at least as long, so the link can still find its message.",
+    )
+    unsubscribe_mailto: str | None = setting(
+        None,
+        "An address added to ``List-Unsubscribe`` as ``<mailto:...>`` beside the one-click URL (the host processes those e-mails itself).",
+    )
+    unsubscribe_footer: bool = setting(
+        True,
+        "Append an unsubscribe link to e-mails whose template does not use ``{unsubscribe_url}``.",
+    )
     ws_allowed_origins: Sequence[str] = setting(
         (), "Origins allowed to open the websocket; empty allows same-origin only."
     )

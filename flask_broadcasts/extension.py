@@ -56,6 +56,7 @@ class Broadcasts:
         self.db = db
         self._token_loader: TokenLoader | None = None
         self._organization_access: OrganizationAccess | None = None
+        self._organization_name: Callable[[str], str | None] | None = None
         self.audience_sources: dict[str, AudienceSource] = {}
         self.community_source: CommunitySource | None = None
         #: The host's own SMS provider; when ``None``, ``BROADCASTS_SMS_PROVIDER`` picks one.
@@ -124,6 +125,18 @@ class Broadcasts:
         self._organization_access = callback
         return callback
 
+    def organization_name(self, callback: F) -> F:
+        """Register ``callback(organization_id) -> str | None``: the name recipients know the
+        organization by (the unsubscribe page names it, ``List-Id`` carries it). Optional: without
+        it, the organization's id is shown."""
+        self._organization_name = callback
+        return callback
+
+    def name_of_organization(self, organization_id: str) -> str:
+        """The organization's display name (the :meth:`organization_name` hook), else its id."""
+        name = self._organization_name(str(organization_id)) if self._organization_name is not None else None
+        return str(name) if name else str(organization_id)
+
     def load_principal(self, token: str) -> Any | None:
         """The principal of a Bearer token, or ``None``. Fail-closed: no hook, no principal."""
         if self._token_loader is None:
@@ -171,8 +184,12 @@ class Broadcasts:
 
     @property
     def binding_variables(self) -> dict[str, frozenset[str]]:
-        """Binding type → the variables it offers (declared on the recipient models)."""
-        return binding_variables(self.audience_sources.values())
+        """Binding type → the variables it offers (declared on the recipient models, plus the
+        extension's own ``unsubscribe_url``)."""
+        from .rendering.placeholders import EXTENSION_VARIABLES
+
+        offered = binding_variables(self.audience_sources.values())
+        return {binding_type: names | EXTENSION_VARIABLES for binding_type, names in offered.items()}
 
     def audience_source(self, audience_type: str) -> AudienceSource:
         """The source of recipients of an audience type (community → its members' source)."""

@@ -189,6 +189,9 @@ class BroadcastCampaign(TimestampMixin, Base):
     sent_count: Mapped[int] = mapped_column(Integer, default=0)
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
     total_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Of ``failed_count`` and ``sent_count``, the messages with a channel left out because its
+    #: address is suppressed (a subset, never an extra term: ``total = sent + failed``).
+    suppressed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
 
@@ -342,6 +345,31 @@ class BroadcastTestSend(Base):
         return self.recipient_type, self.recipient_id
 
 
+class BroadcastSuppression(Base):
+    """An address of an organization that one channel never sends to (unsubscribed, bounced ...).
+
+    One row per (organization, channel, address); the address is normalized (e-mail
+    lower-cased, mobile in E.164), so a lookup is one probe of the unique index.
+    """
+
+    __tablename__ = "broadcast_suppressions"
+    __table_args__ = (UniqueConstraint("organization_id", "channel", "address"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(HostId)
+    channel: Mapped[str] = mapped_column(String(8))
+    address: Mapped[str] = mapped_column(String(320))
+    reason: Mapped[str] = mapped_column(String(16))
+    source_kind: Mapped[str] = mapped_column(String(16))
+    source_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def source(self) -> dict[str, Any]:
+        """``{"kind": ..., "id": ...}``: what put the address on the list."""
+        return {"kind": self.source_kind, "id": self.source_id}
+
+
 #: The extension's own :class:`~sqlalchemy.MetaData` (its tables only; see :mod:`flask_broadcasts.migrations`).
 metadata = Base.metadata
 
@@ -354,6 +382,7 @@ __all__ = [
     "BroadcastMessage",
     "BroadcastRun",
     "BroadcastSentEmail",
+    "BroadcastSuppression",
     "BroadcastTemplate",
     "BroadcastTestSend",
     "metadata",

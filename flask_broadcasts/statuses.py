@@ -116,6 +116,8 @@ class ChannelStatus(str, enum.Enum):
     DELIVERED = "delivered"
     #: The provider later reported it undelivered or bounced.
     UNDELIVERED = "undelivered"
+    #: Never attempted: the address is on the organization's suppression list for the channel.
+    SUPPRESSED = "suppressed"
 
 
 class ErrorCode(str, enum.Enum):
@@ -142,6 +144,34 @@ class ErrorCode(str, enum.Enum):
     BOUNCED = "bounced"
     #: The recipient reported it as spam.
     COMPLAINED = "complained"
+
+
+class SuppressionReason(str, enum.Enum):
+    """Why an address is on an organization's suppression list (``reason`` of ``broadcast-suppressions``)."""
+
+    #: The recipient unsubscribed (the one-click link or its page).
+    UNSUBSCRIBED = "unsubscribed"
+    #: The provider reported a hard bounce.
+    BOUNCED = "bounced"
+    #: The recipient reported an e-mail as spam.
+    COMPLAINED = "complained"
+    #: The recipient answered STOP to an SMS.
+    SMS_STOP = "sms_stop"
+    #: A user of the organization added it (the only reason the API accepts).
+    MANUAL = "manual"
+
+
+class SuppressionSource(str, enum.Enum):
+    """What put an address on the list (``source.kind``; ``source.id`` names it)."""
+
+    #: A message's unsubscribe link (``id``: the message).
+    MESSAGE = "message"
+    #: A provider's report (bounce, complaint, STOP; ``id``: the provider's reference).
+    PROVIDER = "provider"
+    #: A user through the API (``id``: ``None``).
+    USER = "user"
+    #: An import of an earlier list.
+    IMPORT = "import"
 
 
 #: Campaign statuses in which a run is live (messages may be claimed and sent).
@@ -196,12 +226,13 @@ MESSAGE_TRANSITIONS: Mapping[MessageStatus, frozenset[MessageStatus]] = {
 _CH = ChannelStatus
 #: Provider reports after acceptance; a settled report never changes again.
 CHANNEL_TRANSITIONS: Mapping[ChannelStatus, frozenset[ChannelStatus]] = {
-    _CH.PENDING: frozenset({_CH.SENT, _CH.REFUSED, _CH.UNKNOWN}),
+    _CH.PENDING: frozenset({_CH.SENT, _CH.REFUSED, _CH.UNKNOWN, _CH.SUPPRESSED}),
     _CH.SENT: frozenset({_CH.DELIVERED, _CH.UNDELIVERED}),
     _CH.REFUSED: frozenset(),
     _CH.UNKNOWN: frozenset(),
     _CH.DELIVERED: frozenset(),
     _CH.UNDELIVERED: frozenset(),
+    _CH.SUPPRESSED: frozenset(),
 }
 
 

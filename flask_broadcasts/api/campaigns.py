@@ -59,6 +59,10 @@ class CampaignSchema(ResourceSchema):
     sent_count = fields.Int(dump_only=True)
     failed_count = fields.Int(dump_only=True)
     total_count = fields.Int(dump_only=True)
+    suppressed_count = fields.Int(
+        dump_only=True,
+        metadata={"description": "Of the counted messages, those with a channel left out by the suppression list."},
+    )
     next_run_at = fields.DateTime(dump_only=True)
     runs_count = fields.Int(dump_only=True)
     started_at = fields.DateTime(dump_only=True)

@@ -72,10 +72,14 @@ class MessageSchema(ResourceSchema):
 
     @staticmethod
     def _channel_status(message: BroadcastMessage, channel: str) -> str | None:
-        """A channel's status: ``null`` when the message does not use it, ``pending`` until settled."""
+        """A channel's status: ``null`` when the message does not use it, ``pending`` until settled.
+
+        A channel the suppression list left out is no longer among ``channels`` but says ``suppressed``.
+        """
+        settled = getattr(message, f"{channel}_status")
         if channel not in (message.channels or []):
-            return None
-        return getattr(message, f"{channel}_status") or ChannelStatus.PENDING.value
+            return settled if settled == ChannelStatus.SUPPRESSED.value else None
+        return settled or ChannelStatus.PENDING.value
 
     def _mail_status(self, message: BroadcastMessage) -> str | None:
         return self._channel_status(message, "mail")
@@ -303,7 +307,8 @@ class DraftMessages(MethodView):
                 "in": "query",
                 "required": False,
                 "schema": {"type": "boolean", "default": False},
-                "description": "Also count the audience: meta.recipient_count and meta.no_channel_count "
+                "description": "Also count the audience: meta.recipient_count, meta.no_channel_count and "
+                "meta.suppressed_count "
                 "(one COUNT over the audience; its cost grows with the audience, the drafts' does not).",
             }
         ],
@@ -314,7 +319,11 @@ class DraftMessages(MethodView):
         g.broadcasts_message_includes = DraftIncludes(result)
         meta = None
         if result.recipient_count is not None:
-            meta = {"recipient_count": result.recipient_count, "no_channel_count": result.no_channel_count}
+            meta = {
+                "recipient_count": result.recipient_count,
+                "no_channel_count": result.no_channel_count,
+                "suppressed_count": result.suppressed_count,
+            }
         return render_page(
             Page(items=result.messages),
             query,

@@ -4,15 +4,47 @@ on one SMTP connection (:mod:`.smtp`), in the outcome vocabulary of :mod:`.base`
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from ..rendering.placeholders import UNSUBSCRIBE_URL
 from ..statuses import ErrorCode
 from .base import Deferred, Outcome, Refused, Sent
-from .mime import InvalidAddress, MimeBuilder, ascii_address
+from .mime import InvalidAddress, MimeBuilder, Unsubscribe, ascii_address
 from .smtp import Envelope, MailSettings, RecipientDeferred, RecipientRefused, SmtpTransport
 
-__all__ = ["MailChannel", "SuppressedTransport", "transport_for"]
+__all__ = ["MailChannel", "SuppressedTransport", "UnsubscribeLinks", "fill_unsubscribe_url", "transport_for"]
+
+#: What rendering left in a text for the link (it needs the stored message's id).
+UNSUBSCRIBE_PLACEHOLDER = "{" + UNSUBSCRIBE_URL + "}"
+
+
+def fill_unsubscribe_url(text: str | None, url: str) -> str | None:
+    """``text`` with its ``{unsubscribe_url}`` placeholders replaced by ``url`` (already escaped as needed)."""
+    return text.replace(UNSUBSCRIBE_PLACEHOLDER, url) if text else text
+
+
+@dataclass(frozen=True)
+class UnsubscribeLinks:
+    """How a batch's e-mails get their unsubscribe link (made by the engine, which signs them).
+
+    :param url_for: a message → its one-click URL.
+    :param mailto: the ``mailto:`` address of ``List-Unsubscribe``, if any.
+    :param footer_for: a message → the text of the footer link, for e-mails whose
+        template does not place ``{unsubscribe_url}`` itself; ``None``: never a footer.
+    """
+
+    url_for: Callable[[Any], str]
+    mailto: str | None = None
+    footer_for: Callable[[Any], str] | None = None
+
+    def of(self, message: Any) -> Unsubscribe:
+        """The link of ``message``; its footer only when the body does not place the link."""
+        placed = UNSUBSCRIBE_PLACEHOLDER in (message.body or "")
+        footer = self.footer_for(message) if self.footer_for is not None and not placed else None
+        return Unsubscribe(self.url_for(message), mailto=self.mailto, footer=footer)
 
 
 class MailChannel:
@@ -24,8 +56,16 @@ class MailChannel:
 
     name = "mail"
 
-    def __init__(self, builder: MimeBuilder, settings: MailSettings, *, timeout: float) -> None:
+    def __init__(
+        self,
+        builder: MimeBuilder,
+        settings: MailSettings,
+        *,
+        timeout: float,
+        unsubscribe: UnsubscribeLinks | None = None,
+    ) -> None:
         self.builder = builder
+        self.unsubscribe = unsubscribe
         self.transport: SmtpTransport | SuppressedTransport = transport_for(settings, timeout=timeout)
 
     def _envelope_of(self, following: Any | None) -> Envelope | None:
@@ -44,15 +84,21 @@ class MailChannel:
 
     def deliver(self, message: Any, *, before_handover: Callable[[], None], following: Any | None) -> Outcome:
         """Build and send one e-mail (see :meth:`.base.Channel.deliver`)."""
+        subject, body, link = message.subject, message.body, None
+        if self.unsubscribe is not None:
+            link = self.unsubscribe.of(message)
+            subject = fill_unsubscribe_url(subject, link.url)
+            body = fill_unsubscribe_url(body, html.escape(link.url, quote=True))
         try:
             email = self.builder.build(
                 to=message.email,
-                subject=message.subject,
-                body=message.body,
+                subject=subject,
+                body=body,
                 action_label=message.action_label,
                 action_url=message.action_url,
                 recipient_type=message.recipient_type,
                 recipient_id=message.recipient_id,
+                unsubscribe=link,
             )
             answer = self.transport.send(
                 email.envelope_from,

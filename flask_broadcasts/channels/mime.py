@@ -48,6 +48,23 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Unsubscribe:
+    """A recipient's unsubscribe link (RFC 8058 one-click ``url``, RFC 2369 ``mailto``)."""
+
+    url: str
+    mailto: str | None = None
+    #: Text of the footer link appended to the bodies; ``None``: no footer (the template has the link).
+    footer: str | None = None
+
+    def header(self) -> str:
+        """The ``List-Unsubscribe`` value: ``<url>`` then ``<mailto:...>`` when there is one."""
+        links = [f"<{one_line(self.url)}>"]
+        if self.mailto:
+            links.append(f"<mailto:{one_line(self.mailto)}>")
+        return ", ".join(links)
+
+
+@dataclass(frozen=True)
 class Email:
     """What goes over the wire for one recipient."""
 
@@ -145,6 +162,8 @@ class MimeBuilder:
         ``MAIL_DEFAULT_SENDER`` forms).
     :param message_id_domain: right-hand side of Message-IDs (default: the sender's domain).
     :param attachments: the template's files, encoded once here.
+    :param list_id: the ``List-Id`` header of every message (RFC 2919), ASCII (a phrase
+        already encoded), e.g. ``"Acme" <org-7.news.acme.example>``.
     """
 
     def __init__(
@@ -155,6 +174,7 @@ class MimeBuilder:
         run_key: str,
         message_id_domain: str | None = None,
         attachments: tuple[Attachment, ...] = (),
+        list_id: str | None = None,
     ) -> None:
         name, address = sender if isinstance(sender, tuple) else parseaddr(sender)
         self.envelope_from = ascii_address(address)
@@ -166,6 +186,8 @@ class MimeBuilder:
         self._alt = f"=_alt.{token}_".encode()
         self._mixed = f"=_mixed.{token}_".encode() if attachments else None
         self._head = b"From: " + from_header.encode("ascii") + CRLF + b"MIME-Version: 1.0" + CRLF
+        if list_id:
+            self._head += b"List-Id: " + one_line(list_id).encode("ascii", "replace") + CRLF
         self._date_second = -1
         self._date = b""
         self._attachments = b"".join(self._attachment_part(a) for a in attachments)
@@ -216,8 +238,14 @@ class MimeBuilder:
         recipient_type: str,
         recipient_id: str,
         date: str | None = None,
+        unsubscribe: Unsubscribe | None = None,
     ) -> Email:
-        """The e-mail of one recipient. :raises InvalidAddress: for an unusable ``to``."""
+        """The e-mail of one recipient. :raises InvalidAddress: for an unusable ``to``.
+
+        :param unsubscribe: the recipient's one-click link: the ``List-Unsubscribe`` and
+            ``List-Unsubscribe-Post`` headers (RFC 8058) and, when it has a footer label, a
+            footer link in both bodies.
+        """
         recipient = ascii_address(to)
         message_id = self.message_id(recipient_type, recipient_id)
         html_body = body or ""
@@ -232,6 +260,16 @@ class MimeBuilder:
                 + "</a></p>"
             )
             text_body += f"\n\n{label}: {url}"
+        if unsubscribe is not None and unsubscribe.footer:
+            link = html.escape(unsubscribe.url, quote=True)
+            html_body += (
+                '<p style="margin:32px 0 0;font-size:12px;color:#6b7280"><a href="'
+                + link
+                + '" style="color:#6b7280">'
+                + html.escape(unsubscribe.footer)
+                + "</a></p>"
+            )
+            text_body += f"\n\n{unsubscribe.footer}: {unsubscribe.url}"
         document = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + html_body + "</body></html>"
         alt = self._alt
         parts = [
@@ -249,6 +287,9 @@ class MimeBuilder:
             message_id.encode("ascii"),
             CRLF,
         ]
+        if unsubscribe is not None:
+            parts += [b"List-Unsubscribe: ", unsubscribe.header().encode("ascii", "replace"), CRLF]
+            parts += [b"List-Unsubscribe-Post: List-Unsubscribe=One-Click", CRLF]
         if self._mixed is not None:
             parts += [
                 b'Content-Type: multipart/mixed; boundary="',

@@ -26,6 +26,7 @@ from ..models import utcnow
 from ..state import get_state
 from ..statuses import ChannelStatus, ErrorCode, MessageStatus
 from .runs import add_to_counters, progress_crossed
+from .suppression import drop_suppressed
 from .tables import OPEN_RUN, PENDING, RUNNING, campaigns, messages, run_messages
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ _CLAIM_COLUMNS = (
     messages.c.channels,
     messages.c.email,
     messages.c.mobile,
+    messages.c.locale,
     messages.c.mail_status,
     messages.c.sms_status,
     messages.c.tries,
@@ -60,7 +62,23 @@ def new_claim_token(worker_id: str) -> str:
 def claim(
     session: Session, campaign_id: int, run_key: str, token: str, limit: int, ttl: float, now: datetime
 ) -> list[Any]:
-    """Claim up to ``limit`` pending, unclaimed messages of a running run, in id order. Commits."""
+    """Claim up to ``limit`` pending, unclaimed messages of a running run, in id order. Commits.
+
+    What the suppression list now leaves out is settled and dropped from the batch
+    (:func:`~.suppression.drop_suppressed`): an address suppressed after the run stored its
+    messages gets nothing from any batch claimed after that commit. A batch left empty that
+    way is followed by the next one, so an empty answer still means nothing is left to claim.
+    """
+    while True:
+        rows = _claim_once(session, campaign_id, run_key, token, limit, ttl, now)
+        batch = drop_suppressed(session, campaign_id, rows)
+        if batch or not rows:
+            return batch
+
+
+def _claim_once(
+    session: Session, campaign_id: int, run_key: str, token: str, limit: int, ttl: float, now: datetime
+) -> list[Any]:
     running = (
         select(campaigns.c.id)
         .where(campaigns.c.id == campaign_id, campaigns.c.status.in_(RUNNING), campaigns.c.run_key == run_key)

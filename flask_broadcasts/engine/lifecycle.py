@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, exists, select, update
 
-from ..errors import NotFoundError, illegal_transition
+from ..errors import ConflictError, NotFoundError, illegal_transition
 from ..events import publish_campaign
-from ..models import BroadcastCampaign, utcnow
+from ..models import BroadcastCampaign, BroadcastTemplate, utcnow
 from ..scheduling.plan import ONCE
 from ..state import get_state
 from ..statuses import CampaignStatus, StatusReason
@@ -53,6 +53,26 @@ def _load(organization_id: str, campaign_id: int) -> BroadcastCampaign:
     return campaign
 
 
+#: ``code`` of the 409 a start answers when an e-mail campaign could not carry unsubscribe links.
+PUBLIC_URL_REQUIRED = "public_url_required"
+
+
+def _require_public_url(campaign: BroadcastCampaign) -> None:
+    """E-mails carry a one-click unsubscribe link built on ``BROADCASTS_PUBLIC_URL`` (a worker has
+    no request to build it from): without it, an e-mail campaign does not start."""
+    state = get_state()
+    if state.settings.public_url:
+        return
+    channels = state.session.execute(
+        select(BroadcastTemplate.channels).where(BroadcastTemplate.id == campaign.template_id)
+    ).scalar()
+    if "mail" in (channels or ()):
+        raise ConflictError(
+            "Set BROADCASTS_PUBLIC_URL: every e-mail carries an unsubscribe link built on it.",
+            code=PUBLIC_URL_REQUIRED,
+        )
+
+
 def start_campaign(organization_id: str, campaign_id: int, *, now: datetime | None = None) -> BroadcastCampaign:
     """Start a draft: sending begins now (future/recurring starts go to :data:`schedule_start`).
 
@@ -63,6 +83,8 @@ def start_campaign(organization_id: str, campaign_id: int, *, now: datetime | No
     session = state.session
     now = now or utcnow()
     campaign = _load(organization_id, campaign_id)
+    if CampaignStatus(campaign.status).is_startable:  # else the 409 says why it cannot start at all
+        _require_public_url(campaign)
     scheduled_at = _aware(campaign.scheduled_at)
     if campaign.recurring or (scheduled_at is not None and scheduled_at > now):
         if not CampaignStatus(campaign.status).is_startable:

@@ -37,6 +37,7 @@ from ..statuses import CampaignStatus, MessageStatus, StatusReason
 from .completion import complete_run_if_done
 from .recipients import audience_recipients, compile_template, message_values
 from .runs import add_to_counters, change_run_status, change_status, progress_crossed, run_figures
+from .suppression import apply_to_values as apply_suppressions
 from .tables import RUNNING, campaigns, dialect_insert, messages, runs
 
 log = logging.getLogger(__name__)
@@ -142,6 +143,7 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
             created = utcnow()
             rows = [{**base, **message_values(compiled, r, source), "created_at": created} for r in recipients]
             del recipients
+            apply_suppressions(session, campaign.organization_id, rows)
             inserted = _store_chunk(session, campaign_id, run_key, worker_id, rows, copying)
             if inserted is None:  # stopped
                 chunks.close()
@@ -171,10 +173,11 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
         claimed_by=None,
         claim_expires_at=None,
     )
+    figures = run_figures(campaign_id, run_key)
     row = session.execute(
         update(campaigns)
         .where(campaigns.c.id == campaign_id, campaigns.c.run_key == run_key)
-        .values(total_count=run_figures(campaign_id, run_key)["total_count"], updated_at=utcnow())
+        .values(total_count=figures["total_count"], suppressed_count=figures["suppressed_count"], updated_at=utcnow())
         .returning(*campaigns.c)
     ).first()
     session.commit()

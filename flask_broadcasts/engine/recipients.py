@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from ..host import AudienceSource, RecipientMixin
 from ..models import BroadcastAudience, BroadcastTemplate
 from ..rendering import CompiledTemplate, RecipientData
+from ..rendering.placeholders import UNSUBSCRIBE_URL
 from ..services import audiences
 from ..services.templates import template_content
 from ..state import get_state
@@ -50,7 +51,8 @@ def recipient_data(obj: RecipientMixin) -> RecipientData:
     """
     bindings: Mapping[str, Any] = obj.get_variable_bindings() or {}
     return RecipientData(
-        bindings=dict(bindings),
+        # The link needs the stored message's id: the placeholder stays for the mail channel.
+        bindings={**bindings, UNSUBSCRIBE_URL: "{" + UNSUBSCRIBE_URL + "}"},
         email=obj.broadcast_email,
         mobile=obj.broadcast_mobile,
         locale=obj.broadcast_locale,

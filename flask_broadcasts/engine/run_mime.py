@@ -9,12 +9,13 @@ few runs a worker served.
 from __future__ import annotations
 
 from collections import OrderedDict
+from email.utils import parseaddr
 
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..channels.mime import Attachment, MimeBuilder
+from ..channels.mime import Attachment, MimeBuilder, encode_header, one_line, slug
 from ..channels.smtp import MailSettings, TemporaryFailure
 from ..models import BroadcastFile
 from ..state import get_state
@@ -36,7 +37,9 @@ def mime_builder(session: Session, campaign_id: int, run_key: str) -> MimeBuilde
         _builders.move_to_end(key)
         return builder
     settings = get_state().settings
-    template_id = session.execute(select(campaigns.c.template_id).where(campaigns.c.id == campaign_id)).scalar_one()
+    template_id, organization_id = session.execute(
+        select(campaigns.c.template_id, campaigns.c.organization_id).where(campaigns.c.id == campaign_id)
+    ).one()
     files = session.execute(
         select(BroadcastFile.filename, BroadcastFile.content_type, BroadcastFile.storage_key)
         .where(BroadcastFile.template_id == template_id)
@@ -45,17 +48,30 @@ def mime_builder(session: Session, campaign_id: int, run_key: str) -> MimeBuilde
     sender = settings.mail_sender or MailSettings.from_app(current_app).default_sender
     if not sender:
         raise TemporaryFailure("no sender: set BROADCASTS_MAIL_SENDER or MAIL_DEFAULT_SENDER")
+    sender = tuple(sender) if isinstance(sender, (list, tuple)) else sender
     builder = MimeBuilder(
-        tuple(sender) if isinstance(sender, (list, tuple)) else sender,
+        sender,
         campaign_id=campaign_id,
         run_key=run_key,
         message_id_domain=settings.message_id_domain,
         attachments=tuple(Attachment(f.filename, f.content_type, _read(f.filename, f.storage_key)) for f in files),
+        list_id=list_id(organization_id, sender, settings.message_id_domain),
     )
     _builders[key] = builder
     while len(_builders) > 8:
         _builders.popitem(last=False)
     return builder
+
+
+def list_id(organization_id: str, sender: str | tuple[str, str], domain: str | None) -> str:
+    """The ``List-Id`` of an organization's broadcasts (RFC 2919): its name, then
+    ``<org-<id>.<domain>>`` on the Message-ID domain (the sender's by default)."""
+    address = sender[1] if isinstance(sender, tuple) else parseaddr(sender)[1]
+    domain = one_line(domain or address.rpartition("@")[2] or "localhost")
+    label = slug(f"org-{organization_id}").lower()
+    name = one_line(get_state().extension.name_of_organization(organization_id)).replace('"', "").replace("\\", "")
+    phrase = f'"{name}"' if name.isascii() else encode_header(name)
+    return f"{phrase} <{label}.{slug(domain.replace('.', '_')).replace('_', '.')}>"
 
 
 def _read(filename: str, key: str) -> bytes:

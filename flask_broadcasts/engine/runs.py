@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -20,8 +20,10 @@ from ..events import ProgressPublisher, crossed, publish_campaign
 from ..models import utcnow
 from ..scheduling.plan import ONCE
 from ..state import get_state
-from ..statuses import CampaignStatus, campaign_statuses_from
+from ..statuses import CampaignStatus, ChannelStatus, campaign_statuses_from
 from .tables import FAILED, SENT, campaigns, dialect_insert, messages, run_messages, runs
+
+SUPPRESSED = ChannelStatus.SUPPRESSED.value
 
 
 def change_status(
@@ -76,9 +78,13 @@ def change_run_status(
 
 
 def add_to_counters(
-    session: Session, campaign_id: int, *, sent: int = 0, failed: int = 0, total: int = 0
+    session: Session, campaign_id: int, *, sent: int = 0, failed: int = 0, total: int = 0, suppressed: int = 0
 ) -> Row | None:
-    """Atomically add to a campaign's counters; the row after the change."""
+    """Atomically add to a campaign's counters; the row after the change.
+
+    ``suppressed`` counts messages already counted in ``sent`` or ``failed`` (a subset).
+    """
+    extra = {"suppressed_count": campaigns.c.suppressed_count + suppressed} if suppressed else {}
     stmt = (
         update(campaigns)
         .where(campaigns.c.id == campaign_id)
@@ -87,6 +93,7 @@ def add_to_counters(
             failed_count=campaigns.c.failed_count + failed,
             total_count=campaigns.c.total_count + total,
             updated_at=utcnow(),
+            **extra,
         )
         .returning(*campaigns.c)
     )
@@ -109,6 +116,9 @@ def run_figures(campaign_id: int, run_key: str) -> dict[str, Any]:
         "sent_count": count.where(where, messages.c.status.in_(SENT)).scalar_subquery(),
         "failed_count": count.where(where, messages.c.status == FAILED).scalar_subquery(),
         "total_count": count.where(where).scalar_subquery(),
+        "suppressed_count": count.where(
+            where, or_(messages.c.mail_status == SUPPRESSED, messages.c.sms_status == SUPPRESSED)
+        ).scalar_subquery(),
     }
 
 

@@ -51,6 +51,7 @@ from .outcomes import BatchResult, CampaignHalted, OutcomeRecorder
 from .run_mime import mime_builder
 from .runs import reconcile_stopped_run
 from .tables import messages
+from .unsubscribe import batch_links, sms_link
 
 __all__ = ["BatchResult", "send_batch"]
 
@@ -83,9 +84,12 @@ class _BatchChannels:
                 mime_builder(state.session, self.campaign_id, self.run_key),
                 MailSettings.from_app(current_app),
                 timeout=min(state.settings.smtp_timeout, ttl / 3),
+                unsubscribe=batch_links(state.settings),
             )
         provider = state.sms_provider
-        return SmsChannel(provider, status_callback=status_callback_url(state, provider))
+        return SmsChannel(
+            provider, status_callback=status_callback_url(state, provider), unsubscribe_url_for=sms_link(state.settings)
+        )
 
     def close(self) -> None:
         for channel in self.open.values():

@@ -29,7 +29,21 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-__all__ = ["PLACEHOLDER_PATTERN", "CompiledText", "coerce_value", "find_placeholders"]
+__all__ = [
+    "EXTENSION_VARIABLES",
+    "PLACEHOLDER_PATTERN",
+    "UNSUBSCRIBE_URL",
+    "CompiledText",
+    "coerce_value",
+    "find_placeholders",
+]
+
+#: The placeholder of a message's one-click unsubscribe link. Its value needs the stored
+#: message's id, so rendering leaves the placeholder itself in the text and the mail channel
+#: fills it in when it builds the e-mail.
+UNSUBSCRIBE_URL = "unsubscribe_url"
+#: Placeholders the extension offers in templates of every binding type.
+EXTENSION_VARIABLES: frozenset[str] = frozenset({UNSUBSCRIBE_URL})
 
 #: The one expression that recognises a placeholder. The capturing group makes
 #: :meth:`re.Pattern.split` return literals and names alternately.

@@ -77,6 +77,8 @@ def _real_id(world: World, path: str, pick: int) -> str:
         return tenant.community_audience if pick % 2 else tenant.audience
     if path.startswith("/api/broadcast-messages"):
         return tenant.message
+    if path.startswith("/api/broadcast-suppressions"):
+        return tenant.suppression
     return tenant.running_campaign if pick % 2 else tenant.campaign
 
 

@@ -119,6 +119,7 @@ def stack(app, database_uri: str, redis_url: str) -> Iterator[Stack]:  # noqa: F
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp.port),
         "MAIL_DEFAULT_SENDER": "news@example.com",
+        "BROADCASTS_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "BROADCASTS_QUEUE": f"browser-{run}",
         "BROADCASTS_EVENT_CHANNEL_PREFIX": f"browser-{run}:org:",
     }

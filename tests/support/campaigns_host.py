@@ -149,7 +149,12 @@ ORG_A, ORG_B = "org-a", "org-b"
 def create_app(database_uri: str = "sqlite://") -> Flask:
     """The host app; without ``database_uri`` only for what never queries (the OpenAPI document)."""
     app = Flask(__name__)
-    app.config.update(SQLALCHEMY_DATABASE_URI=database_uri, TESTING=True)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=database_uri,
+        TESTING=True,
+        SECRET_KEY="campaigns-secret",
+        BROADCASTS_PUBLIC_URL="https://app.example.test",
+    )
     db.init_app(app)
     broadcasts = Broadcasts(db=db)
     broadcasts.add_audience_source(customers_source)

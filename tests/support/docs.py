@@ -61,6 +61,7 @@ def example_app(
             "MAIL_SERVER": "127.0.0.1",
             "MAIL_PORT": smtp.port,
             "MAIL_DEFAULT_SENDER": "broadcasts@example.com",
+            "BROADCASTS_PUBLIC_URL": "https://app.example.test",
             # A queue and an event prefix of our own: parallel runs on one Redis never meet.
             "BROADCASTS_QUEUE": f"docs-{uuid.uuid4().hex[:8]}",
             "BROADCASTS_EVENT_CHANNEL_PREFIX": f"docs-{uuid.uuid4().hex[:8]}:org:",

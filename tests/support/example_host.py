@@ -23,6 +23,7 @@ def make_app(database_uri: str, **overrides: object) -> Flask:
             "MAIL_SERVER": "localhost",
             "MAIL_PORT": 8025,
             "MAIL_DEFAULT_SENDER": "broadcasts@example.com",
+            "BROADCASTS_PUBLIC_URL": "https://app.example.test",
             **overrides,
         }
     )

@@ -163,6 +163,7 @@ class TenantWorld:
     running_campaign: str
     file: str
     message: str
+    suppression: str
 
     @property
     def headers(self) -> dict[str, str]:
@@ -276,6 +277,14 @@ def _tenant(name: str, hostile: bool = False) -> TenantWorld:
             response="250 OK",
         )
     )
+    suppression = bm.BroadcastSuppression(
+        organization_id=o,
+        channel="mail",
+        address=f"gone.{name.lower()}@example.com",
+        reason="manual",
+        source_kind="user",
+    )
+    session.add(suppression)
     session.commit()
     return TenantWorld(
         org=o,
@@ -291,6 +300,7 @@ def _tenant(name: str, hostile: bool = False) -> TenantWorld:
         running_campaign=str(running.id),
         file=str(file.id),
         message=str(message.id),
+        suppression=str(suppression.id),
     )
 
 

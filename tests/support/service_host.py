@@ -125,7 +125,13 @@ TOKENS: dict[str, dict[str, Any]] = {"alice": {"orgs": [ORG]}, "eve": {"orgs": [
 
 def make_app(database_uri: str, **config: Any) -> tuple[Flask, SQLAlchemy]:
     app = Flask(__name__)
-    app.config.update(SQLALCHEMY_DATABASE_URI=database_uri, TESTING=True, **config)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=database_uri,
+        TESTING=True,
+        SECRET_KEY="service-secret",
+        BROADCASTS_PUBLIC_URL="https://app.example.test",
+    )
+    app.config.update(config)
     db = SQLAlchemy()
     db.init_app(app)
     broadcasts = Broadcasts(db=db)

@@ -8,6 +8,7 @@ from typing import Any
 
 from ...statuses import ErrorCode
 from ..base import Outcome, OutcomeUnknown, Refused, RetryLater, Sent
+from ..mail import UNSUBSCRIBE_PLACEHOLDER, fill_unsubscribe_url
 from .base import SmsProvider
 from .numbers import INVALID_MOBILE
 from .send import send_sms
@@ -26,15 +27,26 @@ class SmsChannel:
 
     name = "sms"
 
-    def __init__(self, provider: SmsProvider, *, status_callback: str | None) -> None:
+    def __init__(
+        self,
+        provider: SmsProvider,
+        *,
+        status_callback: str | None,
+        unsubscribe_url_for: Callable[[Any], str] | None = None,
+    ) -> None:
         self.provider = provider
         self.status_callback = status_callback
+        #: A message → its unsubscribe link for SMS (fills ``{unsubscribe_url}`` in ``body_short``).
+        self.unsubscribe_url_for = unsubscribe_url_for
 
     def deliver(self, message: Any, *, before_handover: Callable[[], None], following: Any | None) -> Outcome:
         """Send one SMS (see :meth:`flask_broadcasts.channels.base.Channel.deliver`)."""
+        text = message.body_short
+        if self.unsubscribe_url_for is not None and text and UNSUBSCRIBE_PLACEHOLDER in text:
+            text = fill_unsubscribe_url(text, self.unsubscribe_url_for(message))
         before_handover()
         try:
-            outcome = send_sms(self.provider, message.mobile, message.body_short, status_callback=self.status_callback)
+            outcome = send_sms(self.provider, message.mobile, text, status_callback=self.status_callback)
         except OutcomeUnknown:
             raise
         except RetryLater as exc:  # SmsTransientError, or a host provider's own RetryLater

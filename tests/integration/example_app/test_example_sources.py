@@ -34,7 +34,7 @@ def test_sources_are_registered(app: Flask) -> None:
     bookings = broadcasts.audience_sources["bookings"]
     assert (bookings.model, bookings.filter_schema) == (Booking, BookingFilterSchema)
     assert broadcasts.binding_variables == {
-        "customer": frozenset({"first_name", "last_name", "full_name", "email", "mobile"}),
+        "customer": frozenset({"first_name", "last_name", "full_name", "email", "mobile", "unsubscribe_url"}),
         "booking": frozenset(
             {
                 "first_name",
@@ -45,6 +45,7 @@ def test_sources_are_registered(app: Flask) -> None:
                 "booking_date",
                 "service_name",
                 "booking_status",
+                "unsubscribe_url",
             }
         ),
     }

@@ -38,7 +38,8 @@ def _upgrade(connection: sa.Connection, target: str) -> None:
 def test_the_branch_has_one_head() -> None:
     _, script = _script()
     heads = script.get_revisions(f"{BRANCH_LABEL}@head")
-    assert [head.revision for head in heads] == ["broadcasts_0003"]
+    assert [head.revision for head in heads] == ["broadcasts_0004"]
+    assert script.get_revision("broadcasts_0004").down_revision == "broadcasts_0003"
     assert script.get_revision("broadcasts_0003").down_revision == "broadcasts_0002"
     assert script.get_revision("broadcasts_0002").down_revision == "broadcasts_0001"
 
@@ -70,7 +71,7 @@ def test_0003_upgrades_a_database_populated_at_0002(tmp_path: Path) -> None:
         with engine.begin() as connection:
             rows = _seed(connection)
         with engine.begin() as connection:
-            _upgrade(connection, f"{BRANCH_LABEL}@head")
+            _upgrade(connection, "broadcasts_0003")
         with engine.begin() as connection:
             kept = connection.execute(
                 sa.text("SELECT id, status, error, tries, retry_at FROM broadcast_messages ORDER BY id")
@@ -87,6 +88,43 @@ def test_0003_upgrades_a_database_populated_at_0002(tmp_path: Path) -> None:
         engine.dispose()
     assert [tuple(row) for row in kept] == [(*row, 0, None) for row in rows]
     assert test_sends == 1
+
+
+def test_0004_upgrades_a_database_populated_at_0003(tmp_path: Path) -> None:
+    """Campaigns stored before 0004 have suppressed nothing; the list is one row per
+    (organization, channel, address)."""
+    with scratch_database("revisions4", tmp_path) as url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0003")
+        with engine.begin() as connection:
+            rows = _seed(connection)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0004")
+        with engine.begin() as connection:
+            counters = connection.execute(sa.text("SELECT suppressed_count FROM broadcast_campaigns")).all()
+            kept = connection.execute(sa.text("SELECT id, status, error FROM broadcast_messages ORDER BY id")).all()
+            connection.execute(
+                sa.text(
+                    "INSERT INTO broadcast_suppressions (organization_id, channel, address, reason, source_kind,"
+                    " created_at) VALUES ('1', 'mail', 'a@example.test', 'manual', 'user', CURRENT_TIMESTAMP)"
+                )
+            )
+            duplicate = sa.text(
+                "INSERT INTO broadcast_suppressions (organization_id, channel, address, reason, source_kind,"
+                " created_at) VALUES ('1', 'mail', 'a@example.test', 'bounced', 'provider', CURRENT_TIMESTAMP)"
+            )
+        with engine.connect() as connection:
+            try:
+                connection.execute(duplicate)
+            except sa.exc.IntegrityError:
+                unique = True
+            else:
+                unique = False
+        engine.dispose()
+    assert [tuple(row) for row in counters] == [(0,)]
+    assert [tuple(row) for row in kept] == rows
+    assert unique, "one suppression per (organization, channel, address)"
 
 
 def _seed(connection: sa.Connection) -> list[tuple[int, str, str | None]]:

@@ -30,7 +30,13 @@ REDIS_URL = os.environ.get("SCHEDULING_TEST_REDIS_URL", "redis://127.0.0.1:6379/
 @pytest.fixture
 def app(extension_database: MigratedDatabase, tmp_path: Path) -> Iterator[Flask]:
     app = Flask("scheduling_tests")
-    app.config.update(SQLALCHEMY_DATABASE_URI=extension_database.for_test(tmp_path), REDIS_URL=REDIS_URL, TESTING=True)
+    app.config.update(
+        SQLALCHEMY_DATABASE_URI=extension_database.for_test(tmp_path),
+        REDIS_URL=REDIS_URL,
+        TESTING=True,
+        SECRET_KEY="scheduling-secret",
+        BROADCASTS_PUBLIC_URL="https://app.example.test",
+    )
     db = SQLAlchemy()
     db.init_app(app)
     Broadcasts(app, db=db)

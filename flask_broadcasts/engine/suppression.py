@@ -1,0 +1,140 @@
+"""Sending obeys the suppression list: when a run stores its messages, and again at each claim.
+
+A suppressed channel leaves the message's ``channels`` and its status says ``suppressed``;
+a message left with no channel is ``failed`` with ``error_code`` ``suppressed``. The
+check at materialization is what the preview shows; the one at claim time is what makes an
+unsubscribe committed while the run is in progress reach every batch claimed after it.
+Both are one ``IN`` query per channel per chunk or batch (the unique index answers it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from ..events import publish_campaign
+from ..rendering.numbers import UnusableNumber, e164
+from ..services.suppressions import suppressed_addresses
+from ..state import get_state
+from ..statuses import ChannelStatus, ErrorCode, MessageStatus
+from .runs import add_to_counters, progress_crossed
+from .tables import messages
+
+__all__ = ["SUPPRESSED", "address_of", "apply_to_values", "count_suppressed", "drop_suppressed"]
+
+#: ``error_code`` (and channel status) of what the list left out.
+SUPPRESSED = ErrorCode.SUPPRESSED.value
+_CHANNEL_SUPPRESSED = ChannelStatus.SUPPRESSED.value
+
+
+def address_of(channel: str, email: str | None, mobile: str | None) -> str | None:
+    """The normalized address a message has for ``channel`` (as the list stores it), or ``None``."""
+    if channel == "mail":
+        return email.strip().lower() if email and email.strip() else None
+    try:
+        return e164(mobile)
+    except UnusableNumber:
+        return None
+
+
+def _suppressed(session: Session, organization_id: str, items: Iterable[Any]) -> dict[str, set[str]]:
+    """Per channel, the suppressed addresses among ``items`` (objects with channels/email/mobile)."""
+    wanted: dict[str, set[str]] = {"mail": set(), "sms": set()}
+    for item in items:
+        for channel in item["channels"] or ():
+            address = address_of(channel, item["email"], item["mobile"])
+            if address is not None and channel in wanted:
+                wanted[channel].add(address)
+    return {
+        channel: suppressed_addresses(session, organization_id, channel, found) for channel, found in wanted.items()
+    }
+
+
+def _left_out(item: Any, suppressed: dict[str, set[str]]) -> list[str]:
+    return [
+        channel
+        for channel in item["channels"] or ()
+        if item.get(f"{channel}_status") is None
+        and address_of(channel, item["email"], item["mobile"]) in suppressed.get(channel, ())
+    ]
+
+
+def count_suppressed(session: Session, organization_id: str, items: Sequence[dict[str, Any]]) -> int:
+    """How many of ``items`` (``channels``, ``email``, ``mobile``) have a suppressed channel."""
+    suppressed = _suppressed(session, organization_id, items)
+    if not any(suppressed.values()):
+        return 0
+    return sum(1 for item in items if _left_out(item, suppressed))
+
+
+def apply_to_values(session: Session, organization_id: str, rows: Sequence[dict[str, Any]]) -> int:
+    """Take the suppressed channels out of message values about to be stored (or previewed).
+
+    Changes ``rows`` in place and returns how many had a channel left out. Every row gets
+    ``mail_status`` and ``sms_status`` keys (``COPY`` needs the same columns in each row).
+    """
+    suppressed = _suppressed(session, organization_id, rows)
+    touched = 0
+    for row in rows:
+        row.setdefault("mail_status", None)
+        row.setdefault("sms_status", None)
+        left_out = _left_out(row, suppressed) if any(suppressed.values()) else []
+        if not left_out:
+            continue
+        touched += 1
+        row["channels"] = [c for c in row["channels"] if c not in left_out]
+        for channel in left_out:
+            row[f"{channel}_status"] = _CHANNEL_SUPPRESSED
+        if not row["channels"]:
+            row.update(status=MessageStatus.FAILED.value, error=SUPPRESSED, error_code=SUPPRESSED)
+    return touched
+
+
+def drop_suppressed(session: Session, campaign_id: int, batch: list[Any]) -> list[Any]:
+    """The claimed ``batch`` without what the list now leaves out. Commits when it changed something.
+
+    A message left with nothing to send is settled here (``failed``, ``suppressed``; or
+    ``completed`` when an earlier try sent another channel) and counted; one that keeps a
+    channel goes on with its ``channels`` narrowed, in the database and in the batch.
+    """
+    if not batch:
+        return batch
+    items = [dict(row._mapping) for row in batch]
+    suppressed = _suppressed(session, batch[0].organization_id, items)
+    if not any(suppressed.values()):
+        return batch
+    kept: list[Any] = []
+    sent = failed = touched = 0
+    for item in items:
+        left_out = _left_out(item, suppressed)
+        if not left_out:
+            kept.append(SimpleNamespace(**item))
+            continue
+        touched += 1
+        values: dict[str, Any] = {f"{channel}_status": _CHANNEL_SUPPRESSED for channel in left_out}
+        values["channels"] = [c for c in item["channels"] if c not in left_out]
+        item.update(values)
+        unsettled = [c for c in values["channels"] if item.get(f"{c}_status") is None]
+        if unsettled:
+            kept.append(SimpleNamespace(**item))
+        else:
+            accepted = any(item.get(f"{c}_status") == ChannelStatus.SENT.value for c in values["channels"])
+            status = MessageStatus.COMPLETED if accepted else MessageStatus.FAILED
+            sent, failed = sent + accepted, failed + (not accepted)
+            values.update(status=status.value, claimed_by=None, claim_expires_at=None)
+            if not accepted:
+                values.update(error=SUPPRESSED, error_code=SUPPRESSED)
+        session.execute(
+            update(messages)
+            .where(messages.c.id == item["id"], messages.c.status == MessageStatus.PENDING.value)
+            .values(**values)
+        )
+    row = add_to_counters(session, campaign_id, sent=sent, failed=failed, suppressed=touched)
+    session.commit()
+    if progress_crossed(row, sent + failed, get_state().settings.event_every):
+        publish_campaign(get_state().publisher, row)
+    return kept

@@ -1,0 +1,156 @@
+"""One-click unsubscribe (RFC 8058): the link of each message, and what following it does.
+
+The link is ``BROADCASTS_PUBLIC_URL`` + the plain blueprint's prefix +
+``/broadcast-unsubscribe/<token>``. The token (:data:`UNSUBSCRIBE`, a salt of its own)
+carries the organization, the channel and the message id — never the address, since a
+signed token is readable — and verifies without a lookup; only a valid one reaches the
+database, to find the message's address and put it on the organization's suppression list
+(:func:`~flask_broadcasts.services.suppressions.suppress`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+
+from ..channels.mail import UnsubscribeLinks
+from ..config import Settings
+from ..models import BroadcastMessage
+from ..rendering.locale import lookup_chain, normalize_locale_tag
+from ..rendering.unsubscribe_texts import texts_for
+from ..services.suppressions import suppress
+from ..signing import InvalidToken, TokenKind, sign, verify
+from ..state import get_state
+from ..statuses import SuppressionReason, SuppressionSource
+from .suppression import address_of
+
+__all__ = [
+    "UNSUBSCRIBE",
+    "UNSUBSCRIBE_PATH",
+    "InvalidToken",
+    "UnsubscribeLink",
+    "batch_links",
+    "sms_link",
+    "locale_chain",
+    "public_prefix",
+    "read_link",
+    "unsubscribe",
+    "unsubscribe_url",
+]
+
+#: The kind (salt) of unsubscribe tokens: no other endpoint accepts them.
+UNSUBSCRIBE = TokenKind("flask-broadcasts.unsubscribe")
+#: The route on the plain blueprint, under its prefix.
+UNSUBSCRIBE_PATH = "/broadcast-unsubscribe/<token>"
+
+
+@dataclass(frozen=True)
+class UnsubscribeLink:
+    """What a valid token says, and the message it names (``None`` once purged)."""
+
+    organization_id: str
+    channel: str
+    message_id: int
+    message: BroadcastMessage | None
+
+    @property
+    def locale_chain(self) -> tuple[str, ...]:
+        """The message's locale, then its parents (``fr-CA``, ``fr``), for the page's texts."""
+        return locale_chain(self.message.locale if self.message is not None else None)
+
+
+def locale_chain(locale: str | None) -> tuple[str, ...]:
+    """``locale`` and its parents, most specific first (nothing for none or a junk tag)."""
+    try:
+        return lookup_chain(normalize_locale_tag(locale)) if locale else ()
+    except ValueError:
+        return ()
+
+
+def sms_link(settings: Settings) -> Callable[[Any], str] | None:
+    """A message → its SMS unsubscribe link (``None`` without ``BROADCASTS_PUBLIC_URL``)."""
+    try:
+        base = public_prefix(settings)
+    except LookupError:
+        return None
+    return lambda message: unsubscribe_url(message.organization_id, "sms", message.id, base=base)
+
+
+def batch_links(settings: Settings) -> UnsubscribeLinks | None:
+    """The unsubscribe links of a batch's e-mails (``None`` without ``BROADCASTS_PUBLIC_URL``)."""
+    try:
+        base = public_prefix(settings)
+    except LookupError:
+        return None
+
+    def url_for(message: Any) -> str:
+        return unsubscribe_url(message.organization_id, "mail", message.id, base=base)
+
+    def footer_for(message: Any) -> str:
+        return texts_for(locale_chain(getattr(message, "locale", None)))["footer"]
+
+    return UnsubscribeLinks(
+        url_for, mailto=settings.unsubscribe_mailto, footer_for=footer_for if settings.unsubscribe_footer else None
+    )
+
+
+def public_prefix(settings: Settings) -> str:
+    """``BROADCASTS_PUBLIC_URL`` + the plain blueprint's prefix, without a trailing slash."""
+    if not settings.public_url:
+        raise LookupError("BROADCASTS_PUBLIC_URL is not set")
+    prefix = settings.events_url_prefix or settings.url_prefix or ""
+    return settings.public_url.rstrip("/") + "/" + prefix.strip("/")
+
+
+def unsubscribe_url(organization_id: str, channel: str, message_id: int, *, base: str) -> str:
+    """The one-click link of one message (``base``: :func:`public_prefix`)."""
+    token = sign(UNSUBSCRIBE, [str(organization_id), channel, int(message_id)])
+    return f"{base.rstrip('/')}/broadcast-unsubscribe/{token}"
+
+
+def read_link(token: str) -> UnsubscribeLink:
+    """The link a token stands for.
+
+    :raises InvalidToken: forged, altered, of another kind, or older than
+        ``BROADCASTS_UNSUBSCRIBE_MAX_AGE``.
+    """
+    state = get_state()
+    payload: Any = verify(UNSUBSCRIBE, token, max_age=state.settings.unsubscribe_max_age)
+    if (
+        not isinstance(payload, list)
+        or len(payload) != 3
+        or not isinstance(payload[0], str)
+        or payload[1] not in ("mail", "sms")
+        or type(payload[2]) is not int
+    ):
+        raise InvalidToken("not an unsubscribe token")
+    organization_id, channel, message_id = payload
+    message = state.session.execute(
+        select(BroadcastMessage).where(
+            BroadcastMessage.id == message_id, BroadcastMessage.organization_id == organization_id
+        )
+    ).scalar_one_or_none()
+    return UnsubscribeLink(organization_id, channel, message_id, message)
+
+
+def unsubscribe(link: UnsubscribeLink) -> bool:
+    """Suppress the link's address for its organization and channel; ``True`` when newly added.
+
+    Idempotent: following the link again records nothing more.
+
+    :raises LookupError: the message is gone (purged) or has no address for the channel.
+    """
+    message = link.message
+    address = address_of(link.channel, message.email, message.mobile) if message is not None else None
+    if address is None:
+        raise LookupError("this link's message is no longer kept")
+    return suppress(
+        link.organization_id,
+        link.channel,
+        address,
+        SuppressionReason.UNSUBSCRIBED,
+        {"kind": SuppressionSource.MESSAGE.value, "id": str(link.message_id)},
+    )
