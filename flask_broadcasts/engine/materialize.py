@@ -136,6 +136,7 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
             "campaign_id": campaign_id,
             "run_key": run_key,
             "attempts": 0,
+            "tries": 0,
         }
         chunks = _chunks(session, stmt, settings.insert_chunk)
         copying = _Copying()
