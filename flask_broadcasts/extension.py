@@ -92,7 +92,7 @@ class Broadcasts:
 
     def _build_state(self, db: SQLAlchemy, settings: Settings) -> BroadcastsState:
         """The app's state with every adapter made (each asks the state for Redis when it needs it)."""
-        from .background.queues import RQDispatcher
+        from .background.queues import RQDispatcher, RQWebhookQueue
         from .background.timers import RQFireTimers
         from .channels.sms import build_sms_provider
         from .events import RedisProgressPublisher
@@ -102,6 +102,7 @@ class Broadcasts:
         state.file_storage = build_file_storage(settings.file_storage)
         state.configured_sms_provider = build_sms_provider(settings)
         state.dispatcher = RQDispatcher(state)
+        state.webhook_queue = RQWebhookQueue(state)
         state.publisher = RedisProgressPublisher(lambda: state.redis, settings.event_channel_prefix)
         state.timers = RQFireTimers(state)
         return state

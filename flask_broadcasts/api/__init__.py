@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 def resource_blueprints() -> list[JsonApiBlueprint]:
     """Every resource blueprint, in the order they appear in the OpenAPI document."""
-    from . import audiences, campaigns, event_tickets, files, messages, templates
+    from . import audiences, campaigns, event_tickets, files, messages, templates, webhooks
 
     blueprints: list[JsonApiBlueprint] = []
     blueprints += [
@@ -24,6 +24,7 @@ def resource_blueprints() -> list[JsonApiBlueprint]:
         campaigns.blueprint,
         messages.blueprint,
         event_tickets.blueprint,
+        webhooks.blueprint,
     ]
     return blueprints
 

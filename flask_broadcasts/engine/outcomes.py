@@ -49,6 +49,7 @@ from ..state import get_state
 from ..statuses import CampaignStatus, MessageStatus
 from . import record_sql as sql
 from .pg_recording import RECONNECT_PATIENCE_TTLS, PostgresRecording, as_param, is_disconnect_error
+from ..webhooks.messages import MessageEvents
 from .runs import progress_crossed
 from .tables import RUNNING, dialect_insert, messages, sent_emails
 
@@ -113,6 +114,7 @@ class OutcomeRecorder(PostgresRecording):
         #: flush found (``paused``, ``draft``...; :data:`RUN_GONE`).
         self.halted: str | None = None
         self.result = BatchResult()
+        self.events = MessageEvents(session, campaign_id, run_key)  # signals, batched webhooks
         self.conn: Connection | None = None
         self.cursor: Any = None
         self.record_statement: Any = None  # pg_async.InFlightStatement on the record connection
@@ -143,6 +145,7 @@ class OutcomeRecorder(PostgresRecording):
         """
         now = utcnow()
         sent_at = now if status.is_sent else None
+        self.events.message(message_id, status, error_code)
         if self.cursor is not None:
             self._record_on_postgresql(message_id, status, error, error_code, sent_at, channels)
             self._add(status)
@@ -270,6 +273,7 @@ class OutcomeRecorder(PostgresRecording):
                 self.session.commit()
         self.last_flush = time.monotonic()
         self._counted(row, added)
+        self.events.flush(self.session)
 
     def _counter_params(self) -> dict[str, Any]:
         return {

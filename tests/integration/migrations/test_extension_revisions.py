@@ -38,7 +38,8 @@ def _upgrade(connection: sa.Connection, target: str) -> None:
 def test_the_branch_has_one_head() -> None:
     _, script = _script()
     heads = script.get_revisions(f"{BRANCH_LABEL}@head")
-    assert [head.revision for head in heads] == ["broadcasts_0002"]
+    assert [head.revision for head in heads] == ["broadcasts_0005"]
+    assert script.get_revision("broadcasts_0005").down_revision == "broadcasts_0002"
     assert script.get_revision("broadcasts_0002").down_revision == "broadcasts_0001"
 
 
@@ -50,13 +51,31 @@ def test_0002_upgrades_a_database_populated_at_0001(tmp_path: Path) -> None:
         with engine.begin() as connection:
             rows = _seed_at_0001(connection)
         with engine.begin() as connection:
-            _upgrade(connection, f"{BRANCH_LABEL}@head")
+            _upgrade(connection, "broadcasts_0002")
         with engine.connect() as connection:
             kept = connection.execute(
                 sa.text("SELECT id, status, error, error_code, template_locale FROM broadcast_messages ORDER BY id")
             ).all()
         engine.dispose()
     assert [tuple(row) for row in kept] == [(*row, None, None) for row in rows]
+
+
+def test_0005_upgrades_a_database_populated_at_0002(tmp_path: Path) -> None:
+    with scratch_database("revisions", tmp_path) as url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0002")
+        with engine.begin() as connection:
+            rows = _seed_at_0001(connection)
+        with engine.begin() as connection:
+            _upgrade(connection, f"{BRANCH_LABEL}@head")
+        with engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT id, status, error FROM broadcast_messages ORDER BY id")).all()
+            webhooks = connection.execute(sa.text("SELECT count(*) FROM broadcast_webhooks")).scalar_one()
+            deliveries = connection.execute(sa.text("SELECT count(*) FROM broadcast_webhook_deliveries")).scalar_one()
+        engine.dispose()
+    assert [tuple(row) for row in kept] == rows
+    assert (webhooks, deliveries) == (0, 0)
 
 
 def _seed_at_0001(connection: sa.Connection) -> list[tuple[int, str, str | None]]:
