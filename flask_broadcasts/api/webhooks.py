@@ -49,7 +49,9 @@ class BroadcastWebhookSchema(ResourceSchema):
     description = Text(metadata={"description": "Free text for the organization's own use."})
     secret = fields.Str(
         dump_only=True,
-        metadata={"description": "The signing secret (whsec_...): only in the answer to a creation or a rotate-secret."},
+        metadata={
+            "description": "The signing secret (``whsec_`` + base64): only in the answer to a creation or a rotate-secret."
+        },
     )
     deactivated_at = fields.DateTime(dump_only=True)
     created_at = fields.DateTime(dump_only=True)
@@ -64,7 +66,9 @@ class BroadcastWebhookDeliverySchema(ResourceSchema):
 
     id = fields.Str(dump_only=True)
     event_type = fields.Str(dump_only=True)
-    event_id = fields.Str(dump_only=True, metadata={"description": "The webhook-id header (the same on every attempt)."})
+    event_id = fields.Str(
+        dump_only=True, metadata={"description": "The webhook-id header (the same on every attempt)."}
+    )
     status = fields.Str(dump_only=True, metadata={"description": "pending, delivered or failed."})
     attempts = fields.Int(dump_only=True)
     response_status = fields.Int(dump_only=True, metadata={"description": "HTTP status of the last answer."})
@@ -114,7 +118,9 @@ class Webhooks(MethodView):
     @blueprint.jsonapi_collection(WEBHOOKS)
     def get(self, query: CollectionQuery) -> Any:
         """List webhooks"""
-        return render_page(paginate(get_state().session, service.list_webhooks(current_tenant().organization_id), query), query)
+        return render_page(
+            paginate(get_state().session, service.list_webhooks(current_tenant().organization_id), query), query
+        )
 
     @blueprint.jsonapi_create(BroadcastWebhookSchema)
     def post(self, payload: Payload) -> Any:

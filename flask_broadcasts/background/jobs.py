@@ -20,7 +20,15 @@ from ..state import get_state
 from ..webhooks import delivery
 from .context import app_context, warm_stop_requested
 
-__all__ = ["MAX_EARLY_SECONDS", "deliver_webhook", "fire_campaign", "materialize_run", "recover", "send_batch", "worker_id"]
+__all__ = [
+    "MAX_EARLY_SECONDS",
+    "deliver_webhook",
+    "fire_campaign",
+    "materialize_run",
+    "recover",
+    "send_batch",
+    "worker_id",
+]
 
 log = logging.getLogger(__name__)
 

@@ -70,7 +70,11 @@ class RQWebhookQueue:
         """Queue an attempt of delivery ``delivery_id`` now, or at ``at``."""
         queue = get_webhook_queue(self.state)
         func = "flask_broadcasts.background.jobs.deliver_webhook"
-        options = {"result_ttl": 600, "failure_ttl": 7 * 24 * 3600, "job_timeout": self.state.settings.webhook_timeout * 3 + 30}
+        options = {
+            "result_ttl": 600,
+            "failure_ttl": 7 * 24 * 3600,
+            "job_timeout": self.state.settings.webhook_timeout * 3 + 30,
+        }
         if at is None:
             queue.enqueue(func, delivery_id, **options)
         else:

@@ -47,9 +47,9 @@ from ..events import publish_campaign
 from ..models import utcnow
 from ..state import get_state
 from ..statuses import CampaignStatus, MessageStatus
+from ..webhooks.messages import MessageEvents
 from . import record_sql as sql
 from .pg_recording import RECONNECT_PATIENCE_TTLS, PostgresRecording, as_param, is_disconnect_error
-from ..webhooks.messages import MessageEvents
 from .runs import progress_crossed
 from .tables import RUNNING, dialect_insert, messages, sent_emails
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 import http.client
 import logging
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..models import BroadcastWebhook, BroadcastWebhookDelivery, utcnow
@@ -45,15 +46,16 @@ def attempt_delivery(delivery_id: int) -> str:
     session = state.session
     now = utcnow()
     lease = now + timedelta(seconds=state.settings.webhook_timeout * 3 + 5)
-    taken = session.execute(
+    taken = _rowcount(
+        session,
         update(_D)
         .where(
             _D.id == delivery_id,
             _D.status == _PENDING,
             or_(_D.next_attempt_at.is_(None), _D.next_attempt_at <= now),
         )
-        .values(next_attempt_at=lease)
-    ).rowcount
+        .values(next_attempt_at=lease),
+    )
     session.commit()
     if not taken:
         return "not due"
@@ -101,7 +103,9 @@ def _send(
             allow_http=settings.webhook_allow_http,
             allowed_networks=parse_networks(settings.webhook_allowed_networks),
         )
-        answer = request(checked, body=delivery.payload.encode("utf-8"), headers=headers, timeout=settings.webhook_timeout)
+        answer = request(
+            checked, body=delivery.payload.encode("utf-8"), headers=headers, timeout=settings.webhook_timeout
+        )
     except RefusedURL as exc:
         return None, None, exc.detail
     except (OSError, http.client.HTTPException) as exc:
@@ -127,11 +131,12 @@ def _finish(
 
 def deactivate(session: Session, webhook: BroadcastWebhook, now: datetime) -> None:
     """Deactivate a webhook that failed too long: its pending deliveries fail, an event tells."""
-    moved = session.execute(
+    moved = _rowcount(
+        session,
         update(BroadcastWebhook)
         .where(BroadcastWebhook.id == webhook.id, BroadcastWebhook.active.is_(True))
-        .values(active=False, deactivated_at=now, updated_at=now)
-    ).rowcount
+        .values(active=False, deactivated_at=now, updated_at=now),
+    )
     if not moved:
         return
     session.execute(
@@ -151,6 +156,10 @@ def deactivate(session: Session, webhook: BroadcastWebhook, now: datetime) -> No
         webhook.organization_id,
         {"webhook_id": webhook.id, "url": webhook.url},
     )
+
+
+def _rowcount(session: Session, statement: Any) -> int:
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
 
 
 def queue_overdue(now: datetime | None = None) -> int:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -28,8 +28,9 @@ from .signing import new_event_id
 
 __all__ = ["campaign_event", "campaign_moved", "publish", "store_deliveries", "subscribers"]
 
-_webhooks = BroadcastWebhook.__table__
-_deliveries = BroadcastWebhookDelivery.__table__
+# DeclarativeBase types ``__table__`` as a FromClause; on a declarative class it is always a Table.
+_webhooks: Table = BroadcastWebhook.__table__  # type: ignore[assignment]
+_deliveries: Table = BroadcastWebhookDelivery.__table__  # type: ignore[assignment]
 _C = CampaignStatus
 
 
@@ -61,7 +62,11 @@ def campaign_event(
 
 
 def campaign_moved(
-    session: Session, row: Row[Any], target: CampaignStatus, sources: Iterable[CampaignStatus], values: Mapping[str, Any]
+    session: Session,
+    row: Row[Any],
+    target: CampaignStatus,
+    sources: Iterable[CampaignStatus],
+    values: Mapping[str, Any],
 ) -> None:
     """A campaign's status changed to ``target`` (``row``: the campaign after it): publish its event."""
     event = campaign_event(target, sources, values)

@@ -67,7 +67,9 @@ def _validate(problems: Problems, values: Mapping[str, Any], *, creating: bool) 
     if "events" in values or creating:
         events = values.get("events")
         if not isinstance(events, list) or not events:
-            problems.add(f"Required: a non-empty list of event types ({', '.join(EVENT_TYPES)}).", pointer("events"), "required")
+            problems.add(
+                f"Required: a non-empty list of event types ({', '.join(EVENT_TYPES)}).", pointer("events"), "required"
+            )
         else:
             for index, event in enumerate(events):
                 if event not in EVENT_TYPES:
@@ -166,9 +168,7 @@ def rotate_secret(organization_id: str, webhook_id: Any) -> BroadcastWebhook:
     return _showing_secret(webhook, secret)
 
 
-def list_deliveries(
-    organization_id: str, *, webhook: str | None = None, status: str | None = None
-) -> Select[Any]:
+def list_deliveries(organization_id: str, *, webhook: str | None = None, status: str | None = None) -> Select[Any]:
     """The organization's delivery log, optionally of one webhook or in one status."""
     stmt = select(BroadcastWebhookDelivery).where(BroadcastWebhookDelivery.organization_id == str(organization_id))
     if webhook is not None:

@@ -22,7 +22,9 @@ def test_a_run_in_a_worker_signals_there_and_delivers_its_webhooks(app, env, smt
     try:
         seed_customers(12, refuse_every=4)
         campaign_id = make_campaign()
-        secret = service.create_webhook(ORG, {"url": receiver.url, "events": ["campaign.completed", "message.sent"]}).secret
+        secret = service.create_webhook(
+            ORG, {"url": receiver.url, "events": ["campaign.completed", "message.sent"]}
+        ).secret
         start_campaign(ORG, campaign_id)  # in this process: campaign.started is heard here, not logged
         outputs = run_workers(env)
         row = campaign_row(campaign_id)

@@ -54,7 +54,9 @@ def test_the_secret_is_shown_at_creation_only(client, monkeypatch):
     assert rotated.status_code == 200
     assert rotated.json["data"]["attributes"]["secret"] not in (None, attributes["secret"])
     # GET never rotates (no prefetch makes a new secret).
-    assert client.get(f"{BASE}/{created.json['data']['id']}/rotate-secret?o={ORG}", headers=headers()).status_code == 405
+    assert (
+        client.get(f"{BASE}/{created.json['data']['id']}/rotate-secret?o={ORG}", headers=headers()).status_code == 405
+    )
 
 
 @pytest.mark.parametrize(
@@ -79,7 +81,10 @@ def test_a_refused_url_is_a_422_at_the_url(client, url):
 def test_unknown_events_and_missing_attributes_are_reported_together(client):
     answer = _create(client, url="", events=["campaign.completed", "campaign.exploded"])
     assert answer.status_code == 422
-    assert {e["source"]["pointer"] for e in answer.json["errors"]} == {"/data/attributes/url", "/data/attributes/events/1"}
+    assert {e["source"]["pointer"] for e in answer.json["errors"]} == {
+        "/data/attributes/url",
+        "/data/attributes/events/1",
+    }
 
 
 def test_the_log_and_redeliver(app, client, monkeypatch):
