@@ -96,8 +96,13 @@ class Broadcasts:
         from .background.timers import RQFireTimers
         from .channels.sms import build_sms_provider
         from .events import RedisProgressPublisher
+        from .outbound import parse_networks
         from .storage import build_file_storage
 
+        try:  # a bad value fails here, not at the first webhook
+            parse_networks(settings.webhook_allowed_networks)
+        except ValueError as exc:
+            raise ValueError(f"BROADCASTS_WEBHOOK_ALLOWED_NETWORKS: {exc}") from None
         state = BroadcastsState(extension=self, db=db, settings=settings)
         state.file_storage = build_file_storage(settings.file_storage)
         state.configured_sms_provider = build_sms_provider(settings)

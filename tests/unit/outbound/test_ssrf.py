@@ -69,3 +69,16 @@ def test_the_request_goes_to_the_checked_address_and_follows_no_redirect():
         assert only.path == "/x" and only.headers["host"] == f"hooks.invalid:{port}"
     finally:
         receiver.stop()
+
+
+def test_a_bad_allow_list_fails_at_init_app():
+    from flask import Flask
+    from flask_sqlalchemy import SQLAlchemy
+
+    from flask_broadcasts import Broadcasts
+
+    app = Flask(__name__)
+    app.config.update(SQLALCHEMY_DATABASE_URI="sqlite://", BROADCASTS_WEBHOOK_ALLOWED_NETWORKS=["10.0.0.0/33"])
+    db = SQLAlchemy(app)
+    with pytest.raises(ValueError, match="BROADCASTS_WEBHOOK_ALLOWED_NETWORKS"):
+        Broadcasts(app, db=db)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
 from flask_broadcasts import signals
@@ -35,7 +37,11 @@ def test_every_event_type_has_its_signal():
     assert signals.campaign_started is signals.signal_for(EventType.CAMPAIGN_STARTED)
 
 
-def test_a_raising_receiver_is_logged_and_the_others_run(caplog):
+def test_a_raising_receiver_is_logged_and_the_others_run(caplog, monkeypatch):
+    # Another suite's logging configuration may have disabled the package's loggers.
+    logger = logging.getLogger("flask_broadcasts.signals")
+    monkeypatch.setattr(logger, "disabled", False)
+    monkeypatch.setattr(logger, "propagate", True)
     heard = []
 
     def broken(sender, **data):
@@ -47,7 +53,8 @@ def test_a_raising_receiver_is_logged_and_the_others_run(caplog):
     signals.campaign_paused.connect(broken)
     signals.campaign_paused.connect(working)
     try:
-        signals.send(signals.campaign_paused, object(), campaign_id=1)
+        with caplog.at_level(logging.ERROR, logger="flask_broadcasts.signals"):
+            signals.send(signals.campaign_paused, object(), campaign_id=1)
     finally:
         signals.campaign_paused.disconnect(broken)
         signals.campaign_paused.disconnect(working)
