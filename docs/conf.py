@@ -33,7 +33,7 @@ nitpick_ignore_regex = [
     (
         r"py:.*",
         r"(collections|datetime|enum|threading|typing|sqlalchemy|flask|werkzeug|redis|rq|marshmallow|"
-        r"apispec|flask_smorest|flask_sock|flask_mail|twilio)(\..*)?",
+        r"apispec|flask_smorest|flask_sock|flask_mail|twilio|blinker|ipaddress|http|ssl)(\..*)?",
     ),
     (r"py:.*", r"(Flask|SQLAlchemy|Redis|Session|Client|Select|Mapping|Callable)"),
     # Type variables and private helper types in signatures, and names re-exported by

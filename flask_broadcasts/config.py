@@ -124,6 +124,28 @@ class Settings:
     )
     ws_queue_size: int = setting(100, "Events buffered per websocket before updates of one campaign are coalesced.")
     ws_ticket_ttl: int = setting(30, "Seconds a browser websocket ticket stays valid.")
+    webhook_queue: str = setting(
+        "broadcasts-webhooks",
+        "Name of the RQ queue webhook deliveries go to (its own, so webhooks never hold up sending; ``flask broadcasts worker`` listens to both, sending first).",
+    )
+    webhook_allow_http: bool = setting(False, "Accept ``http://`` webhook URLs (``https`` only by default).")
+    webhook_allowed_networks: Sequence[str] | str = setting(
+        (),
+        'Networks outbound requests may reach although private, loopback or link-local (a list, or a JSON list: ``["10.1.0.0/16"]``); the SSRF guard refuses them otherwise.',
+    )
+    webhook_retry_intervals: Sequence[float] = setting(
+        (5, 300, 1800, 7200, 18000, 36000),
+        "Seconds before each retry of a failed webhook delivery (the last repeats) until ``BROADCASTS_WEBHOOK_GIVE_UP_AFTER``.",
+    )
+    webhook_give_up_after: float = setting(
+        24 * 3600,
+        "Seconds after which a delivery that never got a 2xx is given up (``failed``); its webhook is then deactivated, with a ``webhook.deactivated`` event.",
+    )
+    webhook_timeout: float = setting(10, "Seconds a webhook request may take (connection and answer).")
+    webhook_secret_grace: float = setting(
+        24 * 3600,
+        "Seconds the previous secret keeps signing (a second ``v1,`` signature) after a rotate-secret, so receivers can switch.",
+    )
     api_title: str = setting("Broadcast Campaigns", "Title of the OpenAPI document.")
     api_version: str = setting("1.0", "Version of the OpenAPI document.")
     openapi_version: str = setting("3.0.3", "OpenAPI version of the served document.")

@@ -93,16 +93,22 @@ class Broadcasts:
 
     def _build_state(self, db: SQLAlchemy, settings: Settings) -> BroadcastsState:
         """The app's state with every adapter made (each asks the state for Redis when it needs it)."""
-        from .background.queues import RQDispatcher
+        from .background.queues import RQDispatcher, RQWebhookQueue
         from .background.timers import RQFireTimers
         from .channels.sms import build_sms_provider
         from .events import RedisProgressPublisher
+        from .outbound import parse_networks
         from .storage import build_file_storage
 
+        try:  # a bad value fails here, not at the first webhook
+            parse_networks(settings.webhook_allowed_networks)
+        except ValueError as exc:
+            raise ValueError(f"BROADCASTS_WEBHOOK_ALLOWED_NETWORKS: {exc}") from None
         state = BroadcastsState(extension=self, db=db, settings=settings)
         state.file_storage = build_file_storage(settings.file_storage)
         state.configured_sms_provider = build_sms_provider(settings)
         state.dispatcher = RQDispatcher(state)
+        state.webhook_queue = RQWebhookQueue(state)
         state.publisher = RedisProgressPublisher(lambda: state.redis, settings.event_channel_prefix)
         state.timers = RQFireTimers(state)
         return state

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from .extension import Broadcasts
     from .realtime.hub import Hub
     from .storage import FileStorage
+    from .webhooks.queue import WebhookQueue
 
 __all__ = ["EXTENSION_KEY", "BroadcastsState", "Settings", "get_state"]
 
@@ -50,6 +51,8 @@ class BroadcastsState:
     settings: Settings
     #: Where jobs go (RQ by default: :class:`~flask_broadcasts.background.queues.RQDispatcher`).
     dispatcher: Dispatcher = field(init=False, repr=False)
+    #: Where webhook delivery attempts go (RQ, ``BROADCASTS_WEBHOOK_QUEUE``, by default).
+    webhook_queue: WebhookQueue = field(init=False, repr=False)
     #: Where progress events go (Redis pub/sub by default).
     publisher: ProgressPublisher = field(init=False, repr=False)
     #: Where fire times of scheduled campaigns wait (rq-scheduler by default).

@@ -174,6 +174,41 @@ class SuppressionSource(str, enum.Enum):
     IMPORT = "import"
 
 
+class EventType(str, enum.Enum):
+    """What happened, in one vocabulary for the Flask signals (:mod:`flask_broadcasts.signals`,
+    ``campaign_started`` is ``campaign.started``) and the ``type`` of webhook deliveries.
+
+    Later features add their own (``message.delivered``, ``recipient.unsubscribed`` ...) here.
+    """
+
+    CAMPAIGN_STARTED = "campaign.started"
+    CAMPAIGN_PAUSED = "campaign.paused"
+    CAMPAIGN_RESUMED = "campaign.resumed"
+    CAMPAIGN_STOPPED = "campaign.stopped"
+    #: A run completed (a recurring campaign goes back to ``scheduled`` after it).
+    CAMPAIGN_COMPLETED = "campaign.completed"
+    CAMPAIGN_FAILED = "campaign.failed"
+    #: A message was handed over (``status`` ``completed``); webhooks get them in batches.
+    MESSAGE_SENT = "message.sent"
+    MESSAGE_FAILED = "message.failed"
+    #: A webhook failed for ``BROADCASTS_WEBHOOK_GIVE_UP_AFTER`` and was deactivated.
+    WEBHOOK_DEACTIVATED = "webhook.deactivated"
+
+    @property
+    def is_message_event(self) -> bool:
+        """One event per message: batched into one webhook delivery per flush."""
+        return self in (EventType.MESSAGE_SENT, EventType.MESSAGE_FAILED)
+
+
+class WebhookDeliveryStatus(str, enum.Enum):
+    """Where one webhook delivery is: ``pending`` (waiting for its next attempt), ``delivered``
+    (a 2xx answer), ``failed`` (given up after ``BROADCASTS_WEBHOOK_GIVE_UP_AFTER``)."""
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
 #: Campaign statuses in which a run is live (messages may be claimed and sent).
 RUNNING_CAMPAIGN_STATUSES: tuple[CampaignStatus, ...] = (CampaignStatus.PENDING, CampaignStatus.IN_PROGRESS)
 #: Campaign statuses in which a run is open: running, or paused. Its outcomes still go into the

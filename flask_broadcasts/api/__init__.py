@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 def resource_blueprints() -> list[JsonApiBlueprint]:
     """Every resource blueprint, in the order they appear in the OpenAPI document."""
-    from . import audiences, campaigns, event_tickets, files, messages, suppressions, templates, test_sends
+    from . import audiences, campaigns, event_tickets, files, messages, suppressions, templates, test_sends, webhooks
 
     blueprints: list[JsonApiBlueprint] = []
     blueprints += [
@@ -26,6 +26,7 @@ def resource_blueprints() -> list[JsonApiBlueprint]:
         test_sends.blueprint,
         suppressions.blueprint,
         event_tickets.blueprint,
+        webhooks.blueprint,
     ]
     return blueprints
 

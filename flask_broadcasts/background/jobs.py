@@ -17,9 +17,18 @@ from typing import Any
 from ..engine import materialize, recovery, schedule, sending
 from ..scheduling.plan import parse_run_key
 from ..state import get_state
+from ..webhooks import delivery
 from .context import app_context, warm_stop_requested
 
-__all__ = ["MAX_EARLY_SECONDS", "fire_campaign", "materialize_run", "recover", "send_batch", "worker_id"]
+__all__ = [
+    "MAX_EARLY_SECONDS",
+    "deliver_webhook",
+    "fire_campaign",
+    "materialize_run",
+    "recover",
+    "send_batch",
+    "worker_id",
+]
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +88,16 @@ def recover() -> dict[str, Any]:
     dict (the job's stored result).
     """
     with app_context():
-        return recovery.recover().__dict__
+        report = recovery.recover().__dict__
+        report["webhook_deliveries_queued"] = delivery.queue_overdue()
+        return report
+
+
+def deliver_webhook(delivery_id: int) -> str:
+    """Job (on ``BROADCASTS_WEBHOOK_QUEUE``): one attempt of a webhook delivery
+    (:func:`flask_broadcasts.webhooks.delivery.attempt_delivery`)."""
+    with app_context():
+        return delivery.attempt_delivery(int(delivery_id))
 
 
 def fire_campaign(campaign_id: int, fire_time: str) -> bool:

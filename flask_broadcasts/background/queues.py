@@ -53,6 +53,34 @@ def get_queue(state: BroadcastsState) -> Queue:
     return Queue(state.settings.queue, connection=state.redis, default_timeout=state.settings.job_timeout)
 
 
+def get_webhook_queue(state: BroadcastsState) -> Queue:
+    """The RQ queue ``BROADCASTS_WEBHOOK_QUEUE``: webhook deliveries, apart from the send jobs."""
+    return Queue(state.settings.webhook_queue, connection=state.redis, default_timeout=state.settings.job_timeout)
+
+
+class RQWebhookQueue:
+    """Queues webhook delivery attempts on ``BROADCASTS_WEBHOOK_QUEUE`` (a later one with RQ's
+    ``enqueue_at``, moved to the queue by the worker's scheduler; the recovery sweep queues
+    again any that is overdue)."""
+
+    def __init__(self, state: BroadcastsState) -> None:
+        self.state = state
+
+    def deliver(self, delivery_id: int, *, at: datetime | None = None) -> None:
+        """Queue an attempt of delivery ``delivery_id`` now, or at ``at``."""
+        queue = get_webhook_queue(self.state)
+        func = "flask_broadcasts.background.jobs.deliver_webhook"
+        options = {
+            "result_ttl": 600,
+            "failure_ttl": 7 * 24 * 3600,
+            "job_timeout": self.state.settings.webhook_timeout * 3 + 30,
+        }
+        if at is None:
+            queue.enqueue(func, delivery_id, **options)
+        else:
+            queue.enqueue_at(at, func, delivery_id, **options)
+
+
 class RQDispatcher:
     """Queues the jobs of :mod:`flask_broadcasts.background.jobs` on ``BROADCASTS_QUEUE``."""
 

@@ -152,13 +152,15 @@ def build_worker(app: Flask, *, name: str | None = None) -> BroadcastsWorker:
     """
     from redis import Redis
 
-    from .queues import get_queue
+    from .queues import get_queue, get_webhook_queue
 
     state = get_state(app)
     if not state.settings.redis_url:
         raise RuntimeError("Set REDIS_URL or BROADCASTS_REDIS_URL: the worker takes its jobs from Redis.")
     connection = Redis.from_url(state.settings.redis_url)
-    return BroadcastsWorker([get_queue(state)], connection=connection, app=app, name=name)
+    # Sending first: RQ takes from the first queue that has a job, so deliveries never hold it up.
+    queues = [get_queue(state), get_webhook_queue(state)]
+    return BroadcastsWorker(queues, connection=connection, app=app, name=name)
 
 
 def start_periodic_scheduler(app: Flask, *, first_poll_timeout: float = 10.0) -> threading.Thread:

@@ -33,7 +33,7 @@ def show_settings() -> None:
 )
 @click.option("--name", default=None, help="Worker name (default: RQ's).")
 def worker(burst: bool, with_scheduler: bool, name: str | None) -> None:
-    """Run a worker on BROADCASTS_QUEUE (jobs run inside the app context)."""
+    """Run a worker on BROADCASTS_QUEUE, then BROADCASTS_WEBHOOK_QUEUE (jobs run inside the app context)."""
     from ..background.worker import build_worker, start_periodic_scheduler
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]

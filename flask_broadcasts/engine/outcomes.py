@@ -47,6 +47,7 @@ from ..events import publish_campaign
 from ..models import utcnow
 from ..state import get_state
 from ..statuses import CampaignStatus, MessageStatus
+from ..webhooks.messages import MessageEvents
 from . import record_sql as sql
 from .deferral import RetryPolicy
 from .pg_recording import RECONNECT_PATIENCE_TTLS, PostgresRecording, as_param, is_disconnect_error
@@ -116,6 +117,7 @@ class OutcomeRecorder(PostgresRecording):
         #: flush found (``paused``, ``draft``...; :data:`RUN_GONE`).
         self.halted: str | None = None
         self.result = BatchResult()
+        self.events = MessageEvents(session, campaign_id, run_key)  # signals, batched webhooks
         self.conn: Connection | None = None
         self.cursor: Any = None
         self.record_statement: Any = None  # pg_async.InFlightStatement on the record connection
@@ -148,6 +150,7 @@ class OutcomeRecorder(PostgresRecording):
         """
         now = utcnow()
         sent_at = now if status.is_sent else None
+        self.events.message(message_id, status, error_code)
         if self.cursor is not None:
             self._record_on_postgresql(message_id, status, error, error_code, tries, sent_at, channels)
             self._add(status)
@@ -308,6 +311,7 @@ class OutcomeRecorder(PostgresRecording):
                 self.session.commit()
         self.last_flush = time.monotonic()
         self._counted(row, added)
+        self.events.flush(self.session)
 
     def _counter_params(self) -> dict[str, Any]:
         return {

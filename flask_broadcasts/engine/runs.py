@@ -21,6 +21,7 @@ from ..models import utcnow
 from ..scheduling.plan import ONCE
 from ..state import get_state
 from ..statuses import CampaignStatus, ChannelStatus, campaign_statuses_from
+from ..webhooks.events import campaign_moved
 from .tables import FAILED, SENT, campaigns, dialect_insert, messages, run_messages, runs
 
 SUPPRESSED = ChannelStatus.SUPPRESSED.value
@@ -51,7 +52,10 @@ def change_status(
         .values(status=target.value, updated_at=now or utcnow(), **values)
         .returning(*campaigns.c)
     )
-    return session.execute(stmt).first()
+    row = session.execute(stmt).first()
+    if row is not None:  # its signal and webhook deliveries (sent after the commit)
+        campaign_moved(session, row, target, allowed, values)
+    return row
 
 
 def change_run_status(

@@ -135,8 +135,8 @@ def check_rq(line: str, fixture: Callable[[str], Any]) -> None:
     params = command.make_context(words[1], words[2:]).params
     if params.get("worker_class"):
         assert issubclass(import_attribute(params["worker_class"]), Worker)
-    if words[1] == "worker" and params.get("queues"):  # the extension's queue
-        assert list(params["queues"]) == [DEFAULTS["BROADCASTS_QUEUE"]]
+    if words[1] == "worker" and params.get("queues"):  # the extension's queues
+        assert list(params["queues"]) in ([DEFAULTS["BROADCASTS_QUEUE"]], [DEFAULTS["BROADCASTS_WEBHOOK_QUEUE"]])
 
 
 class Parsed(Exception):

@@ -58,7 +58,8 @@ hostapp_database = database.host_database_fixture("hostapp", hostapp.db.metadata
 def env(tmp_path, redis_url, smtp, hostapp_database: MigratedDatabase) -> dict[str, str]:
     """The environment of this test's app and worker processes (a database with no rows)."""
     # A queue of its own: another run's workers on the same Redis never take this test's jobs.
-    config = {"BROADCASTS_QUEUE": f"broadcasts-test-{uuid.uuid4().hex[:10]}"}
+    queue = f"broadcasts-test-{uuid.uuid4().hex[:10]}"
+    config = {"BROADCASTS_QUEUE": queue, "BROADCASTS_WEBHOOK_QUEUE": f"{queue}-webhooks"}
     values = {"REDIS_URL": redis_url, "MAIL_PORT": str(smtp.port), "BCAST_TEST_CONFIG": json.dumps(config)}
     values["DATABASE_URL"] = hostapp_database.for_test(tmp_path, "bcast.db")
     if hostapp_database.is_sqlite:

@@ -152,4 +152,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)  # WAL + busy timeout: the test and its workers share the file
     broadcasts.init_app(app)
+    if app.config.get("TEST_SIGNAL_LOG"):
+        from .signal_log import connect
+
+        connect(app.config["TEST_SIGNAL_LOG"])
     return app

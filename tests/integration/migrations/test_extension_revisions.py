@@ -38,7 +38,8 @@ def _upgrade(connection: sa.Connection, target: str) -> None:
 def test_the_branch_has_one_head() -> None:
     _, script = _script()
     heads = script.get_revisions(f"{BRANCH_LABEL}@head")
-    assert [head.revision for head in heads] == ["broadcasts_0004"]
+    assert [head.revision for head in heads] == ["broadcasts_0005"]
+    assert script.get_revision("broadcasts_0005").down_revision == "broadcasts_0004"
     assert script.get_revision("broadcasts_0004").down_revision == "broadcasts_0003"
     assert script.get_revision("broadcasts_0003").down_revision == "broadcasts_0002"
     assert script.get_revision("broadcasts_0002").down_revision == "broadcasts_0001"
@@ -125,6 +126,25 @@ def test_0004_upgrades_a_database_populated_at_0003(tmp_path: Path) -> None:
     assert [tuple(row) for row in counters] == [(0,)]
     assert [tuple(row) for row in kept] == rows
     assert unique, "one suppression per (organization, channel, address)"
+
+
+def test_0005_upgrades_a_database_populated_at_0004(tmp_path: Path) -> None:
+    """Messages stored before 0005 are kept; the webhook tables start empty."""
+    with scratch_database("revisions5", tmp_path) as url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0004")
+        with engine.begin() as connection:
+            rows = _seed(connection)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0005")
+        with engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT id, status, error FROM broadcast_messages ORDER BY id")).all()
+            webhooks = connection.execute(sa.text("SELECT count(*) FROM broadcast_webhooks")).scalar_one()
+            deliveries = connection.execute(sa.text("SELECT count(*) FROM broadcast_webhook_deliveries")).scalar_one()
+        engine.dispose()
+    assert [tuple(row) for row in kept] == rows
+    assert (webhooks, deliveries) == (0, 0)
 
 
 def _seed(connection: sa.Connection) -> list[tuple[int, str, str | None]]:
