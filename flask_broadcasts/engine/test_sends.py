@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..channels.base import Channel, Deferred, OutcomeUnknown, RetryLater, Sent
-from ..channels.mail import MailChannel
+from ..channels.mail import MailChannel, UnsubscribeLinks
 from ..channels.sms import SmsChannel
 from ..channels.smtp import MailSettings
 from ..errors import InvalidInputError, NotFoundError, TooManyRequestsError
@@ -35,10 +35,12 @@ from ..rendering.engine import RecipientData
 from ..rendering.numbers import UnusableNumber, e164
 from ..services._common import get_scoped
 from ..services.campaigns import get_campaign
+from ..services.suppressions import normalize_address, suppressed_addresses
 from ..state import get_state
 from ..statuses import ChannelStatus
 from .recipients import audience_recipients, compile_template, recipient_data
 from .run_mime import mime_builder
+from .unsubscribe import public_prefix
 
 __all__ = ["MAX_ADDRESSES", "SUBJECT_PREFIX", "create_test_send", "get_test_send"]
 
@@ -48,6 +50,9 @@ SUBJECT_PREFIX = "[Test] "
 _WINDOW = timedelta(hours=1)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _TO = "/data/attributes/to"
+#: Where a test e-mail's or SMS's unsubscribe link points: no message stands behind it, so the
+#: page says the link is not valid and nothing is suppressed.
+_TEST_LINK = "/broadcast-unsubscribe/test-send"
 
 
 @dataclass(frozen=True)
@@ -199,8 +204,11 @@ def create_test_send(
     channels: dict[str, Channel] = {}
     try:
         for index, target in enumerate(targets):
-            message = _TestMessage(rendered, target, test_send.id, index)
-            outcome = _deliver(channels, campaign_ref, target, message)
+            if _is_suppressed(str(organization_id), target):
+                outcome = {"status": ChannelStatus.SUPPRESSED.value, "error": "on the organization's suppression list"}
+            else:
+                message = _TestMessage(rendered, target, test_send.id, index)
+                outcome = _deliver(channels, campaign_ref, target, message)
             results.append({"to": target.to, "channel": target.channel, **outcome})
     finally:
         for channel in channels.values():
@@ -210,16 +218,32 @@ def create_test_send(
     return test_send
 
 
+def _is_suppressed(organization_id: str, target: _Target) -> bool:
+    """Whether the organization's suppression list holds the address for its channel (never sent to)."""
+    address = normalize_address(target.channel, target.to)
+    return bool(suppressed_addresses(get_state().session, organization_id, target.channel, {address}))
+
+
+def _test_link() -> str | None:
+    try:
+        return public_prefix(get_state().settings) + _TEST_LINK
+    except LookupError:
+        return None
+
+
 def _channel(channels: dict[str, Channel], campaign_id: int, name: str) -> Channel:
     channel = channels.get(name)
     if channel is None:
         state = get_state()
+        link = _test_link()
         if name == "mail":
             builder = mime_builder(state.session, campaign_id, "test")
             settings = MailSettings.from_app(current_app)
-            channel = MailChannel(builder, settings, timeout=state.settings.test_send_timeout)
+            links = UnsubscribeLinks(lambda message: link) if link is not None else None
+            channel = MailChannel(builder, settings, timeout=state.settings.test_send_timeout, unsubscribe=links)
         else:
-            channel = SmsChannel(state.sms_provider, status_callback=None)
+            url_for = (lambda message: link) if link is not None else None
+            channel = SmsChannel(state.sms_provider, status_callback=None, unsubscribe_url_for=url_for)
         channels[name] = channel
     return channel
 

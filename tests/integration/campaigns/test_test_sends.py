@@ -132,3 +132,31 @@ def test_the_hourly_limit_is_a_429_with_retry_after_per_organization(app, api, a
     assert api_b.post("/broadcast-test-sends", _document(other, ["me@example.org"])).status_code == 201
     assert api_b.get("/broadcast-test-sends/1").status_code == 404
     assert api_b.post("/broadcast-test-sends", _document(campaign, ["me@example.org"])).status_code == 404
+
+
+def test_a_suppressed_address_is_refused_in_the_results_and_the_others_get_a_harmless_link(api, smtp):
+    from flask_broadcasts.services.suppressions import suppress
+
+    make_customer(first_name="Ann")
+    campaign = make_campaign(template=make_template(body="<p>Hi {first_name}</p><a href='{unsubscribe_url}'>stop</a>"))
+    suppress("org-a", "mail", "Gone@Example.org", "manual", {"kind": "user", "id": None})
+
+    answer = api.post("/broadcast-test-sends", _document(campaign, ["gone@example.org", "me@example.org"]))
+
+    assert answer.status_code == 201, answer.json
+    assert answer.json["data"]["attributes"]["results"] == [
+        {
+            "to": "gone@example.org",
+            "channel": "mail",
+            "status": "suppressed",
+            "error": "on the organization's suppression list",
+        },
+        {"to": "me@example.org", "channel": "mail", "status": "sent", "error": None},
+    ]
+    assert smtp.recipients() == ["me@example.org"]
+    (received,) = smtp.received
+    # No message stands behind a test send: its link is one the unsubscribe page refuses.
+    assert received.message["List-Unsubscribe"] == "<https://app.example.test/api/broadcast-unsubscribe/test-send>"
+    part = next(p for p in received.message.walk() if p.get_content_type() == "text/html")
+    html = part.get_payload(decode=True).decode()
+    assert "href='https://app.example.test/api/broadcast-unsubscribe/test-send'" in html
