@@ -48,7 +48,7 @@ class Settings:
     )
     sms_concurrency: int | None = setting(
         None,
-        "SMS requests a send job keeps in flight at once (a campaign without e-mail runs this many connections of ``BROADCASTS_MAIL_CONNECTIONS``'s kind; one with e-mail never more than its mail connections). ``None``: 8 on PostgreSQL, 1 on SQLite (lowered to 1 there).",
+        "SMS requests a send job keeps in flight at once. A campaign without e-mail sends over this many connections, each with its claim (at most one message in doubt each); one with e-mail sends over its mail connections, this many of them in an SMS request at a time. ``None``: 8 on PostgreSQL, 1 on SQLite (lowered to 1 there).",
     )
     counter_flush: int | None = setting(
         None,
@@ -60,7 +60,7 @@ class Settings:
     )
     synchronous_records: bool = setting(
         False,
-        "PostgreSQL: ``True`` makes each message's record wait until PostgreSQL has flushed it to disk (one disk flush per message). ``False`` commits records asynchronously and waits for the disk at each counter update; a worker that outlives a PostgreSQL crash records again what the crash lost. Either way a killed worker leaves at most one message in doubt (see Guarantees).",
+        "PostgreSQL: ``True`` makes each message's record wait until PostgreSQL has flushed it to disk (one disk flush per message). ``False`` commits records asynchronously and waits for the disk at each counter update; a worker that outlives a PostgreSQL crash records again what the crash lost. Either way a killed worker leaves at most one message in doubt per connection in flight (see Guarantees).",
     )
     send_job_budget: float | None = setting(
         None,
