@@ -338,8 +338,14 @@ def run_real_world(
             env = environment.process_env(database, redis_url, relay.port)
             runs = [reference_run(relay, lambda r=relay: realworld.relay_reference(r.port, customers))]
             record = campaign(relay, env, mail_tenant, f"relay {delay * 1000:.0f} ms", ("mail",))
+            if delay == realworld.RELAY_DELAYS[0]:
+                # One connection per send job, as before 0.2: the line the issue started from.
+                one = {**env, "BROADCASTS_MAIL_CONNECTIONS": "1"}
+                single = campaign(relay, one, mail_tenant, f"relay {delay * 1000:.0f} ms, 1 connection", ("mail",))
             runs.append(reference_run(relay, lambda r=relay: realworld.relay_reference(r.port, customers)))
             lines.append(realworld.line("relay", delay, size, record, runs))
+            if delay == realworld.RELAY_DELAYS[0]:
+                lines.append(realworld.line("relay, 1 connection", delay, size, single, runs))
         finally:
             relay.close()
     port = free_port()

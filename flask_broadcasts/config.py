@@ -35,7 +35,10 @@ class Settings:
     )
     redis_url: str | None = setting(None, "Redis for RQ queues, schedules and events; ``None`` uses ``REDIS_URL``.")
     queue: str = setting("broadcasts", "Name of the RQ queue the send jobs go to.")
-    batch_size: int = setting(500, "Messages one claim holds, sent in order over one SMTP connection.")
+    batch_size: int = setting(
+        500,
+        "Messages a send job claims at a time, split among its connections (``BROADCASTS_MAIL_CONNECTIONS``): each claims its share, sends it in order over its connection, then claims the next.",
+    )
     insert_chunk: int = setting(1000, "Recipients read, rendered and inserted per round when a run starts.")
     claim_ttl: float = setting(
         60,

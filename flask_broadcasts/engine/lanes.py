@@ -8,6 +8,12 @@ own database session), its own channels and, batch after batch, its own claim an
 :class:`~.outcomes.OutcomeRecorder`: it does exactly what one worker did before,
 :func:`~.sending.send_batch` with the record of each message before its next one.
 
+* **Claims.** The job still holds ``BROADCASTS_BATCH_SIZE`` messages at a time, split
+  among its lanes (each claims its share, then the next share when it is done), so the
+  messages of a run spread over every connection of every worker. The counters are
+  updated as often as with one connection (each lane flushes ``lanes`` times less
+  often): each update is a synchronous commit on the campaign's row, which 16 lanes
+  flushing at one connection's pace would queue on.
 * **Exactly once, bounded.** Each lane has one claim and at most one message in flight,
   recorded before its next one; a killed worker therefore leaves at most one message
   in doubt per lane, which :func:`~.claims.expire_claims` finds per claim as before.
@@ -97,13 +103,13 @@ def send_run(campaign_id: int, run_key: str, worker_id: str, *, go_on: Callable[
     outcome = RunOutcome()
     slots = threading.BoundedSemaphore(sms_slots) if sms_slots < lanes else None
     if lanes == 1:  # in this thread, with this context's session: as before lanes existed
-        _lane(state, campaign_id, run_key, worker_id, go_on, outcome, slots)
+        _lane(state, campaign_id, run_key, worker_id, go_on, outcome, slots, lanes)
     else:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         threads = [
             threading.Thread(
                 target=_lane_in_context,
-                args=(app, campaign_id, run_key, worker_id, go_on, outcome, slots),
+                args=(app, campaign_id, run_key, worker_id, go_on, outcome, slots, lanes),
                 name=f"broadcasts-lane-{number + 1}",
                 daemon=True,
             )
@@ -126,11 +132,12 @@ def _lane_in_context(
     go_on: Callable[[], bool],
     outcome: RunOutcome,
     slots: threading.BoundedSemaphore | None,
+    lanes: int,
 ) -> None:
     # An app context of its own: Flask-SQLAlchemy scopes db.session by it, so each lane has
     # its own session (removed when the context ends).
     with app.app_context():
-        _lane(get_state(), campaign_id, run_key, worker_id, go_on, outcome, slots)
+        _lane(get_state(), campaign_id, run_key, worker_id, go_on, outcome, slots, lanes)
 
 
 def _lane(
@@ -141,12 +148,13 @@ def _lane(
     go_on: Callable[[], bool],
     outcome: RunOutcome,
     slots: threading.BoundedSemaphore | None,
+    lanes: int,
 ) -> None:
     """One connection's batches, one claim at a time, over channels kept for the whole run."""
     channels = RunChannels(state, campaign_id, run_key, sms_slots=slots)
     try:
         while outcome.error is None:
-            result = send_batch(campaign_id, run_key, worker_id, channels=channels)
+            result = send_batch(campaign_id, run_key, worker_id, channels=channels, lanes=lanes)
             with outcome.lock:
                 outcome.settled += result.sent + result.failed
             if result.claimed == 0 or result.stopped or result.paused:

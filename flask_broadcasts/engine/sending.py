@@ -100,10 +100,20 @@ class RunChannels:
         self.open.clear()
 
 
-def send_batch(campaign_id: int, run_key: str, worker_id: str, *, channels: RunChannels | None = None) -> BatchResult:
+def send_batch(
+    campaign_id: int,
+    run_key: str,
+    worker_id: str,
+    *,
+    channels: RunChannels | None = None,
+    lanes: int = 1,
+) -> BatchResult:
     """Claim and send one batch of the run; complete the run when nothing is left.
 
-    ``channels``: a lane's, kept open after the batch (else the batch opens and closes its own).
+    ``channels``: a lane's, kept open after the batch (else the batch opens and closes its
+    own). ``lanes``: how many batches the send job sends at once (:mod:`.lanes`); this one
+    claims its share of ``BROADCASTS_BATCH_SIZE`` and updates the counters as often as
+    its share of one connection's rate.
 
     :raises RetryLater: a provider is down or deferred us; the unsent rest of the claim
         was released (retry the job later).
@@ -115,11 +125,13 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str, *, channels: RunC
     expire_claims(session, campaign_id=campaign_id, run_key=run_key)
     token = new_claim_token(worker_id)
     ttl = settings.claim_ttl
-    batch = claim(session, campaign_id, run_key, token, settings.batch_size, ttl, utcnow())
+    # 2,000 messages in claims of 500 would keep only four connections busy.
+    share = -(-settings.batch_size // lanes)
+    batch = claim(session, campaign_id, run_key, token, share, ttl, utcnow())
     if not batch:
         completed = complete_run_if_done(session, campaign_id, run_key, state.publisher)
         return BatchResult(completed=completed is not None)
-    recorder = OutcomeRecorder(session, campaign_id, run_key, token)
+    recorder = OutcomeRecorder(session, campaign_id, run_key, token, lanes=lanes)
     owned = channels is None
     channels = channels or RunChannels(state, campaign_id, run_key)
     try:
