@@ -107,7 +107,14 @@ def test_sms_requests_in_flight_are_bounded_by_sms_concurrency(app, env, twilio_
     db.session.execute(
         sa.insert(Customer),
         [
-            {"organization_id": ORG, "first_name": f"Bo{i}", "last_name": "Li", "mobile": m, "locale": "en", "active": True}
+            {
+                "organization_id": ORG,
+                "first_name": f"Bo{i}",
+                "last_name": "Li",
+                "mobile": m,
+                "locale": "en",
+                "active": True,
+            }
             for i, m in enumerate(mobiles)
         ],
     )
