@@ -51,7 +51,7 @@ def send_batch(campaign_id: int, run_key: str) -> int:
     Looping here (not one job per batch) keeps RQ's per-job cost (a fork) off the
     hot path; each batch is its own claim, so any number of these share a run. The job
     sends over ``BROADCASTS_MAIL_CONNECTIONS`` connections at once
-    (:mod:`flask_broadcasts.engine.lanes`). A warm stop of the worker, like the end of
+    (``flask_broadcasts.engine.lanes``). A warm stop of the worker, like the end of
     the budget, hands over after the batches in hand.
     """
     with app_context():

@@ -29,7 +29,7 @@ own database session), its own channels and, batch after batch, its own claim an
   retried.
 
 Threads, not asyncio: every part of a send blocks and releases the GIL while it waits
-(:mod:`smtplib` with our own pipelining, psycopg's recording, the Twilio client over
+(``smtplib`` with our own pipelining, psycopg's recording, the Twilio client over
 ``requests``), and the CPU a message costs (MIME, the record) is the same either way —
 measured in :doc:`/performance`. SQLite has one writer: one lane there, whatever the
 settings say.
