@@ -11,8 +11,8 @@ own database session), its own channels and, batch after batch, its own claim an
 * **Claims.** The job still holds ``BROADCASTS_BATCH_SIZE`` messages at a time, split
   among its lanes (each claims its share, then the next share when it is done), so the
   messages of a run spread over every connection of every worker. The counters are
-  updated as often as with one connection (each lane flushes ``lanes`` times less
-  often): each update is a synchronous commit on the campaign's row, which 16 lanes
+  updated as often as with one connection (each lane waits ``lanes`` times
+  ``BROADCASTS_PROGRESS_INTERVAL`` between its updates): each update is a synchronous commit on the campaign's row, which 16 lanes
   flushing at one connection's pace would queue on.
 * **Exactly once, bounded.** Each lane has one claim and at most one message in flight,
   recorded before its next one; a killed worker therefore leaves at most one message

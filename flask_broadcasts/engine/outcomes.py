@@ -98,8 +98,8 @@ class OutcomeRecorder(PostgresRecording):
         self.campaign_id = campaign_id
         self.run_key = run_key
         self.token = token
+        self.flush_every = max(1, settings.counter_flush or settings.event_every)
         # One of ``lanes`` recorders of a send job: together they flush as often as one.
-        self.flush_every = max(1, settings.counter_flush or settings.event_every) * lanes
         self.flush_interval = float(settings.progress_interval or 0) * lanes
         self.event_every = settings.event_every
         self.synchronous = bool(settings.synchronous_records)
