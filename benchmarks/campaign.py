@@ -99,7 +99,7 @@ class Client:
         return elapsed
 
 
-def create_campaign(client: Client, label: str) -> str:
+def create_campaign(client: Client, label: str, channels: tuple[str, ...] = ("mail",)) -> str:
     template = client.create(
         "broadcast-templates",
         {
@@ -109,7 +109,7 @@ def create_campaign(client: Client, label: str) -> str:
             "body_short": "Hi {first_name}",
             "action_label": "View details",
             "action_url": "https://example.com/updates",
-            "channels": ["mail"],
+            "channels": list(channels),
             "is_template": False,
         },
     )

@@ -110,8 +110,9 @@ class Tenant:
     customers: int
 
 
-def seed_tenant(app: Flask, customers: int, *, seed: int = 7) -> Tenant:
-    """A new organization with an owner, a token and ``customers`` customers, all with an e-mail address.
+def seed_tenant(app: Flask, customers: int, *, seed: int = 7, mobiles: bool = False) -> Tenant:
+    """A new organization with an owner, a token and ``customers`` customers, all with an e-mail address
+    (and, with ``mobiles``, a valid French mobile number each).
 
     Goes through the example app's models and its ``bulk_insert`` (``COPY`` on PostgreSQL).
     """
@@ -138,7 +139,7 @@ def seed_tenant(app: Flask, customers: int, *, seed: int = 7) -> Tenant:
                 "first_name": rng.choice(FIRST_NAMES),
                 "last_name": rng.choice(LAST_NAMES),
                 "email": f"customer{n}.o{organization.id}@example.com",
-                "mobile": None,
+                "mobile": f"+336{n:08d}" if mobiles else None,
                 "locale": rng.choice(LOCALES),
                 "status": "active",
                 "created_at": now,

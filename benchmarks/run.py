@@ -22,7 +22,7 @@ import psycopg
 import redis
 from rq import Worker
 
-from . import environment, reference, report
+from . import environment, realworld, reference, report, standin
 from .campaign import Client, create_campaign, deep_cursor_factory, run_to_completion, sqlite_deep_cursor_factory
 from .procs import Child, CpuMeter, RssMonitor, free_port, wait_http
 from .sink import Sink
@@ -42,6 +42,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--limit-size", type=int, default=None, help="Recipients of the limit line (default: largest size)."
     )
     parser.add_argument("--no-reference", action="store_true", help="Skip the limit and naive lines.")
+    parser.add_argument(
+        "--real-world",
+        choices=("on", "off", "only"),
+        default="on",
+        help="The relay (10 and 50 ms) and SMS (100 ms) lines beside their references; 'only' skips the loopback lines.",
+    )
+    parser.add_argument("--real-world-size", type=int, default=2000, help="Recipients of each real-world line.")
+    parser.add_argument("--real-world-workers", type=int, default=2, help="Worker processes of the real-world lines.")
     parser.add_argument(
         "--sqlite", action="store_true", help="SQLite default mode: 1 worker, --sqlite-size recipients."
     )
@@ -121,12 +129,15 @@ def run_campaign(
     workers: int,
     redis_url: str,
     deep_cursor: Any,
+    *,
+    label: str = "",
+    channels: tuple[str, ...] = ("mail",),
 ) -> dict[str, Any]:
-    label = f"{size}x{workers}"
+    label = label or f"{size}x{workers}"
     record: dict[str, Any] = {"recipients": size, "workers": workers}
     started_workers: list[Child] = []
     try:
-        campaign_id = create_campaign(client, label)
+        campaign_id = create_campaign(client, label, channels)
         record["campaign_id"] = campaign_id
         started_workers = start_workers(workers, env, args.logs, label, redis_url, args.profile)
         roots = {"web": web.pid, **{f"worker{i + 1}": w.pid for i, w in enumerate(started_workers)}}
@@ -211,12 +222,14 @@ def run_postgres(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) 
     results["machine"] = environment.machine(database, redis_url)
     app = environment.make_app(database, redis_url, sink.port)
     tenants = {}
+    if args.real_world == "only":
+        sizes, args.no_reference = [], True
     for size in sorted(set(sizes + ([] if args.no_reference else [args.limit_size or max(sizes), args.naive_size]))):
         started = time.monotonic()
         tenants[size] = environment.seed_tenant(app, size)
         print(f"  seeded {size:,} customers in {time.monotonic() - started:.1f} s", flush=True)
 
-    limit_size = args.limit_size or max(sizes)
+    limit_size = args.limit_size or max(sizes, default=0)
     limit_runs: list[float] = []
     limit_cpu: list[dict[str, Any]] = []
     if not args.no_reference:
@@ -250,7 +263,9 @@ def run_postgres(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) 
 
     web, base_url = start_web(env, args.logs, args.web_workers)
     try:
-        for size in sizes:
+        if args.real_world != "off":
+            results["real_world"] = run_real_world(args, app, database, redis_url, web, base_url)
+        for size in sizes if args.real_world != "only" else []:
             client = Client(base_url, tenants[size])
             for workers in worker_counts:
                 results["campaigns"].append(
@@ -281,6 +296,74 @@ def run_postgres(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) 
             "noisy": best < report.NOISY_LIMIT,
             "cpu": limit_cpu,
         }
+
+
+def run_real_world(
+    args: argparse.Namespace, app: Any, database: str, redis_url: str, web: Child, base_url: str
+) -> list[dict[str, Any]]:
+    """The relay lines (10 ms, 50 ms) and the SMS line (100 ms), each between two runs of its reference."""
+    size, workers = args.real_world_size, args.real_world_workers
+    mail_tenant = environment.seed_tenant(app, size, seed=26)
+    sms_tenant = environment.seed_tenant(app, size, seed=27, mobiles=True)
+    customers = customers_of(database, mail_tenant, size)
+    lines = []
+
+    def campaign(sink: Sink, env: dict[str, str], tenant: environment.Tenant, label: str, channels: Any) -> Any:
+        client = Client(base_url, tenant)
+        return run_campaign(
+            client,
+            sink,
+            web,
+            env,
+            args,
+            size,
+            workers,
+            redis_url,
+            lambda campaign_id, c=client: deep_cursor_factory(c, campaign_id, database, size),
+            label=label,
+            channels=channels,
+        )
+
+    def reference_run(sink: Sink, send: Any) -> float:
+        sink.mark()
+        elapsed = send()
+        if not sink.wait_for(size, timeout=30):
+            raise RuntimeError(f"reference: the server got {sink.since_mark()} of {size}")
+        print(f"  reference: {size:,} in {elapsed:.2f} s = {size / elapsed:,.0f} msg/s", flush=True)
+        return size / elapsed
+
+    for delay in realworld.RELAY_DELAYS:
+        relay = Sink(free_port(), relay_delay=delay)
+        try:
+            env = environment.process_env(database, redis_url, relay.port)
+            runs = [reference_run(relay, lambda r=relay: realworld.relay_reference(r.port, customers))]
+            record = campaign(relay, env, mail_tenant, f"relay {delay * 1000:.0f} ms", ("mail",))
+            if delay == realworld.RELAY_DELAYS[0]:
+                # One connection per send job, as before 0.2: the line the issue started from.
+                one = {**env, "BROADCASTS_MAIL_CONNECTIONS": "1"}
+                single = campaign(relay, one, mail_tenant, f"relay {delay * 1000:.0f} ms, 1 connection", ("mail",))
+            runs.append(reference_run(relay, lambda r=relay: realworld.relay_reference(r.port, customers)))
+            lines.append(realworld.line("relay", delay, size, record, runs))
+            if delay == realworld.RELAY_DELAYS[0]:
+                lines.append(realworld.line("relay, 1 connection", delay, size, single, runs))
+        finally:
+            relay.close()
+    port = free_port()
+    gateway = Sink(
+        port,
+        command=standin.command(port, realworld.SMS_DELAY),
+        kind=f"Twilio stand-in answering after {realworld.SMS_DELAY * 1000:.0f} ms (benchmarks/standin.py)",
+    )
+    try:
+        env = environment.process_env(database, redis_url, free_port(), **standin.settings(port))
+        mobiles = [f"+336{n:08d}" for n in range(size)]
+        runs = [reference_run(gateway, lambda: realworld.sms_reference(port, mobiles))]
+        record = campaign(gateway, env, sms_tenant, "sms 100 ms", ("sms",))
+        runs.append(reference_run(gateway, lambda: realworld.sms_reference(port, mobiles)))
+        lines.append(realworld.line("sms", realworld.SMS_DELAY, size, record, runs))
+    finally:
+        gateway.close()
+    return lines
 
 
 def run_sqlite(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) -> None:
@@ -336,8 +419,9 @@ def main(argv: list[str] | None = None) -> int:
             )
     finally:
         sink.close()
-    results["targets"] = report.check_targets(results)
+    results["targets"] = report.check_targets(results) + realworld.targets(results.get("real_world", []))
     report.print_report(results)
+    realworld.print_lines(results.get("real_world", []))
     output = args.output
     if args.sqlite and output == RESULTS / "latest.json":
         output = RESULTS / "latest-sqlite.json"

@@ -14,6 +14,7 @@ reads in a thread to know how many messages arrived and when the first one did.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
@@ -34,11 +35,24 @@ SMTP_SINK = "smtp-sink (postfix)"
 
 
 class Sink:
-    """A sink process on ``127.0.0.1:port`` and the counters read from its output."""
+    """A sink process on ``127.0.0.1:port`` and the counters read from its output.
 
-    def __init__(self, port: int) -> None:
+    ``relay_delay``: a relay across a network instead (aiosmtpd, which waits that many
+    seconds before it answers each message). ``command``: another counting server (the
+    Twilio stand-in), with the name ``kind``.
+    """
+
+    def __init__(
+        self, port: int, *, relay_delay: float | None = None, command: list[str] | None = None, kind: str = ""
+    ) -> None:
         self.port = port
-        if shutil.which("smtp-sink"):
+        self.relay_delay = relay_delay
+        if command is not None:
+            self.kind = kind
+        elif relay_delay is not None:
+            self.kind = f"relay answering after {relay_delay * 1000:.0f} ms (aiosmtpd, benchmarks/sink.py)"
+            command = [sys.executable, "-m", "benchmarks.sink", str(port), str(relay_delay)]
+        elif shutil.which("smtp-sink"):
             self.kind = SMTP_SINK
             user = ["-u", "nobody"] if os.geteuid() == 0 else []
             command = ["smtp-sink", "-c", *user, f"127.0.0.1:{port}", "1000"]
@@ -126,10 +140,15 @@ def _wait_port(port: int, timeout: float = 10.0) -> None:
 
 
 class _CountingHandler:
-    """Accepts every message (offering PIPELINING, as production servers do) and prints the counter."""
+    """Accepts every message (offering PIPELINING, as production servers do) and prints the counter.
 
-    def __init__(self) -> None:
+    ``delay``: seconds it waits before answering each message, as a provider's relay across
+    a network does (SES, SendGrid, Postmark: 10-100 ms); each connection waits on its own.
+    """
+
+    def __init__(self, delay: float = 0.0) -> None:
         self.count = 0
+        self.delay = delay
 
     async def handle_EHLO(
         self,
@@ -144,16 +163,18 @@ class _CountingHandler:
         return responses
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.delay:
+            await asyncio.sleep(self.delay)
         self.count += 1
         sys.stdout.buffer.write(b"mesg=%d\r" % self.count)
         sys.stdout.buffer.flush()
         return "250 2.0.0 Ok: queued"
 
 
-def _serve(port: int) -> None:
+def _serve(port: int, delay: float = 0.0) -> None:
     from aiosmtpd.controller import Controller
 
-    controller = Controller(_CountingHandler(), hostname="127.0.0.1", port=port)
+    controller = Controller(_CountingHandler(delay), hostname="127.0.0.1", port=port)
     controller.start()
     try:
         threading.Event().wait()
@@ -162,4 +183,4 @@ def _serve(port: int) -> None:
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]))
+    _serve(int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0)

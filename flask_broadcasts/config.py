@@ -35,13 +35,24 @@ class Settings:
     )
     redis_url: str | None = setting(None, "Redis for RQ queues, schedules and events; ``None`` uses ``REDIS_URL``.")
     queue: str = setting("broadcasts", "Name of the RQ queue the send jobs go to.")
-    batch_size: int = setting(500, "Messages one send job claims and sends over one SMTP connection.")
+    batch_size: int = setting(
+        500,
+        "Messages a send job claims at a time, split among its connections (``BROADCASTS_MAIL_CONNECTIONS``): each claims its share, sends it in order over its connection, then claims the next.",
+    )
     insert_chunk: int = setting(1000, "Recipients read, rendered and inserted per round when a run starts.")
     claim_ttl: float = setting(
         60,
         "Seconds a worker's claim on a batch (or on a run's materialization) lasts without renewal; the worker renews it every third of this while it works, so only a dead worker's claim expires and the recovery sweep takes it over. Keep it above ``BROADCASTS_SMTP_TIMEOUT``.",
     )
     smtp_timeout: float = setting(15, "Socket timeout (seconds) of the SMTP connection of a send job.")
+    mail_connections: int | None = setting(
+        None,
+        "SMTP connections a send job keeps busy at once, each with a claim of its own, reused from batch to batch of the run (``MAIL_MAX_EMAILS`` still ends a connection). A killed worker leaves at most one message in doubt per connection (see Guarantees). ``None``: 8 on PostgreSQL, 1 on SQLite (a single writer; a larger value is lowered to 1 there). Each connection also holds one database connection of the pool while it records.",
+    )
+    sms_concurrency: int | None = setting(
+        None,
+        "SMS requests a send job keeps in flight at once. A campaign without e-mail sends over this many connections, each with its claim (at most one message in doubt each); one with e-mail sends over its mail connections, this many of them in an SMS request at a time. ``None``: 8 on PostgreSQL, 1 on SQLite (lowered to 1 there).",
+    )
     counter_flush: int | None = setting(
         None,
         "Messages a worker records before adding them to the campaign's counters in one atomic UPDATE (which also tells it whether the campaign was stopped); ``None`` uses ``BROADCASTS_EVENT_EVERY``.",
@@ -52,7 +63,7 @@ class Settings:
     )
     synchronous_records: bool = setting(
         False,
-        "PostgreSQL: ``True`` makes each message's record wait until PostgreSQL has flushed it to disk (one disk flush per message). ``False`` commits records asynchronously and waits for the disk at each counter update; a worker that outlives a PostgreSQL crash records again what the crash lost. Either way a killed worker leaves at most one message in doubt (see Guarantees).",
+        "PostgreSQL: ``True`` makes each message's record wait until PostgreSQL has flushed it to disk (one disk flush per message). ``False`` commits records asynchronously and waits for the disk at each counter update; a worker that outlives a PostgreSQL crash records again what the crash lost. Either way a killed worker leaves at most one message in doubt per connection in flight (see Guarantees).",
     )
     send_job_budget: float | None = setting(
         None,

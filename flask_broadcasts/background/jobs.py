@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from ..engine import materialize, recovery, schedule, sending
+from ..engine import lanes, materialize, recovery, schedule
 from ..scheduling.plan import parse_run_key
 from ..state import get_state
 from ..webhooks import delivery
@@ -58,8 +58,10 @@ def send_batch(campaign_id: int, run_key: str) -> int:
     """Send batches of the run until none is left or the job's time budget is spent.
 
     Looping here (not one job per batch) keeps RQ's per-job cost (a fork) off the
-    hot path; each batch is its own claim, so any number of these share a run. A warm
-    stop of the worker, like the end of the budget, hands over after the batch in hand.
+    hot path; each batch is its own claim, so any number of these share a run. The job
+    sends over ``BROADCASTS_MAIL_CONNECTIONS`` connections at once
+    (``flask_broadcasts.engine.lanes``). A warm stop of the worker, like the end of
+    the budget, hands over after the batches in hand.
     """
     with app_context():
         return _send_until_done(campaign_id, run_key)
@@ -69,16 +71,14 @@ def _send_until_done(campaign_id: int, run_key: str) -> int:
     settings = get_state().settings
     budget = settings.send_job_budget or settings.job_timeout / 2
     deadline = time.monotonic() + budget
-    me = worker_id()
-    sent = 0
-    while True:
-        result = sending.send_batch(campaign_id, run_key, me)
-        sent += result.sent + result.failed
-        if result.claimed == 0 or result.stopped or result.paused:
-            return sent
-        if time.monotonic() >= deadline or warm_stop_requested():
-            get_state().dispatcher.send(campaign_id, run_key, tag=f"cont{int(time.time() * 1000)}")
-            return sent
+
+    def go_on() -> bool:
+        return time.monotonic() < deadline and not warm_stop_requested()
+
+    outcome = lanes.send_run(campaign_id, run_key, worker_id(), go_on=go_on)
+    if outcome.hand_over:
+        get_state().dispatcher.send(campaign_id, run_key, tag=f"cont{int(time.time() * 1000)}")
+    return outcome.settled
 
 
 def recover() -> dict[str, Any]:

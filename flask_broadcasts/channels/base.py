@@ -19,11 +19,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from threading import BoundedSemaphore
 from typing import Any, Protocol
 
 from ..errors import BroadcastsError
 
-__all__ = ["Channel", "ChannelError", "Deferred", "Outcome", "OutcomeUnknown", "Refused", "RetryLater", "Sent"]
+__all__ = [
+    "Bounded",
+    "Channel",
+    "ChannelError",
+    "Deferred",
+    "Outcome",
+    "OutcomeUnknown",
+    "Refused",
+    "RetryLater",
+    "Sent",
+]
 
 
 @dataclass(frozen=True)
@@ -110,3 +121,25 @@ class Channel(Protocol):
     def close(self) -> None:
         """End the channel's connection, if it has one (the end of the batch)."""
         ...
+
+
+class Bounded:
+    """A :class:`Channel` whose hand-overs wait for one of the ``slots`` other channels share.
+
+    What bounds the SMS requests in flight (``BROADCASTS_SMS_CONCURRENCY``) when a send
+    job runs more connections than that; the slot is held for the request only.
+    """
+
+    def __init__(self, channel: Channel, slots: BoundedSemaphore) -> None:
+        self.channel = channel
+        self.slots = slots
+        self.name = channel.name
+
+    def deliver(self, message: Any, *, before_handover: Callable[[], None], following: Any | None) -> Outcome:
+        """Wait for a slot, then hand ``message`` to the channel (see :meth:`Channel.deliver`)."""
+        with self.slots:
+            return self.channel.deliver(message, before_handover=before_handover, following=following)
+
+    def close(self) -> None:
+        """Close the channel."""
+        self.channel.close()

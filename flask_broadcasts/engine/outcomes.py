@@ -93,7 +93,7 @@ RUN_GONE = ""
 class OutcomeRecorder(PostgresRecording):
     """Records the outcomes of one claimed batch (see the module docstring)."""
 
-    def __init__(self, session: Session, campaign_id: int, run_key: str, token: str) -> None:
+    def __init__(self, session: Session, campaign_id: int, run_key: str, token: str, *, lanes: int = 1) -> None:
         state = get_state()
         settings = state.settings
         self.session = session
@@ -101,7 +101,8 @@ class OutcomeRecorder(PostgresRecording):
         self.run_key = run_key
         self.token = token
         self.flush_every = max(1, settings.counter_flush or settings.event_every)
-        self.flush_interval = float(settings.progress_interval or 0)
+        # One of ``lanes`` recorders of a send job: together they flush as often as one.
+        self.flush_interval = float(settings.progress_interval or 0) * lanes
         self.event_every = settings.event_every
         self.synchronous = bool(settings.synchronous_records)
         #: How many tries a deferred message gets, and its back-off (:mod:`.deferral`).

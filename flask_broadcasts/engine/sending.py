@@ -12,9 +12,10 @@ Exactly once, as built:
 * **Pause and stop halt at once.** The record's answer says whether the campaign still
   runs; if not, the next message is not handed over (:class:`~.outcomes.CampaignHalted`)
   and the unsent rest of the claim is released (pause) or deleted (stop).
-* **A dead worker** therefore leaves at most one message in doubt: the lowest-id
-  pending message of its expired claim. :func:`expire_claims` marks it ``failed``
-  with ``outcome_unknown`` (never resent) and releases the rest.
+* **A dead worker** therefore leaves at most one message in doubt per claim: the
+  lowest-id pending message of each expired claim. :func:`expire_claims` marks it
+  ``failed`` with ``outcome_unknown`` (never resent) and releases the rest. A send job
+  holds one claim per connection (:mod:`.lanes`), so that is one per connection in flight.
 * **Failures**, in the channels' one vocabulary (:mod:`flask_broadcasts.channels.base`):
   :class:`~flask_broadcasts.channels.base.Refused` (5xx, an invalid number) → that
   channel of that message fails alone, with the server's answer;
@@ -31,13 +32,14 @@ from __future__ import annotations
 
 import logging
 import time
+from threading import BoundedSemaphore
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from ..channels.base import Channel, Deferred, OutcomeUnknown, RetryLater, Sent
+from ..channels.base import Bounded, Channel, Deferred, OutcomeUnknown, RetryLater, Sent
 from ..channels.mail import MailChannel
 from ..channels.sms import SmsChannel, status_callback_url
 from ..channels.smtp import MailSettings
@@ -53,7 +55,7 @@ from .runs import reconcile_stopped_run
 from .tables import messages
 from .unsubscribe import batch_links, sms_link
 
-__all__ = ["BatchResult", "send_batch"]
+__all__ = ["BatchResult", "RunChannels", "send_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -61,13 +63,20 @@ log = logging.getLogger(__name__)
 _CHANNEL_ORDER = ("mail", "sms")
 
 
-class _BatchChannels:
-    """The channels of one batch, each opened when a message first needs it, all closed at the end."""
+class RunChannels:
+    """The channels of one connection of a run, each opened when a message first needs it.
 
-    def __init__(self, state: BroadcastsState, campaign_id: int, run_key: str) -> None:
+    Kept from batch to batch by a lane (:mod:`.lanes`), so its SMTP connection is reused;
+    ``sms_slots`` bounds the SMS requests in flight across the lanes of a send job.
+    """
+
+    def __init__(
+        self, state: BroadcastsState, campaign_id: int, run_key: str, *, sms_slots: BoundedSemaphore | None = None
+    ) -> None:
         self.state = state
         self.campaign_id = campaign_id
         self.run_key = run_key
+        self.sms_slots = sms_slots
         self.open: dict[str, Channel] = {}
 
     def get(self, name: str) -> Channel:
@@ -87,9 +96,10 @@ class _BatchChannels:
                 unsubscribe=batch_links(state.settings),
             )
         provider = state.sms_provider
-        return SmsChannel(
+        channel = SmsChannel(
             provider, status_callback=status_callback_url(state, provider), unsubscribe_url_for=sms_link(state.settings)
         )
+        return channel if self.sms_slots is None else Bounded(channel, self.sms_slots)
 
     def close(self) -> None:
         for channel in self.open.values():
@@ -97,8 +107,20 @@ class _BatchChannels:
         self.open.clear()
 
 
-def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
+def send_batch(
+    campaign_id: int,
+    run_key: str,
+    worker_id: str,
+    *,
+    channels: RunChannels | None = None,
+    lanes: int = 1,
+) -> BatchResult:
     """Claim and send one batch of the run; complete the run when nothing is left.
+
+    ``channels``: a lane's, kept open after the batch (else the batch opens and closes its
+    own). ``lanes``: how many batches the send job sends at once (:mod:`.lanes`); this one
+    claims its share of ``BROADCASTS_BATCH_SIZE`` and updates the counters as often as
+    its share of one connection's rate.
 
     :raises RetryLater: a provider is down or deferred us; the unsent rest of the claim
         was released (retry the job later).
@@ -110,14 +132,17 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
     expire_claims(session, campaign_id=campaign_id, run_key=run_key)
     token = new_claim_token(worker_id)
     ttl = settings.claim_ttl
-    batch = claim(session, campaign_id, run_key, token, settings.batch_size, ttl, utcnow())
+    # 2,000 messages in claims of 500 would keep only four connections busy.
+    share = -(-settings.batch_size // lanes)
+    batch = claim(session, campaign_id, run_key, token, share, ttl, utcnow())
     if not batch:
         completed = complete_run_if_done(session, campaign_id, run_key, state.publisher)
         if completed is None:
             _send_when_deferred_are_due(state, campaign_id, run_key)
         return BatchResult(completed=completed is not None)
-    recorder = OutcomeRecorder(session, campaign_id, run_key, token)
-    channels = _BatchChannels(state, campaign_id, run_key)
+    recorder = OutcomeRecorder(session, campaign_id, run_key, token, lanes=lanes)
+    owned = channels is None
+    channels = channels or RunChannels(state, campaign_id, run_key)
     try:
         recorder.result.claimed = len(batch)
         renew_at = time.monotonic() + ttl / 3
@@ -138,7 +163,8 @@ def send_batch(campaign_id: int, run_key: str, worker_id: str) -> BatchResult:
                     except CampaignHalted:
                         break
             finally:
-                channels.close()
+                if owned:
+                    channels.close()
         except BaseException:
             session.rollback()
             recorder.flush()
@@ -173,7 +199,7 @@ def _send_when_deferred_are_due(state: BroadcastsState, campaign_id: int, run_ke
 
 
 def _send_message(
-    session: Session, message: Any, following: Any | None, channels: _BatchChannels, recorder: OutcomeRecorder
+    session: Session, message: Any, following: Any | None, channels: RunChannels, recorder: OutcomeRecorder
 ) -> None:
     """Hand one message to each of its channels not settled yet, then record its outcome.
 

@@ -9,6 +9,10 @@ same port. It offers PIPELINING, as production servers do; ``pipelining=False`` 
 a server that does not, so the client's step-by-step exchange is tested too. ``delay``
 seconds pass before each message's answer (a server that takes a few ms per message);
 each message keeps the time its final ``.`` arrived (``at``, ``time.monotonic()``).
+It also counts client connections (those that say EHLO; aiosmtpd's own start-up probe
+does not): ``connections`` (opened), ``open_connections`` (not closed yet), ``quits`` (ended with QUIT) and ``peak_in_flight`` (most messages waiting for their
+answer at once, across connections), ``most_per_connection`` (the most messages one
+connection carried).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 #: A ``greylist`` count that never runs out.
 FOREVER = 10**9
@@ -51,6 +56,11 @@ class _Handler:
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
         session.host_name = hostname
+        if not getattr(session, "counted", False):  # a client's connection (not the controller's probe)
+            session.counted = True
+            with self.server.lock:
+                self.server.connections += 1
+                self.server.open_connections += 1
         if self.server.pipelining:
             responses.insert(-1, "250-PIPELINING")
         return responses
@@ -70,16 +80,49 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    async def handle_QUIT(self, server, session, envelope):  # noqa: N802
+        with self.server.lock:
+            self.server.quits += 1
+        return "221 Bye"
+
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
         if any(a.startswith("later") for a in envelope.rcpt_tos):
             return "451 4.3.0 try again later"
         arrived = time.monotonic()  # its final "." is in
-        if self.server.delay:
-            await asyncio.sleep(self.server.delay)
+        with self.server.lock:
+            self.server.in_flight += 1
+            self.server.peak_in_flight = max(self.server.peak_in_flight, self.server.in_flight)
+        try:
+            if self.server.delay:
+                await asyncio.sleep(self.server.delay)
+        finally:
+            with self.server.lock:
+                self.server.in_flight -= 1
         with self.server.lock:
             received = Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content, arrived)
             self.server.received.append(received)
+            session.messages = getattr(session, "messages", 0) + 1
+            self.server.most_per_connection = max(self.server.most_per_connection, session.messages)
         return "250 2.0.0 queued"
+
+
+class _CountingSmtp(SMTP):
+    """aiosmtpd's protocol, counting the client connections that end (those that said EHLO)."""
+
+    def __init__(self, handler: _Handler, **kwargs) -> None:
+        super().__init__(handler, **kwargs)
+        self.server_counts = handler.server
+
+    def connection_lost(self, error) -> None:
+        if getattr(self.session, "counted", False):
+            with self.server_counts.lock:
+                self.server_counts.open_connections -= 1
+        super().connection_lost(error)
+
+
+class _CountingController(Controller):
+    def factory(self):
+        return _CountingSmtp(self.handler, **self.SMTP_kwargs)
 
 
 @dataclass
@@ -91,10 +134,16 @@ class SmtpServer:
     greylist: dict[str, int] = field(default_factory=dict)
     rcpt_tries: Counter = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    connections: int = 0
+    open_connections: int = 0
+    quits: int = 0
+    in_flight: int = 0
+    peak_in_flight: int = 0
+    most_per_connection: int = 0
     _controller: Controller | None = None
 
     def start(self) -> SmtpServer:
-        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self._controller = _CountingController(_Handler(self), hostname="127.0.0.1", port=self.port)
         self._controller.start()
         return self
 

@@ -43,6 +43,12 @@ class TwilioStandIn:
     requests: list[dict[str, Any]] = field(default_factory=list)
     #: Seconds the server waits before answering SLOW_TO.
     slow_seconds: float = 2.0
+    #: Seconds it waits before answering any request (a gateway across a network).
+    answer_after: float = 0.0
+    #: Requests being answered now, and the most at once.
+    in_flight: int = 0
+    peak_in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def _handler(standin: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
@@ -79,6 +85,13 @@ def _handler(standin: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
                 return self._answer(500, {"code": 20500, "message": "Internal Server Error", "status": 500})
             if to == SLOW_TO:
                 time.sleep(standin.slow_seconds)
+            if standin.answer_after:
+                with standin.lock:
+                    standin.in_flight += 1
+                    standin.peak_in_flight = max(standin.peak_in_flight, standin.in_flight)
+                time.sleep(standin.answer_after)
+                with standin.lock:
+                    standin.in_flight -= 1
             sid = f"SM{len(standin.requests):032x}"
             now = "Thu, 26 Nov 2026 10:00:00 +0000"
             self._answer(

@@ -84,3 +84,47 @@ def test_sms_campaign_through_a_worker_process(app, env, twilio_standin):
     assert response.status_code == 204
     db.session.rollback()
     assert db.session.get(BroadcastMessage, sent.id).status == "delivered"
+
+
+def test_sms_requests_in_flight_are_bounded_by_sms_concurrency(app, env, twilio_standin, is_postgres):
+    """A campaign without e-mail keeps BROADCASTS_SMS_CONCURRENCY requests in flight (1 on SQLite)."""
+    from tests.support.hostapp import Customer, db
+
+    twilio_standin.answer_after = 0.05  # a gateway across a network
+    set_config(
+        env,
+        app,
+        BROADCASTS_SMS_PROVIDER="twilio",
+        BROADCASTS_TWILIO_ACCOUNT_SID=ACCOUNT_SID,
+        BROADCASTS_TWILIO_AUTH_TOKEN=AUTH_TOKEN,
+        BROADCASTS_TWILIO_FROM=SENDER,
+        BROADCASTS_TWILIO_BASE_URL=twilio_standin.url,
+        BROADCASTS_BATCH_SIZE=5,
+        BROADCASTS_SMS_CONCURRENCY=3,
+        BROADCASTS_MAIL_CONNECTIONS=6,  # not this campaign's: it sends no e-mail
+    )
+    mobiles = [f"+1415555{2700 + i}" for i in range(40)]
+    db.session.execute(
+        sa.insert(Customer),
+        [
+            {
+                "organization_id": ORG,
+                "first_name": f"Bo{i}",
+                "last_name": "Li",
+                "mobile": m,
+                "locale": "en",
+                "active": True,
+            }
+            for i, m in enumerate(mobiles)
+        ],
+    )
+    db.session.commit()
+    campaign_id = make_campaign(channels=("sms",))
+    start_campaign(ORG, campaign_id)
+    outputs = run_workers(env, count=1)
+
+    row = campaign_row(campaign_id)
+    assert (row.status, row.sent_count, row.total_count) == ("completed", 40, 40), outputs
+    received = Counter(r["form"]["To"] for r in twilio_standin.requests)
+    assert set(received) == set(mobiles) and max(received.values()) == 1
+    assert twilio_standin.peak_in_flight == (3 if is_postgres else 1)

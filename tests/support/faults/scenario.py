@@ -17,7 +17,13 @@ FAST_RECOVERY = {
     "BROADCASTS_SCHEDULER_INTERVAL": 1,
     "BROADCASTS_BATCH_SIZE": 100,
     "BROADCASTS_INSERT_CHUNK": 500,
+    # One connection per send job: the faults of the services (Redis, PostgreSQL, SMTP) keep
+    # the bound of one message in doubt per worker; test_workers and test_pause run with 8.
+    "BROADCASTS_MAIL_CONNECTIONS": 1,
 }
+
+#: The connections per send job of the worker faults: the bound is one message in doubt per connection.
+CONNECTIONS = 8
 
 
 def start(app: Any, env: dict[str, str], n: int = N, *, filters: dict | None = None, **config: Any) -> int:

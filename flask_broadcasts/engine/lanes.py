@@ -1,0 +1,173 @@
+"""Many deliveries in flight per send job: one *lane* per connection, each with a claim of its own.
+
+A relay across a network answers each message in 10–100 ms and an SMS gateway each
+request in 100–300 ms: one message in flight at a time caps a worker at 1 / latency.
+So a send job runs ``BROADCASTS_MAIL_CONNECTIONS`` lanes (``BROADCASTS_SMS_CONCURRENCY``
+for a campaign without e-mail). A lane is a thread with its own app context (so its
+own database session), its own channels and, batch after batch, its own claim and
+:class:`~.outcomes.OutcomeRecorder`: it does exactly what one worker did before,
+:func:`~.sending.send_batch` with the record of each message before its next one.
+
+* **Claims.** The job still holds ``BROADCASTS_BATCH_SIZE`` messages at a time, split
+  among its lanes (each claims its share, then the next share when it is done), so the
+  messages of a run spread over every connection of every worker. The counters are
+  updated as often as with one connection (each lane waits ``lanes`` times
+  ``BROADCASTS_PROGRESS_INTERVAL`` between its updates): each update is a synchronous commit on the campaign's row, which 16 lanes
+  flushing at one connection's pace would queue on.
+* **Exactly once, bounded.** Each lane has one claim and at most one message in flight,
+  recorded before its next one; a killed worker therefore leaves at most one message
+  in doubt per lane, which :func:`~.claims.expire_claims` finds per claim as before.
+* **Connections** live as long as their lane: reused from one batch of the run to the
+  next (``MAIL_MAX_EMAILS`` still ends one and the next message opens a fresh one),
+  closed (QUIT) when the lane ends — the run done, stopped or paused, the job's budget
+  spent, a warm stop, or another lane's failure.
+* **Pause and stop** reach every lane through its own records (each record answers
+  whether the campaign still runs), so each connection hands over at most the one
+  message whose record was already on its way.
+* **Failures.** A lane that raises (a relay down, a lost answer) makes the others end
+  after the batch in hand; the job then raises the first error, as one lane did, and is
+  retried.
+
+Threads, not asyncio: every part of a send blocks and releases the GIL while it waits
+(``smtplib`` with our own pipelining, psycopg's recording, the Twilio client over
+``requests``), and the CPU a message costs (MIME, the record) is the same either way —
+measured in :doc:`/performance`. SQLite has one writer: one lane there, whatever the
+settings say.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from ..models import BroadcastTemplate
+from ..state import BroadcastsState, get_state
+from .sending import RunChannels, send_batch
+from .tables import campaigns
+
+__all__ = ["DEFAULT_CONNECTIONS", "RunOutcome", "connections_for", "send_run"]
+
+log = logging.getLogger(__name__)
+
+#: ``BROADCASTS_MAIL_CONNECTIONS`` / ``BROADCASTS_SMS_CONCURRENCY`` when unset, on a database
+#: with concurrent writers (measured in docs/performance.rst: 8 lanes reach about 0.8 of a
+#: 16-connection sender at 10 ms a reply on two cores; more add database connections, not speed).
+DEFAULT_CONNECTIONS = 8
+
+
+@dataclass
+class RunOutcome:
+    """How a send job's lanes ended: messages settled, and whether the run must go on in a new job."""
+
+    settled: int = 0
+    #: A lane stopped for the job's budget or a warm stop while messages were left.
+    hand_over: bool = False
+    #: The first error a lane raised (re-raised by :func:`send_run`).
+    error: BaseException | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+def connections_for(state: BroadcastsState, campaign_id: int) -> tuple[int, int]:
+    """``(lanes, sms_slots)`` of a campaign's send job: connections in flight, SMS requests among them."""
+    settings = state.settings
+    mail = settings.mail_connections or DEFAULT_CONNECTIONS
+    sms = settings.sms_concurrency or DEFAULT_CONNECTIONS
+    if state.session.get_bind().dialect.name == "sqlite":
+        if (settings.mail_connections or 1) > 1 or (settings.sms_concurrency or 1) > 1:
+            log.warning("SQLite has one writer: sending over one connection (BROADCASTS_MAIL_CONNECTIONS ignored)")
+        return 1, 1
+    channels = state.session.execute(
+        select(BroadcastTemplate.channels)
+        .join(campaigns, campaigns.c.template_id == BroadcastTemplate.id)
+        .where(campaigns.c.id == campaign_id)
+    ).scalar()
+    state.session.commit()
+    lanes = mail if "mail" in (channels or ["mail"]) else sms
+    return max(1, lanes), max(1, min(sms, lanes))
+
+
+def send_run(campaign_id: int, run_key: str, worker_id: str, *, go_on: Callable[[], bool]) -> RunOutcome:
+    """Send the run over its lanes until it is done, halted, or ``go_on()`` says to hand over.
+
+    ``go_on`` is asked after each batch (the job's budget, a warm stop of the worker).
+
+    :raises RetryLater | OutcomeUnknown: the first error of a lane, once every lane ended.
+    """
+    state = get_state()
+    lanes, sms_slots = connections_for(state, campaign_id)
+    outcome = RunOutcome()
+    slots = threading.BoundedSemaphore(sms_slots) if sms_slots < lanes else None
+    if lanes == 1:  # in this thread, with this context's session: as before lanes existed
+        _lane(state, campaign_id, run_key, worker_id, go_on, outcome, slots, lanes)
+    else:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        threads = [
+            threading.Thread(
+                target=_lane_in_context,
+                args=(app, campaign_id, run_key, worker_id, go_on, outcome, slots, lanes),
+                name=f"broadcasts-lane-{number + 1}",
+                daemon=True,
+            )
+            for number in range(lanes)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome
+
+
+def _lane_in_context(
+    app: Flask,
+    campaign_id: int,
+    run_key: str,
+    worker_id: str,
+    go_on: Callable[[], bool],
+    outcome: RunOutcome,
+    slots: threading.BoundedSemaphore | None,
+    lanes: int,
+) -> None:
+    # An app context of its own: Flask-SQLAlchemy scopes db.session by it, so each lane has
+    # its own session (removed when the context ends).
+    with app.app_context():
+        _lane(get_state(), campaign_id, run_key, worker_id, go_on, outcome, slots, lanes)
+
+
+def _lane(
+    state: BroadcastsState,
+    campaign_id: int,
+    run_key: str,
+    worker_id: str,
+    go_on: Callable[[], bool],
+    outcome: RunOutcome,
+    slots: threading.BoundedSemaphore | None,
+    lanes: int,
+) -> None:
+    """One connection's batches, one claim at a time, over channels kept for the whole run."""
+    channels = RunChannels(state, campaign_id, run_key, sms_slots=slots)
+    try:
+        while outcome.error is None:
+            result = send_batch(campaign_id, run_key, worker_id, channels=channels, lanes=lanes)
+            with outcome.lock:
+                outcome.settled += result.sent + result.failed
+            if result.claimed == 0 or result.stopped or result.paused:
+                return
+            if not go_on():
+                with outcome.lock:
+                    outcome.hand_over = True
+                return
+    except BaseException as exc:  # noqa: BLE001 - handed to the job's thread, which raises it
+        with outcome.lock:
+            if outcome.error is None:
+                outcome.error = exc
+            else:
+                log.warning("lane of campaign %s also failed: %s", campaign_id, exc)
+    finally:
+        channels.close()
