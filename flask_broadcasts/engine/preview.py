@@ -34,6 +34,7 @@ from ..host import AudienceSource, BookingRecipientMixin, RecipientMixin
 from ..models import BroadcastCampaign, BroadcastMessage
 from ..rendering.numbers import UnusableNumber, e164
 from ..services.campaigns import get_campaign
+from ..services.suppressions import has_suppressions
 from ..state import get_state
 from ..statuses import MessageStatus
 from .recipients import audience_recipients, compile_template, message_values
@@ -194,6 +195,8 @@ def _suppressed_count(stmt: sa.Select[Any], organization_id: str, channels: tupl
     ``IN`` query per channel: the host's contact details may be properties with no SQL form.
     """
     session = get_state().session
+    if not has_suppressions(session, organization_id):  # most lists are empty: no read of the audience
+        return 0
     count = 0
     rows = session.scalars(stmt.execution_options(yield_per=_STREAM_CHUNK))
     for chunk in rows.partitions(_STREAM_CHUNK):

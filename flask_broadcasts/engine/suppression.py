@@ -4,7 +4,7 @@ A suppressed channel leaves the message's ``channels`` and its status says ``sup
 a message left with no channel is ``failed`` with ``error_code`` ``suppressed``. The
 check at materialization is what the preview shows; the one at claim time is what makes an
 unsubscribe committed while the run is in progress reach every batch claimed after it.
-Both are one ``IN`` query per channel per chunk or batch (the unique index answers it).
+Both are one query per chunk or batch, for every channel at once (the unique index answers it).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..events import publish_campaign
 from ..rendering.numbers import UnusableNumber, e164
-from ..services.suppressions import suppressed_addresses
+from ..services.suppressions import suppressed_by_channel
 from ..state import get_state
 from ..statuses import ChannelStatus, ErrorCode, MessageStatus
 from .runs import add_to_counters, progress_crossed
@@ -49,9 +49,7 @@ def _suppressed(session: Session, organization_id: str, items: Iterable[Any]) ->
             address = address_of(channel, item["email"], item["mobile"])
             if address is not None and channel in wanted:
                 wanted[channel].add(address)
-    return {
-        channel: suppressed_addresses(session, organization_id, channel, found) for channel, found in wanted.items()
-    }
+    return suppressed_by_channel(session, organization_id, wanted)
 
 
 def _left_out(item: Any, suppressed: dict[str, set[str]]) -> list[str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -33,7 +33,9 @@ __all__ = [
     "list_suppressions",
     "normalize_address",
     "suppress",
+    "has_suppressions",
     "suppressed_addresses",
+    "suppressed_by_channel",
 ]
 
 #: The channels a suppression may name.
@@ -101,6 +103,37 @@ def suppress(
     if commit:
         session.commit()
     return inserted is not None
+
+
+def suppressed_by_channel(
+    session: Session, organization_id: str, wanted: Mapping[str, Collection[str]]
+) -> dict[str, set[str]]:
+    """Per channel, which of ``wanted[channel]`` (normalized addresses) are on the list: one query."""
+    conditions = [
+        and_(BroadcastSuppression.channel == channel, BroadcastSuppression.address.in_(sorted(set(found))))
+        for channel, found in wanted.items()
+        if found
+    ]
+    result: dict[str, set[str]] = {channel: set() for channel in wanted}
+    if not conditions:
+        return result
+    rows = session.execute(
+        select(BroadcastSuppression.channel, BroadcastSuppression.address).where(
+            BroadcastSuppression.organization_id == str(organization_id), or_(*conditions)
+        )
+    )
+    for channel, address in rows:
+        result.setdefault(channel, set()).add(address)
+    return result
+
+
+def has_suppressions(session: Session, organization_id: str) -> bool:
+    """Whether the organization's list has any address at all (one probe of the unique index)."""
+    return bool(
+        session.execute(
+            select(BroadcastSuppression.id).where(BroadcastSuppression.organization_id == str(organization_id)).limit(1)
+        ).first()
+    )
 
 
 def suppressed_addresses(session: Session, organization_id: str, channel: str, addresses: Collection[str]) -> set[str]:

@@ -82,5 +82,5 @@ def test_no_channel_is_failed():
 def test_recipient_data_reads_mixin_properties():
     data = recipient_data(Customer(1, "X", "", "+1", "de"))
     assert data.email is None and data.mobile == "+1" and data.locale == "de"
-    # The unsubscribe link needs the stored message's id: rendering leaves its placeholder for the channel.
+    # The extension's own placeholder stays for the mail channel to fill (it needs the message id).
     assert dict(data.bindings) == {"first_name": "X", "unsubscribe_url": "{unsubscribe_url}"}
