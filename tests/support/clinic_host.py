@@ -249,6 +249,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAIL_SERVER="127.0.0.1",
         MAIL_PORT=int(os.environ.get("MAIL_PORT", "25")),
         MAIL_DEFAULT_SENDER=("Clinic News", "news@clinic.test"),
+        # Every e-mail carries a one-click unsubscribe link built on it.
+        BROADCASTS_PUBLIC_URL="https://clinic.example.test",
     )
     app.config.update(json.loads(os.environ.get("CLINIC_CONFIG") or "{}"))
     app.config.update(config or {})
