@@ -71,7 +71,7 @@ def claim(
     """
     while True:
         rows = _claim_once(session, campaign_id, run_key, token, limit, ttl, now)
-        batch = drop_suppressed(session, campaign_id, rows)
+        batch = drop_suppressed(session, campaign_id, run_key, rows)
         if batch or not rows:
             return batch
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Select, select, text, update
+from sqlalchemy import Select, select, text, tuple_, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -34,11 +34,12 @@ from ..events import publish_campaign
 from ..models import BroadcastAudience, BroadcastTemplate, utcnow
 from ..state import get_state
 from ..statuses import CampaignStatus, MessageStatus, StatusReason
+from ..webhooks.messages import listening
 from .completion import complete_run_if_done
 from .recipients import audience_recipients, compile_template, message_values
 from .runs import add_to_counters, change_run_status, change_status, progress_crossed, run_figures
 from .suppression import apply_to_values as apply_suppressions
-from .tables import RUNNING, campaigns, dialect_insert, messages, runs
+from .tables import RUNNING, campaigns, dialect_insert, messages, run_messages, runs
 
 log = logging.getLogger(__name__)
 
@@ -234,7 +235,29 @@ def _store_chunk(
     session.commit()
     if progress_crossed(row, failed, state.settings.event_every):
         publish_campaign(state.publisher, row)
+    if failed:
+        _announce_failed(session, campaign_id, run_key, rows)
     return len(statuses)
+
+
+def _announce_failed(session: Session, campaign_id: int, run_key: str, rows: list[dict[str, Any]]) -> None:
+    """``message.failed`` for the chunk's messages stored failed (no channel, an unusable number,
+    suppressed) — only when a receiver or a webhook wants them: their ids cost one more query."""
+    events = listening(session, campaign_id, run_key)
+    if events is None:
+        return
+    keys = [(r["recipient_type"], str(r["recipient_id"])) for r in rows if r["status"] == MessageStatus.FAILED.value]
+    stored = session.execute(
+        select(messages.c.id, messages.c.error_code).where(
+            run_messages(campaign_id, run_key),
+            messages.c.status == MessageStatus.FAILED.value,
+            tuple_(messages.c.recipient_type, messages.c.recipient_id).in_(keys),
+        )
+    ).all()
+    session.rollback()
+    for message_id, error_code in stored:
+        events.message(message_id, MessageStatus.FAILED, error_code)
+    events.flush(session)
 
 
 def _can_copy(session: Session) -> bool:

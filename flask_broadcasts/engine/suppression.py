@@ -21,6 +21,7 @@ from ..rendering.numbers import UnusableNumber, e164
 from ..services.suppressions import suppressed_by_channel
 from ..state import get_state
 from ..statuses import ChannelStatus, ErrorCode, MessageStatus
+from ..webhooks.messages import announce
 from .runs import add_to_counters, progress_crossed
 from .tables import messages
 
@@ -92,7 +93,7 @@ def apply_to_values(session: Session, organization_id: str, rows: Sequence[dict[
     return touched
 
 
-def drop_suppressed(session: Session, campaign_id: int, batch: list[Any]) -> list[Any]:
+def drop_suppressed(session: Session, campaign_id: int, run_key: str, batch: list[Any]) -> list[Any]:
     """The claimed ``batch`` without what the list now leaves out. Commits when it changed something.
 
     A message left with nothing to send is settled here (``failed``, ``suppressed``; or
@@ -107,6 +108,7 @@ def drop_suppressed(session: Session, campaign_id: int, batch: list[Any]) -> lis
         return batch
     kept: list[Any] = []
     sent = failed = touched = 0
+    settled: list[tuple[int, MessageStatus, str | None]] = []
     for item in items:
         left_out = _left_out(item, suppressed)
         if not left_out:
@@ -126,6 +128,7 @@ def drop_suppressed(session: Session, campaign_id: int, batch: list[Any]) -> lis
             values.update(status=status.value, claimed_by=None, claim_expires_at=None)
             if not accepted:
                 values.update(error=SUPPRESSED, error_code=SUPPRESSED)
+            settled.append((item["id"], status, None if accepted else SUPPRESSED))
         session.execute(
             update(messages)
             .where(messages.c.id == item["id"], messages.c.status == MessageStatus.PENDING.value)
@@ -135,4 +138,5 @@ def drop_suppressed(session: Session, campaign_id: int, batch: list[Any]) -> lis
     session.commit()
     if progress_crossed(row, sent + failed, get_state().settings.event_every):
         publish_campaign(get_state().publisher, row)
+    announce(session, campaign_id, run_key, settled)  # message events, as a send's outcomes have
     return kept

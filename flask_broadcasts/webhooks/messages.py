@@ -22,7 +22,7 @@ from ..statuses import EventType, MessageStatus
 from .after_commit import after_commit
 from .events import queue_deliveries, store_deliveries
 
-__all__ = ["MessageEvents"]
+__all__ = ["MessageEvents", "announce"]
 
 _SENT, _FAILED = signals.message_sent, signals.message_failed
 # Compared by identity: ``MessageStatus.is_sent`` (an enum property) alone costs about a microsecond.
@@ -118,3 +118,27 @@ class MessageEvents:
         if ids:
             after_commit(session, lambda: queue_deliveries(ids))
             session.commit()
+
+
+def announce(
+    session: Session, campaign_id: int, run_key: str, outcomes: list[tuple[int, MessageStatus, str | None]]
+) -> None:
+    """Message events of outcomes settled outside a send (at materialization, at claim time). Commits.
+
+    ``outcomes``: ``(message id, status, error code)``. One query learns who listens; nothing
+    more happens when nobody does.
+    """
+    if not outcomes:
+        return
+    events = MessageEvents(session, campaign_id, run_key)
+    for message_id, status, error_code in outcomes:
+        events.message(message_id, status, error_code)
+    events.flush(session)
+
+
+def listening(session: Session, campaign_id: int, run_key: str) -> MessageEvents | None:
+    """The campaign's message events when a signal receiver or a webhook wants failures, else ``None``."""
+    events = MessageEvents(session, campaign_id, run_key)
+    if events.subscribers.get(EventType.MESSAGE_FAILED) or _FAILED.receivers:
+        return events
+    return None

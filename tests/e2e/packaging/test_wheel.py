@@ -34,6 +34,7 @@ def test_the_wheel_ships_only_flask_broadcasts(tmp_path: Path) -> None:
     top_level = {name.split("/", 1)[0] for name in names}
     (dist_info,) = {name for name in top_level if name.endswith(".dist-info")}
     assert top_level - {dist_info} == {"flask_broadcasts"}
-    # What the package needs at run time is in it: its migrations and its type marker.
+    # What the package needs at run time is in it: its migrations, its pages and its type marker.
     assert "flask_broadcasts/py.typed" in names
+    assert "flask_broadcasts/templates/broadcasts/unsubscribe.html" in names
     assert any(name.startswith("flask_broadcasts/migrations/versions/") for name in names)

@@ -205,3 +205,37 @@ def test_rotation_signs_with_both_secrets_for_the_grace_then_redeliver_resends_t
     assert signature_valid(newest, second.headers, second.body)
     assert not signature_valid(rotated.secret, second.headers, second.body)
     assert [d.id for d in _deliveries(db)][-1] == copy.id
+
+
+def test_messages_failed_before_any_send_reach_the_webhook_and_the_signal(app, env, smtp, queue, receiver):
+    """No address (stored failed), suppressed before the run (stored failed), suppressed after
+    the run stored its messages (settled when a batch is claimed): each is a ``message.failed``."""
+    from flask_broadcasts.services.suppressions import suppress
+
+    set_config(env, app, **LOOPBACK_WEBHOOKS)
+    seed_customers(12, no_email_every=6)  # c6 and c12 have no address
+    campaign_id = make_campaign()
+    service.create_webhook(ORG, {"url": receiver.url, "events": ["message.sent", "message.failed"]})
+    heard: list[tuple[str, str | None]] = []
+
+    def on_failed(sender, **event):  # noqa: ANN001, ANN003
+        heard.append((event["status"], event["error_code"]))
+
+    signals.message_failed.connect(on_failed)
+    try:
+        suppress(ORG, "mail", "c1@example.test", "manual", {"kind": "user", "id": None})
+        start_campaign(ORG, campaign_id)
+        materialize.materialize_run(campaign_id, "once", "test-materializer")
+        suppress(ORG, "mail", "c2@example.test", "unsubscribed", {"kind": "message", "id": None})
+        while sending.send_batch(campaign_id, "once", "test-sender").claimed:
+            pass
+    finally:
+        signals.message_failed.disconnect(on_failed)
+    assert set(_drain(queue)) == {"delivered"}
+
+    bodies = [json.loads(r.body) for r in receiver.received]
+    failed = [m for body in bodies if body["type"] == "message.failed" for m in body["data"]["messages"]]
+    sent = [m for body in bodies if body["type"] == "message.sent" for m in body["data"]["messages"]]
+    assert sorted(m["error_code"] for m in failed) == ["no_channel", "no_channel", "suppressed", "suppressed"]
+    assert len(sent) == 8 and len({m["id"] for m in failed + sent}) == 12
+    assert sorted(code for _, code in heard) == ["no_channel", "no_channel", "suppressed", "suppressed"]
