@@ -126,5 +126,5 @@ def test_a_sent_email_whose_row_was_never_written_gets_one_with_its_message_id(a
     assert [r.message_id for r in rows] == [first.id]
     assert rows[0].recipient == first.email
     # the Message-ID the e-mail went out with (the same scheme as the send)
-    assert rows[0].message_id_header == f"<broadcast.{campaign_id}.once.customers.{first.recipient_id}@acme.test>"
+    assert rows[0].message_id_header.startswith(f"<broadcast.{campaign_id}.once.customers.{first.recipient_id}@")
     assert recover().sent_emails_filled == 0
