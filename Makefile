@@ -7,6 +7,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PORT   ?= 5000
+# make test / test-fast run in this many pytest-xdist processes, each test file whole in one
+# (its module-scoped worker and web processes start once). 1 runs the suite in one process.
+TEST_WORKERS ?= 2
+XDIST  := $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile,)
 export FLASK_APP := example_app
 
 .PHONY: install browser run test test-fast test-faults fuzz bench docs lint clean
@@ -35,11 +39,11 @@ run: $(STAMP)
 	PORT=$(PORT) $(BIN)/python -m example_app.run_all
 
 test: install
-	$(BIN)/python -m pytest -q -m "not faults" -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(XDIST) -m "not faults" -p no:cacheprovider $(PYTEST_ARGS)
 
 # Without real worker/scheduler/web processes (tests/e2e, tests/browser) or the fault suite.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not e2e and not faults" -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(XDIST) -m "not e2e and not faults" -p no:cacheprovider $(PYTEST_ARGS)
 
 test-faults: install
 	$(BIN)/python -m pytest -q -m faults -p no:cacheprovider $(PYTEST_ARGS)

@@ -50,6 +50,7 @@ from ..statuses import CampaignStatus, MessageStatus
 from ..webhooks.messages import MessageEvents
 from . import record_sql as sql
 from .deferral import RetryPolicy
+from .event_order import commit_then_publish
 from .pg_recording import RECONNECT_PATIENCE_TTLS, PostgresRecording, as_param, is_disconnect_error
 from .runs import progress_crossed
 from .tables import RUNNING, dialect_insert, messages, sent_emails
@@ -284,6 +285,10 @@ class OutcomeRecorder(PostgresRecording):
 
     def flush(self, *, commit: bool = True) -> None:
         """Add the recorded outcomes to the counters; learn whether the campaign was stopped."""
+        with commit_then_publish:  # this row's event before a later commit's (module event_order)
+            self._flush(commit=commit)
+
+    def _flush(self, *, commit: bool) -> None:
         row = None
         added = self.sent + self.failed
         if self.conn is not None:

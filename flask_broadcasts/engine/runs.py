@@ -22,6 +22,7 @@ from ..scheduling.plan import ONCE
 from ..state import get_state
 from ..statuses import CampaignStatus, ChannelStatus, campaign_statuses_from
 from ..webhooks.events import campaign_moved
+from .event_order import commit_then_publish
 from .tables import FAILED, SENT, campaigns, dialect_insert, messages, run_messages, runs
 
 SUPPRESSED = ChannelStatus.SUPPRESSED.value
@@ -135,19 +136,20 @@ def reconcile_stopped_run(
     and the message that worker had in flight was recorded after that. Only while the
     campaign is the stopped draft of this run (a new start counts for itself).
     """
-    row = session.execute(
-        update(campaigns)
-        .where(
-            campaigns.c.id == campaign_id,
-            campaigns.c.run_key == run_key,
-            campaigns.c.status == CampaignStatus.DRAFT.value,
-        )
-        .values(**run_figures(campaign_id, run_key))
-        .returning(*campaigns.c)
-    ).first()
-    session.commit()
-    if row is not None and publisher is not None:
-        publish_campaign(publisher, row)
+    with commit_then_publish:  # module event_order
+        row = session.execute(
+            update(campaigns)
+            .where(
+                campaigns.c.id == campaign_id,
+                campaigns.c.run_key == run_key,
+                campaigns.c.status == CampaignStatus.DRAFT.value,
+            )
+            .values(**run_figures(campaign_id, run_key))
+            .returning(*campaigns.c)
+        ).first()
+        session.commit()
+        if row is not None and publisher is not None:
+            publish_campaign(publisher, row)
     return row
 
 

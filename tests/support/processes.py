@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,20 +97,32 @@ for m in p.listen():
         continue
     print(m["data"].decode(), flush=True)
     doc = json.loads(m["data"])
-    if doc["data"]["attributes"]["status"] == "completed":
+    if doc["data"]["attributes"]["status"] == "completed" and sys.argv[3] == "first-completion":
         break
 """
 
 
-def start_subscriber(redis_url: str, channel: str) -> subprocess.Popen:
+def start_subscriber(redis_url: str, channel: str, *, until_completed: bool = True) -> subprocess.Popen:
+    """A process printing each event of ``channel``, one per line, until the first ``completed``
+    one (or, ``until_completed=False``, until :func:`events_heard` ends it)."""
+    until = "first-completion" if until_completed else "ended"
     proc = subprocess.Popen(
-        [sys.executable, "-c", SUBSCRIBER, redis_url, channel],
+        [sys.executable, "-c", SUBSCRIBER, redis_url, channel, until],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
     )
     assert proc.stdout.readline().decode().strip() == "READY"
     return proc
+
+
+def events_heard(subscriber: subprocess.Popen, settle: float = 0.5) -> list[dict]:
+    """The events a subscriber started with ``until_completed=False`` printed, ``settle``
+    seconds after the caller's processes ended (a late event has that long to arrive)."""
+    time.sleep(settle)
+    os.killpg(subscriber.pid, signal.SIGTERM)
+    out, _ = subscriber.communicate(timeout=10)
+    return [json.loads(line) for line in out.decode().splitlines()]
 
 
 def stop_workers(workers: list[subprocess.Popen]) -> str:

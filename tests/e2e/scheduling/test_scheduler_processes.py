@@ -22,7 +22,7 @@ from flask_broadcasts.background.timers import FIRE_JOB, fire_job_id
 from flask_broadcasts.engine import schedule as service
 from flask_broadcasts.engine.lifecycle import start_campaign, stop_campaign
 from flask_broadcasts.scheduling.plan import as_utc, run_key_for
-from tests.support.fixtures import ORG, campaign_row, seed_customers, set_config
+from tests.support.fixtures import ORG, campaign_row, event_channel, seed_customers, set_config
 from tests.support.processes import start_subscriber
 from tests.support.scheduler_processes import campaign_with, runs_of
 
@@ -53,7 +53,7 @@ def test_scheduled_at_is_delivered_on_time_and_not_before(app, env, smtp, proces
     processes.scheduler()
     scheduled_at = whole_seconds_ahead(8)
     campaign_id = campaign_with(scheduled_at=scheduled_at)
-    subscriber = start_subscriber(env["REDIS_URL"], f"broadcasts:org:{ORG}")
+    subscriber = start_subscriber(env["REDIS_URL"], event_channel(env))
 
     campaign = start_campaign(ORG, campaign_id)
     assert campaign.status == "scheduled"

@@ -2,7 +2,8 @@
 
 ``BROADCASTS_MAIL_CONNECTIONS`` connections are busy at once (one on SQLite, whatever the
 setting), each reused from batch to batch of the run — ``MAIL_MAX_EMAILS`` still ends
-one — and each closed when the run is done or stopped.
+one — and each closed when the run is done or stopped. Their progress events leave the
+worker in commit order: the last one a client hears is the completion.
 """
 
 from __future__ import annotations
@@ -11,18 +12,23 @@ import time
 from collections import Counter
 
 from flask_broadcasts.engine.lifecycle import start_campaign, stop_campaign
-from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config
-from tests.support.processes import run_workers, start_worker
+from tests.support.fixtures import ORG, campaign_row, event_channel, make_campaign, seed_customers, set_config
+from tests.support.processes import events_heard, run_workers, start_subscriber, start_worker
 
 
 def _run(app, env, smtp, n: int, **config) -> int:
     set_config(env, app, **config)
     seed_customers(n)
     campaign_id = make_campaign()
+    subscriber = start_subscriber(env["REDIS_URL"], event_channel(env), until_completed=False)
     start_campaign(ORG, campaign_id)
     outputs = run_workers(env, count=1)
     row = campaign_row(campaign_id)
     assert (row.status, row.sent_count, row.total_count) == ("completed", n, n), outputs
+    events = [event["data"]["attributes"] for event in events_heard(subscriber)]
+    # Lanes publish concurrently: an older "in-progress" after the completion would leave a
+    # dashboard showing a finished campaign as running.
+    assert (events[-1]["status"], events[-1]["sent_count"]) == ("completed", n), events[-3:]
     received = Counter(smtp.recipients())
     assert set(received) == {f"c{i}@example.test" for i in range(1, n + 1)}
     assert max(received.values()) == 1

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.models import BroadcastFileBlob, BroadcastMessage, BroadcastRun, BroadcastSentEmail
 from flask_broadcasts.services.files import attach_file
-from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config
+from tests.support.fixtures import ORG, campaign_row, event_channel, make_campaign, seed_customers, set_config
 from tests.support.processes import run_workers, start_subscriber
 
 
@@ -36,7 +36,7 @@ def test_customers_campaign_runs_to_completion(app, env, smtp):
     env = _with_config(env, BROADCASTS_PROGRESS_INTERVAL=0, BROADCASTS_MAIL_CONNECTIONS=1)
     seed_customers(120, no_email_every=40)
     campaign_id = make_campaign()
-    subscriber = start_subscriber(env["REDIS_URL"], f"broadcasts:org:{ORG}")
+    subscriber = start_subscriber(env["REDIS_URL"], event_channel(env))
     campaign = start_campaign(ORG, campaign_id)
     assert campaign.status == "pending"
     outputs = run_workers(env, count=2)
@@ -84,7 +84,7 @@ def test_fast_progress_is_coalesced_into_one_event_per_interval(app, env, smtp):
     env = _with_config(env, BROADCASTS_PROGRESS_INTERVAL=30, BROADCASTS_MAIL_CONNECTIONS=1)
     seed_customers(120)
     campaign_id = make_campaign()
-    subscriber = start_subscriber(env["REDIS_URL"], f"broadcasts:org:{ORG}")
+    subscriber = start_subscriber(env["REDIS_URL"], event_channel(env))
     start_campaign(ORG, campaign_id)
     outputs = run_workers(env, count=1)
     row = campaign_row(campaign_id)

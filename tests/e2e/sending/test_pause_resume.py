@@ -20,7 +20,7 @@ from flask_broadcasts.engine.lifecycle import pause_campaign, resume_campaign, s
 from flask_broadcasts.engine.recovery import recover
 from flask_broadcasts.errors import ConflictError
 from flask_broadcasts.models import BroadcastMessage
-from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config
+from tests.support.fixtures import ORG, campaign_row, event_channel, make_campaign, seed_customers, set_config
 from tests.support.processes import start_subscriber, start_worker
 
 N = 600
@@ -82,7 +82,7 @@ def test_pause_holds_every_connection_and_resume_sends_the_rest_once(app, env, s
     from tests.support.hostapp import db
 
     campaign_id = _running(app, env, smtp)
-    subscriber = start_subscriber(env["REDIS_URL"], f"broadcasts:org:{ORG}")
+    subscriber = start_subscriber(env["REDIS_URL"], event_channel(env))
     start_campaign(ORG, campaign_id)
     workers = [start_worker(env, burst=False) for _ in range(WORKERS)]
     try:

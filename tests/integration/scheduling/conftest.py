@@ -23,8 +23,9 @@ from flask_broadcasts.engine.timers import MemoryFireTimers
 from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastRun, BroadcastTemplate
 from flask_broadcasts.state import get_state
 from tests.support.database import MigratedDatabase
+from tests.support.redis_dbs import for_this_worker
 
-REDIS_URL = os.environ.get("SCHEDULING_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
+REDIS_URL = for_this_worker(os.environ.get("SCHEDULING_TEST_REDIS_URL", "redis://127.0.0.1:6379/7"))
 
 
 @pytest.fixture
