@@ -25,6 +25,11 @@ def test_pause_sigkill_worker_then_resume_with_a_new_one(app, env, smtp, fleet):
     wait_sent(smtp, 300)
     assert pause_campaign(ORG, campaign_id).status == "paused"
     kill_tree(victim)
+    # The killed worker's last bytes may still be in the server's socket buffers: count once
+    # the server has seen every one of its connections close.
+    deadline = time.monotonic() + 10
+    while smtp.open_connections and time.monotonic() < deadline:
+        time.sleep(0.05)
     at_kill = smtp.count()
     assert 0 < at_kill < N, at_kill
     # A new worker with the recovery sweep: the pause holds (the claim of the killed worker,
