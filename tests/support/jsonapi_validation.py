@@ -77,13 +77,21 @@ def check_response(response: TestResponse, api_prefixes: Iterable[str]) -> None:
 
 
 def enable_jsonapi_validation(monkeypatch: pytest.MonkeyPatch, api_prefixes: Iterable[str] = ()) -> None:
-    """Patch Flask's test client so every response goes through :func:`check_response`."""
-    prefixes = tuple(api_prefixes)
-    original = FlaskClient.open
+    """Patch Flask's test client so every response goes through :func:`check_response`.
+
+    Enabled again (a suite claiming its prefixes after the root conftest did), it replaces
+    the check rather than wrapping it: each response is validated once, with every prefix
+    claimed so far.
+    """
+    current = FlaskClient.open
+    original = getattr(current, "unchecked", current)
+    prefixes = (*getattr(current, "api_prefixes", ()), *api_prefixes)
 
     def open_and_check(self: FlaskClient, *args: Any, **kwargs: Any) -> TestResponse:
         response = original(self, *args, **kwargs)
         check_response(response, prefixes)
         return response
 
+    open_and_check.unchecked = original  # type: ignore[attr-defined]
+    open_and_check.api_prefixes = prefixes  # type: ignore[attr-defined]
     monkeypatch.setattr(FlaskClient, "open", open_and_check)

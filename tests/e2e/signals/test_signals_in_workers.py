@@ -45,4 +45,5 @@ def test_a_run_in_a_worker_signals_there_and_delivers_its_webhooks(app, env, smt
     bodies = [json.loads(d.body) for d in deliveries]
     assert all(signature_valid(secret, d.headers, d.body) for d in deliveries)
     assert sum(len(b["data"]["messages"]) for b in bodies if b["type"] == "message.sent") == 9
-    assert bodies[-1]["type"] == "campaign.completed"
+    # Two workers deliver: arrival order is not promised (docs/webhooks.rst).
+    assert [b["type"] for b in bodies].count("campaign.completed") == 1
