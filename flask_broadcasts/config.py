@@ -116,7 +116,7 @@ class Settings:
     )
     ses_topic_arns: Sequence[str] | str = setting(
         (),
-        'The Amazon SNS topics whose SES notifications the ``ses`` callback accepts (a list, or a JSON list); empty refuses every one (401).',
+        "The Amazon SNS topics whose SES notifications the ``ses`` callback accepts (a list, or a JSON list); empty refuses every one (401).",
     )
     sendgrid_public_key: str | None = setting(
         None,
@@ -132,10 +132,6 @@ class Settings:
     soft_bounce_limit: int = setting(
         3,
         "Consecutive soft bounces (of different messages, no delivery between them) after which an address is suppressed as ``bounced``.",
-    )
-    bounce_address: str | None = setting(
-        None,
-        "An address whose mailbox receives bounce mail (``bounces@example.com``): each e-mail's envelope sender becomes ``bounces+<token>@example.com`` (VERP), which ``flask broadcasts bounces`` reads back.",
     )
     public_url: str | None = setting(
         None,

@@ -153,9 +153,7 @@ def _exempt_from_csrf(app: Any) -> bool:
 def register_feedback_callbacks(blueprint: Blueprint) -> None:
     """Add the four provider routes to the plain blueprint."""
     for provider, view in VIEWS.items():
-        blueprint.add_url_rule(
-            FEEDBACK_CALLBACK_PATH.format(provider=provider), view.__name__, view, methods=["POST"]
-        )
+        blueprint.add_url_rule(FEEDBACK_CALLBACK_PATH.format(provider=provider), view.__name__, view, methods=["POST"])
 
     def on_register(setup: BlueprintSetupState) -> None:
         if _exempt_from_csrf(setup.app):

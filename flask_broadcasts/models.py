@@ -193,7 +193,7 @@ class BroadcastCampaign(TimestampMixin, Base):
     #: address is suppressed (a subset, never an extra term: ``total = sent + failed``).
     suppressed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     #: Feedback from the providers, subsets too: messages reported delivered (of ``sent_count``),
-    #: whose e-mail hard-bounced, and whose recipient complained (see :mod:`flask_broadcasts.feedback`).
+    #: whose e-mail hard-bounced, and whose recipient complained (see ``flask_broadcasts.feedback``).
     delivered_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     bounced_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     complained_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

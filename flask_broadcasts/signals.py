@@ -15,7 +15,7 @@ and small values as keyword arguments, never an ORM object::
 Campaign signals are sent once the status change is committed; ``message_sent`` and
 ``message_failed`` once the message's outcome is recorded; ``message_delivered``,
 ``message_bounced`` and ``message_complained`` once a provider's report is applied
-(:mod:`flask_broadcasts.feedback`). A receiver that raises is
+(``flask_broadcasts.feedback``). A receiver that raises is
 logged (``flask_broadcasts.signals``) and the others still run: a host's bug never
 breaks sending. With no receiver connected, :func:`send` costs one attribute check.
 """

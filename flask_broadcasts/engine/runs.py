@@ -128,9 +128,7 @@ def run_figures(campaign_id: int, run_key: str) -> dict[str, Any]:
         # The provider feedback (flask_broadcasts.feedback), recounted with the rest.
         "delivered_count": count.where(where, messages.c.status == MessageStatus.DELIVERED.value).scalar_subquery(),
         "bounced_count": count.where(where, messages.c.mail_status == ChannelStatus.BOUNCED.value).scalar_subquery(),
-        "complained_count": count.where(
-            where, messages.c.error_code == ErrorCode.COMPLAINED.value
-        ).scalar_subquery(),
+        "complained_count": count.where(where, messages.c.error_code == ErrorCode.COMPLAINED.value).scalar_subquery(),
     }
 
 

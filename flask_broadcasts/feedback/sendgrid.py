@@ -42,7 +42,7 @@ def load_public_key(text: str) -> Any:
     return key
 
 
-def verify(body: bytes, headers: Mapping[str, str], public_key: str | None) -> None:
+def verify(body: bytes, headers: Mapping[str, str] | Any, public_key: str | None) -> None:
     """:raises InvalidSignature: unless SendGrid's key signed ``timestamp + body``."""
     from cryptography.exceptions import InvalidSignature as BadSignature
     from cryptography.hazmat.primitives import hashes

@@ -119,7 +119,13 @@ def apply_event(event: FeedbackEvent) -> Outcome:
             session,
             _EVENT_OF[event.kind],
             message.organization_id,
-            {"message_id": message.id, "campaign_id": message.campaign_id, "channel": "mail", "provider": event.provider, **data},
+            {
+                "message_id": message.id,
+                "campaign_id": message.campaign_id,
+                "channel": "mail",
+                "provider": event.provider,
+                **data,
+            },
         )
         session.commit()
     except Exception:

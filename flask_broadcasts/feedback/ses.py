@@ -158,16 +158,24 @@ def events_of(message: SnsMessage) -> Iterator[FeedbackEvent]:
             header = _dict(header)
             if str(header.get("name", "")).lower() == "message-id":
                 message_id_header = _text(header.get("value"))
-    base = {
-        "provider": PROVIDER,
-        "message_id_header": message_id_header,
-        "provider_message_id": _text(mail.get("messageId")),
-    }
+    provider_message_id = _text(mail.get("messageId"))
+
+    def event(kind: FeedbackKind, address: str | None, detail: str | None = None) -> FeedbackEvent:
+        return FeedbackEvent(
+            provider=PROVIDER,
+            kind=kind,
+            key=f"{sns_id}:{kind.value}:{address}",
+            message_id_header=message_id_header,
+            provider_message_id=provider_message_id,
+            address=address,
+            detail=detail,
+        )
+
     sns_id = str(message.get("MessageId"))
     if kind == "Delivery":
         for address in _list(_dict(notification.get("delivery")).get("recipients")):
             if isinstance(address, str):
-                yield FeedbackEvent(kind=FeedbackKind.DELIVERED, key=f"{sns_id}:{address}", address=address, **base)
+                yield event(FeedbackKind.DELIVERED, address)
     elif kind == "Bounce":
         bounce = _dict(notification.get("bounce"))
         hard = bounce.get("bounceType") == "Permanent"
@@ -175,21 +183,13 @@ def events_of(message: SnsMessage) -> Iterator[FeedbackEvent]:
             recipient = _dict(recipient)
             address = _text(recipient.get("emailAddress"))
             detail = _text(recipient.get("diagnosticCode")) or _text(recipient.get("status"))
-            yield FeedbackEvent(
-                kind=FeedbackKind.HARD_BOUNCE if hard else FeedbackKind.SOFT_BOUNCE,
-                key=f"{sns_id}:{address}",
-                address=address,
-                detail=f"ses {bounce.get('bounceType')}/{bounce.get('bounceSubType')}: {detail or ''}".strip(),
-                **base,
+            yield event(
+                FeedbackKind.HARD_BOUNCE if hard else FeedbackKind.SOFT_BOUNCE,
+                address,
+                f"ses {bounce.get('bounceType')}/{bounce.get('bounceSubType')}: {detail or ''}".strip(),
             )
     elif kind == "Complaint":
         complaint = _dict(notification.get("complaint"))
         for recipient in _list(complaint.get("complainedRecipients")):
             address = _text(_dict(recipient).get("emailAddress"))
-            yield FeedbackEvent(
-                kind=FeedbackKind.COMPLAINT,
-                key=f"{sns_id}:{address}",
-                address=address,
-                detail=_text(complaint.get("complaintFeedbackType")),
-                **base,
-            )
+            yield event(FeedbackKind.COMPLAINT, address, _text(complaint.get("complaintFeedbackType")))

@@ -50,9 +50,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_broadcast_feedback_events_address", "broadcast_feedback_events", ["organization_id", "address", "id"]
     )
-    op.create_index(
-        op.f("ix_broadcast_feedback_events_message_id"), "broadcast_feedback_events", ["message_id"]
-    )
+    op.create_index(op.f("ix_broadcast_feedback_events_message_id"), "broadcast_feedback_events", ["message_id"])
     for table in ("broadcast_campaigns", "broadcast_runs"):
         for name in COUNTERS:
             op.add_column(table, sa.Column(name, sa.Integer(), nullable=False, server_default="0"))

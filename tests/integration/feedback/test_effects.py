@@ -35,9 +35,17 @@ def test_counters_after_a_mixed_batch_stay_subsets(app):
     seeded = seed_mail(app, *emails)
     h = seeded.headers
     batch = [
-        (DELIVERED, 0), (DELIVERED, 1), (DELIVERED, 2), (DELIVERED, 0),  # a repeat
-        (HARD, 3), (HARD, 4), (HARD, 4),  # a repeat with another key
-        (COMPLAINT, 1), (COMPLAINT, 5), (SOFT, 6), (HARD, 2),  # a hard bounce after delivered
+        (DELIVERED, 0),
+        (DELIVERED, 1),
+        (DELIVERED, 2),
+        (DELIVERED, 0),  # a repeat
+        (HARD, 3),
+        (HARD, 4),
+        (HARD, 4),  # a repeat with another key
+        (COMPLAINT, 1),
+        (COMPLAINT, 5),
+        (SOFT, 6),
+        (HARD, 2),  # a hard bounce after delivered
     ]
     outcomes = [report(app, kind, h[i], emails[i], key=f"{kind.value}-{n}") for n, (kind, i) in enumerate(batch)]
 
@@ -47,7 +55,13 @@ def test_counters_after_a_mixed_batch_stay_subsets(app):
         assert (row.total_count, row.sent_count, row.failed_count) == (8, 6, 2)
         assert (row.delivered_count, row.bounced_count, row.complained_count) == (3, 2, 2)
     assert message_row(app, seeded.message_ids[2]).status == MessageStatus.DELIVERED
-    assert sorted(a for _, a, _ in suppressions(app)) == ["r1@example.test", "r2@example.test", "r3@example.test", "r4@example.test", "r5@example.test"]
+    assert sorted(a for _, a, _ in suppressions(app)) == [
+        "r1@example.test",
+        "r2@example.test",
+        "r3@example.test",
+        "r4@example.test",
+        "r5@example.test",
+    ]
 
 
 def test_the_same_report_twice_is_a_duplicate(app):
@@ -96,7 +110,10 @@ def test_a_message_that_reached_the_recipient_by_sms_stays_completed(app):
         ChannelStatus.BOUNCED,
         ErrorCode.BOUNCED,
     )
-    assert (campaign_row(app, seeded.campaign_id).sent_count, campaign_row(app, seeded.campaign_id).bounced_count) == (1, 1)
+    assert (campaign_row(app, seeded.campaign_id).sent_count, campaign_row(app, seeded.campaign_id).bounced_count) == (
+        1,
+        1,
+    )
 
 
 @pytest.mark.parametrize("limit", [1, 3])
@@ -173,7 +190,11 @@ def test_signals_tell_the_host(app):
         report(app, HARD, seeded.headers[1], "bob@example.test", key="h")
         report(app, HARD, seeded.headers[1], "bob@example.test", key="h")  # a duplicate says nothing
     finally:
-        for signal, name in ((signals.message_delivered, "delivered"), (signals.message_bounced, "bounced"), (signals.message_complained, "complained")):
+        for signal, name in (
+            (signals.message_delivered, "delivered"),
+            (signals.message_bounced, "bounced"),
+            (signals.message_complained, "complained"),
+        ):
             signal.disconnect(receivers[name])
 
     assert [name for name, _ in heard] == ["delivered", "complained", "bounced"]

@@ -25,18 +25,45 @@ SETTINGS = hypothesis.settings(
     max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck)
 )
 KEYS = [
-    "event", "email", "smtp-id", "sg_event_id", "type", "RecordType", "Type", "MessageID", "Email", "ID",
-    "event-data", "severity", "recipient", "message", "headers", "message-id", "notificationType", "bounce",
-    "bounceType", "bouncedRecipients", "emailAddress", "mail", "commonHeaders", "messageId", "delivery-status",
+    "event",
+    "email",
+    "smtp-id",
+    "sg_event_id",
+    "type",
+    "RecordType",
+    "Type",
+    "MessageID",
+    "Email",
+    "ID",
+    "event-data",
+    "severity",
+    "recipient",
+    "message",
+    "headers",
+    "message-id",
+    "notificationType",
+    "bounce",
+    "bounceType",
+    "bouncedRecipients",
+    "emailAddress",
+    "mail",
+    "commonHeaders",
+    "messageId",
+    "delivery-status",
 ]
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=30),
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=30),
     st.sampled_from(["delivered", "bounce", "spamreport", "failed", "permanent", "Bounce", "HardBounce", "Permanent"]),
 )
 JSON = st.recursive(
     SCALARS,
     lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=10)), inner, max_size=5)
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(KEYS), st.text(max_size=10)), inner, max_size=5),
     ),
     max_leaves=25,
 )

@@ -38,7 +38,10 @@ def test_delivered_failed_and_complained(app):
     assert (bob.status, bob.error_code) == (MessageStatus.FAILED, ErrorCode.BOUNCED)
     assert "mailgun 550" in bob.error
     assert cy.error_code == ErrorCode.COMPLAINED
-    assert sorted(suppressions(app)) == [(ORG_A, "bob@example.test", "bounced"), (ORG_A, "cy@example.test", "complained")]
+    assert sorted(suppressions(app)) == [
+        (ORG_A, "bob@example.test", "bounced"),
+        (ORG_A, "cy@example.test", "complained"),
+    ]
 
 
 def test_a_temporary_failure_is_a_soft_bounce(app):
@@ -70,7 +73,9 @@ def test_a_timestamp_more_than_five_minutes_away_is_401(app, age):
 def test_a_bad_signature_is_401_and_changes_nothing(app, damage):
     seeded = seed_mail(app, "ann@example.test")
     event = mailgun_event("failed", seeded.headers[0], "ann@example.test", severity="permanent")
-    document = json.loads(mailgun_body(event, key="another-key" if damage == "key" else "key-mailgun-signing-0123456789"))
+    document = json.loads(
+        mailgun_body(event, key="another-key" if damage == "key" else "key-mailgun-signing-0123456789")
+    )
     if damage == "token":
         document["signature"]["token"] += "x"
     elif damage == "signature":

@@ -24,7 +24,9 @@ PATH = "/api/broadcast-callbacks/postmark"
 
 
 def post(app, record: dict, headers: dict[str, str] | None = None):
-    return app.test_client().post(PATH, data=json.dumps(record), headers=postmark_auth() if headers is None else headers)
+    return app.test_client().post(
+        PATH, data=json.dumps(record), headers=postmark_auth() if headers is None else headers
+    )
 
 
 def test_records_match_by_the_kept_message_id(app):
@@ -35,9 +37,16 @@ def test_records_match_by_the_kept_message_id(app):
 
     ann, bob, cy = (message_row(app, i) for i in seeded.message_ids)
     assert (ann.status, ann.mail_status) == (MessageStatus.DELIVERED, ChannelStatus.DELIVERED)
-    assert (bob.status, bob.mail_status, bob.error_code) == (MessageStatus.FAILED, ChannelStatus.BOUNCED, ErrorCode.BOUNCED)
+    assert (bob.status, bob.mail_status, bob.error_code) == (
+        MessageStatus.FAILED,
+        ChannelStatus.BOUNCED,
+        ErrorCode.BOUNCED,
+    )
     assert cy.error_code == ErrorCode.COMPLAINED
-    assert sorted(suppressions(app)) == [(ORG_A, "bob@example.test", "bounced"), (ORG_A, "cy@example.test", "complained")]
+    assert sorted(suppressions(app)) == [
+        (ORG_A, "bob@example.test", "bounced"),
+        (ORG_A, "cy@example.test", "complained"),
+    ]
     campaign = campaign_row(app, seeded.campaign_id)
     assert (campaign.delivered_count, campaign.bounced_count, campaign.complained_count) == (1, 1, 1)
 

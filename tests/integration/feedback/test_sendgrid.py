@@ -30,7 +30,9 @@ def test_a_batch_of_events_is_applied(app, sendgrid_signer):
     events = [
         sendgrid_event("processed", seeded.headers[0], "ann@example.test"),
         sendgrid_event("delivered", seeded.headers[0], "ann@example.test", response="250 OK"),
-        sendgrid_event("bounce", seeded.headers[1], "bob@example.test", type="bounce", status="5.1.1", reason="550 no such user"),
+        sendgrid_event(
+            "bounce", seeded.headers[1], "bob@example.test", type="bounce", status="5.1.1", reason="550 no such user"
+        ),
         sendgrid_event("spamreport", seeded.headers[2], "cy@example.test"),
         sendgrid_event("open", seeded.headers[2], "cy@example.test"),
     ]
@@ -43,7 +45,10 @@ def test_a_batch_of_events_is_applied(app, sendgrid_signer):
     assert (bob.status, bob.error_code) == (MessageStatus.FAILED, ErrorCode.BOUNCED)
     assert "550 no such user" in bob.error
     assert (cy.status, cy.error_code) == (MessageStatus.COMPLETED, ErrorCode.COMPLAINED)
-    assert sorted(suppressions(app)) == [(ORG_A, "bob@example.test", "bounced"), (ORG_A, "cy@example.test", "complained")]
+    assert sorted(suppressions(app)) == [
+        (ORG_A, "bob@example.test", "bounced"),
+        (ORG_A, "cy@example.test", "complained"),
+    ]
     campaign = campaign_row(app, seeded.campaign_id)
     assert (campaign.sent_count, campaign.failed_count, campaign.delivered_count) == (2, 1, 1)
     assert (campaign.bounced_count, campaign.complained_count) == (1, 1)
@@ -76,7 +81,9 @@ def test_a_bad_signature_is_401_and_changes_nothing(app, sendgrid_signer, damage
     if damage == "body":
         body = body.replace(b"ann@", b"bob@")
     elif damage == "timestamp":
-        headers["X-Twilio-Email-Event-Webhook-Timestamp"] = str(int(headers["X-Twilio-Email-Event-Webhook-Timestamp"]) + 1)
+        headers["X-Twilio-Email-Event-Webhook-Timestamp"] = str(
+            int(headers["X-Twilio-Email-Event-Webhook-Timestamp"]) + 1
+        )
     elif damage == "signature":
         headers["X-Twilio-Email-Event-Webhook-Signature"] = "bm90IGEgc2lnbmF0dXJl"
     elif damage == "missing":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from flask_broadcasts.statuses import ChannelStatus, ErrorCode, MessageStatus
 from tests.support.feedback import (
     ORG_A,
@@ -53,7 +54,9 @@ def test_delivery_and_complaint_notifications(app, sns):
     seeded = seed_mail(app, "ann@example.test")
     header = seeded.headers[0]
     assert post(app, sns.sign(sns_notification(ses_delivery(header, "ann@example.test")))).status_code == 204
-    assert post(app, sns.sign(sns_notification(ses_complaint(header, "ann@example.test")), version="1")).status_code == 204
+    assert (
+        post(app, sns.sign(sns_notification(ses_complaint(header, "ann@example.test")), version="1")).status_code == 204
+    )
 
     message = message_row(app, seeded.message_ids[0])
     assert (message.status, message.mail_status, message.error_code) == (
