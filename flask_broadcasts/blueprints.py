@@ -20,6 +20,7 @@ def make_plain_blueprint() -> Blueprint:
     """A fresh plain blueprint (one per app: features add hooks to it)."""
     from .api.files import register_file_routes
     from .callbacks import register_callbacks
+    from .feedback_callbacks import register_feedback_callbacks
     from .realtime import register_realtime
     from .unsubscribe import register_unsubscribe
 
@@ -28,6 +29,7 @@ def make_plain_blueprint() -> Blueprint:
     register_realtime(plain)
     register_file_routes(plain)
     register_callbacks(plain)
+    register_feedback_callbacks(plain)
     register_unsubscribe(plain)
     return plain
 

@@ -114,6 +114,25 @@ class Settings:
     twilio_base_url: str | None = setting(
         None, "Replaces ``https://api.twilio.com`` (a proxy, or a local stand-in in tests)."
     )
+    ses_topic_arns: Sequence[str] | str = setting(
+        (),
+        "The Amazon SNS topics whose SES notifications the ``ses`` callback accepts (a list, or a JSON list); empty refuses every one (401).",
+    )
+    sendgrid_public_key: str | None = setting(
+        None,
+        "The public key of SendGrid's signed Event Webhook (base64 DER, as SendGrid shows it, or PEM); verifies the ``sendgrid`` callback.",
+    )
+    postmark_webhook_username: str | None = setting(
+        None, "The basic-auth user name configured on the Postmark webhook (the ``postmark`` callback)."
+    )
+    postmark_webhook_password: str | None = setting(None, "The basic-auth password configured on the Postmark webhook.")
+    mailgun_signing_key: str | None = setting(
+        None, "Mailgun's HTTP webhook signing key; verifies the ``mailgun`` callback."
+    )
+    soft_bounce_limit: int = setting(
+        3,
+        "Consecutive soft bounces (of different messages, no delivery between them) after which an address is suppressed as ``bounced``.",
+    )
     public_url: str | None = setting(
         None,
         "Public base URL of this app (``https://app.example.com``): provider callback URLs and the unsubscribe links of e-mails are built on it. Starting a campaign with the ``mail`` channel needs it (409 ``public_url_required``): a worker has no request to build a URL from.",

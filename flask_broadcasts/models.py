@@ -192,6 +192,11 @@ class BroadcastCampaign(TimestampMixin, Base):
     #: Of ``failed_count`` and ``sent_count``, the messages with a channel left out because its
     #: address is suppressed (a subset, never an extra term: ``total = sent + failed``).
     suppressed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Feedback from the providers, subsets too: messages reported delivered (of ``sent_count``),
+    #: whose e-mail hard-bounced, and whose recipient complained (see ``flask_broadcasts.feedback``).
+    delivered_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    bounced_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    complained_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
 
@@ -220,6 +225,9 @@ class BroadcastRun(Base):
     total_count: Mapped[int] = mapped_column(Integer, default=0)
     sent_count: Mapped[int] = mapped_column(Integer, default=0)
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
+    delivered_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    bounced_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    complained_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
     # Set when every recipient of the run is stored: only then may the run complete.
@@ -370,6 +378,35 @@ class BroadcastSuppression(Base):
         return {"kind": self.source_kind, "id": self.source_id}
 
 
+class BroadcastFeedbackEvent(Base):
+    """One provider report applied to a message (delivered, bounce, complaint): the record of it.
+
+    ``(provider, event_key)`` is unique, so a report the provider sends again is recognized and
+    changes nothing; the consecutive soft bounces of an address are counted from these rows.
+    """
+
+    __tablename__ = "broadcast_feedback_events"
+    __table_args__ = (
+        UniqueConstraint("provider", "event_key"),
+        # The soft-bounce streak of an address: its latest events in the organization.
+        Index("ix_broadcast_feedback_events_address", "organization_id", "address", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(HostId)
+    message_id: Mapped[int] = mapped_column(ForeignKey("broadcast_messages.id", ondelete="CASCADE"), index=True)
+    #: ``ses``, ``sendgrid``, ``postmark``, ``mailgun``, ``mail`` (bounce mail), ``smtp`` (a 5xx at send time).
+    provider: Mapped[str] = mapped_column(String(16))
+    #: SHA-256 (hex) of the provider's own id of the report.
+    event_key: Mapped[str] = mapped_column(String(64))
+    #: ``delivered``, ``hard_bounce``, ``soft_bounce`` or ``complaint``.
+    kind: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str | None] = mapped_column(String(320))
+    #: The provider's code and words (``smtp; 550 5.1.1 user unknown``).
+    detail: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class BroadcastWebhook(TimestampMixin, Base):
     """Where an organization wants to hear about ``events`` (:class:`~flask_broadcasts.statuses.EventType`)."""
 
@@ -431,6 +468,7 @@ __all__ = [
     "Base",
     "BroadcastAudience",
     "BroadcastCampaign",
+    "BroadcastFeedbackEvent",
     "BroadcastFile",
     "BroadcastFileBlob",
     "BroadcastMessage",

@@ -13,7 +13,9 @@ and small values as keyword arguments, never an ORM object::
         tasks.bill_campaign.delay(organization_id, campaign_id)
 
 Campaign signals are sent once the status change is committed; ``message_sent`` and
-``message_failed`` once the message's outcome is recorded. A receiver that raises is
+``message_failed`` once the message's outcome is recorded; ``message_delivered``,
+``message_bounced`` and ``message_complained`` once a provider's report is applied
+(``flask_broadcasts.feedback``). A receiver that raises is
 logged (``flask_broadcasts.signals``) and the others still run: a host's bug never
 breaks sending. With no receiver connected, :func:`send` costs one attribute check.
 """
@@ -34,6 +36,9 @@ __all__ = [
     "campaign_resumed",
     "campaign_started",
     "campaign_stopped",
+    "message_bounced",
+    "message_complained",
+    "message_delivered",
     "message_failed",
     "message_sent",
     "send",
@@ -54,6 +59,11 @@ campaign_completed = namespace.signal(EventType.CAMPAIGN_COMPLETED.value, doc="A
 campaign_failed = namespace.signal(EventType.CAMPAIGN_FAILED.value, doc="A run failed (its source could not be read).")
 message_sent = namespace.signal(EventType.MESSAGE_SENT.value, doc="A message was handed over.")
 message_failed = namespace.signal(EventType.MESSAGE_FAILED.value, doc="A message failed.")
+message_delivered = namespace.signal(EventType.MESSAGE_DELIVERED.value, doc="A provider confirmed delivery.")
+message_bounced = namespace.signal(
+    EventType.MESSAGE_BOUNCED.value, doc="A provider reported a bounce (``bounce``: ``hard`` or ``soft``)."
+)
+message_complained = namespace.signal(EventType.MESSAGE_COMPLAINED.value, doc="The recipient reported spam.")
 webhook_deactivated = namespace.signal(
     EventType.WEBHOOK_DEACTIVATED.value, doc="A webhook was deactivated after failing too long."
 )

@@ -10,6 +10,7 @@ extension (the top) knows everything, the state (the bottom) knows only protocol
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, cast
 
@@ -63,6 +64,9 @@ class BroadcastsState:
     configured_sms_provider: SmsProvider = field(init=False, repr=False)
     #: This process's websocket hub, made on first use by :func:`flask_broadcasts.realtime.get_hub`.
     hub: Hub | None = field(default=None, repr=False)
+    #: ``fetch(url) -> bytes`` of the SES callback (SNS certificates and subscription URLs);
+    #: ``None`` is a GET through the SSRF guard. Tests set a stand-in here.
+    sns_fetch: Callable[[str], bytes] | None = field(default=None, repr=False)
     _redis: Redis | None = field(default=None, repr=False)
     _sms_provider: SmsProvider | None = field(default=None, repr=False)
 

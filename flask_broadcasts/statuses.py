@@ -114,8 +114,10 @@ class ChannelStatus(str, enum.Enum):
     UNKNOWN = "unknown"
     #: The provider later confirmed delivery (status callback, delivery webhook).
     DELIVERED = "delivered"
-    #: The provider later reported it undelivered or bounced.
+    #: The provider later reported it undelivered (an SMS gateway's final failure).
     UNDELIVERED = "undelivered"
+    #: The provider (a webhook, or bounce mail) reported a hard bounce of the e-mail.
+    BOUNCED = "bounced"
     #: Never attempted: the address is on the organization's suppression list for the channel.
     SUPPRESSED = "suppressed"
 
@@ -191,6 +193,12 @@ class EventType(str, enum.Enum):
     #: A message was handed over (``status`` ``completed``); webhooks get them in batches.
     MESSAGE_SENT = "message.sent"
     MESSAGE_FAILED = "message.failed"
+    #: A provider confirmed delivery of a message's e-mail (or SMS).
+    MESSAGE_DELIVERED = "message.delivered"
+    #: A provider reported a bounce of a message's e-mail (``bounce``: ``hard`` or ``soft``).
+    MESSAGE_BOUNCED = "message.bounced"
+    #: The recipient reported a message's e-mail as spam.
+    MESSAGE_COMPLAINED = "message.complained"
     #: A webhook failed for ``BROADCASTS_WEBHOOK_GIVE_UP_AFTER`` and was deactivated.
     WEBHOOK_DEACTIVATED = "webhook.deactivated"
 
@@ -262,11 +270,13 @@ _CH = ChannelStatus
 #: Provider reports after acceptance; a settled report never changes again.
 CHANNEL_TRANSITIONS: Mapping[ChannelStatus, frozenset[ChannelStatus]] = {
     _CH.PENDING: frozenset({_CH.SENT, _CH.REFUSED, _CH.UNKNOWN, _CH.SUPPRESSED}),
-    _CH.SENT: frozenset({_CH.DELIVERED, _CH.UNDELIVERED}),
+    _CH.SENT: frozenset({_CH.DELIVERED, _CH.UNDELIVERED, _CH.BOUNCED}),
     _CH.REFUSED: frozenset(),
     _CH.UNKNOWN: frozenset(),
+    # A hard bounce after a delivery report keeps ``delivered`` (it still suppresses).
     _CH.DELIVERED: frozenset(),
     _CH.UNDELIVERED: frozenset(),
+    _CH.BOUNCED: frozenset(),
     _CH.SUPPRESSED: frozenset(),
 }
 

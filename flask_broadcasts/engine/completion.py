@@ -92,6 +92,9 @@ def _complete_run_if_done(
         sent_count=row.sent_count,
         failed_count=row.failed_count,
         total_count=row.total_count,
+        delivered_count=row.delivered_count,
+        bounced_count=row.bounced_count,
+        complained_count=row.complained_count,
     )
     session.commit()
     if recurring:

@@ -21,7 +21,8 @@ Rules
   run has completed (before that, completion recounts). So ``total = sent + failed`` keeps holding. The
   adjustment is a delta: it commutes with the workers' own counter flushes, so it
   is right even when a report arrives before the worker flushed its counts.
-- ``delivered`` changes no counter (``sent_count`` counts completed and delivered).
+- ``delivered`` adds one to ``delivered_count`` (a subset of ``sent_count``, which counts
+  completed and delivered), by the same rule.
 """
 
 from __future__ import annotations
@@ -141,6 +142,8 @@ def record_delivery_status(
         ).rowcount
         if changed and target is MessageStatus.FAILED:
             _move_one_from_sent_to_failed(campaign_id, run_key)
+        elif changed:
+            _count_one_delivered(campaign_id, run_key)
         session.commit()
     except Exception:
         session.rollback()
@@ -164,5 +167,24 @@ def _move_one_from_sent_to_failed(campaign_id: int, run_key: str) -> None:
             BroadcastRun.completed_at.is_not(None),
         )
         .values(sent_count=BroadcastRun.sent_count - 1, failed_count=BroadcastRun.failed_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _count_one_delivered(campaign_id: int, run_key: str) -> None:
+    get_state().session.execute(
+        update(BroadcastCampaign)
+        .where(BroadcastCampaign.id == campaign_id, BroadcastCampaign.run_key == run_key)
+        .values(delivered_count=BroadcastCampaign.delivered_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    get_state().session.execute(
+        update(BroadcastRun)
+        .where(
+            BroadcastRun.campaign_id == campaign_id,
+            BroadcastRun.run_key == run_key,
+            BroadcastRun.completed_at.is_not(None),
+        )
+        .values(delivered_count=BroadcastRun.delivered_count + 1)
         .execution_options(synchronize_session=False)
     )

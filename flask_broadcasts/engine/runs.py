@@ -20,12 +20,14 @@ from ..events import ProgressPublisher, crossed, publish_campaign
 from ..models import utcnow
 from ..scheduling.plan import ONCE
 from ..state import get_state
-from ..statuses import CampaignStatus, ChannelStatus, campaign_statuses_from
+from ..statuses import CampaignStatus, ChannelStatus, ErrorCode, MessageStatus, campaign_statuses_from
 from ..webhooks.events import campaign_moved
 from .event_order import commit_then_publish
 from .tables import FAILED, SENT, campaigns, dialect_insert, messages, run_messages, runs
 
 SUPPRESSED = ChannelStatus.SUPPRESSED.value
+#: The feedback counters (subsets of sent/failed), as counted from a run's messages.
+FEEDBACK_COUNTERS = ("delivered_count", "bounced_count", "complained_count")
 
 
 def change_status(
@@ -124,6 +126,10 @@ def run_figures(campaign_id: int, run_key: str) -> dict[str, Any]:
         "suppressed_count": count.where(
             where, or_(messages.c.mail_status == SUPPRESSED, messages.c.sms_status == SUPPRESSED)
         ).scalar_subquery(),
+        # The provider feedback (flask_broadcasts.feedback), recounted with the rest.
+        "delivered_count": count.where(where, messages.c.status == MessageStatus.DELIVERED.value).scalar_subquery(),
+        "bounced_count": count.where(where, messages.c.mail_status == ChannelStatus.BOUNCED.value).scalar_subquery(),
+        "complained_count": count.where(where, messages.c.error_code == ErrorCode.COMPLAINED.value).scalar_subquery(),
     }
 
 

@@ -38,7 +38,8 @@ def _upgrade(connection: sa.Connection, target: str) -> None:
 def test_the_branch_has_one_head() -> None:
     _, script = _script()
     heads = script.get_revisions(f"{BRANCH_LABEL}@head")
-    assert [head.revision for head in heads] == ["broadcasts_0005"]
+    assert [head.revision for head in heads] == ["broadcasts_0006"]
+    assert script.get_revision("broadcasts_0006").down_revision == "broadcasts_0005"
     assert script.get_revision("broadcasts_0005").down_revision == "broadcasts_0004"
     assert script.get_revision("broadcasts_0004").down_revision == "broadcasts_0003"
     assert script.get_revision("broadcasts_0003").down_revision == "broadcasts_0002"
@@ -145,6 +146,41 @@ def test_0005_upgrades_a_database_populated_at_0004(tmp_path: Path) -> None:
         engine.dispose()
     assert [tuple(row) for row in kept] == rows
     assert (webhooks, deliveries) == (0, 0)
+
+
+def test_0006_upgrades_a_database_populated_at_0005(tmp_path: Path) -> None:
+    """Messages and campaigns stored before 0006 are kept, their feedback counters start at 0,
+    and a report is recorded once per (provider, event_key)."""
+    with scratch_database("revisions6", tmp_path) as url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0005")
+        with engine.begin() as connection:
+            rows = _seed(connection)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0006")
+        with engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT id, status, error FROM broadcast_messages ORDER BY id")).all()
+            counters = connection.execute(
+                sa.text("SELECT delivered_count, bounced_count, complained_count FROM broadcast_campaigns")
+            ).all()
+        record = sa.text(
+            "INSERT INTO broadcast_feedback_events (organization_id, message_id, provider, event_key, kind,"
+            " created_at) VALUES ('1', :message, 'ses', 'k', 'delivered', CURRENT_TIMESTAMP)"
+        )
+        with engine.begin() as connection:
+            connection.execute(record, {"message": rows[0][0]})
+        with engine.connect() as connection:
+            try:
+                connection.execute(record, {"message": rows[0][0]})
+            except sa.exc.IntegrityError:
+                unique = True
+            else:
+                unique = False
+        engine.dispose()
+    assert [tuple(row) for row in kept] == rows
+    assert [tuple(row) for row in counters] == [(0, 0, 0)]
+    assert unique, "one row per (provider, event_key)"
 
 
 def _seed(connection: sa.Connection) -> list[tuple[int, str, str | None]]:

@@ -1,0 +1,16 @@
+"""Feedback loops: what the providers say after the hand-over (deliveries, bounces, complaints).
+
+One module per source translates what it receives into :class:`FeedbackEvent` values
+(:mod:`.ses`, :mod:`.sendgrid`, :mod:`.postmark`, :mod:`.mailgun` for the webhooks of
+:mod:`flask_broadcasts.feedback_callbacks`; :mod:`.dsn` for bounce mail), and
+:func:`apply_event` (:mod:`.service`) is the one place they change messages, the
+suppression list and the counters. Needs the ``flask-broadcasts[feedback]`` extra
+(cryptography, flufl.bounce).
+"""
+
+from __future__ import annotations
+
+from .events import FeedbackEvent, FeedbackKind, Outcome
+from .service import apply_event, apply_events
+
+__all__ = ["FeedbackEvent", "FeedbackKind", "Outcome", "apply_event", "apply_events"]
