@@ -1,6 +1,6 @@
 """Data retention: ``flask broadcasts purge`` removes what a finished run no longer needs.
 
-Old messages (with their sent-email rows), test sends and settled webhook deliveries are
+Old messages (with their sent-email rows and provider reports), test sends and settled webhook deliveries are
 deleted in batches of ``batch_size`` rows, each batch its own short transaction, so a purge
 of millions of rows never holds long locks and can be interrupted and run again. Kept:
 
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..models import (
     BroadcastCampaign,
+    BroadcastFeedbackEvent,
     BroadcastMessage,
     BroadcastRun,
     BroadcastSentEmail,
@@ -47,6 +48,7 @@ class PurgeResult:
 
     messages: int = 0
     sent_emails: int = 0
+    feedback_events: int = 0
     test_sends: int = 0
     webhook_deliveries: int = 0
 
@@ -93,6 +95,8 @@ def purge(
 
     while ids := _batch(session, message_ids, batch_size):
         result.sent_emails += _delete(session, BroadcastSentEmail, BroadcastSentEmail.message_id.in_(ids))
+        # Explicit, not by ON DELETE CASCADE: SQLite enforces no foreign keys unless asked.
+        result.feedback_events += _delete(session, BroadcastFeedbackEvent, BroadcastFeedbackEvent.message_id.in_(ids))
         result.messages += _delete(session, BroadcastMessage, BroadcastMessage.id.in_(ids))
         session.commit()
 

@@ -12,6 +12,7 @@ from flask_broadcasts.engine import materialize, sending
 from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.models import (
     BroadcastCampaign,
+    BroadcastFeedbackEvent,
     BroadcastMessage,
     BroadcastRun,
     BroadcastSentEmail,
@@ -89,8 +90,14 @@ def world(app, smtp):
             created_at=created_at,
         )
 
+    first_old = db.session.scalar(
+        sa.select(sa.func.min(BroadcastMessage.id)).where(BroadcastMessage.campaign_id == old)
+    )
     db.session.add_all(
         [
+            BroadcastFeedbackEvent(
+                organization_id=ORG, message_id=first_old, provider="ses", event_key="k" * 64, kind="delivered"
+            ),
             delivery("delivered", LONG_AGO),
             delivery("failed", LONG_AGO),
             delivery("pending", LONG_AGO),  # still being retried: kept
@@ -116,7 +123,13 @@ def test_messages_of_runs_ended_before_the_cutoff_go_and_everything_else_stays(a
     assert _count(db, BroadcastSentEmail) == 3 * RECIPIENTS  # one per e-mail sent
     result = purge(timedelta(days=30), organization_id=ORG, batch_size=2)  # several batches
 
-    assert result.items() == [("messages", 5), ("sent_emails", 5), ("test_sends", 1), ("webhook_deliveries", 2)]
+    assert result.items() == [
+        ("messages", 5),
+        ("sent_emails", 5),
+        ("feedback_events", 1),
+        ("test_sends", 1),
+        ("webhook_deliveries", 2),
+    ]
     assert _messages(db, world["old"]) == 0
     assert [_messages(db, world[name]) for name in ("recent", "other_tenant", "live")] == [RECIPIENTS] * 3
     assert _count(db, BroadcastSentEmail) == 2 * RECIPIENTS
@@ -129,6 +142,7 @@ def test_messages_of_runs_ended_before_the_cutoff_go_and_everything_else_stays(a
     assert purge(timedelta(days=30), organization_id=ORG).items() == [
         ("messages", 0),
         ("sent_emails", 0),
+        ("feedback_events", 0),
         ("test_sends", 0),
         ("webhook_deliveries", 0),
     ]  # run again: nothing more
@@ -144,6 +158,7 @@ def test_the_command_reports_what_it_deleted(app, world):
         f"Purged rows older than 30 days (organization {ORG}):",
         "  messages             5",
         "  sent emails          5",
+        "  feedback events      1",
         "  test sends           1",
         "  webhook deliveries   2",
     ]
