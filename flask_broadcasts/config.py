@@ -78,6 +78,14 @@ class Settings:
         (5, 10, 30, 60, 120),
         "Back-off in seconds before a deferred message's next try, and between the retries of a batch (RQ ``Retry``); the last one repeats.",
     )
+    rate_limits: Mapping[str, float] | None = setting(
+        None,
+        'Most messages per second of each channel, for every worker together (``{"mail": 50, "sms": 1}``; SMS counts segments; a channel not named, or ``None``, is not limited). Kept through Redis, on its clock. The host\'s ``rate_limit`` hook may lower it per organization (the lower wins).',
+    )
+    throttle_backoff: Sequence[float] = setting(
+        (2, 300),
+        "``(first, cap)`` seconds a channel pauses, for every worker, when its provider refuses without saying for how long (SMTP 421/451/452/454 before the recipient, a relay down): doubling while it keeps refusing, up to ``cap``, with jitter. A provider naming the time (``Retry-After``) is waited for exactly.",
+    )
     scheduler_interval: float = setting(
         5, "Seconds between two polls of the scheduler (rq-scheduler's own default, 60, is too coarse)."
     )

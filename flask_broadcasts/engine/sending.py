@@ -50,9 +50,11 @@ from .claims import OUTCOME_UNKNOWN, claim, expire_claims, new_claim_token, rele
 from .completion import complete_run_if_done
 from .deferral import next_deferred_at
 from .outcomes import BatchResult, CampaignHalted, OutcomeRecorder
+from .pacing import Pacer, Throttled, clear_backoff, message_cost, throttle
 from .run_mime import mime_builder
 from .runs import reconcile_stopped_run
 from .tables import messages
+from .throttling import clear_throttled
 from .unsubscribe import batch_links, sms_link
 
 __all__ = ["BatchResult", "RunChannels", "send_batch"]
@@ -78,6 +80,8 @@ class RunChannels:
         self.run_key = run_key
         self.sms_slots = sms_slots
         self.open: dict[str, Channel] = {}
+        #: Waits for each hand-over's slot under the rate limits (:mod:`.pacing`).
+        self.pacer = Pacer(state)
 
     def get(self, name: str) -> Channel:
         channel = self.open.get(name)
@@ -146,6 +150,15 @@ def send_batch(
     try:
         recorder.result.claimed = len(batch)
         renew_at = time.monotonic() + ttl / 3
+
+        def keep_alive() -> None:  # the pacer sleeps: keep the claim
+            nonlocal renew_at
+            if time.monotonic() >= renew_at:
+                if not renew(session, token, ttl):
+                    log.warning("claim %s was lost while waiting for a slot", token)
+                renew_at = time.monotonic() + ttl / 3
+
+        channels.pacer.keep_alive = keep_alive
         try:
             try:
                 for index, message in enumerate(batch):
@@ -171,6 +184,8 @@ def send_batch(
             recorder.result.released = release(session, token, delete_them=False)
             raise
         recorder.flush()
+        if recorder.result.sent:
+            _provider_took_messages(state, campaign_id, channels)
         if recorder.halted is not None:
             stopped = recorder.stopped
             recorder.result.stopped, recorder.result.paused = stopped, not stopped
@@ -185,6 +200,13 @@ def send_batch(
         return recorder.result
     finally:
         recorder.close()
+
+
+def _provider_took_messages(state: BroadcastsState, campaign_id: int, channels: RunChannels) -> None:
+    """A batch went out: the back-off of its channels starts over, and the campaign is no longer throttled."""
+    for name in channels.open:
+        clear_backoff(state, name)
+    clear_throttled(state, campaign_id)
 
 
 def _send_when_deferred_are_due(state: BroadcastsState, campaign_id: int, run_key: str) -> None:
@@ -221,6 +243,7 @@ def _send_message(
             delivered = delivered or settled == ChannelStatus.SENT.value
             continue
         try:
+            channels.pacer.wait(name, message.organization_id, message_cost(name, message))
             outcome = channels.get(name).deliver(message, before_handover=recorder.before_handover, following=following)
         except OutcomeUnknown:
             status = MessageStatus.COMPLETED if delivered else MessageStatus.FAILED
@@ -229,10 +252,12 @@ def _send_message(
                 message.id, status, error=OUTCOME_UNKNOWN, error_code=OUTCOME_UNKNOWN, tries=tries, **unknown, **values
             )
             raise
-        except (RetryLater, CampaignHalted):
+        except (RetryLater, Throttled, CampaignHalted) as exc:
             if values:  # an earlier channel went out: keep that, retry the rest later
                 session.execute(update(messages).where(messages.c.id == message.id).values(**values))
                 session.commit()
+            if isinstance(exc, RetryLater):  # the provider's problem: pause it for every worker
+                raise Throttled(name, throttle(channels.state, name, exc.after)) from exc
             raise
         if isinstance(outcome, Sent):
             values[f"{name}_status"] = ChannelStatus.SENT.value
