@@ -146,7 +146,11 @@ def message_cost(channel: str, message: Any) -> int:
     """What one hand-over costs of its channel's rate: 1, or the SMS's segments (at least 1)."""
     if channel != "sms":
         return 1
-    return max(1, sms_info(message.body_short or "").segments)
+    # Counted when the message was stored; a row without it (stored before) is counted now.
+    segments = getattr(message, "sms_segments", None)
+    if segments is None:
+        segments = sms_info(message.body_short or "").segments
+    return max(1, int(segments))
 
 
 class Pacer:
