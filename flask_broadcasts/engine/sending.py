@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import datetime
 from threading import BoundedSemaphore
 from typing import Any
 
@@ -49,6 +50,7 @@ from ..statuses import ChannelStatus, ErrorCode, MessageStatus
 from .claims import OUTCOME_UNKNOWN, claim, expire_claims, new_claim_token, release, renew
 from .completion import complete_run_if_done
 from .deferral import next_deferred_at
+from .expiry import expire_run, expires_at_of
 from .outcomes import BatchResult, CampaignHalted, OutcomeRecorder
 from .pacing import Pacer, Throttled, clear_backoff, message_cost, throttle
 from .run_mime import mime_builder
@@ -82,6 +84,14 @@ class RunChannels:
         self.open: dict[str, Channel] = {}
         #: Waits for each hand-over's slot under the rate limits (:mod:`.pacing`).
         self.pacer = Pacer(state)
+        self._expires_at: tuple[datetime | None] | None = None
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """The campaign's send-by (read once per lane: a running campaign's cannot change)."""
+        if self._expires_at is None:
+            self._expires_at = (expires_at_of(self.state.session, self.campaign_id),)
+        return self._expires_at[0]
 
     def get(self, name: str) -> Channel:
         channel = self.open.get(name)
@@ -134,21 +144,30 @@ def send_batch(
     state = get_state()
     session, settings = state.session, state.settings
     expire_claims(session, campaign_id=campaign_id, run_key=run_key)
+    owned = channels is None
+    channels = channels or RunChannels(state, campaign_id, run_key)
+    expires_at = channels.expires_at
+    if expires_at is not None and utcnow() >= expires_at:
+        expire_run(session, campaign_id, run_key, state.publisher)
+        if owned:
+            channels.close()
+        return BatchResult(completed=True)
     token = new_claim_token(worker_id)
     ttl = settings.claim_ttl
     # 2,000 messages in claims of 500 would keep only four connections busy.
     share = -(-settings.batch_size // lanes)
     batch = claim(session, campaign_id, run_key, token, share, ttl, utcnow())
     if not batch:
+        if owned:
+            channels.close()
         completed = complete_run_if_done(session, campaign_id, run_key, state.publisher)
         if completed is None:
             _send_when_deferred_are_due(state, campaign_id, run_key)
         return BatchResult(completed=completed is not None)
     recorder = OutcomeRecorder(session, campaign_id, run_key, token, lanes=lanes)
-    owned = channels is None
-    channels = channels or RunChannels(state, campaign_id, run_key)
     try:
         recorder.result.claimed = len(batch)
+        expired = False
         renew_at = time.monotonic() + ttl / 3
 
         def keep_alive() -> None:  # the pacer sleeps: keep the claim
@@ -163,6 +182,9 @@ def send_batch(
             try:
                 for index, message in enumerate(batch):
                     if recorder.halted is not None:
+                        break
+                    if expires_at is not None and utcnow() >= expires_at:
+                        expired = True  # the rest of the claim goes back, and expires below
                         break
                     if time.monotonic() >= renew_at:
                         if not renew(session, token, ttl):
@@ -194,6 +216,11 @@ def send_batch(
                 # The stop counted the run's messages when it committed; outcomes recorded
                 # since (at most one per connection) go into its figures now.
                 reconcile_stopped_run(session, campaign_id, run_key, state.publisher)
+            return recorder.result
+        if expired:
+            recorder.result.released = release(session, token, delete_them=False)
+            expire_run(session, campaign_id, run_key, state.publisher)
+            recorder.result.completed = True
             return recorder.result
         completed = complete_run_if_done(session, campaign_id, run_key, state.publisher)
         recorder.result.completed = completed is not None
