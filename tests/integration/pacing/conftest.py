@@ -1,9 +1,1 @@
-from tests.support.campaigns_host import (  # noqa: F401
-    _validate_jsonapi,
-    api,
-    api_b,
-    app,
-    campaigns_host_database,
-    renamed_host,  # noqa: F401
-    session,
-)
+from tests.support.fixtures import app, env, hostapp_database, is_postgres, redis_url, smtp  # noqa: F401
