@@ -52,6 +52,7 @@ _CLAIM_COLUMNS = (
     messages.c.sms_status,
     messages.c.tries,
     messages.c.sms_segments,
+    messages.c.time_zone,
 )
 
 

@@ -47,7 +47,12 @@ def expires_at_of(session: Session, campaign_id: int) -> datetime | None:
 
 
 def expire_run(
-    session: Session, campaign_id: int, run_key: str, publisher: ProgressPublisher | None, *, now: datetime | None = None
+    session: Session,
+    campaign_id: int,
+    run_key: str,
+    publisher: ProgressPublisher | None,
+    *,
+    now: datetime | None = None,
 ) -> int:
     """Settle the run's unclaimed pending messages as expired; complete the run if nothing is left.
 
@@ -79,7 +84,9 @@ def expire_run(
         row = add_to_counters(session, campaign_id, sent=len(completed), failed=len(failed))
     session.commit()
     if settled:
-        outcomes = [(r.id, MessageStatus.COMPLETED, None) for r in completed]
+        outcomes: list[tuple[int, MessageStatus, str | None]] = [
+            (r.id, MessageStatus.COMPLETED, None) for r in completed
+        ]
         outcomes += [(r.id, MessageStatus.FAILED, EXPIRED) for r in failed]
         announce(session, campaign_id, run_key, outcomes)
     done = complete_run_if_done(session, campaign_id, run_key, publisher, now=now, paused_too=True)

@@ -28,8 +28,8 @@ from ..models import utcnow
 from ..state import get_state
 from ..statuses import ChannelStatus
 from .claims import expire_claims
-from .expiry import expire_due_runs
 from .completion import complete_run_if_done
+from .expiry import expire_due_runs
 from .run_mime import mime_builder
 from .schedule_recovery import recover_schedules
 from .tables import PENDING, RUNNING, campaigns, dialect_insert, messages, run_messages, runs, sent_emails

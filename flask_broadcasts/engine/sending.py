@@ -32,12 +32,12 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from threading import BoundedSemaphore
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from ..channels.base import Bounded, Channel, Deferred, OutcomeUnknown, RetryLater, Sent
@@ -50,14 +50,15 @@ from ..statuses import ChannelStatus, ErrorCode, MessageStatus
 from .claims import OUTCOME_UNKNOWN, claim, expire_claims, new_claim_token, release, renew
 from .completion import complete_run_if_done
 from .deferral import next_deferred_at
-from .expiry import expire_run, expires_at_of
+from .expiry import expire_run
 from .outcomes import BatchResult, CampaignHalted, OutcomeRecorder
 from .pacing import Pacer, Throttled, clear_backoff, message_cost, throttle
 from .run_mime import mime_builder
 from .runs import reconcile_stopped_run
-from .tables import messages
-from .throttling import clear_throttled
+from .tables import campaigns, messages
+from .throttling import clear_waiting_reasons, mark_waiting_for_window
 from .unsubscribe import batch_links, sms_link
+from .windows import RunTiming
 
 __all__ = ["BatchResult", "RunChannels", "send_batch"]
 
@@ -84,14 +85,28 @@ class RunChannels:
         self.open: dict[str, Channel] = {}
         #: Waits for each hand-over's slot under the rate limits (:mod:`.pacing`).
         self.pacer = Pacer(state)
-        self._expires_at: tuple[datetime | None] | None = None
+        self._rules: tuple[datetime | None, RunTiming] | None = None
+
+    def _read_rules(self) -> tuple[datetime | None, RunTiming]:
+        # Read once per lane: only a draft campaign can be edited.
+        if self._rules is None:
+            row = self.state.session.execute(select(campaigns).where(campaigns.c.id == self.campaign_id)).one()
+            self.state.session.rollback()
+            expires_at = row.expires_at
+            if expires_at is not None and expires_at.tzinfo is None:  # SQLite
+                expires_at = expires_at.replace(tzinfo=UTC)
+            self._rules = (expires_at, RunTiming.of(row, self.state.settings))
+        return self._rules
 
     @property
     def expires_at(self) -> datetime | None:
-        """The campaign's send-by (read once per lane: a running campaign's cannot change)."""
-        if self._expires_at is None:
-            self._expires_at = (expires_at_of(self.state.session, self.campaign_id),)
-        return self._expires_at[0]
+        """The campaign's send-by (:mod:`.expiry`)."""
+        return self._read_rules()[0]
+
+    @property
+    def timing(self) -> RunTiming:
+        """The run's quiet hours and local delivery time (:mod:`.windows`)."""
+        return self._read_rules()[1]
 
     def get(self, name: str) -> Channel:
         channel = self.open.get(name)
@@ -162,11 +177,12 @@ def send_batch(
             channels.close()
         completed = complete_run_if_done(session, campaign_id, run_key, state.publisher)
         if completed is None:
-            _send_when_deferred_are_due(state, campaign_id, run_key)
+            _send_when_deferred_are_due(state, campaign_id, run_key, waiting_for_window=channels.timing.active)
         return BatchResult(completed=completed is not None)
     recorder = OutcomeRecorder(session, campaign_id, run_key, token, lanes=lanes)
     try:
         recorder.result.claimed = len(batch)
+        timing = channels.timing
         expired = False
         renew_at = time.monotonic() + ttl / 3
 
@@ -192,6 +208,8 @@ def send_batch(
                             recorder.flush()
                             return recorder.result
                         renew_at = time.monotonic() + ttl / 3
+                    if timing.active and _outside_window(session, message, timing, token):
+                        continue
                     following = batch[index + 1] if index + 1 < len(batch) else None
                     try:
                         _send_message(session, message, following, channels, recorder)
@@ -233,18 +251,55 @@ def _provider_took_messages(state: BroadcastsState, campaign_id: int, channels: 
     """A batch went out: the back-off of its channels starts over, and the campaign is no longer throttled."""
     for name in channels.open:
         clear_backoff(state, name)
-    clear_throttled(state, campaign_id)
+    clear_waiting_reasons(state, campaign_id)
 
 
-def _send_when_deferred_are_due(state: BroadcastsState, campaign_id: int, run_key: str) -> None:
+def _outside_window(session: Session, message: Any, timing: RunTiming, token: str) -> bool:
+    """A claimed message whose window closed since it was stored goes back to wait for the next opening.
+
+    No try is charged: nothing was handed over.
+    """
+    reopens = timing.reopens_at(message, utcnow())
+    if reopens is None:
+        return False
+    session.execute(
+        update(messages)
+        .where(messages.c.id == message.id, messages.c.claimed_by == token)
+        .values(retry_at=reopens, claimed_by=None, claim_expires_at=None)
+    )
+    session.commit()
+    return True
+
+
+def _send_when_deferred_are_due(
+    state: BroadcastsState, campaign_id: int, run_key: str, *, waiting_for_window: bool = False
+) -> None:
     """Nothing is claimable but deferred messages wait: queue a send job for when the first is due.
 
     One job per due second (its id says which), so the workers that find the run empty
     together queue it once; the recovery sweep queues one too if that job is lost.
+    ``waiting_for_window``: the run has quiet hours or a local delivery time; when no
+    worker holds any of its messages either, the campaign says ``waiting_for_window``.
     """
-    at = next_deferred_at(state.session, campaign_id, run_key)
-    if at is not None:
-        state.dispatcher.send(campaign_id, run_key, tag=f"deferred{int(at.timestamp())}", at=at)
+    session = state.session
+    at = next_deferred_at(session, campaign_id, run_key)
+    if at is None:
+        return
+    state.dispatcher.send(campaign_id, run_key, tag=f"deferred{int(at.timestamp())}", at=at)
+    if waiting_for_window:
+        held = session.execute(
+            select(
+                exists().where(
+                    messages.c.campaign_id == campaign_id,
+                    messages.c.run_key == run_key,
+                    messages.c.status == MessageStatus.PENDING.value,
+                    messages.c.claimed_by.is_not(None),
+                )
+            )
+        ).scalar()
+        session.rollback()
+        if not held:
+            mark_waiting_for_window(state, campaign_id)
 
 
 def _send_message(

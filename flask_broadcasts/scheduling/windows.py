@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo
 
 from .cron import wall_clock_instant
 
-__all__ = ["DAYS", "SendWindow", "next_local_time", "parse_local_time", "parse_window"]
+__all__ = ["DAYS", "SendWindow", "format_local_time", "next_local_time", "parse_local_time", "parse_window"]
 
 #: The names of ``days``, Monday first (``datetime.weekday()`` order).
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
-_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+_HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?$")
 
 
 class WindowError(ValueError):
@@ -41,11 +41,16 @@ class WindowError(ValueError):
 
 
 def parse_local_time(value: Any) -> time:
-    """``"HH:MM"`` (24 h) → :class:`~datetime.time`; :class:`ValueError` otherwise."""
+    """``"HH:MM"`` (24 h; ``"HH:MM:SS"`` too) → :class:`~datetime.time`; :class:`ValueError` otherwise."""
     match = _HHMM.match(value) if isinstance(value, str) else None
     if match is None:
         raise ValueError(f"{value!r} is not a time of day as HH:MM (e.g. 09:00).")
-    return time(int(match.group(1)), int(match.group(2)))
+    return time(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
+
+
+def format_local_time(value: time) -> str:
+    """``"HH:MM"``, or ``"HH:MM:SS"`` when it has seconds."""
+    return value.strftime("%H:%M:%S" if value.second else "%H:%M")
 
 
 @dataclass(frozen=True)
@@ -64,7 +69,7 @@ class SendWindow:
 
     def as_json(self) -> dict[str, Any]:
         """The attribute's form (what the API stores and shows)."""
-        value: dict[str, Any] = {"start": self.start.strftime("%H:%M"), "end": self.end.strftime("%H:%M")}
+        value: dict[str, Any] = {"start": format_local_time(self.start), "end": format_local_time(self.end)}
         if self.days is not None:
             value["days"] = [DAYS[d] for d in sorted(self.days)]
         return value

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..scheduling.windows import WindowError, parse_local_time, parse_window
+from ..scheduling.windows import WindowError, format_local_time, parse_local_time, parse_window
 from ._common import pointer
 
 __all__ = ["PACING_ATTRIBUTES", "check_expiry_after_schedule", "clean_pacing"]
@@ -51,7 +51,7 @@ def clean_pacing(values: Mapping[str, Any], add: Add) -> dict[str, Any]:
             clean["deliver_at_local"] = None
         else:
             try:
-                clean["deliver_at_local"] = parse_local_time(local).strftime("%H:%M")
+                clean["deliver_at_local"] = format_local_time(parse_local_time(local))
             except ValueError as exc:
                 add(str(exc), pointer("deliver_at_local"), "invalid_local_time")
     return clean

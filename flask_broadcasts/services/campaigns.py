@@ -33,9 +33,9 @@ from ..models import (
     BroadcastTemplate,
 )
 from ..scheduling.cron import validate_cron, validate_timezone
-from .campaign_pacing import PACING_ATTRIBUTES, check_expiry_after_schedule, clean_pacing
 from ..state import get_state
 from ._common import get_scoped, not_found_at, parse_id, raise_problems
+from .campaign_pacing import PACING_ATTRIBUTES, check_expiry_after_schedule, clean_pacing
 
 __all__ = [
     "READ_ONLY",
@@ -48,7 +48,9 @@ __all__ = [
 ]
 
 #: Names a client may write.
-WRITABLE = frozenset({"name", "scheduled_at", "recurring", "cron", "timezone", "template", "audience"}) | PACING_ATTRIBUTES
+WRITABLE = (
+    frozenset({"name", "scheduled_at", "recurring", "cron", "timezone", "template", "audience"}) | PACING_ATTRIBUTES
+)
 #: Attributes the server owns; a request that sends one is refused (422) by the HTTP layer.
 READ_ONLY = frozenset(
     {
