@@ -80,11 +80,11 @@ def test_smtp_421_on_connect_for_10s_backs_off_for_every_worker(app, env, smtp, 
         if at - last > IN_FLIGHT:
             bursts.append(at)
         last = at
-    gaps = [b - a for a, b in zip(bursts, bursts[1:])]
+    gaps = [b - a for a, b in zip(bursts, bursts[1:], strict=False)]
     assert len(bursts) >= 3, busy.connected_at
     # Jitter draws each pause from [½, 1] of its step and the steps double: never shorter than the one before.
     assert gaps[0] >= 0.5 - IN_FLIGHT, gaps
-    assert all(b >= a - IN_FLIGHT for a, b in zip(gaps, gaps[1:])), gaps
+    assert all(b >= a - IN_FLIGHT for a, b in zip(gaps, gaps[1:], strict=False)), gaps
     check(
         "SMTP 421 on connect for 10s",
         smtp,

@@ -87,6 +87,6 @@ def test_twilio_429_with_retry_after_pauses_every_worker_then_all_go_out_once(ap
 
     # One event when throttling started, one when it ended: the reason changes twice.
     reasons = [e["data"]["attributes"].get("status_reason") for e in events]
-    changes = [b for a, b in zip(reasons, reasons[1:]) if a != b]
+    changes = [b for a, b in zip(reasons, reasons[1:], strict=False) if a != b]
     print("refusals", [round(r - refusals[0], 2) for r in refusals], "events", len(events))
     assert changes == ["throttled", None], reasons
