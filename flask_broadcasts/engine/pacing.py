@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..channels.base import RetryLater
 from ..rendering.sms import sms_info
 
 if TYPE_CHECKING:
@@ -106,11 +107,14 @@ return string.format('%.0f', paused)
 """
 
 
-class Throttled(Exception):  # noqa: N818 - a signal between the engine's modules, not an error
-    """The provider of ``channel`` paused sending until ``until`` (seconds since the epoch)."""
+class Throttled(RetryLater):
+    """The provider of ``channel`` paused sending until ``until`` (seconds since the epoch).
+
+    A :class:`~flask_broadcasts.channels.base.RetryLater`: a caller of one batch that knows
+    nothing of pacing still sees "try later"."""
 
     def __init__(self, channel: str, until: float) -> None:
-        super().__init__(f"{channel} throttled until {until:.3f}")
+        super().__init__(f"{channel} throttled until {until:.3f}", after=max(0.0, until - time.time()))
         self.channel = channel
         self.until = until
 
@@ -178,6 +182,8 @@ class Pacer:
 
         :raises Throttled: the channel's provider paused sending for longer than :data:`MAX_AHEAD`.
         """
+        if not self.state.settings.redis_url:  # no Redis (a test app): nothing shared to wait for
+            return
         limits = limits_of(self.state, organization_id, channel, self._hook(organization_id, channel))
         pause_key = _pause_key(self.state, channel)
         redis: Redis = self.state.redis
@@ -208,6 +214,8 @@ def throttle(state: BroadcastsState, channel: str, after: float | None) -> float
     A pause already longer is kept.
     """
     base, cap = (float(s) for s in state.settings.throttle_backoff)
+    if not state.settings.redis_url:  # no Redis (a test app): this process's own view only
+        return time.time() + (base if after is None else after)
     redis: Redis = state.redis
     ends = redis.eval(
         _THROTTLE,
@@ -230,4 +238,5 @@ def throttled_until(state: BroadcastsState, channel: str) -> float | None:
 
 def clear_backoff(state: BroadcastsState, channel: str) -> None:
     """The provider took a message again: its next refusal starts the back-off from its first step."""
-    state.redis.delete(f"{_pause_key(state, channel)}:streak")
+    if state.settings.redis_url:
+        state.redis.delete(f"{_pause_key(state, channel)}:streak")
