@@ -338,7 +338,9 @@ def _send_message(
             if values:  # an earlier channel went out: keep that, retry the rest later
                 session.execute(update(messages).where(messages.c.id == message.id).values(**values))
                 session.commit()
-            if isinstance(exc, RetryLater) and not isinstance(exc, Throttled):  # the provider's problem: pause it for every worker
+            if isinstance(exc, RetryLater) and not isinstance(
+                exc, Throttled
+            ):  # the provider's problem: pause it for every worker
                 raise Throttled(name, throttle(channels.state, name, exc.after)) from exc
             raise
         if isinstance(outcome, Sent):
