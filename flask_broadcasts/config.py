@@ -78,6 +78,14 @@ class Settings:
         (5, 10, 30, 60, 120),
         "Back-off in seconds before a deferred message's next try, and between the retries of a batch (RQ ``Retry``); the last one repeats.",
     )
+    rate_limits: Mapping[str, float] | None = setting(
+        None,
+        'Most messages per second of each channel, for every worker together (``{"mail": 50, "sms": 1}``; SMS counts segments; a channel not named, or ``None``, is not limited). Kept through Redis, on its clock. The host\'s ``rate_limit`` hook may lower it per organization (the lower wins).',
+    )
+    throttle_backoff: Sequence[float] = setting(
+        (2, 300),
+        "``(first, cap)`` seconds a channel pauses, for every worker, when its provider refuses without saying for how long (SMTP 421/451/452/454 before the recipient, a relay down): doubling while it keeps refusing, up to ``cap``, with jitter. A provider naming the time (``Retry-After``) is waited for exactly.",
+    )
     scheduler_interval: float = setting(
         5, "Seconds between two polls of the scheduler (rq-scheduler's own default, 60, is too coarse)."
     )
@@ -106,6 +114,10 @@ class Settings:
     )
     test_send_timeout: float = setting(5, "Socket timeout (seconds) of a test send's SMTP connection.")
     sms_provider: str = setting("logging", "``logging`` (development) or ``twilio``.")
+    sms_default_window: Any = setting(
+        None,
+        'Quiet hours of SMS in the recipient\'s own time zone when the campaign has no ``send_window``: ``(start, end)`` or a window like ``send_window`` (``{"start": "09:00", "end": "20:00", "days": ["mon", "tue"]}``). ``None`` (for now the default): SMS go out at any hour. A message with e-mail and SMS waits for it too.',
+    )
     sms_timeout: float = setting(10, "Seconds an SMS gateway request may take before its outcome counts as unknown.")
     twilio_account_sid: str | None = setting(None, "Twilio account SID.")
     twilio_auth_token: str | None = setting(None, "Twilio auth token (also verifies status callbacks).")

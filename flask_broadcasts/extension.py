@@ -57,6 +57,7 @@ class Broadcasts:
         self._token_loader: TokenLoader | None = None
         self._organization_access: OrganizationAccess | None = None
         self._organization_name: Callable[[str], str | None] | None = None
+        self._rate_limit: Callable[[str, str], float | None] | None = None
         self.audience_sources: dict[str, AudienceSource] = {}
         self.community_source: CommunitySource | None = None
         #: The host's own SMS provider; when ``None``, ``BROADCASTS_SMS_PROVIDER`` picks one.
@@ -137,6 +138,21 @@ class Broadcasts:
         it, the organization's id is shown."""
         self._organization_name = callback
         return callback
+
+    def rate_limit(self, callback: F) -> F:
+        """Register ``callback(organization_id, channel) -> float | None``: the most messages per
+        second (SMS: segments) the organization may send on ``channel`` — a plan's speed.
+        ``None``: no limit of its own. ``BROADCASTS_RATE_LIMITS`` still applies; the lower wins.
+        Asked again every half minute by each connection of a send job."""
+        self._rate_limit = callback
+        return callback
+
+    def rate_limit_of(self, organization_id: str, channel: str) -> float | None:
+        """The organization's own rate on ``channel`` (the :meth:`rate_limit` hook), else ``None``."""
+        if self._rate_limit is None:
+            return None
+        value = self._rate_limit(str(organization_id), channel)
+        return float(value) if value else None
 
     def name_of_organization(self, organization_id: str) -> str:
         """The organization's display name (the :meth:`organization_name` hook), else its id."""

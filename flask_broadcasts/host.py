@@ -64,6 +64,12 @@ class RecipientMixin:
         return getattr(self, "locale", None) or None
 
     @property
+    def broadcast_timezone(self) -> str | None:
+        """The recipient's IANA time zone (the ``timezone`` attribute): quiet hours and local
+        delivery times are read in it. ``None``: the number's region for SMS, else the campaign's."""
+        return getattr(self, "timezone", None) or None
+
+    @property
     def broadcast_customer(self) -> RecipientMixin | None:
         """The customer behind this recipient (for ``include=customer``); a customer is its own."""
         return self
@@ -123,6 +129,12 @@ class BookingRecipientMixin(RecipientMixin):
         """The customer's locale."""
         customer = self.broadcast_customer
         return customer.broadcast_locale if customer is not None else None
+
+    @property
+    def broadcast_timezone(self) -> str | None:
+        """The customer's time zone."""
+        customer = self.broadcast_customer
+        return customer.broadcast_timezone if customer is not None else None
 
 
 class FilterSchema(Protocol):

@@ -199,6 +199,12 @@ class BroadcastCampaign(TimestampMixin, Base):
     complained_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+    #: Send-by: messages not sent by then fail ``expired`` (``engine.expiry``).
+    expires_at: Mapped[datetime | None]
+    #: Quiet hours in each recipient's zone: ``{"start": "HH:MM", "end": "HH:MM", "days": [...]}``.
+    send_window: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: ``"HH:MM"``: each recipient's message at the next such wall-clock time in their zone.
+    deliver_at_local: Mapped[str | None] = mapped_column(String(5))
 
     template: Mapped[BroadcastTemplate] = relationship(lazy="raise_on_sql")
     audience: Mapped[BroadcastAudience] = relationship(lazy="raise_on_sql")
@@ -298,8 +304,10 @@ class BroadcastMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     #: How many times a channel answered about it (accepted, refused, deferred): its tries.
     tries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    #: Deferred by a temporary answer: not claimed again before this time.
+    #: Deferred by a temporary answer, or waiting for its window or local time: not claimed before this.
     retry_at: Mapped[datetime | None]
+    #: The recipient's IANA zone its window and local delivery time were evaluated in.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
 

@@ -245,8 +245,9 @@ CAMPAIGN_TRANSITIONS: Mapping[CampaignStatus, frozenset[CampaignStatus]] = {
     _C.PENDING: frozenset({_C.IN_PROGRESS, _C.COMPLETED, _C.FAILED, _C.DRAFT, _C.SCHEDULED, _C.PAUSED}),
     # A recurring campaign goes back to scheduled after each run.
     _C.IN_PROGRESS: frozenset({_C.COMPLETED, _C.FAILED, _C.DRAFT, _C.SCHEDULED, _C.PAUSED}),
-    # Resume goes back to the status it was paused from; stop makes it a draft.
-    _C.PAUSED: frozenset({_C.PENDING, _C.IN_PROGRESS, _C.DRAFT}),
+    # Resume goes back to the status it was paused from; stop makes it a draft; past its
+    # expires_at its last messages expire and the run ends (completed, or scheduled when recurring).
+    _C.PAUSED: frozenset({_C.PENDING, _C.IN_PROGRESS, _C.DRAFT, _C.COMPLETED, _C.SCHEDULED}),
     # Stop on a finished campaign makes it a draft again, so it can reach recipients added since;
     # retry reopens its last run (pending) for the messages that failed temporarily.
     _C.COMPLETED: frozenset({_C.DRAFT, _C.SCHEDULED, _C.PENDING}),

@@ -54,6 +54,21 @@ class CampaignSchema(ResourceSchema):
     recurring = fields.Bool()
     cron = fields.Str()
     timezone = fields.Str()
+    expires_at = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "Send-by: messages not sent by then end failed with error_code expired."},
+    )
+    send_window = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": 'Quiet hours in each recipient\'s time zone: {"start": "HH:MM", "end": "HH:MM", "days": ["mon", ...]} (days optional; end before start crosses midnight). SMS without one keeps BROADCASTS_SMS_DEFAULT_WINDOW.',
+            "example": {"start": "08:00", "end": "21:00", "days": ["mon", "tue", "wed", "thu", "fri"]},
+        },
+    )
+    deliver_at_local = fields.Str(
+        allow_none=True,
+        metadata={"description": "HH:MM: each recipient's message at the next such wall-clock time in their zone."},
+    )
     status = fields.Str(dump_only=True)
     status_reason = fields.Str(dump_only=True)
     sent_count = fields.Int(dump_only=True)

@@ -51,6 +51,8 @@ _CLAIM_COLUMNS = (
     messages.c.mail_status,
     messages.c.sms_status,
     messages.c.tries,
+    messages.c.sms_segments,
+    messages.c.time_zone,
 )
 
 

@@ -37,14 +37,18 @@ def complete_run_if_done(
     publisher: ProgressPublisher | None,
     *,
     now: datetime | None = None,
+    paused_too: bool = False,
 ) -> Row | None:
     """Complete the run when it is materialized and has no pending message left (guarded; one winner).
+
+    ``paused_too``: a paused run completes as well (its last messages expired: :mod:`.expiry`).
+    A reason the run had (``throttled``, ``waiting_for_window``, ``paused``) ends with it.
 
     Reconciles the counters from a COUNT over the run's messages (``total = sent + failed``)
     and copies them to ``broadcast_runs``. Commits. Returns the completed campaign row.
     """
     with commit_then_publish:  # the completion event after every earlier commit's event
-        return _complete_run_if_done(session, campaign_id, run_key, publisher, now=now)
+        return _complete_run_if_done(session, campaign_id, run_key, publisher, now=now, paused_too=paused_too)
 
 
 def _complete_run_if_done(
@@ -54,6 +58,7 @@ def _complete_run_if_done(
     publisher: ProgressPublisher | None,
     *,
     now: datetime | None,
+    paused_too: bool,
 ) -> Row | None:
     now = now or utcnow()
     guard = [
@@ -74,9 +79,10 @@ def _complete_run_if_done(
         session,
         campaign_id,
         status_after_run(bool(recurring)),
-        only_from=RUNNING_CAMPAIGN_STATUSES,
+        only_from=(*RUNNING_CAMPAIGN_STATUSES, CampaignStatus.PAUSED) if paused_too else RUNNING_CAMPAIGN_STATUSES,
         where=guard,
         completed_at=now,
+        status_reason=None,
         **schedule,
         **run_figures(campaign_id, run_key),
     )

@@ -24,9 +24,11 @@ own database session), its own channels and, batch after batch, its own claim an
 * **Pause and stop** reach every lane through its own records (each record answers
   whether the campaign still runs), so each connection hands over at most the one
   message whose record was already on its way.
-* **Failures.** A lane that raises (a relay down, a lost answer) makes the others end
-  after the batch in hand; the job then raises the first error, as one lane did, and is
-  retried.
+* **Failures.** A provider's refusal (a relay down, 421, a gateway's 429) pauses its
+  channel for every worker (:mod:`.pacing`): each lane gives its claim back as it meets
+  the pause, and the job queues the run's next send job for the pause's end. A lane that
+  raises anything else (a lost answer) makes the others end after the batch in hand; the
+  job then raises the first error, as one lane did, and is retried.
 
 Threads, not asyncio: every part of a send blocks and releases the GIL while it waits
 (``smtplib`` with our own pipelining, psycopg's recording, the Twilio client over
@@ -39,6 +41,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -47,8 +50,10 @@ from sqlalchemy import select
 
 from ..models import BroadcastTemplate
 from ..state import BroadcastsState, get_state
+from .pacing import MAX_AHEAD, Throttled
 from .sending import RunChannels, send_batch
 from .tables import campaigns
+from .throttling import mark_throttled, send_when_unthrottled
 
 __all__ = ["DEFAULT_CONNECTIONS", "RunOutcome", "connections_for", "send_run"]
 
@@ -69,6 +74,8 @@ class RunOutcome:
     hand_over: bool = False
     #: The first error a lane raised (re-raised by :func:`send_run`).
     error: BaseException | None = None
+    #: When the latest provider pause a lane met ends (seconds since the epoch), if one did.
+    throttled_until: float | None = None
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -96,7 +103,7 @@ def send_run(campaign_id: int, run_key: str, worker_id: str, *, go_on: Callable[
 
     ``go_on`` is asked after each batch (the job's budget, a warm stop of the worker).
 
-    :raises RetryLater | OutcomeUnknown: the first error of a lane, once every lane ended.
+    :raises OutcomeUnknown: the first error of a lane, once every lane ended.
     """
     state = get_state()
     lanes, sms_slots = connections_for(state, campaign_id)
@@ -119,6 +126,9 @@ def send_run(campaign_id: int, run_key: str, worker_id: str, *, go_on: Callable[
             thread.start()
         for thread in threads:
             thread.join()
+    if outcome.throttled_until is not None:
+        # The lanes gave their claims back; the run goes on when the provider's pause ends.
+        send_when_unthrottled(state, campaign_id, run_key, outcome.throttled_until)
     if outcome.error is not None:
         raise outcome.error
     return outcome
@@ -154,7 +164,16 @@ def _lane(
     channels = RunChannels(state, campaign_id, run_key, sms_slots=slots)
     try:
         while outcome.error is None:
-            result = send_batch(campaign_id, run_key, worker_id, channels=channels, lanes=lanes)
+            try:
+                result = send_batch(campaign_id, run_key, worker_id, channels=channels, lanes=lanes)
+            except Throttled as throttled:
+                mark_throttled(state, campaign_id)
+                wait = throttled.until - time.time()
+                if wait > MAX_AHEAD:
+                    raise
+                # A short pause (a gateway's "Retry-After: 1"): wait it out, then claim again.
+                time.sleep(max(0.0, wait))
+                continue
             with outcome.lock:
                 outcome.settled += result.sent + result.failed
             if result.claimed == 0 or result.stopped or result.paused:
@@ -163,6 +182,9 @@ def _lane(
                 with outcome.lock:
                     outcome.hand_over = True
                 return
+    except Throttled as throttled:  # no error: this lane ends, the run waits for the pause's end
+        with outcome.lock:
+            outcome.throttled_until = max(outcome.throttled_until or 0.0, throttled.until)
     except BaseException as exc:  # noqa: BLE001 - handed to the job's thread, which raises it
         with outcome.lock:
             if outcome.error is None:

@@ -40,6 +40,7 @@ from .recipients import audience_recipients, compile_template, message_values
 from .runs import add_to_counters, change_run_status, change_status, progress_crossed, run_figures
 from .suppression import apply_to_values as apply_suppressions
 from .tables import RUNNING, campaigns, dialect_insert, messages, run_messages, runs
+from .windows import RunTiming
 
 log = logging.getLogger(__name__)
 
@@ -141,9 +142,11 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
         }
         chunks = _chunks(session, stmt, settings.insert_chunk)
         copying = _Copying()
+        # Quiet hours and local delivery times: when each message may go (engine.windows).
+        timing = RunTiming.of(campaign, settings)
         for number, recipients in enumerate(chunks):
             created = utcnow()
-            rows = [{**base, **message_values(compiled, r, source), "created_at": created} for r in recipients]
+            rows = [_row(base, compiled, r, source, timing, created) for r in recipients]
             del recipients
             apply_suppressions(session, campaign.organization_id, rows)
             inserted = _store_chunk(session, campaign_id, run_key, worker_id, rows, copying)
@@ -189,6 +192,14 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
         analyze_messages(session)
     complete_run_if_done(session, campaign_id, run_key, publisher)
     return inserted_total
+
+
+def _row(
+    base: dict[str, Any], compiled: Any, recipient: Any, source: Any, timing: RunTiming, created: datetime
+) -> dict[str, Any]:
+    values = {**base, **message_values(compiled, recipient, source), "created_at": created}
+    values.update(timing.values(values, getattr(recipient, "broadcast_timezone", None), created))
+    return values
 
 
 @dataclass

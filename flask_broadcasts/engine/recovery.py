@@ -29,6 +29,7 @@ from ..state import get_state
 from ..statuses import ChannelStatus
 from .claims import expire_claims
 from .completion import complete_run_if_done
+from .expiry import expire_due_runs
 from .run_mime import mime_builder
 from .schedule_recovery import recover_schedules
 from .tables import PENDING, RUNNING, campaigns, dialect_insert, messages, run_messages, runs, sent_emails
@@ -45,6 +46,8 @@ class RecoveryReport:
     materialize_requeued: list[int] = field(default_factory=list)
     send_requeued: list[int] = field(default_factory=list)
     completed: list[int] = field(default_factory=list)
+    #: Campaigns whose run was past its ``expires_at`` (its unsent messages expired).
+    expired: list[int] = field(default_factory=list)
     schedules: Any = None
 
 
@@ -110,6 +113,8 @@ def recover(*, now: datetime | None = None) -> RecoveryReport:
     now = now or utcnow()
     report = RecoveryReport()
     report.outcome_unknown = expire_claims(session, now=now)
+    # Past their send-by: runs no send job visits (paused, throttled, waiting for a window) too.
+    report.expired = expire_due_runs(session, state.publisher, now=now)
     report.sent_emails_filled = fill_missing_sent_emails()
     live = session.execute(
         select(campaigns.c.id, campaigns.c.run_key, runs.c.materialized_at, runs.c.claimed_by, runs.c.claim_expires_at)

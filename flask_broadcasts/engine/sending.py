@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 from threading import BoundedSemaphore
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from ..channels.base import Bounded, Channel, Deferred, OutcomeUnknown, RetryLater, Sent
@@ -49,11 +50,15 @@ from ..statuses import ChannelStatus, ErrorCode, MessageStatus
 from .claims import OUTCOME_UNKNOWN, claim, expire_claims, new_claim_token, release, renew
 from .completion import complete_run_if_done
 from .deferral import next_deferred_at
+from .expiry import expire_run
 from .outcomes import BatchResult, CampaignHalted, OutcomeRecorder
+from .pacing import Pacer, Throttled, clear_backoff, message_cost, throttle
 from .run_mime import mime_builder
 from .runs import reconcile_stopped_run
-from .tables import messages
+from .tables import campaigns, messages
+from .throttling import clear_waiting_reasons, mark_waiting_for_window
 from .unsubscribe import batch_links, sms_link
+from .windows import RunTiming
 
 __all__ = ["BatchResult", "RunChannels", "send_batch"]
 
@@ -78,6 +83,30 @@ class RunChannels:
         self.run_key = run_key
         self.sms_slots = sms_slots
         self.open: dict[str, Channel] = {}
+        #: Waits for each hand-over's slot under the rate limits (:mod:`.pacing`).
+        self.pacer = Pacer(state)
+        self._rules: tuple[datetime | None, RunTiming] | None = None
+
+    def _read_rules(self) -> tuple[datetime | None, RunTiming]:
+        # Read once per lane: only a draft campaign can be edited.
+        if self._rules is None:
+            row = self.state.session.execute(select(campaigns).where(campaigns.c.id == self.campaign_id)).one()
+            self.state.session.rollback()
+            expires_at = row.expires_at
+            if expires_at is not None and expires_at.tzinfo is None:  # SQLite
+                expires_at = expires_at.replace(tzinfo=UTC)
+            self._rules = (expires_at, RunTiming.of(row, self.state.settings))
+        return self._rules
+
+    @property
+    def expires_at(self) -> datetime | None:
+        """The campaign's send-by (:mod:`.expiry`)."""
+        return self._read_rules()[0]
+
+    @property
+    def timing(self) -> RunTiming:
+        """The run's quiet hours and local delivery time (:mod:`.windows`)."""
+        return self._read_rules()[1]
 
     def get(self, name: str) -> Channel:
         channel = self.open.get(name)
@@ -130,26 +159,48 @@ def send_batch(
     state = get_state()
     session, settings = state.session, state.settings
     expire_claims(session, campaign_id=campaign_id, run_key=run_key)
+    owned = channels is None
+    channels = channels or RunChannels(state, campaign_id, run_key)
+    expires_at = channels.expires_at
+    if expires_at is not None and utcnow() >= expires_at:
+        expire_run(session, campaign_id, run_key, state.publisher)
+        if owned:
+            channels.close()
+        return BatchResult(completed=True)
     token = new_claim_token(worker_id)
     ttl = settings.claim_ttl
     # 2,000 messages in claims of 500 would keep only four connections busy.
     share = -(-settings.batch_size // lanes)
     batch = claim(session, campaign_id, run_key, token, share, ttl, utcnow())
     if not batch:
+        if owned:
+            channels.close()
         completed = complete_run_if_done(session, campaign_id, run_key, state.publisher)
         if completed is None:
-            _send_when_deferred_are_due(state, campaign_id, run_key)
+            _send_when_deferred_are_due(state, campaign_id, run_key, waiting_for_window=channels.timing.active)
         return BatchResult(completed=completed is not None)
     recorder = OutcomeRecorder(session, campaign_id, run_key, token, lanes=lanes)
-    owned = channels is None
-    channels = channels or RunChannels(state, campaign_id, run_key)
     try:
         recorder.result.claimed = len(batch)
+        timing = channels.timing
+        expired = False
         renew_at = time.monotonic() + ttl / 3
+
+        def keep_alive() -> None:  # the pacer sleeps: keep the claim
+            nonlocal renew_at
+            if time.monotonic() >= renew_at:
+                if not renew(session, token, ttl):
+                    log.warning("claim %s was lost while waiting for a slot", token)
+                renew_at = time.monotonic() + ttl / 3
+
+        channels.pacer.keep_alive = keep_alive
         try:
             try:
                 for index, message in enumerate(batch):
                     if recorder.halted is not None:
+                        break
+                    if expires_at is not None and utcnow() >= expires_at:
+                        expired = True  # the rest of the claim goes back, and expires below
                         break
                     if time.monotonic() >= renew_at:
                         if not renew(session, token, ttl):
@@ -157,6 +208,8 @@ def send_batch(
                             recorder.flush()
                             return recorder.result
                         renew_at = time.monotonic() + ttl / 3
+                    if timing.active and _outside_window(session, message, timing, token):
+                        continue
                     following = batch[index + 1] if index + 1 < len(batch) else None
                     try:
                         _send_message(session, message, following, channels, recorder)
@@ -171,6 +224,8 @@ def send_batch(
             recorder.result.released = release(session, token, delete_them=False)
             raise
         recorder.flush()
+        if recorder.result.sent:
+            _provider_took_messages(state, campaign_id, channels)
         if recorder.halted is not None:
             stopped = recorder.stopped
             recorder.result.stopped, recorder.result.paused = stopped, not stopped
@@ -180,6 +235,11 @@ def send_batch(
                 # since (at most one per connection) go into its figures now.
                 reconcile_stopped_run(session, campaign_id, run_key, state.publisher)
             return recorder.result
+        if expired:
+            recorder.result.released = release(session, token, delete_them=False)
+            expire_run(session, campaign_id, run_key, state.publisher)
+            recorder.result.completed = True
+            return recorder.result
         completed = complete_run_if_done(session, campaign_id, run_key, state.publisher)
         recorder.result.completed = completed is not None
         return recorder.result
@@ -187,15 +247,59 @@ def send_batch(
         recorder.close()
 
 
-def _send_when_deferred_are_due(state: BroadcastsState, campaign_id: int, run_key: str) -> None:
+def _provider_took_messages(state: BroadcastsState, campaign_id: int, channels: RunChannels) -> None:
+    """A batch went out: the back-off of its channels starts over, and the campaign is no longer throttled."""
+    for name in channels.open:
+        clear_backoff(state, name)
+    clear_waiting_reasons(state, campaign_id)
+
+
+def _outside_window(session: Session, message: Any, timing: RunTiming, token: str) -> bool:
+    """A claimed message whose window closed since it was stored goes back to wait for the next opening.
+
+    No try is charged: nothing was handed over.
+    """
+    reopens = timing.reopens_at(message, utcnow())
+    if reopens is None:
+        return False
+    session.execute(
+        update(messages)
+        .where(messages.c.id == message.id, messages.c.claimed_by == token)
+        .values(retry_at=reopens, claimed_by=None, claim_expires_at=None)
+    )
+    session.commit()
+    return True
+
+
+def _send_when_deferred_are_due(
+    state: BroadcastsState, campaign_id: int, run_key: str, *, waiting_for_window: bool = False
+) -> None:
     """Nothing is claimable but deferred messages wait: queue a send job for when the first is due.
 
     One job per due second (its id says which), so the workers that find the run empty
     together queue it once; the recovery sweep queues one too if that job is lost.
+    ``waiting_for_window``: the run has quiet hours or a local delivery time; when no
+    worker holds any of its messages either, the campaign says ``waiting_for_window``.
     """
-    at = next_deferred_at(state.session, campaign_id, run_key)
-    if at is not None:
-        state.dispatcher.send(campaign_id, run_key, tag=f"deferred{int(at.timestamp())}", at=at)
+    session = state.session
+    at = next_deferred_at(session, campaign_id, run_key)
+    if at is None:
+        return
+    state.dispatcher.send(campaign_id, run_key, tag=f"deferred{int(at.timestamp())}", at=at)
+    if waiting_for_window:
+        held = session.execute(
+            select(
+                exists().where(
+                    messages.c.campaign_id == campaign_id,
+                    messages.c.run_key == run_key,
+                    messages.c.status == MessageStatus.PENDING.value,
+                    messages.c.claimed_by.is_not(None),
+                )
+            )
+        ).scalar()
+        session.rollback()
+        if not held:
+            mark_waiting_for_window(state, campaign_id)
 
 
 def _send_message(
@@ -221,6 +325,7 @@ def _send_message(
             delivered = delivered or settled == ChannelStatus.SENT.value
             continue
         try:
+            channels.pacer.wait(name, message.organization_id, message_cost(name, message))
             outcome = channels.get(name).deliver(message, before_handover=recorder.before_handover, following=following)
         except OutcomeUnknown:
             status = MessageStatus.COMPLETED if delivered else MessageStatus.FAILED
@@ -229,10 +334,14 @@ def _send_message(
                 message.id, status, error=OUTCOME_UNKNOWN, error_code=OUTCOME_UNKNOWN, tries=tries, **unknown, **values
             )
             raise
-        except (RetryLater, CampaignHalted):
+        except (RetryLater, Throttled, CampaignHalted) as exc:
             if values:  # an earlier channel went out: keep that, retry the rest later
                 session.execute(update(messages).where(messages.c.id == message.id).values(**values))
                 session.commit()
+            if isinstance(exc, RetryLater) and not isinstance(
+                exc, Throttled
+            ):  # the provider's problem: pause it for every worker
+                raise Throttled(name, throttle(channels.state, name, exc.after)) from exc
             raise
         if isinstance(outcome, Sent):
             values[f"{name}_status"] = ChannelStatus.SENT.value

@@ -41,7 +41,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from croniter import CroniterBadDateError, croniter
 
-__all__ = ["FIELD_NAMES", "next_fire_time", "validate_cron", "validate_timezone"]
+__all__ = ["FIELD_NAMES", "next_fire_time", "validate_cron", "validate_timezone", "wall_clock_instant"]
 
 #: The five fields, in order.
 FIELD_NAMES: tuple[str, ...] = ("minute", "hour", "day", "month", "weekday")
@@ -146,6 +146,12 @@ def _gap_end(wall: datetime, zone: ZoneInfo) -> datetime:
         else:
             low = middle
     return high.replace(microsecond=0)
+
+
+def wall_clock_instant(wall: datetime, zone: ZoneInfo) -> datetime:
+    """Map a naive wall-clock time of *zone* to its instant (UTC), by the rule above: the
+    first occurrence of a repeated time, the end of the gap for a time that does not exist."""
+    return _instant(wall, zone)
 
 
 def _instant(wall: datetime, zone: ZoneInfo) -> datetime:

@@ -5,7 +5,8 @@ A campaign joins a template and an audience of the same organization. Only a
 stopping and the counters belong to the engine (:mod:`flask_broadcasts.engine`).
 
 Values come as a mapping of the writable names (:data:`WRITABLE`): the attributes
-``name``, ``scheduled_at``, ``recurring``, ``cron``, ``timezone`` and the
+``name``, ``scheduled_at``, ``recurring``, ``cron``, ``timezone``, the pacing ones
+(``expires_at``, ``send_window``, ``deliver_at_local``: :mod:`.campaign_pacing`) and the
 relationship ids ``template`` and ``audience`` — what the JSON:API layer loaded from
 the request document. Validation problems are :class:`~flask_broadcasts.errors.InvalidInputError`
 with a pointer into that document, all of them at once; ids of another
@@ -34,6 +35,7 @@ from ..models import (
 from ..scheduling.cron import validate_cron, validate_timezone
 from ..state import get_state
 from ._common import get_scoped, not_found_at, parse_id, raise_problems
+from .campaign_pacing import PACING_ATTRIBUTES, check_expiry_after_schedule, clean_pacing
 
 __all__ = [
     "READ_ONLY",
@@ -46,7 +48,9 @@ __all__ = [
 ]
 
 #: Names a client may write.
-WRITABLE = frozenset({"name", "scheduled_at", "recurring", "cron", "timezone", "template", "audience"})
+WRITABLE = (
+    frozenset({"name", "scheduled_at", "recurring", "cron", "timezone", "template", "audience"}) | PACING_ATTRIBUTES
+)
 #: Attributes the server owns; a request that sends one is refused (422) by the HTTP layer.
 READ_ONLY = frozenset(
     {
@@ -173,6 +177,7 @@ def _clean_attributes(values: Mapping[str, Any], problems: _Problems) -> dict[st
                     _ATTRIBUTES + "timezone",
                     "invalid_timezone",
                 )
+    clean.update(clean_pacing(values, problems.add))
     return clean
 
 
@@ -217,6 +222,7 @@ def _check_binding(template: BroadcastTemplate, audience: BroadcastAudience, pro
 
 
 def _check_schedule(campaign: BroadcastCampaign, problems: _Problems) -> None:
+    check_expiry_after_schedule(campaign.scheduled_at, campaign.expires_at, problems.add)
     already = any(error.pointer == _ATTRIBUTES + "cron" for error in problems.errors)
     if campaign.recurring and not campaign.cron and not already:
         problems.add("A recurring campaign needs a cron expression.", _ATTRIBUTES + "cron", "cron_required")

@@ -136,7 +136,7 @@ def stop_workers(workers: list[subprocess.Popen]) -> str:
         except ProcessLookupError:
             pass
         out.append(worker.communicate(timeout=15)[0].decode(errors="replace"))
-    return "\n".join(out)
+    return "\n=====\n".join(out)
 
 
 def wait_for(predicate, timeout: float, what: str):  # noqa: ANN001, ANN201

@@ -49,6 +49,13 @@ class TwilioStandIn:
     in_flight: int = 0
     peak_in_flight: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: For this many seconds from the first request on, every request is answered 429 with
+    #: ``Retry-After: retry_after`` (a gateway's rate limit); ``0``: never.
+    throttle_for: float = 0.0
+    retry_after: str = "2"
+    throttle_started: float | None = None
+    #: ``(time.monotonic(), HTTP status, To)`` of every request, in order of arrival.
+    answers: list[tuple[float, int, str]] = field(default_factory=list)
 
 
 def _handler(standin: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
@@ -56,15 +63,20 @@ def _handler(standin: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: Any) -> None:  # keep test output quiet
             pass
 
-        def _answer(self, status: int, payload: dict[str, Any]) -> None:
+        def _answer(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
             body = json.dumps(payload).encode()
+            with standin.lock:
+                standin.answers.append((self.arrived, status, self.to))
             self.send_response(status)
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
 
         def do_POST(self) -> None:
+            self.arrived, self.to = time.monotonic(), ""
             length = int(self.headers.get("Content-Length") or 0)
             form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
             auth = self.headers.get("Authorization", "")
@@ -72,7 +84,15 @@ def _handler(standin: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
             standin.requests.append({"path": self.path, "form": form, "user": user, "password": password})
             if user != ACCOUNT_SID or password != AUTH_TOKEN:
                 return self._answer(401, {"code": 20003, "message": "Authenticate", "status": 401})
-            to = form.get("To", "")
+            to = self.to = form.get("To", "")
+            if standin.throttle_for and standin.throttle_started is None:
+                standin.throttle_started = self.arrived
+            if standin.throttle_for and self.arrived < (standin.throttle_started or 0) + standin.throttle_for:
+                return self._answer(
+                    429,
+                    {"code": 20429, "message": "Too Many Requests", "status": 429},
+                    {"Retry-After": standin.retry_after},
+                )
             if to == INVALID_TO:
                 return self._answer(
                     400, {"code": 21211, "message": f"Invalid 'To' Phone Number: {to}", "more_info": "", "status": 400}

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 from .base import SmsOutcomeUnknown, SmsPermanentError, SmsResult, SmsTransientError
@@ -33,6 +36,41 @@ CONFIGURATION_ERROR_CODES = frozenset(
 )
 #: HTTP statuses that say the request was not processed: retry later.
 TRANSIENT_HTTP_STATUSES = frozenset({429, 503})
+
+
+#: The ``Retry-After`` of this thread's last Twilio answer: the client is shared by the lanes
+#: of a send job, and the REST exception does not carry the answer's headers.
+_answers = threading.local()
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (RFC 9110: seconds, or an HTTP date); ``None`` if unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def _http_client(timeout: float) -> Any:
+    """Twilio's own HTTP client, remembering each answer's ``Retry-After`` per thread."""
+    from twilio.http.http_client import TwilioHttpClient
+
+    class RetryAfterClient(TwilioHttpClient):
+        def request(self, *args: Any, **kwargs: Any) -> Any:
+            _answers.retry_after = None
+            response = super().request(*args, **kwargs)
+            _answers.retry_after = (response.headers or {}).get("Retry-After")
+            return response
+
+    return RetryAfterClient(timeout=timeout)
 
 
 class SmsConfigurationError(SmsTransientError):
@@ -100,10 +138,9 @@ class TwilioSmsProvider:
         # Built on first use, so a provider made before an RQ fork never shares its
         # connection pool with the work-horse.
         if self._client is None:
-            from twilio.http.http_client import TwilioHttpClient
             from twilio.rest import Client
 
-            client = Client(self.account_sid, self.auth_token, http_client=TwilioHttpClient(timeout=self.timeout))
+            client = Client(self.account_sid, self.auth_token, http_client=_http_client(self.timeout))
             if self.base_url:
                 # Every Messages call resolves its URL from the `api` domain's base_url at
                 # request time (twilio.base.domain.Domain.absolute_url), so this one
@@ -143,7 +180,8 @@ def _classify_api_error(error: Exception) -> Exception:
         logger.error("Twilio refused the SMS configuration (%s); the batch will be retried.", reason)
         return SmsConfigurationError(reason)
     if status in TRANSIENT_HTTP_STATUSES or code == 20429:
-        return SmsTransientError(reason)
+        # 429/503 with Retry-After: no new SMS from any worker before then (engine.pacing).
+        return SmsTransientError(reason, after=parse_retry_after(getattr(_answers, "retry_after", None)))
     if status >= 500:
         # A 500/502/504 may come after Twilio queued the message: do not risk a duplicate.
         return SmsOutcomeUnknown(reason)

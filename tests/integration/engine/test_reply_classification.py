@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_broadcasts.channels.smtp import MailSettings, RecipientDeferred, SmtpTransport, TemporaryFailure
 from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.engine.materialize import materialize_run
+from flask_broadcasts.engine.pacing import Throttled
 from flask_broadcasts.engine.sending import send_batch
 from flask_broadcasts.models import BroadcastMessage
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
@@ -73,8 +74,10 @@ def test_a_provider_failure_costs_no_message_a_try_and_a_deferral_costs_one(app,
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
     materialize_run(campaign_id, "once", "test-worker")
-    with pytest.raises(TemporaryFailure):
+    # The 421 pauses the mail channel for every worker (engine.pacing): the batch hands back.
+    with pytest.raises(Throttled) as throttled:
         send_batch(campaign_id, "once", "test-worker")
+    assert isinstance(throttled.value.__cause__, TemporaryFailure)
     # c1 went out; c2 was deferred (a try); the 421 at c3 released c3 and c4 untried.
     assert _tries(db, campaign_id) == {
         "c1@example.test": ("completed", 1),

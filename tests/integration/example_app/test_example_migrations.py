@@ -16,7 +16,7 @@ from flask_broadcasts.models import metadata as broadcasts_metadata
 def test_one_head_that_merges_host_and_extension(app: Flask) -> None:
     config = app.extensions["migrate"].migrate.get_config()
     script = ScriptDirectory.from_config(config)
-    assert script.get_heads() == ["merge_0006"]
+    assert script.get_heads() == ["merge_0007"]
     assert set(script.get_revision("merge_0001").down_revision) == {"host_0001", "broadcasts_0001"}
     # Each extension release that ships a revision is merged in again (docs/migrations.rst).
     assert set(script.get_revision("merge_0002").down_revision) == {"merge_0001", "broadcasts_0002"}
@@ -24,8 +24,9 @@ def test_one_head_that_merges_host_and_extension(app: Flask) -> None:
     assert set(script.get_revision("merge_0004").down_revision) == {"merge_0003", "broadcasts_0004"}
     assert set(script.get_revision("merge_0005").down_revision) == {"merge_0004", "broadcasts_0005"}
     assert set(script.get_revision("merge_0006").down_revision) == {"merge_0005", "broadcasts_0006"}
+    assert set(script.get_revision("merge_0007").down_revision) == {"merge_0006", "broadcasts_0007"}
     with db.engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_heads() == ("merge_0006",)
+        assert MigrationContext.configure(connection).get_current_heads() == ("merge_0007",)
 
 
 def test_upgrade_built_host_and_extension_tables(app: Flask) -> None:

@@ -38,7 +38,8 @@ def _upgrade(connection: sa.Connection, target: str) -> None:
 def test_the_branch_has_one_head() -> None:
     _, script = _script()
     heads = script.get_revisions(f"{BRANCH_LABEL}@head")
-    assert [head.revision for head in heads] == ["broadcasts_0006"]
+    assert [head.revision for head in heads] == ["broadcasts_0007"]
+    assert script.get_revision("broadcasts_0007").down_revision == "broadcasts_0006"
     assert script.get_revision("broadcasts_0006").down_revision == "broadcasts_0005"
     assert script.get_revision("broadcasts_0005").down_revision == "broadcasts_0004"
     assert script.get_revision("broadcasts_0004").down_revision == "broadcasts_0003"
@@ -181,6 +182,28 @@ def test_0006_upgrades_a_database_populated_at_0005(tmp_path: Path) -> None:
     assert [tuple(row) for row in kept] == rows
     assert [tuple(row) for row in counters] == [(0, 0, 0)]
     assert unique, "one row per (provider, event_key)"
+
+
+def test_0007_upgrades_a_database_populated_at_0006(tmp_path: Path) -> None:
+    """Campaigns and messages stored before 0007 are kept, with no send-by, window or zone."""
+    with scratch_database("revisions7", tmp_path) as url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0006")
+        with engine.begin() as connection:
+            rows = _seed(connection)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0007")
+        with engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT id, status, error FROM broadcast_messages ORDER BY id")).all()
+            zones = connection.execute(sa.text("SELECT time_zone FROM broadcast_messages")).scalars().all()
+            pacing = connection.execute(
+                sa.text("SELECT expires_at, send_window, deliver_at_local FROM broadcast_campaigns")
+            ).all()
+        engine.dispose()
+    assert [tuple(row) for row in kept] == rows
+    assert zones == [None, None]
+    assert [tuple(row) for row in pacing] == [(None, None, None)]
 
 
 def _seed(connection: sa.Connection) -> list[tuple[int, str, str | None]]:

@@ -450,6 +450,8 @@ class Smtp421:
     def __init__(self, port: int) -> None:
         self.port = port
         self.connections = 0
+        #: ``time.monotonic()`` of each connection, in order.
+        self.connected_at: list[float] = []
         self._sock = socket.socket()
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind(("127.0.0.1", port))
@@ -466,6 +468,7 @@ class Smtp421:
             except OSError:
                 continue
             self.connections += 1
+            self.connected_at.append(time.monotonic())
             with conn:
                 try:
                     conn.sendall(b"421 4.3.2 Service not available, try again later\r\n")
