@@ -62,7 +62,6 @@ class CampaignSchema(ResourceSchema):
         allow_none=True,
         metadata={
             "description": 'Quiet hours in each recipient\'s time zone: {"start": "HH:MM", "end": "HH:MM", "days": ["mon", ...]} (days optional; end before start crosses midnight). SMS without one keeps BROADCASTS_SMS_DEFAULT_WINDOW.',
-            "example": {"start": "08:00", "end": "21:00", "days": ["mon", "tue", "wed", "thu", "fri"]},
         },
     )
     deliver_at_local = fields.Str(

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.models import BroadcastMessage
-from tests.support.fixtures import ORG, campaign_row, make_campaign, set_config
+from tests.support.fixtures import ORG, campaign_row, event_channel, make_campaign, set_config
 from tests.support.processes import start_subscriber, start_worker, stop_process, stop_workers, wait_for
 from tests.support.twilio import ACCOUNT_SID, AUTH_TOKEN, SENDER
 
@@ -54,7 +54,7 @@ def test_twilio_429_with_retry_after_pauses_every_worker_then_all_go_out_once(ap
     twilio_standin.throttle_for, twilio_standin.retry_after = 5.0, "2"
     _seed(N)
     campaign_id = make_campaign(channels=("sms",))
-    subscriber = start_subscriber(env["REDIS_URL"], f"broadcasts:org:{ORG}")
+    subscriber = start_subscriber(env["REDIS_URL"], event_channel(env))
     workers = [start_worker(env, burst=False) for _ in range(2)]
     try:
         start_campaign(ORG, campaign_id)
