@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event as sa_event
 
 from example_app.extensions import db
 from example_app.models import ApiToken, Membership, Organization, User, hash_token
@@ -99,3 +101,18 @@ def all_ids(client: FlaskClient, path: str, organization_id: int, token: str, fi
     response = client.get(path, query_string=query, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200, response.get_json()
     return [resource["id"] for resource in response.get_json()["data"]]
+
+
+@contextmanager
+def sql_statements() -> Iterator[list[str]]:
+    """The SQL statements the example app's engine runs inside the block."""
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        seen.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", before)
