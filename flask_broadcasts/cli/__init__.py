@@ -2,7 +2,7 @@
 
 One module per group of commands: :mod:`.processes` (``worker``, ``scheduler``,
 ``recover``, ``settings``), :mod:`.campaigns` (``campaigns list|show|watch`` and the
-actions) and :mod:`.doctor`.
+actions), :mod:`.suppressions` (``suppressions import|export``) and :mod:`.doctor`.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from flask.cli import AppGroup
 from .campaigns import campaigns
 from .doctor import doctor
 from .processes import recover, scheduler, show_settings, worker
+from .suppressions import suppressions
 
 __all__ = ["broadcasts_cli"]
 
 broadcasts_cli = AppGroup("broadcasts", help="Broadcast campaigns: workers, scheduler, recovery, operators' tools.")
-for command in (show_settings, worker, recover, scheduler, campaigns, doctor):
+for command in (show_settings, worker, recover, scheduler, campaigns, suppressions, doctor):
     broadcasts_cli.add_command(command)

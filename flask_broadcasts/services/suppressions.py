@@ -61,6 +61,7 @@ def suppress(
     user_id: Any = None,
     ip: str | None = None,
     created_at: datetime | None = None,
+    reference: str | None = None,
 ) -> bool:
     """Put ``address`` on the organization's list for ``channel``; ``True`` when it was not there.
 
@@ -75,6 +76,7 @@ def suppress(
     :param message_id: the message concerned (a ``message`` source's id by default).
     :param user_id: the host user who added it. ``ip``: the requester's (stored as a keyed HMAC).
     :param created_at: when it was suppressed (an import keeps the file's time); now by default.
+    :param reference: the record's reference (an imported file's name); by default the source's id.
     :raises ValueError: ``address`` is not one of the channel (see :func:`normalize_address`),
         or an unknown reason or source kind.
     """
@@ -111,7 +113,7 @@ def suppress(
             reason=reason,
             message_id=message_id,
             user_id=user_id,
-            reference=None if kind is SuppressionSource.MESSAGE or source_id is None else str(source_id),
+            reference=reference or (None if kind is SuppressionSource.MESSAGE or source_id is None else str(source_id)),
             ip=ip,
             commit=False,
         )
