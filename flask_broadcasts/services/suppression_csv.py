@@ -18,7 +18,7 @@ import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import IO, Any, TextIO
 
 from sqlalchemy import select
 
@@ -168,7 +168,7 @@ def _cells(row: Any) -> Iterable[str]:
     return (row.channel, row.address, row.reason, row.source_kind, row.source_id or "", created_at)
 
 
-def export_suppressions(organization_id: str, stream: TextIO) -> int:
+def export_suppressions(organization_id: str, stream: IO[str]) -> int:
     """Write the organization's whole list as CSV (:data:`COLUMNS`, by channel then address).
 
     Read in pages by keyset, so a long list never sits in memory. Returns the rows written.

@@ -7,38 +7,17 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import uuid
-from collections.abc import Iterator
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 from rq import Queue, SimpleWorker
 
 from example_app.extensions import broadcasts, db
 from example_app.models import Booking, Customer
-from flask_broadcasts import get_state
 from tests.support.example_fixtures import sql_statements
 from tests.support.smtp import SmtpServer
 
 JSONAPI = "application/vnd.api+json"
-
-
-@pytest.fixture
-def smtp(app: Flask) -> Iterator[SmtpServer]:
-    server = SmtpServer().start()
-    mail = app.extensions["mail"]
-    mail.server, mail.port, mail.suppress = "127.0.0.1", server.port, False
-    app.config.update(MAIL_DEFAULT_SENDER="news@example.com")
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def queue(app: Flask) -> Queue:
-    state = get_state()
-    state.settings.queue = f"test-opt-in-{uuid.uuid4().hex[:8]}"
-    return Queue(state.settings.queue, connection=state.redis)
 
 
 def _customers(tenant) -> dict[str, Customer]:
@@ -155,14 +134,16 @@ def test_a_booking_audience_asks_its_customers_opt_in(client: FlaskClient, tenan
     assert sorted(d["attributes"]["error"] or "" for d in preview["data"]) == ["", "no_consent", "no_consent"]
 
 
-def test_a_run_sends_only_to_the_opted_in(client: FlaskClient, tenant, smtp: SmtpServer, queue: Queue) -> None:
+def test_a_run_sends_only_to_the_opted_in(
+    client: FlaskClient, tenant, mail_server: SmtpServer, run_queue: Queue
+) -> None:
     _customers(tenant)
     cid = _campaign(client, tenant)
     assert client.post(f"/api/broadcast-campaigns/{cid}/start?o={tenant.id}", headers=tenant.headers).status_code == 200
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    SimpleWorker([run_queue], connection=run_queue.connection).work(burst=True)
     done = _get(client, tenant, f"broadcast-campaigns/{cid}")["data"]["attributes"]
     assert (done["status"], done["sent_count"], done["failed_count"], done["total_count"]) == ("completed", 4, 3, 7)
-    assert sorted(smtp.recipients()) == [f"yes{i}@example.com" for i in range(4)]
+    assert sorted(mail_server.recipients()) == [f"yes{i}@example.com" for i in range(4)]
     failed = _get(client, tenant, f"broadcast-campaigns/{cid}/messages", **{"filter[status]": "failed"})["data"]
     assert sorted((m["attributes"]["email"] or "", m["attributes"]["error_code"]) for m in failed) == [
         ("", "no_channel"),
@@ -172,7 +153,7 @@ def test_a_run_sends_only_to_the_opted_in(client: FlaskClient, tenant, smtp: Smt
 
 
 def test_without_a_criterion_each_customers_broadcast_accepts_decides(
-    client: FlaskClient, tenant, smtp: SmtpServer, queue: Queue, monkeypatch: pytest.MonkeyPatch
+    client: FlaskClient, tenant, mail_server: SmtpServer, run_queue: Queue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = broadcasts.audience_sources["customers"]
     monkeypatch.setitem(broadcasts.audience_sources, "customers", dataclasses.replace(source, consent_criterion=None))
@@ -181,5 +162,5 @@ def test_without_a_criterion_each_customers_broadcast_accepts_decides(
     preview = _get(client, tenant, f"broadcast-campaigns/{cid}/draft-messages", with_counts="true")
     assert preview["meta"]["no_consent_count"] == 2  # counted by reading each customer
     assert client.post(f"/api/broadcast-campaigns/{cid}/start?o={tenant.id}", headers=tenant.headers).status_code == 200
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
-    assert sorted(smtp.recipients()) == [f"yes{i}@example.com" for i in range(4)]
+    SimpleWorker([run_queue], connection=run_queue.connection).work(burst=True)
+    assert sorted(mail_server.recipients()) == [f"yes{i}@example.com" for i in range(4)]
