@@ -50,7 +50,7 @@ class BadRow:
 
 
 class ImportRefused(BroadcastsError):
-    """The file has bad rows; nothing was imported. :attr:`problems` names each by line."""
+    """The file has bad rows; nothing was imported. ``problems`` names each by line."""
 
     def __init__(self, problems: list[BadRow]) -> None:
         super().__init__(f"{len(problems)} bad row(s); nothing was imported.")
@@ -138,7 +138,7 @@ def import_suppressions(organization_id: str, stream: TextIO, *, name: str | Non
     :param stream: CSV text (open it with ``newline=""``); a header line first.
     :param name: the file's name: the consent records' reference, and the ``source_id``
         of rows that name no source.
-    :raises ImportRefused: bad rows (each with its line number); nothing was written.
+    :raises ~flask_broadcasts.services.suppression_csv.ImportRefused: bad rows (each with its line number); nothing was written.
     """
     rows = _read(stream, name)
     session = get_state().session
