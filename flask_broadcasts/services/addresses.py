@@ -30,3 +30,15 @@ def normalize_address(channel: str, address: str) -> str:
     if len(text) > MAX_ADDRESS_LENGTH:
         raise ValueError(f"Longer than {MAX_ADDRESS_LENGTH} characters.")
     return text.lower()
+
+
+def address_forms(channel: str | None, address: str) -> list[str]:
+    """The stored forms ``address`` may have on ``channel`` (on any channel without one): what a
+    ``filter[address]`` matches. An address that is none of them matches nothing."""
+    forms = set()
+    for name in (channel,) if channel else CHANNELS:
+        try:
+            forms.add(normalize_address(name, address))
+        except ValueError:
+            continue
+    return sorted(forms)

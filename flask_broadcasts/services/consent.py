@@ -24,7 +24,7 @@ from ..signing import TokenKind, keyed_digest
 from ..state import get_state
 from ..statuses import ConsentAction, ConsentMethod, SuppressionReason
 from ._common import get_scoped
-from .addresses import CHANNELS, normalize_address
+from .addresses import address_forms, normalize_address
 
 __all__ = ["IP_DIGEST", "get_consent_event", "list_consent_events", "record"]
 
@@ -105,11 +105,5 @@ def list_consent_events(
     if method is not None:
         stmt = stmt.where(BroadcastConsentEvent.method == method)
     if address is not None:
-        forms = set()
-        for name in (channel,) if channel else CHANNELS:
-            try:
-                forms.add(normalize_address(name, address))
-            except ValueError:
-                continue
-        stmt = stmt.where(BroadcastConsentEvent.address.in_(sorted(forms)))
+        stmt = stmt.where(BroadcastConsentEvent.address.in_(address_forms(channel, address)))
     return stmt

@@ -25,7 +25,7 @@ from ..state import get_state
 from ..statuses import ConsentAction, ConsentMethod, SuppressionReason, SuppressionSource
 from . import consent
 from ._common import Problems, get_scoped, pointer
-from .addresses import CHANNELS, normalize_address
+from .addresses import CHANNELS, address_forms, normalize_address
 
 __all__ = [
     "CHANNELS",
@@ -196,13 +196,7 @@ def list_suppressions(
     if reason is not None:
         stmt = stmt.where(BroadcastSuppression.reason == reason)
     if address is not None:
-        forms = set()
-        for name in (channel,) if channel else CHANNELS:
-            try:
-                forms.add(normalize_address(name, address))
-            except ValueError:
-                continue
-        stmt = stmt.where(BroadcastSuppression.address.in_(sorted(forms)))
+        stmt = stmt.where(BroadcastSuppression.address.in_(address_forms(channel, address)))
     return stmt
 
 
