@@ -29,6 +29,8 @@ class CustomerFilterSchema(Schema):
     search = fields.String(validate=validate.Length(min=1, max=200))
     status = fields.String(validate=validate.OneOf(CUSTOMER_STATUSES))
     locale = fields.String(validate=validate.Length(min=1, max=35))
+    #: ``filter[marketing_opt_in]=true``: only the customers who agreed to marketing.
+    marketing_opt_in = fields.Boolean()
 
 
 class BookingFilterSchema(Schema):
@@ -80,7 +82,8 @@ def _search(term: str, columns: tuple[Any, ...]) -> ColumnElement[bool]:
 def apply_customer_filters(select: Select, filters: Mapping[str, Any], organization_id: str | int) -> Select:
     """Restrict ``select(Customer)`` to an organization and to validated ``filters``, ordered by id.
 
-    :param filters: keys of :class:`CustomerFilterSchema` (``search``, ``status``, ``locale``).
+    :param filters: keys of :class:`CustomerFilterSchema` (``search``, ``status``, ``locale``,
+        ``marketing_opt_in``).
     :param organization_id: the tenant; a non-numeric one matches nothing.
     """
     org = parse_pk(organization_id)
@@ -93,6 +96,8 @@ def apply_customer_filters(select: Select, filters: Mapping[str, Any], organizat
         select = select.where(Customer.status == filters["status"])
     if filters.get("locale"):
         select = select.where(Customer.locale == filters["locale"])
+    if filters.get("marketing_opt_in") is not None:
+        select = select.where(Customer.marketing_opt_in.is_(bool(filters["marketing_opt_in"])))
     return select.order_by(Customer.id)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Table, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flask_broadcasts import BookingRecipientMixin, RecipientMixin
@@ -106,11 +106,17 @@ class Customer(RecipientMixin, db.Model):
     mobile: Mapped[str | None] = mapped_column(String(32))
     locale: Mapped[str | None] = mapped_column(String(35))
     status: Mapped[str] = mapped_column(String(16), default="active")
+    #: Whether the customer agreed to marketing broadcasts (the host collects it, e.g. at sign-up).
+    marketing_opt_in: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part)
+
+    def broadcast_accepts(self, channel: str) -> bool:
+        # The same answer as the sources' consent_criterion, for code that has the object.
+        return bool(self.marketing_opt_in)
 
     def get_variable_bindings(self) -> Mapping[str, Any]:
         return {

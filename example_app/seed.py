@@ -68,6 +68,9 @@ def _customer_rows(rng: random.Random, organization_id: int, count: int, tag: st
                 "mobile": None if rng.random() < 0.15 else f"{prefix}{rng.randrange(10**digits):0{digits}d}",
                 "locale": locale,
                 "status": rng.choices(*zip(*CUSTOMER_STATUS_WEIGHTS, strict=True))[0],
+                # One customer in eight said no to marketing: broadcasts keep them out (no_consent).
+                # Not drawn from rng, so the other columns of a seeded rng stay what they were.
+                "marketing_opt_in": n % 8 != 7,
                 "created_at": now,
             }
         )

@@ -23,6 +23,7 @@ def customer_resource(customer: Customer) -> dict[str, Any]:
             "mobile": customer.mobile,
             "locale": customer.locale,
             "status": customer.status,
+            "marketing_opt_in": customer.marketing_opt_in,
         },
     }
 

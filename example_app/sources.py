@@ -24,6 +24,8 @@ customers_source = AudienceSource(
     apply_filters=apply_customer_filters,
     filter_schema=CustomerFilterSchema,
     serialize=customer_resource,
+    # The customers' own opt-in, in SQL: the preview counts it in its one COUNT.
+    consent_criterion=lambda channel: Customer.marketing_opt_in.is_(True),
 )
 
 bookings_source = AudienceSource(
@@ -35,6 +37,8 @@ bookings_source = AudienceSource(
     serialize=booking_resource,
     # A booking's variables and contact details come from its customer.
     load_options=(selectinload(Booking.customer),),
+    # A booking reaches its customer: their opt-in (EXISTS, one row per booking still).
+    consent_criterion=lambda channel: Booking.customer.has(Customer.marketing_opt_in.is_(True)),
 )
 
 

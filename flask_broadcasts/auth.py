@@ -28,6 +28,12 @@ class Tenant:
     principal: Any
     organization_id: str
 
+    @property
+    def principal_id(self) -> str | None:
+        """The principal's ``id`` as text (``None`` if it has none): who acted, in records."""
+        value = getattr(self.principal, "id", None)
+        return None if value is None else str(value)
+
 
 def bearer_token() -> str | None:
     """The token of the request's ``Authorization: Bearer <token>`` header, or ``None``.

@@ -99,6 +99,17 @@ class Settings:
         None, "From address of broadcast e-mails; ``None`` uses ``MAIL_DEFAULT_SENDER``."
     )
     message_id_domain: str | None = setting(None, "Domain of generated Message-IDs; ``None`` uses the sender's domain.")
+    dkim_domain: str | None = setting(
+        None,
+        "Domain (``d=``) that DKIM-signs every broadcast e-mail, with ``BROADCASTS_DKIM_SELECTOR`` and ``BROADCASTS_DKIM_PRIVATE_KEY`` (extra ``flask-broadcasts[dkim]``); ``None``: e-mails are not signed here (the mail server may sign them).",
+    )
+    dkim_selector: str | None = setting(
+        None, "DKIM selector (``s=``): the key is published at ``<selector>._domainkey.<domain>``."
+    )
+    dkim_private_key: str | None = setting(
+        None,
+        "The DKIM private key: PEM text or the path of a PEM file; RSA (2048 bits or more) or Ed25519 (PKCS#8 ``BEGIN PRIVATE KEY``, RFC 8463).",
+    )
     max_file_size: int = setting(5 * 1024 * 1024, "Largest accepted attachment, in bytes.")
     allowed_file_types: Sequence[str] = setting(
         ("application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain", "text/csv", "text/calendar"),

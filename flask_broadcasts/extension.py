@@ -96,6 +96,7 @@ class Broadcasts:
         """The app's state with every adapter made (each asks the state for Redis when it needs it)."""
         from .background.queues import RQDispatcher, RQWebhookQueue
         from .background.timers import RQFireTimers
+        from .channels.dkim import build_dkim_signer
         from .channels.sms import build_sms_provider
         from .events import RedisProgressPublisher
         from .outbound import parse_networks
@@ -108,6 +109,7 @@ class Broadcasts:
         state = BroadcastsState(extension=self, db=db, settings=settings)
         state.file_storage = build_file_storage(settings.file_storage)
         state.configured_sms_provider = build_sms_provider(settings)
+        state.dkim_signer = build_dkim_signer(settings)
         state.dispatcher = RQDispatcher(state)
         state.webhook_queue = RQWebhookQueue(state)
         state.publisher = RedisProgressPublisher(lambda: state.redis, settings.event_channel_prefix)

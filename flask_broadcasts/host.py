@@ -21,6 +21,8 @@ from sqlalchemy import Select, select
 
 #: A host filter function: ``apply_filters(select, filters, organization_id) -> Select``.
 FilterFunction = Callable[[Select, Mapping[str, Any], str], Select]
+#: ``consent_criterion(channel)`` → SQL true for recipients who accept ``channel`` (``None``: no opt-in).
+ConsentCriterion = Callable[[str], Any]
 #: Turns a host object into a JSON:API resource object (``{"type", "id", "attributes", ...}``).
 Serializer = Callable[[Any], dict[str, Any]]
 
@@ -73,6 +75,15 @@ class RecipientMixin:
     def broadcast_customer(self) -> RecipientMixin | None:
         """The customer behind this recipient (for ``include=customer``); a customer is its own."""
         return self
+
+    def broadcast_accepts(self, channel: str) -> bool:
+        """Whether the recipient agreed to receive broadcasts on ``channel`` (``mail``, ``sms``).
+
+        The fallback of the host's opt-in when its audience source declares no
+        ``consent_criterion``: ``False`` keeps the channel out, with ``error_code``
+        ``no_consent``. ``True`` by default (the host collected consent elsewhere).
+        """
+        return True
 
 
 class BookingRecipientMixin(RecipientMixin):
@@ -136,6 +147,11 @@ class BookingRecipientMixin(RecipientMixin):
         customer = self.broadcast_customer
         return customer.broadcast_timezone if customer is not None else None
 
+    def broadcast_accepts(self, channel: str) -> bool:
+        """The customer's consent (a booking has none of its own)."""
+        customer = self.broadcast_customer
+        return customer.broadcast_accepts(channel) if customer is not None else True
+
 
 class FilterSchema(Protocol):
     """A marshmallow schema class for an audience source's filter keys."""
@@ -157,6 +173,12 @@ class AudienceSource:
     :param load_options: SQLAlchemy loader options applied when recipients are read
         for sending (e.g. ``selectinload(Booking.customer)``), so rendering never
         issues one query per recipient.
+    :param consent_criterion: ``consent_criterion(channel)`` → a SQL criterion over the
+        audience query's entities, true for recipients who accept broadcasts on
+        ``channel`` (``Customer.marketing_opt_in.is_(True)``), or ``None`` when the channel
+        needs no opt-in. It is added to the audience's SQL as a column, so the preview's
+        counts stay one ``COUNT`` and a run reads it with each chunk; without it, each
+        recipient's :meth:`RecipientMixin.broadcast_accepts` decides.
     """
 
     audience_type: str
@@ -166,6 +188,7 @@ class AudienceSource:
     filter_schema: type | None
     serialize: Serializer
     load_options: tuple[Any, ...] = field(default=())
+    consent_criterion: ConsentCriterion | None = None
 
     @property
     def binding_type(self) -> str:

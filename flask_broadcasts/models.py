@@ -415,6 +415,43 @@ class BroadcastFeedbackEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class BroadcastConsentEvent(Base):
+    """One record of an address's consent changing: appended, never updated or deleted.
+
+    Every suppression (unsubscribe link or page, a user, an import, a provider's report)
+    and every re-subscribe adds one, so a re-subscribe never erases the unsubscribe before
+    it (GDPR Art. 7(1): the sender must be able to demonstrate consent). ``ip_hmac`` is a
+    keyed HMAC of the requester's IP, never the address itself.
+    """
+
+    __tablename__ = "broadcast_consent_events"
+    __table_args__ = (
+        # The resource lists an organization's records newest first, by keyset on (created_at, id).
+        Index("ix_broadcast_consent_events_listing", "organization_id", "created_at", "id"),
+        # filter[address]: one address's history.
+        Index("ix_broadcast_consent_events_address", "organization_id", "address"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(HostId)
+    channel: Mapped[str] = mapped_column(String(8))
+    address: Mapped[str] = mapped_column(String(320))
+    #: A :class:`~flask_broadcasts.statuses.ConsentAction`.
+    action: Mapped[str] = mapped_column(String(16))
+    #: A :class:`~flask_broadcasts.statuses.ConsentMethod`.
+    method: Mapped[str] = mapped_column(String(16))
+    #: For a withdrawal, the suppression's :class:`~flask_broadcasts.statuses.SuppressionReason`.
+    reason: Mapped[str | None] = mapped_column(String(16))
+    #: The message whose link was followed (no foreign key: the purge may remove the message).
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: The host user who acted through the API.
+    user_id: Mapped[str | None] = mapped_column(HostId)
+    #: The provider's reference, or the imported file's name.
+    reference: Mapped[str | None] = mapped_column(String(200))
+    ip_hmac: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class BroadcastWebhook(TimestampMixin, Base):
     """Where an organization wants to hear about ``events`` (:class:`~flask_broadcasts.statuses.EventType`)."""
 
@@ -476,6 +513,7 @@ __all__ = [
     "Base",
     "BroadcastAudience",
     "BroadcastCampaign",
+    "BroadcastConsentEvent",
     "BroadcastFeedbackEvent",
     "BroadcastFile",
     "BroadcastFileBlob",

@@ -9,13 +9,15 @@ constant time. A token is signed, not encrypted: it carries ids only, never an a
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-__all__ = ["InvalidToken", "TokenKind", "sign", "verify"]
+__all__ = ["InvalidToken", "TokenKind", "keyed_digest", "sign", "verify"]
 
 
 @dataclass(frozen=True)
@@ -53,3 +55,16 @@ def verify(kind: TokenKind, token: str, *, max_age: int) -> Any:
         return _serializer(kind).loads(token, max_age=max_age)
     except (BadData, UnicodeError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc) or "invalid token") from None
+
+
+def keyed_digest(kind: TokenKind, value: str) -> str:
+    """A keyed HMAC-SHA256 of ``value`` (hex): equal values give equal digests, and nobody
+    without ``SECRET_KEY`` can tell the value from it or test a guess (an IP address).
+
+    Keyed with ``SECRET_KEY`` and ``kind``'s salt; a rotated key makes new digests.
+    """
+    secret = current_app.config.get("SECRET_KEY")
+    if not secret:
+        raise RuntimeError("Set SECRET_KEY: the links of broadcast e-mails are signed with it.")
+    key = secret.encode() if isinstance(secret, str) else bytes(secret)
+    return hmac.new(key, f"{kind.salt}\0{value}".encode(), hashlib.sha256).hexdigest()

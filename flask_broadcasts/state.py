@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from redis import Redis
     from sqlalchemy.orm import Session
 
+    from .channels.dkim import DkimSigner
     from .channels.sms import SmsProvider
     from .engine.dispatch import Dispatcher
     from .engine.timers import FireTimers
@@ -62,6 +63,8 @@ class BroadcastsState:
     file_storage: FileStorage = field(init=False, repr=False)
     #: The SMS provider ``BROADCASTS_SMS_PROVIDER`` names (see :attr:`sms_provider`).
     configured_sms_provider: SmsProvider = field(init=False, repr=False)
+    #: Signs broadcast e-mails (``BROADCASTS_DKIM_*``); ``None``: DKIM is off.
+    dkim_signer: DkimSigner | None = field(default=None, repr=False)
     #: This process's websocket hub, made on first use by :func:`flask_broadcasts.realtime.get_hub`.
     hub: Hub | None = field(default=None, repr=False)
     #: ``fetch(url) -> bytes`` of the SES callback (SNS certificates and subscription URLs);

@@ -176,6 +176,30 @@ class SuppressionSource(str, enum.Enum):
     IMPORT = "import"
 
 
+class ConsentAction(str, enum.Enum):
+    """What a ``broadcast-consent-events`` record says happened to an address's consent."""
+
+    #: Taken off sending: an unsubscribe, a provider's bounce or complaint, a manual or imported suppression.
+    WITHDRAWN = "withdrawn"
+    #: Given again: a user re-subscribed the address (its suppression deleted).
+    GIVEN = "given"
+
+
+class ConsentMethod(str, enum.Enum):
+    """How a consent record came about (``method`` of ``broadcast-consent-events``)."""
+
+    #: A mail provider's one-click POST (RFC 8058) on the message's unsubscribe link.
+    ONE_CLICK = "one_click"
+    #: The button of the unsubscribe page.
+    PAGE = "page"
+    #: A user of the organization, through the JSON:API (``user_id`` names them).
+    API = "api"
+    #: ``flask broadcasts suppressions import``.
+    IMPORT = "import"
+    #: A provider's report (bounce, complaint, SMS STOP).
+    PROVIDER = "provider"
+
+
 class EventType(str, enum.Enum):
     """What happened, in one vocabulary for the Flask signals (:mod:`flask_broadcasts.signals`,
     ``campaign_started`` is ``campaign.started``) and the ``type`` of webhook deliveries.

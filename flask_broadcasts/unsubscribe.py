@@ -27,6 +27,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from .engine.unsubscribe import UNSUBSCRIBE_PATH, InvalidToken, UnsubscribeLink, read_link, unsubscribe
 from .rendering.unsubscribe_texts import DEFAULT_LANGUAGE, TEXTS, texts_for
 from .state import get_state
+from .statuses import ConsentMethod
 
 __all__ = ["MAX_BODY", "register_unsubscribe", "unsubscribe_view"]
 
@@ -81,9 +82,10 @@ def _read_body() -> Mapping[str, Any]:
 
 def unsubscribe_view(token: str) -> Response:
     """``GET``: the page (changes nothing). ``POST``: unsubscribe. ``400`` for a bad token."""
+    form: Mapping[str, Any] = {}
     if request.method == "POST":
         try:
-            _read_body()
+            form = _read_body()
         except HTTPException as exc:  # too large, or a body Werkzeug cannot parse
             if isinstance(exc, RequestEntityTooLarge):
                 return _page("invalid", None, 413)
@@ -97,7 +99,9 @@ def unsubscribe_view(token: str) -> Response:
     if request.method != "POST":
         return _page("confirm", link, 200)
     try:
-        unsubscribe(link)
+        # The page's button adds via=page; a provider's one-click POST (RFC 8058) does not.
+        method = ConsentMethod.PAGE if form.get("via") == "page" else ConsentMethod.ONE_CLICK
+        unsubscribe(link, method=method, ip=request.remote_addr)
     except LookupError:
         return _page("invalid", link, 400)
     return _page("done", link, 200)

@@ -31,6 +31,7 @@ class CustomerInputSchema(Schema):
     )
     locale = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(LOCALE, error="Not a locale."))
     status = fields.String(load_default="active", validate=validate.OneOf(CUSTOMER_STATUSES))
+    marketing_opt_in = fields.Boolean(load_default=True)
 
 
 def customer_or_404(customer_id: str) -> Customer:

@@ -14,7 +14,18 @@ if TYPE_CHECKING:
 
 def resource_blueprints() -> list[JsonApiBlueprint]:
     """Every resource blueprint, in the order they appear in the OpenAPI document."""
-    from . import audiences, campaigns, event_tickets, files, messages, suppressions, templates, test_sends, webhooks
+    from . import (
+        audiences,
+        campaigns,
+        consent_events,
+        event_tickets,
+        files,
+        messages,
+        suppressions,
+        templates,
+        test_sends,
+        webhooks,
+    )
 
     blueprints: list[JsonApiBlueprint] = []
     blueprints += [
@@ -25,6 +36,7 @@ def resource_blueprints() -> list[JsonApiBlueprint]:
         messages.blueprint,
         test_sends.blueprint,
         suppressions.blueprint,
+        consent_events.blueprint,
         event_tickets.blueprint,
         webhooks.blueprint,
     ]

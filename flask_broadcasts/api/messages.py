@@ -307,8 +307,8 @@ class DraftMessages(MethodView):
                 "in": "query",
                 "required": False,
                 "schema": {"type": "boolean", "default": False},
-                "description": "Also count the audience: meta.recipient_count, meta.no_channel_count and "
-                "meta.suppressed_count "
+                "description": "Also count the audience: meta.recipient_count, meta.no_channel_count, "
+                "meta.suppressed_count and meta.no_consent_count "
                 "(one COUNT over the audience; its cost grows with the audience, the drafts' does not).",
             }
         ],
@@ -323,6 +323,7 @@ class DraftMessages(MethodView):
                 "recipient_count": result.recipient_count,
                 "no_channel_count": result.no_channel_count,
                 "suppressed_count": result.suppressed_count,
+                "no_consent_count": result.no_consent_count,
             }
         return render_page(
             Page(items=result.messages),

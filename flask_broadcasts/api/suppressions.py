@@ -97,7 +97,7 @@ class Suppressions(MethodView):
     def post(self, payload: Payload) -> Any:
         """Add an address by hand (reason manual; 409 already_suppressed)"""
         organization_id = current_tenant().organization_id
-        suppression = service.create_suppression(organization_id, payload.values)
+        suppression = service.create_suppression(organization_id, payload.values, user_id=current_tenant().principal_id)
         location = resource_url("broadcast_suppressions.SuppressionItem", suppression.id, organization_id)
         return render_resource(suppression, SuppressionSchema, status=201, location=location)
 
@@ -114,5 +114,6 @@ class SuppressionItem(MethodView):
     @blueprint.jsonapi_delete(SuppressionSchema)
     def delete(self, id: str) -> Any:
         """Re-subscribe: remove the address from the list"""
-        service.delete_suppression(current_tenant().organization_id, id)
+        tenant = current_tenant()
+        service.delete_suppression(tenant.organization_id, id, user_id=tenant.principal_id)
         return no_content()

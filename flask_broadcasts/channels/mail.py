@@ -1,5 +1,6 @@
-"""The mail channel: one run's e-mails built by a :class:`~.mime.MimeBuilder`, handed over
-on one SMTP connection (:mod:`.smtp`), in the outcome vocabulary of :mod:`.base`.
+"""The mail channel: one run's e-mails built by a :class:`~.mime.MimeBuilder`, DKIM-signed
+when a :class:`~.dkim.DkimSigner` is configured, handed over on one SMTP connection
+(:mod:`.smtp`), in the outcome vocabulary of :mod:`.base`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from ..rendering.placeholders import UNSUBSCRIBE_URL
 from ..statuses import ErrorCode
 from .base import Deferred, Outcome, Refused, Sent
+from .dkim import DkimSigner
 from .mime import InvalidAddress, MimeBuilder, Unsubscribe, ascii_address
 from .smtp import Envelope, MailSettings, RecipientDeferred, RecipientRefused, SmtpTransport
 
@@ -63,9 +65,11 @@ class MailChannel:
         *,
         timeout: float,
         unsubscribe: UnsubscribeLinks | None = None,
+        signer: DkimSigner | None = None,
     ) -> None:
         self.builder = builder
         self.unsubscribe = unsubscribe
+        self.signer = signer
         self.transport: SmtpTransport | SuppressedTransport = transport_for(settings, timeout=timeout)
 
     def _envelope_of(self, following: Any | None) -> Envelope | None:
@@ -100,10 +104,12 @@ class MailChannel:
                 recipient_id=message.recipient_id,
                 unsubscribe=link,
             )
+            # Signed last: the signature covers the headers exactly as they go out.
+            data = self.signer.sign(email.data) if self.signer is not None else email.data
             answer = self.transport.send(
                 email.envelope_from,
                 email.recipient,
-                email.data,
+                data,
                 before_data=before_handover,
                 then=self._envelope_of(following),
             )

@@ -1,4 +1,4 @@
-"""``flask broadcasts purge --older-than DAYS [--organization ID]``: forwards to
+"""``flask broadcasts purge --older-than DAYS [--organization ID] [--consent]``: forwards to
 :func:`flask_broadcasts.services.retention.purge` and prints what it deleted."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ __all__ = ["purge_command"]
     help=(
         "Delete messages of runs that ended more than DAYS days ago (with their sent-email rows), "
         "older test sends and settled webhook deliveries, in batches. Campaigns, runs and their "
-        "counters, suppressions and consent records are kept."
+        "counters and suppressions are kept; consent records too, unless --consent."
     ),
 )
 @click.option("--older-than", "days", type=click.IntRange(min=0), required=True, metavar="DAYS")
@@ -29,9 +29,12 @@ __all__ = ["purge_command"]
     show_default=True,
     help="Rows deleted per transaction.",
 )
-def purge_command(days: int, organization_id: str | None, batch_size: int) -> None:
-    result = purge(timedelta(days=days), organization_id=organization_id, batch_size=batch_size)
+@click.option("--consent", is_flag=True, help="Also delete consent records older than DAYS (they prove consent).")
+def purge_command(days: int, organization_id: str | None, batch_size: int, consent: bool) -> None:
+    result = purge(timedelta(days=days), organization_id=organization_id, batch_size=batch_size, consent=consent)
     scope = f"organization {organization_id}" if organization_id else "all organizations"
     click.echo(f"Purged rows older than {days} days ({scope}):")
     for kind, count in result.items():
+        if kind == "consent_events" and not consent:
+            continue
         click.echo(f"  {kind.replace('_', ' '):<20} {count}")

@@ -18,12 +18,12 @@ import json
 import logging
 import operator
 from array import array
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Select, select, text, tuple_, update
+from sqlalchemy import select, text, tuple_, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,7 @@ from ..state import get_state
 from ..statuses import CampaignStatus, MessageStatus, StatusReason
 from ..webhooks.messages import listening
 from .completion import complete_run_if_done
+from .consent import Consenting, consenting
 from .recipients import audience_recipients, compile_template, message_values
 from .runs import add_to_counters, change_run_status, change_status, progress_crossed, run_figures
 from .suppression import apply_to_values as apply_suppressions
@@ -47,8 +48,11 @@ log = logging.getLogger(__name__)
 UNIQUE_KEY = ["campaign_id", "run_key", "recipient_type", "recipient_id"]
 
 
-def _chunks(session: Session, stmt: Select, size: int) -> Generator[list[Any], None, None]:
-    """Recipients in chunks of ``size``; never more than one chunk of ORM objects alive.
+def _chunks(
+    session: Session, with_consent: Consenting, size: int
+) -> Generator[list[tuple[Any, Mapping[str, bool] | None]], None, None]:
+    """Recipients in chunks of ``size``, each with its opt-in's answers (:mod:`.consent`);
+    never more than one chunk of ORM objects alive.
 
     The ids come first, then each chunk is loaded in a short transaction of its own (the
     host's statement again, limited to the chunk's ids, so a recipient who no longer
@@ -60,6 +64,7 @@ def _chunks(session: Session, stmt: Select, size: int) -> Generator[list[Any], N
     cursor would block the writer's commits.
     """
     engine = session.get_bind()
+    stmt = with_consent.stmt
     entity = stmt.column_descriptions[0]["entity"]
     key = entity.__mapper__.primary_key[0]
     key_of = operator.attrgetter(entity.__mapper__.get_property_by_column(key).key)
@@ -70,7 +75,8 @@ def _chunks(session: Session, stmt: Select, size: int) -> Generator[list[Any], N
         with Session(engine) as reader:
             # No expunge: the identity map holds unmodified objects weakly, so a chunk and
             # what it loaded (a booking's customer) go once the caller drops it.
-            loaded = {key_of(row): row for row in reader.execute(stmt.where(key.in_(wanted))).scalars().unique()}
+            read = (with_consent.read(row) for row in reader.execute(stmt.where(key.in_(wanted))).unique())
+            loaded = {key_of(recipient): (recipient, consent) for recipient, consent in read}
             yield [loaded[i] for i in wanted if i in loaded]
 
 
@@ -140,13 +146,13 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
             "attempts": 0,
             "tries": 0,
         }
-        chunks = _chunks(session, stmt, settings.insert_chunk)
+        chunks = _chunks(session, consenting(source, stmt), settings.insert_chunk)
         copying = _Copying()
         # Quiet hours and local delivery times: when each message may go (engine.windows).
         timing = RunTiming.of(campaign, settings)
         for number, recipients in enumerate(chunks):
             created = utcnow()
-            rows = [_row(base, compiled, r, source, timing, created) for r in recipients]
+            rows = [_row(base, compiled, r, source, consent, timing, created) for r, consent in recipients]
             del recipients
             apply_suppressions(session, campaign.organization_id, rows)
             inserted = _store_chunk(session, campaign_id, run_key, worker_id, rows, copying)
@@ -195,9 +201,15 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
 
 
 def _row(
-    base: dict[str, Any], compiled: Any, recipient: Any, source: Any, timing: RunTiming, created: datetime
+    base: dict[str, Any],
+    compiled: Any,
+    recipient: Any,
+    source: Any,
+    consent: Mapping[str, bool] | None,
+    timing: RunTiming,
+    created: datetime,
 ) -> dict[str, Any]:
-    values = {**base, **message_values(compiled, recipient, source), "created_at": created}
+    values = {**base, **message_values(compiled, recipient, source, consent), "created_at": created}
     values.update(timing.values(values, getattr(recipient, "broadcast_timezone", None), created))
     return values
 

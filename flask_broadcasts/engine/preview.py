@@ -37,6 +37,7 @@ from ..services.campaigns import get_campaign
 from ..services.suppressions import has_suppressions
 from ..state import get_state
 from ..statuses import MessageStatus
+from .consent import Consenting, accepts_everyone, consenting, refused
 from .recipients import audience_recipients, compile_template, message_values
 from .suppression import apply_to_values as apply_suppressions
 from .suppression import count_suppressed
@@ -58,6 +59,9 @@ class Preview:
         (``None`` unless counted).
     :ivar suppressed_count: of those, how many have a channel the suppression list leaves
         out (``None`` unless counted).
+    :ivar no_consent_count: of those, how many the host's opt-in keeps out of a channel they
+        could be reached on (``None`` unless counted); counted in the same ``COUNT`` as the
+        others when the source declares ``consent_criterion``.
     """
 
     campaign: BroadcastCampaign
@@ -67,6 +71,7 @@ class Preview:
     recipient_count: int | None = None
     no_channel_count: int | None = None
     suppressed_count: int | None = None
+    no_consent_count: int | None = None
 
 
 def draft_id(campaign_id: int, recipient_type: str, recipient_id: str) -> str:
@@ -92,8 +97,11 @@ def preview(organization_id: str, campaign_id: Any, limit: int | None = None, *,
         raise ConflictError(f"The audience cannot be read: {err}.", code="audience_unavailable") from err
 
     compiled = compile_template(campaign.template)
-    recipients = state.session.scalars(stmt.limit(limit)).all()
-    rendered = [message_values(compiled, recipient, source) for recipient in recipients]
+    # The host's opt-in, as columns of the same query (engine.consent): read with each row.
+    with_consent = consenting(source, stmt)
+    read = [with_consent.read(row) for row in state.session.execute(with_consent.stmt.limit(limit))]
+    recipients = [recipient for recipient, _ in read]
+    rendered = [message_values(compiled, recipient, source, consent) for recipient, consent in read]
     # What a run would store: the suppression list's channels left out (see engine.suppression).
     apply_suppressions(state.session, campaign.organization_id, rendered)
     messages = []
@@ -112,9 +120,10 @@ def preview(organization_id: str, campaign_id: Any, limit: int | None = None, *,
     total: int | None = None
     no_channel: int | None = None
     suppressed: int | None = None
+    no_consent: int | None = None
     if with_counts:
         channels = tuple(campaign.template.channels or ())
-        total, no_channel = _counts(stmt, source, channels)
+        total, no_channel, no_consent = _counts(with_consent, source, channels)
         suppressed = _suppressed_count(stmt, campaign.organization_id, channels)
     return Preview(
         campaign=campaign,
@@ -124,6 +133,7 @@ def preview(organization_id: str, campaign_id: Any, limit: int | None = None, *,
         recipient_count=total,
         no_channel_count=no_channel,
         suppressed_count=suppressed,
+        no_consent_count=no_consent,
     )
 
 
@@ -159,33 +169,52 @@ def _contact_condition(entity: Any, model: type, prop: str, column: str) -> Any 
     return _column_condition(entity, model, prop, column)
 
 
-def _counts(stmt: sa.Select[Any], source: AudienceSource, channels: tuple[str, ...]) -> tuple[int, int]:
+def _counts(with_consent: Consenting, source: AudienceSource, channels: tuple[str, ...]) -> tuple[int, int, int]:
+    """(recipients, of them reachable on no channel, of them kept out of a reachable channel
+    by the opt-in): one ``COUNT`` when every channel's contact and consent have a SQL form."""
     session = get_state().session
-    subquery = stmt.order_by(None).limit(None).subquery()
+    subquery = with_consent.stmt.order_by(None).limit(None).subquery()
     entity = aliased(source.model, subquery)
     # A mobile number counts only when an SMS can reach it (the E.164 check of sending),
     # which SQL cannot tell: SMS templates are counted by reading the audience.
     conditions: dict[str, Any] = {"mail": _contact_condition(entity, source.model, "broadcast_email", "email")}
-    if all(conditions.get(channel) is not None for channel in channels):
+    everyone = accepts_everyone(source)
+    if all(conditions.get(channel) is not None for channel in channels) and (everyone or with_consent.by_sql):
         reachable = sa.or_(sa.false(), *(conditions[channel] for channel in channels))
-        total, no_channel = session.execute(
-            sa.select(sa.func.count(), sa.func.count().filter(sa.not_(reachable))).select_from(entity)
+        kept_out = sa.or_(
+            sa.false(),
+            *(
+                sa.and_(conditions[channel], column == 0)
+                for channel in channels
+                if (column := with_consent.column(subquery, channel)) is not None
+            ),
+        )
+        total, no_channel, no_consent = session.execute(
+            sa.select(
+                sa.func.count(), sa.func.count().filter(sa.not_(reachable)), sa.func.count().filter(kept_out)
+            ).select_from(entity)
         ).one()
-        return int(total), int(no_channel)
-    return _stream_counts(stmt, channels)
+        return int(total), int(no_channel), int(no_consent)
+    return _stream_counts(with_consent, channels, everyone)
 
 
-def _stream_counts(stmt: sa.Select[Any], channels: tuple[str, ...]) -> tuple[int, int]:
-    total = no_channel = 0
-    rows = get_state().session.scalars(stmt.execution_options(yield_per=_STREAM_CHUNK))
-    for recipient in rows:
+def _stream_counts(with_consent: Consenting, channels: tuple[str, ...], everyone: bool) -> tuple[int, int, int]:
+    total = no_channel = no_consent = 0
+    rows = get_state().session.execute(with_consent.stmt.execution_options(yield_per=_STREAM_CHUNK))
+    for row in rows:
+        recipient, consent = with_consent.read(row)
         total += 1
-        if not (
-            ("mail" in channels and (recipient.broadcast_email or "").strip())
-            or ("sms" in channels and _reaches_sms(recipient.broadcast_mobile))
-        ):
+        reachable = [
+            channel
+            for channel in channels
+            if (channel == "mail" and (recipient.broadcast_email or "").strip())
+            or (channel == "sms" and _reaches_sms(recipient.broadcast_mobile))
+        ]
+        if not reachable:
             no_channel += 1
-    return total, no_channel
+        elif not everyone and refused(recipient, reachable, consent):
+            no_consent += 1
+    return total, no_channel, no_consent
 
 
 def _suppressed_count(stmt: sa.Select[Any], organization_id: str, channels: tuple[str, ...]) -> int:

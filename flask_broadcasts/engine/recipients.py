@@ -23,6 +23,7 @@ from ..services import audiences
 from ..services.templates import template_content
 from ..state import get_state
 from ..statuses import ErrorCode, MessageStatus
+from .consent import NO_CONSENT, accepted_channels
 
 __all__ = [
     "NO_CHANNEL",
@@ -68,6 +69,7 @@ def message_values(
     compiled: CompiledTemplate,
     obj: RecipientMixin,
     source: AudienceSource,
+    consent: Mapping[str, bool] | None = None,
 ) -> dict[str, Any]:
     """Render ``obj`` and return the :class:`~flask_broadcasts.models.BroadcastMessage` column values.
 
@@ -83,13 +85,19 @@ def message_values(
     ``no_channel`` — or ``invalid_mobile`` when it had a number no SMS can reach, with
     ``error`` saying why — so a run stores one row per recipient and ``total_count``
     equals the rows listed;
-    everyone else is ``pending``. The caller adds ``organization_id``, ``campaign_id``
+    everyone else is ``pending``. The host's opt-in (``consent``, read with the row by
+    :class:`~flask_broadcasts.engine.consent.Consenting`; ``None``: the object's
+    ``broadcast_accepts``) takes out the channels it refuses; a recipient it leaves with no
+    channel is ``failed`` with ``error_code`` ``no_consent``. The caller adds ``organization_id``, ``campaign_id``
     and ``run_key`` (or, for a preview, overrides the status with ``draft``).
     """
     rendered = compiled.render(recipient_data(obj))
-    has_channel = bool(rendered.channels)
+    channels = accepted_channels(obj, rendered.channels, consent)
+    has_channel = bool(channels)
     if has_channel:
         error = error_code = None
+    elif rendered.channels:
+        error = error_code = NO_CONSENT
     elif rendered.mobile_problem is not None:
         error_code = ErrorCode.INVALID_MOBILE.value
         error = f"sms: {error_code}: {rendered.mobile_problem}"
@@ -104,7 +112,7 @@ def message_values(
         "body_short": rendered.body_short,
         "action_label": rendered.action_label,
         "action_url": rendered.action_url,
-        "channels": list(rendered.channels),
+        "channels": channels,
         "locale": rendered.recipient_locale,
         "email": rendered.email,
         "mobile": rendered.mobile,

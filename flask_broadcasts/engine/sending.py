@@ -123,6 +123,7 @@ class RunChannels:
                 MailSettings.from_app(current_app),
                 timeout=min(state.settings.smtp_timeout, ttl / 3),
                 unsubscribe=batch_links(state.settings),
+                signer=state.dkim_signer,
             )
         provider = state.sms_provider
         channel = SmsChannel(

@@ -240,7 +240,9 @@ def _channel(channels: dict[str, Channel], campaign_id: int, name: str) -> Chann
             builder = mime_builder(state.session, campaign_id, "test")
             settings = MailSettings.from_app(current_app)
             links = UnsubscribeLinks(lambda message: link) if link is not None else None
-            channel = MailChannel(builder, settings, timeout=state.settings.test_send_timeout, unsubscribe=links)
+            channel = MailChannel(
+                builder, settings, timeout=state.settings.test_send_timeout, unsubscribe=links, signer=state.dkim_signer
+            )
         else:
             url_for = (lambda message: link) if link is not None else None
             channel = SmsChannel(state.sms_provider, status_callback=None, unsubscribe_url_for=url_for)

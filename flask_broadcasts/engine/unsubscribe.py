@@ -24,7 +24,7 @@ from ..rendering.unsubscribe_texts import texts_for
 from ..services.suppressions import suppress
 from ..signing import InvalidToken, TokenKind, sign, verify
 from ..state import get_state
-from ..statuses import SuppressionReason, SuppressionSource
+from ..statuses import ConsentMethod, SuppressionReason, SuppressionSource
 from .suppression import address_of
 
 __all__ = [
@@ -136,10 +136,14 @@ def read_link(token: str) -> UnsubscribeLink:
     return UnsubscribeLink(organization_id, channel, message_id, message)
 
 
-def unsubscribe(link: UnsubscribeLink) -> bool:
+def unsubscribe(
+    link: UnsubscribeLink, *, method: ConsentMethod = ConsentMethod.ONE_CLICK, ip: str | None = None
+) -> bool:
     """Suppress the link's address for its organization and channel; ``True`` when newly added.
 
-    Idempotent: following the link again records nothing more.
+    Idempotent: following the link again records nothing more. The consent record says
+    ``method`` (``one_click`` for a provider's POST, ``page`` for the page's button), the
+    message, and a keyed HMAC of ``ip``.
 
     :raises LookupError: the message is gone (purged) or has no address for the channel.
     """
@@ -153,4 +157,7 @@ def unsubscribe(link: UnsubscribeLink) -> bool:
         address,
         SuppressionReason.UNSUBSCRIBED,
         {"kind": SuppressionSource.MESSAGE.value, "id": str(link.message_id)},
+        method=method,
+        message_id=link.message_id,
+        ip=ip,
     )

@@ -193,7 +193,17 @@ def _move_mail(session: Session, message: _Message, target: ChannelStatus, **val
 
 def _suppress(event: FeedbackEvent, message: _Message, address: str, reason: SuppressionReason) -> bool:
     source = {"kind": SuppressionSource.PROVIDER.value, "id": f"{event.provider}:{message.id}"}
-    return suppress(message.organization_id, "mail", address, reason, source, commit=False)
+    # The consent record names the message and the provider (method ``provider``, from the source).
+    return suppress(
+        message.organization_id,
+        "mail",
+        address,
+        reason,
+        source,
+        commit=False,
+        message_id=message.id,
+        reference=event.provider,
+    )
 
 
 def _delivered(session: Session, event: FeedbackEvent, message: _Message, address: str) -> dict[str, Any]:

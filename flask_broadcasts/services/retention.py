@@ -7,7 +7,9 @@ of millions of rows never holds long locks and can be interrupted and run again.
 * every message of a run that is still live (pending, in progress or paused) — only runs
   that ended (completed, failed, or stopped) before the cut-off lose their messages;
 * the campaigns, their runs and their counters: the figures of a run outlive its messages;
-* suppressions and consent records (they prove why an address is not mailed).
+* suppressions, always: removing one would mail an address that asked not to be;
+* consent records, unless ``consent=True`` (``--consent``): they prove consent and its
+  withdrawal (GDPR Art. 7(1)), so only a deliberate choice removes the old ones.
 
 A purged run can no longer be retried (``retry`` finds nothing to send again).
 """
@@ -23,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from ..models import (
     BroadcastCampaign,
+    BroadcastConsentEvent,
     BroadcastFeedbackEvent,
     BroadcastMessage,
     BroadcastRun,
@@ -51,6 +54,7 @@ class PurgeResult:
     feedback_events: int = 0
     test_sends: int = 0
     webhook_deliveries: int = 0
+    consent_events: int = 0
 
     def items(self) -> list[tuple[str, int]]:
         """``(kind, count)`` in a stable order, for reports."""
@@ -62,10 +66,12 @@ def purge(
     *,
     organization_id: str | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    consent: bool = False,
     now: datetime | None = None,
 ) -> PurgeResult:
     """Delete messages of runs that ended before ``now - older_than``, and older test sends
-    and settled webhook deliveries; of one organization, or of all. Commits each batch.
+    and settled webhook deliveries (and, with ``consent``, older consent records); of one
+    organization, or of all. Commits each batch.
 
     :raises ValueError: a negative age or a batch size below 1.
     """
@@ -109,6 +115,11 @@ def purge(
     result.webhook_deliveries = _purge_rows(
         session, BroadcastWebhookDelivery, scoped(BroadcastWebhookDelivery, settled_delivery), batch_size
     )
+    if consent:
+        old_record = BroadcastConsentEvent.created_at < cutoff
+        result.consent_events = _purge_rows(
+            session, BroadcastConsentEvent, scoped(BroadcastConsentEvent, old_record), batch_size
+        )
     return result
 
 

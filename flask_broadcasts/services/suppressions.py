@@ -12,6 +12,7 @@ re-subscribes the address).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
@@ -20,10 +21,11 @@ from sqlalchemy.orm import Session
 
 from ..errors import ConflictError
 from ..models import BroadcastSuppression, utcnow
-from ..rendering.numbers import UnusableNumber, e164
 from ..state import get_state
-from ..statuses import SuppressionReason, SuppressionSource
+from ..statuses import ConsentAction, ConsentMethod, SuppressionReason, SuppressionSource
+from . import consent
 from ._common import Problems, get_scoped, pointer
+from .addresses import CHANNELS, address_forms, normalize_address
 
 __all__ = [
     "CHANNELS",
@@ -37,31 +39,13 @@ __all__ = [
     "suppressed_addresses",
     "suppressed_by_channel",
 ]
-
-#: The channels a suppression may name.
-CHANNELS: tuple[str, ...] = ("mail", "sms")
-MAX_ADDRESS_LENGTH = 320
-
-
-def normalize_address(channel: str, address: str) -> str:
-    """The stored form of ``address``: an e-mail address lower-cased, a mobile number in E.164.
-
-    :raises ValueError: an address no message of the channel could have (its text says why).
-    """
-    text = address.strip()
-    if channel == "sms":
-        try:
-            return e164(text)
-        except UnusableNumber as problem:
-            raise ValueError(f"Not a mobile number in E.164 form: {problem.detail}.") from None
-    if channel != "mail":
-        raise ValueError(f"Unknown channel {channel!r}.")
-    local, at, domain = text.rpartition("@")
-    if not at or not local or not domain or any(ch.isspace() or ord(ch) < 0x20 for ch in text):
-        raise ValueError("Not an e-mail address.")
-    if len(text) > MAX_ADDRESS_LENGTH:
-        raise ValueError(f"Longer than {MAX_ADDRESS_LENGTH} characters.")
-    return text.lower()
+#: The consent record's method of a suppression, by its source's kind.
+_METHODS: Mapping[SuppressionSource, ConsentMethod] = {
+    SuppressionSource.MESSAGE: ConsentMethod.ONE_CLICK,
+    SuppressionSource.PROVIDER: ConsentMethod.PROVIDER,
+    SuppressionSource.USER: ConsentMethod.API,
+    SuppressionSource.IMPORT: ConsentMethod.IMPORT,
+}
 
 
 def suppress(
@@ -72,17 +56,34 @@ def suppress(
     source: Mapping[str, Any],
     *,
     commit: bool = True,
+    method: ConsentMethod | str | None = None,
+    message_id: int | None = None,
+    user_id: Any = None,
+    ip: str | None = None,
+    created_at: datetime | None = None,
+    reference: str | None = None,
 ) -> bool:
     """Put ``address`` on the organization's list for ``channel``; ``True`` when it was not there.
 
+    A suppression it adds also appends a consent record (``withdrawn``,
+    :func:`~flask_broadcasts.services.consent.record`) in the same transaction; one that
+    was already there adds nothing.
+
     :param reason: a :class:`~flask_broadcasts.statuses.SuppressionReason`.
     :param source: ``{"kind": <SuppressionSource>, "id": <its id or None>}``.
+    :param method: the record's :class:`~flask_broadcasts.statuses.ConsentMethod`; by default
+        the source's (``message`` → ``one_click``, ``provider``, ``user`` → ``api``, ``import``).
+    :param message_id: the message concerned (a ``message`` source's id by default).
+    :param user_id: the host user who added it. ``ip``: the requester's (stored as a keyed HMAC).
+    :param created_at: when it was suppressed (an import keeps the file's time); now by default.
+    :param reference: the record's reference (an imported file's name); by default the source's id.
     :raises ValueError: ``address`` is not one of the channel (see :func:`normalize_address`),
         or an unknown reason or source kind.
     """
     reason = SuppressionReason(reason)
     kind = SuppressionSource(source["kind"])
     source_id = source.get("id")
+    normalized = normalize_address(channel, address)
     session = get_state().session
     # ON CONFLICT DO NOTHING (spelled alike by both dialects): concurrent clicks add one row.
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -91,15 +92,31 @@ def suppress(
         .values(
             organization_id=str(organization_id),
             channel=channel,
-            address=normalize_address(channel, address),
+            address=normalized,
             reason=reason.value,
             source_kind=kind.value,
             source_id=None if source_id is None else str(source_id)[:64],
-            created_at=utcnow(),
+            created_at=created_at or utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["organization_id", "channel", "address"])
         .returning(BroadcastSuppression.id)
     ).first()
+    if inserted is not None:
+        if message_id is None and kind is SuppressionSource.MESSAGE and source_id is not None:
+            message_id = int(source_id)
+        consent.record(
+            organization_id,
+            channel,
+            normalized,
+            ConsentAction.WITHDRAWN,
+            method or _METHODS[kind],
+            reason=reason,
+            message_id=message_id,
+            user_id=user_id,
+            reference=reference or (None if kind is SuppressionSource.MESSAGE or source_id is None else str(source_id)),
+            ip=ip,
+            commit=False,
+        )
     if commit:
         session.commit()
     return inserted is not None
@@ -179,18 +196,15 @@ def list_suppressions(
     if reason is not None:
         stmt = stmt.where(BroadcastSuppression.reason == reason)
     if address is not None:
-        forms = set()
-        for name in (channel,) if channel else CHANNELS:
-            try:
-                forms.add(normalize_address(name, address))
-            except ValueError:
-                continue
-        stmt = stmt.where(BroadcastSuppression.address.in_(sorted(forms)))
+        stmt = stmt.where(BroadcastSuppression.address.in_(address_forms(channel, address)))
     return stmt
 
 
-def create_suppression(organization_id: str, values: Mapping[str, Any]) -> BroadcastSuppression:
-    """A user adds an address (``reason`` ``manual`` only). 422 at the attribute; 409 ``already_suppressed``."""
+def create_suppression(organization_id: str, values: Mapping[str, Any], *, user_id: Any = None) -> BroadcastSuppression:
+    """A user adds an address (``reason`` ``manual`` only). 422 at the attribute; 409 ``already_suppressed``.
+
+    ``user_id``: the host user, named in the consent record.
+    """
     problems = Problems()
     channel = values.get("channel")
     if channel not in CHANNELS:
@@ -213,7 +227,9 @@ def create_suppression(organization_id: str, values: Mapping[str, Any]) -> Broad
             problems.add(str(problem), pointer("address"), "invalid_address")
     problems.raise_if_any()
     assert isinstance(channel, str) and normalized is not None  # checked above
-    if not suppress(organization_id, channel, normalized, SuppressionReason.MANUAL, {"kind": "user", "id": None}):
+    if not suppress(
+        organization_id, channel, normalized, SuppressionReason.MANUAL, {"kind": "user", "id": None}, user_id=user_id
+    ):
         raise ConflictError(f"{normalized} is already suppressed for {channel}.", code="already_suppressed")
     session = get_state().session
     return session.execute(
@@ -225,9 +241,22 @@ def create_suppression(organization_id: str, values: Mapping[str, Any]) -> Broad
     ).scalar_one()
 
 
-def delete_suppression(organization_id: str, suppression_id: Any) -> None:
-    """Take an address off the list: the next runs send to it again."""
+def delete_suppression(organization_id: str, suppression_id: Any, *, user_id: Any = None) -> None:
+    """Take an address off the list (a re-subscribe): the next runs send to it again.
+
+    The consent record of the re-subscribe (``given``, ``api``, ``user_id``) is appended in
+    the same transaction; the records of the unsubscribe before it stay.
+    """
     suppression = get_suppression(organization_id, suppression_id)
     session = get_state().session
+    consent.record(
+        organization_id,
+        suppression.channel,
+        suppression.address,
+        ConsentAction.GIVEN,
+        ConsentMethod.API,
+        user_id=user_id,
+        commit=False,
+    )
     session.delete(suppression)
     session.commit()

@@ -46,5 +46,5 @@ def test_quickstart_requests_work_as_shown(example_app: Flask, smtp: SmtpServer)
         == answers["audience"]["data"]["meta"]["member_count"]
     )
     assert smtp.count() == done["sent_count"]
-    assert {m["attributes"]["error"] for m in answers["failed"]["data"]} <= {"no_channel"}
+    assert {m["attributes"]["error"] for m in answers["failed"]["data"]} <= {"no_channel", "no_consent"}
     assert {r["type"] for r in answers["messages"]["included"]} == {"customers"}

@@ -9,17 +9,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from rq import Queue
+from sqlalchemy import event as sa_event
 
 from example_app.extensions import db
 from example_app.models import ApiToken, Membership, Organization, User, hash_token
+from flask_broadcasts import get_state
 from tests.support.database import MigratedDatabase, build_example_app_schema
 from tests.support.example_host import TEST_REDIS_URL, make_app
+from tests.support.smtp import SmtpServer
 
 __all__ = ["TEST_REDIS_URL", "make_app", "migrate_schema"]
 
@@ -99,3 +104,39 @@ def all_ids(client: FlaskClient, path: str, organization_id: int, token: str, fi
     response = client.get(path, query_string=query, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200, response.get_json()
     return [resource["id"] for resource in response.get_json()["data"]]
+
+
+@contextmanager
+def sql_statements() -> Iterator[list[str]]:
+    """The SQL statements the example app's engine runs inside the block."""
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+        seen.append(statement)
+
+    sa_event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        sa_event.remove(db.engine, "before_cursor_execute", before)
+
+
+@pytest.fixture
+def mail_server(app: Flask) -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback that the example app's e-mails go to (Flask-Mail's
+    testing switch off: the test wants the real exchange)."""
+    server = SmtpServer().start()
+    mail = app.extensions["mail"]
+    mail.server, mail.port, mail.suppress = "127.0.0.1", server.port, False
+    app.config.update(MAIL_DEFAULT_SENDER="news@example.com")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def run_queue(app: Flask) -> Queue:
+    """An RQ queue of this test's own (parallel runs on one Redis never take each other's jobs);
+    ``SimpleWorker([run_queue], connection=run_queue.connection).work(burst=True)`` sends."""
+    state = get_state()
+    state.settings.queue = f"test-run-{uuid.uuid4().hex[:8]}"
+    return Queue(state.settings.queue, connection=state.redis)

@@ -6,8 +6,10 @@ from tests.support.example_fixtures import (  # noqa: F401  (fixtures, by name)
     app,
     client,
     database_uri,
+    mail_server,
     make_tenant,
     migrated_database,
     other_tenant,
+    run_queue,
     tenant,
 )

@@ -60,6 +60,7 @@ def test_list_is_scoped_to_the_organization_and_ordered(client: FlaskClient, ten
             "mobile": None,
             "locale": "en",
             "status": "active",
+            "marketing_opt_in": True,
         },
     }
 
@@ -179,3 +180,19 @@ def test_create_customer_errors(client: FlaskClient, tenant) -> None:
     assert client.post(url, json={"nope": 1}, headers=tenant.headers).status_code == 400
     assert client.post(url, data="first_name=A", headers=tenant.headers).status_code == 415
     assert client.post(url, json={"data": {"type": "customers"}}).status_code == 401
+
+
+def test_the_list_filters_on_the_marketing_opt_in(client: FlaskClient, tenant, other_tenant) -> None:
+    """``filter[marketing_opt_in]``: the host's own endpoint selects on the flag an audience can use."""
+    yes, no = add_customers(
+        tenant.id,
+        {"first_name": "Yes", "email": "yes@example.com"},
+        {"first_name": "No", "email": "no@example.com", "marketing_opt_in": False},
+    )
+    listed = {
+        value: ids(client.get(f"/api/customers?o={tenant.id}&filter[marketing_opt_in]={value}", headers=tenant.headers))
+        for value in ("true", "false")
+    }
+    assert listed == {"true": [str(yes)], "false": [str(no)]}
+    refused = client.get(f"/api/customers?o={tenant.id}&filter[marketing_opt_in]=maybe", headers=tenant.headers)
+    assert refused.status_code == 400

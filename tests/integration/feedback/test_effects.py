@@ -4,9 +4,12 @@ message's organization only, the soft-bounce streak, the counters, the signals."
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from flask_broadcasts import signals
 from flask_broadcasts.feedback import FeedbackEvent, FeedbackKind, Outcome, apply_event
+from flask_broadcasts.models import BroadcastConsentEvent
+from flask_broadcasts.state import get_state
 from flask_broadcasts.statuses import ChannelStatus, ErrorCode, MessageStatus
 from tests.support.feedback import (
     ORG_A,
@@ -21,6 +24,10 @@ from tests.support.feedback import (
 
 HARD, SOFT = FeedbackKind.HARD_BOUNCE, FeedbackKind.SOFT_BOUNCE
 DELIVERED, COMPLAINT = FeedbackKind.DELIVERED, FeedbackKind.COMPLAINT
+
+
+def db_session(app):
+    return get_state(app).session
 
 
 def report(app, kind: FeedbackKind, header: str, address: str | None, key: str, **extra) -> Outcome:
@@ -97,6 +104,13 @@ def test_a_hard_bounce_after_delivered_keeps_the_status_and_still_suppresses(app
     assert suppressions(app) == [(ORG_A, "ann@example.test", "bounced")]
     campaign = campaign_row(app, seeded.campaign_id)
     assert (campaign.sent_count, campaign.failed_count, campaign.bounced_count) == (1, 0, 0)
+    # The suppression is a withdrawal of consent on record, naming the message and the provider.
+    with app.app_context():
+        records = [
+            (r.action, r.method, r.reason, r.message_id, r.reference)
+            for r in db_session(app).scalars(sa.select(BroadcastConsentEvent))
+        ]
+    assert records == [("withdrawn", "provider", "bounced", seeded.message_ids[0], "test")]
 
 
 def test_a_message_that_reached_the_recipient_by_sms_stays_completed(app):

@@ -38,7 +38,8 @@ def _upgrade(connection: sa.Connection, target: str) -> None:
 def test_the_branch_has_one_head() -> None:
     _, script = _script()
     heads = script.get_revisions(f"{BRANCH_LABEL}@head")
-    assert [head.revision for head in heads] == ["broadcasts_0007"]
+    assert [head.revision for head in heads] == ["broadcasts_0008"]
+    assert script.get_revision("broadcasts_0008").down_revision == "broadcasts_0007"
     assert script.get_revision("broadcasts_0007").down_revision == "broadcasts_0006"
     assert script.get_revision("broadcasts_0006").down_revision == "broadcasts_0005"
     assert script.get_revision("broadcasts_0005").down_revision == "broadcasts_0004"
@@ -204,6 +205,42 @@ def test_0007_upgrades_a_database_populated_at_0006(tmp_path: Path) -> None:
     assert [tuple(row) for row in kept] == rows
     assert zones == [None, None]
     assert [tuple(row) for row in pacing] == [(None, None, None)]
+
+
+def test_0008_upgrades_a_database_populated_at_0007(tmp_path: Path) -> None:
+    """Messages and suppressions stored before 0008 are kept; the consent records start
+    empty and take one row per change, several for one address."""
+    with scratch_database("revisions8", tmp_path) as url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0007")
+        with engine.begin() as connection:
+            rows = _seed(connection)
+            connection.execute(
+                sa.text(
+                    "INSERT INTO broadcast_suppressions (organization_id, channel, address, reason, source_kind,"
+                    " created_at) VALUES ('1', 'mail', 'a@example.test', 'manual', 'user', CURRENT_TIMESTAMP)"
+                )
+            )
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0008")
+        with engine.begin() as connection:
+            kept = connection.execute(sa.text("SELECT id, status, error FROM broadcast_messages ORDER BY id")).all()
+            suppressions = connection.execute(sa.text("SELECT address FROM broadcast_suppressions")).scalars().all()
+            before = connection.execute(sa.text("SELECT count(*) FROM broadcast_consent_events")).scalar_one()
+            for action in ("withdrawn", "given"):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO broadcast_consent_events (organization_id, channel, address, action, method,"
+                        " created_at) VALUES ('1', 'mail', 'a@example.test', :action, 'api', CURRENT_TIMESTAMP)"
+                    ),
+                    {"action": action},
+                )
+            after = connection.execute(sa.text("SELECT count(*) FROM broadcast_consent_events")).scalar_one()
+        engine.dispose()
+    assert [tuple(row) for row in kept] == rows
+    assert suppressions == ["a@example.test"]
+    assert (before, after) == (0, 2)
 
 
 def _seed(connection: sa.Connection) -> list[tuple[int, str, str | None]]:

@@ -32,7 +32,7 @@ def test_drafts_with_includes_and_meta(api):
     )
     assert response.status_code == 200
     body = response.get_json()
-    assert body["meta"] == {"recipient_count": 2, "no_channel_count": 1, "suppressed_count": 0}
+    assert body["meta"] == {"recipient_count": 2, "no_channel_count": 1, "suppressed_count": 0, "no_consent_count": 0}
     first, second = body["data"]
     assert first["id"] == f"draft-{campaign.id}-bookings-{b1.id}"
     assert first["attributes"]["status"] == "draft" and first["attributes"]["subject"] == "Bonjour Ann !"
@@ -92,6 +92,7 @@ def test_the_audience_is_counted_only_when_asked(api):
         "recipient_count": 2,
         "no_channel_count": 1,
         "suppressed_count": 0,
+        "no_consent_count": 0,
     }
 
     response = api.get(path, with_counts="yes")

@@ -12,6 +12,7 @@ from flask_broadcasts.engine import materialize, sending
 from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.models import (
     BroadcastCampaign,
+    BroadcastConsentEvent,
     BroadcastFeedbackEvent,
     BroadcastMessage,
     BroadcastRun,
@@ -104,6 +105,14 @@ def world(app, smtp):
             delivery("delivered", utcnow()),
             BroadcastTestSend(organization_id=ORG, campaign_id=old, to=["t@example.test"], created_at=LONG_AGO),
             BroadcastTestSend(organization_id=ORG, campaign_id=recent, to=["t@example.test"]),
+            BroadcastConsentEvent(
+                organization_id=ORG,
+                channel="mail",
+                address="c1@example.test",
+                action="withdrawn",
+                method="page",
+                created_at=LONG_AGO,
+            ),
             BroadcastSuppression(
                 organization_id=ORG,
                 channel="mail",
@@ -129,12 +138,14 @@ def test_messages_of_runs_ended_before_the_cutoff_go_and_everything_else_stays(a
         ("feedback_events", 1),
         ("test_sends", 1),
         ("webhook_deliveries", 2),
+        ("consent_events", 0),
     ]
     assert _messages(db, world["old"]) == 0
     assert [_messages(db, world[name]) for name in ("recent", "other_tenant", "live")] == [RECIPIENTS] * 3
     assert _count(db, BroadcastSentEmail) == 2 * RECIPIENTS
     assert sorted(db.session.scalars(sa.select(BroadcastWebhookDelivery.status))) == ["delivered", "pending"]
     assert _count(db, BroadcastTestSend) == 1 and _count(db, BroadcastSuppression) == 1
+    assert _count(db, BroadcastConsentEvent) == 1  # kept: it proves the withdrawal
     # The run's figures outlive its messages.
     old = db.session.get(BroadcastCampaign, world["old"])
     assert (old.status, old.sent_count, old.total_count) == ("completed", RECIPIENTS, RECIPIENTS)
@@ -145,9 +156,13 @@ def test_messages_of_runs_ended_before_the_cutoff_go_and_everything_else_stays(a
         ("feedback_events", 0),
         ("test_sends", 0),
         ("webhook_deliveries", 0),
+        ("consent_events", 0),
     ]  # run again: nothing more
     assert purge(timedelta(days=30)).messages == RECIPIENTS  # every organization: org-2's old run
     assert _messages(db, world["other_tenant"]) == 0 and _messages(db, world["live"]) == RECIPIENTS
+    # Only when asked: consent records go, the suppression itself never does.
+    assert purge(timedelta(days=30), consent=True).consent_events == 1
+    assert _count(db, BroadcastConsentEvent) == 0 and _count(db, BroadcastSuppression) == 1
 
 
 def test_the_command_reports_what_it_deleted(app, world):
