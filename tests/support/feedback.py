@@ -34,6 +34,8 @@ from flask_broadcasts.models import (
 )
 from flask_broadcasts.statuses import CampaignStatus, ChannelStatus, MessageStatus
 
+from .detached import campaign_row, message_row  # noqa: F401  (re-exported to the suites)
+
 TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:ses-feedback"
 SUBSCRIBE_URL = (
     "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription&TopicArn=" + TOPIC_ARN + "&Token=2336412f37"
@@ -123,26 +125,6 @@ def seed_mail(app: Flask, *emails: str, org: str = ORG_A, channels: tuple[str, .
             )
         session.commit()
         return Seeded(campaign.id, [m.id for m in messages], headers, list(emails))
-
-
-def message_row(app: Flask, message_id: int) -> BroadcastMessage:
-    from flask_broadcasts import get_state
-
-    with app.app_context():
-        session = get_state().session
-        message = session.get(BroadcastMessage, message_id)
-        session.expunge(message)
-        return message
-
-
-def campaign_row(app: Flask, campaign_id: int) -> BroadcastCampaign:
-    from flask_broadcasts import get_state
-
-    with app.app_context():
-        session = get_state().session
-        campaign = session.get(BroadcastCampaign, campaign_id)
-        session.expunge(campaign)
-        return campaign
 
 
 def run_row(app: Flask, campaign_id: int) -> BroadcastRun:

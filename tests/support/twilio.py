@@ -23,6 +23,8 @@ from flask_broadcasts.models import (
 )
 from flask_broadcasts.statuses import CampaignStatus, ChannelStatus, MessageStatus
 
+from .detached import campaign_row, message_row  # noqa: F401  (re-exported to the suites)
+
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
 SENDER = "+15005550006"
@@ -212,26 +214,6 @@ def in_progress_run(app: Flask, *rows: dict[str, Any]) -> Seeded:
 def running_campaign(app: Flask, *mobiles: str) -> Seeded:
     """An SMS campaign in progress, one pending message ``Hi <index>`` per number of ``mobiles``."""
     return in_progress_run(app, *({"mobile": m, "body_short": f"Hi {i}"} for i, m in enumerate(mobiles)))
-
-
-def message_row(app: Flask, message_id: int) -> BroadcastMessage:
-    from flask_broadcasts import get_state
-
-    with app.app_context():
-        session = get_state().session
-        message = session.get(BroadcastMessage, message_id)
-        session.expunge(message)
-        return message
-
-
-def campaign_row(app: Flask, campaign_id: int) -> BroadcastCampaign:
-    from flask_broadcasts import get_state
-
-    with app.app_context():
-        session = get_state().session
-        campaign = session.get(BroadcastCampaign, campaign_id)
-        session.expunge(campaign)
-        return campaign
 
 
 def start_standin() -> tuple[TwilioStandIn, ThreadingHTTPServer]:
