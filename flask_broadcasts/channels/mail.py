@@ -103,6 +103,7 @@ class MailChannel:
                 recipient_type=message.recipient_type,
                 recipient_id=message.recipient_id,
                 unsubscribe=link,
+                eight_bit=self.transport.offers_8bitmime(),
             )
             # Signed last: the signature covers the headers exactly as they go out.
             data = self.signer.sign(email.data) if self.signer is not None else email.data
@@ -132,6 +133,10 @@ class SuppressedTransport:
 
     def __exit__(self, *exc_info: Any) -> None:
         pass
+
+    def offers_8bitmime(self) -> bool:
+        """Nothing goes out: the e-mail is built as a 7-bit server would get it."""
+        return False
 
     def send(
         self,
