@@ -194,6 +194,36 @@ def body_part(content_type: bytes, text: str, *, eight_bit: bool = False, bounda
     )
 
 
+def layout(
+    body: str, action_label: str | None, action_url: str | None, unsubscribe: Unsubscribe | None = None
+) -> tuple[str, str]:
+    """The e-mail layout: the HTML document of a message's ``body`` with its call to action and
+    unsubscribe footer, and what the same two add to the end of the text alternative."""
+    html_body, text_suffix = body, ""
+    url = safe_url(action_url)
+    if url:
+        label = one_line(action_label or "") or url
+        html_body += (
+            '<p style="margin:24px 0"><a href="' + html.escape(url, quote=True) + '" style="display:inline-block;'
+            'padding:12px 20px;background:#1a56db;color:#ffffff;text-decoration:none;border-radius:4px">'
+            + html.escape(label)
+            + "</a></p>"
+        )
+        text_suffix += f"\n\n{label}: {url}"
+    if unsubscribe is not None and unsubscribe.footer:
+        link = html.escape(unsubscribe.url, quote=True)
+        html_body += (
+            '<p style="margin:32px 0 0;font-size:12px;color:#6b7280"><a href="'
+            + link
+            + '" style="color:#6b7280">'
+            + html.escape(unsubscribe.footer)
+            + "</a></p>"
+        )
+        text_suffix += f"\n\n{unsubscribe.footer}: {unsubscribe.url}"
+    document = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + html_body + "</body></html>"
+    return document, text_suffix
+
+
 class MimeBuilder:
     """Builds the messages of one run.
 
@@ -297,27 +327,8 @@ class MimeBuilder:
         html_body = body or ""
         if text_body is None:
             text_body = html_to_text(html_body)
-        url = safe_url(action_url)
-        if url:
-            label = one_line(action_label or "") or url
-            html_body += (
-                '<p style="margin:24px 0"><a href="' + html.escape(url, quote=True) + '" style="display:inline-block;'
-                'padding:12px 20px;background:#1a56db;color:#ffffff;text-decoration:none;border-radius:4px">'
-                + html.escape(label)
-                + "</a></p>"
-            )
-            text_body += f"\n\n{label}: {url}"
-        if unsubscribe is not None and unsubscribe.footer:
-            link = html.escape(unsubscribe.url, quote=True)
-            html_body += (
-                '<p style="margin:32px 0 0;font-size:12px;color:#6b7280"><a href="'
-                + link
-                + '" style="color:#6b7280">'
-                + html.escape(unsubscribe.footer)
-                + "</a></p>"
-            )
-            text_body += f"\n\n{unsubscribe.footer}: {unsubscribe.url}"
-        document = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + html_body + "</body></html>"
+        document, text_suffix = layout(html_body, action_label, action_url, unsubscribe)
+        text_body += text_suffix
         alt = self._alt
         parts = [
             self._head,
