@@ -99,13 +99,13 @@ class Client:
         return elapsed
 
 
-def create_campaign(client: Client, label: str, channels: tuple[str, ...] = ("mail",)) -> str:
+def create_campaign(client: Client, label: str, channels: tuple[str, ...] = ("mail",), body: str = BODY) -> str:
     template = client.create(
         "broadcast-templates",
         {
             "name": f"Bench {label}",
             "subject": SUBJECT,
-            "body": BODY,
+            "body": body,
             "body_short": "Hi {first_name}",
             "action_label": "View details",
             "action_url": "https://example.com/updates",

@@ -69,10 +69,11 @@ def _limit_worker(
     mail_port: int,
     barrier: Any,
     results: Any,
+    template_body: str = BODY,
 ) -> None:
     prepared = []
     for customer in customers:
-        subject, body = render(SUBJECT, customer), render(BODY, customer)
+        subject, body = render(SUBJECT, customer), render(template_body, customer)
         prepared.append((customer, subject, body, _mime(customer[3], subject, body)))
     with psycopg.connect(database) as connection:
         barrier.wait()
@@ -123,8 +124,9 @@ def run_limit(
     customers: list[tuple[Any, ...]],
     mail_port: int,
     processes: int = 2,
+    body: str = BODY,
 ) -> float:
-    """Seconds for ``processes`` processes to store and send one message per customer."""
+    """Seconds for ``processes`` processes to store and send one message per customer (``body`` rendered for each)."""
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(processes + 1)
     results = context.Queue()
@@ -140,6 +142,7 @@ def run_limit(
                 mail_port,
                 barrier,
                 results,
+                body,
             ),
         )
         for i in range(processes)
@@ -164,6 +167,7 @@ def _naive_worker(
     organization_id: str,
     customers: list[tuple[Any, ...]],
     results: Any,
+    template_body: str = BODY,
 ) -> None:
     from flask_mail import Message
 
@@ -177,7 +181,7 @@ def _naive_worker(
         for index, customer in enumerate(customers):
             if index == 1:  # the first message warms up lazy imports and the connection pool
                 started = time.monotonic()
-            subject, body = render(SUBJECT, customer), render(BODY, customer)
+            subject, body = render(SUBJECT, customer), render(template_body, customer)
             mail.send(Message(subject=subject, recipients=[customer[3]], html=body, sender=SENDER))
             db.session.add(
                 BroadcastMessage(
@@ -207,12 +211,14 @@ def run_naive(
     campaign_id: int,
     organization_id: str,
     customers: list[tuple[Any, ...]],
+    body: str = BODY,
 ) -> tuple[float, int]:
     """Seconds for one process to store and send one message per customer, the naive way, and how many were timed."""
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
     process = context.Process(
-        target=_naive_worker, args=(database, redis_url, mail_port, campaign_id, organization_id, customers, results)
+        target=_naive_worker,
+        args=(database, redis_url, mail_port, campaign_id, organization_id, customers, results, body),
     )
     process.start()
     elapsed, count = results.get(timeout=1800)

@@ -22,7 +22,7 @@ import psycopg
 import redis
 from rq import Worker
 
-from . import environment, realworld, reference, report, standin
+from . import bodies, environment, realworld, reference, report, standin
 from .campaign import Client, create_campaign, deep_cursor_factory, run_to_completion, sqlite_deep_cursor_factory
 from .procs import Child, CpuMeter, RssMonitor, free_port, wait_http
 from .sink import Sink
@@ -49,6 +49,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="The relay (10 and 50 ms) and SMS (100 ms) lines beside their references; 'only' skips the loopback lines.",
     )
     parser.add_argument("--real-world-size", type=int, default=2000, help="Recipients of each real-world line.")
+    parser.add_argument(
+        "--bodies",
+        default=",".join(map(str, bodies.SIZES_KB)),
+        help="Newsletter body sizes in KB for the body lines (ours, limit and naive alike); '' skips them.",
+    )
+    parser.add_argument(
+        "--body-size", type=int, default=None, help="Recipients of each body line (default: the largest size)."
+    )
     parser.add_argument("--real-world-workers", type=int, default=2, help="Worker processes of the real-world lines.")
     parser.add_argument(
         "--sqlite", action="store_true", help="SQLite default mode: 1 worker, --sqlite-size recipients."
@@ -132,12 +140,13 @@ def run_campaign(
     *,
     label: str = "",
     channels: tuple[str, ...] = ("mail",),
+    body: str | None = None,
 ) -> dict[str, Any]:
     label = label or f"{size}x{workers}"
     record: dict[str, Any] = {"recipients": size, "workers": workers}
     started_workers: list[Child] = []
     try:
-        campaign_id = create_campaign(client, label, channels)
+        campaign_id = create_campaign(client, label, channels, **({"body": body} if body is not None else {}))
         record["campaign_id"] = campaign_id
         started_workers = start_workers(workers, env, args.logs, label, redis_url, args.profile)
         roots = {"web": web.pid, **{f"worker{i + 1}": w.pid for i, w in enumerate(started_workers)}}
@@ -197,19 +206,64 @@ def customers_of(database: str, tenant: environment.Tenant, limit: int) -> list[
 
 
 def measure_limit(
-    app: Any, database: str, tenant: environment.Tenant, sink: Sink, size: int, cpu_figures: list[dict[str, Any]]
+    app: Any,
+    database: str,
+    tenant: environment.Tenant,
+    sink: Sink,
+    size: int,
+    cpu_figures: list[dict[str, Any]],
+    body: str = reference.BODY,
 ) -> float:
     campaign_id = reference_campaign(app, tenant, f"limit {size}")
     customers = customers_of(database, tenant, size)
     sink.mark()
     with CpuMeter({"sink": sink.process.pid}) as cpu:
-        elapsed = reference.run_limit(database, campaign_id, str(tenant.organization_id), customers, sink.port)
+        elapsed = reference.run_limit(
+            database, campaign_id, str(tenant.organization_id), customers, sink.port, body=body
+        )
     cpu_figures.append(cpu.figures(len(customers)))
     if not sink.wait_for(len(customers), timeout=10):
         raise RuntimeError(f"limit: the sink got {sink.since_mark()} of {len(customers)} messages")
     rate = len(customers) / elapsed
     print(f"  limit: {len(customers):,} in {elapsed:.2f} s = {rate:,.0f} msg/s", flush=True)
     return rate
+
+
+def measure_naive(
+    app: Any,
+    database: str,
+    redis_url: str,
+    sink: Sink,
+    tenant: environment.Tenant,
+    size: int,
+    body: str = reference.BODY,
+) -> dict[str, Any]:
+    """The naive line, ``NAIVE_RUNS`` times: one short run of a single process swings by half
+    between runs on this machine (279 and 436 msg/s the same day), so the median is the figure."""
+    customers = customers_of(database, tenant, size)
+    naive_runs = []
+    for number in range(NAIVE_RUNS):
+        campaign_id = reference_campaign(app, tenant, f"naive {number + 1}")
+        sink.mark()
+        elapsed, timed = reference.run_naive(
+            database, redis_url, sink.port, campaign_id, str(tenant.organization_id), customers, body=body
+        )
+        naive_runs.append(
+            {
+                "timed": timed,
+                "wall_s": round(elapsed, 3),
+                "messages_per_s": round(timed / elapsed, 1),
+                "sink_received": sink.since_mark(),
+            }
+        )
+        print(f"  naive: {timed:,} in {elapsed:.2f} s = {timed / elapsed:,.0f} msg/s", flush=True)
+    median = sorted(naive_runs, key=lambda run: run["messages_per_s"])[len(naive_runs) // 2]
+    return {
+        "recipients": len(customers),
+        "processes": 1,
+        **median,
+        "runs": [run["messages_per_s"] for run in naive_runs],
+    }
 
 
 def run_postgres(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) -> None:
@@ -224,7 +278,10 @@ def run_postgres(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) 
     tenants = {}
     if args.real_world == "only":
         sizes, args.no_reference = [], True
-    for size in sorted(set(sizes + ([] if args.no_reference else [args.limit_size or max(sizes), args.naive_size]))):
+    body_kb = [] if args.no_reference else _ints(args.bodies)
+    body_size = args.body_size or max(sizes, default=0)
+    extra = [] if args.no_reference else [args.limit_size or max(sizes), args.naive_size]
+    for size in sorted(set(sizes + extra + ([body_size] if body_kb else []))):
         started = time.monotonic()
         tenants[size] = environment.seed_tenant(app, size)
         print(f"  seeded {size:,} customers in {time.monotonic() - started:.1f} s", flush=True)
@@ -234,32 +291,7 @@ def run_postgres(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) 
     limit_cpu: list[dict[str, Any]] = []
     if not args.no_reference:
         limit_runs.append(measure_limit(app, database, tenants[limit_size], sink, limit_size, limit_cpu))
-        customers = customers_of(database, tenants[args.naive_size], args.naive_size)
-        naive_runs = []
-        # The median of three, as in the issue's table: one short run of a single process
-        # swings by half between runs on this machine (279 and 436 msg/s the same day).
-        for number in range(NAIVE_RUNS):
-            campaign_id = reference_campaign(app, tenants[args.naive_size], f"naive {number + 1}")
-            sink.mark()
-            elapsed, timed = reference.run_naive(
-                database, redis_url, sink.port, campaign_id, str(tenants[args.naive_size].organization_id), customers
-            )
-            naive_runs.append(
-                {
-                    "timed": timed,
-                    "wall_s": round(elapsed, 3),
-                    "messages_per_s": round(timed / elapsed, 1),
-                    "sink_received": sink.since_mark(),
-                }
-            )
-            print(f"  naive: {timed:,} in {elapsed:.2f} s = {timed / elapsed:,.0f} msg/s", flush=True)
-        median = sorted(naive_runs, key=lambda run: run["messages_per_s"])[len(naive_runs) // 2]
-        results["naive"] = {
-            "recipients": len(customers),
-            "processes": 1,
-            **median,
-            "runs": [run["messages_per_s"] for run in naive_runs],
-        }
+        results["naive"] = measure_naive(app, database, redis_url, sink, tenants[args.naive_size], args.naive_size)
 
     web, base_url = start_web(env, args.logs, args.web_workers)
     try:
@@ -281,6 +313,10 @@ def run_postgres(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) 
                         lambda campaign_id, c=client, n=size: deep_cursor_factory(c, campaign_id, database, n),
                     )
                 )
+        if body_kb:
+            results["newsletter"] = run_bodies(
+                args, app, database, redis_url, sink, web, env, base_url, tenants, body_size, tuple(body_kb)
+            )
     finally:
         web.stop()
 
@@ -296,6 +332,48 @@ def run_postgres(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) 
             "noisy": best < report.NOISY_LIMIT,
             "cpu": limit_cpu,
         }
+
+
+def run_bodies(
+    args: argparse.Namespace,
+    app: Any,
+    database: str,
+    redis_url: str,
+    sink: Sink,
+    web: Child,
+    env: dict[str, str],
+    base_url: str,
+    tenants: dict[int, environment.Tenant],
+    size: int,
+    sizes_kb: tuple[int, ...],
+) -> list[dict[str, Any]]:
+    """The newsletter lines (:mod:`benchmarks.bodies`) on ``size`` recipients, two workers."""
+    tenant = tenants[size]
+    client = Client(base_url, tenant)
+
+    def ours(body: str, label: str) -> dict[str, Any]:
+        return run_campaign(
+            client,
+            sink,
+            web,
+            env,
+            args,
+            size,
+            2,
+            redis_url,
+            lambda campaign_id: deep_cursor_factory(client, campaign_id, database, size),
+            label=label,
+            body=body,
+        )
+
+    def limit(body: str) -> float:
+        return measure_limit(app, database, tenant, sink, size, [], body=body)
+
+    def naive(body: str) -> float:
+        figures = measure_naive(app, database, redis_url, sink, tenants[args.naive_size], args.naive_size, body=body)
+        return float(figures["messages_per_s"])
+
+    return bodies.run_lines(database, size, ours=ours, limit=limit, naive=naive, sizes_kb=sizes_kb)
 
 
 def run_real_world(
@@ -419,9 +497,14 @@ def main(argv: list[str] | None = None) -> int:
             )
     finally:
         sink.close()
-    results["targets"] = report.check_targets(results) + realworld.targets(results.get("real_world", []))
+    results["targets"] = (
+        report.check_targets(results)
+        + realworld.targets(results.get("real_world", []))
+        + bodies.targets(results.get("newsletter", []))
+    )
     report.print_report(results)
     realworld.print_lines(results.get("real_world", []))
+    bodies.print_lines(results.get("newsletter", []))
     output = args.output
     if args.sqlite and output == RESULTS / "latest.json":
         output = RESULTS / "latest-sqlite.json"

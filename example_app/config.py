@@ -181,6 +181,16 @@ def from_environ(instance_path: str | os.PathLike[str], environ: Mapping[str, st
     return config
 
 
+def engine_options(database_url: str) -> dict[str, Any]:
+    """``SQLALCHEMY_ENGINE_OPTIONS`` for ``database_url``: a pool for every lane of a send job.
+
+    The lanes (``BROADCASTS_MAIL_CONNECTIONS``, 8 by default) hold up to two pooled
+    connections each: 10 + 10 overflow lets all 8 run; Flask-SQLAlchemy's 5 + 10 holds 7.
+    SQLite sends over one lane and takes no pool options.
+    """
+    return {} if database_url.startswith("sqlite") else {"pool_size": 10, "max_overflow": 10}
+
+
 def _sqlite_pragmas(dbapi_connection: Any, connection_record: Any) -> None:
     # WAL lets readers (web) and a writer (worker) work at once; the busy timeout makes a
     # second writer wait for the lock instead of failing with "database is locked".

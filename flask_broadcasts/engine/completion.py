@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from ..events import ProgressPublisher, publish_campaign
 from ..models import utcnow
 from ..statuses import RUNNING_CAMPAIGN_STATUSES, CampaignStatus
-from .event_order import commit_then_publish
+from .event_order import in_commit_order
 from .runs import change_run_status, change_status, run_figures
 from .schedule import after_run_completed, next_run_after
 from .tables import PENDING, campaigns, messages, run_messages, runs
@@ -47,7 +47,7 @@ def complete_run_if_done(
     Reconciles the counters from a COUNT over the run's messages (``total = sent + failed``)
     and copies them to ``broadcast_runs``. Commits. Returns the completed campaign row.
     """
-    with commit_then_publish:  # the completion event after every earlier commit's event
+    with in_commit_order(session):  # the completion event after every earlier commit's event
         return _complete_run_if_done(session, campaign_id, run_key, publisher, now=now, paused_too=paused_too)
 
 

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 from sqlalchemy import select
+from sqlalchemy.pool import Pool, QueuePool
 
 from ..models import BroadcastTemplate
 from ..state import BroadcastsState, get_state
@@ -94,8 +95,37 @@ def connections_for(state: BroadcastsState, campaign_id: int) -> tuple[int, int]
         .where(campaigns.c.id == campaign_id)
     ).scalar()
     state.session.commit()
-    lanes = mail if "mail" in (channels or ["mail"]) else sms
-    return max(1, lanes), max(1, min(sms, lanes))
+    lanes = max(1, mail if "mail" in (channels or ["mail"]) else sms)
+    fitting = lanes_the_pool_holds(state.session.get_bind().engine.pool)
+    configured = settings.mail_connections if "mail" in (channels or ["mail"]) else settings.sms_concurrency
+    if fitting is not None and lanes > fitting and configured:
+        log.warning(
+            "the database pool holds connections for %d lanes, not %d: sending over %d (raise pool_size "
+            "or max_overflow in SQLALCHEMY_ENGINE_OPTIONS to 2 x lanes + 1)",
+            fitting,
+            lanes,
+            fitting,
+        )
+    if fitting is not None:
+        lanes = min(lanes, fitting)  # the default (8) fits the pool silently
+    return lanes, max(1, min(sms, lanes))
+
+
+def lanes_the_pool_holds(pool: Pool) -> int | None:
+    """How many lanes a send job can run without waiting for ``pool`` (``None``: no bound).
+
+    A lane may hold two connections at once — its session's and, on PostgreSQL, the one it
+    records on — and the job's own thread one more. Past that, lanes wait for the pool,
+    and a lane holding the event-order lock while it waits (module ``event_order``) stalls
+    every lane until the pool's timeout: Flask-SQLAlchemy's default pool (5 + 10 overflow)
+    with the default 8 lanes did, for 30 s, and failed the send job.
+    """
+    if not isinstance(pool, QueuePool):
+        return None
+    overflow = getattr(pool, "_max_overflow", 0)
+    if overflow < 0:  # unbounded overflow
+        return None
+    return max(1, (pool.size() + overflow - 1) // 2)
 
 
 def send_run(campaign_id: int, run_key: str, worker_id: str, *, go_on: Callable[[], bool]) -> RunOutcome:

@@ -50,7 +50,7 @@ from ..statuses import CampaignStatus, MessageStatus
 from ..webhooks.messages import MessageEvents
 from . import record_sql as sql
 from .deferral import RetryPolicy
-from .event_order import commit_then_publish
+from .event_order import in_commit_order
 from .pg_recording import RECONNECT_PATIENCE_TTLS, PostgresRecording, as_param, is_disconnect_error
 from .runs import progress_crossed
 from .tables import RUNNING, dialect_insert, messages, sent_emails
@@ -285,7 +285,8 @@ class OutcomeRecorder(PostgresRecording):
 
     def flush(self, *, commit: bool = True) -> None:
         """Add the recorded outcomes to the counters; learn whether the campaign was stopped."""
-        with commit_then_publish:  # this row's event before a later commit's (module event_order)
+        # On its own recording connection (PostgreSQL) or through the session (module event_order).
+        with in_commit_order(self.session if self.conn is None else None):
             self._flush(commit=commit)
 
     def _flush(self, *, commit: bool) -> None:

@@ -22,7 +22,7 @@ from ..scheduling.plan import ONCE
 from ..state import get_state
 from ..statuses import CampaignStatus, ChannelStatus, ErrorCode, MessageStatus, campaign_statuses_from
 from ..webhooks.events import campaign_moved
-from .event_order import commit_then_publish
+from .event_order import in_commit_order
 from .tables import FAILED, SENT, campaigns, dialect_insert, messages, run_messages, runs
 
 SUPPRESSED = ChannelStatus.SUPPRESSED.value
@@ -142,7 +142,7 @@ def reconcile_stopped_run(
     and the message that worker had in flight was recorded after that. Only while the
     campaign is the stopped draft of this run (a new start counts for itself).
     """
-    with commit_then_publish:  # module event_order
+    with in_commit_order(session):  # module event_order
         row = session.execute(
             update(campaigns)
             .where(

@@ -119,8 +119,13 @@ class RunChannels:
         state = self.state
         if name == "mail":
             ttl = state.settings.claim_ttl
+            builder = mime_builder(state.session, self.campaign_id, self.run_key)
+            # Its reads leave no transaction open while the batch is sent: on PostgreSQL a
+            # lane records on a connection of its own, so this one would be held idle
+            # throughout, and 8 lanes x 2 exhausted the default pool of 15 (one waited 30 s).
+            state.session.rollback()
             return MailChannel(
-                mime_builder(state.session, self.campaign_id, self.run_key),
+                builder,
                 MailSettings.from_app(current_app),
                 timeout=min(state.settings.smtp_timeout, ttl / 3),
                 unsubscribe=batch_links(state.settings),
