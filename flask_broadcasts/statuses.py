@@ -296,7 +296,8 @@ _CH = ChannelStatus
 CHANNEL_TRANSITIONS: Mapping[ChannelStatus, frozenset[ChannelStatus]] = {
     _CH.PENDING: frozenset({_CH.SENT, _CH.REFUSED, _CH.UNKNOWN, _CH.SUPPRESSED}),
     _CH.SENT: frozenset({_CH.DELIVERED, _CH.UNDELIVERED, _CH.BOUNCED}),
-    _CH.REFUSED: frozenset(),
+    # A refusal at send time that said the address is bad (5.1.1): a hard bounce, told at once.
+    _CH.REFUSED: frozenset({_CH.BOUNCED}),
     _CH.UNKNOWN: frozenset(),
     # A hard bounce after a delivery report keeps ``delivered`` (it still suppresses).
     _CH.DELIVERED: frozenset(),
