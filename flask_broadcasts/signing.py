@@ -103,7 +103,7 @@ VERP_MAC_LENGTH = 16
 MAX_LOCAL_PART = 64
 #: A message id (a 64-bit integer) has at most 19 digits; "+" and "-" around it.
 _TOKEN_OVERHEAD = 1 + 19 + 1 + VERP_MAC_LENGTH
-_VERP_TOKEN = re.compile(r"(\d{1,19})-([a-z2-7]{%d})" % VERP_MAC_LENGTH)
+_VERP_TOKEN = re.compile(rf"(\d{{1,19}})-([a-z2-7]{{{VERP_MAC_LENGTH}}})")
 
 
 def check_bounce_address(address: str) -> tuple[str, str]:

@@ -20,5 +20,15 @@ from .suppressions import suppressions
 __all__ = ["broadcasts_cli"]
 
 broadcasts_cli = AppGroup("broadcasts", help="Broadcast campaigns: workers, scheduler, recovery, operators' tools.")
-for command in (show_settings, worker, recover, scheduler, campaigns, suppressions, doctor, purge_command, bounces_command):
+for command in (
+    show_settings,
+    worker,
+    recover,
+    scheduler,
+    campaigns,
+    suppressions,
+    doctor,
+    purge_command,
+    bounces_command,
+):
     broadcasts_cli.add_command(command)

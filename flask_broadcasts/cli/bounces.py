@@ -20,10 +20,11 @@ __all__ = ["bounces_command"]
 def bounces_command(mbox: Path | None, maildir: Path | None) -> None:
     """Read the bounce mail of BROADCASTS_BOUNCE_ADDRESS's mailbox (it is not changed;
     reading it again changes nothing)."""
-    if (mbox is None) == (maildir is None):
+    path = mbox if maildir is None else maildir
+    if path is None or (mbox is not None and maildir is not None):
         raise click.UsageError("give exactly one of --mbox PATH and --maildir PATH")
     try:
-        summary = read_mailbox(mbox or maildir, maildir=maildir is not None)  # type: ignore[arg-type]
+        summary = read_mailbox(path, maildir=maildir is not None)
     except (FileNotFoundError, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(str(summary))

@@ -47,6 +47,7 @@ from ..channels.smtp import MailSettings
 from ..models import utcnow
 from ..state import BroadcastsState, get_state
 from ..statuses import ChannelStatus, ErrorCode, MessageStatus
+from .bounces import bounced_at_send, verp_senders
 from .claims import OUTCOME_UNKNOWN, claim, expire_claims, new_claim_token, release, renew
 from .completion import complete_run_if_done
 from .deferral import next_deferred_at
@@ -57,7 +58,6 @@ from .run_mime import mime_builder
 from .runs import reconcile_stopped_run
 from .tables import campaigns, messages
 from .throttling import clear_waiting_reasons, mark_waiting_for_window
-from .bounces import bounced_at_send, verp_senders
 from .unsubscribe import batch_links, sms_link
 from .windows import RunTiming
 

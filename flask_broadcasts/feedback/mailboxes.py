@@ -40,7 +40,9 @@ def read_mailbox(path: Path, *, maildir: bool) -> MailboxSummary:
     """
     if not (path.is_dir() if maildir else path.is_file()):
         raise FileNotFoundError(f"no {'Maildir' if maildir else 'mbox'} at {path}")
-    box: mailbox.Mailbox = mailbox.Maildir(path, factory=None, create=False) if maildir else mailbox.mbox(path, create=False)
+    box: mailbox.Mailbox = (
+        mailbox.Maildir(path, factory=None, create=False) if maildir else mailbox.mbox(path, create=False)
+    )
     summary = MailboxSummary()
     try:
         for key in box.iterkeys():

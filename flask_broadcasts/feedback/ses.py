@@ -51,7 +51,11 @@ def parse(body: bytes) -> SnsMessage:
     except (ValueError, UnicodeDecodeError):
         raise InvalidSignature("not an SNS message (JSON)") from None
     # ``Type`` is checked to be a string first: a list there is unhashable (a TypeError, a 500).
-    if not isinstance(message, dict) or not isinstance(message.get("Type"), str) or message["Type"] not in _SIGNED_FIELDS:
+    if (
+        not isinstance(message, dict)
+        or not isinstance(message.get("Type"), str)
+        or message["Type"] not in _SIGNED_FIELDS
+    ):
         raise InvalidSignature("not an SNS message")
     for name in _SIGNED_FIELDS[message["Type"]]:
         if name in message and not isinstance(message[name], str):

@@ -59,9 +59,7 @@ def test_bounce_mail_through_the_cli(app, env, smtp, tmp_path, maildir):
 
     result = _cli(app, option, str(path))
     assert result.exit_code == 0, result.output
-    assert result.output.strip() == (
-        "10 read: 6 applied, 0 duplicate, 0 unknown, 2 no token, 2 not a bounce"
-    )
+    assert result.output.strip() == ("10 read: 6 applied, 0 duplicate, 0 unknown, 2 no token, 2 not a bounce")
     after = messages_of(first)
     for address in email[:5]:
         message = after[address]

@@ -57,7 +57,16 @@ def test_a_rotated_key_still_reads_the_addresses_it_made(app) -> None:
 
 
 @pytest.mark.parametrize(
-    "bad", ["bounces", "@example.com", "bounces@", "bou nces@example.com", "b+x@example.com", "é@example.com", "b" * 28 + "@example.com"]
+    "bad",
+    [
+        "bounces",
+        "@example.com",
+        "bounces@",
+        "bou nces@example.com",
+        "b+x@example.com",
+        "é@example.com",
+        "b" * 28 + "@example.com",
+    ],
 )
 def test_a_bounce_address_that_cannot_carry_a_token_is_refused(bad) -> None:
     with pytest.raises(ValueError, match="BROADCASTS_BOUNCE_ADDRESS"):
@@ -70,6 +79,8 @@ def test_init_app_refuses_a_local_part_too_long_for_the_token() -> None:
     from flask_broadcasts import Broadcasts
 
     app = Flask("verp-init")
-    app.config.update(SECRET_KEY="s", SQLALCHEMY_DATABASE_URI="sqlite://", BROADCASTS_BOUNCE_ADDRESS="x" * 40 + "@example.com")
+    app.config.update(
+        SECRET_KEY="s", SQLALCHEMY_DATABASE_URI="sqlite://", BROADCASTS_BOUNCE_ADDRESS="x" * 40 + "@example.com"
+    )
     with pytest.raises(ValueError, match="no room for the VERP token"):
         Broadcasts(app, db=SQLAlchemy(app))
