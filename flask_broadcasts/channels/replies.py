@@ -16,7 +16,7 @@ MAIL                      provider                    provider (a refused sender
 RCPT, DATA, end of data   this message: deferred      this message: refused
 ========================  ==========================  ==============================
 
-A refusal is also a **hard bounce** (:func:`is_hard_bounce`: the address itself is bad,
+A refusal is also a **hard bounce** (``is_hard_bounce``: the address itself is bad,
 so it is suppressed as a provider's hard bounce would be) when its enhanced status code
 (RFC 3463) says so — ``5.1.x`` (bad mailbox or domain; not ``5.1.7``/``5.1.8``, the
 sender's address) or ``5.2.1`` (mailbox disabled) — or, without one, when RCPT got
