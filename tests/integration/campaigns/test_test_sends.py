@@ -73,7 +73,7 @@ def test_a_named_member_gives_the_bindings_and_a_refusal_is_a_result(api, smtp):
     assert answer.status_code == 201, answer.json
     refused, sms, sent = answer.json["data"]["attributes"]["results"]
     assert (refused["status"], refused["channel"]) == ("refused", "mail")
-    assert "550 5.1.1" in refused["error"]
+    assert "550 5.7.1" in refused["error"]
     assert (sms["channel"], sms["status"]) == ("sms", "sent")  # the logging provider accepts
     assert sent["status"] == "sent"
     assert [_subject(m) for m in smtp.received] == ["[Test] Hello Bob!"]
