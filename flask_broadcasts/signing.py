@@ -103,6 +103,7 @@ VERP_MAC_LENGTH = 16
 MAX_LOCAL_PART = 64
 #: A message id (a 64-bit integer) has at most 19 digits; "+" and "-" around it.
 _TOKEN_OVERHEAD = 1 + 19 + 1 + VERP_MAC_LENGTH
+_LARGEST_ID = 2**63 - 1
 _VERP_TOKEN = re.compile(rf"(\d{{1,19}})-([a-z2-7]{{{VERP_MAC_LENGTH}}})")
 
 
@@ -148,6 +149,8 @@ def verp_message_id(address: str, bounce_address: str) -> int | None:
     if match is None:
         return None
     message_id = int(match.group(1))
+    if message_id > _LARGEST_ID:  # 19 digits can exceed a 64-bit id: no such message
+        return None
     mac = match.group(2)
     # Every key is compared, so the time taken does not say which one matched.
     valid = [hmac.compare_digest(_verp_mac(key, message_id), mac) for key in _secret_keys()]

@@ -43,6 +43,7 @@ def test_a_forged_altered_or_foreign_address_names_no_message(app) -> None:
     assert verp_message_id(f"bounces+42-{mac[:-1]}@{domain}", BOUNCES) is None  # truncated
     assert verp_message_id(address.replace("@example.com", "@example.net"), BOUNCES) is None
     assert verp_message_id(address.replace("bounces+", "other+"), BOUNCES) is None
+    assert verp_message_id(f"bounces+{'9' * 19}-{mac}@{domain}", BOUNCES) is None  # past a 64-bit id
     for junk in ("", "bounces@example.com", "bounces+@example.com", "+42-x@example.com", "@", "a@b@c"):
         assert verp_message_id(junk, BOUNCES) is None
     app.config["SECRET_KEY"] = "another-secret"
