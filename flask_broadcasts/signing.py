@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ __all__ = [
     "sign",
     "verify",
     "verp_address",
+    "verp_addresses",
     "verp_message_id",
 ]
 
@@ -122,16 +124,24 @@ def check_bounce_address(address: str) -> tuple[str, str]:
 
 
 def _verp_mac(key: bytes, message_id: int) -> str:
-    digest = hmac.new(key, f"{BOUNCE.salt}\0{message_id}".encode(), hashlib.sha256).digest()
-    return base64.b32encode(digest).decode("ascii").lower()[:VERP_MAC_LENGTH]
+    # 10 bytes of the HMAC are 16 base32 characters exactly (80 bits, no padding).
+    digest = hmac.digest(key, f"{BOUNCE.salt}\0{message_id}".encode(), "sha256")
+    return base64.b32encode(digest[:10]).decode("ascii").lower()
 
 
 def verp_address(bounce_address: str, message_id: int) -> str:
     """The envelope sender of message ``message_id``: ``bounces+<id>-<mac>@example.com``
     on ``bounce_address`` (``bounces@example.com``), the MAC a truncated HMAC of the id
     keyed with ``SECRET_KEY``. Bounce mail comes back to it, naming the message."""
+    return verp_addresses(bounce_address)(message_id)
+
+
+def verp_addresses(bounce_address: str) -> Callable[[int], str]:
+    """:func:`verp_address` on ``bounce_address``, its parts and the key read once (what a
+    send lane uses for each of its messages)."""
     local, domain = check_bounce_address(bounce_address)
-    return f"{local}+{message_id}-{_verp_mac(_secret_keys()[0], message_id)}@{domain}"
+    key = _secret_keys()[0]
+    return lambda message_id: f"{local}+{message_id}-{_verp_mac(key, message_id)}@{domain}"
 
 
 def verp_message_id(address: str, bounce_address: str) -> int | None:

@@ -21,7 +21,7 @@ from typing import Any
 from ..config import Settings
 from ..feedback.events import FeedbackEvent, FeedbackKind
 from ..feedback.service import apply_event
-from ..signing import verp_address
+from ..signing import verp_addresses
 
 __all__ = ["SYNCHRONOUS_PROVIDER", "bounced_at_send", "verp_senders"]
 
@@ -31,10 +31,19 @@ SYNCHRONOUS_PROVIDER = "smtp"
 
 def verp_senders(settings: Settings) -> Callable[[Any], str] | None:
     """A message → its VERP envelope sender, or ``None`` without ``BROADCASTS_BOUNCE_ADDRESS``."""
-    bounce_address = settings.bounce_address
-    if not bounce_address:
+    if not settings.bounce_address:
         return None
-    return lambda message: verp_address(bounce_address, message.id)
+    address_of = verp_addresses(settings.bounce_address)
+    last: tuple[int, str] | None = None
+
+    def sender(message: Any) -> str:
+        # Asked twice per message with pipelining (as the next envelope, then to send it).
+        nonlocal last
+        if last is None or last[0] != message.id:
+            last = (message.id, address_of(message.id))
+        return last[1]
+
+    return sender
 
 
 def bounced_at_send(message_id: int, answer: str) -> None:
