@@ -11,6 +11,9 @@ A 5xx at send time that says the address is bad (:func:`~flask_broadcasts.channe
 is recorded as a refusal with ``error_code`` ``bounced``, then applied as a hard bounce
 through the feedback service like any provider's (``mail_status`` ``bounced``,
 ``bounced_count``, a ``bounced`` suppression, ``message.bounced``), once per message.
+A worker killed between the two leaves the message ``refused`` with ``error_code``
+``bounced``: the run's completion applies what such a worker left
+(:func:`apply_left_bounces`), so no bounce is lost.
 """
 
 from __future__ import annotations
@@ -18,12 +21,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from ..config import Settings
 from ..feedback.events import FeedbackEvent, FeedbackKind
 from ..feedback.service import apply_event
 from ..signing import verp_addresses
+from ..statuses import ChannelStatus, ErrorCode, MessageStatus
+from .tables import messages
 
-__all__ = ["SYNCHRONOUS_PROVIDER", "bounced_at_send", "verp_senders"]
+__all__ = ["SYNCHRONOUS_PROVIDER", "apply_left_bounces", "bounced_at_send", "verp_senders"]
 
 #: The ``provider`` of the feedback events of 5xx answers at send time.
 SYNCHRONOUS_PROVIDER = "smtp"
@@ -57,3 +65,24 @@ def bounced_at_send(message_id: int, answer: str) -> None:
             detail=answer[:500],
         )
     )
+
+
+def apply_left_bounces(session: Session, campaign_id: int, run_key: str) -> int:
+    """Apply the hard bounces at send time that a killed worker recorded but did not apply.
+
+    Only failed messages are read (the claim index's ``campaign_id, status`` range): a
+    message another channel reached is left as recorded. Returns how many were applied.
+    """
+    left = session.execute(
+        select(messages.c.id, messages.c.error).where(
+            messages.c.campaign_id == campaign_id,
+            messages.c.status == MessageStatus.FAILED.value,
+            messages.c.run_key == run_key,
+            messages.c.error_code == ErrorCode.BOUNCED.value,
+            messages.c.mail_status == ChannelStatus.REFUSED.value,
+        )
+    ).all()
+    session.rollback()
+    for message_id, error in left:
+        bounced_at_send(message_id, (error or "").removeprefix("mail: "))
+    return len(left)

@@ -93,3 +93,43 @@ def test_no_such_user_at_send_time_is_a_hard_bounce_and_the_next_campaign_skips_
     skipped = messages_of(second)["nosuchuser2@example.test"]
     assert (skipped.status, skipped.error_code) == ("failed", "suppressed")
     assert smtp.rcpt_tries["refuse3@example.test"] == 2
+
+
+def test_a_worker_killed_between_the_refusal_and_its_bounce_loses_no_bounce(app, env, smtp, monkeypatch):
+    from flask_broadcasts.engine import sending
+    from tests.support.hostapp import Customer, db
+
+    set_config(env, app, BROADCASTS_BOUNCE_ADDRESS=BOUNCES)
+    seed_customers(3)
+    db.session.execute(sa.update(Customer).where(Customer.id == 2).values(email="nosuchuser2@example.test"))
+    db.session.commit()
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    materialize_run(campaign_id, "once", "test-worker")
+
+    def killed(message_id: int, answer: str) -> None:  # the worker dies right after the record
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(sending, "bounced_at_send", killed)
+    try:
+        send_run(campaign_id, "once", "test-worker", go_on=lambda: True)
+    except RuntimeError as exc:
+        assert str(exc) == "worker killed"
+    left = messages_of(campaign_id)["nosuchuser2@example.test"]
+    assert (left.status, left.mail_status, left.error_code) == ("failed", "refused", "bounced")
+    assert db.session.execute(sa.select(BroadcastSuppression.address)).all() == []
+
+    monkeypatch.undo()  # another worker takes the run over and completes it
+    send_run(campaign_id, "once", "test-worker-2", go_on=lambda: True)
+    row = campaign_row(campaign_id)
+    assert (row.status, row.total_count, row.sent_count, row.failed_count, row.bounced_count) == (
+        "completed",
+        3,
+        2,
+        1,
+        1,
+    )
+    after = messages_of(campaign_id)["nosuchuser2@example.test"]
+    assert (after.mail_status, after.error_code) == ("bounced", "bounced") and "550 5.1.1" in after.error
+    assert db.session.execute(sa.select(BroadcastSuppression.address)).all() == [("nosuchuser2@example.test",)]
+    assert smtp.rcpt_tries["nosuchuser2@example.test"] == 1
