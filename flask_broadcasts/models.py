@@ -243,6 +243,27 @@ class BroadcastRun(Base):
     claim_expires_at: Mapped[datetime | None]
 
 
+class BroadcastRunContent(Base):
+    """A run's template content, stored once when the run is materialized.
+
+    Its messages keep only the values they were rendered with (``bindings``); their texts
+    are this content rendered with them again on read, so a message's stored size does not
+    grow with the body. Never changed once written: a materialization taken over after a
+    crash renders the same content, whatever happened to the template since.
+    """
+
+    __tablename__ = "broadcast_run_contents"
+    __table_args__ = (UniqueConstraint("campaign_id", "run_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(HostId)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("broadcast_campaigns.id", ondelete="CASCADE"))
+    run_key: Mapped[str] = mapped_column(String(40))
+    #: The template's texts, variants and channels (:class:`~flask_broadcasts.rendering.TemplateContent`).
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 def _not_null(column: str) -> dict[str, Any]:
     """Keyword arguments of an :class:`~sqlalchemy.Index` holding only the rows where ``column`` is set."""
     predicate = text(f"{column} IS NOT NULL")
@@ -281,6 +302,10 @@ class BroadcastMessage(Base):
     body_short: Mapped[str | None] = mapped_column(Text)
     action_label: Mapped[str | None] = mapped_column(Text)
     action_url: Mapped[str | None] = mapped_column(Text)
+    #: The placeholder values it was rendered with, when its texts are its run's content
+    #: rendered on read (:mod:`flask_broadcasts.engine.run_content`); ``None``: the texts are
+    #: stored above (runs materialized before revision ``broadcasts_0012``, and previews).
+    bindings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     channels: Mapped[list[str]] = mapped_column(default=list)
     locale: Mapped[str | None] = mapped_column(String(35))
     email: Mapped[str | None] = mapped_column(String(320))

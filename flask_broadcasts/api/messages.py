@@ -266,6 +266,7 @@ class CampaignMessages(MethodView):
         """List the messages of a campaign (cursor pagination)"""
         stmt = service.messages_query(current_tenant().organization_id, id, statuses=query.filters.get("status"))
         page = paginate(get_state().session, stmt, query)
+        service.with_texts(page.items)
         g.broadcasts_message_includes = StoredIncludes()
         return render_page(page, query, resource_meta=_message_meta, linkage=_linkage(page.items))
 

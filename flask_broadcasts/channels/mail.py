@@ -101,6 +101,10 @@ class MailChannel:
             link = self.unsubscribe.of(message)
             subject = fill_unsubscribe_url(subject, link.url)
             body = fill_unsubscribe_url(body, html.escape(link.url, quote=True))
+        # A message read from its run's content brings its text alternative converted
+        # ahead (services.message_texts.PendingPlainText); else the builder converts the body.
+        plain_text = getattr(message, "plain_text", None)
+        text_body = plain_text.render(link.url if link is not None else None) if plain_text is not None else None
         try:
             email = self.builder.build(
                 to=message.email,
@@ -111,6 +115,8 @@ class MailChannel:
                 recipient_type=message.recipient_type,
                 recipient_id=message.recipient_id,
                 unsubscribe=link,
+                text_body=text_body,
+                eight_bit=self.transport.offers_8bitmime(),
             )
             # Signed last: the signature covers the headers exactly as they go out.
             data = self.signer.sign(email.data) if self.signer is not None else email.data
@@ -145,6 +151,10 @@ class SuppressedTransport:
 
     def __exit__(self, *exc_info: Any) -> None:
         pass
+
+    def offers_8bitmime(self) -> bool:
+        """Nothing goes out: the e-mail is built as a 7-bit server would get it."""
+        return False
 
     def send(
         self,

@@ -6,13 +6,21 @@ encoded. ``Message.as_bytes()`` tops out at ~850 messages/s per core on this pro
 reference machine; this path is an order of magnitude cheaper, and the tests parse its
 output with :func:`email.message_from_bytes`.
 
-Bodies are base64 (UTF-8), so no body line can be long, start with a dot, or contain
-a boundary (base64 has no ``_`` or ``.``, and every boundary has both).
+Each body part gets the transfer encoding that makes it smallest at a cost close to
+none (:func:`body_part`): ``7bit`` — the text as it is — for ASCII with lines the
+protocol allows, ``8bit`` for UTF-8 text when the server offers 8BITMIME, else
+quoted-printable or base64, whichever is shorter (base64 for mostly non-Latin text).
+Whatever the encoding, the protections base64 gave for free hold: every line ends in
+CRLF (a lone CR goes base64), no line exceeds 998 octets, and a line starting with a dot
+is dot-stuffed by the transport. No boundary can occur in a body: each holds a random
+token and ``=_``, which quoted-printable always encodes and the other encodings only
+pass through when the text itself contains the whole boundary, which is checked.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import html
 import re
 import secrets
@@ -22,15 +30,12 @@ from email import base64mime
 from email.utils import formataddr, formatdate, parseaddr
 from urllib.parse import urlsplit
 
+from ..rendering.plain_text import html_to_text
+
 CRLF = b"\r\n"
 
 _SLUG = re.compile(r"[^A-Za-z0-9_-]+")
 _HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
-_HIDDEN = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.I | re.S)
-_BREAKS = re.compile(r"<\s*(br|/p|/div|/h[1-6]|/li|/tr|/table|hr)\b[^>]*>", re.I)
-_TAGS = re.compile(r"<[^>]*>")
-_BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
-_SPACES = re.compile(r"[ \t]+")
 SAFE_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
 
@@ -131,15 +136,6 @@ def ascii_address(address: str | None) -> str:
     return f"{local}@{domain}"
 
 
-def html_to_text(body: str) -> str:
-    """A readable plain-text alternative of an HTML body."""
-    text = _HIDDEN.sub("", body)
-    text = _BREAKS.sub("\n", text)
-    text = html.unescape(_TAGS.sub("", text))
-    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r", "").split("\n"))
-    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
-
-
 def safe_url(url: str | None) -> str | None:
     """``url`` stripped if its scheme is in ``SAFE_URL_SCHEMES`` (http, https, mailto), else ``None``."""
     if not url:
@@ -153,6 +149,79 @@ def safe_url(url: str | None) -> str | None:
 
 def _b64(data: bytes) -> bytes:
     return base64.encodebytes(data).replace(b"\n", CRLF)
+
+
+#: RFC 5322 2.1.1: a line is at most 998 octets before its CRLF.
+MAX_LINE = 998
+
+
+def _short_lines(data: bytes) -> bool:
+    return max(map(len, data.split(b"\n"))) <= MAX_LINE
+
+
+def body_part(content_type: bytes, text: str, *, eight_bit: bool = False, boundaries: tuple[bytes, ...] = ()) -> bytes:
+    """A body part's headers and content, in the transfer encoding that keeps it smallest.
+
+    ``7bit`` (the text as is) when it is ASCII with lines of at most 998 octets; ``8bit``
+    for other UTF-8 text with such lines when ``eight_bit`` (the server offers 8BITMIME);
+    else quoted-printable, or base64 when that is shorter (mostly non-Latin text). Line
+    breaks go out as CRLF; a text with a lone CR goes base64, which keeps it exactly. A
+    text that holds one of the message's ``boundaries`` is never sent as is.
+    """
+    data = text.encode("utf-8").replace(b"\r\n", b"\n")
+    if b"\r" in data or b"\x00" in data:
+        encoding, content = b"base64", _b64(data)
+    elif (data.isascii() or eight_bit) and _short_lines(data) and not any(b in data for b in boundaries):
+        encoding = b"7bit" if data.isascii() else b"8bit"
+        content = data.replace(b"\n", CRLF) + CRLF
+    else:
+        quoted = binascii.b2a_qp(data, istext=True)
+        # base64 is 4/3 of the data plus a CRLF per 76 characters.
+        if len(quoted) > len(data) * 1.37:
+            encoding, content = b"base64", _b64(data)
+        else:
+            encoding, content = b"quoted-printable", quoted.replace(b"\n", CRLF) + CRLF
+    return (
+        b"Content-Type: "
+        + content_type
+        + b'; charset="utf-8"'
+        + CRLF
+        + b"Content-Transfer-Encoding: "
+        + encoding
+        + CRLF
+        + CRLF
+        + content
+    )
+
+
+def layout(
+    body: str, action_label: str | None, action_url: str | None, unsubscribe: Unsubscribe | None = None
+) -> tuple[str, str]:
+    """The e-mail layout: the HTML document of a message's ``body`` with its call to action and
+    unsubscribe footer, and what the same two add to the end of the text alternative."""
+    html_body, text_suffix = body, ""
+    url = safe_url(action_url)
+    if url:
+        label = one_line(action_label or "") or url
+        html_body += (
+            '<p style="margin:24px 0"><a href="' + html.escape(url, quote=True) + '" style="display:inline-block;'
+            'padding:12px 20px;background:#1a56db;color:#ffffff;text-decoration:none;border-radius:4px">'
+            + html.escape(label)
+            + "</a></p>"
+        )
+        text_suffix += f"\n\n{label}: {url}"
+    if unsubscribe is not None and unsubscribe.footer:
+        link = html.escape(unsubscribe.url, quote=True)
+        html_body += (
+            '<p style="margin:32px 0 0;font-size:12px;color:#6b7280"><a href="'
+            + link
+            + '" style="color:#6b7280">'
+            + html.escape(unsubscribe.footer)
+            + "</a></p>"
+        )
+        text_suffix += f"\n\n{unsubscribe.footer}: {unsubscribe.url}"
+    document = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + html_body + "</body></html>"
+    return document, text_suffix
 
 
 class MimeBuilder:
@@ -185,6 +254,7 @@ class MimeBuilder:
         token = secrets.token_hex(8)
         self._alt = f"=_alt.{token}_".encode()
         self._mixed = f"=_mixed.{token}_".encode() if attachments else None
+        self._boundaries = (self._alt,) if self._mixed is None else (self._alt, self._mixed)
         self._head = b"From: " + from_header.encode("ascii") + CRLF + b"MIME-Version: 1.0" + CRLF
         if list_id:
             self._head += b"List-Id: " + one_line(list_id).encode("ascii", "replace") + CRLF
@@ -239,38 +309,26 @@ class MimeBuilder:
         recipient_id: str,
         date: str | None = None,
         unsubscribe: Unsubscribe | None = None,
+        text_body: str | None = None,
+        eight_bit: bool = False,
     ) -> Email:
         """The e-mail of one recipient. :raises InvalidAddress: for an unusable ``to``.
 
         :param unsubscribe: the recipient's one-click link: the ``List-Unsubscribe`` and
             ``List-Unsubscribe-Post`` headers (RFC 8058) and, when it has a footer label, a
             footer link in both bodies.
+        :param text_body: :func:`~flask_broadcasts.rendering.plain_text.html_to_text` of
+            ``body`` when the caller has it already (converted once per template variant:
+            :class:`~flask_broadcasts.rendering.plain_text.PlainTextAlternative`).
+        :param eight_bit: the server offers 8BITMIME, so UTF-8 text may go as ``8bit``.
         """
         recipient = ascii_address(to)
         message_id = self.message_id(recipient_type, recipient_id)
         html_body = body or ""
-        text_body = html_to_text(html_body)
-        url = safe_url(action_url)
-        if url:
-            label = one_line(action_label or "") or url
-            html_body += (
-                '<p style="margin:24px 0"><a href="' + html.escape(url, quote=True) + '" style="display:inline-block;'
-                'padding:12px 20px;background:#1a56db;color:#ffffff;text-decoration:none;border-radius:4px">'
-                + html.escape(label)
-                + "</a></p>"
-            )
-            text_body += f"\n\n{label}: {url}"
-        if unsubscribe is not None and unsubscribe.footer:
-            link = html.escape(unsubscribe.url, quote=True)
-            html_body += (
-                '<p style="margin:32px 0 0;font-size:12px;color:#6b7280"><a href="'
-                + link
-                + '" style="color:#6b7280">'
-                + html.escape(unsubscribe.footer)
-                + "</a></p>"
-            )
-            text_body += f"\n\n{unsubscribe.footer}: {unsubscribe.url}"
-        document = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + html_body + "</body></html>"
+        if text_body is None:
+            text_body = html_to_text(html_body)
+        document, text_suffix = layout(html_body, action_label, action_url, unsubscribe)
+        text_body += text_suffix
         alt = self._alt
         parts = [
             self._head,
@@ -310,21 +368,11 @@ class MimeBuilder:
             b"--",
             alt,
             CRLF,
-            b'Content-Type: text/plain; charset="utf-8"',
-            CRLF,
-            b"Content-Transfer-Encoding: base64",
-            CRLF,
-            CRLF,
-            _b64(text_body.encode("utf-8")),
+            body_part(b"text/plain", text_body, eight_bit=eight_bit, boundaries=self._boundaries),
             b"--",
             alt,
             CRLF,
-            b'Content-Type: text/html; charset="utf-8"',
-            CRLF,
-            b"Content-Transfer-Encoding: base64",
-            CRLF,
-            CRLF,
-            _b64(document.encode("utf-8")),
+            body_part(b"text/html", document, eight_bit=eight_bit, boundaries=self._boundaries),
             b"--",
             alt,
             b"--",

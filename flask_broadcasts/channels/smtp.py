@@ -103,6 +103,12 @@ def _quoted(address: str) -> str:
     return smtplib.quoteaddr(address)
 
 
+def _mail_options(smtp: smtplib.SMTP) -> tuple[str, ...]:
+    """MAIL's parameters: ``BODY=8BITMIME`` wherever the server offers it (RFC 6152), so a
+    message may carry UTF-8 text unencoded (declaring it for a 7-bit message is allowed)."""
+    return ("BODY=8BITMIME",) if smtp.has_extn("8bitmime") else ()
+
+
 #: An SMTP envelope: (envelope sender, recipient), both as they go into MAIL and RCPT.
 Envelope = tuple[str, str]
 
@@ -202,6 +208,13 @@ class SmtpTransport:
             self.open()
         return self._smtp  # type: ignore[return-value]
 
+    def offers_8bitmime(self) -> bool:
+        """Whether the server takes 8-bit text (RFC 6152); connects first if need be.
+
+        :raises TemporaryFailure: the server cannot be reached (as :meth:`send` would).
+        """
+        return bool(self._connection().has_extn("8bitmime"))
+
     def _refuse_or_retry(self, smtp: smtplib.SMTP, stage: SmtpStage, code: int, message: bytes) -> DeliveryError:
         # With an envelope sent ahead, the server waits for message text: no RSET then.
         if self._opened is None and self._smtp is not None:
@@ -289,7 +302,7 @@ class SmtpTransport:
         return _answer(code, message)
 
     def _envelope_step_by_step(self, smtp: smtplib.SMTP, envelope_from: str, recipient: str) -> None:
-        code, message = smtp.mail(envelope_from)
+        code, message = smtp.mail(envelope_from, _mail_options(smtp))
         if code != 250:
             self._refused_sender(smtp, code, message)
         code, message = smtp.rcpt(recipient)
@@ -302,7 +315,8 @@ class SmtpTransport:
 
     @staticmethod
     def _envelope_commands(smtp: smtplib.SMTP, envelope_from: str, recipient: str) -> bytes:
-        commands = f"MAIL FROM:{_quoted(envelope_from)}\r\nRCPT TO:{_quoted(recipient)}\r\nDATA\r\n"
+        options = "".join(f" {option}" for option in _mail_options(smtp))
+        commands = f"MAIL FROM:{_quoted(envelope_from)}{options}\r\nRCPT TO:{_quoted(recipient)}\r\nDATA\r\n"
         return commands.encode(smtp.command_encoding)
 
     def _envelope_pipelined(self, smtp: smtplib.SMTP, envelope_from: str, recipient: str) -> None:

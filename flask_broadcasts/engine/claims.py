@@ -44,6 +44,7 @@ _CLAIM_COLUMNS = (
     messages.c.body_short,
     messages.c.action_label,
     messages.c.action_url,
+    messages.c.bindings,
     messages.c.channels,
     messages.c.email,
     messages.c.mobile,

@@ -32,12 +32,13 @@ if TYPE_CHECKING:
 
 from ..events import publish_campaign
 from ..models import BroadcastAudience, BroadcastTemplate, utcnow
+from ..services.message_texts import RunContent, store_run_content
 from ..state import get_state
 from ..statuses import CampaignStatus, MessageStatus, StatusReason
 from ..webhooks.messages import listening
 from .completion import complete_run_if_done
 from .consent import Consenting, consenting
-from .recipients import audience_recipients, compile_template, message_values
+from .recipients import audience_recipients, message_values, template_content
 from .runs import add_to_counters, change_run_status, change_status, progress_crossed, run_figures
 from .suppression import apply_to_values as apply_suppressions
 from .tables import RUNNING, campaigns, dialect_insert, messages, run_messages, runs
@@ -136,8 +137,9 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
         audience = session.get(BroadcastAudience, campaign.audience_id)
         assert template is not None and audience is not None  # the campaign's foreign keys
         # The same compile and render as the preview (engine.recipients), so what was
-        # previewed is what is sent.
-        compiled = compile_template(template)
+        # previewed is what is sent. The content is stored once for the run, each message
+        # only its bindings (services.message_texts); a takeover renders what was stored.
+        content = store_run_content(session, campaign.organization_id, campaign_id, run_key, template_content(template))
         source, stmt = audience_recipients(audience)
         base = {
             "organization_id": campaign.organization_id,
@@ -152,7 +154,7 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
         timing = RunTiming.of(campaign, settings)
         for number, recipients in enumerate(chunks):
             created = utcnow()
-            rows = [_row(base, compiled, r, source, consent, timing, created) for r, consent in recipients]
+            rows = [_row(base, content, r, source, consent, timing, created) for r, consent in recipients]
             del recipients
             apply_suppressions(session, campaign.organization_id, rows)
             inserted = _store_chunk(session, campaign_id, run_key, worker_id, rows, copying)
@@ -202,14 +204,15 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
 
 def _row(
     base: dict[str, Any],
-    compiled: Any,
+    content: RunContent,
     recipient: Any,
     source: Any,
     consent: Mapping[str, bool] | None,
     timing: RunTiming,
     created: datetime,
 ) -> dict[str, Any]:
-    values = {**base, **message_values(compiled, recipient, source, consent), "created_at": created}
+    values = {**base, **message_values(content.compiled, recipient, source, consent, content=content)}
+    values["created_at"] = created
     values.update(timing.values(values, getattr(recipient, "broadcast_timezone", None), created))
     return values
 
@@ -306,13 +309,17 @@ def _copy_chunk(session: Session, rows: list[dict[str, Any]], *, direct: bool) -
     columns = [c for c in rows[0] if c != "id"]
     names = ", ".join(columns)
     values_of = operator.itemgetter(*columns)
+    # JSON columns go to COPY as JSON text (a NULL stays NULL).
     channels_at = columns.index("channels") if "channels" in columns else None
+    bindings_at = columns.index("bindings") if "bindings" in columns else None
 
     def copy_rows(copy: Any, *, positions: bool) -> None:
         for position, row in enumerate(rows):
             values = list(values_of(row))
-            if channels_at is not None:  # JSON text for COPY
+            if channels_at is not None:
                 values[channels_at] = json.dumps(values[channels_at] or [])
+            if bindings_at is not None and values[bindings_at] is not None:
+                values[bindings_at] = json.dumps(values[bindings_at])
             copy.write_row([position, *values] if positions else values)
 
     raw = cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)  # see _can_copy

@@ -20,6 +20,7 @@ from ..models import BroadcastAudience, BroadcastTemplate
 from ..rendering import CompiledTemplate, RecipientData
 from ..rendering.placeholders import UNSUBSCRIBE_URL
 from ..services import audiences
+from ..services.message_texts import RunContent
 from ..services.templates import template_content
 from ..state import get_state
 from ..statuses import ErrorCode, MessageStatus
@@ -70,6 +71,8 @@ def message_values(
     obj: RecipientMixin,
     source: AudienceSource,
     consent: Mapping[str, bool] | None = None,
+    *,
+    content: RunContent | None = None,
 ) -> dict[str, Any]:
     """Render ``obj`` and return the :class:`~flask_broadcasts.models.BroadcastMessage` column values.
 
@@ -90,8 +93,13 @@ def message_values(
     ``broadcast_accepts``) takes out the channels it refuses; a recipient it leaves with no
     channel is ``failed`` with ``error_code`` ``no_consent``. The caller adds ``organization_id``, ``campaign_id``
     and ``run_key`` (or, for a preview, overrides the status with ``draft``).
+
+    With a run's stored ``content`` (:mod:`~flask_broadcasts.services.message_texts`), the
+    five texts are ``None`` and ``bindings`` holds what renders them again; without it
+    (a preview), the texts are there and ``bindings`` is ``None``.
     """
-    rendered = compiled.render(recipient_data(obj))
+    data = recipient_data(obj)
+    rendered = compiled.render(data)
     channels = accepted_channels(obj, rendered.channels, consent)
     has_channel = bool(channels)
     if has_channel:
@@ -103,15 +111,17 @@ def message_values(
         error = f"sms: {error_code}: {rendered.mobile_problem}"
     else:
         error = error_code = NO_CHANNEL
+    compact = content is not None
     return {
         "recipient_type": source.resource_type,
         "recipient_id": obj.broadcast_id,
         "customer_id": _customer_id(obj),
-        "subject": rendered.subject,
-        "body": rendered.body,
-        "body_short": rendered.body_short,
-        "action_label": rendered.action_label,
-        "action_url": rendered.action_url,
+        "subject": None if compact else rendered.subject,
+        "body": None if compact else rendered.body,
+        "body_short": None if compact else rendered.body_short,
+        "action_label": None if compact else rendered.action_label,
+        "action_url": None if compact else rendered.action_url,
+        "bindings": content.bindings(data.bindings) if content is not None else None,
         "channels": channels,
         "locale": rendered.recipient_locale,
         "email": rendered.email,

@@ -45,6 +45,7 @@ from ..channels.mail import MailChannel
 from ..channels.sms import SmsChannel, status_callback_url
 from ..channels.smtp import MailSettings
 from ..models import utcnow
+from ..services.message_texts import with_texts
 from ..state import BroadcastsState, get_state
 from ..statuses import ChannelStatus, ErrorCode, MessageStatus
 from .bounces import bounced_at_send, verp_senders
@@ -174,7 +175,8 @@ def send_batch(
     ttl = settings.claim_ttl
     # 2,000 messages in claims of 500 would keep only four connections busy.
     share = -(-settings.batch_size // lanes)
-    batch = claim(session, campaign_id, run_key, token, share, ttl, utcnow())
+    # Compact messages get their texts from the run's content (services.message_texts).
+    batch = with_texts(session, campaign_id, run_key, claim(session, campaign_id, run_key, token, share, ttl, utcnow()))
     if not batch:
         if owned:
             channels.close()

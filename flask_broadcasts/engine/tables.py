@@ -11,10 +11,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import and_
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from ..models import BroadcastCampaign, BroadcastMessage, BroadcastRun, BroadcastSentEmail
+from ..services._common import dialect_insert as dialect_insert  # the engine's modules take it from here
 from ..statuses import OPEN_RUN_CAMPAIGN_STATUSES, RUNNING_CAMPAIGN_STATUSES, SENT_MESSAGE_STATUSES, MessageStatus
 
 # DeclarativeBase types ``__table__`` as a FromClause; on a declarative class it is always a Table.
@@ -29,11 +28,6 @@ OPEN_RUN = tuple(s.value for s in OPEN_RUN_CAMPAIGN_STATUSES)
 SENT = tuple(s.value for s in SENT_MESSAGE_STATUSES)
 PENDING = MessageStatus.PENDING.value
 FAILED = MessageStatus.FAILED.value
-
-
-def dialect_insert(session: Session) -> Any:
-    """``insert`` of the session's dialect, for ``ON CONFLICT`` (PostgreSQL and SQLite spell it alike)."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def run_messages(campaign_id: int, run_key: str) -> Any:

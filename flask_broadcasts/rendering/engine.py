@@ -49,6 +49,7 @@ __all__ = [
     "CHANNELS",
     "TEXT_FIELDS",
     "CompiledTemplate",
+    "MessageTexts",
     "RecipientData",
     "RenderedMessage",
     "TemplateContent",
@@ -124,6 +125,19 @@ class RenderedMessage:
     #: Why the recipient's mobile number cannot get the template's SMS (it has one, but
     #: :func:`~flask_broadcasts.rendering.numbers.e164` refuses it), else ``None``.
     mobile_problem: str | None = None
+
+
+@dataclass(frozen=True)
+class MessageTexts:
+    """A template's texts rendered with one set of bindings in one locale."""
+
+    subject: str
+    body: str
+    body_short: str
+    action_label: str
+    action_url: str
+    #: The compiled variant ``body`` came from (for its text alternative, converted once).
+    body_source: CompiledText
 
 
 # Everything str.splitlines() treats as a line boundary, plus tab: any of them
@@ -219,6 +233,27 @@ class CompiledTemplate:
             body_short=_compile_field("body_short", content.body_short, content.body_short_i18n, _unchanged),
             action_label=_compile_field("action_label", content.action_label, content.action_label_i18n, _single_line),
             action_url=CompiledText.compile(content.action_url),
+        )
+
+    def texts(self, bindings: Mapping[str, object], locale: str | None) -> MessageTexts:
+        """The texts alone for ``bindings`` in ``locale`` (a canonical tag, as
+        :attr:`RenderedMessage.recipient_locale` gives it): what :meth:`render` gives them.
+
+        A stored message is read back through this — its bindings and locale are what
+        it keeps instead of its texts.
+        """
+        chain = lookup_chain(locale) if locale else ()
+        subject, _ = self.subject.pick(chain)
+        body, _ = self.body.pick(chain)
+        body_short, _ = self.body_short.pick(chain)
+        action_label, _ = self.action_label.pick(chain)
+        return MessageTexts(
+            subject=subject.render(bindings, _single_line),
+            body=body.render(bindings, _html),
+            body_short=body_short.render(bindings),
+            action_label=action_label.render(bindings, _single_line),
+            action_url=self.action_url.render(bindings, _url_component),
+            body_source=body,
         )
 
     def render(self, recipient: RecipientData) -> RenderedMessage:

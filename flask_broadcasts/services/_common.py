@@ -6,6 +6,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
 
 from ..errors import BadRequestError, InvalidInputError, NotFoundError
 from ..state import get_state
@@ -14,6 +16,11 @@ M = TypeVar("M")
 
 ATTRIBUTES = "/data/attributes"
 RELATIONSHIPS = "/data/relationships"
+
+
+def dialect_insert(session: Session) -> Any:
+    """``insert`` of the session's dialect, for ``ON CONFLICT`` (PostgreSQL and SQLite spell it alike)."""
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def pointer(*segments: str) -> str:

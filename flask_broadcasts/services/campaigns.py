@@ -29,6 +29,7 @@ from ..models import (
     BroadcastCampaign,
     BroadcastMessage,
     BroadcastRun,
+    BroadcastRunContent,
     BroadcastSentEmail,
     BroadcastTemplate,
 )
@@ -335,5 +336,6 @@ def delete_campaign(organization_id: str, campaign_id: Any) -> None:
     session.execute(sa.delete(BroadcastSentEmail).where(BroadcastSentEmail.message_id.in_(messages)))
     session.execute(sa.delete(BroadcastMessage).where(BroadcastMessage.campaign_id == campaign.id))
     session.execute(sa.delete(BroadcastRun).where(BroadcastRun.campaign_id == campaign.id))
+    session.execute(sa.delete(BroadcastRunContent).where(BroadcastRunContent.campaign_id == campaign.id))
     session.execute(sa.delete(BroadcastCampaign).where(BroadcastCampaign.id == campaign.id))
     session.commit()

@@ -21,6 +21,7 @@ from ..models import BroadcastCampaign, BroadcastMessage, BroadcastSentEmail
 from ..state import get_state
 from ..statuses import MessageStatus
 from ._common import parse_id
+from .message_texts import fill_texts
 
 __all__ = [
     "customer_source",
@@ -30,6 +31,7 @@ __all__ = [
     "load_recipients",
     "load_sent_emails",
     "messages_query",
+    "with_texts",
 ]
 
 
@@ -72,7 +74,14 @@ def get_message(organization_id: str, message_id: Any) -> BroadcastMessage:
         )
     if message is None:
         raise NotFoundError(f"No message {message_id} in this organization.", code="not_found")
+    fill_texts(get_state().session, [message])
     return message
+
+
+def with_texts(messages: Sequence[BroadcastMessage]) -> Sequence[BroadcastMessage]:
+    """A page of loaded messages with their texts (compact ones rendered from their run's content)."""
+    fill_texts(get_state().session, messages)
+    return messages
 
 
 # -- batch loaders --------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError
@@ -24,7 +23,7 @@ from ..models import BroadcastSuppression, utcnow
 from ..state import get_state
 from ..statuses import ConsentAction, ConsentMethod, SuppressionReason, SuppressionSource
 from . import consent
-from ._common import Problems, get_scoped, pointer
+from ._common import Problems, dialect_insert, get_scoped, pointer
 from .addresses import CHANNELS, address_forms, normalize_address
 
 __all__ = [
@@ -85,10 +84,9 @@ def suppress(
     source_id = source.get("id")
     normalized = normalize_address(channel, address)
     session = get_state().session
-    # ON CONFLICT DO NOTHING (spelled alike by both dialects): concurrent clicks add one row.
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # ON CONFLICT DO NOTHING: concurrent clicks add one row.
     inserted = session.execute(
-        insert(BroadcastSuppression)
+        dialect_insert(session)(BroadcastSuppression)
         .values(
             organization_id=str(organization_id),
             channel=channel,

@@ -38,7 +38,8 @@ def _upgrade(connection: sa.Connection, target: str) -> None:
 def test_the_branch_has_one_head() -> None:
     _, script = _script()
     heads = script.get_revisions(f"{BRANCH_LABEL}@head")
-    assert [head.revision for head in heads] == ["broadcasts_0008"]
+    assert [head.revision for head in heads] == ["broadcasts_0012"]
+    assert script.get_revision("broadcasts_0012").down_revision == "broadcasts_0008"
     assert script.get_revision("broadcasts_0008").down_revision == "broadcasts_0007"
     assert script.get_revision("broadcasts_0007").down_revision == "broadcasts_0006"
     assert script.get_revision("broadcasts_0006").down_revision == "broadcasts_0005"
@@ -293,3 +294,26 @@ def _filler(column: sa.Column) -> object:
     if isinstance(kind, sa.JSON):
         return {}
     return ""
+
+
+def test_0012_upgrades_a_database_populated_at_0008(tmp_path: Path) -> None:
+    """Messages stored before 0012 keep their texts and have no bindings: they are read as stored."""
+    with scratch_database("revisions12", tmp_path) as url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0008")
+        with engine.begin() as connection:
+            rows = _seed(connection)
+            connection.execute(sa.text("UPDATE broadcast_messages SET subject = 'Hello', body = '<p>Hi Ann</p>'"))
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0012")
+        with engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT id, status, error FROM broadcast_messages ORDER BY id")).all()
+            texts = connection.execute(sa.text("SELECT DISTINCT subject, body FROM broadcast_messages")).all()
+            bindings = connection.execute(sa.text("SELECT bindings FROM broadcast_messages")).scalars().all()
+            contents = connection.execute(sa.text("SELECT count(*) FROM broadcast_run_contents")).scalar_one()
+        engine.dispose()
+    assert [tuple(row) for row in kept] == rows
+    assert [tuple(row) for row in texts] == [("Hello", "<p>Hi Ann</p>")]
+    assert bindings == [None, None]
+    assert contents == 0
