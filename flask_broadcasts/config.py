@@ -156,6 +156,10 @@ class Settings:
         3,
         "Consecutive soft bounces (of different messages, no delivery between them) after which an address is suppressed as ``bounced``.",
     )
+    bounce_address: str | None = setting(
+        None,
+        "An address whose mailbox receives bounce mail (``bounces@example.com``): each e-mail's envelope sender becomes ``bounces+<message id>-<MAC>@example.com`` (VERP), which ``flask broadcasts bounces`` and ``flask_broadcasts.feedback.apply_bounce`` read back. Its local part may have at most 27 characters (the VERP address stays within RFC 5321's 64).",
+    )
     public_url: str | None = setting(
         None,
         "Public base URL of this app (``https://app.example.com``): provider callback URLs and the unsubscribe links of e-mails are built on it. Starting a campaign with the ``mail`` channel needs it (409 ``public_url_required``): a worker has no request to build a URL from.",

@@ -100,12 +100,15 @@ class Broadcasts:
         from .channels.sms import build_sms_provider
         from .events import RedisProgressPublisher
         from .outbound import parse_networks
+        from .signing import check_bounce_address
         from .storage import build_file_storage
 
         try:  # a bad value fails here, not at the first webhook
             parse_networks(settings.webhook_allowed_networks)
         except ValueError as exc:
             raise ValueError(f"BROADCASTS_WEBHOOK_ALLOWED_NETWORKS: {exc}") from None
+        if settings.bounce_address:  # too long a local part fails here, not at the first e-mail
+            check_bounce_address(settings.bounce_address)
         state = BroadcastsState(extension=self, db=db, settings=settings)
         state.file_storage = build_file_storage(settings.file_storage)
         state.configured_sms_provider = build_sms_provider(settings)

@@ -9,15 +9,29 @@ constant time. A token is signed, not encrypted: it carries ids only, never an a
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
-__all__ = ["InvalidToken", "TokenKind", "keyed_digest", "sign", "verify"]
+__all__ = [
+    "BOUNCE",
+    "InvalidToken",
+    "TokenKind",
+    "check_bounce_address",
+    "keyed_digest",
+    "sign",
+    "verify",
+    "verp_address",
+    "verp_addresses",
+    "verp_message_id",
+]
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,16 @@ def verify(kind: TokenKind, token: str, *, max_age: int) -> Any:
         raise InvalidToken(str(exc) or "invalid token") from None
 
 
+def _secret_keys() -> list[bytes]:
+    """``SECRET_KEY`` first, then each of ``SECRET_KEY_FALLBACKS``."""
+    config = current_app.config
+    secret = config.get("SECRET_KEY")
+    if not secret:
+        raise RuntimeError("Set SECRET_KEY: the links of broadcast e-mails are signed with it.")
+    keys = [secret, *reversed(list(config.get("SECRET_KEY_FALLBACKS") or ()))]
+    return [key.encode() if isinstance(key, str) else bytes(key) for key in keys]
+
+
 def keyed_digest(kind: TokenKind, value: str) -> str:
     """A keyed HMAC-SHA256 of ``value`` (hex): equal values give equal digests, and nobody
     without ``SECRET_KEY`` can tell the value from it or test a guess (an IP address).
@@ -68,3 +92,76 @@ def keyed_digest(kind: TokenKind, value: str) -> str:
         raise RuntimeError("Set SECRET_KEY: the links of broadcast e-mails are signed with it.")
     key = secret.encode() if isinstance(secret, str) else bytes(secret)
     return hmac.new(key, f"{kind.salt}\0{value}".encode(), hashlib.sha256).hexdigest()
+
+
+# -- VERP: the envelope sender of each e-mail names its message ------------------------------
+
+#: The salt of the VERP tokens of envelope senders (``bounces+<id>-<mac>@example.com``).
+BOUNCE = TokenKind("broadcasts.bounce")
+#: Characters of the token's MAC: base32 (a-z, 2-7, 80 bits), lower case because mail
+#: systems may change the case of a local part.
+VERP_MAC_LENGTH = 16
+#: RFC 5321 4.5.3.1.1: a local part is at most 64 octets.
+MAX_LOCAL_PART = 64
+#: A message id (a 64-bit integer) has at most 19 digits; "+" and "-" around it.
+_TOKEN_OVERHEAD = 1 + 19 + 1 + VERP_MAC_LENGTH
+_LARGEST_ID = 2**63 - 1
+_VERP_TOKEN = re.compile(rf"(\d{{1,19}})-([a-z2-7]{{{VERP_MAC_LENGTH}}})")
+
+
+def check_bounce_address(address: str) -> tuple[str, str]:
+    """``address``'s local part and domain, when every VERP address on it stays within
+    RFC 5321's 64 octets. :raises ValueError: otherwise (at ``init_app``)."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at or not local or not domain or not address.isascii() or "+" in local or any(c.isspace() for c in address):
+        raise ValueError(f"BROADCASTS_BOUNCE_ADDRESS must be a plain ASCII address without '+': {address!r}")
+    if len(local) + _TOKEN_OVERHEAD > MAX_LOCAL_PART:
+        raise ValueError(
+            f"BROADCASTS_BOUNCE_ADDRESS: its local part {local!r} leaves no room for the VERP token "
+            f"(at most {MAX_LOCAL_PART - _TOKEN_OVERHEAD} characters)"
+        )
+    return local, domain
+
+
+def _verp_mac(key: bytes, message_id: int) -> str:
+    # 10 bytes of the HMAC are 16 base32 characters exactly (80 bits, no padding).
+    digest = hmac.digest(key, f"{BOUNCE.salt}\0{message_id}".encode(), "sha256")
+    return base64.b32encode(digest[:10]).decode("ascii").lower()
+
+
+def verp_address(bounce_address: str, message_id: int) -> str:
+    """The envelope sender of message ``message_id``: ``bounces+<id>-<mac>@example.com``
+    on ``bounce_address`` (``bounces@example.com``), the MAC a truncated HMAC of the id
+    keyed with ``SECRET_KEY``. Bounce mail comes back to it, naming the message."""
+    return verp_addresses(bounce_address)(message_id)
+
+
+def verp_addresses(bounce_address: str) -> Callable[[int], str]:
+    """:func:`verp_address` on ``bounce_address``, its parts and the key read once (what a
+    send lane uses for each of its messages)."""
+    local, domain = check_bounce_address(bounce_address)
+    key = _secret_keys()[0]
+    return lambda message_id: f"{local}+{message_id}-{_verp_mac(key, message_id)}@{domain}"
+
+
+def verp_message_id(address: str, bounce_address: str) -> int | None:
+    """The message id in a VERP ``address`` on ``bounce_address`` whose MAC checks (with
+    ``SECRET_KEY`` or one of ``SECRET_KEY_FALLBACKS``, in constant time); ``None`` for any
+    other address, a forged or altered token included."""
+    local, domain = check_bounce_address(bounce_address)
+    candidate_local, at, candidate_domain = address.strip().strip("<>").rpartition("@")
+    if not at or candidate_domain.lower() != domain.lower():
+        return None
+    base, plus, token = candidate_local.partition("+")
+    if not plus or base.lower() != local.lower():
+        return None
+    match = _VERP_TOKEN.fullmatch(token.lower())
+    if match is None:
+        return None
+    message_id = int(match.group(1))
+    if message_id > _LARGEST_ID:  # 19 digits can exceed a 64-bit id: no such message
+        return None
+    mac = match.group(2)
+    # Every key is compared, so the time taken does not say which one matched.
+    valid = [hmac.compare_digest(_verp_mac(key, message_id), mac) for key in _secret_keys()]
+    return message_id if any(valid) else None

@@ -116,7 +116,8 @@ class ChannelStatus(str, enum.Enum):
     DELIVERED = "delivered"
     #: The provider later reported it undelivered (an SMS gateway's final failure).
     UNDELIVERED = "undelivered"
-    #: The provider (a webhook, or bounce mail) reported a hard bounce of the e-mail.
+    #: A hard bounce of the e-mail: a provider's webhook, bounce mail, or a 5xx at send time
+    #: that said the address is bad.
     BOUNCED = "bounced"
     #: Never attempted: the address is on the organization's suppression list for the channel.
     SUPPRESSED = "suppressed"
@@ -142,7 +143,7 @@ class ErrorCode(str, enum.Enum):
     NO_CONSENT = "no_consent"
     #: Not sent before the campaign's send-by time.
     EXPIRED = "expired"
-    #: The provider reported a hard bounce.
+    #: A hard bounce (the provider's report, bounce mail, or a 5xx about the address at send time).
     BOUNCED = "bounced"
     #: The recipient reported it as spam.
     COMPLAINED = "complained"
@@ -296,7 +297,8 @@ _CH = ChannelStatus
 CHANNEL_TRANSITIONS: Mapping[ChannelStatus, frozenset[ChannelStatus]] = {
     _CH.PENDING: frozenset({_CH.SENT, _CH.REFUSED, _CH.UNKNOWN, _CH.SUPPRESSED}),
     _CH.SENT: frozenset({_CH.DELIVERED, _CH.UNDELIVERED, _CH.BOUNCED}),
-    _CH.REFUSED: frozenset(),
+    # A refusal at send time that said the address is bad (5.1.1): a hard bounce, told at once.
+    _CH.REFUSED: frozenset({_CH.BOUNCED}),
     _CH.UNKNOWN: frozenset(),
     # A hard bounce after a delivery report keeps ``delivered`` (it still suppresses).
     _CH.DELIVERED: frozenset(),

@@ -77,6 +77,20 @@ class CampaignSchema(ResourceSchema):
         dump_only=True,
         metadata={"description": "Of the counted messages, those with a channel left out by the suppression list."},
     )
+    delivered_count = fields.Int(
+        dump_only=True,
+        metadata={"description": "Of sent_count, the messages the provider reported delivered."},
+    )
+    bounced_count = fields.Int(
+        dump_only=True,
+        metadata={
+            "description": "Messages whose e-mail hard-bounced (a provider's report, bounce mail, or a 5xx about the address at send time); of failed_count unless another channel reached the recipient."
+        },
+    )
+    complained_count = fields.Int(
+        dump_only=True,
+        metadata={"description": "Of sent_count, the messages the recipient reported as spam."},
+    )
     next_run_at = fields.DateTime(dump_only=True)
     runs_count = fields.Int(dump_only=True)
     started_at = fields.DateTime(dump_only=True)
@@ -133,6 +147,9 @@ def runs_meta(campaign: BroadcastCampaign) -> dict[str, Any]:
                 "total_count": run.total_count,
                 "sent_count": run.sent_count,
                 "failed_count": run.failed_count,
+                "delivered_count": run.delivered_count,
+                "bounced_count": run.bounced_count,
+                "complained_count": run.complained_count,
                 "started_at": run.started_at.isoformat() if run.started_at else None,
                 "completed_at": run.completed_at.isoformat() if run.completed_at else None,
             }

@@ -15,6 +15,7 @@ from ..statuses import ErrorCode
 from .base import Deferred, Outcome, Refused, Sent
 from .dkim import DkimSigner
 from .mime import InvalidAddress, MimeBuilder, Unsubscribe, ascii_address
+from .replies import is_hard_bounce
 from .smtp import Envelope, MailSettings, RecipientDeferred, RecipientRefused, SmtpTransport
 
 __all__ = ["MailChannel", "SuppressedTransport", "UnsubscribeLinks", "fill_unsubscribe_url", "transport_for"]
@@ -66,10 +67,13 @@ class MailChannel:
         timeout: float,
         unsubscribe: UnsubscribeLinks | None = None,
         signer: DkimSigner | None = None,
+        envelope_for: Callable[[Any], str] | None = None,
     ) -> None:
         self.builder = builder
         self.unsubscribe = unsubscribe
         self.signer = signer
+        #: A message → its envelope sender (the engine's VERP address); else the From address.
+        self.envelope_for = envelope_for
         self.transport: SmtpTransport | SuppressedTransport = transport_for(settings, timeout=timeout)
 
     def _envelope_of(self, following: Any | None) -> Envelope | None:
@@ -82,9 +86,13 @@ class MailChannel:
         if following is None or "mail" not in (following.channels or []) or following.mail_status is not None:
             return None
         try:
-            return self.builder.envelope_from, ascii_address(following.email)
+            return self._sender_of(following), ascii_address(following.email)
         except InvalidAddress:
             return None
+
+    def _sender_of(self, message: Any) -> str:
+        """``message``'s envelope sender (SMTP ``MAIL FROM``): one per message with VERP."""
+        return self.envelope_for(message) if self.envelope_for is not None else self.builder.envelope_from
 
     def deliver(self, message: Any, *, before_handover: Callable[[], None], following: Any | None) -> Outcome:
         """Build and send one e-mail (see :meth:`.base.Channel.deliver`)."""
@@ -112,18 +120,23 @@ class MailChannel:
             )
             # Signed last: the signature covers the headers exactly as they go out.
             data = self.signer.sign(email.data) if self.signer is not None else email.data
+            sender = self._sender_of(message)
             answer = self.transport.send(
-                email.envelope_from,
+                sender,
                 email.recipient,
                 data,
                 before_data=before_handover,
                 then=self._envelope_of(following),
             )
-        except (RecipientRefused, InvalidAddress) as exc:
+        except RecipientRefused as exc:
+            # A refusal of the address itself (no such mailbox) is a hard bounce, told at once.
+            code = ErrorCode.BOUNCED if is_hard_bounce(exc.stage, exc.code, exc.detail) else ErrorCode.REFUSED
+            return Refused(code.value, str(exc))
+        except InvalidAddress as exc:
             return Refused(ErrorCode.REFUSED.value, str(exc))
         except RecipientDeferred as exc:
             return Deferred(str(exc))
-        return Sent(answer, message_id=email.message_id, sender=email.envelope_from, recipient=email.recipient)
+        return Sent(answer, message_id=email.message_id, sender=sender, recipient=email.recipient)
 
     def close(self) -> None:
         """QUIT the connection (or drop it, with an envelope sent ahead and never used)."""

@@ -317,9 +317,8 @@ class MimeBuilder:
         :param unsubscribe: the recipient's one-click link: the ``List-Unsubscribe`` and
             ``List-Unsubscribe-Post`` headers (RFC 8058) and, when it has a footer label, a
             footer link in both bodies.
-        :param text_body: :func:`~flask_broadcasts.rendering.plain_text.html_to_text` of
-            ``body`` when the caller has it already (converted once per template variant:
-            :class:`~flask_broadcasts.rendering.plain_text.PlainTextAlternative`).
+        :param text_body: ``rendering.plain_text.html_to_text`` of ``body`` when the caller
+            has it already (converted once per template variant: ``PlainTextAlternative``).
         :param eight_bit: the server offers 8BITMIME, so UTF-8 text may go as ``8bit``.
         """
         recipient = ascii_address(to)

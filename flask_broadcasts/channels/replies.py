@@ -16,6 +16,13 @@ MAIL                      provider                    provider (a refused sender
 RCPT, DATA, end of data   this message: deferred      this message: refused
 ========================  ==========================  ==============================
 
+A refusal is also a **hard bounce** (``is_hard_bounce``: the address itself is bad,
+so it is suppressed as a provider's hard bounce would be) when its enhanced status code
+(RFC 3463) says so — ``5.1.x`` (bad mailbox or domain; not ``5.1.7``/``5.1.8``, the
+sender's address) or ``5.2.1`` (mailbox disabled) — or, without one, when RCPT got
+``550``, ``551`` or ``553``. A policy refusal (``5.7.x``: spam, authentication) or a full
+mailbox is not: it is about the message or the moment, not the address.
+
 ``421`` (the server closes the connection) is the provider's whatever the stage, as is
 any answer below 200 or above 599 (a server that speaks no SMTP).
 
@@ -27,8 +34,9 @@ SMS gateways answer over HTTP, each in its own words: their provider classifies 
 from __future__ import annotations
 
 import enum
+import re
 
-__all__ = ["SmtpStage", "Verdict", "classify_smtp"]
+__all__ = ["SmtpStage", "Verdict", "classify_smtp", "is_hard_bounce"]
 
 
 class SmtpStage(str, enum.Enum):
@@ -70,3 +78,23 @@ def classify_smtp(stage: SmtpStage, code: int) -> Verdict:
     if code == _CLOSING or not 400 <= code < 600 or stage not in _MESSAGE_STAGES:
         return Verdict.PROVIDER_UNAVAILABLE
     return Verdict.DEFERRED if code < 500 else Verdict.REFUSED
+
+
+#: The first enhanced status code of an answer (``550 5.1.1 ...``), after the basic code.
+_ENHANCED = re.compile(r"^\s*\d{3}[ -]([245])\.(\d{1,3})\.(\d{1,3})\b")
+#: RCPT refusals that say the mailbox does not exist or is not ours, without an enhanced code.
+_BAD_ADDRESS_CODES = frozenset({550, 551, 553})
+
+
+def is_hard_bounce(stage: SmtpStage | None, code: int | None, answer: str) -> bool:
+    """Whether a 5xx refusal ``code`` to ``stage`` (``answer``: ``"550 5.1.1 ..."``) says the
+    recipient's address is bad for good (see the module docstring)."""
+    if code is None or not 500 <= code < 600 or stage not in _MESSAGE_STAGES:
+        return False
+    enhanced = _ENHANCED.match(answer)
+    if enhanced is not None:
+        klass, subject, detail = enhanced.groups()
+        if klass != "5":
+            return False
+        return (subject == "1" and detail not in ("7", "8")) or (subject, detail) == ("2", "1")
+    return stage is SmtpStage.RCPT and code in _BAD_ADDRESS_CODES

@@ -39,6 +39,11 @@ DeliveryError = ChannelError
 class RecipientRefused(ChannelError):
     """The server refused this message for good (5xx)."""
 
+    def __init__(self, detail: str, code: int | None = None, *, stage: SmtpStage | None = None) -> None:
+        super().__init__(detail, code)
+        #: The command the refusal answered (RCPT, DATA or the end of the text).
+        self.stage = stage
+
 
 class RecipientDeferred(ChannelError):
     """The server will not take this message now (4xx to RCPT or DATA): try it again later."""
@@ -222,7 +227,7 @@ class SmtpTransport:
         if verdict is Verdict.DEFERRED:
             return RecipientDeferred(answer, code)
         if verdict is Verdict.REFUSED:
-            return RecipientRefused(answer, code)
+            return RecipientRefused(answer, code, stage=stage)
         return TemporaryFailure(answer, code)
 
     def send(

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from ..events import ProgressPublisher, publish_campaign
 from ..models import utcnow
 from ..statuses import RUNNING_CAMPAIGN_STATUSES, CampaignStatus
+from .bounces import apply_left_bounces
 from .event_order import in_commit_order
 from .runs import change_run_status, change_status, run_figures
 from .schedule import after_run_completed, next_run_after
@@ -48,7 +49,10 @@ def complete_run_if_done(
     and copies them to ``broadcast_runs``. Commits. Returns the completed campaign row.
     """
     with in_commit_order(session):  # the completion event after every earlier commit's event
-        return _complete_run_if_done(session, campaign_id, run_key, publisher, now=now, paused_too=paused_too)
+        row = _complete_run_if_done(session, campaign_id, run_key, publisher, now=now, paused_too=paused_too)
+    if row is not None:  # the winner: the hard bounces at send time a killed worker left (.bounces)
+        apply_left_bounces(session, campaign_id, run_key)
+    return row
 
 
 def _complete_run_if_done(

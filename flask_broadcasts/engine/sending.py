@@ -48,6 +48,7 @@ from ..models import utcnow
 from ..services.message_texts import with_texts
 from ..state import BroadcastsState, get_state
 from ..statuses import ChannelStatus, ErrorCode, MessageStatus
+from .bounces import bounced_at_send, verp_senders
 from .claims import OUTCOME_UNKNOWN, claim, expire_claims, new_claim_token, release, renew
 from .completion import complete_run_if_done
 from .deferral import next_deferred_at
@@ -130,6 +131,7 @@ class RunChannels:
                 timeout=min(state.settings.smtp_timeout, ttl / 3),
                 unsubscribe=batch_links(state.settings),
                 signer=state.dkim_signer,
+                envelope_for=verp_senders(state.settings),
             )
         provider = state.sms_provider
         channel = SmsChannel(
@@ -323,6 +325,7 @@ def _send_message(
     errors: list[str] = []
     codes: list[str] = []
     deferred: list[str] = []
+    bounced: str | None = None
     delivered = False
     tries = (message.tries or 0) + 1
     for name in _CHANNEL_ORDER:
@@ -374,6 +377,8 @@ def _send_message(
             values[f"{name}_status"] = ChannelStatus.REFUSED.value
             errors.append(f"{name}: {outcome.detail}")
             codes.append(outcome.code)
+            if name == "mail" and outcome.code == ErrorCode.BOUNCED.value:
+                bounced = outcome.detail
     error = "; ".join(errors)[:2000] or None
     if deferred:
         retry_at = recorder.retry_policy.next_try_at(tries)
@@ -387,3 +392,6 @@ def _send_message(
     # The first refusal's code names the failure (e-mail first, as the channels are tried).
     error_code = codes[0] if codes else None
     recorder.record(message.id, status, error=error, error_code=error_code, tries=tries, **values)
+    if bounced is not None:
+        recorder.settle()  # the record is committed: the bounce moves its refusal on
+        bounced_at_send(message.id, bounced)

@@ -240,8 +240,16 @@ def _channel(channels: dict[str, Channel], campaign_id: int, name: str) -> Chann
             builder = mime_builder(state.session, campaign_id, "test")
             settings = MailSettings.from_app(current_app)
             links = UnsubscribeLinks(lambda message: link) if link is not None else None
+            # A test send is no stored message: its bounces go to the bounce mailbox, untokened,
+            # and change nothing (a bounce of a test must not suppress the tester's address).
+            bounce_address = state.settings.bounce_address
             channel = MailChannel(
-                builder, settings, timeout=state.settings.test_send_timeout, unsubscribe=links, signer=state.dkim_signer
+                builder,
+                settings,
+                timeout=state.settings.test_send_timeout,
+                unsubscribe=links,
+                signer=state.dkim_signer,
+                envelope_for=(lambda message: bounce_address) if bounce_address else None,
             )
         else:
             url_for = (lambda message: link) if link is not None else None

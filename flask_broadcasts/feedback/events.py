@@ -1,7 +1,7 @@
 """The normalized provider report every source of feedback is translated into.
 
 Each provider's module (:mod:`.ses`, :mod:`.sendgrid`, :mod:`.postmark`, :mod:`.mailgun`)
-and bounce mail (:mod:`.dsn`) turn what they receive into :class:`FeedbackEvent` values;
+and bounce mail (:mod:`.bounce_mail`) turn what they receive into :class:`FeedbackEvent` values;
 :func:`~flask_broadcasts.feedback.service.apply_event` is the one place they take effect.
 """
 

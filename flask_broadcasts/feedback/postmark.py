@@ -64,11 +64,13 @@ def events_of(body: bytes) -> Iterator[FeedbackEvent]:
     elif record_type == "SpamComplaint" or record.get("Type") == "SpamComplaint":
         kind = FeedbackKind.COMPLAINT
     elif record_type == "Bounce":
+        # str() first: a list or an object there is unhashable (a TypeError, a 500).
+        bounce_type = str(record.get("Type"))
         kind = (
             FeedbackKind.HARD_BOUNCE
-            if record.get("Type") in HARD_TYPES
+            if bounce_type in HARD_TYPES
             else FeedbackKind.SOFT_BOUNCE
-            if record.get("Type") in SOFT_TYPES
+            if bounce_type in SOFT_TYPES
             else None
         )
     if kind is None:

@@ -1,6 +1,7 @@
 """A real SMTP server on loopback (aiosmtpd in a thread) that records what it accepts.
 
-Addresses whose local part starts with ``refuse`` get a 550 at RCPT; those starting
+Addresses whose local part starts with ``refuse`` get a 550 5.7.1 (a policy refusal) at RCPT,
+those starting with ``nosuchuser`` a 550 5.1.1 (no such mailbox: a hard bounce); those starting
 with ``later`` get a 451 at DATA; those starting with ``busy`` a 421 at RCPT (the server
 says it is closing). ``greylist`` scripts temporary answers: an address in it gets a 451
 at RCPT while its count is above zero (each RCPT takes one off; :data:`FOREVER` never
@@ -76,7 +77,9 @@ class _Handler:
         if address.startswith("busy"):
             return "421 4.3.2 too busy, closing"
         if address.startswith("refuse"):
-            return "550 5.1.1 mailbox unavailable"
+            return "550 5.7.1 delivery not authorized"
+        if address.startswith("nosuchuser"):
+            return "550 5.1.1 no such user here"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -96,9 +96,11 @@ def test_a_delivered_message_never_changes_and_a_draft_is_never_sent_directly() 
 
 
 def test_a_settled_channel_report_never_changes_again() -> None:
-    for settled in (CH.REFUSED, CH.UNKNOWN, CH.DELIVERED, CH.UNDELIVERED):
+    for settled in (CH.UNKNOWN, CH.DELIVERED, CH.UNDELIVERED, CH.BOUNCED, CH.SUPPRESSED):
         assert CHANNEL_TRANSITIONS[settled] == frozenset(), settled
     assert can_transition(CH.SENT, CH.DELIVERED)  # the provider's later report
+    # A refusal that said the address is bad becomes a bounce, and stays settled (never sent again).
+    assert CHANNEL_TRANSITIONS[CH.REFUSED] == frozenset({CH.BOUNCED})
 
 
 def test_what_the_counters_count() -> None:

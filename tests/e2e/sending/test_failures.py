@@ -139,7 +139,7 @@ def test_refused_recipients_fail_alone(app, env, smtp):
     assert (row.status, row.sent_count, row.failed_count, row.total_count) == ("completed", 36, 4, 40)
     failed = db.session.execute(sa.select(BroadcastMessage).where(BroadcastMessage.status == "failed")).scalars().all()
     assert {m.email for m in failed} == {f"refuse{i}@example.test" for i in (10, 20, 30, 40)}
-    assert all("550 5.1.1 mailbox unavailable" in m.error and m.mail_status == "refused" for m in failed)
+    assert all("550 5.7.1 delivery not authorized" in m.error and m.mail_status == "refused" for m in failed)
     assert smtp.count() == 36
 
 

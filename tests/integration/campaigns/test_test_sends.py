@@ -73,7 +73,7 @@ def test_a_named_member_gives_the_bindings_and_a_refusal_is_a_result(api, smtp):
     assert answer.status_code == 201, answer.json
     refused, sms, sent = answer.json["data"]["attributes"]["results"]
     assert (refused["status"], refused["channel"]) == ("refused", "mail")
-    assert "550 5.1.1" in refused["error"]
+    assert "550 5.7.1" in refused["error"]
     assert (sms["channel"], sms["status"]) == ("sms", "sent")  # the logging provider accepts
     assert sent["status"] == "sent"
     assert [_subject(m) for m in smtp.received] == ["[Test] Hello Bob!"]
@@ -160,3 +160,19 @@ def test_a_suppressed_address_is_refused_in_the_results_and_the_others_get_a_har
     part = next(p for p in received.message.walk() if p.get_content_type() == "text/html")
     html = part.get_payload(decode=True).decode()
     assert "href='https://app.example.test/api/broadcast-unsubscribe/test-send'" in html
+
+
+def test_with_a_bounce_address_a_test_send_goes_out_from_it_and_its_refusal_suppresses_nothing(app, api, smtp):
+    from flask_broadcasts.models import BroadcastSuppression
+
+    get_state(app).settings.bounce_address = "bounces@example.org"
+    make_customer(first_name="Ann")
+    campaign = make_campaign()
+    answer = api.post("/broadcast-test-sends", _document(campaign, ["nosuchuser@example.org", "me@example.org"]))
+    assert answer.status_code == 201, answer.json
+    bounced, sent = answer.json["data"]["attributes"]["results"]
+    assert (bounced["status"], sent["status"]) == ("refused", "sent")
+    assert "550 5.1.1" in bounced["error"]
+    # The bare bounce address (no VERP token: a test send is no stored message).
+    assert [m.mail_from for m in smtp.received] == ["bounces@example.org"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BroadcastSuppression)) == 0

@@ -162,3 +162,16 @@ def test_mailgun_never_answers_5xx(app):
         assert response.status_code < 500, (response.status_code, event_data)
 
     signed()
+
+
+def test_a_list_where_a_type_name_goes_is_refused_not_a_500(app):
+    """What the SES fuzz test once drew (a JSON body whose ``Type`` is a list: unhashable, so a
+    lookup by it raised TypeError), on SES and on Postmark's ``Type`` alike."""
+    seed_mail(app, "ann@example.test")
+    client = app.test_client()
+    for body in ({"Type": ["Notification"]}, {"Type": {"a": 1}}):
+        assert client.post("/api/broadcast-callbacks/ses", data=json.dumps(body)).status_code == 401
+    body = {"RecordType": "Bounce", "Type": ["HardBounce"], "Email": "ann@example.test", "MessageID": "x"}
+    response = client.post("/api/broadcast-callbacks/postmark", data=json.dumps(body), headers=postmark_auth())
+    assert response.status_code == 204
+    assert feedback_rows(app) == 0
