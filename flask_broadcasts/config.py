@@ -126,8 +126,8 @@ class Settings:
     test_send_timeout: float = setting(5, "Socket timeout (seconds) of a test send's SMTP connection.")
     sms_provider: str = setting("logging", "``logging`` (development) or ``twilio``.")
     sms_default_window: Any = setting(
-        None,
-        'Quiet hours of SMS in the recipient\'s own time zone when the campaign has no ``send_window``: ``(start, end)`` or a window like ``send_window`` (``{"start": "09:00", "end": "20:00", "days": ["mon", "tue"]}``). ``None`` (for now the default): SMS go out at any hour. A message with e-mail and SMS waits for it too.',
+        ("08:00", "21:00"),
+        'Quiet hours of SMS in the recipient\'s own time zone when the campaign has no ``send_window`` (the US TCPA\'s 08:00–21:00 by default): ``(start, end)`` or a window like ``send_window`` (``{"start": "09:00", "end": "20:00", "days": ["mon", "tue"]}``). ``None``: SMS go out at any hour (as before 0.2). A message with e-mail and SMS waits for it too.',
     )
     sms_timeout: float = setting(10, "Seconds an SMS gateway request may take before its outcome counts as unknown.")
     twilio_account_sid: str | None = setting(None, "Twilio account SID.")
