@@ -69,6 +69,10 @@ class Settings:
         None,
         "Seconds a send job keeps claiming further batches before it hands over to a fresh job; ``None`` uses half of ``BROADCASTS_JOB_TIMEOUT``.",
     )
+    fair_share_slice: float | None = setting(
+        5.0,
+        "Seconds a send job runs before it gives its worker to another campaign's job waiting on the queue (its run goes on in a fresh job at the back of the queue), so that one big campaign does not starve a small one that started later on the same workers and rate limits. ``None``: only at the end of ``BROADCASTS_SEND_JOB_BUDGET``.",
+    )
     job_timeout: int = setting(900, "RQ job timeout (seconds) of a send job.")
     retry_max: int = setting(
         10,
