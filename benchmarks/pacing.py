@@ -76,7 +76,10 @@ def _limits_lines(url: str, n: int) -> list[str]:
     # Moving window: a sorted list of every hit in the window (so memory grows with the rate).
     item = parse("1000000/second")
     lines = []
-    for name, limiter in (("moving window", MovingWindowRateLimiter(storage)), ("fixed window", FixedWindowRateLimiter(storage))):
+    for name, limiter in (
+        ("moving window", MovingWindowRateLimiter(storage)),
+        ("fixed window", FixedWindowRateLimiter(storage)),
+    ):
         limiter.hit(item, QUEUE, name)  # the script registered, the connection open
 
         def hits(limiter: Any = limiter, name: str = name) -> None:

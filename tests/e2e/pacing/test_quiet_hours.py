@@ -57,4 +57,6 @@ def test_nothing_arrives_before_the_window_opens_and_everything_once_after(app, 
     arrivals = sorted(m.at for m in smtp.received)
     assert arrivals[0] >= opens_monotonic - 0.05, (arrivals[0] - opens_monotonic, output)
     assert sorted(smtp.recipients()) == sorted(f"c{i}@example.test" for i in range(1, N + 1))
-    print(f"first message {arrivals[0] - opens_monotonic:.2f} s after the opening, last {arrivals[-1] - opens_monotonic:.2f} s")
+    print(
+        f"first message {arrivals[0] - opens_monotonic:.2f} s after the opening, last {arrivals[-1] - opens_monotonic:.2f} s"
+    )
