@@ -69,6 +69,10 @@ class Settings:
         None,
         "Seconds a send job keeps claiming further batches before it hands over to a fresh job; ``None`` uses half of ``BROADCASTS_JOB_TIMEOUT``.",
     )
+    fair_share_slice: float | None = setting(
+        5.0,
+        "Seconds a send job runs before it gives its worker to another campaign's job waiting on the queue (its run goes on in a fresh job at the back of the queue), so that one big campaign does not starve a small one that started later on the same workers and rate limits. ``None``: only at the end of ``BROADCASTS_SEND_JOB_BUDGET``.",
+    )
     job_timeout: int = setting(900, "RQ job timeout (seconds) of a send job.")
     retry_max: int = setting(
         10,
@@ -126,8 +130,8 @@ class Settings:
     test_send_timeout: float = setting(5, "Socket timeout (seconds) of a test send's SMTP connection.")
     sms_provider: str = setting("logging", "``logging`` (development) or ``twilio``.")
     sms_default_window: Any = setting(
-        None,
-        'Quiet hours of SMS in the recipient\'s own time zone when the campaign has no ``send_window``: ``(start, end)`` or a window like ``send_window`` (``{"start": "09:00", "end": "20:00", "days": ["mon", "tue"]}``). ``None`` (for now the default): SMS go out at any hour. A message with e-mail and SMS waits for it too.',
+        ("08:00", "21:00"),
+        'Quiet hours of SMS in the recipient\'s own time zone when the campaign has no ``send_window`` (the US TCPA\'s 08:00–21:00 by default): ``(start, end)`` or a window like ``send_window`` (``{"start": "09:00", "end": "20:00", "days": ["mon", "tue"]}``). ``None``: SMS go out at any hour (as before 0.2). A message with e-mail and SMS waits for it too.',
     )
     sms_timeout: float = setting(10, "Seconds an SMS gateway request may take before its outcome counts as unknown.")
     twilio_account_sid: str | None = setting(None, "Twilio account SID.")

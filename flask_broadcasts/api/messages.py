@@ -15,6 +15,7 @@ The stored listing pages with a keyset cursor (``page[after]``) over
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC
 from typing import Any
 
 import marshmallow as ma
@@ -234,12 +235,25 @@ def _linkage(messages: Sequence[BroadcastMessage]) -> dict[str, dict[str, Any]]:
 
 
 def _message_meta(message: BroadcastMessage) -> dict[str, Any]:
-    """SMS cost, and the template variant the main text used (``locale`` is the recipient's)."""
-    return {
+    """SMS cost, and the template variant the main text used (``locale`` is the recipient's).
+
+    A pending message that waits (its quiet-hours window, its local delivery time, a
+    temporary failure's back-off) also says until when (``not_before``) and, when it was
+    timed in one, the time zone it was read in (``time_zone``).
+    """
+    meta: dict[str, Any] = {
         "sms_encoding": message.sms_encoding,
         "sms_segments": message.sms_segments,
         "template_locale": message.template_locale,
     }
+    not_before = getattr(message, "retry_at", None)  # previews have none
+    if not_before is not None and message.status == MessageStatus.PENDING.value:
+        if not_before.tzinfo is None:  # SQLite hands back naive UTC
+            not_before = not_before.replace(tzinfo=UTC)
+        meta["not_before"] = not_before.astimezone(UTC).isoformat()  # as the date-time attributes
+        if message.time_zone:
+            meta["time_zone"] = message.time_zone
+    return meta
 
 
 _STORED_INCLUDES = _includes("campaign", "recipient", "customer", "sent_email")

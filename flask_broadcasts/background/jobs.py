@@ -19,6 +19,7 @@ from ..scheduling.plan import parse_run_key
 from ..state import get_state
 from ..webhooks import delivery
 from .context import app_context, warm_stop_requested
+from .queues import other_work_waits
 
 __all__ = [
     "MAX_EARLY_SECONDS",
@@ -68,12 +69,23 @@ def send_batch(campaign_id: int, run_key: str) -> int:
 
 
 def _send_until_done(campaign_id: int, run_key: str) -> int:
-    settings = get_state().settings
+    state = get_state()
+    settings = state.settings
     budget = settings.send_job_budget or settings.job_timeout / 2
-    deadline = time.monotonic() + budget
+    started = time.monotonic()
+    deadline = started + budget
+    # Fair share: after its slice, a job whose worker another run's job waits for hands over
+    # (its run goes on from the back of the queue). Runs on the same workers and the same
+    # rate limit so take turns, and a small campaign started after a big one is not kept
+    # waiting for the big one's whole budget (docs/operations.rst).
+    slice_ends = None if settings.fair_share_slice is None else started + settings.fair_share_slice
 
     def go_on() -> bool:
-        return time.monotonic() < deadline and not warm_stop_requested()
+        if time.monotonic() >= deadline or warm_stop_requested():
+            return False
+        if slice_ends is not None and time.monotonic() >= slice_ends and settings.redis_url:
+            return not other_work_waits(state, campaign_id, run_key)
+        return True
 
     outcome = lanes.send_run(campaign_id, run_key, worker_id(), go_on=go_on)
     if outcome.hand_over:

@@ -53,6 +53,20 @@ def get_queue(state: BroadcastsState) -> Queue:
     return Queue(state.settings.queue, connection=state.redis, default_timeout=state.settings.job_timeout)
 
 
+def other_work_waits(state: BroadcastsState, campaign_id: int, run_key: str, *, look: int = 50) -> bool:
+    """Whether a job of another run (a send, a materialization, a scheduled start) waits on the queue.
+
+    Only the queue's first ``look`` jobs are read (one ``LRANGE``): a send job that asks this
+    after each batch must stay cheap. The recovery sweep does not count: it is short and
+    periodic, and a run alone on the queue would otherwise hand over at each sweep.
+    """
+    queue = state.settings.queue
+    own = job_id("send", campaign_id, run_key, queue=queue) + "-"
+    sweep = f"{run_slug(queue)}-recover"  # scheduler.recovery_job_id (which imports this module)
+    ids = get_queue(state).get_job_ids(0, look)
+    return any(not jid.startswith(own) and jid != sweep for jid in ids)
+
+
 def get_webhook_queue(state: BroadcastsState) -> Queue:
     """The RQ queue ``BROADCASTS_WEBHOOK_QUEUE``: webhook deliveries, apart from the send jobs."""
     return Queue(state.settings.webhook_queue, connection=state.redis, default_timeout=state.settings.job_timeout)

@@ -9,9 +9,11 @@ algorithm") over Redis's own clock: each key holds the time its next slot is fre
 hand-over reserves ``cost / rate`` seconds from there and the lane sleeps until its slot.
 So slots are spaced evenly — no second at the server holds more than the limit, however
 many workers there are and whatever their clocks say — and a limit is used to the full
-while lanes wait for slots. One round trip per message; why not the ``limits`` library is
-in docs/performance.rst. A lane never reserves further ahead than :data:`MAX_AHEAD`: it
-sleeps until it may (renewing its claim), so a low rate never outlasts a claim's lease.
+while lanes wait for slots. One round trip per message (a channel without a limit asks only
+whether its provider paused it, at most every :data:`PAUSE_RECHECK`); its cost and why
+not the ``limits`` library are in docs/performance.rst. A lane never reserves further
+ahead than :data:`MAX_AHEAD`: it sleeps until it may (renewing its claim), so a low rate
+never outlasts a claim's lease.
 
 **Back-off when told.** A :class:`~flask_broadcasts.channels.base.RetryLater` from a
 channel (SMTP 421/451/452/454 before the recipient, a relay down, Twilio 429/503) pauses
@@ -47,6 +49,13 @@ MAX_AHEAD = 2.0
 
 #: How long the host's ``rate_limit`` answer is kept by a lane before it asks again.
 HOOK_TTL = 30.0
+
+#: With no limit on its channel, a lane asks Redis whether the provider paused sending at
+#: most this often (seconds), not before every message: the question alone cost about as
+#: much CPU as a third of the rest of a message's send (docs/performance.rst). A pause
+#: is then seen by every lane within this long, as if those messages were already on
+#: their way when the provider refused.
+PAUSE_RECHECK = 0.05
 
 # KEYS: the n limit keys, then the channel's pause key. ARGV: n, the n intervals (µs),
 # then the most µs a reservation may lie ahead. Returns {reserved, µs to wait, pause end}
@@ -168,6 +177,8 @@ class Pacer:
         self.keep_alive = keep_alive
         self._hooks: dict[tuple[str, str], tuple[float, float | None]] = {}
         self._script: Any = None
+        #: Per channel: until when (monotonic) no pause needs asking for (unlimited channels only).
+        self._unpaused: dict[str, float] = {}
 
     def _hook(self, organization_id: str, channel: str) -> float | None:
         cached = self._hooks.get((organization_id, channel))
@@ -185,6 +196,8 @@ class Pacer:
         if not self.state.settings.redis_url:  # no Redis (a test app): nothing shared to wait for
             return
         limits = limits_of(self.state, organization_id, channel, self._hook(organization_id, channel))
+        if not limits and time.monotonic() < self._unpaused.get(channel, 0.0):
+            return
         pause_key = _pause_key(self.state, channel)
         redis: Redis = self.state.redis
         if self._script is None:
@@ -196,6 +209,8 @@ class Pacer:
             reserved, micros, paused = self._script(keys=keys, args=args)
             seconds, ends = int(micros) / 1_000_000, int(paused) / 1_000_000
             if reserved:
+                if not limits:
+                    self._unpaused[channel] = time.monotonic() + PAUSE_RECHECK
                 if seconds > 0:
                     time.sleep(seconds)
                 return

@@ -251,6 +251,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAIL_DEFAULT_SENDER=("Clinic News", "news@clinic.test"),
         # Every e-mail carries a one-click unsubscribe link built on it.
         BROADCASTS_PUBLIC_URL="https://clinic.example.test",
+        # SMS at any hour: its tests are not about quiet hours (see tests/support/hostapp.py).
+        BROADCASTS_SMS_DEFAULT_WINDOW=None,
     )
     app.config.update(json.loads(os.environ.get("CLINIC_CONFIG") or "{}"))
     app.config.update(config or {})

@@ -41,6 +41,8 @@ def make_app(extension_database, tmp_path, sns, sendgrid_signer):
                 "BROADCASTS_POSTMARK_WEBHOOK_USERNAME": POSTMARK_USER,
                 "BROADCASTS_POSTMARK_WEBHOOK_PASSWORD": POSTMARK_PASSWORD,
                 "BROADCASTS_MAILGUN_SIGNING_KEY": MAILGUN_KEY,
+                # SMS at any hour: these tests are not about quiet hours (see tests/support/hostapp.py).
+                "BROADCASTS_SMS_DEFAULT_WINDOW": None,
                 **config,
             }
         )

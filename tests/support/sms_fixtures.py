@@ -36,6 +36,8 @@ def make_app(extension_database, tmp_path):
                 "BROADCASTS_TWILIO_ACCOUNT_SID": ACCOUNT_SID,
                 "BROADCASTS_TWILIO_AUTH_TOKEN": AUTH_TOKEN,
                 "BROADCASTS_TWILIO_FROM": SENDER,
+                # SMS at any hour: these tests are not about quiet hours (see tests/support/hostapp.py).
+                "BROADCASTS_SMS_DEFAULT_WINDOW": None,
                 **config,
             }
         )
