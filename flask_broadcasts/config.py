@@ -156,6 +156,18 @@ class Settings:
         3,
         "Consecutive soft bounces (of different messages, no delivery between them) after which an address is suppressed as ``bounced``.",
     )
+    guard_min_sent: int = setting(
+        1000,
+        "Deliverability guard: messages a run must have sent (since the last resume of a guard pause) before its complaint and hard-bounce rates are judged.",
+    )
+    guard_complaint_rate: float = setting(
+        0.003,
+        "Deliverability guard: a run whose complaints per message sent rise above this (0.3 %, Gmail's and Yahoo's threshold) is paused with ``status_reason`` ``deliverability_guard``. ``0`` or less turns this check off.",
+    )
+    guard_bounce_rate: float = setting(
+        0.05,
+        "Deliverability guard: a run whose hard bounces per message sent rise above this (5 %) is paused with ``status_reason`` ``deliverability_guard``. ``0`` or less turns this check off.",
+    )
     public_url: str | None = setting(
         None,
         "Public base URL of this app (``https://app.example.com``): provider callback URLs and the unsubscribe links of e-mails are built on it. Starting a campaign with the ``mail`` channel needs it (409 ``public_url_required``): a worker has no request to build a URL from.",

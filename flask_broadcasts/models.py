@@ -197,6 +197,10 @@ class BroadcastCampaign(TimestampMixin, Base):
     delivered_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     bounced_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     complained_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: What the deliverability guard judges from (``engine.guard``): the run's counters when an
+    #: operator resumed it after a guard pause, ``{"run_key", "sent", "bounced", "complained"}``;
+    #: ``None`` (or another run's key) means from the run's start.
+    guard_baseline: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     #: Send-by: messages not sent by then fail ``expired`` (``engine.expiry``).

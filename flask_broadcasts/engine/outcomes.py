@@ -51,6 +51,7 @@ from ..webhooks.messages import MessageEvents
 from . import record_sql as sql
 from .deferral import RetryPolicy
 from .event_order import commit_then_publish
+from .guard import check_row
 from .pg_recording import RECONNECT_PATIENCE_TTLS, PostgresRecording, as_param, is_disconnect_error
 from .runs import progress_crossed
 from .tables import RUNNING, dialect_insert, messages, sent_emails
@@ -119,6 +120,8 @@ class OutcomeRecorder(PostgresRecording):
         #: flush found (``paused``, ``draft``...; :data:`RUN_GONE`).
         self.halted: str | None = None
         self.result = BatchResult()
+        #: The campaign row of the last counter flush, for the deliverability guard (:mod:`.guard`).
+        self.guard_row: Any = None
         self.events = MessageEvents(session, campaign_id, run_key)  # signals, batched webhooks
         self.conn: Connection | None = None
         self.cursor: Any = None
@@ -178,6 +181,7 @@ class OutcomeRecorder(PostgresRecording):
             if self._flush_due():
                 self.flush(commit=False)
             self.session.commit()
+            self._check_guard()
             return
         if self._flush_due():
             self.flush()
@@ -287,6 +291,15 @@ class OutcomeRecorder(PostgresRecording):
         """Add the recorded outcomes to the counters; learn whether the campaign was stopped."""
         with commit_then_publish:  # this row's event before a later commit's (module event_order)
             self._flush(commit=commit)
+        if commit:
+            self._check_guard()
+
+    def _check_guard(self) -> None:
+        """Ask the deliverability guard about the row the last flush returned (once committed:
+        the guard's pause commits, and its refusal rolls back)."""
+        row, self.guard_row = self.guard_row, None
+        if row is not None and check_row(row):
+            self._halt_unless_running(CampaignStatus.PAUSED.value)
 
     def _flush(self, *, commit: bool) -> None:
         row = None
@@ -318,6 +331,8 @@ class OutcomeRecorder(PostgresRecording):
         self.last_flush = time.monotonic()
         self._counted(row, added)
         self.events.flush(self.session)
+        if added:
+            self.guard_row = row
 
     def _counter_params(self) -> dict[str, Any]:
         return {

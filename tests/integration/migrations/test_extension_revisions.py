@@ -38,7 +38,8 @@ def _upgrade(connection: sa.Connection, target: str) -> None:
 def test_the_branch_has_one_head() -> None:
     _, script = _script()
     heads = script.get_revisions(f"{BRANCH_LABEL}@head")
-    assert [head.revision for head in heads] == ["broadcasts_0008"]
+    assert [head.revision for head in heads] == ["broadcasts_0010"]
+    assert script.get_revision("broadcasts_0010").down_revision == "broadcasts_0008"
     assert script.get_revision("broadcasts_0008").down_revision == "broadcasts_0007"
     assert script.get_revision("broadcasts_0007").down_revision == "broadcasts_0006"
     assert script.get_revision("broadcasts_0006").down_revision == "broadcasts_0005"
@@ -241,6 +242,24 @@ def test_0008_upgrades_a_database_populated_at_0007(tmp_path: Path) -> None:
     assert [tuple(row) for row in kept] == rows
     assert suppressions == ["a@example.test"]
     assert (before, after) == (0, 2)
+
+
+def test_0010_upgrades_a_database_populated_at_0008(tmp_path: Path) -> None:
+    """Campaigns and messages stored before 0010 are kept; their guard judges each run from its start."""
+    with scratch_database("revisions10", tmp_path) as url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0008")
+        with engine.begin() as connection:
+            rows = _seed(connection)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0010")
+        with engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT id, status, error FROM broadcast_messages ORDER BY id")).all()
+            baselines = connection.execute(sa.text("SELECT guard_baseline FROM broadcast_campaigns")).scalars().all()
+        engine.dispose()
+    assert [tuple(row) for row in kept] == rows
+    assert baselines == [None]
 
 
 def _seed(connection: sa.Connection) -> list[tuple[int, str, str | None]]:
