@@ -11,6 +11,7 @@ service: :func:`~flask_broadcasts.engine.delivery_status.record_delivery_status`
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Blueprint, Response, abort, request
 
@@ -112,9 +113,27 @@ def twilio_inbound_callback() -> Response:
     params = verified_twilio_form()
     sender, body = params.get("From") or "", params.get("Body") or ""
     if sender and body:
-        reference = (params.get("MessageSid") or params.get("SmsSid") or "twilio")[:64]
-        receive_sms_reply(params.get("To"), sender, body, provider="twilio", reference=reference)
+        sid = params.get("MessageSid") or params.get("SmsSid") or ""
+        receive_sms_reply(
+            _plain(params.get("To")),
+            sender,
+            body,
+            provider="twilio",
+            reference=sid if _SID.fullmatch(sid) else "twilio",
+        )
     return Response(EMPTY_TWIML, status=200, content_type="text/xml; charset=utf-8")
+
+
+#: What a Twilio id looks like (``SM`` + 32 hex digits); anything else is not stored.
+_SID = re.compile(r"[A-Za-z0-9]{1,64}")
+
+
+def _plain(value: str | None) -> str | None:
+    """``value`` when it is short printable ASCII (a number, a short code), else ``None``: the
+    host's hook never gets control characters."""
+    if value and len(value) <= 64 and value.isascii() and value.isprintable():
+        return value.strip()
+    return None
 
 
 def register_callbacks(blueprint: Blueprint) -> None:

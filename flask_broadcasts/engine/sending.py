@@ -368,7 +368,7 @@ def _send_message(
             values[f"{name}_status"] = ChannelStatus.SUPPRESSED.value
             errors.append(f"{name}: {outcome.detail}")
             codes.append(outcome.code)
-            suppress_opted_out(session, message, name, outcome.detail)
+            suppress_opted_out(session, recorder.campaign_id, recorder.run_key, message, name, outcome.detail)
         else:
             values[f"{name}_status"] = ChannelStatus.REFUSED.value
             errors.append(f"{name}: {outcome.detail}")

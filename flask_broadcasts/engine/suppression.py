@@ -142,7 +142,7 @@ def drop_suppressed(session: Session, campaign_id: int, run_key: str, batch: lis
     return kept
 
 
-def suppress_opted_out(session: Session, message: Any, channel: str, detail: str) -> bool:
+def suppress_opted_out(session: Session, campaign_id: int, run_key: str, message: Any, channel: str, detail: str) -> bool:
     """The gateway refused ``message``'s SMS because its recipient opted out of the sender
     (Twilio's 21610: they texted STOP to it): the number gets an ``sms_stop`` suppression in the
     message's organization, as an inbound STOP would give it, and the run counts the message in
@@ -152,7 +152,7 @@ def suppress_opted_out(session: Session, message: Any, channel: str, detail: str
     suppression (the next runs skip the number) and, at worst, the count one short until the
     run's recount.
     """
-    number = address_of(channel, message.email, message.mobile)
+    number = address_of(channel, getattr(message, "email", None), message.mobile)
     if channel != "sms" or number is None:
         return False
     provider = (detail or "sms").split(" ", 1)[0][:16]
@@ -169,8 +169,8 @@ def suppress_opted_out(session: Session, message: Any, channel: str, detail: str
     session.execute(
         update(campaigns)
         .where(
-            campaigns.c.id == message.campaign_id,
-            campaigns.c.run_key == message.run_key,
+            campaigns.c.id == campaign_id,
+            campaigns.c.run_key == run_key,
             campaigns.c.status.in_(OPEN_RUN),
         )
         .values(suppressed_count=campaigns.c.suppressed_count + 1)
