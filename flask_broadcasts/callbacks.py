@@ -139,6 +139,4 @@ def _plain(value: str | None) -> str | None:
 def register_callbacks(blueprint: Blueprint) -> None:
     """Add the provider callback routes to the plain blueprint."""
     blueprint.add_url_rule(TWILIO_CALLBACK_PATH, "twilio_status_callback", twilio_status_callback, methods=["POST"])
-    blueprint.add_url_rule(
-        TWILIO_INBOUND_PATH, "twilio_inbound_callback", twilio_inbound_callback, methods=["POST"]
-    )
+    blueprint.add_url_rule(TWILIO_INBOUND_PATH, "twilio_inbound_callback", twilio_inbound_callback, methods=["POST"])

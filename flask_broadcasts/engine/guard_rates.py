@@ -35,7 +35,9 @@ class GuardLimits:
     @classmethod
     def from_settings(cls, settings: Any) -> GuardLimits:
         """The limits of an app's settings."""
-        return cls(int(settings.guard_min_sent), float(settings.guard_complaint_rate), float(settings.guard_bounce_rate))
+        return cls(
+            int(settings.guard_min_sent), float(settings.guard_complaint_rate), float(settings.guard_bounce_rate)
+        )
 
 
 @dataclass(frozen=True)

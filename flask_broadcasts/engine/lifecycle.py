@@ -254,7 +254,7 @@ def resume_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign
         )
     ).one()
     target = CampaignStatus.IN_PROGRESS if (materialized or started) else CampaignStatus.PENDING
-    rearm = {}
+    rearm: dict[str, Any] = {}
     if campaign.status_reason == StatusReason.DELIVERABILITY_GUARD.value:
         # The operator looked and resumed: the guard judges what is sent from now on.
         rearm["guard_baseline"] = guard_baseline(campaign)

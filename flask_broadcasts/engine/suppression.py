@@ -142,7 +142,9 @@ def drop_suppressed(session: Session, campaign_id: int, run_key: str, batch: lis
     return kept
 
 
-def suppress_opted_out(session: Session, campaign_id: int, run_key: str, message: Any, channel: str, detail: str) -> bool:
+def suppress_opted_out(
+    session: Session, campaign_id: int, run_key: str, message: Any, channel: str, detail: str
+) -> bool:
     """The gateway refused ``message``'s SMS because its recipient opted out of the sender
     (Twilio's 21610: they texted STOP to it): the number gets an ``sms_stop`` suppression in the
     message's organization, as an inbound STOP would give it, and the run counts the message in

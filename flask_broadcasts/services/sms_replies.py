@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func, select, union
 
@@ -89,7 +90,7 @@ def receive_sms_reply(
 def organizations_for_number(number: str) -> list[str]:
     """The organizations that sent an SMS to ``number`` (E.164) or hold a suppression of it."""
     # The stored number is the host's, with its spacing: compare it without what e164 drops.
-    bare = BroadcastMessage.mobile
+    bare: Any = BroadcastMessage.mobile
     for character in (" ", "-", ".", "(", ")"):
         bare = func.replace(bare, character, "")
     sent = select(BroadcastMessage.organization_id).where(
@@ -103,9 +104,7 @@ def organizations_for_number(number: str) -> list[str]:
     return sorted({str(organization) for organization in found})
 
 
-def _receive(
-    organizations: Iterable[str], number: str, text: str, *, provider: str, reference: str | None
-) -> SmsReply:
+def _receive(organizations: Iterable[str], number: str, text: str, *, provider: str, reference: str | None) -> SmsReply:
     keyword = keyword_of(text)
     if keyword is None:
         return SmsReply(None)
@@ -146,22 +145,30 @@ def _stop(organization_id: str, number: str, said: str, source_id: str) -> bool:
 
 
 def _start(organization_id: str, number: str, said: str, source_id: str) -> bool:
-    lifted = get_state().session.execute(
-        delete(BroadcastSuppression)
-        .where(
-            BroadcastSuppression.organization_id == organization_id,
-            BroadcastSuppression.channel == "sms",
-            BroadcastSuppression.address == number,
-            BroadcastSuppression.reason == SuppressionReason.SMS_STOP.value,
+    lifted = (
+        get_state()
+        .session.execute(
+            delete(BroadcastSuppression)
+            .where(
+                BroadcastSuppression.organization_id == organization_id,
+                BroadcastSuppression.channel == "sms",
+                BroadcastSuppression.address == number,
+                BroadcastSuppression.reason == SuppressionReason.SMS_STOP.value,
+            )
+            .returning(BroadcastSuppression.id)
         )
-        .returning(BroadcastSuppression.id)
-    ).first()
-    consent.record(organization_id, "sms", number, ConsentAction.GIVEN, ConsentMethod.PROVIDER, reference=said, commit=False)
+        .first()
+    )
+    consent.record(
+        organization_id, "sms", number, ConsentAction.GIVEN, ConsentMethod.PROVIDER, reference=said, commit=False
+    )
     return lifted is not None
 
 
 def _help(organization_id: str, number: str, said: str, source_id: str) -> bool:
-    consent.record(organization_id, "sms", number, ConsentAction.HELP, ConsentMethod.PROVIDER, reference=said, commit=False)
+    consent.record(
+        organization_id, "sms", number, ConsentAction.HELP, ConsentMethod.PROVIDER, reference=said, commit=False
+    )
     return False
 
 

@@ -277,7 +277,9 @@ def sms_sent_to(app: Flask, organization_id: str, mobile: str, *, sid: str | Non
         return message.id
 
 
-def signed_post(client: Any, path: str, form: dict[str, str], *, token: str = AUTH_TOKEN, base: str = "http://localhost") -> Any:
+def signed_post(
+    client: Any, path: str, form: dict[str, str], *, token: str = AUTH_TOKEN, base: str = "http://localhost"
+) -> Any:
     """POST ``form`` to ``path`` signed as Twilio signs it (``X-Twilio-Signature``) with ``token``."""
     from twilio.request_validator import RequestValidator
 

@@ -93,6 +93,9 @@ def test_signed_requests_never_answer_5xx(app):
     form = {"From": ANN, "To": SENDER, "Body": "STOP", "MessageSid": "SMlast"}
     assert signed_post(client, PATH, form).status_code == 200
     with app.app_context():
-        assert get_state().session.execute(
-            select(BroadcastSuppression.reason).where(BroadcastSuppression.address == ANN)
-        ).scalar_one() == "sms_stop"
+        assert (
+            get_state()
+            .session.execute(select(BroadcastSuppression.reason).where(BroadcastSuppression.address == ANN))
+            .scalar_one()
+            == "sms_stop"
+        )

@@ -58,8 +58,23 @@ def ann(app):
 
 @pytest.mark.parametrize(
     "body",
-    ["STOP", "stop", "Stop", " STOP ", "\tstop\n", "STOPALL", "unsubscribe", "Cancel", "END", "quit", "REVOKE",
-     "optout", "OPT OUT", "opt  out", " Opt Out "],
+    [
+        "STOP",
+        "stop",
+        "Stop",
+        " STOP ",
+        "\tstop\n",
+        "STOPALL",
+        "unsubscribe",
+        "Cancel",
+        "END",
+        "quit",
+        "REVOKE",
+        "optout",
+        "OPT OUT",
+        "opt  out",
+        " Opt Out ",
+    ],
 )
 def test_each_opt_out_keyword_suppresses_the_number(ann, body):
     answer = inbound(ann.test_client(), body)
@@ -74,7 +89,19 @@ def test_each_opt_out_keyword_suppresses_the_number(ann, body):
 
 @pytest.mark.parametrize(
     "body",
-    ["stop it please", "STOP.", "please stop", "S T O P", "stopp", "opt-out", "STOP STOP", "ſtop", "HELP ME", "yes!", ""],
+    [
+        "stop it please",
+        "STOP.",
+        "please stop",
+        "S T O P",
+        "stopp",
+        "opt-out",
+        "STOP STOP",
+        "ſtop",
+        "HELP ME",
+        "yes!",
+        "",
+    ],
 )
 def test_near_misses_are_not_keywords_and_change_nothing(ann, body):
     answer = inbound(ann.test_client(), body)
