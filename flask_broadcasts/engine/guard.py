@@ -6,11 +6,11 @@ mail junked or blocked. So, per run, once ``BROADCASTS_GUARD_MIN_SENT`` messages
 a complaint rate above ``BROADCASTS_GUARD_COMPLAINT_RATE`` or a hard-bounce rate above
 ``BROADCASTS_GUARD_BOUNCE_RATE`` (:mod:`.guard_rates`) pauses the campaign with
 ``status_reason`` ``deliverability_guard`` — through the same guarded ``UPDATE`` as an
-operator's pause (:func:`~.lifecycle.hold_run`), so its ``campaign.paused`` event carries
+operator's pause (``lifecycle.hold_run``), so its ``campaign.paused`` event carries
 the reason and concurrent checks pause it once.
 
 It is asked at the two moments a rate can cross a limit: after a provider's complaint or
-hard bounce was applied (:func:`check_run`, from :mod:`flask_broadcasts.feedback.service`),
+hard bounce was applied (:func:`check_run`, from ``flask_broadcasts.feedback.service``),
 and after a send batch's counter flush, with the row that flush returned
 (:func:`check_row`: free when nothing trips). Resuming is the operator's decision
 (``resume``); the guard then judges from the counts at that resume.

@@ -106,6 +106,7 @@ def start_campaign(organization_id: str, campaign_id: int, *, now: datetime | No
         run_key=ONCE,
         started_at=now,
         completed_at=None,
+        guard_baseline=None,  # the one-off key is reused: its guard starts afresh
     )
     if row is None:
         session.rollback()

@@ -2,7 +2,7 @@
 
 :func:`receive_sms` is the public entry point for a host with an SMS provider of its own: it
 passes the organization, the recipient's number and the text. The Twilio webhook
-(:mod:`flask_broadcasts.callbacks`) calls :func:`receive_sms_reply`, which first asks the host
+(``flask_broadcasts.callbacks``) calls :func:`receive_sms_reply`, which first asks the host
 which organization the receiving number belongs to (``@broadcasts.sms_number_organization``).
 
 - **STOP** (and its synonyms, :mod:`.sms_keywords`): an ``sms_stop`` suppression of the number
