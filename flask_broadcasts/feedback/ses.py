@@ -50,7 +50,12 @@ def parse(body: bytes) -> SnsMessage:
         message = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise InvalidSignature("not an SNS message (JSON)") from None
-    if not isinstance(message, dict) or message.get("Type") not in _SIGNED_FIELDS:
+    # A Type that is no string (a list, an object) is not hashable: refused, never a 500.
+    if (
+        not isinstance(message, dict)
+        or not isinstance(message.get("Type"), str)
+        or message["Type"] not in _SIGNED_FIELDS
+    ):
         raise InvalidSignature("not an SNS message")
     for name in _SIGNED_FIELDS[message["Type"]]:
         if name in message and not isinstance(message[name], str):

@@ -36,7 +36,7 @@ UNAVAILABLE_TO = "+14155550503"
 SERVER_ERROR_TO = "+14155550500"
 SLOW_TO = "+14155550999"
 #: Twilio's 21610: the recipient texted STOP to this sender (a real, valid mobile number).
-OPTED_OUT_TO = "+14155552610"
+OPTED_OUT_TO = "+14155557610"
 
 
 @dataclass

@@ -127,7 +127,7 @@ def test_twilio_21610_suppresses_the_number_and_ends_the_sms_channel_suppressed(
     from flask_broadcasts.models import BroadcastConsentEvent, BroadcastSuppression
     from tests.support.twilio import OPTED_OUT_TO
 
-    seeded = running_campaign(sms_app, "+14155552671", OPTED_OUT_TO, "+1 415 555 2610")
+    seeded = running_campaign(sms_app, "+14155552671", OPTED_OUT_TO, "+1 415 555 7610")
 
     result = run_batch(sms_app, seeded)
 
