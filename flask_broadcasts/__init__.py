@@ -9,6 +9,7 @@ from .auth import current_organization_id
 from .errors import AccessDenied, BroadcastsError, BroadcastsSetupWarning
 from .extension import Broadcasts
 from .host import AudienceSource, BookingRecipientMixin, CommunitySource, RecipientMixin
+from .services.sms_replies import receive_sms
 from .state import get_state
 from .statuses import CampaignStatus, MessageStatus
 
@@ -27,4 +28,5 @@ __all__ = [
     "RecipientMixin",
     "current_organization_id",
     "get_state",
+    "receive_sms",
 ]

@@ -164,6 +164,18 @@ class Settings:
         None,
         "An address whose mailbox receives bounce mail (``bounces@example.com``): each e-mail's envelope sender becomes ``bounces+<message id>-<MAC>@example.com`` (VERP), which ``flask broadcasts bounces`` and ``flask_broadcasts.feedback.apply_bounce`` read back. Its local part may have at most 27 characters (the VERP address stays within RFC 5321's 64).",
     )
+    guard_min_sent: int = setting(
+        1000,
+        "Deliverability guard: messages a run must have sent (since the last resume of a guard pause) before its complaint and hard-bounce rates are judged.",
+    )
+    guard_complaint_rate: float = setting(
+        0.003,
+        "Deliverability guard: a run whose complaints per message sent rise above this (0.3 %, Gmail's and Yahoo's threshold) is paused with ``status_reason`` ``deliverability_guard``. ``0`` or less turns this check off.",
+    )
+    guard_bounce_rate: float = setting(
+        0.05,
+        "Deliverability guard: a run whose hard bounces per message sent rise above this (5 %) is paused with ``status_reason`` ``deliverability_guard``. ``0`` or less turns this check off.",
+    )
     public_url: str | None = setting(
         None,
         "Public base URL of this app (``https://app.example.com``): provider callback URLs and the unsubscribe links of e-mails are built on it. Starting a campaign with the ``mail`` channel needs it (409 ``public_url_required``): a worker has no request to build a URL from.",

@@ -58,6 +58,7 @@ class Broadcasts:
         self._organization_access: OrganizationAccess | None = None
         self._organization_name: Callable[[str], str | None] | None = None
         self._rate_limit: Callable[[str, str], float | None] | None = None
+        self._sms_number_organization: Callable[[str], str | None] | None = None
         self.audience_sources: dict[str, AudienceSource] = {}
         self.community_source: CommunitySource | None = None
         #: The host's own SMS provider; when ``None``, ``BROADCASTS_SMS_PROVIDER`` picks one.
@@ -151,6 +152,21 @@ class Broadcasts:
         Asked again every half minute by each connection of a send job."""
         self._rate_limit = callback
         return callback
+
+    def sms_number_organization(self, callback: F) -> F:
+        """Register ``callback(receiving_number) -> organization_id | None``: whose number an
+        inbound SMS (STOP, START, HELP) was sent to (E.164, as the provider gives it). Optional:
+        without it, or when it answers ``None``, a keyword takes effect in *every* organization
+        that sent an SMS to the recipient's number (docs: "SMS keywords")."""
+        self._sms_number_organization = callback
+        return callback
+
+    def organization_of_sms_number(self, receiving_number: str | None) -> str | None:
+        """The organization of our ``receiving_number`` (the :meth:`sms_number_organization` hook), else ``None``."""
+        if self._sms_number_organization is None or not receiving_number:
+            return None
+        organization_id = self._sms_number_organization(receiving_number)
+        return None if organization_id is None or organization_id == "" else str(organization_id)
 
     def rate_limit_of(self, organization_id: str, channel: str) -> float | None:
         """The organization's own rate on ``channel`` (the :meth:`rate_limit` hook), else ``None``."""

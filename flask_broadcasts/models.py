@@ -197,6 +197,10 @@ class BroadcastCampaign(TimestampMixin, Base):
     delivered_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     bounced_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     complained_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: What the deliverability guard judges from (``engine.guard``): the run's counters when an
+    #: operator resumed it after a guard pause, ``{"run_key", "sent", "bounced", "complained"}``;
+    #: ``None`` (or another run's key) means from the run's start.
+    guard_baseline: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     #: Send-by: messages not sent by then fail ``expired`` (``engine.expiry``).
@@ -304,7 +308,7 @@ class BroadcastMessage(Base):
     action_url: Mapped[str | None] = mapped_column(Text)
     #: The placeholder values it was rendered with, when its texts are its run's content
     #: rendered on read (:mod:`flask_broadcasts.engine.run_content`); ``None``: the texts are
-    #: stored above (runs materialized before revision ``broadcasts_0012``, and previews).
+    #: stored above (runs materialized before revision ``broadcasts_0010``, and previews).
     bindings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     channels: Mapped[list[str]] = mapped_column(default=list)
     locale: Mapped[str | None] = mapped_column(String(35))

@@ -182,8 +182,12 @@ class ConsentAction(str, enum.Enum):
 
     #: Taken off sending: an unsubscribe, a provider's bounce or complaint, a manual or imported suppression.
     WITHDRAWN = "withdrawn"
-    #: Given again: a user re-subscribed the address (its suppression deleted).
+    #: Given again: a user re-subscribed the address (its suppression deleted), or the
+    #: recipient texted START, YES or UNSTOP.
     GIVEN = "given"
+    #: The recipient texted HELP: recorded only, consent unchanged (the answer is the
+    #: provider's, e.g. Twilio's Advanced Opt-Out, or the host's).
+    HELP = "help"
 
 
 class ConsentMethod(str, enum.Enum):
@@ -197,7 +201,8 @@ class ConsentMethod(str, enum.Enum):
     API = "api"
     #: ``flask broadcasts suppressions import``.
     IMPORT = "import"
-    #: A provider's report (bounce, complaint, SMS STOP).
+    #: A provider's report (bounce, complaint, Twilio error 21610), or a keyword the
+    #: recipient texted (STOP, START, HELP) that a provider passed on.
     PROVIDER = "provider"
 
 

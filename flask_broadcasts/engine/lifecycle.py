@@ -12,9 +12,12 @@ message's final bytes (:mod:`.outcomes`).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, exists, select, update
+from sqlalchemy.engine import Row
 
 from ..errors import ConflictError, NotFoundError, illegal_transition
 from ..events import publish_campaign
@@ -22,6 +25,7 @@ from ..models import BroadcastCampaign, BroadcastTemplate, utcnow
 from ..scheduling.plan import ONCE
 from ..state import get_state
 from ..statuses import CampaignStatus, StatusReason
+from .guard_rates import guard_baseline
 from .runs import change_run_status, change_status, launch_run, run_figures
 from .schedule import cancel_timer
 from .tables import PENDING, campaigns, messages, run_messages, runs
@@ -102,6 +106,7 @@ def start_campaign(organization_id: str, campaign_id: int, *, now: datetime | No
         run_key=ONCE,
         started_at=now,
         completed_at=None,
+        guard_baseline=None,  # the one-off key is reused: its guard starts afresh
     )
     if row is None:
         session.rollback()
@@ -169,6 +174,36 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
     return _load(organization_id, campaign_id)
 
 
+def hold_run(
+    campaign_id: int, reason: StatusReason, *, where: Iterable[Any] = (), organization_id: str | None = None
+) -> Row[Any] | None:
+    """Pause the campaign's running run with ``status_reason`` ``reason``; the row after it, or
+    ``None`` when it was not running (nothing changed, the transaction rolled back).
+
+    What :func:`pause_campaign` (an operator) and the deliverability guard (:mod:`.guard`) share:
+    one guarded ``UPDATE`` (its ``campaign.paused`` event carries the reason), the run's row
+    says the same, waiting jobs are cancelled and the progress event is published. Commits.
+    """
+    state = get_state()
+    session = state.session
+    guards = list(where)
+    if organization_id is not None:
+        guards.append(campaigns.c.organization_id == str(organization_id))
+    row = change_status(session, campaign_id, CampaignStatus.PAUSED, where=guards, status_reason=reason.value)
+    if row is None:
+        session.rollback()
+        return None
+    session.execute(
+        update(runs)
+        .where(runs.c.campaign_id == campaign_id, runs.c.run_key == row.run_key, runs.c.completed_at.is_(None))
+        .values(status_reason=reason.value)
+    )
+    session.commit()
+    state.dispatcher.cancel(campaign_id)
+    publish_campaign(state.publisher, row)
+    return row
+
+
 def pause_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
     """Hold a ``pending`` or ``in-progress`` run: ``paused`` with ``status_reason`` ``paused``.
 
@@ -181,28 +216,11 @@ def pause_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
     :raises NotFoundError: no such campaign in the organization.
     :raises ConflictError: ``illegal_transition``: the campaign is not running.
     """
-    state = get_state()
-    session = state.session
+    session = get_state().session
     _load(organization_id, campaign_id)  # another organization's campaign is a 404, not a 409
-    row = change_status(
-        session,
-        campaign_id,
-        CampaignStatus.PAUSED,
-        where=[campaigns.c.organization_id == str(organization_id)],
-        status_reason=PAUSED,
-    )
-    if row is None:
-        session.rollback()
+    if hold_run(campaign_id, StatusReason.PAUSED, organization_id=organization_id) is None:
         status = _load(organization_id, campaign_id).status
         raise illegal_transition(f"A {status} campaign cannot be paused.", status)
-    session.execute(
-        update(runs)
-        .where(runs.c.campaign_id == campaign_id, runs.c.run_key == row.run_key, runs.c.completed_at.is_(None))
-        .values(status_reason=PAUSED)
-    )
-    session.commit()
-    state.dispatcher.cancel(campaign_id)
-    publish_campaign(state.publisher, row)
     session.expire_all()
     return _load(organization_id, campaign_id)
 
@@ -237,6 +255,10 @@ def resume_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign
         )
     ).one()
     target = CampaignStatus.IN_PROGRESS if (materialized or started) else CampaignStatus.PENDING
+    rearm: dict[str, Any] = {}
+    if campaign.status_reason == StatusReason.DELIVERABILITY_GUARD.value:
+        # The operator looked and resumed: the guard judges what is sent from now on.
+        rearm["guard_baseline"] = guard_baseline(campaign)
     row = change_status(
         session,
         campaign_id,
@@ -244,6 +266,7 @@ def resume_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign
         only_from=(CampaignStatus.PAUSED,),
         where=[campaigns.c.organization_id == str(organization_id), campaigns.c.run_key == run_key],
         status_reason=None,
+        **rearm,
     )
     if row is None:
         session.rollback()

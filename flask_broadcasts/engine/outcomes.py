@@ -51,6 +51,7 @@ from ..webhooks.messages import MessageEvents
 from . import record_sql as sql
 from .deferral import RetryPolicy
 from .event_order import in_commit_order
+from .guard import check_row
 from .pg_recording import RECONNECT_PATIENCE_TTLS, PostgresRecording, as_param, is_disconnect_error
 from .runs import progress_crossed
 from .tables import RUNNING, dialect_insert, messages, sent_emails
@@ -119,6 +120,8 @@ class OutcomeRecorder(PostgresRecording):
         #: flush found (``paused``, ``draft``...; :data:`RUN_GONE`).
         self.halted: str | None = None
         self.result = BatchResult()
+        #: The campaign row of the last counter flush, for the deliverability guard (:mod:`.guard`).
+        self.guard_row: Any = None
         self.events = MessageEvents(session, campaign_id, run_key)  # signals, batched webhooks
         self.conn: Connection | None = None
         self.cursor: Any = None
@@ -178,6 +181,7 @@ class OutcomeRecorder(PostgresRecording):
             if self._flush_due():
                 self.flush(commit=False)
             self.session.commit()
+            self._check_guard()
             return
         if self._flush_due():
             self.flush()
@@ -288,6 +292,15 @@ class OutcomeRecorder(PostgresRecording):
         # On its own recording connection (PostgreSQL) or through the session (module event_order).
         with in_commit_order(self.session if self.conn is None else None):
             self._flush(commit=commit)
+        if commit:
+            self._check_guard()
+
+    def _check_guard(self) -> None:
+        """Ask the deliverability guard about the row the last flush returned (once committed:
+        the guard's pause commits, and its refusal rolls back)."""
+        row, self.guard_row = self.guard_row, None
+        if row is not None and check_row(row):
+            self._halt_unless_running(CampaignStatus.PAUSED.value)
 
     def _flush(self, *, commit: bool) -> None:
         row = None
@@ -319,6 +332,8 @@ class OutcomeRecorder(PostgresRecording):
         self.last_flush = time.monotonic()
         self._counted(row, added)
         self.events.flush(self.session)
+        if added:
+            self.guard_row = row
 
     def _counter_params(self) -> dict[str, Any]:
         return {

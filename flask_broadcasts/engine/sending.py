@@ -57,6 +57,7 @@ from .outcomes import BatchResult, CampaignHalted, OutcomeRecorder
 from .pacing import Pacer, Throttled, clear_backoff, message_cost, throttle
 from .run_mime import mime_builder
 from .runs import reconcile_stopped_run
+from .suppression import suppress_opted_out
 from .tables import campaigns, messages
 from .throttling import clear_waiting_reasons, mark_waiting_for_window
 from .unsubscribe import batch_links, sms_link
@@ -373,6 +374,11 @@ def _send_message(
         elif isinstance(outcome, Deferred):
             deferred.append(name)
             errors.append(f"{name}: {outcome.detail}")
+        elif outcome.code == ErrorCode.SUPPRESSED.value:  # opted out of the sender (Twilio 21610)
+            values[f"{name}_status"] = ChannelStatus.SUPPRESSED.value
+            errors.append(f"{name}: {outcome.detail}")
+            codes.append(outcome.code)
+            suppress_opted_out(session, recorder.campaign_id, recorder.run_key, message, name, outcome.detail)
         else:
             values[f"{name}_status"] = ChannelStatus.REFUSED.value
             errors.append(f"{name}: {outcome.detail}")

@@ -18,14 +18,14 @@ from sqlalchemy.orm import Session
 
 from ..events import publish_campaign
 from ..rendering.numbers import UnusableNumber, e164
-from ..services.suppressions import suppressed_by_channel
+from ..services.suppressions import suppress, suppressed_by_channel
 from ..state import get_state
-from ..statuses import ChannelStatus, ErrorCode, MessageStatus
+from ..statuses import ChannelStatus, ErrorCode, MessageStatus, SuppressionReason, SuppressionSource
 from ..webhooks.messages import announce
 from .runs import add_to_counters, progress_crossed
-from .tables import messages
+from .tables import OPEN_RUN, campaigns, messages
 
-__all__ = ["SUPPRESSED", "address_of", "apply_to_values", "count_suppressed", "drop_suppressed"]
+__all__ = ["SUPPRESSED", "address_of", "apply_to_values", "count_suppressed", "drop_suppressed", "suppress_opted_out"]
 
 #: ``error_code`` (and channel status) of what the list left out.
 SUPPRESSED = ErrorCode.SUPPRESSED.value
@@ -140,3 +140,42 @@ def drop_suppressed(session: Session, campaign_id: int, run_key: str, batch: lis
         publish_campaign(get_state().publisher, row)
     announce(session, campaign_id, run_key, settled)  # message events, as a send's outcomes have
     return kept
+
+
+def suppress_opted_out(
+    session: Session, campaign_id: int, run_key: str, message: Any, channel: str, detail: str
+) -> bool:
+    """The gateway refused ``message``'s SMS because its recipient opted out of the sender
+    (Twilio's 21610: they texted STOP to it): the number gets an ``sms_stop`` suppression in the
+    message's organization, as an inbound STOP would give it, and the run counts the message in
+    ``suppressed_count`` (its ``sms_status`` is ``suppressed``). Commits; whether it added one.
+
+    Committed before the message's own record: a worker killed between the two leaves the
+    suppression (the next runs skip the number) and, at worst, the count one short until the
+    run's recount.
+    """
+    number = address_of(channel, getattr(message, "email", None), message.mobile)
+    if channel != "sms" or number is None:
+        return False
+    provider = (detail or "sms").split(" ", 1)[0][:16]
+    added = suppress(
+        message.organization_id,
+        "sms",
+        number,
+        SuppressionReason.SMS_STOP,
+        {"kind": SuppressionSource.PROVIDER.value, "id": f"{provider}:{message.id}"},
+        commit=False,
+        message_id=message.id,
+        reference=(detail or provider)[:200],
+    )
+    session.execute(
+        update(campaigns)
+        .where(
+            campaigns.c.id == campaign_id,
+            campaigns.c.run_key == run_key,
+            campaigns.c.status.in_(OPEN_RUN),
+        )
+        .values(suppressed_count=campaigns.c.suppressed_count + 1)
+    )
+    session.commit()
+    return added

@@ -29,6 +29,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, and_, func, select, update
 from sqlalchemy.orm import Session
 
+from ..engine.guard import check_run
 from ..engine.tables import campaigns, dialect_insert, messages, runs, sent_emails
 from ..models import BroadcastFeedbackEvent, utcnow
 from ..services.suppressions import suppress
@@ -56,6 +57,8 @@ _EVENT_OF = {
     FeedbackKind.SOFT_BOUNCE: EventType.MESSAGE_BOUNCED,
     FeedbackKind.COMPLAINT: EventType.MESSAGE_COMPLAINED,
 }
+#: The reports that may push a run over a deliverability guard's limit.
+_GUARDED = (FeedbackKind.HARD_BOUNCE, FeedbackKind.COMPLAINT)
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,8 @@ def apply_event(event: FeedbackEvent) -> Outcome:
     except Exception:
         session.rollback()
         raise
+    if event.kind in _GUARDED:
+        check_run(message.campaign_id, message.run_key)  # the deliverability guard (engine.guard)
     return Outcome.APPLIED
 
 

@@ -9,7 +9,7 @@ template and the same rules (:meth:`~flask_broadcasts.rendering.CompiledTemplate
 so they are exactly what the run rendered when it stored the message. A message's stored
 size no longer grows with the body: that is the point.
 
-Messages stored before revision ``broadcasts_0012`` (and previews) have no bindings and
+Messages stored before revision ``broadcasts_0010`` (and previews) have no bindings and
 keep their stored texts; every reader goes through :func:`texts_of`, which answers
 either.
 

@@ -35,6 +35,8 @@ RATE_LIMITED_TO = "+14155550429"
 UNAVAILABLE_TO = "+14155550503"
 SERVER_ERROR_TO = "+14155550500"
 SLOW_TO = "+14155550999"
+#: Twilio's 21610: the recipient texted STOP to this sender (a real, valid mobile number).
+OPTED_OUT_TO = "+14155557610"
 
 
 @dataclass
@@ -98,6 +100,16 @@ def _handler(standin: TwilioStandIn) -> type[BaseHTTPRequestHandler]:
             if to == INVALID_TO:
                 return self._answer(
                     400, {"code": 21211, "message": f"Invalid 'To' Phone Number: {to}", "more_info": "", "status": 400}
+                )
+            if to == OPTED_OUT_TO:
+                return self._answer(
+                    400,
+                    {
+                        "code": 21610,
+                        "message": "Attempt to send to unsubscribed recipient",
+                        "more_info": "https://www.twilio.com/docs/errors/21610",
+                        "status": 400,
+                    },
                 )
             if to == RATE_LIMITED_TO:
                 return self._answer(429, {"code": 20429, "message": "Too Many Requests", "status": 429})
@@ -223,3 +235,53 @@ def start_standin() -> tuple[TwilioStandIn, ThreadingHTTPServer]:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return standin, server
+
+
+def sms_sent_to(app: Flask, organization_id: str, mobile: str, *, sid: str | None = None) -> int:
+    """A completed SMS of ``organization_id``'s to ``mobile`` (as the host stored it): its message id."""
+    from flask_broadcasts import get_state
+
+    with app.app_context():
+        session = get_state().session
+        template = BroadcastTemplate(organization_id=organization_id, name="t", body_short="Hi", channels=["sms"])
+        audience = BroadcastAudience(organization_id=organization_id, name="a", audience_type="customers")
+        session.add_all([template, audience])
+        session.flush()
+        campaign = BroadcastCampaign(
+            organization_id=organization_id,
+            name="c",
+            template_id=template.id,
+            audience_id=audience.id,
+            status=CampaignStatus.COMPLETED.value,
+            run_key="once",
+            total_count=1,
+            sent_count=1,
+        )
+        session.add(campaign)
+        session.flush()
+        message = BroadcastMessage(
+            organization_id=organization_id,
+            campaign_id=campaign.id,
+            run_key="once",
+            recipient_type="customer",
+            recipient_id="1",
+            channels=["sms"],
+            mobile=mobile,
+            body_short="Hi",
+            status=MessageStatus.COMPLETED.value,
+            sms_status=ChannelStatus.SENT.value,
+            provider_message_id=sid or f"SM{organization_id}{mobile}"[:34],
+        )
+        session.add(message)
+        session.commit()
+        return message.id
+
+
+def signed_post(
+    client: Any, path: str, form: dict[str, str], *, token: str = AUTH_TOKEN, base: str = "http://localhost"
+) -> Any:
+    """POST ``form`` to ``path`` signed as Twilio signs it (``X-Twilio-Signature``) with ``token``."""
+    from twilio.request_validator import RequestValidator
+
+    signature = RequestValidator(token).compute_signature(base + path, form)
+    return client.post(path, data=form, headers={"X-Twilio-Signature": signature})

@@ -4,7 +4,7 @@ Public interface::
 
     from flask_broadcasts.channels.sms import (
         SmsProvider, SmsResult,                       # the protocol a provider implements
-        SmsPermanentError, SmsTransientError, SmsOutcomeUnknown,
+        SmsPermanentError, SmsOptedOut, SmsTransientError, SmsOutcomeUnknown,
         LoggingSmsProvider, TwilioSmsProvider,        # the two shipped providers
         get_sms_provider, send_sms, to_e164,
     )
@@ -12,7 +12,15 @@ Public interface::
 
 from __future__ import annotations
 
-from .base import SmsError, SmsOutcomeUnknown, SmsPermanentError, SmsProvider, SmsResult, SmsTransientError
+from .base import (
+    SmsError,
+    SmsOptedOut,
+    SmsOutcomeUnknown,
+    SmsPermanentError,
+    SmsProvider,
+    SmsResult,
+    SmsTransientError,
+)
 from .channel import SmsChannel
 from .logging_provider import LoggingSmsProvider
 from .numbers import INVALID_MOBILE, InvalidMobile, to_e164
@@ -27,6 +35,7 @@ __all__ = [
     "SmsChannel",
     "SmsConfigurationError",
     "SmsError",
+    "SmsOptedOut",
     "SmsOutcome",
     "SmsOutcomeUnknown",
     "SmsPermanentError",

@@ -23,6 +23,7 @@ from ..base import OutcomeUnknown, RetryLater
 
 __all__ = [
     "SmsError",
+    "SmsOptedOut",
     "SmsOutcomeUnknown",
     "SmsPermanentError",
     "SmsProvider",
@@ -54,6 +55,14 @@ class SmsError(BroadcastsError):
 
 class SmsPermanentError(SmsError):
     """This recipient cannot receive this SMS: the message fails, the batch goes on."""
+
+
+class SmsOptedOut(SmsPermanentError):
+    """The recipient has opted out of this sender (they texted STOP; Twilio's error 21610).
+
+    The message's SMS channel ends ``suppressed`` and the number gets an ``sms_stop``
+    suppression in the message's organization, as if the STOP had reached us.
+    """
 
 
 class SmsTransientError(SmsError, RetryLater):

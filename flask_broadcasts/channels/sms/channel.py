@@ -20,7 +20,7 @@ class SmsChannel:
     """:class:`~flask_broadcasts.channels.base.Channel` for SMS through one provider.
 
     Invalid numbers and the gateway's refusals are :class:`~flask_broadcasts.channels.base.Refused`
-    (``invalid_mobile`` / ``refused``); the provider's transient errors, and any other
+    (``invalid_mobile`` / ``refused``; ``suppressed`` when the recipient opted out of the sender); the provider's transient errors, and any other
     error of a host's provider, are :class:`~flask_broadcasts.channels.base.RetryLater`; its
     :class:`~.base.SmsOutcomeUnknown` propagates.
     """
@@ -57,6 +57,8 @@ class SmsChannel:
             return Sent(provider_message_id=outcome.provider_message_id)
         reason = outcome.reason or ""
         code = ErrorCode.INVALID_MOBILE if reason.startswith(INVALID_MOBILE) else ErrorCode.REFUSED
+        if outcome.opted_out:  # the engine suppresses the number and marks the channel so
+            code = ErrorCode.SUPPRESSED
         return Refused(code.value, reason)
 
     def close(self) -> None:

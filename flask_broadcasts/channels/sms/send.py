@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .base import SmsPermanentError, SmsProvider
+from .base import SmsOptedOut, SmsPermanentError, SmsProvider
 from .numbers import to_e164
 
 __all__ = ["SmsOutcome", "send_sms"]
@@ -24,6 +24,8 @@ class SmsOutcome:
     provider_message_id: str | None = None
     #: Why it failed (stored as the message's ``error``): ``invalid_mobile: ...``, ``twilio 21610: ...``.
     reason: str | None = None
+    #: The recipient opted out of this sender (:class:`~.base.SmsOptedOut`, Twilio's 21610).
+    opted_out: bool = False
 
 
 def send_sms(provider: SmsProvider, mobile: str | None, body: str | None, *, status_callback: str | None) -> SmsOutcome:
@@ -40,5 +42,5 @@ def send_sms(provider: SmsProvider, mobile: str | None, body: str | None, *, sta
             raise SmsPermanentError("empty_body: the SMS text is empty")
         result = provider.send(to, body or "", status_callback=status_callback)
     except SmsPermanentError as error:
-        return SmsOutcome(accepted=False, reason=error.reason)
+        return SmsOutcome(accepted=False, reason=error.reason, opted_out=isinstance(error, SmsOptedOut))
     return SmsOutcome(accepted=True, provider_message_id=result.provider_message_id)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from .base import SmsOutcomeUnknown, SmsPermanentError, SmsResult, SmsTransientError
+from .base import SmsOptedOut, SmsOutcomeUnknown, SmsPermanentError, SmsResult, SmsTransientError
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -34,6 +34,8 @@ CONFIGURATION_ERROR_CODES = frozenset(
         30002,  # account suspended
     }
 )
+#: "Attempt to send to unsubscribed recipient": the recipient texted STOP to this sender.
+OPTED_OUT_ERROR_CODE = 21610
 #: HTTP statuses that say the request was not processed: retry later.
 TRANSIENT_HTTP_STATUSES = frozenset({429, 503})
 
@@ -185,6 +187,8 @@ def _classify_api_error(error: Exception) -> Exception:
     if status >= 500:
         # A 500/502/504 may come after Twilio queued the message: do not risk a duplicate.
         return SmsOutcomeUnknown(reason)
+    if code == OPTED_OUT_ERROR_CODE:
+        return SmsOptedOut(reason)
     return SmsPermanentError(reason)
 
 

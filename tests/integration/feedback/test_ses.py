@@ -170,3 +170,10 @@ def test_an_unknown_message_is_acknowledged_and_ignored(app, sns):
     body = sns.sign(sns_notification(ses_bounce("<nobody@mail.example.test>", "ann@example.test")))
     assert post(app, body).status_code == 204
     assert suppressions(app) == [] and feedback_rows(app) == 0
+
+
+def test_a_type_that_is_no_string_is_refused_not_a_500(app):
+    # Hypothesis found it: ``{"Type": [...]}`` met a set lookup and raised TypeError.
+    for kind in (["Notification"], {"a": 1}, 3):
+        answer = app.test_client().post("/api/broadcast-callbacks/ses", data=json.dumps({"Type": kind}))
+        assert answer.status_code == 401, kind

@@ -38,8 +38,9 @@ def _upgrade(connection: sa.Connection, target: str) -> None:
 def test_the_branch_has_one_head() -> None:
     _, script = _script()
     heads = script.get_revisions(f"{BRANCH_LABEL}@head")
-    assert [head.revision for head in heads] == ["broadcasts_0012"]
-    assert script.get_revision("broadcasts_0012").down_revision == "broadcasts_0008"
+    assert [head.revision for head in heads] == ["broadcasts_0010"]
+    assert script.get_revision("broadcasts_0010").down_revision == "broadcasts_0009"
+    assert script.get_revision("broadcasts_0009").down_revision == "broadcasts_0008"
     assert script.get_revision("broadcasts_0008").down_revision == "broadcasts_0007"
     assert script.get_revision("broadcasts_0007").down_revision == "broadcasts_0006"
     assert script.get_revision("broadcasts_0006").down_revision == "broadcasts_0005"
@@ -244,6 +245,24 @@ def test_0008_upgrades_a_database_populated_at_0007(tmp_path: Path) -> None:
     assert (before, after) == (0, 2)
 
 
+def test_0009_upgrades_a_database_populated_at_0008(tmp_path: Path) -> None:
+    """Campaigns and messages stored before 0010 are kept; their guard judges each run from its start."""
+    with scratch_database("revisions9", tmp_path) as url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0008")
+        with engine.begin() as connection:
+            rows = _seed(connection)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0009")
+        with engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT id, status, error FROM broadcast_messages ORDER BY id")).all()
+            baselines = connection.execute(sa.text("SELECT guard_baseline FROM broadcast_campaigns")).scalars().all()
+        engine.dispose()
+    assert [tuple(row) for row in kept] == rows
+    assert baselines == [None]
+
+
 def _seed(connection: sa.Connection) -> list[tuple[int, str, str | None]]:
     """A campaign and two messages, written with the schema as reflected (no models)."""
     metadata = sa.MetaData()
@@ -296,17 +315,17 @@ def _filler(column: sa.Column) -> object:
     return ""
 
 
-def test_0012_upgrades_a_database_populated_at_0008(tmp_path: Path) -> None:
-    """Messages stored before 0012 keep their texts and have no bindings: they are read as stored."""
-    with scratch_database("revisions12", tmp_path) as url:
+def test_0010_upgrades_a_database_populated_at_0009(tmp_path: Path) -> None:
+    """Messages stored before 0010 keep their texts and have no bindings: they are read as stored."""
+    with scratch_database("revisions10", tmp_path) as url:
         engine = create_engine(url)
         with engine.begin() as connection:
-            _upgrade(connection, "broadcasts_0008")
+            _upgrade(connection, "broadcasts_0009")
         with engine.begin() as connection:
             rows = _seed(connection)
             connection.execute(sa.text("UPDATE broadcast_messages SET subject = 'Hello', body = '<p>Hi Ann</p>'"))
         with engine.begin() as connection:
-            _upgrade(connection, "broadcasts_0012")
+            _upgrade(connection, "broadcasts_0010")
         with engine.connect() as connection:
             kept = connection.execute(sa.text("SELECT id, status, error FROM broadcast_messages ORDER BY id")).all()
             texts = connection.execute(sa.text("SELECT DISTINCT subject, body FROM broadcast_messages")).all()

@@ -119,3 +119,51 @@ def test_outcome_unknown_is_failed_and_never_resent(sms_app, twilio_standin):
     assert [r["form"]["To"] for r in twilio_standin.requests] == [SERVER_ERROR_TO, "+14155552672"]
     campaign = campaign_row(sms_app, seeded.campaign_id)
     assert (campaign.sent_count, campaign.failed_count) == (1, 1)
+
+
+def test_twilio_21610_suppresses_the_number_and_ends_the_sms_channel_suppressed(sms_app, twilio_standin):
+    from sqlalchemy import select
+
+    from flask_broadcasts.models import BroadcastConsentEvent, BroadcastSuppression
+    from tests.support.twilio import OPTED_OUT_TO
+
+    seeded = running_campaign(sms_app, "+14155552671", OPTED_OUT_TO, "+1 415 555 7610")
+
+    result = run_batch(sms_app, seeded)
+
+    assert (result.sent, result.failed, result.completed) == (1, 2, True)
+    ok, opted_out, same_number = (message_row(sms_app, i) for i in seeded.message_ids)
+    assert (ok.status, ok.sms_status) == (MessageStatus.COMPLETED, ChannelStatus.SENT)
+    assert (opted_out.status, opted_out.sms_status, opted_out.error_code) == (
+        MessageStatus.FAILED,
+        ChannelStatus.SUPPRESSED,
+        "suppressed",
+    )
+    assert opted_out.error.startswith("sms: twilio 21610")
+    # The same number again in the batch (claimed with it, before the suppression): Twilio
+    # refuses it again, and the suppression stays one row.
+    assert same_number.sms_status == ChannelStatus.SUPPRESSED
+    with sms_app.app_context():
+        session = get_state().session
+        rows = session.execute(
+            select(BroadcastSuppression.organization_id, BroadcastSuppression.address, BroadcastSuppression.reason)
+        ).all()
+        assert [tuple(r) for r in rows] == [("org-1", OPTED_OUT_TO, "sms_stop")]
+        records = session.execute(
+            select(BroadcastConsentEvent.action, BroadcastConsentEvent.method, BroadcastConsentEvent.message_id)
+        ).all()
+        assert [tuple(r) for r in records] == [("withdrawn", "provider", opted_out.id)]
+    campaign = campaign_row(sms_app, seeded.campaign_id)
+    assert (campaign.sent_count, campaign.failed_count, campaign.suppressed_count) == (1, 2, 2)
+
+    # The next run skips the number before Twilio is asked.
+    asked = len(twilio_standin.requests)
+    later = running_campaign(sms_app, OPTED_OUT_TO)
+    assert run_batch(sms_app, later).completed
+    assert len(twilio_standin.requests) == asked
+    skipped = message_row(sms_app, later.message_ids[0])
+    assert (skipped.status, skipped.sms_status, skipped.error_code) == (
+        MessageStatus.FAILED,
+        ChannelStatus.SUPPRESSED,
+        "suppressed",
+    )

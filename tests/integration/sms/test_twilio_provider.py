@@ -8,6 +8,7 @@ import pytest
 
 from flask_broadcasts.channels.sms import (
     SmsConfigurationError,
+    SmsOptedOut,
     SmsOutcomeUnknown,
     SmsPermanentError,
     SmsTransientError,
@@ -17,6 +18,7 @@ from tests.support.twilio import (
     ACCOUNT_SID,
     AUTH_TOKEN,
     INVALID_TO,
+    OPTED_OUT_TO,
     RATE_LIMITED_TO,
     SENDER,
     SERVER_ERROR_TO,
@@ -65,6 +67,17 @@ def test_invalid_number_is_permanent_with_twilio_code(twilio_standin):
         provider(twilio_standin).send(INVALID_TO, "Hi")
     assert raised.value.reason.startswith("twilio 21211: Invalid 'To' Phone Number")
     assert not isinstance(raised.value, SmsTransientError)
+
+
+def test_21610_says_the_recipient_opted_out(twilio_standin):
+    with pytest.raises(SmsOptedOut) as raised:
+        provider(twilio_standin).send(OPTED_OUT_TO, "Hi")
+    assert raised.value.reason.startswith("twilio 21610: Attempt to send to unsubscribed recipient")
+    assert isinstance(raised.value, SmsPermanentError)
+    # Another refusal about the recipient is not an opt-out.
+    with pytest.raises(SmsPermanentError) as other:
+        provider(twilio_standin).send(INVALID_TO, "Hi")
+    assert not isinstance(other.value, SmsOptedOut)
 
 
 @pytest.mark.parametrize("to", [RATE_LIMITED_TO, UNAVAILABLE_TO])

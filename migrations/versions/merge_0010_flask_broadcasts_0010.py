@@ -1,7 +1,7 @@
 """flask-broadcasts: merge its run-contents revision into the host's history
 
-Revision ID: merge_0012
-Revises: merge_0008, broadcasts_0012
+Revision ID: merge_0010
+Revises: merge_0009, broadcasts_0010
 Create Date: 2026-12-02
 
 ``flask db merge heads``, as docs/migrations.rst says for every release of the extension
@@ -9,8 +9,8 @@ that ships a revision: a plain ``flask db upgrade`` then has a single head again
 """
 
 # revision identifiers, used by Alembic.
-revision = "merge_0012"
-down_revision = ("merge_0008", "broadcasts_0012")
+revision = "merge_0010"
+down_revision = ("merge_0009", "broadcasts_0010")
 branch_labels = None
 depends_on = None
 

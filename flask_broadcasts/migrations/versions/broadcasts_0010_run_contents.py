@@ -1,7 +1,7 @@
 """flask-broadcasts: a run's content stored once, its messages' bindings (``broadcast_run_contents``).
 
-Revision ID: broadcasts_0012
-Revises: broadcasts_0008
+Revision ID: broadcasts_0010
+Revises: broadcasts_0009
 Create Date: 2026-12-02
 
 Adds only: one table, and one nullable column on ``broadcast_messages``. Messages stored
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "broadcasts_0012"
-down_revision = "broadcasts_0008"
+revision = "broadcasts_0010"
+down_revision = "broadcasts_0009"
 branch_labels = None
 depends_on = None
 
