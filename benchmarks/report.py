@@ -102,6 +102,21 @@ def check_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         )
     else:
         targets.append(_target("p99 deep messages page <= 2 x first page", None, "no deep page sampled"))
+    huge = _campaign(results, 1_000_000, 2)
+    if huge:  # opt-in (--sizes 1000000): issue 29's scale targets, against the 100,000 run
+        rss_huge = _worker_rss(huge)
+        completed = huge.get("status") == "completed" and huge.get("sent_count") == huge["recipients"]
+        targets.append(_target("1M x 2 workers: completes", completed, f"status={huge.get('status')}"))
+        if big:
+            targets.append(
+                _target(
+                    "worker peak RSS(1M) <= 1.15 x RSS(100k)",
+                    rss_huge <= 1.15 * rss_big if rss_huge and rss_big else None,
+                    f"{rss_huge:.0f} MB vs {rss_big:.0f} MB" if rss_huge and rss_big else "no RSS",
+                )
+            )
+            scale = huge["wall_s"] / big["wall_s"]
+            targets.append(_target("time(1M) / time(100k) <= 11", scale <= 11, f"x{scale:.1f}"))
     sqlite = results.get("sqlite")
     if sqlite:
         ok = (

@@ -47,7 +47,7 @@ class Settings:
     smtp_timeout: float = setting(15, "Socket timeout (seconds) of the SMTP connection of a send job.")
     mail_connections: int | None = setting(
         None,
-        "SMTP connections a send job keeps busy at once, each with a claim of its own, reused from batch to batch of the run (``MAIL_MAX_EMAILS`` still ends a connection). A killed worker leaves at most one message in doubt per connection (see Guarantees). ``None``: 8 on PostgreSQL, 1 on SQLite (a single writer; a larger value is lowered to 1 there). Each connection also holds one database connection of the pool while it records.",
+        "SMTP connections a send job keeps busy at once, each with a claim of its own, reused from batch to batch of the run (``MAIL_MAX_EMAILS`` still ends a connection). A killed worker leaves at most one message in doubt per connection (see Guarantees). ``None``: 8 on PostgreSQL, 1 on SQLite (a single writer; a larger value is lowered to 1 there). Each connection may hold two database connections of the pool (its session's and the one it records on), so a send job runs at most ``(pool_size + max_overflow - 1) // 2`` of them: 7 with Flask-SQLAlchemy's default pool; give ``SQLALCHEMY_ENGINE_OPTIONS`` a pool of ``2 x connections + 1``.",
     )
     sms_concurrency: int | None = setting(
         None,

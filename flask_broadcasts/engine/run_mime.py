@@ -22,24 +22,32 @@ from ..state import get_state
 from ..storage import get_file_storage
 from .tables import campaigns
 
-_builders: OrderedDict[tuple[int, str], MimeBuilder] = OrderedDict()
+_builders: OrderedDict[tuple[object, ...], MimeBuilder] = OrderedDict()
 
 
 def mime_builder(session: Session, campaign_id: int, run_key: str) -> MimeBuilder:
     """The :class:`MimeBuilder` of a run (sender and attachments loaded once; the 8 latest are cached).
 
+    The cache is keyed by the app's state and the campaign row's creation time too: an app
+    factory may build several apps in one process (tests do), and SQLite may give a deleted
+    campaign's id to a new one — either way a campaign with the same id and run key is
+    another campaign, with its own sender and files.
+
     :raises TemporaryFailure: no sender is configured, or an attachment's bytes cannot be
         read from the file storage (an e-mail never goes out without its attachments).
     """
-    key = (campaign_id, run_key)
+    state = get_state()
+    template_id, organization_id, created_at = session.execute(
+        select(campaigns.c.template_id, campaigns.c.organization_id, campaigns.c.created_at).where(
+            campaigns.c.id == campaign_id
+        )
+    ).one()
+    key = (id(state), campaign_id, run_key, created_at)
     builder = _builders.get(key)
     if builder is not None:
         _builders.move_to_end(key)
         return builder
-    settings = get_state().settings
-    template_id, organization_id = session.execute(
-        select(campaigns.c.template_id, campaigns.c.organization_id).where(campaigns.c.id == campaign_id)
-    ).one()
+    settings = state.settings
     files = session.execute(
         select(BroadcastFile.filename, BroadcastFile.content_type, BroadcastFile.storage_key)
         .where(BroadcastFile.template_id == template_id)
