@@ -366,8 +366,8 @@ def run_bodies(
             body=body,
         )
 
-    def limit(body: str) -> float:
-        return measure_limit(app, database, tenant, sink, size, [], body=body)
+    def limit(body: str, recipients: int) -> float:
+        return measure_limit(app, database, tenant, sink, recipients, [], body=body)
 
     def naive(body: str) -> float:
         figures = measure_naive(app, database, redis_url, sink, tenants[args.naive_size], args.naive_size, body=body)
