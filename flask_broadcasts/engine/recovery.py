@@ -25,6 +25,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from ..channels.base import RetryLater
+from ..channels.mime import MimeBuilder
 from ..models import utcnow
 from ..services.message_texts import RunContent, run_content
 from ..state import get_state
@@ -80,11 +81,14 @@ def fill_missing_sent_emails(limit: int = 10_000) -> int:
     rows = []
     unavailable: set[tuple[int, str]] = set()
     contents: dict[tuple[int, str], RunContent | None] = {}
+    builders: dict[tuple[int, str], MimeBuilder] = {}  # one lookup per run, not per row
     for m in missing:
         if (m.campaign_id, m.run_key) in unavailable:
             continue
         try:
-            builder = mime_builder(session, m.campaign_id, m.run_key)
+            builder = builders.get((m.campaign_id, m.run_key))
+            if builder is None:
+                builder = builders[m.campaign_id, m.run_key] = mime_builder(session, m.campaign_id, m.run_key)
         except RetryLater as exc:  # no sender, or the file storage cannot read an attachment
             log.warning(
                 "campaign %s run %s: sent-e-mail rows left to the next sweep: %s", m.campaign_id, m.run_key, exc

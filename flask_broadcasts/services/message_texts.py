@@ -212,7 +212,7 @@ def with_texts(session: Session, campaign_id: int, run_key: str, rows: Sequence[
         return list(rows)
     content = run_content(session, campaign_id, run_key)
     # No transaction left open while the batch is sent: each lane would hold a pooled
-    # connection for the whole batch (16 lanes exhausted a pool of 15 and waited 30 s).
+    # connection for the whole batch beside the one it records on (module engine.lanes).
     session.rollback()
     out: list[Any] = []
     for row in rows:
