@@ -5,7 +5,7 @@ profiler runs inside the work horse: each job writes ``OUT_DIR/<pid>-<job>.txt``
 ``python -m benchmarks.run --profile DIR`` starts its workers this way.
 
 ``BENCH_PROFILER=cpu`` profiles with :mod:`cProfile` on the job thread's CPU clock instead
-(``OUT_DIR/<job>.cpu.txt``, sorted by own time): pyinstrument samples wall time, which on
+(``OUT_DIR/<job>.cpu.txt``, sorted by own time, and ``.prof`` for :mod:`pstats`): pyinstrument samples wall time, which on
 a loaded machine charges every function for the time the scheduler gave to others.
 """
 
@@ -50,6 +50,7 @@ class ProfiledWorker(BroadcastsWorker):
             return super().perform_job(job, queue, *args, **kwargs)
         finally:
             profiler.disable()
+            profiler.dump_stats(self.out_dir / f"{job.id.replace(':', '_')}.prof")
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
             stats.sort_stats("tottime").print_stats(45)
