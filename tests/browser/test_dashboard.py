@@ -340,7 +340,11 @@ def test_the_seed_workflow_through_the_dashboard(browser, app, stack: Stack) -> 
         if page.get_attribute("#report", "data-state") == "unavailable":
             assert page.inner_text("#report") == "No report available."
         page.select_option("#message-status", "failed")
-        until(page, "document.querySelectorAll('#messages tr[data-status]').length > 0")
+        until(
+            page,
+            "(rows => rows.length > 0 && rows.every((r) => r.dataset.status === 'failed'))"
+            "([...document.querySelectorAll('#messages tr')])",
+        )
         assert set(
             page.eval_on_selector_all("#messages tr[data-status]", "rows => rows.map(r => r.dataset.status)")
         ) == {"failed"}
@@ -375,10 +379,11 @@ def test_the_seed_workflow_through_the_dashboard(browser, app, stack: Stack) -> 
         # The report panel's pieces, drawn from a report document of the issue's shape.
         drawn = page.evaluate(RENDER_SAMPLE_REPORT, f"{stack.base_url}/dashboard/static/report.js")
         assert drawn == {
-            "steps": ["10", "8", "7", "3", "1"],
-            "reasons": ["refused", "no_channel"],
-            "lines": 4,
-            "points": 3,
+            "steps": ["mail 1,000 980 950 400 90", "sms 200 199 190"],
+            "reasons": ["refused", "suppressed", "invalid_mobile"],
+            "links": ["https://example.com/a"],
+            "lines": ["sent 3", "delivered 3", "opened 3", "clicked 3"],
+            "estimate": True,
         }
 
         # -- tenant HTML: nothing runs in the preview, and names are text -------------------------
@@ -466,22 +471,33 @@ def test_the_seed_workflow_through_the_dashboard(browser, app, stack: Stack) -> 
         page.close()
 
 
-# Draws a report resource of #37's shape with the page's own module and reads back what it shows.
+# Draws a report resource of the shape issue #37 settled on, with the page's own module, and reads
+# back what the panel shows: the funnel of each channel, the failure reasons, the chart's lines.
 RENDER_SAMPLE_REPORT = """async (url) => {
   const { renderReport } = await import(url);
   const element = document.createElement("div");
-  renderReport(element, { type: "broadcast-campaign-reports", id: "1", attributes: {
-    channels: { mail: { total: 10, sent: 8, delivered: 7, failed: 2, opened: { unique: 3, total: 5 },
-      clicked: { unique: 1, total: 1 }, bounced: { hard: 1, soft: 0 }, complained: 0, unsubscribed: 0, suppressed: 0,
-      failures: [{ error_code: "refused", count: 1 }, { error_code: "no_channel", count: 1 }] } },
+  renderReport(element, { type: "broadcast-campaign-reports", id: "42", attributes: {
+    campaign_id: 42, status: "completed", track_opens: true, track_clicks: true, opens_are_estimate: true,
+    channels: {
+      mail: { total: 1000, sent: 980, delivered: 950, failed: 20, suppressed: 5,
+        failures: [{ error_code: "refused", count: 9 }, { error_code: "suppressed", count: 5 }],
+        bounced: { hard: 4, soft: 2 }, complained: 1, unsubscribed: 3,
+        opened: { unique: 400, total: 700, machine: 120 }, clicked: { unique: 90, total: 130, machine: 8 },
+        links: [{ index: 0, url: "https://example.com/a", clicks: 100, unique: 70 }] },
+      sms: { total: 200, sent: 199, delivered: 190, failed: 1, suppressed: 0,
+        failures: [{ error_code: "invalid_mobile", count: 1 }], bounced: { hard: 0, soft: 0 },
+        complained: 0, unsubscribed: 2, opened: null, clicked: null, links: null } },
     hourly: [
-      { hour: "2026-12-01T10:00:00Z", sent: 4, delivered: 3, opened: 1, clicked: 0 },
-      { hour: "2026-12-01T11:00:00Z", sent: 4, delivered: 4, opened: 2, clicked: 1 },
-      { hour: "2026-12-01T12:00:00Z", sent: 0, delivered: 0, opened: 0, clicked: 0 } ] } });
+      { hour: "2026-12-02T17:00:00Z", sent: 500, delivered: 480, opened: 100, clicked: 20 },
+      { hour: "2026-12-02T18:00:00Z", sent: 480, delivered: 470, opened: 300, clicked: 70 },
+      { hour: "2026-12-02T19:00:00Z", sent: 0, delivered: 0, opened: 0, clicked: 0 } ],
+    runs: [{ run_key: "once", status: "completed", total: 1000, sent: 980, failed: 20, delivered: 950 }] } });
   return {
-    steps: [...element.querySelectorAll(".funnel-value")].map((e) => e.textContent),
+    steps: [...element.querySelectorAll(".funnel")].map((f) =>
+      [f.dataset.channel, ...[...f.querySelectorAll(".funnel-value")].map((e) => e.textContent)].join(" ")),
     reasons: [...element.querySelectorAll("[data-error-code]")].map((e) => e.dataset.errorCode),
-    lines: element.querySelectorAll("svg polyline").length,
-    points: element.querySelector("svg polyline").getAttribute("points").split(" ").length,
+    links: [...element.querySelectorAll(".links td:first-child")].map((e) => e.textContent),
+    lines: [...element.querySelectorAll("svg polyline")].map((l) => l.dataset.series + " " + l.getAttribute("points").split(" ").length),
+    estimate: element.textContent.includes("Opens are an estimate"),
   };
 }"""

@@ -32,7 +32,7 @@ export function messagesPanel(campaignId) {
       body.append(h("tr", { "data-message-id": m.id, "data-status": a.status },
         h("td", {}, a.email || a.mobile || "–"),
         h("td", {}, a.status, a.mail_status && a.mail_status !== a.status ? " (mail " + a.mail_status + ")" : ""),
-        h("td", {}, a.error_code ? h("code", {}, a.error_code) : "", a.error ? " " + a.error : ""),
+        h("td", {}, a.error_code ? h("code", {}, a.error_code) : "", a.error && a.error !== a.error_code ? " " + a.error : ""),
         h("td", {}, formatTime(a.sent_at))));
     }
     if (!items.length) body.append(h("tr", {}, h("td", { colspan: "4", class: "empty" }, "No message matches.")));

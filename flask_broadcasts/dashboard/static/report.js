@@ -4,7 +4,7 @@
 // normalizeReport() is the one place that knows the resource's attribute names.
 
 import { ApiError, describe, request } from "./api.js";
-import { fill, formatNumber, h, svg } from "./dom.js";
+import { fill, formatNumber, formatTime, h, svg } from "./dom.js";
 
 const SERIES = [["sent", "Sent"], ["delivered", "Delivered"], ["opened", "Opened"], ["clicked", "Clicked"]];
 
@@ -14,12 +14,13 @@ function number(value) {
 }
 
 function failures(value) {
-  // [{error_code, count}] or {error_code: count}
-  if (Array.isArray(value)) return value.map((f) => [f.error_code || f.code || "unknown", number(f.count)]);
-  return Object.entries(value || {}).map(([code, count]) => [code, number(count)]);
+  return (value || []).map((f) => [String(f.error_code || "unknown"), number(f.count)]);
 }
 
-/** {channels: [{name, steps: [[label, n]], failures: [[code, n]], extra: [[label, n]]}], hourly: [{hour, sent, ...}], estimate} */
+/** The report resource's attributes (issue #37's shape: channels.{mail,sms}.{total, sent, delivered,
+ * failed, suppressed, failures[], bounced{hard,soft}, complained, unsubscribed, opened, clicked,
+ * links[]}, hourly[], runs[], opens_are_estimate) as what the panel draws. Tracking figures
+ * are null while tracking is off: those steps are left out. */
 export function normalizeReport(attributes) {
   const a = attributes || {};
   const byChannel = a.channels || {};
@@ -32,13 +33,18 @@ export function normalizeReport(attributes) {
       : [["Bounced", number(c.bounced)]];
     const extra = [["Failed", number(c.failed)], ...bounced, ["Complaints", number(c.complained)],
       ["Unsubscribed", number(c.unsubscribed)], ["Suppressed", number(c.suppressed)]];
-    return { name, steps, extra, failures: failures(c.failures || c.failed_by_error_code || c.errors) };
+    const machine = [["Machine opens", c.opened], ["Machine clicks", c.clicked]]
+      .filter(([, v]) => v && typeof v === "object" && v.machine).map(([label, v]) => [label, number(v.machine)]);
+    const links = (c.links || []).map((l) => ({ url: String(l.url || ""), clicks: number(l.clicks), unique: number(l.unique) }));
+    return { name, steps, extra: extra.concat(machine), links, failures: failures(c.failures) };
   });
-  const hourly = (a.hourly || a.series || []).map((point) => ({
-    hour: point.hour || point.at || point.time,
+  const runs = (a.runs || []).map((r) => ({ key: String(r.run_key || ""), status: r.status || "", started: r.started_at,
+    total: number(r.total), sent: number(r.sent), failed: number(r.failed), delivered: number(r.delivered) }));
+  const hourly = (a.hourly || []).map((point) => ({
+    hour: point.hour,
     ...Object.fromEntries(SERIES.map(([key]) => [key, number(point[key])])),
   }));
-  return { channels, hourly, estimate: Boolean(channels.some((c) => c.steps.some(([label]) => label === "Opened"))) };
+  return { channels, hourly, runs, estimate: Boolean(a.opens_are_estimate) && channels.some((c) => c.steps.some(([label]) => label === "Opened")) };
 }
 
 function funnel(channel) {
@@ -55,7 +61,18 @@ function funnel(channel) {
     channel.failures.length
       ? h("table", { class: "reasons" }, h("caption", {}, "Failure reasons"),
         h("tbody", {}, channel.failures.map(([code, count]) => h("tr", { "data-error-code": code }, h("td", {}, h("code", {}, code)), h("td", {}, formatNumber(count))))))
-      : h("p", { class: "muted" }, "No failures."));
+      : h("p", { class: "muted" }, "No failures."),
+    channel.links.length
+      ? h("table", { class: "reasons links" }, h("caption", {}, "Clicks per link"),
+        h("tbody", {}, channel.links.map((l) => h("tr", {}, h("td", {}, l.url), h("td", {}, formatNumber(l.clicks)), h("td", {}, formatNumber(l.unique) + " people")))))
+      : null);
+}
+
+function runsTable(runs) {
+  return h("table", { class: "runs" }, h("caption", {}, "Runs"),
+    h("thead", {}, h("tr", {}, ["Run", "Status", "Started", "Total", "Sent", "Delivered", "Failed"].map((t) => h("th", { scope: "col" }, t)))),
+    h("tbody", {}, runs.map((r) => h("tr", {}, h("td", {}, r.key), h("td", {}, r.status), h("td", {}, formatTime(r.started)),
+      [r.total, r.sent, r.delivered, r.failed].map((n) => h("td", {}, formatNumber(n)))))));
 }
 
 /** The hourly series as an SVG line chart (one polyline per series, a point per hour). */
@@ -92,6 +109,7 @@ export function renderReport(element, resourceObject) {
   fill(element,
     report.channels.length ? report.channels.map(funnel) : h("p", { class: "muted" }, "Nothing sent yet."),
     report.hourly.length ? hourlyChart(report.hourly) : null,
+    report.runs.length > 1 ? h("div", { class: "table-wrap" }, runsTable(report.runs)) : null,
     report.estimate ? h("p", { class: "hint" }, "Opens are an estimate: some mail clients load images for everyone, others for no one.") : null);
   element.dataset.state = "shown";
 }
