@@ -38,7 +38,7 @@ export function messagesPanel(campaignId) {
     if (!items.length) body.append(h("tr", {}, h("td", { colspan: "4", class: "empty" }, "No message matches.")));
     next.disabled = !(document.links && document.links.next);
     previous.disabled = pages.length < 2;
-    info.textContent = "Page " + pages.length + (items.length ? ", " + items.length + " messages" : "");
+    info.textContent = "Page " + pages.length + (items.length ? ", " + items.length + (items.length === 1 ? " message" : " messages") : "");
   }
   let generation = 0; // an answer to an older search (the filter changed since) is dropped
   async function run(load) {
