@@ -271,7 +271,7 @@ def test_the_seed_workflow_through_the_dashboard(browser, app, stack: Stack) -> 
         page.wait_for_url(re.compile(rf"#/campaigns/{campaign_id}$"))
         page.locator("#preview-counts").wait_for()
         assert page.inner_text("#preview-counts").startswith(f"{active} recipients")
-        page.click('#campaign-preview [role=tab][data-locale="fr"]')
+        page.click('#campaign-preview button[data-locale="fr"]')
         frame = page.frame_locator("#campaign-preview iframe")
         frame.locator("text=Bonjour").wait_for()
         assert page.inner_text("#preview-subject").startswith("Bonjour ")

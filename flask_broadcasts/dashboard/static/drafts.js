@@ -6,7 +6,8 @@ import { fill, h } from "./dom.js";
 import { previewFrame } from "./preview.js";
 
 export function draftsPanel() {
-  const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Locales" });
+  // Toggle buttons (aria-pressed), not an ARIA tablist: Tab and Enter reach each one.
+  const tabs = h("div", { class: "tabs", role: "group", "aria-label": "Locales" });
   const body = h("div", { class: "preview-body", id: "preview" });
   const element = h("div", { class: "drafts" }, tabs, body);
 
@@ -34,9 +35,9 @@ export function draftsPanel() {
     let first = true;
     for (const [tag, items] of groups) {
       const tab = h("button", {
-        type: "button", role: "tab", "data-locale": tag, "aria-selected": String(first),
+        type: "button", "data-locale": tag, "aria-pressed": String(first),
         onclick: () => {
-          tabs.querySelectorAll("[role=tab]").forEach((t) => t.setAttribute("aria-selected", String(t === tab)));
+          tabs.querySelectorAll("button[data-locale]").forEach((t) => t.setAttribute("aria-pressed", String(t === tab)));
           showDraft(items[0], tag);
         },
       }, tag + " (" + items.length + ")");
