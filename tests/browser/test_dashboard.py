@@ -2,7 +2,7 @@
 
 One test walks the seed workflow through the page the way an operator does — sign in with the
 keyboard, a template (a field error, a translation), an audience whose member count follows its
-filters, a campaign, its preview per locale, start, pause and resume, the run completing live,
+filters, a campaign, its preview per locale, a test send, start, pause and resume, the run completing live,
 a 409 in words, the report panel, a failed message found by its address, keyset paging — then
 a template whose body carries ``<script>`` and ``onerror=`` (nothing runs), text that looks like
 HTML (shown as text), another organization's ids (not found) and a phone's width.
@@ -283,6 +283,12 @@ def test_the_seed_workflow_through_the_dashboard(browser, app, stack: Stack) -> 
         page.click("nav >> text=Campaigns")
         row = page.locator(f"#campaign-{campaign_id}")
         row.wait_for()
+        # A test send first, to the operator's own address, through the real SMTP server.
+        row.locator("[data-action=test-send]").click()
+        page.keyboard.type("operator@example.com")
+        page.keyboard.press("Enter")
+        row.locator(".test-results li[data-status=sent]", has_text="operator@example.com").wait_for()
+        assert stack.smtp.recipients() == ["operator@example.com"]
 
         def abort(route, request) -> None:  # type: ignore[no-untyped-def]
             if request.method == "GET":
@@ -326,7 +332,7 @@ def test_the_seed_workflow_through_the_dashboard(browser, app, stack: Stack) -> 
         }
         assert shown == {"sent-count": stored.sent_count, "failed-count": stored.failed_count}
         assert stored.failed_count >= 1  # the refused address, at least
-        assert stack.smtp.count() == stored.sent_count
+        assert stack.smtp.count() == stored.sent_count + 1  # and the test send
         assert page.evaluate("window.broadcastsDashboard.live.eventsReceived") >= 3
 
         # The API's 409, in words.
