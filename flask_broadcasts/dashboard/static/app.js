@@ -6,7 +6,7 @@ import { configure, describe, forget, signedIn } from "./api.js";
 import { audienceBuilder, audiencesPage } from "./audiences.js";
 import { campaignPage } from "./campaign.js";
 import { campaignsPage } from "./campaigns.js";
-import { h } from "./dom.js";
+import { announceError, h } from "./dom.js";
 import { connect, disconnect, stats } from "./live.js";
 import { templateEditor, templatesPage } from "./templates.js";
 
@@ -17,10 +17,7 @@ let leave = () => {};
 
 window.broadcastsDashboard = { live: stats }; // for tests and debugging
 
-function showError(message) {
-  $("error").hidden = !message;
-  $("error").textContent = message || "";
-}
+const showError = announceError;
 
 const ROUTES = [
   [/^#\/campaigns\/([^/]+)$/, campaignPage],

@@ -2,7 +2,7 @@
 
 import { all, describe, fieldErrors, link, request, resource } from "./api.js";
 import { actionBar, progressBlock } from "./actions.js";
-import { fill, h } from "./dom.js";
+import { announceError, fill, h } from "./dom.js";
 import { onCampaign, onConnected } from "./live.js";
 import { showFieldErrors } from "./forms.js";
 
@@ -105,6 +105,6 @@ export function campaignsPage(view) {
     h("h1", {}, "Campaigns"),
     newCampaignForm((created) => { upsert(created, { force: true }); list.prepend(campaigns.get(String(created.id)).row); }),
     list);
-  const unsubscribe = [onCampaign((r) => upsert(r)), onConnected(() => load().catch(() => {}))];
+  const unsubscribe = [onCampaign((r) => upsert(r)), onConnected(() => load().then(() => announceError(""), (error) => announceError("Could not read the campaigns: " + describe(error))))];
   return () => unsubscribe.forEach((f) => f());
 }

@@ -70,3 +70,10 @@ export function debounce(fn, ms) {
   debounced.flush = (...args) => { clearTimeout(timer); return fn(...args); };
   return debounced;
 }
+
+/** Show (or, with no message, clear) the page's one error line (role="alert"). */
+export function announceError(message) {
+  const element = document.getElementById("error");
+  element.hidden = !message;
+  element.textContent = message || "";
+}
