@@ -123,7 +123,10 @@ def retry_campaign(organization_id: str, campaign_id: int, *, include_unknown: b
     ).first()
     change_run_status(session, campaign_id, run_key, CampaignStatus.PENDING, completed_at=None)
     session.commit()
+    # The answer is the campaign as the retry left it, read before a worker can move it on
+    # (read after the dispatch, a fast worker's first counts could show up in it).
+    session.expire_all()
+    reopened = _load(organization_id, campaign_id)
     state.dispatcher.send(campaign_id, run_key, tag=f"retry{int(time.time() * 1000)}")
     publish_campaign(state.publisher, row)
-    session.expire_all()
-    return _load(organization_id, campaign_id)
+    return reopened
