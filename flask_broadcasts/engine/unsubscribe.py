@@ -10,6 +10,7 @@ database, to find the message's address and put it on the organization's suppres
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from ..services.suppressions import suppress
 from ..signing import InvalidToken, TokenKind, sign, verify
 from ..state import get_state
 from ..statuses import ConsentMethod, SuppressionReason, SuppressionSource
+from .report_counts import Deltas, add_report_counts
 from .suppression import address_of
 
 __all__ = [
@@ -151,13 +153,20 @@ def unsubscribe(
     address = address_of(link.channel, message.email, message.mobile) if message is not None else None
     if address is None:
         raise LookupError("this link's message is no longer kept")
-    return suppress(
+    assert message is not None  # an address was found on it
+    added = suppress(
         link.organization_id,
         link.channel,
         address,
         SuppressionReason.UNSUBSCRIBED,
         {"kind": SuppressionSource.MESSAGE.value, "id": str(link.message_id)},
+        commit=False,
         method=method,
         message_id=link.message_id,
         ip=ip,
     )
+    if added:  # the report's unsubscribed, once per address (engine.report_counts)
+        deltas: Deltas = Counter({(link.channel, "unsubscribed", ""): 1})
+        add_report_counts(get_state().session, message.campaign_id, message.run_key, deltas)
+    get_state().session.commit()
+    return added

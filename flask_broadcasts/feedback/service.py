@@ -23,6 +23,7 @@ synchronous 5xx of a send all come here). Rules:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -30,6 +31,7 @@ from sqlalchemy import CursorResult, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from ..engine.guard import check_run
+from ..engine.report_counts import Deltas, add_report_counts, hour_key, moved
 from ..engine.tables import campaigns, dialect_insert, messages, runs, sent_emails
 from ..models import BroadcastFeedbackEvent, utcnow
 from ..services.suppressions import suppress
@@ -185,15 +187,28 @@ def _count(session: Session, message: _Message, **deltas: int) -> None:
 
 def _move_mail(session: Session, message: _Message, target: ChannelStatus, **values: Any) -> bool:
     froms = [s.value for s in channel_statuses_from(target)]
-    return bool(
-        _rows(
-            session.execute(
-                update(messages)
-                .where(messages.c.id == message.id, messages.c.mail_status.in_(froms))
-                .values(mail_status=target.value, **values)
-            )
+    before = session.execute(select(messages.c.mail_status).where(messages.c.id == message.id)).scalar()
+    changed = _rows(
+        session.execute(
+            update(messages)
+            .where(messages.c.id == message.id, messages.c.mail_status.in_(froms))
+            .values(mail_status=target.value, **values)
         )
     )
+    if not changed:
+        return False
+    # The report's per-channel counts follow the channel (engine.report_counts).
+    deltas: Deltas = Counter()
+    moved(deltas, "mail", before, target.value, error_code=values.get("error_code"))
+    if target is ChannelStatus.DELIVERED:
+        deltas[("", "hour_delivered", hour_key())] += 1
+    add_report_counts(session, message.campaign_id, message.run_key, deltas)
+    return True
+
+
+def _count_event(session: Session, message: _Message, metric: str) -> None:
+    """One more ``metric`` (``soft_bounced``, ``complained``) in the report of the message's run."""
+    add_report_counts(session, message.campaign_id, message.run_key, Counter({("mail", metric, ""): 1}))
 
 
 def _suppress(event: FeedbackEvent, message: _Message, address: str, reason: SuppressionReason) -> bool:
@@ -263,6 +278,7 @@ def _soft_bounce(session: Session, event: FeedbackEvent, message: _Message, addr
             org_address, _events.c.kind == FeedbackKind.SOFT_BOUNCE.value, _events.c.id > last_delivery
         )
     ).scalar_one()
+    _count_event(session, message, "soft_bounced")
     suppressed = False
     if streak >= get_state().settings.soft_bounce_limit:
         suppressed = _suppress(event, message, address, SuppressionReason.BOUNCED)
@@ -279,6 +295,7 @@ def _complaint(session: Session, event: FeedbackEvent, message: _Message, addres
     )
     if marked:
         _count(session, message, complained_count=1)
+        _count_event(session, message, "complained")
     suppressed = _suppress(event, message, address, SuppressionReason.COMPLAINED)
     return {"suppressed": suppressed}
 
