@@ -5,7 +5,8 @@ messages: every place that settles an outcome adds to them in the same transacti
 
 * **Derived** metrics follow the messages' columns: ``status`` (messages per channel
   status; ``key`` the status), ``failure`` (failed channels per error code) and
-  ``hour_sent`` (messages sent per UTC hour). The recorder adds to them at each counter
+  ``hour_sent`` (messages handed over per UTC hour, by ``sent_at``: a later bounce does not
+  take one back). The recorder adds to them at each counter
   flush; the feedback that moves a channel (delivered, bounced, undelivered) moves them;
   and when a run completes they are recounted from its messages
   (:func:`recount_run`, one pass over the run, once), so what a killed worker or a
@@ -31,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from ..models import BroadcastReportCount, utcnow
 from ..statuses import ChannelStatus
-from .tables import SENT, messages, run_messages
+from .tables import messages, run_messages
 
 __all__ = [
     "CHANNEL_COLUMNS",
@@ -100,13 +101,14 @@ def _rows(campaign_id: int, run_key: str, deltas: Mapping[tuple[str, str, str], 
 
 
 def add_report_counts(
-    where: Session | Connection, campaign_id: int, run_key: str, deltas: Mapping[tuple[str, str, str], int]
+    where: Any, campaign_id: int, run_key: str, deltas: Mapping[tuple[str, str, str], int]
 ) -> None:
     """Add ``deltas`` to the run's counts (an upsert; in the caller's transaction)."""
     rows = _rows(campaign_id, run_key, deltas)
     if not rows:
         return
-    dialect = where.get_bind().dialect.name if isinstance(where, Session) else where.dialect.name
+    # A Connection (the recorder's on PostgreSQL) or a session (scoped or not).
+    dialect = where.dialect.name if isinstance(where, Connection) else where.get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(counts)
     statement = insert.on_conflict_do_update(
         index_elements=["campaign_id", "run_key", "channel", "metric", "key"],
@@ -140,7 +142,7 @@ def recount_run(session: Session, campaign_id: int, run_key: str) -> None:
     hour = _hour_expression(session)
     for key, number in session.execute(
         select(hour, func.count())
-        .where(where, messages.c.status.in_(SENT), messages.c.sent_at.is_not(None))
+        .where(where, messages.c.sent_at.is_not(None))
         .group_by(hour)
     ):
         deltas[("", "hour_sent", key)] += number
