@@ -100,9 +100,7 @@ def _rows(campaign_id: int, run_key: str, deltas: Mapping[tuple[str, str, str], 
     ]
 
 
-def add_report_counts(
-    where: Any, campaign_id: int, run_key: str, deltas: Mapping[tuple[str, str, str], int]
-) -> None:
+def add_report_counts(where: Any, campaign_id: int, run_key: str, deltas: Mapping[tuple[str, str, str], int]) -> None:
     """Add ``deltas`` to the run's counts (an upsert; in the caller's transaction)."""
     rows = _rows(campaign_id, run_key, deltas)
     if not rows:
@@ -141,9 +139,7 @@ def recount_run(session: Session, campaign_id: int, run_key: str) -> None:
                 deltas[(channel, "failure", code or status)] += number
     hour = _hour_expression(session)
     for key, number in session.execute(
-        select(hour, func.count())
-        .where(where, messages.c.sent_at.is_not(None))
-        .group_by(hour)
+        select(hour, func.count()).where(where, messages.c.sent_at.is_not(None)).group_by(hour)
     ):
         deltas[("", "hour_sent", key)] += number
     session.execute(

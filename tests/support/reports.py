@@ -131,7 +131,11 @@ def received(server: SmtpServer) -> dict[str, Received]:
     out = {}
     for item in server.received:
         message = item.message
-        parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in message.walk() if not part.is_multipart()}
+        parts = {
+            part.get_content_type(): part.get_payload(decode=True).decode()
+            for part in message.walk()
+            if not part.is_multipart()
+        }
         out[item.rcpt_tos[0]] = Received(item.rcpt_tos[0], parts["text/html"], parts["text/plain"])
     return out
 

@@ -56,8 +56,10 @@ def test_the_report_equals_the_tables(
 ) -> None:
     get_state().settings.tracking_machine_seconds = 0  # the test's clicks come at once; machine rules apart
     people = [f"ada{i}@example.com" for i in range(6)]
-    add_customers(tenant, [*people, "refuse1@example.com", "refuse2@example.com", "nosuchuser@example.com",
-                           "blocked@example.com", None])
+    add_customers(
+        tenant,
+        [*people, "refuse1@example.com", "refuse2@example.com", "nosuchuser@example.com", "blocked@example.com", None],
+    )
     suppress(str(tenant.id), "mail", "blocked@example.com", "manual", {"kind": "user", "id": None})
     cid = tracked_campaign(client, tenant)
     send(client, tenant, cid, run_queue)
@@ -102,24 +104,39 @@ def test_the_report_equals_the_tables(
     report = _report(client, tenant, cid)
     mail = report["channels"]["mail"]
     session = get_state().session
-    statuses = Counter(dict(session.execute(
-        select(BroadcastMessage.mail_status, func.count()).where(BroadcastMessage.mail_status.is_not(None))
-        .group_by(BroadcastMessage.mail_status)
-    ).all()))
-    failures = Counter(dict(session.execute(
-        select(func.coalesce(BroadcastMessage.error_code, BroadcastMessage.mail_status), func.count())
-        .where(BroadcastMessage.mail_status.in_(FAILED))
-        .group_by(func.coalesce(BroadcastMessage.error_code, BroadcastMessage.mail_status))
-    ).all()))
+    statuses = Counter(
+        dict(
+            session.execute(
+                select(BroadcastMessage.mail_status, func.count())
+                .where(BroadcastMessage.mail_status.is_not(None))
+                .group_by(BroadcastMessage.mail_status)
+            ).all()
+        )
+    )
+    failures = Counter(
+        dict(
+            session.execute(
+                select(func.coalesce(BroadcastMessage.error_code, BroadcastMessage.mail_status), func.count())
+                .where(BroadcastMessage.mail_status.in_(FAILED))
+                .group_by(func.coalesce(BroadcastMessage.error_code, BroadcastMessage.mail_status))
+            ).all()
+        )
+    )
     feedback_kinds = Counter(session.execute(select(BroadcastFeedbackEvent.kind)).scalars())
     assert mail["total"] == sum(statuses.values()) == 10
-    assert mail["failed"] == sum(statuses[s] for s in FAILED) == 5  # 2 refused, 1 bounced at send, 1 suppressed, 1 bounced
+    assert (
+        mail["failed"] == sum(statuses[s] for s in FAILED) == 5
+    )  # 2 refused, 1 bounced at send, 1 suppressed, 1 bounced
     assert mail["sent"] == mail["total"] - mail["failed"]
     assert mail["delivered"] == statuses["delivered"] == 2
     assert mail["suppressed"] == statuses["suppressed"] == 1
     assert {f["error_code"]: f["count"] for f in mail["failures"]} == dict(failures)
     assert dict(failures) == {"refused": 2, "bounced": 2, "suppressed": 1}
-    assert mail["bounced"] == {"hard": statuses["bounced"], "soft": feedback_kinds["soft_bounce"]} == {"hard": 2, "soft": 1}
+    assert (
+        mail["bounced"]
+        == {"hard": statuses["bounced"], "soft": feedback_kinds["soft_bounce"]}
+        == {"hard": 2, "soft": 1}
+    )
     assert mail["complained"] == _count(BroadcastMessage.error_code == "complained") == 1
     unsubscribed = session.execute(
         select(func.count()).select_from(BroadcastSuppression).filter_by(reason="unsubscribed")
@@ -128,15 +145,21 @@ def test_the_report_equals_the_tables(
 
     opens = _events(kind="open")
     human_opens = [e for e in opens if not e.machine]
-    assert mail["opened"] == {
-        "unique": len({e.message_id for e in human_opens}),
-        "total": len(human_opens),
-        "machine": len(opens) - len(human_opens),
-    } == {"unique": 2, "total": 3, "machine": 1}
+    assert (
+        mail["opened"]
+        == {
+            "unique": len({e.message_id for e in human_opens}),
+            "total": len(human_opens),
+            "machine": len(opens) - len(human_opens),
+        }
+        == {"unique": 2, "total": 3, "machine": 1}
+    )
     clicks = [e for e in _events(kind="click") if not e.machine]
     assert mail["clicked"] == {"unique": len({e.message_id for e in clicks}), "total": len(clicks), "machine": 0}
     per_link = Counter(e.link_index for e in clicks)
-    assert [(link["index"], link["clicks"]) for link in mail["links"]] == sorted(per_link.items(), key=lambda kv: -kv[1])
+    assert [(link["index"], link["clicks"]) for link in mail["links"]] == sorted(
+        per_link.items(), key=lambda kv: -kv[1]
+    )
     assert mail["links"][0]["url"] == "https://example.com/a?u={first_name}&x=1"
     assert {link["index"]: link["unique"] for link in mail["links"]} == {0: 1, 1: 2}
 
@@ -149,8 +172,12 @@ def test_the_report_equals_the_tables(
     campaign = api_get(client, tenant, f"broadcast-campaigns/{cid}").get_json()["data"]["attributes"]
     (run,) = report["runs"]
     assert (run["total"], run["sent"], run["failed"], run["delivered"], run["bounced"], run["complained"]) == (
-        campaign["total_count"], campaign["sent_count"], campaign["failed_count"],
-        campaign["delivered_count"], campaign["bounced_count"], campaign["complained_count"],
+        campaign["total_count"],
+        campaign["sent_count"],
+        campaign["failed_count"],
+        campaign["delivered_count"],
+        campaign["bounced_count"],
+        campaign["complained_count"],
     )
     assert report["opens_are_estimate"] is True and report["channels"]["sms"]["opened"] is None
 
