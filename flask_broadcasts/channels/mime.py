@@ -225,7 +225,7 @@ def layout(
     unsubscribe footer, and what the same two add to the end of the text alternative.
 
     ``tracking``: its links go through click URLs (the footer's never), and the open pixel
-    ends the body (:mod:`.tracking`); only the HTML part changes.
+    ends the body (``channels.tracking``); only the HTML part changes.
     """
     html_body, text_suffix = content_html(body, action_label, action_url)
     if tracking is not None and tracking.click_url is not None:
@@ -343,7 +343,7 @@ class MimeBuilder:
         :param text_body: ``rendering.plain_text.html_to_text`` of ``body`` when the caller
             has it already (converted once per template variant: ``PlainTextAlternative``).
         :param eight_bit: the server offers 8BITMIME, so UTF-8 text may go as ``8bit``.
-        :param tracking: the message's click URLs and open pixel (HTML part only; :mod:`.tracking`).
+        :param tracking: the message's click URLs and open pixel (HTML part only; ``channels.tracking``).
         """
         recipient = ascii_address(to)
         message_id = self.message_id(recipient_type, recipient_id)
