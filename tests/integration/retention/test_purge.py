@@ -176,6 +176,7 @@ def test_the_command_reports_what_it_deleted(app, world):
         "  messages             5",
         "  sent emails          5",
         "  feedback events      1",
+        "  tracking events      0",
         "  test sends           1",
         "  webhook deliveries   2",
     ]
