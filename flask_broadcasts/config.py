@@ -194,7 +194,7 @@ class Settings:
     )
     unsubscribe_max_age: int = setting(
         90 * 24 * 3600,
-        "Seconds an unsubscribe link stays valid (90 days). Messages are kept at least as long, so the link can still find its message.",
+        "Seconds an unsubscribe link stays valid after its e-mail (or SMS) was sent (90 days). Messages are kept at least as long, so the link can still find its message.",
     )
     unsubscribe_mailto: str | None = setting(
         None,
