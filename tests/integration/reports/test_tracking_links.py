@@ -65,7 +65,7 @@ def test_bad_tokens_answer_4xx_and_count_nothing(
     forged = "WzEsMiwwXQ.forgedsignature"
     altered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
     opener = pixel.rsplit("/", 1)[1].removesuffix(".gif")
-    unsubscribe = unsubscribe_url(str(tenant.id), "mail", message.id, base=public_prefix(get_state().settings))
+    unsubscribe = unsubscribe_url(message, "mail", base=public_prefix(get_state().settings))
     probes = {
         f"/api/broadcast-t/c/{forged}": 400,
         f"/api/broadcast-t/c/{altered}": 400,
