@@ -131,12 +131,12 @@ def record_delivery_status(
         if not moved:
             session.rollback()
             return False
-        # The report's per-channel counts follow the channel (engine.report_counts).
+        # The report's per-channel counts follow the channel (engine.report_counts); written
+        # after the campaign's counters below (the order a run's completion locks them in).
         deltas: Deltas = Counter()
         move_counts(deltas, channel, before, channel_target.value)
         if target is MessageStatus.DELIVERED:
             deltas[("", "hour_delivered", hour_key())] += 1
-        add_report_counts(session, campaign_id, run_key, deltas)
         message_update = update(BroadcastMessage).where(
             BroadcastMessage.id == message_id, BroadcastMessage.status.in_(message_from)
         )
@@ -154,6 +154,7 @@ def record_delivery_status(
             _move_one_from_sent_to_failed(campaign_id, run_key)
         elif changed:
             _count_one_delivered(campaign_id, run_key)
+        add_report_counts(session, campaign_id, run_key, deltas)
         session.commit()
     except Exception:
         session.rollback()

@@ -52,6 +52,8 @@ from .events import FeedbackEvent, FeedbackKind, Outcome, event_key
 __all__ = ["apply_event", "apply_events"]
 
 _events = BroadcastFeedbackEvent.__table__
+#: Where an event's report counts wait until the end of its transaction (``Session.info``).
+_REPORT_KEY = "broadcasts.report_deltas"
 _ACCEPTED = (ChannelStatus.SENT.value, ChannelStatus.DELIVERED.value)
 _EVENT_OF = {
     FeedbackKind.DELIVERED: EventType.MESSAGE_DELIVERED,
@@ -119,7 +121,9 @@ def apply_event(event: FeedbackEvent) -> Outcome:
         if not _record(session, event, message, address):
             session.rollback()
             return Outcome.DUPLICATE
+        session.info.pop(_REPORT_KEY, None)
         data = _APPLY[event.kind](session, event, message, address)
+        _add_report_counts(session, message)
         publish(
             session,
             _EVENT_OF[event.kind],
@@ -134,6 +138,7 @@ def apply_event(event: FeedbackEvent) -> Outcome:
         )
         session.commit()
     except Exception:
+        session.info.pop(_REPORT_KEY, None)
         session.rollback()
         raise
     if event.kind in _GUARDED:
@@ -198,17 +203,30 @@ def _move_mail(session: Session, message: _Message, target: ChannelStatus, **val
     if not changed:
         return False
     # The report's per-channel counts follow the channel (engine.report_counts).
-    deltas: Deltas = Counter()
+    deltas = _report_deltas(session)
     moved(deltas, "mail", before, target.value, error_code=values.get("error_code"))
     if target is ChannelStatus.DELIVERED:
         deltas[("", "hour_delivered", hour_key())] += 1
-    add_report_counts(session, message.campaign_id, message.run_key, deltas)
     return True
+
+
+def _report_deltas(session: Session) -> Deltas:
+    """The report counts this event adds, written last (:func:`_add_report_counts`)."""
+    deltas: Deltas = session.info.setdefault(_REPORT_KEY, Counter())
+    return deltas
 
 
 def _count_event(session: Session, message: _Message, metric: str) -> None:
     """One more ``metric`` (``soft_bounced``, ``complained``) in the report of the message's run."""
-    add_report_counts(session, message.campaign_id, message.run_key, Counter({("mail", metric, ""): 1}))
+    _report_deltas(session)[("mail", metric, "")] += 1
+
+
+def _add_report_counts(session: Session, message: _Message) -> None:
+    """Write the event's report counts: after the campaign's counters, so every transaction
+    that touches both (a run's completion recounts them) locks them in the same order."""
+    deltas = session.info.pop(_REPORT_KEY, None)
+    if deltas:
+        add_report_counts(session, message.campaign_id, message.run_key, deltas)
 
 
 def _suppress(event: FeedbackEvent, message: _Message, address: str, reason: SuppressionReason) -> bool:
