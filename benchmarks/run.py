@@ -50,6 +50,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--real-world-size", type=int, default=2000, help="Recipients of each real-world line.")
     parser.add_argument(
+        "--relay-delays",
+        default=",".join(str(round(d * 1000)) for d in realworld.RELAY_DELAYS),
+        help="Relay delays (ms, comma-separated) of the real-world lines; '' runs none.",
+    )
+    parser.add_argument("--no-sms-line", action="store_true", help="Skip the real-world SMS line.")
+    parser.add_argument(
+        "--no-one-connection-line", action="store_true", help="Skip the relay line with one connection per worker."
+    )
+    parser.add_argument(
         "--bodies",
         default=",".join(map(str, bodies.SIZES_KB)),
         help="Newsletter body sizes in KB for the body lines (ours, limit and naive alike); '' skips them.",
@@ -421,22 +430,24 @@ def run_real_world(
         print(f"  reference: {size:,} in {elapsed:.2f} s = {size / elapsed:,.0f} msg/s", flush=True)
         return size / elapsed
 
-    for delay in realworld.RELAY_DELAYS:
+    for delay in [int(ms) / 1000 for ms in args.relay_delays.split(",") if ms.strip()]:
         relay = Sink(free_port(), relay_delay=delay)
         try:
             env = environment.process_env(database, redis_url, relay.port)
             runs = [reference_run(relay, lambda r=relay: realworld.relay_reference(r.port, customers))]
             record = campaign(relay, env, mail_tenant, f"relay {delay * 1000:.0f} ms", ("mail",))
-            if delay == realworld.RELAY_DELAYS[0]:
+            if delay == realworld.RELAY_DELAYS[0] and not args.no_one_connection_line:
                 # One connection per send job, as before 0.2: the line the issue started from.
                 one = {**env, "BROADCASTS_MAIL_CONNECTIONS": "1"}
                 single = campaign(relay, one, mail_tenant, f"relay {delay * 1000:.0f} ms, 1 connection", ("mail",))
             runs.append(reference_run(relay, lambda r=relay: realworld.relay_reference(r.port, customers)))
             lines.append(realworld.line("relay", delay, size, record, runs))
-            if delay == realworld.RELAY_DELAYS[0]:
+            if delay == realworld.RELAY_DELAYS[0] and not args.no_one_connection_line:
                 lines.append(realworld.line("relay, 1 connection", delay, size, single, runs))
         finally:
             relay.close()
+    if args.no_sms_line:
+        return lines
     port = free_port()
     gateway = Sink(
         port,

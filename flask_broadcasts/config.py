@@ -238,6 +238,10 @@ class Settings:
         "/api/broadcasts-docs", "Where the OpenAPI document is served (``None`` disables it)."
     )
     openapi_json_path: str = setting("openapi.json", "File name of the OpenAPI document under its prefix.")
+    dashboard_url_prefix: str | None = setting(
+        None,
+        "Where the operator dashboard is mounted (``/broadcasts``): campaigns, templates and audiences in the browser, over the JSON:API and the websocket only. ``None`` (the default): no dashboard.",
+    )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:
