@@ -23,6 +23,7 @@ def make_plain_blueprint() -> Blueprint:
     from .callbacks import register_callbacks
     from .feedback_callbacks import register_feedback_callbacks
     from .realtime import register_realtime
+    from .tracking import register_tracking
     from .unsubscribe import register_unsubscribe
 
     # Its templates (the unsubscribe page) come after the host's: a host overrides them.
@@ -32,6 +33,7 @@ def make_plain_blueprint() -> Blueprint:
     register_callbacks(plain)
     register_feedback_callbacks(plain)
     register_unsubscribe(plain)
+    register_tracking(plain)
     return plain
 
 

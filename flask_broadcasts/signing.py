@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_encode, int_to_bytes, want_bytes
 
 __all__ = [
@@ -31,7 +31,9 @@ __all__ = [
     "check_bounce_address",
     "keyed_digest",
     "sign",
+    "sign_stable",
     "verify",
+    "verify_stable",
     "verify_stamped",
     "verp_address",
     "verp_addresses",
@@ -118,6 +120,28 @@ def verify(kind: TokenKind, token: str, *, max_age: int) -> Any:
     """
     try:
         return _serializer(kind).loads(token, max_age=max_age)
+    except (BadData, UnicodeError, ValueError, TypeError) as exc:
+        raise InvalidToken(str(exc) or "invalid token") from None
+
+
+def _stable_serializer(kind: TokenKind) -> URLSafeSerializer:
+    config = current_app.config
+    secret = config.get("SECRET_KEY")
+    if not secret:
+        raise RuntimeError("Set SECRET_KEY: the links of broadcast e-mails are signed with it.")
+    return URLSafeSerializer([*(config.get("SECRET_KEY_FALLBACKS") or ()), secret], salt=kind.salt)
+
+
+def sign_stable(kind: TokenKind, payload: Any) -> str:
+    """A token like :func:`sign`'s without a timestamp: the same payload always gives the same
+    token (a tracked link of a message is the same in every copy of it). It never expires."""
+    return _stable_serializer(kind).dumps(payload)
+
+
+def verify_stable(kind: TokenKind, token: str) -> Any:
+    """The payload of a valid :func:`sign_stable` token of ``kind``. :raises InvalidToken: else."""
+    try:
+        return _stable_serializer(kind).loads(token)
     except (BadData, UnicodeError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc) or "invalid token") from None
 

@@ -14,6 +14,7 @@ the message was sent (from the token's time for a message not sent or no longer 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,7 @@ from ..services.suppressions import suppress
 from ..signing import InvalidToken, TokenKind, TokenMinter, verify_stamped
 from ..state import get_state
 from ..statuses import ConsentMethod, SuppressionReason, SuppressionSource
+from .report_counts import Deltas, add_report_counts
 from .suppression import address_of
 
 __all__ = [
@@ -181,13 +183,20 @@ def unsubscribe(
     address = address_of(link.channel, message.email, message.mobile) if message is not None else None
     if address is None:
         raise LookupError("this link's message is no longer kept")
-    return suppress(
+    assert message is not None  # an address was found on it
+    added = suppress(
         link.organization_id,
         link.channel,
         address,
         SuppressionReason.UNSUBSCRIBED,
         {"kind": SuppressionSource.MESSAGE.value, "id": str(link.message_id)},
+        commit=False,
         method=method,
         message_id=link.message_id,
         ip=ip,
     )
+    if added:  # the report's unsubscribed, once per address (engine.report_counts)
+        deltas: Deltas = Counter({(link.channel, "unsubscribed", ""): 1})
+        add_report_counts(get_state().session, message.campaign_id, message.run_key, deltas)
+    get_state().session.commit()
+    return added
