@@ -41,6 +41,13 @@ class CampaignReportSchema(ResourceSchema):
             "index, url, clicks, unique), else null."
         },
     )
+    unreachable = fields.Dict(
+        dump_only=True,
+        metadata={
+            "description": "Messages that failed with no channel to try (no address or no consent for any): "
+            "total, and failures (top 10 error codes). They are in no channel's figures."
+        },
+    )
     hourly = fields.List(
         fields.Dict(),
         dump_only=True,

@@ -6,7 +6,8 @@ messages: every place that settles an outcome adds to them in the same transacti
 * **Derived** metrics follow the messages' columns: ``status`` (messages per channel
   status; ``key`` the status), ``failure`` (failed channels per error code) and
   ``hour_sent`` (messages handed over per UTC hour, by ``sent_at``: a later bounce does not
-  take one back). The recorder adds to them at each counter
+  take one back) and ``unreachable`` (channel ``""``: messages that failed with no channel to
+  try, per error code). The recorder adds to them at each counter
   flush; the feedback that moves a channel (delivered, bounced, undelivered) moves them;
   and when a run completes they are recounted from its messages
   (:func:`recount_run`, one pass over the run, once), so what a killed worker or a
@@ -31,7 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import BroadcastReportCount, utcnow
-from ..statuses import ChannelStatus
+from ..statuses import ChannelStatus, MessageStatus
 from .tables import messages, run_messages
 
 __all__ = [
@@ -60,7 +61,7 @@ FAILED_CHANNEL = frozenset(
     s.value for s in (ChannelStatus.REFUSED, ChannelStatus.SUPPRESSED, ChannelStatus.BOUNCED, ChannelStatus.UNDELIVERED)
 )
 #: The metrics recounted from the messages when a run completes.
-DERIVED = ("status", "failure", "hour_sent")
+DERIVED = ("status", "failure", "hour_sent", "unreachable")
 
 
 def hour_key(moment: datetime | None = None) -> str:
@@ -137,6 +138,17 @@ def recount_run(session: Session, campaign_id: int, run_key: str) -> None:
             deltas[(channel, "status", status)] += number
             if status in FAILED_CHANNEL:
                 deltas[(channel, "failure", code or status)] += number
+    # Failed with no channel to try (no address, no consent for any): in no channel's funnel.
+    for code, number in session.execute(
+        select(messages.c.error_code, func.count())
+        .where(
+            where,
+            messages.c.status == MessageStatus.FAILED.value,
+            *(messages.c[name].is_(None) for name in CHANNEL_COLUMNS.values()),
+        )
+        .group_by(messages.c.error_code)
+    ):
+        deltas[("", "unreachable", code or MessageStatus.FAILED.value)] += number
     hour = _hour_expression(session)
     for key, number in session.execute(
         select(hour, func.count()).where(where, messages.c.sent_at.is_not(None)).group_by(hour)

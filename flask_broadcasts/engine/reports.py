@@ -41,6 +41,8 @@ class CampaignReport:
     track_opens: bool
     track_clicks: bool
     channels: dict[str, Any]
+    #: Messages that failed with no channel to try (no address, no consent): in no funnel.
+    unreachable: dict[str, Any]
     hourly: list[dict[str, Any]]
     runs: list[dict[str, Any]]
     generated_at: datetime = field(default_factory=utcnow)
@@ -145,7 +147,9 @@ def _runs(campaign: BroadcastCampaign) -> list[dict[str, Any]]:
 
 
 def _hourly(series: dict[str, Counter[str]]) -> list[dict[str, Any]]:
-    hours = sorted({hour for counts in series.values() for hour, n in counts.items() if n})
+    hours = sorted(
+        {hour for metric, counts in series.items() if metric.startswith("hour_") for hour, n in counts.items() if n}
+    )
     return [
         {
             "hour": datetime.strptime(hour, "%Y-%m-%dT%H").replace(tzinfo=UTC).isoformat().replace("+00:00", "Z"),
@@ -170,6 +174,10 @@ def campaign_report(organization_id: str, campaign_id: Any) -> CampaignReport:
         track_opens=bool(campaign.track_opens),
         track_clicks=bool(campaign.track_clicks),
         channels={name: _channel(campaign, name, sums[name], by[name]) for name in CHANNEL_COLUMNS},
+        unreachable={
+            "total": sum(by[""]["unreachable"].values()),
+            "failures": [{"error_code": c, "count": n} for c, n in _top(by[""]["unreachable"], TOP_FAILURES)],
+        },
         hourly=_hourly(by[""]),
         runs=_runs(campaign),
     )

@@ -180,6 +180,24 @@ def test_the_report_equals_the_tables(
         campaign["complained_count"],
     )
     assert report["opens_are_estimate"] is True and report["channels"]["sms"]["opened"] is None
+    # The customer without an address failed with no channel to try: in no funnel, but counted.
+    unreachable = dict(
+        session.execute(
+            select(BroadcastMessage.error_code, func.count())
+            .where(
+                BroadcastMessage.status == "failed",
+                BroadcastMessage.mail_status.is_(None),
+                BroadcastMessage.sms_status.is_(None),
+            )
+            .group_by(BroadcastMessage.error_code)
+        ).all()
+    )
+    assert sum(unreachable.values()) == 1
+    assert report["unreachable"] == {
+        "total": 1,
+        "failures": [{"error_code": code, "count": n} for code, n in unreachable.items()],
+    }
+    assert mail["total"] + report["unreachable"]["total"] == campaign["total_count"]
 
     # Another organization: 404 on both URLs.
     assert api_get(client, other_tenant, f"broadcast-campaigns/{cid}/report").status_code == 404
