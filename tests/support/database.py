@@ -234,6 +234,17 @@ def example_app_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[M
 
 
 @pytest.fixture(scope="session")
+def host_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabase]:
+    """The small host's (``tests/support/host.py``): the extension's revisions, its own tables."""
+    from .host import HostBase
+
+    with migrated_database(
+        "host", tmp_path_factory.mktemp("host"), lambda url: build_extension_schema(url, HostBase.metadata)
+    ) as database:
+        yield database
+
+
+@pytest.fixture(scope="session")
 def extension_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabase]:
     """Only the extension's tables, by its own Alembic branch (for hosts without tables)."""
     with migrated_database("extension", tmp_path_factory.mktemp("extension"), build_extension_schema) as database:
