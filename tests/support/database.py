@@ -245,6 +245,12 @@ def host_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Migrated
 
 
 @pytest.fixture(scope="session")
+def hostapp_database(host_database: MigratedDatabase) -> MigratedDatabase:
+    """The former name of :func:`host_database` (the sending suites' conftests import it)."""
+    return host_database
+
+
+@pytest.fixture(scope="session")
 def extension_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabase]:
     """Only the extension's tables, by its own Alembic branch (for hosts without tables)."""
     with migrated_database("extension", tmp_path_factory.mktemp("extension"), build_extension_schema) as database:

@@ -6,9 +6,12 @@ sources and a community source, with token and organization hooks. ``make_app`` 
 settings a suite varies (a URL prefix, the file storage, ...); the fixtures that hand a
 fresh app to each test are in ``tests/support/host_fixtures.py``.
 
-Bearer tokens (:data:`TOKENS`): ``alice`` and ``token-a`` work in one organization each
-(:data:`ORG`, :data:`ORG_A`), ``eve`` and ``token-b`` in another (:data:`OTHER_ORG`,
-:data:`ORG_B`) — two pairs because the suites name their tenants either way.
+Bearer tokens (:data:`TOKENS`): ``alice``, ``token-a`` and ``token-org-1`` work in one
+organization each (:data:`ORG`, :data:`ORG_A`, ``org-1``), ``eve``, ``token-b`` and
+``token-org-2`` in another (:data:`OTHER_ORG`, :data:`ORG_B`, ``org-2``) — three pairs
+because the suites name their tenants three ways; ``alice-token`` is a member of two.
+``tests/support/hostapp.py`` and ``tests/support/realtime_host.py`` are the same host in a
+worker or web process, configured from the environment.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from sqlalchemy import Column, ForeignKey, MetaData, Select, String, Table, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
 
+from example_app.config import configure_engine
 from flask_broadcasts import AudienceSource, BookingRecipientMixin, Broadcasts, CommunitySource, RecipientMixin
 
 ORG, OTHER_ORG = "1", "2"
@@ -59,6 +63,8 @@ class Customer(RecipientMixin, HostBase):
     mobile: Mapped[str | None] = mapped_column(String(40))
     locale: Mapped[str | None] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(10), default="active")
+    # The mixin's broadcast_timezone reads it: quiet hours and local delivery times (tests/integration/pacing).
+    timezone: Mapped[str | None] = mapped_column(String(64))
 
     def get_variable_bindings(self) -> Mapping[str, Any]:
         return {"first_name": self.first_name, "last_name": self.last_name, "email": self.email}
@@ -177,12 +183,17 @@ class Principal:
     organizations: frozenset[str]
 
 
-#: Bearer token → principal.
+#: Bearer token → principal (``token-org-N``: the sending suites', whose organizations are ``org-N``).
 TOKENS = {
     "alice": Principal("alice", frozenset({ORG})),
     "eve": Principal("eve", frozenset({OTHER_ORG})),
     "token-a": Principal("alice", frozenset({ORG_A})),
     "token-b": Principal("bob", frozenset({ORG_B})),
+    "token-org-1": Principal("org-1", frozenset({"org-1"})),
+    "token-org-2": Principal("org-2", frozenset({"org-2"})),
+    # The realtime suites': a member of two organizations, and one of a third.
+    "alice-token": Principal("alice", frozenset({ORG, "3"})),
+    "bob-token": Principal("bob", frozenset({OTHER_ORG})),
 }
 
 
@@ -199,6 +210,8 @@ def make_app(database_uri: str = "sqlite://", **config: Any) -> Flask:
     )
     app.config.update(config)
     db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)  # WAL + busy timeout: a test and its worker processes share the file
     broadcasts = Broadcasts(db=db)
     broadcasts.add_audience_source(customers_source)
     broadcasts.add_audience_source(bookings_source)
