@@ -197,11 +197,12 @@ TOKENS = {
 }
 
 
-def make_app(database_uri: str = "sqlite://", **config: Any) -> Flask:
+def make_app(database_uri: str = "sqlite://", *, name: str = __name__, **config: Any) -> Flask:
     """The host on ``database_uri`` (the extension's revisions and :data:`HostBase`'s tables
     applied), with ``config`` over the defaults: ``BROADCASTS_URL_PREFIX`` and any other
-    setting. Without ``database_uri`` only for what never queries (the OpenAPI document)."""
-    app = Flask(__name__)
+    setting. Without ``database_uri`` only for what never queries (the OpenAPI document).
+    ``name`` is the app's (what signal receivers see as ``app.name``)."""
+    app = Flask(name)
     app.config.update(
         SQLALCHEMY_DATABASE_URI=database_uri,
         TESTING=True,

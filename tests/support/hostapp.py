@@ -53,7 +53,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings.update(json.loads(os.environ.get("BCAST_TEST_CONFIG") or "{}"))
     settings.update(config or {})
     database_uri = os.environ.get("DATABASE_URL") or "sqlite:///" + os.environ["BCAST_TEST_SQLITE"]
-    app = make_app(database_uri, **settings)
+    app = make_app(database_uri, name="hostapp", **settings)  # the name the signal tests read
     if app.config.get("TEST_SIGNAL_LOG"):
         from .signal_log import connect
 
