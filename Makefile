@@ -13,7 +13,7 @@ TEST_WORKERS ?= 2
 XDIST  := $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile,)
 export FLASK_APP := example_app
 
-.PHONY: install browser run test test-fast test-faults fuzz bench docs lint clean
+.PHONY: install browser run test test-fast test-faults fuzz bench docs screenshots lint clean
 
 $(STAMP): setup.cfg
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ lint: $(STAMP)
 
 docs: install
 	$(BIN)/python -m sphinx -W --keep-going -b html -q docs docs/_build/html
+
+# The dashboard's pages as the docs show them (docs/images/dashboard/): the browser test's
+# walk through the seed workflow, saving a screenshot of each page on its way. Not part of
+# make docs (it needs Chromium, Redis and real processes); commit the PNGs it changes.
+screenshots: install
+	BROADCASTS_SCREENSHOTS=docs/images/dashboard $(BIN)/python -m pytest -q tests/browser/test_dashboard.py -p no:cacheprovider $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) docs/_build .pytest_cache

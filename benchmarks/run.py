@@ -22,7 +22,7 @@ import psycopg
 import redis
 from rq import Worker
 
-from . import bodies, environment, realworld, reference, report, standin
+from . import bodies, campaign_report, environment, realworld, reference, report, standin
 from .campaign import Client, create_campaign, deep_cursor_factory, run_to_completion, sqlite_deep_cursor_factory
 from .procs import Child, CpuMeter, RssMonitor, free_port, wait_http
 from .sink import Sink
@@ -50,6 +50,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--real-world-size", type=int, default=2000, help="Recipients of each real-world line.")
     parser.add_argument(
+        "--relay-delays",
+        default=",".join(str(round(d * 1000)) for d in realworld.RELAY_DELAYS),
+        help="Relay delays (ms, comma-separated) of the real-world lines; '' runs none.",
+    )
+    parser.add_argument("--no-sms-line", action="store_true", help="Skip the real-world SMS line.")
+    parser.add_argument(
+        "--no-one-connection-line", action="store_true", help="Skip the relay line with one connection per worker."
+    )
+    parser.add_argument(
         "--bodies",
         default=",".join(map(str, bodies.SIZES_KB)),
         help="Newsletter body sizes in KB for the body lines (ours, limit and naive alike); '' skips them.",
@@ -62,6 +71,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--sqlite", action="store_true", help="SQLite default mode: 1 worker, --sqlite-size recipients."
     )
     parser.add_argument("--sqlite-size", type=int, default=10_000)
+    parser.add_argument(
+        "--report-size",
+        type=int,
+        default=100_000,
+        help="Messages of the campaign whose report is timed (issue 37; seeded directly; 0 skips the line).",
+    )
     parser.add_argument("--timeout", type=float, default=900.0, help="Seconds one campaign may take.")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn worker processes.")
     parser.add_argument(
@@ -286,6 +301,11 @@ def run_postgres(args: argparse.Namespace, sink: Sink, results: dict[str, Any]) 
         tenants[size] = environment.seed_tenant(app, size)
         print(f"  seeded {size:,} customers in {time.monotonic() - started:.1f} s", flush=True)
 
+    if args.report_size:
+        # Seeded directly (not sent): the line times the report, not the sending.
+        results["report"] = campaign_report.measure(app, environment.seed_tenant(app, 0), args.report_size)
+        campaign_report.print_line(results["report"])
+
     limit_size = args.limit_size or max(sizes, default=0)
     limit_runs: list[float] = []
     limit_cpu: list[dict[str, Any]] = []
@@ -410,22 +430,24 @@ def run_real_world(
         print(f"  reference: {size:,} in {elapsed:.2f} s = {size / elapsed:,.0f} msg/s", flush=True)
         return size / elapsed
 
-    for delay in realworld.RELAY_DELAYS:
+    for delay in [int(ms) / 1000 for ms in args.relay_delays.split(",") if ms.strip()]:
         relay = Sink(free_port(), relay_delay=delay)
         try:
             env = environment.process_env(database, redis_url, relay.port)
             runs = [reference_run(relay, lambda r=relay: realworld.relay_reference(r.port, customers))]
             record = campaign(relay, env, mail_tenant, f"relay {delay * 1000:.0f} ms", ("mail",))
-            if delay == realworld.RELAY_DELAYS[0]:
+            if delay == realworld.RELAY_DELAYS[0] and not args.no_one_connection_line:
                 # One connection per send job, as before 0.2: the line the issue started from.
                 one = {**env, "BROADCASTS_MAIL_CONNECTIONS": "1"}
                 single = campaign(relay, one, mail_tenant, f"relay {delay * 1000:.0f} ms, 1 connection", ("mail",))
             runs.append(reference_run(relay, lambda r=relay: realworld.relay_reference(r.port, customers)))
             lines.append(realworld.line("relay", delay, size, record, runs))
-            if delay == realworld.RELAY_DELAYS[0]:
+            if delay == realworld.RELAY_DELAYS[0] and not args.no_one_connection_line:
                 lines.append(realworld.line("relay, 1 connection", delay, size, single, runs))
         finally:
             relay.close()
+    if args.no_sms_line:
+        return lines
     port = free_port()
     gateway = Sink(
         port,
@@ -501,10 +523,12 @@ def main(argv: list[str] | None = None) -> int:
         report.check_targets(results)
         + realworld.targets(results.get("real_world", []))
         + bodies.targets(results.get("newsletter", []))
+        + [campaign_report.target(results.get("report"))]
     )
     report.print_report(results)
     realworld.print_lines(results.get("real_world", []))
     bodies.print_lines(results.get("newsletter", []))
+    campaign_report.print_line(results.get("report"))
     output = args.output
     if args.sqlite and output == RESULTS / "latest.json":
         output = RESULTS / "latest-sqlite.json"

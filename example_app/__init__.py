@@ -55,10 +55,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from . import cli
     from .api import bp as api_bp
-    from .dashboard import dashboard_bp
 
     app.register_blueprint(api_bp, url_prefix="/api")
-    app.register_blueprint(dashboard_bp)
     cli.register(app)
     return app
 

@@ -176,6 +176,8 @@ def from_environ(instance_path: str | os.PathLike[str], environ: Mapping[str, st
     # E-mails carry an unsubscribe link built on the public URL: by default, the local web app
     # (``make run`` serves it on PORT). A deployment sets its own.
     config.setdefault("BROADCASTS_PUBLIC_URL", f"http://127.0.0.1:{env.get('PORT', '5000')}")
+    # The operator dashboard of the extension (off unless set): the example product turns it on.
+    config.setdefault("BROADCASTS_DASHBOARD_URL_PREFIX", "/dashboard")
     if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
         raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL are exclusive: STARTTLS or implicit TLS, not both.")
     return config

@@ -93,7 +93,7 @@ def main() -> int:
             flush=True,
         )
         print(
-            f"dashboard http://127.0.0.1:{port}/dashboard#o={organization['id']}&token={organization['token']}",
+            f"dashboard http://127.0.0.1:{port}/dashboard/ (sign in with the token and organization above)",
             flush=True,
         )
         while all(child.poll() is None for child in children):

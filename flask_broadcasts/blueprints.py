@@ -1,8 +1,9 @@
-"""The two blueprints: the JSON:API one (auth, ``?o=``, media type) and a plain one.
+"""The two blueprints: the JSON:API one (auth, ``?o=``, media type) and a plain one; the optional dashboard.
 
 The plain blueprint carries what authenticates its own way: the websocket, provider
 callbacks, file downloads and the signed unsubscribe links. Keeping them apart also keeps the websocket out of the
-OpenAPI document. Each feature adds its routes to the plain blueprint through a
+OpenAPI document. The dashboard (``BROADCASTS_DASHBOARD_URL_PREFIX``) is a third, only
+registered when that setting is set. Each feature adds its routes to the plain blueprint through a
 ``register_*(blueprint)`` function, called from :func:`make_plain_blueprint`.
 """
 
@@ -22,6 +23,7 @@ def make_plain_blueprint() -> Blueprint:
     from .callbacks import register_callbacks
     from .feedback_callbacks import register_feedback_callbacks
     from .realtime import register_realtime
+    from .tracking import register_tracking
     from .unsubscribe import register_unsubscribe
 
     # Its templates (the unsubscribe page) come after the host's: a host overrides them.
@@ -31,6 +33,7 @@ def make_plain_blueprint() -> Blueprint:
     register_callbacks(plain)
     register_feedback_callbacks(plain)
     register_unsubscribe(plain)
+    register_tracking(plain)
     return plain
 
 
@@ -41,3 +44,7 @@ def register_blueprints(app: Flask, state: BroadcastsState) -> None:
     register_api(app, state)
     prefix = state.settings.events_url_prefix or state.settings.url_prefix
     app.register_blueprint(make_plain_blueprint(), url_prefix=prefix)
+    if state.settings.dashboard_url_prefix:
+        from .dashboard import make_dashboard_blueprint
+
+        app.register_blueprint(make_dashboard_blueprint(), url_prefix=state.settings.dashboard_url_prefix)

@@ -180,9 +180,21 @@ class Settings:
         None,
         "Public base URL of this app (``https://app.example.com``): provider callback URLs and the unsubscribe links of e-mails are built on it. Starting a campaign with the ``mail`` channel needs it (409 ``public_url_required``): a worker has no request to build a URL from.",
     )
+    tracking_machine_seconds: float = setting(
+        10,
+        "Opens and clicks within this many seconds of a message's ``sent_at`` count as machine activity (security scanners fetch every URL of an incoming e-mail), as do ``HEAD`` requests.",
+    )
+    tracking_machine_networks: Sequence[str] = setting(
+        (),
+        "Networks (CIDR, ``17.0.0.0/8``) whose opens and clicks count as machine activity: image proxies such as Apple Mail Privacy Protection's, link scanners. The requester's address decides it and is never stored.",
+    )
+    tracking_machine_user_agents: Sequence[str] = setting(
+        (),
+        "Substrings of user agents (case-insensitive, ``GoogleImageProxy``) whose opens and clicks count as machine activity. The user agent is never stored.",
+    )
     unsubscribe_max_age: int = setting(
         90 * 24 * 3600,
-        "Seconds an unsubscribe link stays valid (90 days). Messages are kept at least as long, so the link can still find its message.",
+        "Seconds an unsubscribe link stays valid after its e-mail (or SMS) was sent (90 days). Messages are kept at least as long, so the link can still find its message.",
     )
     unsubscribe_mailto: str | None = setting(
         None,
@@ -226,6 +238,10 @@ class Settings:
         "/api/broadcasts-docs", "Where the OpenAPI document is served (``None`` disables it)."
     )
     openapi_json_path: str = setting("openapi.json", "File name of the OpenAPI document under its prefix.")
+    dashboard_url_prefix: str | None = setting(
+        None,
+        "Where the operator dashboard is mounted (``/broadcasts``): campaigns, templates and audiences in the browser, over the JSON:API and the websocket only. ``None`` (the default): no dashboard.",
+    )
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Settings:

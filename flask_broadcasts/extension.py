@@ -59,6 +59,7 @@ class Broadcasts:
         self._organization_name: Callable[[str], str | None] | None = None
         self._rate_limit: Callable[[str, str], float | None] | None = None
         self._sms_number_organization: Callable[[str], str | None] | None = None
+        self._dashboard_session: Callable[[], tuple[str, str] | None] | None = None
         self.audience_sources: dict[str, AudienceSource] = {}
         self.community_source: CommunitySource | None = None
         #: The host's own SMS provider; when ``None``, ``BROADCASTS_SMS_PROVIDER`` picks one.
@@ -160,6 +161,31 @@ class Broadcasts:
         that sent an SMS to the recipient's number (docs: "SMS keywords")."""
         self._sms_number_organization = callback
         return callback
+
+    def dashboard_session(self, callback: F) -> F:
+        """Register ``callback() -> (token, organization_id) | None``: signs the dashboard in from
+        the host's own session (its login cookie), so operators need not paste a token. Called in
+        the request of the dashboard's ``session`` endpoint; ``None``: not signed in, the page asks
+        for a token. Optional: without it, the page always asks. The page keeps the token in
+        memory only (never in a URL or the browser's storage)."""
+        self._dashboard_session = callback
+        return callback
+
+    @property
+    def has_dashboard_session(self) -> bool:
+        """Whether the host registered :meth:`dashboard_session`."""
+        return self._dashboard_session is not None
+
+    def dashboard_session_of_request(self) -> tuple[str, str] | None:
+        """The host's ``(token, organization_id)`` for the current request (the
+        :meth:`dashboard_session` hook), else ``None``."""
+        if self._dashboard_session is None:
+            return None
+        found = self._dashboard_session()
+        if not found:
+            return None
+        token, organization_id = found
+        return (str(token), str(organization_id)) if token and organization_id else None
 
     def organization_of_sms_number(self, receiving_number: str | None) -> str | None:
         """The organization of our ``receiving_number`` (the :meth:`sms_number_organization` hook), else ``None``."""

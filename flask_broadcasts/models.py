@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -209,6 +210,10 @@ class BroadcastCampaign(TimestampMixin, Base):
     send_window: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: ``"HH:MM"``: each recipient's message at the next such wall-clock time in their zone.
     deliver_at_local: Mapped[str | None] = mapped_column(String(5))
+    #: Open and click tracking (off by default, see docs/tracking.rst): a 1x1 image and
+    #: links through ``broadcast-t/c/<token>`` in the HTML part of its e-mails.
+    track_opens: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    track_clicks: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     template: Mapped[BroadcastTemplate] = relationship(lazy="raise_on_sql")
     audience: Mapped[BroadcastAudience] = relationship(lazy="raise_on_sql")
@@ -360,6 +365,49 @@ class BroadcastSentEmail(Base):
     subject: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
     response: Mapped[str | None] = mapped_column(Text)
+
+
+class BroadcastReportCount(Base):
+    """One counter of a campaign's report: per run, channel, metric and key (an error code, a
+    link's index, an hour), added to where outcomes, feedback and tracking events are recorded.
+
+    The report reads a campaign's rows (one range of the unique index), never its messages.
+    ``channel`` is ``""`` for the hourly series; ``key`` is ``""`` where a metric has none.
+    """
+
+    __tablename__ = "broadcast_report_counts"
+    __table_args__ = (UniqueConstraint("campaign_id", "run_key", "channel", "metric", "key"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("broadcast_campaigns.id", ondelete="CASCADE"))
+    run_key: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(8))
+    metric: Mapped[str] = mapped_column(String(24))
+    key: Mapped[str] = mapped_column(String(64), default="")
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class BroadcastTrackingEvent(Base):
+    """One open or click of a tracked e-mail: ids, the kind, and whether it looked like a machine.
+
+    No IP address and no user agent is stored (they only decide ``machine``).
+    """
+
+    __tablename__ = "broadcast_tracking_events"
+    __table_args__ = (
+        # "Is this the message's first human open / click of this link?": one probe.
+        Index("ix_broadcast_tracking_events_message", "message_id", "kind", "link_index"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organization_id: Mapped[str] = mapped_column(HostId)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("broadcast_campaigns.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("broadcast_messages.id", ondelete="CASCADE"))
+    #: ``open`` or ``click``.
+    kind: Mapped[str] = mapped_column(String(8))
+    link_index: Mapped[int | None] = mapped_column(Integer)
+    machine: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class BroadcastTestSend(Base):
@@ -547,11 +595,13 @@ __all__ = [
     "BroadcastFile",
     "BroadcastFileBlob",
     "BroadcastMessage",
+    "BroadcastReportCount",
     "BroadcastRun",
     "BroadcastSentEmail",
     "BroadcastSuppression",
     "BroadcastTemplate",
     "BroadcastTestSend",
+    "BroadcastTrackingEvent",
     "BroadcastWebhook",
     "BroadcastWebhookDelivery",
     "metadata",

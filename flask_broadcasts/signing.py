@@ -12,22 +12,29 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData, URLSafeSerializer, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode, int_to_bytes, want_bytes
 
 __all__ = [
     "BOUNCE",
     "InvalidToken",
     "TokenKind",
+    "TokenMinter",
     "check_bounce_address",
     "keyed_digest",
     "sign",
+    "sign_stable",
     "verify",
+    "verify_stable",
+    "verify_stamped",
     "verp_address",
     "verp_addresses",
     "verp_message_id",
@@ -60,6 +67,52 @@ def sign(kind: TokenKind, payload: Any) -> str:
     return _serializer(kind).dumps(payload)
 
 
+class TokenMinter:
+    """Signs many tokens of one kind, each at a time it is given: a batch of e-mails signs
+    one link each.
+
+    :func:`sign` builds a serializer, derives the key and tries zlib on every call, which
+    made signing the largest cost of an e-mail's own work; the minter does the first two
+    once and never compresses (its payloads are a few ids, which zlib does not shorten).
+    Its tokens are itsdangerous's format, so :func:`verify` reads them like any other.
+
+    The time is the caller's, not the clock's, so that a message's link is a function of
+    what is stored about it: built again (a resend, the API) it is the same link.
+    """
+
+    def __init__(self, kind: TokenKind) -> None:
+        signer = _serializer(kind).make_signer()
+        self._separator = want_bytes(signer.sep)
+        # The keyed state of HMAC(derived key, ·), copied for each token.
+        self._mac = hmac.new(signer.derive_key(), digestmod=signer.digest_method)
+
+    def sign(self, payload: Any, *, at: datetime) -> str:
+        """A token carrying ``payload`` (JSON: ids only), signed as if at ``at``."""
+        dumped = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        value = base64_encode(dumped) + self._separator + base64_encode(int_to_bytes(_epoch_seconds(at)))
+        mac = self._mac.copy()
+        mac.update(value)
+        return (value + self._separator + base64_encode(mac.digest())).decode("ascii")
+
+
+def _epoch_seconds(at: datetime) -> int:
+    """Whole seconds since the epoch; a naive ``at`` is UTC (SQLite gives stored times back naive)."""
+    return int((at if at.tzinfo is not None else at.replace(tzinfo=UTC)).timestamp())
+
+
+def verify_stamped(kind: TokenKind, token: str) -> tuple[Any, datetime]:
+    """The payload of a genuine ``kind`` token and the time it was signed at (aware UTC),
+    whatever its age: for a caller that measures the age from something else.
+
+    :raises InvalidToken: forged, altered, of another kind or malformed.
+    """
+    try:
+        payload, signed_at = _serializer(kind).loads(token, return_timestamp=True)
+    except (BadData, UnicodeError, ValueError, TypeError, OverflowError, OSError) as exc:
+        raise InvalidToken(str(exc) or "invalid token") from None
+    return payload, signed_at
+
+
 def verify(kind: TokenKind, token: str, *, max_age: int) -> Any:
     """The payload of a valid ``kind`` token at most ``max_age`` seconds old.
 
@@ -67,6 +120,28 @@ def verify(kind: TokenKind, token: str, *, max_age: int) -> Any:
     """
     try:
         return _serializer(kind).loads(token, max_age=max_age)
+    except (BadData, UnicodeError, ValueError, TypeError) as exc:
+        raise InvalidToken(str(exc) or "invalid token") from None
+
+
+def _stable_serializer(kind: TokenKind) -> URLSafeSerializer:
+    config = current_app.config
+    secret = config.get("SECRET_KEY")
+    if not secret:
+        raise RuntimeError("Set SECRET_KEY: the links of broadcast e-mails are signed with it.")
+    return URLSafeSerializer([*(config.get("SECRET_KEY_FALLBACKS") or ()), secret], salt=kind.salt)
+
+
+def sign_stable(kind: TokenKind, payload: Any) -> str:
+    """A token like :func:`sign`'s without a timestamp: the same payload always gives the same
+    token (a tracked link of a message is the same in every copy of it). It never expires."""
+    return _stable_serializer(kind).dumps(payload)
+
+
+def verify_stable(kind: TokenKind, token: str) -> Any:
+    """The payload of a valid :func:`sign_stable` token of ``kind``. :raises InvalidToken: else."""
+    try:
+        return _stable_serializer(kind).loads(token)
     except (BadData, UnicodeError, ValueError, TypeError) as exc:
         raise InvalidToken(str(exc) or "invalid token") from None
 

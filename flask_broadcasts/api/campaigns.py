@@ -68,6 +68,14 @@ class CampaignSchema(ResourceSchema):
         allow_none=True,
         metadata={"description": "HH:MM: each recipient's message at the next such wall-clock time in their zone."},
     )
+    track_opens = fields.Bool(
+        metadata={"description": "Count opens with a 1x1 image in the HTML part (off by default; an estimate)."}
+    )
+    track_clicks = fields.Bool(
+        metadata={
+            "description": "Send the HTML part's http(s) links through a signed redirect that counts clicks (off by default)."
+        }
+    )
     status = fields.Str(dump_only=True)
     status_reason = fields.Str(dump_only=True)
     sent_count = fields.Int(dump_only=True)

@@ -122,6 +122,10 @@ class MessageFilterSchema(ma.Schema):
     """The ``filter[...]`` parameters of the message list."""
 
     status = _StatusList(metadata={"description": f"One or more of {', '.join(_STORED)}, comma-separated."})
+    address = ma.fields.Str(
+        validate=ma.validate.Length(min=1, max=320),
+        metadata={"description": "The recipient's e-mail address (any case) or mobile number, exactly."},
+    )
 
 
 # -- includes -------------------------------------------------------------------------------
@@ -278,7 +282,12 @@ class CampaignMessages(MethodView):
     @blueprint.jsonapi_collection(MESSAGES)
     def get(self, query: CollectionQuery, id: str) -> Any:
         """List the messages of a campaign (cursor pagination)"""
-        stmt = service.messages_query(current_tenant().organization_id, id, statuses=query.filters.get("status"))
+        stmt = service.messages_query(
+            current_tenant().organization_id,
+            id,
+            statuses=query.filters.get("status"),
+            address=query.filters.get("address"),
+        )
         page = paginate(get_state().session, stmt, query)
         service.with_texts(page.items)
         g.broadcasts_message_includes = StoredIncludes()

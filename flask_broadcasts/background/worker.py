@@ -33,6 +33,7 @@ from flask import Flask
 from rq import Worker
 
 from ..state import get_state
+from . import jobs as _jobs  # noqa: F401 - see BroadcastsWorker
 from .context import WARM_STOP_SIGNAL, load_app, warm_stop_event, warm_stop_requested
 
 __all__ = [
@@ -48,7 +49,12 @@ log = logging.getLogger(__name__)
 
 
 class BroadcastsWorker(Worker):
-    """A forking RQ worker that runs jobs inside the Flask app's context."""
+    """A forking RQ worker that runs jobs inside the Flask app's context.
+
+    Its module imports the job functions (and the engine they call), so that every work
+    horse inherits them: RQ imports a job's function in the horse, and a parent that had
+    not would have each job import and compile them again (50-90 ms before its first message).
+    """
 
     def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

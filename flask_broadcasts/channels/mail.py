@@ -17,6 +17,7 @@ from .dkim import DkimSigner
 from .mime import InvalidAddress, MimeBuilder, Unsubscribe, ascii_address
 from .replies import is_hard_bounce
 from .smtp import Envelope, MailSettings, RecipientDeferred, RecipientRefused, SmtpTransport
+from .tracking import Tracking
 
 __all__ = ["MailChannel", "SuppressedTransport", "UnsubscribeLinks", "fill_unsubscribe_url", "transport_for"]
 
@@ -68,8 +69,11 @@ class MailChannel:
         unsubscribe: UnsubscribeLinks | None = None,
         signer: DkimSigner | None = None,
         envelope_for: Callable[[Any], str] | None = None,
+        tracking_for: Callable[[Any], Tracking] | None = None,
     ) -> None:
         self.builder = builder
+        #: A message → its click URLs and open pixel (the campaign tracks opens or clicks).
+        self.tracking_for = tracking_for
         self.unsubscribe = unsubscribe
         self.signer = signer
         #: A message → its envelope sender (the engine's VERP address); else the From address.
@@ -117,6 +121,7 @@ class MailChannel:
                 unsubscribe=link,
                 text_body=text_body,
                 eight_bit=self.transport.offers_8bitmime(),
+                tracking=self.tracking_for(message) if self.tracking_for is not None else None,
             )
             # Signed last: the signature covers the headers exactly as they go out.
             data = self.signer.sign(email.data) if self.signer is not None else email.data

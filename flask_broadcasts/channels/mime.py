@@ -31,6 +31,7 @@ from email.utils import formataddr, formatdate, parseaddr
 from urllib.parse import urlsplit
 
 from ..rendering.plain_text import html_to_text
+from .tracking import Tracking, add_pixel, rewrite_links
 
 CRLF = b"\r\n"
 
@@ -196,11 +197,9 @@ def body_part(content_type: bytes, text: str, *, eight_bit: bool = False, bounda
     )
 
 
-def layout(
-    body: str, action_label: str | None, action_url: str | None, unsubscribe: Unsubscribe | None = None
-) -> tuple[str, str]:
-    """The e-mail layout: the HTML document of a message's ``body`` with its call to action and
-    unsubscribe footer, and what the same two add to the end of the text alternative."""
+def content_html(body: str, action_label: str | None, action_url: str | None) -> tuple[str, str]:
+    """A message's ``body`` with its call to action (the part whose links may be tracked),
+    and what the call to action adds to the end of the text alternative."""
     html_body, text_suffix = body, ""
     url = safe_url(action_url)
     if url:
@@ -212,6 +211,25 @@ def layout(
             + "</a></p>"
         )
         text_suffix += f"\n\n{label}: {url}"
+    return html_body, text_suffix
+
+
+def layout(
+    body: str,
+    action_label: str | None,
+    action_url: str | None,
+    unsubscribe: Unsubscribe | None = None,
+    tracking: Tracking | None = None,
+) -> tuple[str, str]:
+    """The e-mail layout: the HTML document of a message's ``body`` with its call to action and
+    unsubscribe footer, and what the same two add to the end of the text alternative.
+
+    ``tracking``: its links go through click URLs (the footer's never), and the open pixel
+    ends the body (``channels.tracking``); only the HTML part changes.
+    """
+    html_body, text_suffix = content_html(body, action_label, action_url)
+    if tracking is not None and tracking.click_url is not None:
+        html_body = rewrite_links(html_body, tracking.click_url)
     if unsubscribe is not None and unsubscribe.footer:
         link = html.escape(unsubscribe.url, quote=True)
         html_body += (
@@ -223,6 +241,8 @@ def layout(
         )
         text_suffix += f"\n\n{unsubscribe.footer}: {unsubscribe.url}"
     document = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + html_body + "</body></html>"
+    if tracking is not None and tracking.open_url is not None:
+        document = add_pixel(document, tracking.open_url)
     return document, text_suffix
 
 
@@ -313,6 +333,7 @@ class MimeBuilder:
         unsubscribe: Unsubscribe | None = None,
         text_body: str | None = None,
         eight_bit: bool = False,
+        tracking: Tracking | None = None,
     ) -> Email:
         """The e-mail of one recipient. :raises InvalidAddress: for an unusable ``to``.
 
@@ -322,13 +343,14 @@ class MimeBuilder:
         :param text_body: ``rendering.plain_text.html_to_text`` of ``body`` when the caller
             has it already (converted once per template variant: ``PlainTextAlternative``).
         :param eight_bit: the server offers 8BITMIME, so UTF-8 text may go as ``8bit``.
+        :param tracking: the message's click URLs and open pixel (HTML part only; ``channels.tracking``).
         """
         recipient = ascii_address(to)
         message_id = self.message_id(recipient_type, recipient_id)
         html_body = body or ""
         if text_body is None:
             text_body = html_to_text(html_body)
-        document, text_suffix = layout(html_body, action_label, action_url, unsubscribe)
+        document, text_suffix = layout(html_body, action_label, action_url, unsubscribe, tracking)
         text_body += text_suffix
         alt = self._alt
         parts = [

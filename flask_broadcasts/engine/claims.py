@@ -54,6 +54,7 @@ _CLAIM_COLUMNS = (
     messages.c.tries,
     messages.c.sms_segments,
     messages.c.time_zone,
+    messages.c.created_at,  # the time its unsubscribe token is signed at (engine.unsubscribe)
 )
 
 

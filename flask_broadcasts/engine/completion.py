@@ -18,6 +18,7 @@ from ..models import utcnow
 from ..statuses import RUNNING_CAMPAIGN_STATUSES, CampaignStatus
 from .bounces import apply_left_bounces
 from .event_order import in_commit_order
+from .report_counts import recount_run
 from .runs import change_run_status, change_status, run_figures
 from .schedule import after_run_completed, next_run_after
 from .tables import PENDING, campaigns, messages, run_messages, runs
@@ -106,6 +107,8 @@ def _complete_run_if_done(
         bounced_count=row.bounced_count,
         complained_count=row.complained_count,
     )
+    # The report's derived counts from the same messages (what no flush counted included).
+    recount_run(session, campaign_id, run_key)
     session.commit()
     if recurring:
         after_run_completed(campaign_id)

@@ -27,6 +27,7 @@ Rules
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, or_, select, update
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 from ..models import BroadcastCampaign, BroadcastMessage, BroadcastRun, BroadcastSentEmail
 from ..state import get_state
 from ..statuses import ChannelStatus, MessageStatus, channel_statuses_from, message_statuses_from
+from .report_counts import Deltas, add_report_counts, hour_key
+from .report_counts import moved as move_counts
 
 __all__ = ["CHANNELS", "record_delivery_status"]
 
@@ -112,6 +115,7 @@ def record_delivery_status(
         return False
     message_id, campaign_id, run_key = found
     try:
+        before = session.execute(select(column).where(BroadcastMessage.id == message_id)).scalar()
         moved = cast(
             "CursorResult[Any]",
             session.execute(
@@ -127,6 +131,12 @@ def record_delivery_status(
         if not moved:
             session.rollback()
             return False
+        # The report's per-channel counts follow the channel (engine.report_counts); written
+        # after the campaign's counters below (the order a run's completion locks them in).
+        deltas: Deltas = Counter()
+        move_counts(deltas, channel, before, channel_target.value)
+        if target is MessageStatus.DELIVERED:
+            deltas[("", "hour_delivered", hour_key())] += 1
         message_update = update(BroadcastMessage).where(
             BroadcastMessage.id == message_id, BroadcastMessage.status.in_(message_from)
         )
@@ -144,6 +154,7 @@ def record_delivery_status(
             _move_one_from_sent_to_failed(campaign_id, run_key)
         elif changed:
             _count_one_delivered(campaign_id, run_key)
+        add_report_counts(session, campaign_id, run_key, deltas)
         session.commit()
     except Exception:
         session.rollback()

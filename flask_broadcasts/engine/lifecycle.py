@@ -26,6 +26,7 @@ from ..scheduling.plan import ONCE
 from ..state import get_state
 from ..statuses import CampaignStatus, StatusReason
 from .guard_rates import guard_baseline
+from .report_counts import recount_run
 from .runs import change_run_status, change_status, launch_run, run_figures
 from .schedule import cancel_timer
 from .tables import PENDING, campaigns, messages, run_messages, runs
@@ -165,6 +166,7 @@ def stop_campaign(organization_id: str, campaign_id: int) -> BroadcastCampaign:
             .values(**run_figures(campaign_id, run_key))
             .returning(*campaigns.c)
         ).first()
+        recount_run(session, campaign_id, run_key)  # the report's counts, as the counters
     session.commit()
     state.dispatcher.cancel(campaign_id)
 

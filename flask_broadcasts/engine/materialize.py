@@ -39,6 +39,7 @@ from ..webhooks.messages import listening
 from .completion import complete_run_if_done
 from .consent import Consenting, consenting
 from .recipients import audience_recipients, message_values, template_content
+from .report_counts import recount_run
 from .runs import add_to_counters, change_run_status, change_status, progress_crossed, run_figures
 from .suppression import apply_to_values as apply_suppressions
 from .tables import RUNNING, campaigns, dialect_insert, messages, run_messages, runs
@@ -193,6 +194,8 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
         .values(total_count=figures["total_count"], suppressed_count=figures["suppressed_count"], updated_at=utcnow())
         .returning(*campaigns.c)
     ).first()
+    # The report counts what the run settled while storing it (suppressed, no channel...).
+    recount_run(session, campaign_id, run_key)
     session.commit()
     if row is not None:
         publish_campaign(publisher, row)

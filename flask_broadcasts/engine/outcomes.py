@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,7 @@ from .deferral import RetryPolicy
 from .event_order import in_commit_order
 from .guard import check_row
 from .pg_recording import RECONNECT_PATIENCE_TTLS, PostgresRecording, as_param, is_disconnect_error
+from .report_counts import Deltas, add_report_counts, channel_deltas
 from .runs import progress_crossed
 from .tables import RUNNING, dialect_insert, messages, sent_emails
 
@@ -113,6 +115,8 @@ class OutcomeRecorder(PostgresRecording):
         self.sent = self.failed = self.unflushed = 0
         self.last_flush = time.monotonic()
         self.pending_sent_emails: list[dict[str, Any]] = []
+        #: The report's counts of the outcomes since the last flush (:mod:`.report_counts`).
+        self.report: Deltas = Counter()
         #: Parameters of the records since the last synchronous commit (or the one in flight).
         self.unsynced: list[list[bytes | None]] = []
         self.reconnect_patience = max(60.0, settings.claim_ttl * RECONNECT_PATIENCE_TTLS)
@@ -156,6 +160,7 @@ class OutcomeRecorder(PostgresRecording):
         now = utcnow()
         sent_at = now if status.is_sent else None
         self.events.message(message_id, status, error_code)
+        channel_deltas(self.report, sent=status.is_sent, error_code=error_code, statuses=channels, sent_at=now)
         if self.cursor is not None:
             self._record_on_postgresql(message_id, status, error, error_code, tries, sent_at, channels)
             self._add(status)
@@ -313,6 +318,8 @@ class OutcomeRecorder(PostgresRecording):
                     self.pending_sent_emails = []
                 if added or self.unsynced:
                     row = self._commit_synchronously(sql.ADD_TO_COUNTERS, self._counter_params())
+                if row is not None:
+                    self._add_report_counts(self.conn)
             except Exception as exc:
                 if not is_disconnect_error(exc):
                     raise
@@ -327,6 +334,8 @@ class OutcomeRecorder(PostgresRecording):
                 self.pending_sent_emails = []
             if added:
                 row = self.session.execute(sql.ADD_TO_COUNTERS, self._counter_params()).first()
+            if row is not None:
+                self._add_report_counts(self.session)
             if commit:
                 self.session.commit()
         self.last_flush = time.monotonic()
@@ -334,6 +343,12 @@ class OutcomeRecorder(PostgresRecording):
         self.events.flush(self.session)
         if added:
             self.guard_row = row
+
+    def _add_report_counts(self, where: Any) -> None:
+        """The report's counts of the flushed outcomes, only while the run is open (as the
+        counters: completing the run recounts them from its messages)."""
+        deltas, self.report = self.report, Counter()
+        add_report_counts(where, self.campaign_id, self.run_key, deltas)
 
     def _counter_params(self) -> dict[str, Any]:
         return {
@@ -357,6 +372,7 @@ class OutcomeRecorder(PostgresRecording):
         if added:
             self.sent = self.failed = self.unflushed = 0
             if row is None:  # stopped, or completed by another worker's COUNT
+                self.report.clear()  # recounted with the run
                 self._halt_unless_running(None)
             else:
                 self._halt_unless_running(row.status)

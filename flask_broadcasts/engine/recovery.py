@@ -22,12 +22,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.orm import Session
 
 from ..channels.base import RetryLater
 from ..channels.mime import MimeBuilder
 from ..models import utcnow
-from ..services.message_texts import RunContent, run_content
+from ..services.message_texts import RunContents
 from ..state import get_state
 from ..statuses import ChannelStatus
 from .claims import expire_claims
@@ -80,7 +79,7 @@ def fill_missing_sent_emails(limit: int = 10_000) -> int:
     ).all()
     rows = []
     unavailable: set[tuple[int, str]] = set()
-    contents: dict[tuple[int, str], RunContent | None] = {}
+    contents = RunContents(session)
     builders: dict[tuple[int, str], MimeBuilder] = {}  # one lookup per run, not per row
     for m in missing:
         if (m.campaign_id, m.run_key) in unavailable:
@@ -102,7 +101,7 @@ def fill_missing_sent_emails(limit: int = 10_000) -> int:
                 "message_id_header": builder.message_id(m.recipient_type, m.recipient_id),
                 "sender": builder.envelope_from,
                 "recipient": m.email or "",
-                "subject": _subject(session, contents, m),
+                "subject": contents.text_of(m, "subject"),
                 "sent_at": m.sent_at or utcnow(),
                 "response": None,
             }
@@ -113,17 +112,6 @@ def fill_missing_sent_emails(limit: int = 10_000) -> int:
         )
     session.commit()
     return len(rows)
-
-
-def _subject(session: Session, contents: dict[tuple[int, str], RunContent | None], message: Any) -> str | None:
-    """A message's subject, stored or rendered from its run's content (``contents`` caches those)."""
-    if message.bindings is None:
-        return message.subject
-    key = (message.campaign_id, message.run_key)
-    if key not in contents:
-        contents[key] = run_content(session, *key)
-    content = contents[key]
-    return content.texts(message.bindings, message.locale).subject if content is not None else message.subject
 
 
 def recover(*, now: datetime | None = None) -> RecoveryReport:

@@ -26,6 +26,7 @@ from ..models import BroadcastCampaign
 from ..state import get_state
 from ..statuses import CampaignStatus, ChannelStatus, ErrorCode, MessageStatus
 from .lifecycle import _load
+from .report_counts import recount_run
 from .runs import change_run_status, change_status, run_figures
 from .tables import FAILED, campaigns, messages, run_messages
 
@@ -122,8 +123,12 @@ def retry_campaign(organization_id: str, campaign_id: int, *, include_unknown: b
         .returning(*campaigns.c)
     ).first()
     change_run_status(session, campaign_id, run_key, CampaignStatus.PENDING, completed_at=None)
+    recount_run(session, campaign_id, run_key)  # the retried channels are pending again
     session.commit()
+    # The answer is the campaign as the retry left it, read before a worker can move it on
+    # (read after the dispatch, a fast worker's first counts could show up in it).
+    session.expire_all()
+    reopened = _load(organization_id, campaign_id)
     state.dispatcher.send(campaign_id, run_key, tag=f"retry{int(time.time() * 1000)}")
     publish_campaign(state.publisher, row)
-    session.expire_all()
-    return _load(organization_id, campaign_id)
+    return reopened

@@ -23,6 +23,7 @@ from ..state import get_state
 from ..statuses import CampaignStatus, ChannelStatus, ErrorCode, MessageStatus, campaign_statuses_from
 from ..webhooks.events import campaign_moved
 from .event_order import in_commit_order
+from .report_counts import recount_run
 from .tables import FAILED, SENT, campaigns, dialect_insert, messages, run_messages, runs
 
 SUPPRESSED = ChannelStatus.SUPPRESSED.value
@@ -153,6 +154,8 @@ def reconcile_stopped_run(
             .values(**run_figures(campaign_id, run_key))
             .returning(*campaigns.c)
         ).first()
+        if row is not None:
+            recount_run(session, campaign_id, run_key)
         session.commit()
         if row is not None and publisher is not None:
             publish_campaign(publisher, row)

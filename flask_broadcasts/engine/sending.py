@@ -60,6 +60,7 @@ from .runs import reconcile_stopped_run
 from .suppression import suppress_opted_out
 from .tables import campaigns, messages
 from .throttling import clear_waiting_reasons, mark_waiting_for_window
+from .tracking import batch_tracking
 from .unsubscribe import batch_links, sms_link
 from .windows import RunTiming
 
@@ -89,6 +90,7 @@ class RunChannels:
         #: Waits for each hand-over's slot under the rate limits (:mod:`.pacing`).
         self.pacer = Pacer(state)
         self._rules: tuple[datetime | None, RunTiming] | None = None
+        self._tracking: dict[str, bool] = {"opens": False, "clicks": False}
 
     def _read_rules(self) -> tuple[datetime | None, RunTiming]:
         # Read once per lane: only a draft campaign can be edited.
@@ -99,6 +101,7 @@ class RunChannels:
             if expires_at is not None and expires_at.tzinfo is None:  # SQLite
                 expires_at = expires_at.replace(tzinfo=UTC)
             self._rules = (expires_at, RunTiming.of(row, self.state.settings))
+            self._tracking = {"opens": bool(row.track_opens), "clicks": bool(row.track_clicks)}
         return self._rules
 
     @property
@@ -110,6 +113,11 @@ class RunChannels:
     def timing(self) -> RunTiming:
         """The run's quiet hours and local delivery time (:mod:`.windows`)."""
         return self._read_rules()[1]
+
+    def _tracking_for(self) -> Any:
+        """The campaign's open and click tracking of its e-mails (:mod:`.tracking`)."""
+        self._read_rules()
+        return batch_tracking(self.state.settings, **self._tracking)
 
     def get(self, name: str) -> Channel:
         channel = self.open.get(name)
@@ -133,6 +141,7 @@ class RunChannels:
                 unsubscribe=batch_links(state.settings),
                 signer=state.dkim_signer,
                 envelope_for=verp_senders(state.settings),
+                tracking_for=self._tracking_for(),
             )
         provider = state.sms_provider
         channel = SmsChannel(

@@ -6,12 +6,18 @@ carries the organization, the channel and the message id — never the address, 
 signed token is readable — and verifies without a lookup; only a valid one reaches the
 database, to find the message's address and put it on the organization's suppression list
 (:func:`~flask_broadcasts.services.suppressions.suppress`).
+
+A message's token is signed at the time the message was stored, so its link is the same
+whenever it is built; the link stays valid ``BROADCASTS_UNSUBSCRIBE_MAX_AGE`` from the time
+the message was sent (from the token's time for a message not sent or no longer kept).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -22,9 +28,10 @@ from ..models import BroadcastMessage
 from ..rendering.locale import lookup_chain, normalize_locale_tag
 from ..rendering.unsubscribe_texts import texts_for
 from ..services.suppressions import suppress
-from ..signing import InvalidToken, TokenKind, sign, verify
+from ..signing import InvalidToken, TokenKind, TokenMinter, verify_stamped
 from ..state import get_state
 from ..statuses import ConsentMethod, SuppressionReason, SuppressionSource
+from .report_counts import Deltas, add_report_counts
 from .suppression import address_of
 
 __all__ = [
@@ -76,7 +83,8 @@ def sms_link(settings: Settings) -> Callable[[Any], str] | None:
         base = public_prefix(settings)
     except LookupError:
         return None
-    return lambda message: unsubscribe_url(message.organization_id, "sms", message.id, base=base)
+    minter = _LazyMinter()
+    return lambda message: unsubscribe_url(message, "sms", base=base, minter=minter())
 
 
 def batch_links(settings: Settings) -> UnsubscribeLinks | None:
@@ -86,8 +94,10 @@ def batch_links(settings: Settings) -> UnsubscribeLinks | None:
     except LookupError:
         return None
 
+    minter = _LazyMinter()
+
     def url_for(message: Any) -> str:
-        return unsubscribe_url(message.organization_id, "mail", message.id, base=base)
+        return unsubscribe_url(message, "mail", base=base, minter=minter())
 
     def footer_for(message: Any) -> str:
         return texts_for(locale_chain(getattr(message, "locale", None)))["footer"]
@@ -95,6 +105,19 @@ def batch_links(settings: Settings) -> UnsubscribeLinks | None:
     return UnsubscribeLinks(
         url_for, mailto=settings.unsubscribe_mailto, footer_for=footer_for if settings.unsubscribe_footer else None
     )
+
+
+class _LazyMinter:
+    """A batch's one :class:`TokenMinter`, made at the first link it signs (a batch that
+    signs none needs no ``SECRET_KEY``)."""
+
+    def __init__(self) -> None:
+        self._minter: TokenMinter | None = None
+
+    def __call__(self) -> TokenMinter:
+        if self._minter is None:
+            self._minter = TokenMinter(UNSUBSCRIBE)
+        return self._minter
 
 
 def public_prefix(settings: Settings) -> str:
@@ -105,9 +128,11 @@ def public_prefix(settings: Settings) -> str:
     return settings.public_url.rstrip("/") + "/" + prefix.strip("/")
 
 
-def unsubscribe_url(organization_id: str, channel: str, message_id: int, *, base: str) -> str:
-    """The one-click link of one message (``base``: :func:`public_prefix`)."""
-    token = sign(UNSUBSCRIBE, [str(organization_id), channel, int(message_id)])
+def unsubscribe_url(message: Any, channel: str, *, base: str, minter: TokenMinter | None = None) -> str:
+    """The one-click link of one stored message (``id``, ``organization_id``, ``created_at``)
+    for ``channel``; ``base``: :func:`public_prefix`. Give a batch's messages one ``minter``."""
+    minter = minter or TokenMinter(UNSUBSCRIBE)
+    token = minter.sign([str(message.organization_id), channel, int(message.id)], at=message.created_at)
     return f"{base.rstrip('/')}/broadcast-unsubscribe/{token}"
 
 
@@ -118,7 +143,7 @@ def read_link(token: str) -> UnsubscribeLink:
         ``BROADCASTS_UNSUBSCRIBE_MAX_AGE``.
     """
     state = get_state()
-    payload: Any = verify(UNSUBSCRIBE, token, max_age=state.settings.unsubscribe_max_age)
+    payload, signed_at = verify_stamped(UNSUBSCRIBE, token)
     if (
         not isinstance(payload, list)
         or len(payload) != 3
@@ -133,7 +158,14 @@ def read_link(token: str) -> UnsubscribeLink:
             BroadcastMessage.id == message_id, BroadcastMessage.organization_id == organization_id
         )
     ).scalar_one_or_none()
+    valid_from = _aware(message.sent_at) if message is not None and message.sent_at is not None else signed_at
+    if datetime.now(UTC) - valid_from > timedelta(seconds=state.settings.unsubscribe_max_age):
+        raise InvalidToken("this link has expired")
     return UnsubscribeLink(organization_id, channel, message_id, message)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def unsubscribe(
@@ -151,13 +183,20 @@ def unsubscribe(
     address = address_of(link.channel, message.email, message.mobile) if message is not None else None
     if address is None:
         raise LookupError("this link's message is no longer kept")
-    return suppress(
+    assert message is not None  # an address was found on it
+    added = suppress(
         link.organization_id,
         link.channel,
         address,
         SuppressionReason.UNSUBSCRIBED,
         {"kind": SuppressionSource.MESSAGE.value, "id": str(link.message_id)},
+        commit=False,
         method=method,
         message_id=link.message_id,
         ip=ip,
     )
+    if added:  # the report's unsubscribed, once per address (engine.report_counts)
+        deltas: Deltas = Counter({(link.channel, "unsubscribed", ""): 1})
+        add_report_counts(get_state().session, message.campaign_id, message.run_key, deltas)
+    get_state().session.commit()
+    return added

@@ -23,6 +23,7 @@ synchronous 5xx of a send all come here). Rules:
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -30,6 +31,7 @@ from sqlalchemy import CursorResult, and_, func, select, update
 from sqlalchemy.orm import Session
 
 from ..engine.guard import check_run
+from ..engine.report_counts import Deltas, add_report_counts, hour_key, moved
 from ..engine.tables import campaigns, dialect_insert, messages, runs, sent_emails
 from ..models import BroadcastFeedbackEvent, utcnow
 from ..services.suppressions import suppress
@@ -50,6 +52,8 @@ from .events import FeedbackEvent, FeedbackKind, Outcome, event_key
 __all__ = ["apply_event", "apply_events"]
 
 _events = BroadcastFeedbackEvent.__table__
+#: Where an event's report counts wait until the end of its transaction (``Session.info``).
+_REPORT_KEY = "broadcasts.report_deltas"
 _ACCEPTED = (ChannelStatus.SENT.value, ChannelStatus.DELIVERED.value)
 _EVENT_OF = {
     FeedbackKind.DELIVERED: EventType.MESSAGE_DELIVERED,
@@ -117,7 +121,9 @@ def apply_event(event: FeedbackEvent) -> Outcome:
         if not _record(session, event, message, address):
             session.rollback()
             return Outcome.DUPLICATE
+        session.info.pop(_REPORT_KEY, None)
         data = _APPLY[event.kind](session, event, message, address)
+        _add_report_counts(session, message)
         publish(
             session,
             _EVENT_OF[event.kind],
@@ -132,6 +138,7 @@ def apply_event(event: FeedbackEvent) -> Outcome:
         )
         session.commit()
     except Exception:
+        session.info.pop(_REPORT_KEY, None)
         session.rollback()
         raise
     if event.kind in _GUARDED:
@@ -185,15 +192,41 @@ def _count(session: Session, message: _Message, **deltas: int) -> None:
 
 def _move_mail(session: Session, message: _Message, target: ChannelStatus, **values: Any) -> bool:
     froms = [s.value for s in channel_statuses_from(target)]
-    return bool(
-        _rows(
-            session.execute(
-                update(messages)
-                .where(messages.c.id == message.id, messages.c.mail_status.in_(froms))
-                .values(mail_status=target.value, **values)
-            )
+    before = session.execute(select(messages.c.mail_status).where(messages.c.id == message.id)).scalar()
+    changed = _rows(
+        session.execute(
+            update(messages)
+            .where(messages.c.id == message.id, messages.c.mail_status.in_(froms))
+            .values(mail_status=target.value, **values)
         )
     )
+    if not changed:
+        return False
+    # The report's per-channel counts follow the channel (engine.report_counts).
+    deltas = _report_deltas(session)
+    moved(deltas, "mail", before, target.value, error_code=values.get("error_code"))
+    if target is ChannelStatus.DELIVERED:
+        deltas[("", "hour_delivered", hour_key())] += 1
+    return True
+
+
+def _report_deltas(session: Session) -> Deltas:
+    """The report counts this event adds, written last (:func:`_add_report_counts`)."""
+    deltas: Deltas = session.info.setdefault(_REPORT_KEY, Counter())
+    return deltas
+
+
+def _count_event(session: Session, message: _Message, metric: str) -> None:
+    """One more ``metric`` (``soft_bounced``, ``complained``) in the report of the message's run."""
+    _report_deltas(session)[("mail", metric, "")] += 1
+
+
+def _add_report_counts(session: Session, message: _Message) -> None:
+    """Write the event's report counts: after the campaign's counters, so every transaction
+    that touches both (a run's completion recounts them) locks them in the same order."""
+    deltas = session.info.pop(_REPORT_KEY, None)
+    if deltas:
+        add_report_counts(session, message.campaign_id, message.run_key, deltas)
 
 
 def _suppress(event: FeedbackEvent, message: _Message, address: str, reason: SuppressionReason) -> bool:
@@ -263,6 +296,7 @@ def _soft_bounce(session: Session, event: FeedbackEvent, message: _Message, addr
             org_address, _events.c.kind == FeedbackKind.SOFT_BOUNCE.value, _events.c.id > last_delivery
         )
     ).scalar_one()
+    _count_event(session, message, "soft_bounced")
     suppressed = False
     if streak >= get_state().settings.soft_bounce_limit:
         suppressed = _suppress(event, message, address, SuppressionReason.BOUNCED)
@@ -279,6 +313,7 @@ def _complaint(session: Session, event: FeedbackEvent, message: _Message, addres
     )
     if marked:
         _count(session, message, complained_count=1)
+        _count_event(session, message, "complained")
     suppressed = _suppress(event, message, address, SuppressionReason.COMPLAINED)
     return {"suppressed": suppressed}
 

@@ -48,9 +48,13 @@ __all__ = [
     "update_campaign",
 ]
 
+#: The campaign's open and click tracking switches (booleans, off by default).
+TRACKING_ATTRIBUTES = frozenset({"track_opens", "track_clicks"})
 #: Names a client may write.
 WRITABLE = (
-    frozenset({"name", "scheduled_at", "recurring", "cron", "timezone", "template", "audience"}) | PACING_ATTRIBUTES
+    frozenset({"name", "scheduled_at", "recurring", "cron", "timezone", "template", "audience"})
+    | PACING_ATTRIBUTES
+    | TRACKING_ATTRIBUTES
 )
 #: Attributes the server owns; a request that sends one is refused (422) by the HTTP layer.
 READ_ONLY = frozenset(
@@ -156,6 +160,8 @@ def _clean_attributes(values: Mapping[str, Any], problems: _Problems) -> dict[st
             clean["scheduled_at"] = at
     if "recurring" in values:
         clean["recurring"] = bool(values["recurring"])
+    for name in TRACKING_ATTRIBUTES & set(values):  # off by default (docs/tracking.rst)
+        clean[name] = bool(values[name])
     if "cron" in values:
         cron = values["cron"]
         if cron is None or (isinstance(cron, str) and not cron.strip()):

@@ -25,7 +25,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -42,6 +42,7 @@ __all__ = [
     "TEXT_COLUMNS",
     "PendingPlainText",
     "RunContent",
+    "RunContents",
     "fill_texts",
     "run_content",
     "store_run_content",
@@ -227,14 +228,36 @@ def with_texts(session: Session, campaign_id: int, run_key: str, rows: Sequence[
     return out
 
 
+class RunContents:
+    """The contents of the runs of many messages, each read once (for a caller with messages of any run)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._found: dict[tuple[int, str], RunContent | None] = {}
+
+    def content_of(self, message: Any) -> RunContent | None:
+        """The content ``message`` is rendered from (``None``: it was stored with its texts)."""
+        if message.bindings is None:
+            return None
+        key = (message.campaign_id, message.run_key)
+        if key not in self._found:
+            self._found[key] = run_content(self.session, *key)
+        return self._found[key]
+
+    def text_of(self, message: Any, name: str) -> str | None:
+        """One of ``message``'s texts (a name of :data:`TEXT_COLUMNS`): of a message stored
+        with its texts, only that column need be loaded."""
+        content = self.content_of(message)
+        if content is None:
+            return cast("str | None", getattr(message, name))
+        return cast("str | None", getattr(content.texts(message.bindings, message.locale), name))
+
+
 def fill_texts(session: Session, messages: Iterable[BroadcastMessage]) -> None:
     """Give loaded compact messages their texts (as loaded values: nothing is written back)."""
-    contents: dict[tuple[int, str], RunContent | None] = {}
+    contents = RunContents(session)
     for message in messages:
         if message.bindings is None:
             continue
-        key = (message.campaign_id, message.run_key)
-        if key not in contents:
-            contents[key] = run_content(session, *key)
-        for name, value in texts_of(contents[key], message).items():
+        for name, value in texts_of(contents.content_of(message), message).items():
             set_committed_value(message, name, value)

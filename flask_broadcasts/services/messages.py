@@ -36,11 +36,17 @@ __all__ = [
 
 
 def messages_query(
-    organization_id: str, campaign_id: Any, *, statuses: Collection[MessageStatus] | None = None
+    organization_id: str,
+    campaign_id: Any,
+    *,
+    statuses: Collection[MessageStatus] | None = None,
+    address: str | None = None,
 ) -> sa.Select[BroadcastMessage]:
     """The stored messages of a campaign as a query (the caller sorts and pages it).
 
     :param statuses: keep only these statuses.
+    :param address: keep only the messages to this e-mail address (compared without case:
+        the domain has none, and hosts rarely keep a local part's) or this mobile number.
     :raises NotFoundError: no such campaign in this organization.
     """
     pk = parse_id(campaign_id)
@@ -56,6 +62,11 @@ def messages_query(
     )
     if statuses:
         stmt = stmt.where(BroadcastMessage.status.in_([MessageStatus(s).value for s in statuses]))
+    if address:
+        address = address.strip()
+        stmt = stmt.where(
+            sa.or_(sa.func.lower(BroadcastMessage.email) == address.lower(), BroadcastMessage.mobile == address)
+        )
     return stmt
 
 

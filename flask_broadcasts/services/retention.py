@@ -31,6 +31,7 @@ from ..models import (
     BroadcastRun,
     BroadcastSentEmail,
     BroadcastTestSend,
+    BroadcastTrackingEvent,
     BroadcastWebhookDelivery,
     utcnow,
 )
@@ -52,6 +53,8 @@ class PurgeResult:
     messages: int = 0
     sent_emails: int = 0
     feedback_events: int = 0
+    #: Opens and clicks of tracked e-mails (the report's counts stay: they hold no message).
+    tracking_events: int = 0
     test_sends: int = 0
     webhook_deliveries: int = 0
     consent_events: int = 0
@@ -103,6 +106,7 @@ def purge(
         result.sent_emails += _delete(session, BroadcastSentEmail, BroadcastSentEmail.message_id.in_(ids))
         # Explicit, not by ON DELETE CASCADE: SQLite enforces no foreign keys unless asked.
         result.feedback_events += _delete(session, BroadcastFeedbackEvent, BroadcastFeedbackEvent.message_id.in_(ids))
+        result.tracking_events += _delete(session, BroadcastTrackingEvent, BroadcastTrackingEvent.message_id.in_(ids))
         result.messages += _delete(session, BroadcastMessage, BroadcastMessage.id.in_(ids))
         session.commit()
 

@@ -9,4 +9,5 @@ from tests.support.browser import (  # noqa: F401  (fixtures, by name)
     migrated_database,
     redis_url,
     stack,
+    stack_env,
 )

@@ -97,7 +97,7 @@ def _wait_until_serving(base_url: str, web: Process, timeout: float = 30) -> Non
         if web.popen.poll() is not None:
             break
         try:
-            if requests.get(f"{base_url}/dashboard", timeout=1).status_code == 200:
+            if requests.get(f"{base_url}/dashboard/", timeout=1).status_code == 200:
                 return
         except requests.ConnectionError:
             pass
@@ -106,7 +106,13 @@ def _wait_until_serving(base_url: str, web: Process, timeout: float = 30) -> Non
 
 
 @pytest.fixture
-def stack(app, database_uri: str, redis_url: str) -> Iterator[Stack]:  # noqa: F811
+def stack_env() -> dict[str, str]:
+    """More environment of the web and worker processes (a test module overrides it)."""
+    return {}
+
+
+@pytest.fixture
+def stack(app, database_uri: str, redis_url: str, stack_env: dict[str, str]) -> Iterator[Stack]:  # noqa: F811
     smtp = SmtpServer().start()
     port = free_port()
     run = uuid.uuid4().hex[:8]
@@ -122,6 +128,7 @@ def stack(app, database_uri: str, redis_url: str) -> Iterator[Stack]:  # noqa: F
         "BROADCASTS_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "BROADCASTS_QUEUE": f"browser-{run}",
         "BROADCASTS_EVENT_CHANNEL_PREFIX": f"browser-{run}:org:",
+        **stack_env,
     }
     env.pop("FLASK_APP", None)
     processes = [

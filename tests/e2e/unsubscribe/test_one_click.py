@@ -72,7 +72,7 @@ def test_one_click_unsubscribe_through_real_processes(app, env, smtp):
         .first()
     )
     assert last.email == "c300@example.test" and last.channels == ["mail"]
-    last_link = unsubscribe_url(ORG, "mail", last.id, base=public_prefix(get_state().settings))
+    last_link = unsubscribe_url(last, "mail", base=public_prefix(get_state().settings))
 
     with http_server(app) as base:
         # The last message's recipient unsubscribes while the run is in progress: a provider's
@@ -143,15 +143,20 @@ def test_one_click_unsubscribe_through_real_processes(app, env, smtp):
             c2[:-5] + ("A" if c2[-5] != "A" else "B") + c2[-4:],
             c2.replace(".", "x", 1),
             "not-a-token",
-            aged_token(secret, [ORG, "mail", c2_id], 91 * 24 * 3600),  # older than 90 days
             aged_token("another-key", [ORG, "mail", c2_id], 0),  # signed with another key
         ]
         for bad in forged:
             for method in (requests.get, requests.post):
                 answer = method(f"{base}/api/broadcast-unsubscribe/{bad}", timeout=10)
                 assert answer.status_code == 400, bad
-        # A genuine, young token of message 2 still works after all that.
+        # A link stays valid 90 days from the e-mail's sending, whenever its token was signed.
         young = aged_token(secret, [ORG, "mail", c2_id], 3600)
+        sent_at = _sent_at(c2_id)
+        _set_sent_at(c2_id, sent_at - dt.timedelta(days=91))
+        for method in (requests.get, requests.post):
+            assert method(f"{base}/api/broadcast-unsubscribe/{young}", timeout=10).status_code == 400
+        _set_sent_at(c2_id, sent_at)
+        # A genuine, young token of message 2 still works after all that.
         assert _suppressions() == before
         assert requests.post(f"{base}/api/broadcast-unsubscribe/{young}", timeout=10).status_code == 200
         assert len(_suppressions()) == len(before) + 1
@@ -239,6 +244,19 @@ def _message_id(campaign_id: int, address: str) -> int:
             BroadcastMessage.campaign_id == campaign_id, BroadcastMessage.email == address
         )
     ).scalar_one()
+
+
+def _sent_at(message_id: int) -> dt.datetime:
+    from tests.support.hostapp import db
+
+    return db.session.execute(sa.select(BroadcastMessage.sent_at).where(BroadcastMessage.id == message_id)).scalar_one()
+
+
+def _set_sent_at(message_id: int, sent_at: dt.datetime) -> None:
+    from tests.support.hostapp import db
+
+    db.session.execute(sa.update(BroadcastMessage).where(BroadcastMessage.id == message_id).values(sent_at=sent_at))
+    db.session.commit()
 
 
 def _parts(message) -> tuple[str, str]:

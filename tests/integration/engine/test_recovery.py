@@ -17,6 +17,7 @@ from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.engine.recovery import recover
 from flask_broadcasts.models import BroadcastMessage, BroadcastSentEmail, utcnow
+from flask_broadcasts.services.message_texts import fill_texts
 from flask_broadcasts.state import get_state
 from tests.support.dispatch import RecordingDispatcher
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
@@ -127,4 +128,8 @@ def test_a_sent_email_whose_row_was_never_written_gets_one_with_its_message_id(a
     assert rows[0].recipient == first.email
     # the Message-ID the e-mail went out with (the same scheme as the send)
     assert rows[0].message_id_header.startswith(f"<broadcast.{campaign_id}.once.customers.{first.recipient_id}@")
+    # The message stores only its bindings: the row's subject is rendered, as the API shows it.
+    assert first.subject is None and first.bindings is not None
+    fill_texts(db.session, [first])
+    assert rows[0].subject == first.subject and rows[0].subject.startswith("Hello ") and "{" not in rows[0].subject
     assert recover().sent_emails_filled == 0

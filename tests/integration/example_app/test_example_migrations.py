@@ -16,7 +16,7 @@ from flask_broadcasts.models import metadata as broadcasts_metadata
 def test_one_head_that_merges_host_and_extension(app: Flask) -> None:
     config = app.extensions["migrate"].migrate.get_config()
     script = ScriptDirectory.from_config(config)
-    assert script.get_heads() == ["merge_0010"]
+    assert script.get_heads() == ["merge_0011"]
     assert set(script.get_revision("merge_0001").down_revision) == {"host_0001", "broadcasts_0001"}
     # Each extension release that ships a revision is merged in again (docs/migrations.rst).
     assert set(script.get_revision("merge_0002").down_revision) == {"merge_0001", "broadcasts_0002"}
@@ -30,8 +30,9 @@ def test_one_head_that_merges_host_and_extension(app: Flask) -> None:
     assert set(script.get_revision("merge_0008").down_revision) == {"merge_0007", "broadcasts_0008", "host_0002"}
     assert set(script.get_revision("merge_0009").down_revision) == {"merge_0008", "broadcasts_0009"}
     assert set(script.get_revision("merge_0010").down_revision) == {"merge_0009", "broadcasts_0010"}
+    assert set(script.get_revision("merge_0011").down_revision) == {"merge_0010", "broadcasts_0011"}
     with db.engine.connect() as connection:
-        assert MigrationContext.configure(connection).get_current_heads() == ("merge_0010",)
+        assert MigrationContext.configure(connection).get_current_heads() == ("merge_0011",)
 
 
 def test_upgrade_built_host_and_extension_tables(app: Flask) -> None:

@@ -177,6 +177,35 @@ def test_includes_follow_the_hosts_own_names(api, renamed_host):
     assert [(r["type"], r["id"]) for r in one["included"]] == [("clients", str(ann.id))]
 
 
+def test_filter_address_finds_a_recipient_s_messages(api, api_b):
+    """The dashboard's search: one address (e-mail in any case, or the mobile number), exactly."""
+    campaign, messages = seed(3)
+    # Two recipients at one address (a customer and a booking of theirs, say).
+    wanted = [
+        make_message(
+            campaign,
+            make_customer(first_name="Ada"),
+            status="failed",
+            email="Ada.Lovelace@Example.com",
+            mobile="+447700900123",
+        ),
+        make_message(campaign, make_customer(first_name="Ada"), status="completed", email="ada.lovelace@example.com"),
+    ]
+    make_message(campaign, make_customer(first_name="Adam"), email="ada.lovelace@example.com.evil")
+    url = f"/broadcast-campaigns/{campaign.id}/messages"
+    by_email = api.get(url, **{"filter[address]": "ADA.lovelace@example.COM"})
+    assert ids(by_email) == [str(m.id) for m in wanted]
+    assert ids(api.get(url, **{"filter[address]": "+447700900123"})) == [str(wanted[0].id)]
+    both = api.get(url, **{"filter[address]": "ada.lovelace@example.com", "filter[status]": "failed"})
+    assert ids(both) == [str(wanted[0].id)]
+    assert ids(api.get(url, **{"filter[address]": "lovelace"})) == []  # no partial match: an address, exactly
+    too_long = api.get(url, **{"filter[address]": "a" * 321})
+    assert too_long.status_code == 400
+    assert too_long.get_json()["errors"][0]["source"] == {"parameter": "filter[address]"}
+    assert api_b.get(url, **{"filter[address]": "ada.lovelace@example.com"}).status_code == 404
+    assert len(messages) == 3
+
+
 def test_organizations_are_isolated(api, api_b):
     campaign, messages = seed(2)
     assert api_b.get(f"/broadcast-campaigns/{campaign.id}/messages").status_code == 404

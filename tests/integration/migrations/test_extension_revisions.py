@@ -38,7 +38,8 @@ def _upgrade(connection: sa.Connection, target: str) -> None:
 def test_the_branch_has_one_head() -> None:
     _, script = _script()
     heads = script.get_revisions(f"{BRANCH_LABEL}@head")
-    assert [head.revision for head in heads] == ["broadcasts_0010"]
+    assert [head.revision for head in heads] == ["broadcasts_0011"]
+    assert script.get_revision("broadcasts_0011").down_revision == "broadcasts_0010"
     assert script.get_revision("broadcasts_0010").down_revision == "broadcasts_0009"
     assert script.get_revision("broadcasts_0009").down_revision == "broadcasts_0008"
     assert script.get_revision("broadcasts_0008").down_revision == "broadcasts_0007"
@@ -336,3 +337,24 @@ def test_0010_upgrades_a_database_populated_at_0009(tmp_path: Path) -> None:
     assert [tuple(row) for row in texts] == [("Hello", "<p>Hi Ann</p>")]
     assert bindings == [None, None]
     assert contents == 0
+
+
+def test_0011_upgrades_a_database_populated_at_0010(tmp_path: Path) -> None:
+    """Campaigns stored before 0011 keep their rows, track nothing, and have no report counts yet."""
+    with scratch_database("revisions11", tmp_path) as url:
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0010")
+        with engine.begin() as connection:
+            rows = _seed(connection)
+        with engine.begin() as connection:
+            _upgrade(connection, "broadcasts_0011")
+        with engine.connect() as connection:
+            kept = connection.execute(sa.text("SELECT id, status, error FROM broadcast_messages ORDER BY id")).all()
+            tracking = connection.execute(sa.text("SELECT track_opens, track_clicks FROM broadcast_campaigns")).all()
+            counts = connection.execute(sa.text("SELECT count(*) FROM broadcast_report_counts")).scalar_one()
+            events = connection.execute(sa.text("SELECT count(*) FROM broadcast_tracking_events")).scalar_one()
+        engine.dispose()
+    assert [tuple(row) for row in kept] == rows
+    assert [tuple(bool(v) for v in row) for row in tracking] == [(False, False)]
+    assert (counts, events) == (0, 0)

@@ -4,6 +4,7 @@ OpenAPI document), Flask-WTF's CSRFProtect, the localized page and a host's own 
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import hypothesis
@@ -15,14 +16,14 @@ from hypothesis import strategies as st
 from flask_broadcasts import get_state
 from flask_broadcasts.engine.unsubscribe import public_prefix, unsubscribe_url
 from flask_broadcasts.models import BroadcastSuppression
-from tests.support.host_fixtures import ORG_A, db, make_campaign, make_customer, make_message
+from tests.support.host_fixtures import db, make_campaign, make_customer, make_message
 from tests.support.unsubscribe import local_path
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 
 
 def _link(app, message) -> str:
-    return local_path(unsubscribe_url(ORG_A, "mail", message.id, base=public_prefix(get_state(app).settings)))
+    return local_path(unsubscribe_url(message, "mail", base=public_prefix(get_state(app).settings)))
 
 
 def _rows() -> list[tuple]:
@@ -32,7 +33,8 @@ def _rows() -> list[tuple]:
 
 def _message(locale: str | None = None):
     customer = make_customer(first_name="Ann", locale=locale)
-    return make_message(make_campaign(), customer, locale=locale)
+    # Sent just now: a link stays valid 90 days from its e-mail's sending.
+    return make_message(make_campaign(), customer, locale=locale, status="sent", sent_at=datetime.now(UTC))
 
 
 _BODY = st.one_of(

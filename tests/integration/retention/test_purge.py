@@ -136,6 +136,7 @@ def test_messages_of_runs_ended_before_the_cutoff_go_and_everything_else_stays(a
         ("messages", 5),
         ("sent_emails", 5),
         ("feedback_events", 1),
+        ("tracking_events", 0),
         ("test_sends", 1),
         ("webhook_deliveries", 2),
         ("consent_events", 0),
@@ -154,6 +155,7 @@ def test_messages_of_runs_ended_before_the_cutoff_go_and_everything_else_stays(a
         ("messages", 0),
         ("sent_emails", 0),
         ("feedback_events", 0),
+        ("tracking_events", 0),
         ("test_sends", 0),
         ("webhook_deliveries", 0),
         ("consent_events", 0),
@@ -174,6 +176,7 @@ def test_the_command_reports_what_it_deleted(app, world):
         "  messages             5",
         "  sent emails          5",
         "  feedback events      1",
+        "  tracking events      0",
         "  test sends           1",
         "  webhook deliveries   2",
     ]
