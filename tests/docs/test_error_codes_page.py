@@ -10,6 +10,7 @@ constants passed either way (``ILLEGAL_TRANSITION``).
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -49,8 +50,9 @@ def _assigned(nodes: list[ast.AST]) -> Names:
     return names
 
 
+@functools.cache  # both tests read the same source: walk it once (seconds on a loaded machine)
 def emitted_codes(package: Path = PACKAGE) -> dict[str, set[str]]:
-    """``{code: {"module.py:line", ...}}`` of every error code in the package's source."""
+    """``{code: {"module.py:line", ...}}`` of every error code in the package's source (read only)."""
     trees = {path: ast.parse(path.read_text(), str(path)) for path in package.rglob("*.py")}
     constants: Names = {}
     positions: dict[str, int] = {}  # function name -> index of its positional ``code`` argument

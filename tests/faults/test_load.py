@@ -37,7 +37,12 @@ def _campaigns_of_org2(count: int) -> list[int]:
 
     db.session.add_all(
         Customer(
-            organization_id=OTHER, first_name=f"B{i}", last_name="O", email=f"b{i}@org2.test", locale="en", active=True
+            organization_id=OTHER,
+            first_name=f"B{i}",
+            last_name="O",
+            email=f"b{i}@org2.test",
+            locale="en",
+            status="active",
         )
         for i in range(3)
     )
@@ -65,16 +70,21 @@ def _campaigns_of_org2(count: int) -> list[int]:
 def test_twenty_clients_two_organizations_during_a_big_send(app, env, smtp, fleet):
     from tests.support.hostapp import Customer, db
 
-    big = start(app, env, LOAD_N, filters={"active": True}, BROADCASTS_BATCH_SIZE=500, BROADCASTS_INSERT_CHUNK=1000)
+    big = start(app, env, LOAD_N, filters={"status": "active"}, BROADCASTS_BATCH_SIZE=500, BROADCASTS_INSERT_CHUNK=1000)
     db.session.add_all(
         Customer(
-            organization_id=ORG, first_name=f"X{i}", last_name="O", email=f"x{i}@org1.test", locale="en", active=False
+            organization_id=ORG,
+            first_name=f"X{i}",
+            last_name="O",
+            email=f"x{i}@org1.test",
+            locale="en",
+            status="inactive",
         )
         for i in range(3)
     )
     db.session.commit()
     own = {
-        ORG: [make_campaign(filters={"active": False}) for _ in range(CLIENTS // 2)],
+        ORG: [make_campaign(filters={"status": "inactive"}) for _ in range(CLIENTS // 2)],
         OTHER: _campaigns_of_org2(CLIENTS // 2),
     }
     ids_of = {org: {str(i) for i in ids} | ({str(big)} if org == ORG else set()) for org, ids in own.items()}

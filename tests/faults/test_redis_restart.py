@@ -38,13 +38,13 @@ def _scheduled_campaign(seconds_ahead: float, recipients: int) -> tuple[int, dat
             last_name="Lee",
             email=f"s{i}@example.test",
             locale="en",
-            active=False,
+            status="inactive",
         )
         for i in range(1, recipients + 1)
     )
     db.session.commit()
     at = datetime.fromtimestamp(math.ceil(time.time() + seconds_ahead), UTC)
-    campaign_id = make_campaign(filters={"active": False})
+    campaign_id = make_campaign(filters={"status": "inactive"})
     db.session.execute(
         sa.update(BroadcastCampaign.__table__).where(BroadcastCampaign.id == campaign_id).values(scheduled_at=at)
     )
@@ -55,7 +55,7 @@ def _scheduled_campaign(seconds_ahead: float, recipients: int) -> tuple[int, dat
 
 def test_redis_restarted_empty_mid_campaign(app, env, smtp, fleet, redis_server):
     # Send jobs hand over to a queued continuation every second: the loss takes queued work with it.
-    campaign_id = start(app, env, filters={"active": True}, BROADCASTS_SEND_JOB_BUDGET=1)
+    campaign_id = start(app, env, filters={"status": "active"}, BROADCASTS_SEND_JOB_BUDGET=1)
     scheduled_id, scheduled_at = _scheduled_campaign(25, 5)
     fleet.scheduler()
     fleet.worker()

@@ -10,7 +10,8 @@
 
 The schema always comes from Alembic revisions: the example app's ``flask db upgrade``
 (host + extension), or the extension's own branch (``broadcasts@head``) for the small test
-hosts, whose test-only tables (no product ships them) are the one thing created directly.
+host (``tests/support/host.py``), whose test-only tables (no product ships them) are the one
+thing created directly.
 """
 
 from __future__ import annotations
@@ -213,24 +214,28 @@ def build_example_app_schema(url: str) -> None:
 # -- session fixtures (registered for every suite by tests/conftest.py) ---------------------
 
 
-def host_database_fixture(label: str, *host_metadata: sa.MetaData) -> Callable[..., Iterator[MigratedDatabase]]:
-    """A session fixture: a test host's database (extension revisions + its own tables)."""
-
-    @pytest.fixture(scope="session")
-    def fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabase]:
-        with migrated_database(
-            label, tmp_path_factory.mktemp(label), lambda url: build_extension_schema(url, *host_metadata)
-        ) as database:
-            yield database
-
-    return fixture
-
-
 @pytest.fixture(scope="session")
 def example_app_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabase]:
     """The example app's whole schema (host + extension), by its migrations."""
     with migrated_database("example_app", tmp_path_factory.mktemp("example_app"), build_example_app_schema) as database:
         yield database
+
+
+@pytest.fixture(scope="session")
+def host_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedDatabase]:
+    """The small host's (``tests/support/host.py``): the extension's revisions, its own tables."""
+    from .host import HostBase
+
+    with migrated_database(
+        "host", tmp_path_factory.mktemp("host"), lambda url: build_extension_schema(url, HostBase.metadata)
+    ) as database:
+        yield database
+
+
+@pytest.fixture(scope="session")
+def hostapp_database(host_database: MigratedDatabase) -> MigratedDatabase:
+    """The former name of :func:`host_database`, kept for tests written against it."""
+    return host_database
 
 
 @pytest.fixture(scope="session")

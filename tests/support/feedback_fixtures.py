@@ -1,4 +1,4 @@
-"""Fixtures of the feedback tests: a fresh app per test on the extension's migrated tables, with
+"""Fixtures of the feedback tests: a fresh app of the small host per test on its migrated tables, with
 every provider's key configured (the test's own keys) and SNS's fetch replaced by a stand-in."""
 
 from __future__ import annotations
@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
 
-from flask_broadcasts import Broadcasts
 from flask_broadcasts.state import get_state
 from tests.support.feedback import MAILGUN_KEY, POSTMARK_PASSWORD, POSTMARK_USER, TOPIC_ARN, SendGridSigner, SnsSigner
+from tests.support.host import make_app as make_host_app
 
 
 @pytest.fixture
@@ -25,17 +24,15 @@ def sendgrid_signer() -> SendGridSigner:
 
 
 @pytest.fixture
-def make_app(extension_database, tmp_path, sns, sendgrid_signer):
-    """``make_app(**config)`` → an app with the extension, its tables and the providers' keys."""
-    database_uri = extension_database.for_test(tmp_path, "feedback.db")
+def make_app(host_database, tmp_path, sns, sendgrid_signer):
+    """``make_app(**config)`` → the host with the providers' keys and ``config``."""
+    database_uri = host_database.for_test(tmp_path, "feedback.db")
 
     def factory(**config: Any) -> Flask:
-        app = Flask("feedback_tests")
-        app.config.update(
-            {
-                "TESTING": True,
+        app = make_host_app(
+            database_uri,
+            **{
                 "SECRET_KEY": "feedback-tests-secret",
-                "SQLALCHEMY_DATABASE_URI": database_uri,
                 "BROADCASTS_SES_TOPIC_ARNS": [TOPIC_ARN],
                 "BROADCASTS_SENDGRID_PUBLIC_KEY": sendgrid_signer.public_key,
                 "BROADCASTS_POSTMARK_WEBHOOK_USERNAME": POSTMARK_USER,
@@ -44,10 +41,8 @@ def make_app(extension_database, tmp_path, sns, sendgrid_signer):
                 # SMS at any hour: these tests are not about quiet hours (see tests/support/hostapp.py).
                 "BROADCASTS_SMS_DEFAULT_WINDOW": None,
                 **config,
-            }
+            },
         )
-        db = SQLAlchemy(app)
-        Broadcasts(app, db=db)
         get_state(app).sns_fetch = sns.fetch
         return app
 

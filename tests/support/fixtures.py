@@ -19,7 +19,7 @@ from redis import Redis
 
 from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastTemplate
 
-from . import database, hostapp
+from . import database
 from .database import MigratedDatabase
 from .redis_dbs import for_this_worker, stop_embedded
 from .smtp import SmtpServer
@@ -52,11 +52,8 @@ def is_postgres() -> bool:
     return database.is_postgres()
 
 
-hostapp_database = database.host_database_fixture("hostapp", hostapp.db.metadata)
-
-
 @pytest.fixture
-def env(tmp_path, redis_url, smtp, hostapp_database: MigratedDatabase) -> dict[str, str]:
+def env(tmp_path, redis_url, smtp, host_database: MigratedDatabase) -> dict[str, str]:
     """The environment of this test's app and worker processes (a database with no rows)."""
     # A queue of its own: another run's workers on the same Redis never take this test's jobs.
     queue = f"broadcasts-test-{uuid.uuid4().hex[:10]}"
@@ -68,8 +65,8 @@ def env(tmp_path, redis_url, smtp, hostapp_database: MigratedDatabase) -> dict[s
         "BROADCASTS_EVENT_CHANNEL_PREFIX": f"{queue}:org:",
     }
     values = {"REDIS_URL": redis_url, "MAIL_PORT": str(smtp.port), "BCAST_TEST_CONFIG": json.dumps(config)}
-    values["DATABASE_URL"] = hostapp_database.for_test(tmp_path, "bcast.db")
-    if hostapp_database.is_sqlite:
+    values["DATABASE_URL"] = host_database.for_test(tmp_path, "bcast.db")
+    if host_database.is_sqlite:
         values["BCAST_TEST_SQLITE"] = str(tmp_path / "bcast.db")
         values["SQLALCHEMY_ENGINE_OPTIONS"] = json.dumps({"connect_args": {"timeout": 30}})
     return values
@@ -112,7 +109,7 @@ def set_config(env: dict[str, str], app, **config: Any) -> None:
 
 
 def seed_customers(n: int, *, refuse_every: int = 0, no_email_every: int = 0, community_id: int | None = None) -> None:
-    from .hostapp import Customer, db
+    from .host import Customer, community_members, db
 
     rows = []
     for i in range(1, n + 1):
@@ -128,11 +125,15 @@ def seed_customers(n: int, *, refuse_every: int = 0, no_email_every: int = 0, co
                 "last_name": "Lee",
                 "email": email,
                 "locale": "en",
-                "active": True,
-                "community_id": community_id,
             }
         )
+    before = db.session.scalar(sa.select(sa.func.max(Customer.id))) or 0
     db.session.execute(sa.insert(Customer), rows)
+    if community_id is not None:  # the host's communities hold members by an association table
+        ids = db.session.scalars(sa.select(Customer.id).where(Customer.id > before))
+        db.session.execute(
+            sa.insert(community_members), [{"community_id": community_id, "customer_id": i} for i in ids]
+        )
     db.session.commit()
 
 

@@ -33,7 +33,7 @@ def stack_smtp() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture(scope="package")
-def stack_env(tmp_path_factory, redis_url, stack_smtp, hostapp_database: MigratedDatabase) -> dict[str, str]:
+def stack_env(tmp_path_factory, redis_url, stack_smtp, host_database: MigratedDatabase) -> dict[str, str]:
     """The environment of the module's app, worker and CLI processes."""
     directory = tmp_path_factory.mktemp("cli")
     tag = uuid.uuid4().hex[:10]
@@ -44,8 +44,8 @@ def stack_env(tmp_path_factory, redis_url, stack_smtp, hostapp_database: Migrate
         "BROADCASTS_SCHEDULER_INTERVAL": 1,
     }
     values = {"REDIS_URL": redis_url, "MAIL_PORT": str(stack_smtp.port), "BCAST_TEST_CONFIG": json.dumps(config)}
-    values["DATABASE_URL"] = hostapp_database.for_test(directory, "cli.db")
-    if hostapp_database.is_sqlite:
+    values["DATABASE_URL"] = host_database.for_test(directory, "cli.db")
+    if host_database.is_sqlite:
         values["BCAST_TEST_SQLITE"] = str(directory / "cli.db")
         values["SQLALCHEMY_ENGINE_OPTIONS"] = json.dumps({"connect_args": {"timeout": 30}})
     return values

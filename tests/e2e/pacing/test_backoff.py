@@ -32,7 +32,7 @@ def _seed(n: int) -> None:
         {"organization_id": ORG, "first_name": f"Ann{i}", "last_name": "Lee", "mobile": f"+1415555{3000 + i}"}
         for i in range(n)
     ]
-    db.session.execute(sa.insert(Customer), [{**r, "locale": "en", "active": True} for r in rows])
+    db.session.execute(sa.insert(Customer), [{**r, "locale": "en", "status": "active"} for r in rows])
     db.session.commit()
 
 

@@ -1,2 +1,2 @@
-from tests.support.fixtures import app, env, hostapp_database, is_postgres, redis_url, smtp  # noqa: F401
+from tests.support.fixtures import app, env, is_postgres, redis_url, smtp  # noqa: F401
 from tests.support.scheduler_processes import processes  # noqa: F401

@@ -120,7 +120,12 @@ def test_every_minute_cron_over_two_fire_times(app, env, smtp, processes) -> Non
     # The audience grows between runs: the next run sends to the audience as it is then.
     db.session.add(
         Customer(
-            organization_id=ORG, first_name="New", last_name="Comer", email="new@example.test", locale="en", active=True
+            organization_id=ORG,
+            first_name="New",
+            last_name="Comer",
+            email="new@example.test",
+            locale="en",
+            status="active",
         )
     )
     db.session.commit()

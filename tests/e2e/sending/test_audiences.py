@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sqlalchemy as sa
 
 from flask_broadcasts.engine.lifecycle import start_campaign
@@ -17,7 +19,12 @@ def test_bookings_audience(app, env, smtp):
     db.session.execute(
         sa.insert(Booking),
         [
-            {"organization_id": ORG, "customer_id": i, "status": "accepted" if i % 3 else "cancelled"}
+            {
+                "organization_id": ORG,
+                "customer_id": i,
+                "date": dt.date(2026, 3, 1),
+                "status": "accepted" if i % 3 else "cancelled",
+            }
             for i in range(1, 31)
         ],
     )

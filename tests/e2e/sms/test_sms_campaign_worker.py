@@ -40,7 +40,7 @@ def test_sms_campaign_through_a_worker_process(app, env, twilio_standin):
                 "last_name": "Lee",
                 "mobile": m,
                 "locale": "en",
-                "active": True,
+                "status": "active",
             }
             for i, m in enumerate(mobiles)
         ],
@@ -113,7 +113,7 @@ def test_sms_requests_in_flight_are_bounded_by_sms_concurrency(app, env, twilio_
                 "last_name": "Li",
                 "mobile": m,
                 "locale": "en",
-                "active": True,
+                "status": "active",
             }
             for i, m in enumerate(mobiles)
         ],

@@ -55,7 +55,7 @@ def _by_recipient(smtp) -> dict[str, object]:
 
 
 def test_one_click_unsubscribe_through_real_processes(app, env, smtp):
-    from tests.support.hostapp import Booking, Community, Customer, db
+    from tests.support.hostapp import Booking, Community, community_members, db
 
     seed_customers(300)
     campaign_id = make_campaign()
@@ -172,8 +172,10 @@ def test_one_click_unsubscribe_through_real_processes(app, env, smtp):
     community = Community(organization_id=ORG, name="Club")
     db.session.add(community)
     db.session.flush()
-    db.session.execute(sa.update(Customer).where(Customer.id.between(4, 15)).values(community_id=community.id))
-    db.session.add_all([Booking(organization_id=ORG, customer_id=i) for i in range(1, 6)])
+    db.session.execute(
+        sa.insert(community_members), [{"community_id": community.id, "customer_id": i} for i in range(4, 16)]
+    )
+    db.session.add_all([Booking(organization_id=ORG, customer_id=i, date=dt.date(2026, 3, 1)) for i in range(1, 6)])
     db.session.commit()
     placed = make_campaign(audience_type="bookings")
     template_id = db.session.get(BroadcastCampaign, placed).template_id

@@ -1,1 +1,1 @@
-from tests.support.service_host import app, client, database_uri, service_host_database, validate_responses  # noqa: F401
+from tests.support.host_fixtures import app, client, database_uri, validate_responses  # noqa: F401

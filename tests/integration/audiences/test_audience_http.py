@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from flask_broadcasts.state import get_state
-from tests.support.service_host import ORG, OTHER_ORG, Community, Customer, community_members, headers
+from tests.support.host_fixtures import ORG, OTHER_ORG, Community, Customer, community_members, headers
 
 URL = "/api/broadcast-audiences"
 

@@ -10,7 +10,7 @@ from flask_broadcasts.errors import BroadcastsError, ConflictError, InvalidInput
 from flask_broadcasts.models import BroadcastCampaign, BroadcastTemplate
 from flask_broadcasts.services import audiences as svc
 from flask_broadcasts.state import get_state
-from tests.support.service_host import ORG, OTHER_ORG, Booking, Community, Customer, community_members
+from tests.support.host_fixtures import ORG, OTHER_ORG, Booking, Community, Customer, community_members
 
 CUSTOMERS = {"name": "Active", "audience_type": "customers", "filters": {"status": "active"}}
 

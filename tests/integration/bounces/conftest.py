@@ -1,3 +1,3 @@
 """The bounce suite runs real campaigns against a real SMTP server (``tests/support/fixtures.py``)."""
 
-from tests.support.fixtures import app, env, hostapp_database, is_postgres, redis_url, smtp  # noqa: F401
+from tests.support.fixtures import app, env, is_postgres, redis_url, smtp  # noqa: F401

@@ -10,8 +10,8 @@ from flask_broadcasts.events import RecordingPublisher
 from flask_broadcasts.models import BroadcastMessage, BroadcastRun
 from flask_broadcasts.state import get_state
 from flask_broadcasts.statuses import CampaignStatus
-from tests.support.campaigns_host import JSONAPI, db, make_campaign, make_customer, make_message
 from tests.support.dispatch import RecordingDispatcher
+from tests.support.host_fixtures import JSONAPI, db, make_campaign, make_customer, make_message
 
 ACTIONS = ("start", "stop", "pause", "resume")
 # Where each action is legal, and the status it leaves (stop on a draft: a no-op).

@@ -11,7 +11,7 @@ from flask_broadcasts.errors import ConflictError, InvalidInputError, NotFoundEr
 from flask_broadcasts.models import BroadcastCampaign, BroadcastMessage
 from flask_broadcasts.services import campaigns as svc
 from flask_broadcasts.statuses import CampaignStatus
-from tests.support.campaigns_host import (
+from tests.support.host_fixtures import (
     ORG_A,
     ORG_B,
     db,

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from flask_broadcasts.models import BroadcastCampaign, BroadcastFile
 from flask_broadcasts.statuses import CampaignStatus
-from tests.support.campaigns_host import ORG_B, T0, add, db, make_audience, make_campaign, make_template
+from tests.support.host_fixtures import ORG_B, T0, add, db, make_audience, make_campaign, make_template
 
 
 def document(template, audience, **attributes):

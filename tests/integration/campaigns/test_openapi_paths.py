@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from werkzeug.test import Client
 
-from tests.support.campaigns_host import create_app
+from tests.support.host import make_app
 
 
 def test_openapi_document_describes_the_resources():
     # A plain werkzeug client: the OpenAPI document is JSON, not a JSON:API document.
-    document = Client(create_app()).get("/api/broadcasts-docs/openapi.json").get_json()
+    document = Client(make_app()).get("/api/broadcasts-docs/openapi.json").get_json()
     assert {
         "/api/broadcast-campaigns",
         "/api/broadcast-campaigns/{id}",

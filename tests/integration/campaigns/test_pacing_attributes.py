@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.campaigns_host import make_audience, make_template
+from tests.support.host_fixtures import make_audience, make_template
 
 
 def document(**attributes):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from flask_broadcasts.models import BroadcastMessage
 from flask_broadcasts.state import get_state
-from tests.support.campaigns_host import db, make_audience, make_campaign, make_customer, make_template
+from tests.support.host_fixtures import db, make_audience, make_campaign, make_customer, make_template
 from tests.support.smtp import SmtpServer
 
 

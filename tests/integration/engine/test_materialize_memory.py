@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 
 import pytest
 import sqlalchemy as sa
@@ -18,19 +19,38 @@ def test_materialization_never_holds_more_than_one_chunk_of_recipients(app, env,
     seed_customers(450)  # BROADCASTS_INSERT_CHUNK=100: five chunks
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
+    # Every Customer the ORM makes (loaded or constructed), held weakly: what is still alive
+    # after a collection is what something holds. (Scanning gc.get_objects() instead cost
+    # seconds a chunk in a test process that had loaded the whole suite.)
+    made: weakref.WeakSet[Customer] = weakref.WeakSet()
+    tracked: list[int] = []
+
+    def track(instance, *args):  # noqa: ANN001, ANN002, ANN202
+        made.add(instance)
+        tracked.append(id(instance))
+
     alive_at_each_chunk: list[int] = []
     store_chunk = materialize._store_chunk
 
     def counting_store_chunk(*args, **kwargs):
         gc.collect()
-        # type(), not isinstance(): isinstance asks an object for its __class__, which a
-        # context-local proxy some library left in memory answers by raising.
-        alive_at_each_chunk.append(sum(1 for obj in gc.get_objects() if type(obj) is Customer))
+        alive_at_each_chunk.append(len(made))
         return store_chunk(*args, **kwargs)
 
     monkeypatch.setattr(materialize, "_store_chunk", counting_store_chunk)
-    assert materialize.materialize_run(campaign_id, "once", "test-worker") == 450
+    for event in ("load", "init"):
+        sa.event.listen(Customer, event, track)
+    # What existed before is no recipient of this run: frozen, each collection walks only the
+    # objects made since (a full one over the suite's heap costs seconds on a loaded machine).
+    gc.freeze()
+    try:
+        assert materialize.materialize_run(campaign_id, "once", "test-worker") == 450
+    finally:
+        gc.unfreeze()
+        for event in ("load", "init"):
+            sa.event.remove(Customer, event, track)
     assert campaign_row(campaign_id).total_count == 450
+    assert len(tracked) >= 450  # every recipient was seen made
     # The chunk being stored has been rendered and dropped; the previous ones are gone.
     assert len(alive_at_each_chunk) == 5
     assert max(alive_at_each_chunk) <= 100, alive_at_each_chunk

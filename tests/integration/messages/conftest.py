@@ -1,9 +1,9 @@
-from tests.support.campaigns_host import (  # noqa: F401
+from tests.support.host_fixtures import (  # noqa: F401
     _validate_jsonapi,
     api,
     api_b,
     app,
-    campaigns_host_database,
+    database_uri,
     renamed_host,  # noqa: F401
     session,
 )

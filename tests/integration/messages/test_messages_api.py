@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from tests.support.campaigns_host import (
+from tests.support.host_fixtures import (
     ORG_A,
     ORG_B,
     T0,
@@ -128,7 +128,7 @@ def test_filter_status(api):
 def test_includes(api):
     campaign = make_campaign()
     ann = make_customer(first_name="Ann")
-    booking = add(Booking(organization_id=ORG_A, customer_id=ann.id, date="2026-04-01"))
+    booking = add(Booking(organization_id=ORG_A, customer_id=ann.id, date=date(2026, 4, 1)))
     m1 = make_message(campaign, ann, status="completed")
     make_message(campaign, booking, customer=ann, created_at=T0 + timedelta(seconds=1))
     sent = make_sent_email(m1)
@@ -157,7 +157,7 @@ def test_includes_follow_the_hosts_own_names(api, renamed_host):
     """Customers called clients, bookings called appointments: linkage and included agree."""
     campaign = make_campaign(template=make_template(binding_type="client"))
     ann = make_customer(first_name="Ann")
-    visit = add(Booking(organization_id=ORG_A, customer_id=ann.id, date="2026-04-01"))
+    visit = add(Booking(organization_id=ORG_A, customer_id=ann.id, date=date(2026, 4, 1)))
     as_client = make_message(campaign, ann, recipient_type="clients")
     as_appointment = make_message(
         campaign, visit, customer=ann, recipient_type="appointments", created_at=T0 + timedelta(seconds=1)
@@ -231,7 +231,7 @@ def test_query_count_does_not_grow_with_page_size(api):
     for i in range(40):
         customer = make_customer(first_name=f"C{i}")
         recipient = (
-            add(Booking(organization_id=ORG_A, customer_id=customer.id, date="2026-04-01")) if i % 2 else customer
+            add(Booking(organization_id=ORG_A, customer_id=customer.id, date=date(2026, 4, 1))) if i % 2 else customer
         )
         message = make_message(campaign, recipient, customer=customer, created_at=T0 + timedelta(seconds=i))
         if i % 3 == 0:
@@ -241,5 +241,5 @@ def test_query_count_does_not_grow_with_page_size(api):
     assert len(small) == len(large), "\n\n".join(large)
     assert len(large) <= 10, len(large)
     assert not any(s.skips_rows or "count(" in s.lower() for s in large)
-    host_reads = [s for s in large if "FROM test_customers" in s or "FROM test_bookings" in s]
+    host_reads = [s for s in large if "FROM customers" in s or "FROM bookings" in s]
     assert all(" IN " in s for s in host_reads)

@@ -68,7 +68,7 @@ def _seed(people: dict[str, dict]) -> None:
                 "last_name": "Lee",
                 "email": f"{name}@example.test",
                 "locale": "en",
-                "active": True,
+                "status": "active",
                 "timezone": None,
                 "mobile": None,
                 **values,

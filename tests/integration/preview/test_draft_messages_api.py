@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 
 from flask_broadcasts.models import BroadcastMessage
-from tests.support.campaigns_host import (
+from tests.support.host_fixtures import (
     ORG_A,
     Booking,
     add,
@@ -20,8 +22,8 @@ from tests.support.campaigns_host import (
 def test_drafts_with_includes_and_meta(api):
     ann = make_customer(first_name="Ann", locale="fr")
     bob = make_customer(first_name="Bob", email=None, mobile=None)
-    b1 = add(Booking(organization_id=ORG_A, customer_id=ann.id, date="2026-04-01"))
-    b2 = add(Booking(organization_id=ORG_A, customer_id=bob.id, date="2026-04-02"))
+    b1 = add(Booking(organization_id=ORG_A, customer_id=ann.id, date=date(2026, 4, 1)))
+    b2 = add(Booking(organization_id=ORG_A, customer_id=bob.id, date=date(2026, 4, 2)))
     campaign = make_campaign(
         template=make_template(binding_type="booking", body_short="{first_name}: {booking_date}"),
         audience=make_audience(audience_type="bookings"),
@@ -114,7 +116,7 @@ def test_other_organization(api_b):
 def test_includes_follow_the_hosts_own_names(api, renamed_host):
     """Customers called clients, bookings called appointments: linkage and included agree."""
     ann = make_customer(first_name="Ann")
-    visit = add(Booking(organization_id=ORG_A, customer_id=ann.id, date="2026-04-01"))
+    visit = add(Booking(organization_id=ORG_A, customer_id=ann.id, date=date(2026, 4, 1)))
     clients = make_campaign(
         template=make_template(binding_type="client"), audience=make_audience(audience_type="clients")
     )

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 
 from flask_broadcasts.engine.preview import preview
 from flask_broadcasts.errors import NotFoundError
 from flask_broadcasts.models import BroadcastCampaign, BroadcastMessage
-from tests.support.campaigns_host import (
+from tests.support.host_fixtures import (
     ORG_A,
     ORG_B,
     Booking,
     Community,
     add,
+    community_members,
     count_queries,
     db,
     make_audience,
     make_campaign,
     make_customer,
     make_template,
-    members,
 )
 
 
@@ -57,9 +59,9 @@ def test_html_escaped_in_body(app):
 def test_bookings_use_their_customer(app):
     ann = make_customer(first_name="Ann", mobile=None)
     bob = make_customer(first_name="Bob", email=None, mobile=None)
-    b1 = add(Booking(organization_id=ORG_A, customer_id=ann.id, date="2026-04-01"))
-    add(Booking(organization_id=ORG_A, customer_id=bob.id, date="2026-04-02"))
-    add(Booking(organization_id=ORG_A, customer_id=ann.id, date="2026-04-03", status="cancelled"))
+    b1 = add(Booking(organization_id=ORG_A, customer_id=ann.id, date=date(2026, 4, 1)))
+    add(Booking(organization_id=ORG_A, customer_id=bob.id, date=date(2026, 4, 2)))
+    add(Booking(organization_id=ORG_A, customer_id=ann.id, date=date(2026, 4, 3), status="cancelled"))
     template = make_template(
         binding_type="booking", body_short="{first_name} on {booking_date}", channels=["sms", "mail"]
     )
@@ -80,7 +82,9 @@ def test_community_members(app):
     ann, bob = make_customer(first_name="Ann"), make_customer(first_name="Bob")
     make_customer(first_name="Cid")
     community = add(Community(organization_id=ORG_A, name="Runners"))
-    db.session.execute(members.insert(), [{"community_id": community.id, "customer_id": c} for c in (ann.id, bob.id)])
+    db.session.execute(
+        community_members.insert(), [{"community_id": community.id, "customer_id": c} for c in (ann.id, bob.id)]
+    )
     db.session.commit()
     audience = make_audience(audience_type="community", community_id=str(community.id))
     result = preview(ORG_A, make_campaign(audience=audience).id, with_counts=True)
@@ -98,7 +102,7 @@ def test_at_most_ten_with_limit_in_sql_and_any_status(app):
         result = preview(ORG_A, campaign_id, with_counts=True)
     assert len(result.messages) == 10
     assert result.recipient_count == 13 and result.no_channel_count == 6
-    reads = [s for s in statements if "test_customers" in s and "count" not in s.lower()]
+    reads = [s for s in statements if "FROM customers" in s and "count" not in s.lower()]
     assert len(reads) == 1 and "LIMIT" in reads[0].upper()
     # A stable id: the same recipients give the same ids.
     assert [m.id for m in preview(ORG_A, campaign.id).messages] == [m.id for m in result.messages]
@@ -127,7 +131,7 @@ def test_a_number_no_sms_can_reach_is_no_sms_channel_in_drafts_and_counts(app):
 def test_booking_queries_do_not_grow_per_recipient(app):
     customer = make_customer()
     for day in range(1, 10):
-        add(Booking(organization_id=ORG_A, customer_id=customer.id, date=f"2026-04-0{day}"))
+        add(Booking(organization_id=ORG_A, customer_id=customer.id, date=date(2026, 4, day)))
     campaign = make_campaign(
         template=make_template(binding_type="booking"), audience=make_audience(audience_type="bookings")
     )
@@ -147,7 +151,7 @@ def test_other_organization_is_not_found(app):
 
 
 def test_counts_fall_back_to_streaming_for_custom_contact_properties(app, monkeypatch):
-    from tests.support.campaigns_host import Customer
+    from tests.support.host_fixtures import Customer
 
     monkeypatch.setattr(Customer, "broadcast_email", property(lambda self: self.email))
     make_customer(first_name="Ann")

@@ -1,2 +1,2 @@
-# The campaigns host without the JSON:API validation of answers: these routes answer HTML.
-from tests.support.campaigns_host import app, campaigns_host_database, session  # noqa: F401
+# The host without the JSON:API validation of answers: these routes answer HTML.
+from tests.support.host_fixtures import app, database_uri, session  # noqa: F401

@@ -11,7 +11,7 @@ from flask_broadcasts.engine.unsubscribe import public_prefix, unsubscribe_url
 from flask_broadcasts.models import BroadcastConsentEvent
 from flask_broadcasts.services import consent
 from flask_broadcasts.signing import keyed_digest
-from tests.support.campaigns_host import ORG_A, db, make_campaign, make_customer, make_message
+from tests.support.host_fixtures import ORG_A, db, make_campaign, make_customer, make_message
 from tests.support.unsubscribe import local_path
 
 

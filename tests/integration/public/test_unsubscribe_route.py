@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from flask_broadcasts import get_state
 from flask_broadcasts.engine.unsubscribe import public_prefix, unsubscribe_url
 from flask_broadcasts.models import BroadcastSuppression
-from tests.support.campaigns_host import db, make_campaign, make_customer, make_message
+from tests.support.host_fixtures import db, make_campaign, make_customer, make_message
 from tests.support.unsubscribe import local_path
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))

@@ -221,9 +221,9 @@ def test_without_redis_the_upgrade_is_refused_with_503(monkeypatch) -> None:  # 
 
 
 @pytest.fixture
-def db_app(redis_url, channel_prefix, extension_database, tmp_path):  # type: ignore[no-untyped-def]
+def db_app(redis_url, channel_prefix, host_database, tmp_path):  # type: ignore[no-untyped-def]
     """The realtime host app on a database with the extension's tables (no worker)."""
-    app = create_app(redis_url, channel_prefix, SQLALCHEMY_DATABASE_URI=extension_database.for_test(tmp_path))
+    app = create_app(redis_url, channel_prefix, SQLALCHEMY_DATABASE_URI=host_database.for_test(tmp_path))
     get_state(app).dispatcher = RecordingDispatcher()
     yield app
     hub = get_state(app).hub

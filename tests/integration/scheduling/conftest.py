@@ -1,7 +1,7 @@
 """Fixtures for the scheduling service: an app on a database with no rows, timers in memory.
 
-A host with no tables of its own: only the extension's, built by its Alembic revisions
-(``tests/support/database.py``), and a recording ``launch`` that inserts the run row
+The small host (``tests/support/host.py``) on its database (the extension's tables built by its
+Alembic revisions, ``tests/support/database.py``; no host table is read here), and a recording ``launch`` that inserts the run row
 exactly as the sending engine's ``launch_run`` contract says (unique per run key).
 """
 
@@ -15,32 +15,21 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.exc import IntegrityError
 
-from flask_broadcasts import Broadcasts
 from flask_broadcasts.engine.timers import MemoryFireTimers
 from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastRun, BroadcastTemplate
 from flask_broadcasts.state import get_state
 from tests.support.database import MigratedDatabase
+from tests.support.host import db, make_app
 from tests.support.redis_dbs import for_this_worker
 
 REDIS_URL = for_this_worker(os.environ.get("SCHEDULING_TEST_REDIS_URL", "redis://127.0.0.1:6379/7"))
 
 
 @pytest.fixture
-def app(extension_database: MigratedDatabase, tmp_path: Path) -> Iterator[Flask]:
-    app = Flask("scheduling_tests")
-    app.config.update(
-        SQLALCHEMY_DATABASE_URI=extension_database.for_test(tmp_path),
-        REDIS_URL=REDIS_URL,
-        TESTING=True,
-        SECRET_KEY="scheduling-secret",
-        BROADCASTS_PUBLIC_URL="https://app.example.test",
-    )
-    db = SQLAlchemy()
-    db.init_app(app)
-    Broadcasts(app, db=db)
+def app(host_database: MigratedDatabase, tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(host_database.for_test(tmp_path), REDIS_URL=REDIS_URL, SECRET_KEY="scheduling-secret")
     with app.app_context():
         yield app
         db.session.remove()

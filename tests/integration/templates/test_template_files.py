@@ -10,7 +10,7 @@ from flask_broadcasts.models import BroadcastFile, BroadcastFileBlob
 from flask_broadcasts.services import files, templates
 from flask_broadcasts.state import get_state
 from flask_broadcasts.storage import DatabaseFileStorage, MemoryFileStorage, get_file_storage
-from tests.support.service_host import ORG, OTHER_ORG, make_app
+from tests.support.host_fixtures import ORG, OTHER_ORG, make_app
 
 PDF = b"%PDF-1.7\n" + b"x" * 100
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 20
@@ -129,7 +129,7 @@ def test_deleting_template_deletes_files_and_bytes(template):
 
 def test_pluggable_storage(database_uri):
     memory = MemoryFileStorage()
-    app, db = make_app(database_uri, BROADCASTS_FILE_STORAGE=memory)
+    app = make_app(database_uri, BROADCASTS_FILE_STORAGE=memory)
     with app.app_context():
         template = templates.create_template(ORG, MAIL)
         file = files.attach_file(ORG, template.id, filename="a.pdf", content_type="application/pdf", data=PDF)
@@ -141,7 +141,7 @@ def test_pluggable_storage(database_uri):
 
 
 def test_storage_by_dotted_path(database_uri):
-    app, db = make_app(database_uri, BROADCASTS_FILE_STORAGE="flask_broadcasts.storage:MemoryFileStorage")
+    app = make_app(database_uri, BROADCASTS_FILE_STORAGE="flask_broadcasts.storage:MemoryFileStorage")
     with app.app_context():
         assert isinstance(get_file_storage(), MemoryFileStorage)
         assert get_file_storage() is get_file_storage()

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.support.service_host import OTHER_ORG, headers
+from tests.support.host_fixtures import OTHER_ORG, headers
 
 URL = "/api/broadcast-templates"
 PDF = b"%PDF-1.7\n" + b"x" * 50

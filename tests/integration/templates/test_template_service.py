@@ -9,7 +9,7 @@ from flask_broadcasts.errors import ConflictError, InvalidInputError, NotFoundEr
 from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastTemplate
 from flask_broadcasts.services import templates as svc
 from flask_broadcasts.state import get_state
-from tests.support.service_host import ORG, OTHER_ORG
+from tests.support.host_fixtures import ORG, OTHER_ORG
 
 MAIL = {"name": "March", "channels": ["mail"], "subject": "Hello {first_name}!", "body": "<p>Hi</p>"}
 

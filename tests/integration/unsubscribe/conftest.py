@@ -1,1 +1,1 @@
-from tests.support.campaigns_host import _validate_jsonapi, api, api_b, app, campaigns_host_database, session  # noqa: F401
+from tests.support.host_fixtures import _validate_jsonapi, api, api_b, app, database_uri, session  # noqa: F401

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from flask_broadcasts import get_state
 from flask_broadcasts.services import consent
 from flask_broadcasts.services.suppressions import suppress
-from tests.support.campaigns_host import ORG_A, ORG_B
+from tests.support.host_fixtures import ORG_A, ORG_B
 
 
 def _records(api, **filters):

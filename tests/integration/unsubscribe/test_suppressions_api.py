@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_broadcasts import get_state
 from flask_broadcasts.services.suppressions import suppress
-from tests.support.campaigns_host import ORG_A, ORG_B, make_campaign, make_customer
+from tests.support.host_fixtures import ORG_A, ORG_B, make_campaign, make_customer
 
 JSONAPI = "application/vnd.api+json"
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from flask_broadcasts.models import BroadcastConsentEvent, BroadcastSuppression
 from flask_broadcasts.services.suppressions import suppress
-from tests.support.campaigns_host import ORG_A, ORG_B, db
+from tests.support.host_fixtures import ORG_A, ORG_B, db
 
 HEADER = "channel,address,reason\n"
 

@@ -12,15 +12,16 @@ from flask import Flask
 from flask_broadcasts.state import get_state
 from flask_broadcasts.statuses import EventType
 from flask_broadcasts.webhooks.events import publish
-from tests.support.service_host import ORG, database_uri, headers, make_app, service_host_database  # noqa: F401
+from tests.support.host import ORG, db, make_app
+from tests.support.host_fixtures import database_uri, headers  # noqa: F401
 from tests.support.webhooks import RecordingWebhookQueue
 
 BASE = "/api/broadcast-webhooks"
 
 
 @pytest.fixture
-def app(database_uri: str) -> Iterator[Flask]:  # noqa: F811 - the fixture of tests.support.service_host
-    app, db = make_app(database_uri)
+def app(database_uri: str) -> Iterator[Flask]:  # noqa: F811 - the fixture of tests.support.host_fixtures
+    app = make_app(database_uri)
     with app.app_context():
         get_state(app).webhook_queue = RecordingWebhookQueue()
         yield app

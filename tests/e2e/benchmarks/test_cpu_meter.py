@@ -1,4 +1,5 @@
-"""The benchmark's CPU figures count a process tree's work, including children it reaped."""
+"""The benchmark's CPU figures count a process tree's work, including children it reaped (real
+processes burning CPU: it runs with the e2e tests)."""
 
 from __future__ import annotations
 

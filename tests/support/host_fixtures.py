@@ -1,32 +1,26 @@
-"""A small host (customers, bookings, communities) and fixtures for the campaign, preview
-and messages tests. Each test gets a fresh app on the suite database
-(``tests/support/database.py``): the extension's tables by its Alembic revisions, these
-test-only host tables created directly; no rows left from other tests.
+"""Fixtures on the small host (``tests/support/host.py``): a fresh app per test on the suite
+database (``tests/support/database.py``: the extension's tables by its Alembic revisions, the
+host's test-only tables created directly; no rows left from other tests), builders of rows,
+and a JSON:API test client.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, selectinload
+from flask.testing import FlaskClient
 
-from flask_broadcasts import (
-    AudienceSource,
-    BookingRecipientMixin,
-    Broadcasts,
-    CommunitySource,
-    RecipientMixin,
-    get_state,
-)
+from flask_broadcasts import get_state
 from flask_broadcasts.models import (
     BroadcastAudience,
     BroadcastCampaign,
@@ -34,144 +28,48 @@ from flask_broadcasts.models import (
     BroadcastSentEmail,
     BroadcastTemplate,
 )
-from tests.support.database import MigratedDatabase, host_database_fixture
-
-
-class HostBase(DeclarativeBase):
-    pass
-
-
-db = SQLAlchemy(model_class=HostBase)
-
-
-class Customer(RecipientMixin, db.Model):
-    __tablename__ = "test_customers"
-    broadcast_variables = ("first_name", "last_name")
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[str] = mapped_column(sa.String(64))
-    first_name: Mapped[str] = mapped_column(sa.String(100))
-    last_name: Mapped[str] = mapped_column(sa.String(100), default="")
-    email: Mapped[str | None] = mapped_column(sa.String(200))
-    mobile: Mapped[str | None] = mapped_column(sa.String(40))
-    locale: Mapped[str | None] = mapped_column(sa.String(20))
-
-    def get_variable_bindings(self) -> dict[str, Any]:
-        return {"first_name": self.first_name, "last_name": self.last_name}
-
-
-class Booking(BookingRecipientMixin, db.Model):
-    __tablename__ = "test_bookings"
-    customer_model = Customer
-    booking_variables = ("booking_date",)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[str] = mapped_column(sa.String(64))
-    customer_id: Mapped[int] = mapped_column(sa.ForeignKey("test_customers.id"))
-    date: Mapped[str] = mapped_column(sa.String(10))
-    status: Mapped[str] = mapped_column(sa.String(20), default="accepted")
-    customer: Mapped[Customer] = relationship(lazy="raise_on_sql")
-
-    def get_booking_bindings(self) -> dict[str, Any]:
-        return {"booking_date": self.date}
-
-
-members = sa.Table(
-    "test_community_members",
-    HostBase.metadata,
-    sa.Column("community_id", sa.ForeignKey("test_communities.id"), primary_key=True),
-    sa.Column("customer_id", sa.ForeignKey("test_customers.id"), primary_key=True),
-)
-
-
-class Community(db.Model):
-    __tablename__ = "test_communities"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[str] = mapped_column(sa.String(64))
-    name: Mapped[str] = mapped_column(sa.String(100))
-
-
-def customer_filters(stmt: sa.Select, filters: Any, organization_id: str) -> sa.Select:
-    stmt = stmt.where(Customer.organization_id == organization_id)
-    if filters.get("search"):
-        stmt = stmt.where(Customer.first_name.ilike(f"%{filters['search']}%"))
-    return stmt
-
-
-def booking_filters(stmt: sa.Select, filters: Any, organization_id: str) -> sa.Select:
-    stmt = stmt.where(Booking.organization_id == organization_id)
-    if filters.get("status"):
-        stmt = stmt.where(Booking.status == filters["status"])
-    return stmt
-
-
-def customer_resource(customer: Customer) -> dict[str, Any]:
-    return {
-        "type": "customers",
-        "id": str(customer.id),
-        "attributes": {"first_name": customer.first_name, "email": customer.email},
-    }
-
-
-def booking_resource(booking: Booking) -> dict[str, Any]:
-    return {"type": "bookings", "id": str(booking.id), "attributes": {"date": booking.date, "status": booking.status}}
-
-
-def community_members(stmt: sa.Select, community_id: str, organization_id: str) -> sa.Select:
-    ids = sa.select(members.c.customer_id).where(members.c.community_id == int(community_id))
-    return customer_filters(stmt, {}, organization_id).where(Customer.id.in_(ids))
-
-
-customers_source = AudienceSource("customers", Customer, "customers", customer_filters, None, customer_resource)
-bookings_source = AudienceSource(
-    "bookings",
+from tests.support.database import MigratedDatabase
+from tests.support.host import (
+    ORG,
+    ORG_A,
+    ORG_B,
+    OTHER_ORG,
     Booking,
-    "bookings",
-    booking_filters,
-    None,
-    booking_resource,
-    load_options=(selectinload(Booking.customer),),
+    Community,
+    Customer,
+    bookings_source,
+    community_members,
+    community_source,
+    customers_source,
+    db,
+    make_app,
 )
-community_source = CommunitySource(
-    model=Community,
-    get=lambda cid, org: db.session.scalar(
-        sa.select(Community).where(Community.id == int(cid), Community.organization_id == org)
-    ),
-    members=community_members,
-    serialize=lambda c: {"type": "communities", "id": str(c.id), "attributes": {"name": c.name}},
-)
+from tests.support.jsonapi_validation import check_response, enable_jsonapi_validation
 
-#: Bearer token → (user, organizations).
-TOKENS = {"token-a": ("alice", {"org-a"}), "token-b": ("bob", {"org-b"})}
-ORG_A, ORG_B = "org-a", "org-b"
-
-
-def create_app(database_uri: str = "sqlite://") -> Flask:
-    """The host app; without ``database_uri`` only for what never queries (the OpenAPI document)."""
-    app = Flask(__name__)
-    app.config.update(
-        SQLALCHEMY_DATABASE_URI=database_uri,
-        TESTING=True,
-        SECRET_KEY="campaigns-secret",
-        BROADCASTS_PUBLIC_URL="https://app.example.test",
-    )
-    db.init_app(app)
-    broadcasts = Broadcasts(db=db)
-    broadcasts.add_audience_source(customers_source)
-    broadcasts.add_audience_source(bookings_source)
-    broadcasts.set_community_source(community_source)
-    broadcasts.token_loader(lambda token: TOKENS.get(token))
-    broadcasts.organization_access(lambda principal, org: org in principal[1])
-    broadcasts.init_app(app)
-    return app
-
-
-campaigns_host_database = host_database_fixture("campaigns_host", HostBase.metadata)
+# The host's names beside its fixtures: a suite imports what it uses from one place.
+__all__ = [
+    "ORG",
+    "ORG_A",
+    "ORG_B",
+    "OTHER_ORG",
+    "Booking",
+    "Community",
+    "Customer",
+    "community_members",
+    "db",
+    "make_app",
+]
 
 
 @pytest.fixture
-def app(campaigns_host_database: MigratedDatabase, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app(campaigns_host_database.for_test(tmp_path))
+def database_uri(host_database: MigratedDatabase, tmp_path: Path) -> str:
+    """The schema with no rows, private to this test."""
+    return host_database.for_test(tmp_path)
+
+
+@pytest.fixture
+def app(database_uri: str) -> Iterator[Flask]:
+    app = make_app(database_uri)
     with app.app_context():
         yield app
         db.session.rollback()
@@ -347,8 +245,6 @@ class Api:
         return {"Authorization": f"Bearer {self.token}", "Accept": JSONAPI, "Content-Type": JSONAPI}
 
     def _url(self, path: str, params: dict[str, Any] | None) -> str:
-        from urllib.parse import urlencode
-
         query = urlencode({"o": self.org, **(params or {})})
         return f"/api{path}?{query}"
 
@@ -359,13 +255,9 @@ class Api:
         return self.client.get(url, headers=self._headers())
 
     def post(self, path: str, document: Any):
-        import json
-
         return self.client.post(self._url(path, None), data=json.dumps(document), headers=self._headers())
 
     def patch(self, path: str, document: Any):
-        import json
-
         return self.client.patch(self._url(path, None), data=json.dumps(document), headers=self._headers())
 
     def delete(self, path: str):
@@ -374,8 +266,7 @@ class Api:
 
 @pytest.fixture(autouse=True)
 def _validate_jsonapi(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tests.support.jsonapi_validation import enable_jsonapi_validation
-
+    """Every answer under /api a valid JSON:API document (any other content type fails)."""
     enable_jsonapi_validation(monkeypatch, api_prefixes=("/api",))
 
 
@@ -387,3 +278,28 @@ def api(app: Flask) -> Api:
 @pytest.fixture
 def api_b(app: Flask) -> Api:
     return Api(app.test_client(), ORG_B, "token-b")
+
+
+def headers(token: str = "alice") -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Content-Type": JSONAPI, "Accept": JSONAPI}
+
+
+@pytest.fixture
+def validate_responses(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every response under /api must be a valid JSON:API document, except file bytes
+    and the OpenAPI document."""
+    original = FlaskClient.open
+
+    def open_and_check(self: FlaskClient, *args: Any, **kwargs: Any) -> Any:
+        response = original(self, *args, **kwargs)
+        path = response.request.path
+        if not (response.status_code == 200 and (path.endswith("/content") or "broadcasts-docs" in path)):
+            check_response(response, ("/api",))
+        return response
+
+    monkeypatch.setattr(FlaskClient, "open", open_and_check)
+
+
+@pytest.fixture
+def client(app: Flask, validate_responses: None) -> FlaskClient:
+    return app.test_client()

@@ -1,4 +1,5 @@
-"""The benchmark's peak RSS sees a work horse's peak even when it falls between two polls."""
+"""The benchmark's peak RSS sees a work horse's peak even when it falls between two polls (real
+processes: a child forks a grandchild that fills 100 MB, so it runs with the e2e tests)."""
 
 from __future__ import annotations
 
