@@ -355,6 +355,9 @@ def test_the_seed_workflow_through_the_dashboard(browser, app, stack: Stack) -> 
         ]
         assert funnel["total"] == f"{len(by_mail):,}"
         assert funnel["sent"] == f"{sum(m.mail_status == 'sent' for m in by_mail):,}"
+        # A dot per hour with messages sent (within one hour: a single point, which a line cannot show).
+        hours = {m.sent_at.strftime("%Y-%m-%dT%H") for m in by_mail if m.sent_at is not None}
+        assert page.locator("#report-chart circle[data-series=sent]").count() == len(hours) >= 1
         page.select_option("#message-status", "failed")
         until(
             page,

@@ -75,7 +75,7 @@ function runsTable(runs) {
       [r.total, r.sent, r.delivered, r.failed].map((n) => h("td", {}, formatNumber(n)))))));
 }
 
-/** The hourly series as an SVG line chart (one polyline per series, a point per hour). */
+/** The hourly series as an SVG line chart (one polyline per series, and a dot per hour). */
 export function hourlyChart(hourly) {
   const width = 600, height = 200, pad = 28;
   const max = Math.max(1, ...hourly.flatMap((p) => SERIES.map(([key]) => p[key])));
@@ -97,6 +97,9 @@ export function hourlyChart(hourly) {
     if (!hourly.some((p) => p[key])) continue;
     chart.append(svg("polyline", { class: "series series-" + key, "data-series": key, fill: "none",
       points: hourly.map((p, i) => x(i).toFixed(1) + "," + y(p[key]).toFixed(1)).join(" ") }));
+    // A dot per hour too: a campaign sent within one hour has one point, which a line cannot show.
+    hourly.forEach((p, i) => chart.append(svg("circle", { class: "point series-" + key, "data-series": key,
+      cx: x(i).toFixed(1), cy: y(p[key]).toFixed(1), r: 3, fill: "currentColor" })));
   }
   const legend = h("ul", { class: "legend" }, SERIES.filter(([key]) => hourly.some((p) => p[key]))
     .map(([key, name]) => h("li", { class: "series-" + key }, name)));
