@@ -73,7 +73,12 @@ def _complete_run_if_done(
             runs.c.campaign_id == campaign_id, runs.c.run_key == run_key, runs.c.materialized_at.is_not(None)
         ),
     ]
-    recurring = session.execute(select(campaigns.c.recurring).where(campaigns.c.id == campaign_id)).scalar()
+    # The campaign's row locked before the counts are taken: the reconciling UPDATE below
+    # counts with the snapshot of its own start, so a feedback commit it waited for (a hard
+    # bounce at send time, applied by another lane) would be overwritten by its stale count.
+    recurring = session.execute(
+        select(campaigns.c.recurring).where(campaigns.c.id == campaign_id).with_for_update()
+    ).scalar()
     if recurring is None:
         return None
     if recurring:

@@ -144,6 +144,9 @@ def reconcile_stopped_run(
     campaign is the stopped draft of this run (a new start counts for itself).
     """
     with in_commit_order(session):  # module event_order
+        # Locked first, so that the counts below see every commit this UPDATE would wait for
+        # (see engine.completion).
+        session.execute(select(campaigns.c.id).where(campaigns.c.id == campaign_id).with_for_update())
         row = session.execute(
             update(campaigns)
             .where(
