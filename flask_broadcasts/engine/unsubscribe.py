@@ -3,7 +3,7 @@
 The link is ``BROADCASTS_PUBLIC_URL`` + the plain blueprint's prefix +
 ``/broadcast-unsubscribe/<token>``. The token (:data:`UNSUBSCRIBE`, a salt of its own)
 carries the organization, the channel and the message id — never the address, since a
-signed token is readable — and verifies without a lookup; only a valid one reaches the
+signed token is readable — and verifies without a lookup; only a genuine one reaches the
 database, to find the message's address and put it on the organization's suppression list
 (:func:`~flask_broadcasts.services.suppressions.suppress`).
 
