@@ -14,10 +14,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support import database, hostapp
+from tests.support import database
 from tests.support.database import MigratedDatabase, build_extension_schema, migrated_database
 from tests.support.faults.harness import FIGURES, Fleet, PostgresCluster, RedisServer
 from tests.support.fixtures import app, smtp  # noqa: F401
+from tests.support.host import HostBase
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +41,7 @@ def faults_database(tmp_path_factory) -> Iterator[MigratedDatabase]:
     ``DATABASE_URL``'s server, or (without one) a throwaway cluster of our own."""
 
     def build(url: str) -> None:
-        build_extension_schema(url, hostapp.db.metadata)
+        build_extension_schema(url, HostBase.metadata)
 
     if database.is_postgres():
         with migrated_database("faults", tmp_path_factory.mktemp("faults"), build) as migrated:

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.support import hostapp
 from tests.support.database import MigratedDatabase, build_extension_schema
 from tests.support.faults.harness import PostgresCluster
 from tests.support.faults.scenario import N, check, start, wait_completed, wait_sent
+from tests.support.host import HostBase
 
 pytestmark = pytest.mark.faults
 
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.faults
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[PostgresCluster]:
     cluster = PostgresCluster().init().start()
-    build_extension_schema(cluster.url, hostapp.db.metadata)
+    build_extension_schema(cluster.url, HostBase.metadata)
     yield cluster
     cluster.destroy()
 
