@@ -52,14 +52,18 @@ class InvalidToken(ValueError):
     """A token that is forged, altered, of another kind, malformed or expired."""
 
 
-def _serializer(kind: TokenKind) -> URLSafeTimedSerializer:
+def _signing_keys() -> list[Any]:
+    """``SECRET_KEY_FALLBACKS`` then ``SECRET_KEY``: itsdangerous signs with the last key and
+    accepts any of them."""
     config = current_app.config
     secret = config.get("SECRET_KEY")
     if not secret:
         raise RuntimeError("Set SECRET_KEY: the links of broadcast e-mails are signed with it.")
-    # itsdangerous signs with the last key and accepts any of them.
-    keys = [*(config.get("SECRET_KEY_FALLBACKS") or ()), secret]
-    return URLSafeTimedSerializer(keys, salt=kind.salt)
+    return [*(config.get("SECRET_KEY_FALLBACKS") or ()), secret]
+
+
+def _serializer(kind: TokenKind) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(_signing_keys(), salt=kind.salt)
 
 
 def sign(kind: TokenKind, payload: Any) -> str:
@@ -125,11 +129,7 @@ def verify(kind: TokenKind, token: str, *, max_age: int) -> Any:
 
 
 def _stable_serializer(kind: TokenKind) -> URLSafeSerializer:
-    config = current_app.config
-    secret = config.get("SECRET_KEY")
-    if not secret:
-        raise RuntimeError("Set SECRET_KEY: the links of broadcast e-mails are signed with it.")
-    return URLSafeSerializer([*(config.get("SECRET_KEY_FALLBACKS") or ()), secret], salt=kind.salt)
+    return URLSafeSerializer(_signing_keys(), salt=kind.salt)
 
 
 def sign_stable(kind: TokenKind, payload: Any) -> str:
