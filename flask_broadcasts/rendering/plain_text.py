@@ -15,8 +15,9 @@ value could interact with the text around it (the conversion collapses runs of s
 strips lines and drops blank ones); :meth:`PlainTextAlternative.render` answers ``None``
 for a value that could (empty, a line break or tab, a double space, space at either end),
 and the caller converts that one body in full. A template whose literal text could join
-a value into an HTML entity (``&am{x}``) or that holds a marker character is never
-compiled (:meth:`PlainTextAlternative.compile` returns ``None``).
+a value into an HTML entity (``&am{x}``, ``&am<p>{x}``), that has a placeholder in a
+tag's name, or that holds a marker character is never compiled
+(:meth:`PlainTextAlternative.compile` returns ``None``).
 """
 
 from __future__ import annotations
@@ -39,9 +40,17 @@ _SPACES = re.compile(r"[ \t]+")
 
 def html_to_text(body: str) -> str:
     """A readable plain-text alternative of an HTML body."""
-    text = _HIDDEN.sub("", body)
-    text = _BREAKS.sub("\n", text)
-    text = html.unescape(_TAGS.sub("", text))
+    return _as_text(_without_markup(body))
+
+
+def _without_markup(body: str) -> str:
+    # Hidden blocks out, breaking tags into line breaks, every other tag out: still HTML
+    # text, its entities not yet decoded.
+    return _TAGS.sub("", _BREAKS.sub("\n", _HIDDEN.sub("", body)))
+
+
+def _as_text(markup_free: str) -> str:
+    text = html.unescape(markup_free)
     lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r", "").split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
@@ -51,9 +60,12 @@ def html_to_text(body: str) -> str:
 #: conversion matches it.
 _MARK = "\x00"
 _MARKER = re.compile(_MARK + r"(\d+)" + _MARK)
-# A literal that ends inside what may be the start of an entity: the value after it could
+# Text that ends inside what may be the start of an entity: the value after it could
 # complete the entity, which the per-message conversion would then decode.
 _OPEN_ENTITY = re.compile(r"&[^\t\n\f <&;]*\Z")
+# A placeholder in a tag's name (``<b{x}>`` with ``r``, ``</{x}>``) could make it a
+# breaking or a hidden one, which the conversion ahead cannot know.
+_IN_TAG_NAME = re.compile(r"<\s*/?[^\s>]*" + _MARK)
 # A value is joined in as is only if the conversion would leave it and its neighbours alone.
 _UNSAFE_VALUE = re.compile(r"[\n\r\t\x00]|  ")
 
@@ -74,12 +86,16 @@ class PlainTextAlternative:
         """The text alternative of ``body``, or ``None`` when its text cannot be converted ahead."""
         if any(_MARK in literal for literal in body.literals):
             return None
-        if any(_OPEN_ENTITY.search(literal) for literal in body.literals[:-1]):
-            return None
         marked = body.literals[0] + "".join(
             f"{_MARK}{index}{_MARK}{body.literals[index + 1]}" for index in range(len(body.names))
         )
-        parts = _MARKER.split(html_to_text(marked))
+        if _IN_TAG_NAME.search(marked):
+            return None
+        markup_free = _without_markup(marked)
+        # Checked once the tags are gone: ``&am<p>{x}`` is ``&am`` then the value.
+        if any(_OPEN_ENTITY.search(text) for text in _MARKER.split(markup_free)[0:-1:2]):
+            return None
+        parts = _MARKER.split(_as_text(markup_free))
         # split() alternates literal, index, literal...; a marker the conversion removed
         # (a placeholder inside a tag) is simply absent.
         return cls(literals=tuple(parts[0::2]), names=tuple(body.names[int(i)] for i in parts[1::2]))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
@@ -46,10 +46,16 @@ PIECES = st.sampled_from(
         "{missing}",
         "\u00a0",
         ">",
+        # A placeholder in a tag's name could complete a breaking or a hidden tag.
+        "<",
+        "</",
+        "<b",
+        "<scr",
+        "</script>",
     ]
 )
 TEMPLATES = st.lists(PIECES, max_size=30).map("".join)
-VALUES = st.text(alphabet=st.sampled_from(list("aZ é&<>;#\n\t\u00a0amp")), max_size=8)
+VALUES = st.text(alphabet=st.sampled_from(list("aZ é&<>;#\n\t\u00a0amprit")), max_size=8)
 
 
 def _per_message(template: CompiledText, bindings: dict[str, str]) -> str:
@@ -58,6 +64,11 @@ def _per_message(template: CompiledText, bindings: dict[str, str]) -> str:
 
 @settings(max_examples=400, deadline=None)
 @given(TEMPLATES, st.fixed_dictionaries(dict.fromkeys(NAMES, VALUES)))
+# Found by this test: the entity opens before a tag the conversion removes.
+@example("&am<p>{city}", {"first_name": "", "city": "p", "url": ""})
+# A value completing a tag's name: a line break, a hidden block.
+@example("Hello<b{city}>there", {"first_name": "", "city": "r", "url": ""})
+@example("Hello<scr{city}>there</script>!", {"first_name": "", "city": "ipt", "url": ""})
 def test_whenever_it_answers_it_answers_what_the_per_message_conversion_gives(source, bindings):
     template = CompiledText.compile(source)
     alternative = PlainTextAlternative.compile(template)
