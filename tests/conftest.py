@@ -13,9 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import route_builders
 from tests.support.jsonapi_validation import enable_jsonapi_validation
 
 pytest_plugins = ["tests.support.database", "tests.support.fixtures"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The suite builds hundreds of apps of the same routes: compile their URL builders once.
+    route_builders.install()
 
 
 @pytest.fixture(autouse=True)

