@@ -172,6 +172,13 @@ class RQDispatcher:
                     cancelled += 1
                 except InvalidJobOperation:
                     pass
+                except ValueError:
+                    # A worker took the job after it was read as waiting, and finished it
+                    # while RQ's cancel read its executions (RQ 3.0 lists them, then fetches
+                    # each: "Execution ... not found in Redis"). It is no longer waiting,
+                    # which is all a cancel is for: the run's status already tells a job
+                    # that starts or claims again not to send.
+                    log.info("job %s started while it was being cancelled", job.id)
         redis.srem(key, *ids) if ids else None
         return cancelled
 

@@ -47,3 +47,25 @@ def test_deployments_sharing_a_redis_on_different_queues_never_take_each_others_
     ]
     assert state.dispatcher.cancel(1) == 2  # stop cancels this deployment's jobs only
     assert len(first.get_jobs()) == 2 and all(job.get_status() == "queued" for job in first.get_jobs())
+
+
+def test_a_stop_racing_a_worker_that_takes_and_finishes_the_job_still_answers(app, env, monkeypatch):
+    """CI's load test got a 500 from a stop: the send job read as queued was taken by a
+    worker, and done, while RQ's cancel listed its executions and fetched each one. The
+    stop had committed; the 500 also skipped cancelling its timer and the progress event."""
+    from rq.executions import ExecutionRegistry
+    from rq.job import Job, JobStatus
+
+    state = get_state(app)
+    state.dispatcher.send(1, "once", tag="m0")
+    read_as_waiting = Job.fetch_many
+
+    def taken_by_a_worker_meanwhile(ids, connection, **kwargs):
+        jobs = read_as_waiting(ids, connection, **kwargs)
+        for job in jobs:  # what a worker leaves for an instant: started, an execution listed, its hash gone
+            Job.fetch(job.id, connection=state.redis).set_status(JobStatus.STARTED)  # ours still reads queued
+            state.redis.zadd(ExecutionRegistry(job.id, connection=state.redis).key, {"gone": 9e9})
+        return jobs
+
+    monkeypatch.setattr(Job, "fetch_many", taken_by_a_worker_meanwhile)
+    assert state.dispatcher.cancel(1) == 0  # nothing was waiting any more; no ValueError
