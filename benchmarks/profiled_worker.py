@@ -4,9 +4,11 @@ py-spy cannot read another process's memory in some sandboxes (gVisor), so the
 profiler runs inside the work horse: each job writes ``OUT_DIR/<pid>-<job>.txt``
 ``python -m benchmarks.run --profile DIR`` starts its workers this way.
 
-``BENCH_PROFILER=cpu`` profiles with :mod:`cProfile` on the job thread's CPU clock instead
+``BENCH_PROFILER=cpu`` profiles with :mod:`cProfile` on each thread's CPU clock instead
 (``OUT_DIR/<job>.cpu.txt``, sorted by own time, and ``.prof`` for :mod:`pstats`): pyinstrument samples wall time, which on
-a loaded machine charges every function for the time the scheduler gave to others.
+a loaded machine charges every function for the time the scheduler gave to others. The
+job's lanes (:mod:`flask_broadcasts.engine.lanes`) are threads of their own: each is
+profiled on its own clock, and their profiles are added to the job's.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pyinstrument import Profiler
 
 from flask_broadcasts.background.queues import get_queue
 from flask_broadcasts.background.worker import BroadcastsWorker
+from flask_broadcasts.engine import lanes
 from flask_broadcasts.state import get_state
 
 
@@ -44,15 +47,28 @@ class ProfiledWorker(BroadcastsWorker):
             stem.with_suffix(".txt").write_text(profiler.output_text(unicode=False, color=False, show_all=False))
 
     def _perform_on_cpu_clock(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
+        lane_profiles: list[cProfile.Profile] = []
+        run_lane = lanes._lane_in_context
+
+        def profiled_lane(*lane_args: Any) -> None:
+            lane_profiler = cProfile.Profile(time.thread_time)
+            lane_profiles.append(lane_profiler)
+            lane_profiler.runcall(run_lane, *lane_args)
+
+        lanes._lane_in_context = profiled_lane  # type: ignore[assignment]
         profiler = cProfile.Profile(time.thread_time)
         profiler.enable()
         try:
             return super().perform_job(job, queue, *args, **kwargs)
         finally:
             profiler.disable()
-            profiler.dump_stats(self.out_dir / f"{job.id.replace(':', '_')}.prof")
+            lanes._lane_in_context = run_lane
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out)
+            for lane_profiler in lane_profiles:
+                stats.add(lane_profiler)
+            stats.dump_stats(self.out_dir / f"{job.id.replace(':', '_')}.prof")
+            print(f"{len(lane_profiles)} lanes profiled", file=out)
             stats.sort_stats("tottime").print_stats(45)
             stats.sort_stats("cumulative").print_stats(60)
             (self.out_dir / f"{job.id.replace(':', '_')}.cpu.txt").write_text(out.getvalue())

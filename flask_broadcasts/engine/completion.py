@@ -49,11 +49,27 @@ def complete_run_if_done(
     Reconciles the counters from a COUNT over the run's messages (``total = sent + failed``)
     and copies them to ``broadcast_runs``. Commits. Returns the completed campaign row.
     """
+    if _has_pending(session, campaign_id, run_key):
+        # Not done (the guarded UPDATE below would say so too): every batch of every lane
+        # ends here, and the way to that answer takes the process's event-order lock and
+        # the campaign's row, which each lane's counter flush needs as well. The lane whose
+        # record settles the last pending message commits it before it asks, and sees none.
+        session.rollback()
+        return None
     with in_commit_order(session):  # the completion event after every earlier commit's event
         row = _complete_run_if_done(session, campaign_id, run_key, publisher, now=now, paused_too=paused_too)
     if row is not None:  # the winner: the hard bounces at send time a killed worker left (.bounces)
         apply_left_bounces(session, campaign_id, run_key)
     return row
+
+
+def _has_pending(session: Session, campaign_id: int, run_key: str) -> bool:
+    """Whether the run still has a pending message (claimed, waiting or deferred): one indexed probe."""
+    return bool(
+        session.execute(
+            select(exists().where(run_messages(campaign_id, run_key), messages.c.status == PENDING))
+        ).scalar()
+    )
 
 
 def _complete_run_if_done(

@@ -10,7 +10,7 @@ hand-over reserves ``cost / rate`` seconds from there and the lane sleeps until 
 So slots are spaced evenly — no second at the server holds more than the limit, however
 many workers there are and whatever their clocks say — and a limit is used to the full
 while lanes wait for slots. One round trip per message (a channel without a limit asks only
-whether its provider paused it, at most every :data:`PAUSE_RECHECK`); its cost and why
+whether its provider paused it, once per process every :data:`PAUSE_RECHECK`); its cost and why
 not the ``limits`` library are in docs/performance.rst. A lane never reserves further
 ahead than :data:`MAX_AHEAD`: it sleeps until it may (renewing its claim), so a low rate
 never outlasts a claim's lease.
@@ -50,12 +50,16 @@ MAX_AHEAD = 2.0
 #: How long the host's ``rate_limit`` answer is kept by a lane before it asks again.
 HOOK_TTL = 30.0
 
-#: With no limit on its channel, a lane asks Redis whether the provider paused sending at
-#: most this often (seconds), not before every message: the question alone cost about as
-#: much CPU as a third of the rest of a message's send (docs/performance.rst). A pause
-#: is then seen by every lane within this long, as if those messages were already on
-#: their way when the provider refused.
+#: With no limit on its channel, a worker process asks Redis whether the provider paused
+#: sending at most this often (seconds), not before every message: the question alone cost
+#: about as much CPU as a third of the rest of a message's send (docs/performance.rst). A
+#: pause is then seen by every lane within this long, as if those messages were already on
+#: their way when the provider refused. Once per process, not per lane: 8 lanes asking
+#: each were 8 times the round trips for the same answer.
 PAUSE_RECHECK = 0.05
+
+#: Per Redis and pause key: until when (monotonic) this process's lanes need not ask (see above).
+_unpaused_until: dict[tuple[str, str], float] = {}
 
 # KEYS: the n limit keys, then the channel's pause key. ARGV: n, the n intervals (µs),
 # then the most µs a reservation may lie ahead. Returns {reserved, µs to wait, pause end}
@@ -177,8 +181,6 @@ class Pacer:
         self.keep_alive = keep_alive
         self._hooks: dict[tuple[str, str], tuple[float, float | None]] = {}
         self._script: Any = None
-        #: Per channel: until when (monotonic) no pause needs asking for (unlimited channels only).
-        self._unpaused: dict[str, float] = {}
 
     def _hook(self, organization_id: str, channel: str) -> float | None:
         cached = self._hooks.get((organization_id, channel))
@@ -196,9 +198,10 @@ class Pacer:
         if not self.state.settings.redis_url:  # no Redis (a test app): nothing shared to wait for
             return
         limits = limits_of(self.state, organization_id, channel, self._hook(organization_id, channel))
-        if not limits and time.monotonic() < self._unpaused.get(channel, 0.0):
-            return
         pause_key = _pause_key(self.state, channel)
+        asked = (str(self.state.settings.redis_url), pause_key)
+        if not limits and time.monotonic() < _unpaused_until.get(asked, 0.0):
+            return
         redis: Redis = self.state.redis
         if self._script is None:
             self._script = redis.register_script(_RESERVE)
@@ -210,7 +213,7 @@ class Pacer:
             seconds, ends = int(micros) / 1_000_000, int(paused) / 1_000_000
             if reserved:
                 if not limits:
-                    self._unpaused[channel] = time.monotonic() + PAUSE_RECHECK
+                    _unpaused_until[asked] = time.monotonic() + PAUSE_RECHECK
                 if seconds > 0:
                     time.sleep(seconds)
                 return
@@ -242,6 +245,7 @@ def throttle(state: BroadcastsState, channel: str, after: float | None) -> float
         round(cap * 1_000_000),
         random.random(),  # noqa: S311 - jitter, not a secret
     )
+    _unpaused_until.pop((str(state.settings.redis_url), _pause_key(state, channel)), None)  # seen at once here
     return int(ends) / 1_000_000
 
 
