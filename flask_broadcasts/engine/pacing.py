@@ -200,8 +200,12 @@ class Pacer:
         limits = limits_of(self.state, organization_id, channel, self._hook(organization_id, channel))
         pause_key = _pause_key(self.state, channel)
         asked = (str(self.state.settings.redis_url), pause_key)
-        if not limits and time.monotonic() < _unpaused_until.get(asked, 0.0):
-            return
+        if not limits:
+            if time.monotonic() < _unpaused_until.get(asked, 0.0):
+                return
+            # Set before asking: the other lanes, finding the last answer old at the same
+            # moment, would each ask too.
+            _unpaused_until[asked] = time.monotonic() + PAUSE_RECHECK
         redis: Redis = self.state.redis
         if self._script is None:
             self._script = redis.register_script(_RESERVE)
@@ -212,11 +216,10 @@ class Pacer:
             reserved, micros, paused = self._script(keys=keys, args=args)
             seconds, ends = int(micros) / 1_000_000, int(paused) / 1_000_000
             if reserved:
-                if not limits:
-                    _unpaused_until[asked] = time.monotonic() + PAUSE_RECHECK
                 if seconds > 0:
                     time.sleep(seconds)
                 return
+            _unpaused_until.pop(asked, None)  # paused: every lane asks again
             if ends and seconds > MAX_AHEAD:
                 raise Throttled(channel, ends)
             # A short pause, or slots taken this far ahead (a low rate, many lanes): wait and ask again.
