@@ -79,6 +79,9 @@ class BatchResult:
     stopped: bool = False
     paused: bool = False
     completed: bool = False
+    #: What the run had left unsettled by the counters at the batch's last flush (``None``:
+    #: no flush counted anything), claimed by other lanes included.
+    remaining: int | None = None
 
 
 class CampaignHalted(BroadcastsError):
@@ -376,5 +379,6 @@ class OutcomeRecorder(PostgresRecording):
                 self._halt_unless_running(None)
             else:
                 self._halt_unless_running(row.status)
+                self.result.remaining = max(0, (row.total_count or 0) - row.sent_count - row.failed_count)
         if progress_crossed(row, added, self.event_every):
             publish_campaign(self.publisher, row)

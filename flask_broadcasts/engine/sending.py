@@ -162,13 +162,14 @@ def send_batch(
     *,
     channels: RunChannels | None = None,
     lanes: int = 1,
+    claim_size: int | None = None,
 ) -> BatchResult:
     """Claim and send one batch of the run; complete the run when nothing is left.
 
     ``channels``: a lane's, kept open after the batch (else the batch opens and closes its
     own). ``lanes``: how many batches the send job sends at once (:mod:`.lanes`); this one
-    claims its share of ``BROADCASTS_BATCH_SIZE`` and updates the counters as often as
-    its share of one connection's rate.
+    claims ``claim_size`` messages (default: its share of ``BROADCASTS_BATCH_SIZE``) and
+    updates the counters as often as its share of one connection's rate.
 
     :raises RetryLater: a provider is down or deferred us; the unsent rest of the claim
         was released (retry the job later).
@@ -189,7 +190,7 @@ def send_batch(
     token = new_claim_token(worker_id)
     ttl = settings.claim_ttl
     # 2,000 messages in claims of 500 would keep only four connections busy.
-    share = -(-settings.batch_size // lanes)
+    share = claim_size or -(-settings.batch_size // lanes)
     # Compact messages get their texts from the run's content (services.message_texts).
     batch = with_texts(session, campaign_id, run_key, claim(session, campaign_id, run_key, token, share, ttl, utcnow()))
     if not batch:
