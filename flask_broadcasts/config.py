@@ -37,7 +37,7 @@ class Settings:
     queue: str = setting("broadcasts", "Name of the RQ queue the send jobs go to.")
     batch_size: int = setting(
         500,
-        "Messages a send job claims at a time, split among its connections (``BROADCASTS_MAIL_CONNECTIONS``): each claims its share, sends it in order over its connection, then claims the next.",
+        "Messages a send job claims at a time, split among its connections (``BROADCASTS_MAIL_CONNECTIONS``): each first claims its share and sends it in order over its connection; its next claims hold about 2 s of its pace, between that share and this many, and at most a 1/(4 x connections) part of what the run has left.",
     )
     insert_chunk: int = setting(1000, "Recipients read, rendered and inserted per round when a run starts.")
     claim_ttl: float = setting(
