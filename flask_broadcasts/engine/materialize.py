@@ -202,9 +202,13 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
     )
     # The report counts what the run settled while storing it (suppressed, no channel...).
     recount_run(session, campaign_id, run_key)
-    session.commit()
     if row is not None:
+        # Published before the commit, while this transaction holds the campaign's row: a
+        # send job in another worker, already sending, changes the row next (``throttled``,
+        # its counts) and publishes after it. Published after the commit, this older row
+        # could arrive last and show a throttled campaign as not throttled (seen in CI).
         publish_campaign(publisher, row)
+    session.commit()
     if inserted_total and inserted_total > 2 * (analyzed_at or 0):
         # Again only when the run grew past twice what the first one saw: the plans that
         # matter tell a handful of rows from thousands, and 0.2 s here keeps this

@@ -22,6 +22,7 @@ from ..services.suppressions import suppress, suppressed_by_channel
 from ..state import get_state
 from ..statuses import ChannelStatus, ErrorCode, MessageStatus, SuppressionReason, SuppressionSource
 from ..webhooks.messages import announce
+from .event_order import in_commit_order
 from .runs import add_to_counters, progress_crossed
 from .tables import OPEN_RUN, campaigns, messages
 
@@ -134,10 +135,11 @@ def drop_suppressed(session: Session, campaign_id: int, run_key: str, batch: lis
             .where(messages.c.id == item["id"], messages.c.status == MessageStatus.PENDING.value)
             .values(**values)
         )
-    row = add_to_counters(session, campaign_id, sent=sent, failed=failed, suppressed=touched)
-    session.commit()
-    if progress_crossed(row, sent + failed, get_state().settings.event_every):
-        publish_campaign(get_state().publisher, row)
+    with in_commit_order(session):  # module event_order: its event among the lanes' own
+        row = add_to_counters(session, campaign_id, sent=sent, failed=failed, suppressed=touched)
+        session.commit()
+        if progress_crossed(row, sent + failed, get_state().settings.event_every):
+            publish_campaign(get_state().publisher, row)
     announce(session, campaign_id, run_key, settled)  # message events, as a send's outcomes have
     return kept
 

@@ -23,6 +23,7 @@ from ..events import publish_campaign
 from ..models import utcnow
 from ..state import BroadcastsState
 from ..statuses import StatusReason
+from .event_order import in_commit_order
 from .tables import RUNNING, campaigns
 
 __all__ = ["clear_waiting_reasons", "mark_throttled", "mark_waiting_for_window", "send_when_unthrottled"]
@@ -51,19 +52,23 @@ def clear_waiting_reasons(state: BroadcastsState, campaign_id: int) -> bool:
 def _change(state: BroadcastsState, campaign_id: int, *, frm: tuple[str, ...] | None, to: str | None) -> bool:
     session = state.session
     reason = campaigns.c.status_reason
-    row = session.execute(
-        update(campaigns)
-        .where(
-            campaigns.c.id == campaign_id,
-            campaigns.c.status.in_(RUNNING),
-            reason.is_(None) if frm is None else reason.in_(frm),
-        )
-        .values(status_reason=to, updated_at=utcnow())
-        .returning(*campaigns.c)
-    ).first()
-    session.commit()
-    if row is not None:
-        publish_campaign(state.publisher, row)
+    # In commit order with the lanes' counter flushes (module event_order): a lane's batch
+    # went out, its flush committed "6 sent, throttled", this cleared the reason — and the
+    # flush's older event, published last, showed the campaign throttled again (seen in CI).
+    with in_commit_order(session):
+        row = session.execute(
+            update(campaigns)
+            .where(
+                campaigns.c.id == campaign_id,
+                campaigns.c.status.in_(RUNNING),
+                reason.is_(None) if frm is None else reason.in_(frm),
+            )
+            .values(status_reason=to, updated_at=utcnow())
+            .returning(*campaigns.c)
+        ).first()
+        session.commit()
+        if row is not None:
+            publish_campaign(state.publisher, row)
     return row is not None
 
 
