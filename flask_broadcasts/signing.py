@@ -112,7 +112,7 @@ def _canonical(token: str) -> str:
     unsubscribe route's fuzz test found one). Each token has one spelling, so a link
     altered in any character is refused, and no two URLs act for one token.
     """
-    value, separator, signature = token.rpartition(".")
+    _, separator, signature = token.rpartition(".")
     try:
         canonical = separator and base64_encode(base64_decode(signature)).decode("ascii") == signature
     except (BadData, UnicodeError, ValueError, TypeError):

@@ -209,7 +209,7 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
         # could arrive last and show a throttled campaign as not throttled (seen in CI).
         publish_campaign(publisher, row)
     session.commit()
-    if inserted_total and inserted_total > 2 * (analyzed_at or 0):
+    if inserted_total > 2 * (analyzed_at or 0):
         # Again only when the run grew past twice what the first one saw: the plans that
         # matter tell a handful of rows from thousands, and 0.2 s here keeps this
         # worker from the run's sending (a 2,000-message run is 4 s in all at 10 ms a reply).

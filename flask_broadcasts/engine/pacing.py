@@ -181,6 +181,9 @@ class Pacer:
         self.keep_alive = keep_alive
         self._hooks: dict[tuple[str, str], tuple[float, float | None]] = {}
         self._script: Any = None
+        #: Per channel: its pause key, and that key's entry in :data:`_unpaused_until` (built
+        #: once: a lane asks for them before every hand-over).
+        self._pause_keys: dict[str, tuple[str, tuple[str, str]]] = {}
 
     def _hook(self, organization_id: str, channel: str) -> float | None:
         cached = self._hooks.get((organization_id, channel))
@@ -198,8 +201,11 @@ class Pacer:
         if not self.state.settings.redis_url:  # no Redis (a test app): nothing shared to wait for
             return
         limits = limits_of(self.state, organization_id, channel, self._hook(organization_id, channel))
-        pause_key = _pause_key(self.state, channel)
-        asked = (str(self.state.settings.redis_url), pause_key)
+        keys_of_channel = self._pause_keys.get(channel)
+        if keys_of_channel is None:
+            pause_key = _pause_key(self.state, channel)
+            keys_of_channel = self._pause_keys[channel] = (pause_key, (str(self.state.settings.redis_url), pause_key))
+        pause_key, asked = keys_of_channel
         if not limits:
             if time.monotonic() < _unpaused_until.get(asked, 0.0):
                 return
