@@ -1,4 +1,6 @@
-"""``flask broadcasts doctor`` as a subprocess: passing on a good stack, failing — naming the cause —
+"""Tests of flask_broadcasts.cli.doctor.
+
+``flask broadcasts doctor`` as a subprocess: passing on a good stack, failing — naming the cause —
 with the mail server down, with a migration missing, and with no worker on the queue."""
 
 from __future__ import annotations

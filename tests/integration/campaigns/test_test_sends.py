@@ -1,4 +1,6 @@
-"""``/broadcast-test-sends``: a campaign's message sent at once to a few addresses, through the
+"""Tests of flask_broadcasts.api.test_sends and flask_broadcasts.engine.test_sends.
+
+``/broadcast-test-sends``: a campaign's message sent at once to a few addresses, through the
 real SMTP channel (a server on loopback), never counted, limited per organization per hour."""
 
 from __future__ import annotations

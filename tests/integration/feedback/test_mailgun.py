@@ -1,4 +1,6 @@
-"""The ``mailgun`` callback: the HMAC of timestamp + token, the five-minute window, its events."""
+"""Tests of flask_broadcasts.feedback.mailgun.
+
+The ``mailgun`` callback: the HMAC of timestamp + token, the five-minute window, its events."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The ``postmark`` callback: basic auth, and Postmark's Delivery, Bounce and SpamComplaint records."""
+"""Tests of flask_broadcasts.feedback.postmark.
+
+The ``postmark`` callback: basic auth, and Postmark's Delivery, Bounce and SpamComplaint records."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The ``sendgrid`` callback: the Event Webhook's ECDSA signature and its batches of events."""
+"""Tests of flask_broadcasts.feedback.sendgrid.
+
+The ``sendgrid`` callback: the Event Webhook's ECDSA signature and its batches of events."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""The ``ses`` callback: SNS signatures, the subscription confirmation, SES's three notifications."""
+"""Tests of flask_broadcasts.feedback.ses.
+
+The ``ses`` callback: SNS signatures, the subscription confirmation, SES's three notifications."""
 
 from __future__ import annotations
 

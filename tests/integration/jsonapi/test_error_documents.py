@@ -1,3 +1,6 @@
+"""flask_broadcasts.jsonapi.error_documents: every error, from malformed JSON to an
+unexpected exception, is a JSON:API error document with its status and ``source.pointer``."""
+
 from __future__ import annotations
 
 import logging

@@ -1,3 +1,6 @@
+"""flask_broadcasts.jsonapi.negotiation: ``Accept`` and ``Content-Type`` as JSON:API 1.0
+specifies them (406 and 415 for media type parameters)."""
+
 from __future__ import annotations
 
 import pytest

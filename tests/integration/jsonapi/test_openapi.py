@@ -1,3 +1,6 @@
+"""flask_broadcasts.jsonapi.openapi: the OpenAPI components describe the JSON:API wire
+format, and real responses match the schemas the document declares."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,3 +1,6 @@
+"""flask_broadcasts.jsonapi.pagination: ``sort`` and ``page[...]``, offset and cursor,
+with links and totals; a cursor walk is complete and stable."""
+
 from __future__ import annotations
 
 import datetime as dt

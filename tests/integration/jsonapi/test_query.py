@@ -1,3 +1,6 @@
+"""flask_broadcasts.jsonapi.query: ``include``, ``fields`` and ``filter`` parsed against a
+resource's spec; anything unknown is a 400 with its parameter."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,6 @@
-"""Send-by (``expires_at``): what is not sent by then fails ``expired``, and the run completes.
+"""Tests of flask_broadcasts.engine.expiry.
+
+Send-by (``expires_at``): what is not sent by then fails ``expired``, and the run completes.
 
 In process, on the suite's database and a real SMTP server, with a recording dispatcher
 in place of RQ: the send batch expires what it would claim (and the rest of the batch in

@@ -1,4 +1,6 @@
-"""Quiet hours (``send_window``) and local delivery time (``deliver_at_local``) in each recipient's zone.
+"""Tests of flask_broadcasts.engine.windows.
+
+Quiet hours (``send_window``) and local delivery time (``deliver_at_local``) in each recipient's zone.
 
 In process, on the suite's database and a real SMTP server, with a recording dispatcher in
 place of RQ. The zone of a message is the recipient's ``broadcast_timezone``, else (SMS) its

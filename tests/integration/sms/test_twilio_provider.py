@@ -1,4 +1,6 @@
-"""TwilioSmsProvider against a loopback stand-in of Twilio's Messages API."""
+"""Tests of flask_broadcasts.channels.sms.twilio_provider.
+
+TwilioSmsProvider against a loopback stand-in of Twilio's Messages API."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""Provable consent: every way an address leaves (or rejoins) the list appends a record that
+"""Tests of flask_broadcasts.api.consent_events.
+
+Provable consent: every way an address leaves (or rejoins) the list appends a record that
 ``/broadcast-consent-events`` shows, read-only and per organization; a re-subscribe never
 erases the unsubscribe before it."""
 
