@@ -1,4 +1,6 @@
-"""``flask broadcasts campaigns ...`` as subprocesses against a real stack (database, Redis, SMTP, a worker).
+"""Tests of flask_broadcasts.cli.campaigns.
+
+``flask broadcasts campaigns ...`` as subprocesses against a real stack (database, Redis, SMTP, a worker).
 
 Two 300-recipient campaigns are watched to completion — one through plain lines (stdout a
 pipe), one through the progress bar (stdout a pseudo-terminal) — each started by the

@@ -1,4 +1,6 @@
-"""What the reports do, whichever provider sent them: statuses only forward, suppressions in the
+"""Tests of flask_broadcasts.feedback.service (``apply_event``).
+
+What the reports do, whichever provider sent them: statuses only forward, suppressions in the
 message's organization only, the soft-bounce streak, the counters, the signals."""
 
 from __future__ import annotations
