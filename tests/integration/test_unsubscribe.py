@@ -16,8 +16,12 @@ from hypothesis import strategies as st
 from flask_broadcasts import get_state
 from flask_broadcasts.engine.unsubscribe import public_prefix, unsubscribe_url
 from flask_broadcasts.models import BroadcastSuppression
+from tests.support import host_fixtures
 from tests.support.host_fixtures import db, make_campaign, make_customer, make_message
 from tests.support.unsubscribe import local_path
+
+# The small host's app per test, without the JSON:API check of answers (these routes answer HTML).
+app, database_uri = host_fixtures.app, host_fixtures.database_uri
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "60"))
 
