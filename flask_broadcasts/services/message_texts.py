@@ -115,7 +115,13 @@ def _placeholders(compiled: CompiledTemplate) -> frozenset[str]:
 
 
 def _snapshot(content: TemplateContent) -> dict[str, Any]:
-    data = dataclasses.asdict(content)
+    # Field by field, not dataclasses.asdict: that deep-copies, and the unset translations
+    # are one shared read-only mapping, which cannot be copied (a host's own TemplateContent
+    # with a default failed with "cannot pickle 'mappingproxy' object").
+    data = {f.name: getattr(content, f.name) for f in dataclasses.fields(content)}
+    for name, value in data.items():
+        if isinstance(value, Mapping):
+            data[name] = dict(value)
     data["channels"] = list(content.channels)
     return data
 

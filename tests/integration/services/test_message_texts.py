@@ -27,11 +27,8 @@ CONTENT = TemplateContent(
     action_label="Book",
     action_url="https://example.com/book/{first_name}",
     channels=("mail", "sms"),
-    # Every mapping a dict, as the engine builds it from a template (services.templates.template_content).
     subject_i18n={"fr": "Salut {first_name}"},
-    body_i18n={},
-    body_short_i18n={},
-    action_label_i18n={},
+    # The other translations left unset: TemplateContent's shared empty default.
 )
 
 
