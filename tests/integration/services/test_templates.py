@@ -1,4 +1,6 @@
-"""services.templates: validation (every error at once, with pointers), tenancy, listing."""
+"""Tests of flask_broadcasts.services.templates.
+
+Validation (every error at once, with pointers), tenancy, listing."""
 
 from __future__ import annotations
 
@@ -9,7 +11,11 @@ from flask_broadcasts.errors import ConflictError, InvalidInputError, NotFoundEr
 from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastTemplate
 from flask_broadcasts.services import templates as svc
 from flask_broadcasts.state import get_state
+from tests.support import host_fixtures
 from tests.support.host_fixtures import ORG, OTHER_ORG
+
+# The plain small host (no Redis, no SMTP), not this folder's sending one.
+app = host_fixtures.app
 
 MAIL = {"name": "March", "channels": ["mail"], "subject": "Hello {first_name}!", "body": "<p>Hi</p>"}
 

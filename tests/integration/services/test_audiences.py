@@ -1,4 +1,6 @@
-"""services.audiences: validation by the host's filter schemas, communities, tenancy, counts."""
+"""Tests of flask_broadcasts.services.audiences.
+
+Validation by the host's filter schemas, communities, tenancy, counts."""
 
 from __future__ import annotations
 
@@ -10,7 +12,11 @@ from flask_broadcasts.errors import BroadcastsError, ConflictError, InvalidInput
 from flask_broadcasts.models import BroadcastCampaign, BroadcastTemplate
 from flask_broadcasts.services import audiences as svc
 from flask_broadcasts.state import get_state
+from tests.support import host_fixtures
 from tests.support.host_fixtures import ORG, OTHER_ORG, Booking, Community, Customer, community_members
+
+# The plain small host (no Redis, no SMTP), not this folder's sending one.
+app = host_fixtures.app
 
 CUSTOMERS = {"name": "Active", "audience_type": "customers", "filters": {"status": "active"}}
 

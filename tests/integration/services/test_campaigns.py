@@ -1,4 +1,6 @@
-"""services.campaigns: validation with pointers, tenant scoping, draft-only edits."""
+"""Tests of flask_broadcasts.services.campaigns.
+
+Validation with pointers, tenant scoping, draft-only edits."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from flask_broadcasts.errors import ConflictError, InvalidInputError, NotFoundEr
 from flask_broadcasts.models import BroadcastCampaign, BroadcastMessage
 from flask_broadcasts.services import campaigns as svc
 from flask_broadcasts.statuses import CampaignStatus
+from tests.support import host_fixtures
 from tests.support.host_fixtures import (
     ORG_A,
     ORG_B,
@@ -21,6 +24,9 @@ from tests.support.host_fixtures import (
     make_message,
     make_template,
 )
+
+# The plain small host (no Redis, no SMTP), not this folder's sending one.
+app = host_fixtures.app
 
 
 def values(template, audience, **extra):
