@@ -15,7 +15,7 @@ from flask_broadcasts.signing import verp_address
 from tests.support import bounces
 from tests.support.fixtures import campaign_row, seed_customers, set_config
 
-from .test_verp import BOUNCES, messages_of, run_campaign
+from .test_bounces import BOUNCES, messages_of, run_campaign
 
 
 def _forged(address: str) -> str:

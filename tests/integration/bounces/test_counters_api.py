@@ -11,7 +11,7 @@ from tests.support import bounces
 from tests.support.fixtures import ORG, seed_customers, set_config
 from tests.support.jsonapi_fixtures import JSONAPI
 
-from .test_verp import BOUNCES, messages_of, run_campaign
+from .test_bounces import BOUNCES, messages_of, run_campaign
 
 COUNTERS = ("delivered_count", "bounced_count", "complained_count")
 
