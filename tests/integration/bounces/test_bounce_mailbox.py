@@ -13,9 +13,8 @@ from flask_broadcasts.feedback import BounceResult, apply_bounce
 from flask_broadcasts.models import BroadcastFeedbackEvent, BroadcastSuppression
 from flask_broadcasts.signing import verp_address
 from tests.support import bounces
+from tests.support.bounce_runs import BOUNCES, messages_of, run_campaign
 from tests.support.fixtures import campaign_row, seed_customers, set_config
-
-from .test_bounces import BOUNCES, messages_of, run_campaign
 
 
 def _forged(address: str) -> str:

@@ -1,4 +1,6 @@
-"""Each e-mail's envelope sender is its own VERP address, as the SMTP server sees it (``MAIL FROM``),
+"""Tests of flask_broadcasts.engine.bounces.
+
+Each e-mail's envelope sender is its own VERP address, as the SMTP server sees it (``MAIL FROM``),
 on every connection of a send job, and a 5xx at send time that says the address is bad is a hard
 bounce: failed ``bounced``, counted, suppressed, and the next campaign skips the address."""
 
@@ -9,27 +11,10 @@ import sqlalchemy as sa
 from flask_broadcasts.engine.lanes import send_run
 from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.engine.materialize import materialize_run
-from flask_broadcasts.models import BroadcastFeedbackEvent, BroadcastMessage, BroadcastSentEmail, BroadcastSuppression
+from flask_broadcasts.models import BroadcastFeedbackEvent, BroadcastSentEmail, BroadcastSuppression
 from flask_broadcasts.signing import verp_address, verp_message_id
+from tests.support.bounce_runs import BOUNCES, messages_of, run_campaign
 from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config
-
-BOUNCES = "bounces@acme.test"
-
-
-def run_campaign() -> int:
-    campaign_id = make_campaign()
-    start_campaign(ORG, campaign_id)
-    materialize_run(campaign_id, "once", "test-worker")
-    send_run(campaign_id, "once", "test-worker", go_on=lambda: True)
-    return campaign_id
-
-
-def messages_of(campaign_id: int) -> dict[str, BroadcastMessage]:
-    from tests.support.hostapp import db
-
-    db.session.rollback()
-    rows = db.session.execute(sa.select(BroadcastMessage).where(BroadcastMessage.campaign_id == campaign_id))
-    return {m.email: m for m in rows.scalars()}
 
 
 def test_every_message_goes_out_with_its_own_verp_sender_on_every_connection(app, env, smtp, is_postgres):

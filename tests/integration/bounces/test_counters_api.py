@@ -8,10 +8,9 @@ import sqlalchemy as sa
 from flask_broadcasts.feedback import apply_bounce
 from flask_broadcasts.signing import verp_address
 from tests.support import bounces
+from tests.support.bounce_runs import BOUNCES, messages_of, run_campaign
 from tests.support.fixtures import ORG, seed_customers, set_config
 from tests.support.jsonapi_fixtures import JSONAPI
-
-from .test_bounces import BOUNCES, messages_of, run_campaign
 
 COUNTERS = ("delivered_count", "bounced_count", "complained_count")
 
