@@ -1,25 +1,19 @@
-"""Fixtures for the scheduling service: an app on a database with no rows, timers in memory.
+"""Fixtures for the rq-scheduler timers: an app on a database with no rows, on a real Redis.
 
 The small host (``tests/support/host.py``) on its database (the extension's tables built by its
-Alembic revisions, ``tests/support/database.py``; no host table is read here), and a recording ``launch`` that inserts the run row
-exactly as the sending engine's ``launch_run`` contract says (unique per run key).
+Alembic revisions, ``tests/support/database.py``; no host table is read here). The scheduling
+functions' own tests and fixtures are in tests/integration/engine and tests/support/scheduling.py.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy.exc import IntegrityError
 
-from flask_broadcasts.engine.timers import MemoryFireTimers
-from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastRun, BroadcastTemplate
-from flask_broadcasts.state import get_state
 from tests.support.database import MigratedDatabase
 from tests.support.host import db, make_app
 from tests.support.redis_dbs import for_this_worker
@@ -34,62 +28,3 @@ def app(host_database: MigratedDatabase, tmp_path: Path) -> Iterator[Flask]:
         yield app
         db.session.remove()
         db.engine.dispose()
-
-
-@pytest.fixture
-def session(app: Flask) -> Any:
-    return get_state().session
-
-
-@pytest.fixture
-def timers() -> MemoryFireTimers:
-    return MemoryFireTimers()
-
-
-class RecordingLaunch:
-    """Honest double of ``launch_run``: claims the run row (unique), commits, queues nothing."""
-
-    def __init__(self, session: Any) -> None:
-        self.session = session
-        self.calls: list[tuple[int, str, datetime | None]] = []
-
-    def __call__(self, campaign_id: int, run_key: str, fire_time: datetime | None, *, commit: bool = True) -> bool:
-        campaign = self.session.get(BroadcastCampaign, campaign_id)
-        self.session.add(
-            BroadcastRun(
-                organization_id=campaign.organization_id, campaign_id=campaign_id, run_key=run_key, fire_time=fire_time
-            )
-        )
-        try:
-            self.session.flush()
-        except IntegrityError:
-            self.session.rollback()
-            return False
-        campaign.runs_count += 1
-        campaign.sent_count = campaign.failed_count = campaign.total_count = 0
-        if commit:
-            self.session.commit()
-        self.calls.append((campaign_id, run_key, fire_time))
-        return True
-
-
-@pytest.fixture
-def launch(session: Any) -> RecordingLaunch:
-    return RecordingLaunch(session)
-
-
-@pytest.fixture
-def make_campaign(session: Any) -> Callable[..., BroadcastCampaign]:
-    def make(**values: Any) -> BroadcastCampaign:
-        template = BroadcastTemplate(organization_id="1", name="t", subject="Hi", body="<p>Hi</p>", channels=["mail"])
-        audience = BroadcastAudience(organization_id="1", name="a", audience_type="customers")
-        session.add_all([template, audience])
-        session.flush()
-        campaign = BroadcastCampaign(
-            organization_id="1", name="c", template_id=template.id, audience_id=audience.id, **values
-        )
-        session.add(campaign)
-        session.commit()
-        return campaign
-
-    return make
