@@ -1,4 +1,6 @@
-"""The public unsubscribe route in-process: a Hypothesis test of its own (it is not in the
+"""Tests of flask_broadcasts.unsubscribe.
+
+The public unsubscribe route in-process: a Hypothesis test of its own (it is not in the
 OpenAPI document), Flask-WTF's CSRFProtect, the localized page and a host's own template."""
 
 from __future__ import annotations

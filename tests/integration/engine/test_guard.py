@@ -1,4 +1,6 @@
-"""The deliverability guard: a run whose complaint or hard-bounce rate crosses its limit, once
+"""Tests of flask_broadcasts.engine.guard.
+
+The deliverability guard: a run whose complaint or hard-bounce rate crosses its limit, once
 BROADCASTS_GUARD_MIN_SENT messages are sent, is paused with ``deliverability_guard``; an
 operator's resume re-arms it from the counts at that moment. Real SMTP on loopback; the
 reports go through ``feedback.apply_event`` as every provider's webhook does."""
