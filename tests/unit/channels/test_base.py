@@ -26,15 +26,15 @@ def _bounded(slots: threading.BoundedSemaphore, sent: list[tuple[str, str]]) -> 
     return Bounded(SmsChannel(LoggingSmsProvider(sent=sent), status_callback=None), slots)
 
 
-def _two_hand_overs_at_once(slot_count: int) -> tuple[bool, list[object], list[tuple[str, str]]]:
-    """Whether the second hand-over began while the first was still in its own; the outcomes."""
+def _two_hand_overs_at_once(slot_count: int, *, wait: float) -> tuple[bool, list[object], list[tuple[str, str]]]:
+    """Whether the second hand-over began within ``wait`` s while the first was still in its own; the outcomes."""
     slots, sent = threading.BoundedSemaphore(slot_count), []
     first_inside, release_first, second_inside = threading.Event(), threading.Event(), threading.Event()
     outcomes: list[object] = []
 
     def hold() -> None:  # the first hand-over stays inside until the test lets it go
         first_inside.set()
-        assert release_first.wait(5)
+        assert release_first.wait(wait + 5)  # longer than the test waits: a late release cannot look like overlap
 
     first = threading.Thread(
         target=lambda: outcomes.append(_bounded(slots, sent).deliver(_sms(1), before_handover=hold, following=None))
@@ -47,7 +47,7 @@ def _two_hand_overs_at_once(slot_count: int) -> tuple[bool, list[object], list[t
     first.start()
     assert first_inside.wait(5)
     second.start()
-    overlapped = second_inside.wait(0.3)
+    overlapped = second_inside.wait(wait)
     release_first.set()
     first.join(5)
     second.join(5)
@@ -56,14 +56,15 @@ def _two_hand_overs_at_once(slot_count: int) -> tuple[bool, list[object], list[t
 
 
 def test_with_one_slot_a_hand_over_waits_for_the_one_in_flight() -> None:
-    overlapped, outcomes, sent = _two_hand_overs_at_once(1)
+    overlapped, outcomes, sent = _two_hand_overs_at_once(1, wait=0.3)
     assert not overlapped
     assert sent == [("+33612345671", "Hi 1"), ("+33612345672", "Hi 2")]
     assert all(isinstance(o, Sent) and o.provider_message_id.startswith("dev-") for o in outcomes)
 
 
 def test_with_two_slots_two_hand_overs_run_at_once() -> None:
-    overlapped, outcomes, sent = _two_hand_overs_at_once(2)
+    # A long wait, returned as soon as it overlaps: a loaded machine must not fail this one.
+    overlapped, outcomes, sent = _two_hand_overs_at_once(2, wait=5)
     assert overlapped
     assert sorted(sent) == [("+33612345671", "Hi 1"), ("+33612345672", "Hi 2")]
     assert len(outcomes) == 2
