@@ -233,7 +233,8 @@ def start_standin() -> tuple[TwilioStandIn, ThreadingHTTPServer]:
     standin = TwilioStandIn(url=f"http://127.0.0.1:{server.server_address[1]}")
     server.RequestHandlerClass = _handler(standin)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    # A short poll: shutdown() waits for it, and every SMS test stops a stand-in (0.5 s by default).
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return standin, server
 
 
