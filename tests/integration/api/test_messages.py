@@ -1,4 +1,6 @@
-"""Stored messages over HTTP: attributes, filter, cursor pages, includes, query counts."""
+"""Tests of flask_broadcasts.api.messages.
+
+Stored messages over HTTP: attributes, filter, cursor pages, includes, query counts."""
 
 from __future__ import annotations
 

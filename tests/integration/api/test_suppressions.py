@@ -1,4 +1,6 @@
-"""``/broadcast-suppressions`` in-process: the JSON:API resource, tenancy, and what the preview
+"""Tests of flask_broadcasts.api.suppressions.
+
+``/broadcast-suppressions`` in-process: the JSON:API resource, tenancy, and what the preview
 and a start make of the list."""
 
 from __future__ import annotations

@@ -1,4 +1,6 @@
-"""``/broadcast-webhooks`` and ``/broadcast-webhook-deliveries`` over HTTP: the secret shown once,
+"""Tests of flask_broadcasts.api.webhooks.
+
+``/broadcast-webhooks`` and ``/broadcast-webhook-deliveries`` over HTTP: the secret shown once,
 the SSRF guard at creation (422 at ``/data/attributes/url``), rotation, the log, redeliver,
 another organization's webhooks invisible."""
 

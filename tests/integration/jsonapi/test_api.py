@@ -1,3 +1,6 @@
+"""Tests of flask_broadcasts.jsonapi.api: the API is scoped to its own blueprint, so a host's
+404 handler, pages and own flask-smorest API keep their behaviour and error format."""
+
 from __future__ import annotations
 
 from tests.support.jsonapi_fixtures import HEADERS, JSONAPI

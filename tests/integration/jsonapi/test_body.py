@@ -1,3 +1,7 @@
+"""Tests of flask_broadcasts.jsonapi.body: request documents as JSON:API defines them —
+relationships, ``null``, client-generated ids refused, partial updates — each problem
+answered with its ``source.pointer``."""
+
 from __future__ import annotations
 
 from tests.support import toy_jsonapi

@@ -1,4 +1,6 @@
-"""/broadcast-campaigns over HTTP (every response is checked against the JSON:API schema)."""
+"""Tests of flask_broadcasts.api.campaigns.
+
+``/broadcast-campaigns`` over HTTP (every response is checked against the JSON:API schema)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,6 @@
-"""/broadcast-audiences over HTTP (responses checked against the JSON:API schema)."""
+"""Tests of flask_broadcasts.api.audiences.
+
+``/broadcast-audiences`` over HTTP (responses checked against the JSON:API schema)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,11 @@ from dataclasses import replace
 import pytest
 
 from flask_broadcasts.state import get_state
+from tests.support import host_fixtures
 from tests.support.host_fixtures import ORG, OTHER_ORG, Community, Customer, community_members, headers
+
+# This file's client checks every answer under /api (file bytes and the OpenAPI document aside).
+client, validate_responses = host_fixtures.client, host_fixtures.validate_responses
 
 URL = "/api/broadcast-audiences"
 

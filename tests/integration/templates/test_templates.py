@@ -1,4 +1,7 @@
-"""/broadcast-templates and template files over HTTP (responses checked against the JSON:API schema)."""
+"""Tests of flask_broadcasts.api.templates (here, not in tests/integration/api/: its file downloads
+are bytes, which that folder's check of every /api answer refuses).
+
+``/broadcast-templates`` and template files over HTTP (responses checked against the JSON:API schema)."""
 
 from __future__ import annotations
 
