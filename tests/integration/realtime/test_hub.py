@@ -20,8 +20,17 @@ from tests.support.realtime import campaign_event, wait_for
 
 
 @pytest.fixture
-def hub(redis_url, channel_prefix):
-    hub = Hub(lambda: redis.Redis.from_url(redis_url), channel_prefix, backoff=(0.05, 0.1), poll_interval=0.05)
+def hub_name(channel_prefix) -> str:
+    """The hub's Redis client name, its test's own: only that connection is ever killed (the Redis may be shared)."""
+    return "hub-" + channel_prefix.rstrip(":").replace(":", "-")
+
+
+@pytest.fixture
+def hub(redis_url, channel_prefix, hub_name):
+    def connect() -> redis.Redis:
+        return redis.Redis.from_url(redis_url, client_name=hub_name)
+
+    hub = Hub(connect, channel_prefix, backoff=(0.05, 0.1), poll_interval=0.05)
     yield hub
     hub.stop(timeout=2)
 
@@ -56,10 +65,13 @@ def test_published_events_reach_the_organizations_sockets_text_for_text(hub, pub
     assert campaign_12.mailbox.take(0) is None
 
 
-def test_a_lost_subscription_closes_every_socket_with_1013_and_the_hub_subscribes_again(hub, publish, redis_client):
+def test_a_lost_subscription_closes_every_socket_with_1013_and_the_hub_subscribes_again(
+    hub, hub_name, publish, redis_client
+):
     lost = _subscriber("1")
     assert hub.register(lost, wait=5)
-    redis_client.client_kill_filter(_type="pubsub")  # what a Redis restart does to the connection
+    [connection] = [c for c in redis_client.client_list() if c["name"] == hub_name]
+    redis_client.client_kill_filter(_id=connection["id"])  # what a Redis restart does to the connection
     assert wait_for(lambda: lost.mailbox.closed) == Closed(*STREAM_LOST)
     assert hub.subscriber_count() == 0
 
