@@ -15,7 +15,6 @@ import argparse
 import configparser
 import importlib.util
 import json
-import logging
 import os
 import re
 import shlex
@@ -39,6 +38,7 @@ from packaging.utils import canonicalize_name
 
 from flask_broadcasts.config import SETTINGS
 from tests.support.docs import DOCS, FAKE_CURL, SCRIPT, load_example, request
+from tests.support.logging_state import logging_kept as kept_logging
 
 ROOT = DOCS.parent
 DEFAULTS = {setting.key: setting.default for setting in SETTINGS}
@@ -368,16 +368,9 @@ def block_after(page: str, marker: str) -> str:
 
 @pytest.fixture
 def logging_kept() -> Iterator[None]:
-    """Flask-Migrate's env.py runs ``fileConfig``, which disables every logger it does not
-    name; the loggers of the rest of the session are put back as they were."""
-    loggers = [logger for logger in logging.root.manager.loggerDict.values() if isinstance(logger, logging.Logger)]
-    disabled = {logger: logger.disabled for logger in loggers}
-    root_level, root_handlers = logging.root.level, list(logging.root.handlers)
-    yield
-    for logger, state in disabled.items():
-        logger.disabled = state
-    logging.root.setLevel(root_level)
-    logging.root.handlers[:] = root_handlers
+    """The loggers of the rest of the session put back as they were (Flask-Migrate's env.py)."""
+    with kept_logging():
+        yield
 
 
 # The env.py `flask db init` writes (Flask-Migrate's template) still calls get_engine().

@@ -204,9 +204,10 @@ def build_example_app_schema(url: str) -> None:
     from example_app.extensions import db
 
     from .example_host import make_app
+    from .logging_state import logging_kept
 
     app = make_app(url)
-    with app.app_context():
+    with app.app_context(), logging_kept():  # env.py's fileConfig would silence the session's loggers
         flask_migrate.upgrade()
         db.engine.dispose()
 

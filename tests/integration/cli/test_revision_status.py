@@ -13,6 +13,7 @@ from flask_broadcasts.migrations.status import revision_status
 from flask_broadcasts.state import get_state
 from tests.support.database import scratch_database
 from tests.support.example_host import make_app
+from tests.support.logging_state import logging_kept
 
 
 def _head(app: Flask) -> str:
@@ -38,7 +39,8 @@ def test_a_database_behind_the_hosts_head_is_a_problem_naming_both(tmp_path):
         app = make_app(url)
         with app.app_context():
             head = _head(app)
-            flask_migrate.upgrade(revision="merge_0001")
+            with logging_kept():  # env.py's fileConfig would silence the session's loggers
+                flask_migrate.upgrade(revision="merge_0001")
             found = migrations(app, get_state(app))
             db.engine.dispose()
     assert [(f.level, f.message) for f in found] == [
