@@ -118,7 +118,8 @@ def handle_exception(exc: BaseException) -> Response:
         # Logged here because the client only gets the generic detail.
         current_app.logger.error("Unhandled error in the JSON:API blueprint", exc_info=exc)
     headers: list[tuple[str, str]] = []
-    if isinstance(exc, HTTPException) and status < 500:
-        # Keep Werkzeug's extra headers (Allow on 405, WWW-Authenticate on 401).
+    if isinstance(exc, HTTPException):
+        # Keep Werkzeug's extra headers (Allow on 405, WWW-Authenticate on 401, Retry-After on
+        # a 503 raised with retry_after: the event tickets' answer while Redis is down).
         headers = [(key, value) for key, value in exc.get_headers() if key.lower() != "content-type"]
     return error_response(status, errors, headers)

@@ -160,7 +160,10 @@ class Hub:
             except Exception:  # a bug must not silently end live updates for the whole process
                 log.exception("broadcasts hub failed; retrying in %.1fs", delay)
             finally:
-                self._lost()
+                # Stopping: stop() closes the sockets itself with "going away" (1001), not
+                # "reconnect" (1013); the first close is the one a socket gets.
+                if not self._stopping.is_set():
+                    self._lost()
                 if pubsub is not None:
                     try:
                         pubsub.close()

@@ -54,10 +54,11 @@ def test_only_a_member_of_the_organization_gets_a_ticket(app):
     assert client.post(URL, json=DOCUMENT, headers=no_token).status_code == 401
 
 
-def test_a_redis_outage_is_a_503_not_a_500():
+def test_a_redis_outage_is_a_503_saying_when_to_retry_not_a_500():
     # Nothing listens on port 1: the connection is refused at once.
     app = make_app(BROADCASTS_REDIS_URL="redis://127.0.0.1:1/0")
     with app.app_context():
         r = app.test_client().post(URL, json=DOCUMENT, headers=headers("alice"))
     assert r.status_code == 503
+    assert r.headers["Retry-After"] == "5"  # as docs/realtime.rst promises
     assert r.get_json()["errors"][0]["detail"] == "Tickets are unavailable; retry shortly."

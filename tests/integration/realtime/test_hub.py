@@ -98,3 +98,10 @@ def test_an_app_has_one_hub_per_process_and_needs_redis(app):
         get_state(app).hub = None
         with pytest.raises(RuntimeError, match="REDIS_URL"):
             get_hub(app)
+
+
+def test_stopping_tells_the_sockets_the_server_goes_away(hub):
+    subscriber = _subscriber("1")
+    assert hub.register(subscriber, wait=5)
+    hub.stop(timeout=2)
+    assert subscriber.mailbox.closed == Closed(1001, "Server going away.")
