@@ -30,7 +30,7 @@ from .engine.tracking import (
 
 __all__ = ["PIXEL", "register_tracking"]
 
-#: A 1x1 transparent GIF (43 bytes).
+#: A 1x1 transparent GIF (42 bytes).
 PIXEL = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
 #: The longest token accepted (ids only: far below this); longer → 400 before any work.
 MAX_TOKEN = 512
