@@ -9,6 +9,7 @@ scheduler or web processes. Tests of the last kind are marked ``e2e`` here, so
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,19 @@ def _every_jsonapi_response_is_valid(monkeypatch: pytest.MonkeyPatch) -> None:
     OpenAPI document pass through untouched.
     """
     enable_jsonapi_validation(monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def _package_loggers_enabled() -> None:
+    """The extension's loggers on, whatever an earlier test ran in this process.
+
+    Flask-Migrate's ``env.py`` (``flask db upgrade``, ``flask_migrate.check()`` run in the
+    test process) calls ``fileConfig``, which disables every logger it does not name; a test
+    asserting a warning then failed or passed by the order of the tests before it
+    (tests/support/logging_state.py restores the rest where the suite migrates)."""
+    for name, logger in logging.root.manager.loggerDict.items():
+        if name.startswith("flask_broadcasts") and isinstance(logger, logging.Logger):
+            logger.disabled = False
 
 
 _HERE = Path(__file__).resolve().parent
