@@ -173,3 +173,16 @@ def campaign_row(campaign_id: int):
 
     db.session.rollback()
     return db.session.execute(sa.select(BroadcastCampaign.__table__).where(BroadcastCampaign.id == campaign_id)).first()
+
+
+def store_inline(campaign_id: int, run_key: str = "once") -> int:
+    """Store a started campaign's run in this process, as a worker's materialize job would
+    (there is no worker here: the job its start queued is dropped); the rows it stored."""
+    from rq import Queue
+
+    from flask_broadcasts.engine.materialize import materialize_run
+    from flask_broadcasts.state import get_state
+
+    state = get_state()
+    Queue(state.settings.queue, connection=state.redis).empty()
+    return materialize_run(campaign_id, run_key, "test-worker")

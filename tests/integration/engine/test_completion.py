@@ -10,14 +10,11 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue
 
 from flask_broadcasts.engine.completion import complete_run_if_done
 from flask_broadcasts.engine.lifecycle import start_campaign
-from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.models import BroadcastMessage
-from flask_broadcasts.state import get_state
-from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
+from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, store_inline
 from tests.support.host import db
 
 
@@ -25,9 +22,7 @@ def _stored_run(app, recipients: int = 3) -> int:
     seed_customers(recipients)
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
-    state = get_state(app)
-    Queue(state.settings.queue, connection=state.redis).empty()  # no worker here: materialize inline
-    assert materialize_run(campaign_id, "once", "test-worker") == recipients
+    assert store_inline(campaign_id) == recipients
     return campaign_id
 
 

@@ -10,15 +10,12 @@ figures the completion counts; ``delivered`` counts once and nothing ever moves 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from rq import Queue
 
 from flask_broadcasts.engine.completion import complete_run_if_done
 from flask_broadcasts.engine.delivery_status import record_delivery_status
 from flask_broadcasts.engine.lifecycle import start_campaign
-from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.models import BroadcastMessage, BroadcastRun, BroadcastSentEmail
-from flask_broadcasts.state import get_state
-from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
+from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, store_inline
 from tests.support.host import db
 
 
@@ -28,9 +25,7 @@ def _handed_over(app, recipients: int = 3) -> tuple[int, list[int]]:
     seed_customers(recipients)
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
-    state = get_state(app)
-    Queue(state.settings.queue, connection=state.redis).empty()  # no worker here: store the run inline
-    assert materialize_run(campaign_id, "once", "test-worker") == recipients
+    assert store_inline(campaign_id) == recipients
     ids = list(
         db.session.scalars(
             sa.select(BroadcastMessage.id)

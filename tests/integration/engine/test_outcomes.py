@@ -14,15 +14,12 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue
 
 from flask_broadcasts.engine.lifecycle import pause_campaign, start_campaign, stop_campaign
-from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.engine.outcomes import CampaignHalted, OutcomeRecorder
 from flask_broadcasts.models import BroadcastMessage, utcnow
-from flask_broadcasts.state import get_state
 from flask_broadcasts.statuses import MessageStatus
-from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config
+from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config, store_inline
 from tests.support.host import db
 
 
@@ -33,9 +30,7 @@ def recorder(app, env):
     seed_customers(3)
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
-    state = get_state(app)
-    Queue(state.settings.queue, connection=state.redis).empty()  # no worker here: store the run inline
-    assert materialize_run(campaign_id, "once", "test-worker") == 3
+    assert store_inline(campaign_id) == 3
     # Claimed by this batch, as a send job's are (a stop then leaves them to the worker).
     db.session.execute(
         sa.update(BroadcastMessage)

@@ -16,15 +16,12 @@ from datetime import timedelta
 import psycopg
 import pytest
 import sqlalchemy as sa
-from rq import Queue
 
 from flask_broadcasts.engine.lifecycle import start_campaign
-from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.engine.outcomes import OutcomeRecorder
 from flask_broadcasts.models import BroadcastMessage, BroadcastSentEmail, utcnow
-from flask_broadcasts.state import get_state
 from flask_broadcasts.statuses import MessageStatus
-from tests.support.fixtures import ORG, make_campaign, seed_customers, set_config
+from tests.support.fixtures import ORG, make_campaign, seed_customers, set_config, store_inline
 from tests.support.host import db
 
 
@@ -36,9 +33,7 @@ def recorder(app, env, is_postgres) -> Iterator[OutcomeRecorder]:
     seed_customers(3)
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
-    state = get_state(app)
-    Queue(state.settings.queue, connection=state.redis).empty()  # no worker here: store the run inline
-    assert materialize_run(campaign_id, "once", "test-worker") == 3
+    assert store_inline(campaign_id) == 3
     db.session.execute(
         sa.update(BroadcastMessage)
         .where(BroadcastMessage.campaign_id == campaign_id)

@@ -13,14 +13,11 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue
 
 from flask_broadcasts.engine import record_sql as sql
 from flask_broadcasts.engine.lifecycle import start_campaign
-from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.models import BroadcastCampaign, BroadcastMessage, utcnow
-from flask_broadcasts.state import get_state
-from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
+from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, store_inline
 from tests.support.host import db
 
 
@@ -28,9 +25,7 @@ def _stored_run(app) -> int:
     seed_customers(2)
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
-    state = get_state(app)
-    Queue(state.settings.queue, connection=state.redis).empty()  # no worker here: store the run inline
-    assert materialize_run(campaign_id, "once", "test-worker") == 2
+    assert store_inline(campaign_id) == 2
     return campaign_id
 
 

@@ -13,14 +13,11 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from rq import Queue
 
 from flask_broadcasts.engine.lifecycle import start_campaign
-from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.engine.report_counts import Deltas, add_report_counts, moved, read, recount_run
 from flask_broadcasts.models import BroadcastMessage
-from flask_broadcasts.state import get_state
-from tests.support.fixtures import ORG, make_campaign, seed_customers
+from tests.support.fixtures import ORG, make_campaign, seed_customers, store_inline
 from tests.support.host import db
 
 
@@ -32,9 +29,7 @@ def _stored_run(app, recipients: int) -> tuple[int, list[int]]:
     seed_customers(recipients)
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
-    state = get_state(app)
-    Queue(state.settings.queue, connection=state.redis).empty()  # no worker here: materialize inline
-    materialize_run(campaign_id, "once", "test-worker")
+    store_inline(campaign_id)
     ids = db.session.scalars(
         sa.select(BroadcastMessage.id).where(BroadcastMessage.campaign_id == campaign_id).order_by("id")
     )

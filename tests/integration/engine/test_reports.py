@@ -13,16 +13,13 @@ from collections import Counter
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue
 
 from flask_broadcasts.engine.lifecycle import start_campaign
-from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.engine.report_counts import add_report_counts
 from flask_broadcasts.engine.reports import campaign_report
 from flask_broadcasts.errors import NotFoundError
 from flask_broadcasts.models import BroadcastCampaign
-from flask_broadcasts.state import get_state
-from tests.support.fixtures import ORG, make_campaign, seed_customers
+from tests.support.fixtures import ORG, make_campaign, seed_customers, store_inline
 from tests.support.host import db
 
 
@@ -30,9 +27,7 @@ def _running(app) -> int:
     seed_customers(2)
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
-    state = get_state(app)
-    Queue(state.settings.queue, connection=state.redis).empty()  # no worker here: materialize inline
-    materialize_run(campaign_id, "once", "test-worker")
+    store_inline(campaign_id)
     return campaign_id
 
 

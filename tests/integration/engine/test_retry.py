@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue
 
 from flask_broadcasts.engine.completion import complete_run_if_done
 from flask_broadcasts.engine.lifecycle import start_campaign
-from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.engine.report_counts import read
 from flask_broadcasts.engine.retry import retry_campaign, retryable_count
 from flask_broadcasts.errors import ConflictError
@@ -22,7 +20,7 @@ from flask_broadcasts.events import RecordingPublisher
 from flask_broadcasts.models import BroadcastMessage, BroadcastRun
 from flask_broadcasts.state import get_state
 from tests.support.dispatch import RecordingDispatcher
-from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
+from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, store_inline
 from tests.support.host import db
 
 # The run's three messages in id order: what each ended as.
@@ -37,9 +35,7 @@ def _completed_run(app, *outcomes: dict) -> tuple[int, list[int]]:
     seed_customers(len(outcomes))
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
-    state = get_state(app)
-    Queue(state.settings.queue, connection=state.redis).empty()  # no worker here: materialize inline
-    materialize_run(campaign_id, "once", "test-worker")
+    store_inline(campaign_id)
     ids = list(
         db.session.scalars(
             sa.select(BroadcastMessage.id).where(BroadcastMessage.campaign_id == campaign_id).order_by("id")
@@ -49,6 +45,7 @@ def _completed_run(app, *outcomes: dict) -> tuple[int, list[int]]:
         db.session.execute(sa.update(BroadcastMessage).where(BroadcastMessage.id == message_id).values(**values))
     db.session.commit()
     assert complete_run_if_done(db.session, campaign_id, "once", None).status == "completed"
+    state = get_state(app)
     state.dispatcher, state.publisher = RecordingDispatcher(), RecordingPublisher()
     return campaign_id, ids
 

@@ -9,14 +9,11 @@ leaves the rest pending for the other connections; and a paused campaign sends n
 from __future__ import annotations
 
 import sqlalchemy as sa
-from rq import Queue
 
 from flask_broadcasts.engine.lifecycle import pause_campaign, start_campaign
-from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.engine.sending import send_batch
 from flask_broadcasts.models import BroadcastMessage
-from flask_broadcasts.state import get_state
-from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
+from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, store_inline
 from tests.support.host import db
 
 
@@ -24,9 +21,7 @@ def _stored_run(app, recipients: int, **seed) -> int:
     seed_customers(recipients, **seed)
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
-    state = get_state(app)
-    Queue(state.settings.queue, connection=state.redis).empty()  # no worker here: sent inline
-    materialize_run(campaign_id, "once", "test-worker")
+    store_inline(campaign_id)
     return campaign_id
 
 

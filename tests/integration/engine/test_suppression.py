@@ -10,16 +10,13 @@ SMS refused because its recipient texted STOP puts the number on the list.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from rq import Queue
 
 from flask_broadcasts.engine.lifecycle import start_campaign
-from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.engine.suppression import apply_to_values, drop_suppressed, suppress_opted_out
 from flask_broadcasts.engine.tables import messages
 from flask_broadcasts.models import BroadcastMessage, BroadcastSuppression
 from flask_broadcasts.services.suppressions import suppress
-from flask_broadcasts.state import get_state
-from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
+from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, store_inline
 from tests.support.host import db
 
 BY_HAND = {"kind": "user", "id": None}
@@ -51,9 +48,7 @@ def _stored_run(app, recipients: int) -> int:
     seed_customers(recipients)
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
-    state = get_state(app)
-    Queue(state.settings.queue, connection=state.redis).empty()  # no worker here: materialize inline
-    materialize_run(campaign_id, "once", "test-worker")
+    store_inline(campaign_id)
     return campaign_id
 
 

@@ -9,25 +9,20 @@ from __future__ import annotations
 
 import threading
 
-from rq import Queue
-
 from flask_broadcasts.engine.event_order import in_commit_order
 from flask_broadcasts.engine.lifecycle import start_campaign
-from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.engine.runs import add_to_counters
 from flask_broadcasts.engine.throttling import clear_waiting_reasons, mark_throttled
 from flask_broadcasts.events import RecordingPublisher, publish_campaign
 from flask_broadcasts.state import get_state
-from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers
+from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, store_inline
 
 
 def _running_campaign(app) -> int:
     seed_customers(3)
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
-    state = get_state(app)
-    Queue(state.settings.queue, connection=state.redis).empty()  # no worker here: materialize inline
-    materialize_run(campaign_id, "once", "test-worker")
+    store_inline(campaign_id)
     return campaign_id
 
 

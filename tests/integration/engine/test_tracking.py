@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue
 
 from flask_broadcasts.engine.lifecycle import start_campaign
-from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.engine.report_counts import read
 from flask_broadcasts.engine.tracking import (
     InvalidToken,
@@ -26,8 +24,7 @@ from flask_broadcasts.engine.tracking import (
     record_open,
 )
 from flask_broadcasts.models import BroadcastCampaign, BroadcastMessage, BroadcastTrackingEvent
-from flask_broadcasts.state import get_state
-from tests.support.fixtures import ORG, make_campaign, seed_customers
+from tests.support.fixtures import ORG, make_campaign, seed_customers, store_inline
 from tests.support.host import db
 
 BASE = "https://app.example.test"
@@ -44,9 +41,7 @@ def _tracked_message(app) -> BroadcastMessage:
     )
     db.session.commit()
     start_campaign(ORG, campaign_id)
-    state = get_state(app)
-    Queue(state.settings.queue, connection=state.redis).empty()  # no worker here: materialize inline
-    materialize_run(campaign_id, "once", "test-worker")
+    store_inline(campaign_id)
     return db.session.scalar(sa.select(BroadcastMessage).where(BroadcastMessage.campaign_id == campaign_id))
 
 

@@ -12,10 +12,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from rq import Queue
 
 from flask_broadcasts.engine.lifecycle import start_campaign
-from flask_broadcasts.engine.materialize import materialize_run
 from flask_broadcasts.engine.report_counts import read
 from flask_broadcasts.engine.unsubscribe import (
     InvalidToken,
@@ -27,7 +25,7 @@ from flask_broadcasts.engine.unsubscribe import (
 )
 from flask_broadcasts.models import BroadcastMessage, BroadcastSuppression, utcnow
 from flask_broadcasts.state import get_state
-from tests.support.fixtures import ORG, make_campaign, seed_customers
+from tests.support.fixtures import ORG, make_campaign, seed_customers, store_inline
 from tests.support.host import db
 
 
@@ -35,9 +33,7 @@ def _stored_message(app) -> BroadcastMessage:
     seed_customers(1)
     campaign_id = make_campaign()
     start_campaign(ORG, campaign_id)
-    state = get_state(app)
-    Queue(state.settings.queue, connection=state.redis).empty()  # no worker here: materialize inline
-    materialize_run(campaign_id, "once", "test-worker")
+    store_inline(campaign_id)
     return db.session.scalar(sa.select(BroadcastMessage).where(BroadcastMessage.campaign_id == campaign_id))
 
 
