@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 from redis import Redis
 
-from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastTemplate
+from flask_broadcasts.models import BroadcastAudience, BroadcastCampaign, BroadcastMessage, BroadcastTemplate, utcnow
 
 from . import database
 from .database import MigratedDatabase
@@ -186,3 +186,34 @@ def store_inline(campaign_id: int, run_key: str = "once") -> int:
     state = get_state()
     Queue(state.settings.queue, connection=state.redis).empty()
     return materialize_run(campaign_id, run_key, "test-worker")
+
+
+def claimed_run(recipients: int, token: str = "test-claim") -> int:
+    """A started campaign of ``recipients`` seeded customers, stored inline, its messages all
+    claimed by ``token`` as a send job's batch holds them (a stop then leaves them to the
+    worker); the campaign's id."""
+    from datetime import timedelta
+
+    from flask_broadcasts.engine.lifecycle import start_campaign
+
+    from .hostapp import db
+
+    seed_customers(recipients)
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    assert store_inline(campaign_id) == recipients
+    db.session.execute(
+        sa.update(BroadcastMessage)
+        .where(BroadcastMessage.campaign_id == campaign_id)
+        .values(claimed_by=token, claim_expires_at=utcnow() + timedelta(minutes=5))
+    )
+    db.session.commit()
+    return campaign_id
+
+
+def message_ids(campaign_id: int) -> list[int]:
+    """The ids of the campaign's messages, in order."""
+    from .hostapp import db
+
+    query = sa.select(BroadcastMessage.id).where(BroadcastMessage.campaign_id == campaign_id)
+    return list(db.session.scalars(query.order_by(BroadcastMessage.id)))

@@ -15,11 +15,17 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from flask_broadcasts.engine.lifecycle import pause_campaign, start_campaign, stop_campaign
+from flask_broadcasts.engine.lifecycle import pause_campaign, stop_campaign
 from flask_broadcasts.engine.outcomes import CampaignHalted, OutcomeRecorder
 from flask_broadcasts.models import BroadcastMessage, utcnow
 from flask_broadcasts.statuses import MessageStatus
-from tests.support.fixtures import ORG, campaign_row, make_campaign, seed_customers, set_config, store_inline
+from tests.support.fixtures import (
+    ORG,
+    campaign_row,
+    claimed_run,
+    message_ids,
+    set_config,
+)
 from tests.support.host import db
 
 
@@ -27,30 +33,10 @@ from tests.support.host import db
 def recorder(app, env):
     # No flush before the test asks for one.
     set_config(env, app, BROADCASTS_COUNTER_FLUSH=100, BROADCASTS_EVENT_EVERY=100)
-    seed_customers(3)
-    campaign_id = make_campaign()
-    start_campaign(ORG, campaign_id)
-    assert store_inline(campaign_id) == 3
-    # Claimed by this batch, as a send job's are (a stop then leaves them to the worker).
-    db.session.execute(
-        sa.update(BroadcastMessage)
-        .where(BroadcastMessage.campaign_id == campaign_id)
-        .values(claimed_by="test-claim", claim_expires_at=utcnow() + timedelta(minutes=5))
-    )
-    db.session.commit()
+    campaign_id = claimed_run(3)  # claimed by "test-claim", as a batch holds them
     recorder = OutcomeRecorder(db.session, campaign_id, "once", "test-claim")
     yield recorder
     recorder.close()
-
-
-def _ids(campaign_id: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(BroadcastMessage.id)
-            .where(BroadcastMessage.campaign_id == campaign_id)
-            .order_by(BroadcastMessage.id)
-        )
-    )
 
 
 def _seen_by_another_session(message_id: int):
@@ -66,7 +52,7 @@ def _seen_by_another_session(message_id: int):
 
 
 def test_a_record_is_visible_at_once_and_the_counters_move_at_the_flush(recorder):
-    first, second, _ = _ids(recorder.campaign_id)
+    first, second, _ = message_ids(recorder.campaign_id)
 
     recorder.record(first, MessageStatus.COMPLETED, mail_status="sent")
     recorder.before_handover()  # the next message's final bytes may go: its record is in
@@ -83,7 +69,7 @@ def test_a_record_is_visible_at_once_and_the_counters_move_at_the_flush(recorder
 
 
 def test_after_a_pause_the_next_message_is_never_handed_over(app, recorder):
-    first, second, _ = _ids(recorder.campaign_id)
+    first, second, _ = message_ids(recorder.campaign_id)
     recorder.record(first, MessageStatus.COMPLETED, mail_status="sent")
     recorder.before_handover()
 
@@ -96,7 +82,7 @@ def test_after_a_pause_the_next_message_is_never_handed_over(app, recorder):
 
 
 def test_after_a_stop_the_batch_is_over(app, recorder):
-    first, _, _ = _ids(recorder.campaign_id)
+    first, _, _ = message_ids(recorder.campaign_id)
     stop_campaign(ORG, recorder.campaign_id)
 
     recorder.record(first, MessageStatus.COMPLETED, mail_status="sent")
@@ -107,7 +93,7 @@ def test_after_a_stop_the_batch_is_over(app, recorder):
 
 
 def test_a_deferred_message_goes_back_to_the_queue_without_moving_a_counter(recorder):
-    first, _, _ = _ids(recorder.campaign_id)
+    first, _, _ = message_ids(recorder.campaign_id)
     retry_at = utcnow() + timedelta(minutes=5)
 
     recorder.defer(first, tries=1, retry_at=retry_at, error="mail: 451 greylisted")

@@ -11,17 +11,20 @@ pool with ``synchronous_commit`` on again, so the session's own commits stay dur
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 
 import psycopg
 import pytest
 import sqlalchemy as sa
 
-from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.engine.outcomes import OutcomeRecorder
 from flask_broadcasts.models import BroadcastMessage, BroadcastSentEmail, utcnow
 from flask_broadcasts.statuses import MessageStatus
-from tests.support.fixtures import ORG, make_campaign, seed_customers, set_config, store_inline
+from tests.support.fixtures import (
+    ORG,
+    claimed_run,
+    message_ids,
+    set_config,
+)
 from tests.support.host import db
 
 
@@ -30,30 +33,11 @@ def recorder(app, env, is_postgres) -> Iterator[OutcomeRecorder]:
     if not is_postgres:
         pytest.skip("the recording connection is PostgreSQL's (SQLite records through the session)")
     set_config(env, app, BROADCASTS_COUNTER_FLUSH=100, BROADCASTS_EVENT_EVERY=100)  # flush when asked
-    seed_customers(3)
-    campaign_id = make_campaign()
-    start_campaign(ORG, campaign_id)
-    assert store_inline(campaign_id) == 3
-    db.session.execute(
-        sa.update(BroadcastMessage)
-        .where(BroadcastMessage.campaign_id == campaign_id)
-        .values(claimed_by="test-claim", claim_expires_at=utcnow() + timedelta(minutes=5))
-    )
-    db.session.commit()
+    campaign_id = claimed_run(3)  # claimed by "test-claim", as a batch holds them
     recorder = OutcomeRecorder(db.session, campaign_id, "once", "test-claim")
     assert recorder.conn is not None
     yield recorder
     recorder.close()
-
-
-def _ids(campaign_id: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            sa.select(BroadcastMessage.id)
-            .where(BroadcastMessage.campaign_id == campaign_id)
-            .order_by(BroadcastMessage.id)
-        )
-    )
 
 
 def _statuses(ids: list[int]) -> list[str]:
@@ -78,7 +62,7 @@ def _sent_email(message_id: int, response: str) -> dict:
 
 
 def test_after_the_connection_is_lost_the_records_since_the_last_synchronous_commit_are_written_again(recorder):
-    first, second, _ = _ids(recorder.campaign_id)
+    first, second, _ = message_ids(recorder.campaign_id)
     recorder.record(first, MessageStatus.COMPLETED, mail_status="sent")
     recorder.settle()
     # What a PostgreSQL crash does to an asynchronous commit: the record is gone, and so is the connection.
@@ -99,7 +83,7 @@ def test_after_the_connection_is_lost_the_records_since_the_last_synchronous_com
 
 
 def test_sent_email_rows_arrive_when_the_recovery_sweep_wrote_one_first(recorder):
-    first, second, third = _ids(recorder.campaign_id)
+    first, second, third = message_ids(recorder.campaign_id)
     recorder.sent_email(**_sent_email(first, "250 ok"))
     recorder.record(first, MessageStatus.COMPLETED, mail_status="sent")
     recorder.flush()  # by COPY
