@@ -76,17 +76,22 @@ def scratch_database(label: str, directory: Path) -> Iterator[str]:
         admin.dispose()
 
 
+def extension_script() -> tuple[Config, ScriptDirectory]:
+    """The Alembic config and script directory of the extension's own branch (no ``env.py``)."""
+    config = Config()
+    config.set_main_option("script_location", str(VERSIONS_DIR.parent))
+    config.set_main_option("path_separator", "os")
+    config.set_main_option("version_locations", str(VERSIONS_DIR))
+    return config, ScriptDirectory.from_config(config)
+
+
 def upgrade_extension(connection: sa.Connection, target: str = f"{BRANCH_LABEL}@head") -> None:
     """``alembic upgrade broadcasts@head`` (or ``target``): the extension's tables from its shipped revisions.
 
     Run programmatically (no ``env.py``): the revisions live in ``VERSIONS_DIR`` as their own
     branch, which is exactly what a host's ``flask db upgrade`` applies.
     """
-    config = Config()
-    config.set_main_option("script_location", str(VERSIONS_DIR.parent))
-    config.set_main_option("path_separator", "os")
-    config.set_main_option("version_locations", str(VERSIONS_DIR))
-    script = ScriptDirectory.from_config(config)
+    config, script = extension_script()
 
     def upgrade(revision, context):  # noqa: ANN001, ANN202
         return script._upgrade_revs(target, revision)

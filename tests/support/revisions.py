@@ -13,45 +13,29 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
-from alembic.script import ScriptDirectory
 
-from flask_broadcasts.migrations import VERSIONS_DIR
-
-from .database import create_engine, scratch_database
+from .database import create_engine, extension_script, scratch_database, upgrade_extension
 
 __all__ = ["RoundTrip", "downgrade_to", "filler", "messages_of", "round_trip", "schema_of", "seed", "upgrade_to"]
 
 
-def _script() -> tuple[Config, ScriptDirectory]:
-    config = Config()
-    config.set_main_option("script_location", str(VERSIONS_DIR.parent))
-    config.set_main_option("path_separator", "os")
-    config.set_main_option("version_locations", str(VERSIONS_DIR))
-    return config, ScriptDirectory.from_config(config)
-
-
-def _run(connection: sa.Connection, target: str, *, down: bool) -> None:
-    config, script = _script()
-
-    def steps(revision, context):  # noqa: ANN001, ANN202
-        return script._downgrade_revs(target, revision) if down else script._upgrade_revs(target, revision)
-
-    with EnvironmentContext(config, script, fn=steps) as environment:
-        environment.configure(connection=connection)
-        with environment.begin_transaction():
-            environment.run_migrations()
-
-
 def upgrade_to(connection: sa.Connection, target: str) -> None:
     """``alembic upgrade <target>`` of the extension's branch."""
-    _run(connection, target, down=False)
+    upgrade_extension(connection, target)
 
 
 def downgrade_to(connection: sa.Connection, target: str) -> None:
     """``alembic downgrade <target>`` (``"base"``: before the first revision)."""
-    _run(connection, target, down=True)
+    config, script = extension_script()
+
+    def downgrade(revision, context):  # noqa: ANN001, ANN202
+        return script._downgrade_revs(target, revision)
+
+    with EnvironmentContext(config, script, fn=downgrade) as environment:
+        environment.configure(connection=connection)
+        with environment.begin_transaction():
+            environment.run_migrations()
 
 
 def schema_of(connection: sa.Connection) -> dict[str, set[str]]:

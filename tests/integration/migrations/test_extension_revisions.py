@@ -4,22 +4,12 @@ each revision's own tests are in ``versions/``, one file per revision."""
 
 from __future__ import annotations
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
-
-from flask_broadcasts.migrations import BRANCH_LABEL, VERSIONS_DIR
-
-
-def _script() -> tuple[Config, ScriptDirectory]:
-    config = Config()
-    config.set_main_option("script_location", str(VERSIONS_DIR.parent))
-    config.set_main_option("path_separator", "os")
-    config.set_main_option("version_locations", str(VERSIONS_DIR))
-    return config, ScriptDirectory.from_config(config)
+from flask_broadcasts.migrations import BRANCH_LABEL
+from tests.support.database import extension_script
 
 
 def test_the_branch_has_one_head() -> None:
-    _, script = _script()
+    _, script = extension_script()
     heads = script.get_revisions(f"{BRANCH_LABEL}@head")
     assert [head.revision for head in heads] == ["broadcasts_0011"]
     assert script.get_revision("broadcasts_0011").down_revision == "broadcasts_0010"
