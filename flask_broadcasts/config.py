@@ -47,11 +47,11 @@ class Settings:
     smtp_timeout: float = setting(15, "Socket timeout (seconds) of the SMTP connection of a send job.")
     mail_connections: int | None = setting(
         None,
-        "SMTP connections a send job keeps busy at once, each with a claim of its own, reused from batch to batch of the run (``MAIL_MAX_EMAILS`` still ends a connection). A killed worker leaves at most one message in doubt per connection (see Guarantees). ``None``: 8 on PostgreSQL, 1 on SQLite (a single writer; a larger value is lowered to 1 there). Each connection may hold two database connections of the pool (its session's and the one it records on), so a send job runs at most ``(pool_size + max_overflow - 1) // 2`` of them: 7 with Flask-SQLAlchemy's default pool; give ``SQLALCHEMY_ENGINE_OPTIONS`` a pool of ``2 x connections + 1``.",
+        "SMTP connections a send job keeps busy at once, each with a claim of its own, reused from batch to batch of the run (``MAIL_MAX_EMAILS`` still ends a connection). A killed worker leaves at most one message in doubt per connection (see Guarantees). ``None``: as many as pay, up to 8, on PostgreSQL — the send job starts with 8 and halves them while the rate holds (a server that answers in microseconds keeps one, a relay across a network all 8), trying again every 10 s; 1 on SQLite (a single writer; a larger value is lowered to 1 there). A number: exactly that many. Each connection may hold two database connections of the pool (its session's and the one it records on), so a send job runs at most ``(pool_size + max_overflow - 1) // 2`` of them: 7 with Flask-SQLAlchemy's default pool; give ``SQLALCHEMY_ENGINE_OPTIONS`` a pool of ``2 x connections + 1``.",
     )
     sms_concurrency: int | None = setting(
         None,
-        "SMS requests a send job keeps in flight at once. A campaign without e-mail sends over this many connections, each with its claim (at most one message in doubt each); one with e-mail sends over its mail connections, this many of them in an SMS request at a time. ``None``: 8 on PostgreSQL, 1 on SQLite (lowered to 1 there).",
+        "SMS requests a send job keeps in flight at once. A campaign without e-mail sends over this many connections, each with its claim (at most one message in doubt each); one with e-mail sends over its mail connections, this many of them in an SMS request at a time. ``None``: as many as pay, up to 8, on PostgreSQL (as ``BROADCASTS_MAIL_CONNECTIONS``); 1 on SQLite (lowered to 1 there).",
     )
     counter_flush: int | None = setting(
         None,

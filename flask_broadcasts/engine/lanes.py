@@ -35,6 +35,12 @@ own database session), its own channels and, batch after batch, its own claim an
   raises anything else (a lost answer) makes the others end after the batch in hand; the
   job then raises the first error, as one lane did, and is retried.
 
+* **How many.** ``BROADCASTS_MAIL_CONNECTIONS`` (``BROADCASTS_SMS_CONCURRENCY``) set: that
+  many lanes from the start. Unset: up to :data:`DEFAULT_CONNECTIONS`, as many as pay — the
+  job starts with one lane and doubles them while its rate rises (:mod:`.lane_scaling`), so
+  a relay across a network gets eight and a server on the next rack keeps one, which
+  sends faster there than eight taking turns under the GIL.
+
 Threads, not asyncio: every part of a send blocks and releases the GIL while it waits
 (``smtplib`` with our own pipelining, psycopg's recording, the Twilio client over
 ``requests``), and the CPU a message costs (MIME, the record) is the same either way —
@@ -56,6 +62,7 @@ from sqlalchemy.pool import Pool, QueuePool
 
 from ..models import BroadcastTemplate
 from ..state import BroadcastsState, get_state
+from .lane_scaling import LaneScaling
 from .pacing import MAX_AHEAD, Throttled
 from .sending import RunChannels, send_batch
 from .tables import campaigns
@@ -64,6 +71,7 @@ from .throttling import mark_throttled, send_when_unthrottled
 __all__ = [
     "CLAIM_SECONDS",
     "DEFAULT_CONNECTIONS",
+    "LanePlan",
     "TAIL_SPREAD",
     "RunOutcome",
     "connections_for",
@@ -97,27 +105,43 @@ class RunOutcome:
     error: BaseException | None = None
     #: When the latest provider pause a lane met ends (seconds since the epoch), if one did.
     throttled_until: float | None = None
+    #: A retiring lane gave messages of its claim back (module lane_scaling).
+    given_back: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
-def connections_for(state: BroadcastsState, campaign_id: int) -> tuple[int, int]:
-    """``(lanes, sms_slots)`` of a campaign's send job: connections in flight, SMS requests among them."""
+@dataclass(frozen=True)
+class LanePlan:
+    """How a campaign's send job spreads over connections."""
+
+    #: The most lanes it may run (connections in flight).
+    lanes: int
+    #: SMS requests in flight among them.
+    sms_slots: int
+    #: The operator left the number unset: the job starts with one lane and adds lanes
+    #: while they pay (:mod:`.lane_scaling`); else it runs ``lanes`` from the start.
+    scaled: bool = False
+
+
+def connections_for(state: BroadcastsState, campaign_id: int) -> LanePlan:
+    """The lanes of a campaign's send job: connections in flight, SMS requests among them."""
     settings = state.settings
     mail = settings.mail_connections or DEFAULT_CONNECTIONS
     sms = settings.sms_concurrency or DEFAULT_CONNECTIONS
     if state.session.get_bind().dialect.name == "sqlite":
         if (settings.mail_connections or 1) > 1 or (settings.sms_concurrency or 1) > 1:
             log.warning("SQLite has one writer: sending over one connection (BROADCASTS_MAIL_CONNECTIONS ignored)")
-        return 1, 1
+        return LanePlan(1, 1)
     channels = state.session.execute(
         select(BroadcastTemplate.channels)
         .join(campaigns, campaigns.c.template_id == BroadcastTemplate.id)
         .where(campaigns.c.id == campaign_id)
     ).scalar()
     state.session.commit()
-    lanes = max(1, mail if "mail" in (channels or ["mail"]) else sms)
+    by_mail = "mail" in (channels or ["mail"])
+    lanes = max(1, mail if by_mail else sms)
     fitting = lanes_the_pool_holds(state.session.get_bind().engine.pool)
-    configured = settings.mail_connections if "mail" in (channels or ["mail"]) else settings.sms_concurrency
+    configured = settings.mail_connections if by_mail else settings.sms_concurrency
     if fitting is not None and lanes > fitting and configured:
         log.warning(
             "the database pool holds connections for %d lanes, not %d: sending over %d (raise pool_size "
@@ -128,7 +152,7 @@ def connections_for(state: BroadcastsState, campaign_id: int) -> tuple[int, int]
         )
     if fitting is not None:
         lanes = min(lanes, fitting)  # the default (8) fits the pool silently
-    return lanes, max(1, min(sms, lanes))
+    return LanePlan(lanes, max(1, min(sms, lanes)), scaled=not configured and lanes > 1)
 
 
 def next_claim_size(batch_size: int, lanes: int, settled: int, seconds: float, remaining: int | None) -> int:
@@ -170,32 +194,97 @@ def send_run(campaign_id: int, run_key: str, worker_id: str, *, go_on: Callable[
     :raises OutcomeUnknown: the first error of a lane, once every lane ended.
     """
     state = get_state()
-    lanes, sms_slots = connections_for(state, campaign_id)
+    plan = connections_for(state, campaign_id)
     outcome = RunOutcome()
-    slots = threading.BoundedSemaphore(sms_slots) if sms_slots < lanes else None
-    if lanes == 1:  # in this thread, with this context's session: as before lanes existed
-        _lane(state, campaign_id, run_key, worker_id, go_on, outcome, slots, lanes)
+    slots = threading.BoundedSemaphore(plan.sms_slots) if plan.sms_slots < plan.lanes else None
+    if plan.lanes == 1:  # in this thread, with this context's session: as before lanes existed
+        _lane(state, campaign_id, run_key, worker_id, go_on, outcome, slots, _Crew(1, 1), _Lane())
     else:
+        crew = _Crew(plan.lanes, plan.lanes, campaign_id)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        threads = [
-            threading.Thread(
+
+        def start_lane() -> None:
+            lane = _Lane()
+            lane.thread = threading.Thread(
                 target=_lane_in_context,
-                args=(app, campaign_id, run_key, worker_id, go_on, outcome, slots, lanes),
-                name=f"broadcasts-lane-{number + 1}",
+                args=(app, campaign_id, run_key, worker_id, go_on, outcome, slots, crew, lane),
+                name=f"broadcasts-lane-{len(crew.lanes) + 1}",
                 daemon=True,
             )
-            for number in range(lanes)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+            crew.lanes.append(lane)
+            lane.thread.start()
+
+        for _ in range(crew.size):
+            start_lane()
+        if plan.scaled:
+            _scale(crew, outcome, start_lane)
+        for lane in crew.lanes:
+            assert lane.thread is not None
+            lane.thread.join()
     if outcome.throttled_until is not None:
         # The lanes gave their claims back; the run goes on when the provider's pause ends.
         send_when_unthrottled(state, campaign_id, run_key, outcome.throttled_until)
     if outcome.error is not None:
         raise outcome.error
     return outcome
+
+
+@dataclass
+class _Lane:
+    """One lane's thread, what it handed over so far, and whether it is asked to retire."""
+
+    thread: threading.Thread | None = None
+    #: Its channels, once the lane made them: their count of messages handed over.
+    channels: RunChannels | None = None
+    retire: threading.Event = field(default_factory=threading.Event)
+    ended: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def handed_over(self) -> int:
+        return self.channels.handed_over if self.channels is not None else 0
+
+
+@dataclass
+class _Crew:
+    """The lanes of one send job: at most ``most``, ``size`` of them meant to run now."""
+
+    most: int
+    size: int
+    campaign_id: int = 0
+    lanes: list[_Lane] = field(default_factory=list)
+
+
+#: How often the send job's thread looks at its lanes' progress while it scales them.
+SCALE_TICK = 0.05
+
+
+def _scale(crew: _Crew, outcome: RunOutcome, start_lane: Callable[[], None]) -> None:
+    """Add and retire lanes as :class:`~.lane_scaling.LaneScaling` says, until every lane ended."""
+    scaling = LaneScaling(crew.most, time.monotonic())
+    while True:
+        running = [lane for lane in crew.lanes if not lane.ended.is_set()]
+        going_on = outcome.error is None and not outcome.hand_over and outcome.throttled_until is None
+        if not running:
+            if not (going_on and outcome.given_back):
+                return
+            # A lane retired and gave its claim back just as the others found nothing to claim.
+            outcome.given_back = False
+            start_lane()
+            continue
+        # A lane that ended unasked found nothing left to claim: the run is ending, and a
+        # lane started now would only find nothing too.
+        draining = any(lane.ended.is_set() and not lane.retire.is_set() for lane in crew.lanes)
+        if going_on and not draining:
+            wanted = scaling.target(time.monotonic(), sum(lane.handed_over for lane in crew.lanes))
+            if wanted != crew.size:
+                log.info("campaign %s: %d lanes (was %d)", crew.campaign_id, wanted, crew.size)
+            active = [lane for lane in running if not lane.retire.is_set()]
+            for _ in range(wanted - len(active)):
+                start_lane()
+            for lane in active[wanted:]:  # the newest first: they hold the smallest claims
+                lane.retire.set()
+            crew.size = wanted
+        running[0].ended.wait(SCALE_TICK)
 
 
 def _lane_in_context(
@@ -206,12 +295,13 @@ def _lane_in_context(
     go_on: Callable[[], bool],
     outcome: RunOutcome,
     slots: threading.BoundedSemaphore | None,
-    lanes: int,
+    crew: _Crew,
+    lane: _Lane,
 ) -> None:
     # An app context of its own: Flask-SQLAlchemy scopes db.session by it, so each lane has
     # its own session (removed when the context ends).
     with app.app_context():
-        _lane(get_state(), campaign_id, run_key, worker_id, go_on, outcome, slots, lanes)
+        _lane(get_state(), campaign_id, run_key, worker_id, go_on, outcome, slots, crew, lane)
 
 
 def _lane(
@@ -222,14 +312,17 @@ def _lane(
     go_on: Callable[[], bool],
     outcome: RunOutcome,
     slots: threading.BoundedSemaphore | None,
-    lanes: int,
+    crew: _Crew,
+    lane: _Lane,
 ) -> None:
     """One connection's batches, one claim at a time, over channels kept for the whole run."""
-    channels = RunChannels(state, campaign_id, run_key, sms_slots=slots)
-    claim_size: int | None = None  # the first: the lane's share
+    channels = lane.channels = RunChannels(state, campaign_id, run_key, sms_slots=slots, retire=lane.retire)
+    batch_size = state.settings.batch_size
+    claim_size = -(-batch_size // crew.most)  # the first: the lane's share of the most lanes
     try:
         while outcome.error is None:
             began = time.monotonic()
+            lanes = crew.size
             try:
                 result = send_batch(
                     campaign_id, run_key, worker_id, channels=channels, lanes=lanes, claim_size=claim_size
@@ -244,15 +337,20 @@ def _lane(
                 continue
             with outcome.lock:
                 outcome.settled += result.sent + result.failed
-            if lanes > 1:
+            if crew.most > 1:
                 claim_size = next_claim_size(
-                    state.settings.batch_size,
-                    lanes,
+                    batch_size,
+                    max(1, crew.size),
                     result.sent + result.failed,
                     time.monotonic() - began,
                     result.remaining,
                 )
             if result.claimed == 0 or result.stopped or result.paused:
+                return
+            if result.retired or lane.retire.is_set():  # the send job has fewer lanes now (module lane_scaling)
+                if result.released:
+                    with outcome.lock:
+                        outcome.given_back = True
                 return
             if not go_on():
                 with outcome.lock:
@@ -269,3 +367,4 @@ def _lane(
                 log.warning("lane of campaign %s also failed: %s", campaign_id, exc)
     finally:
         channels.close()
+        lane.ended.set()

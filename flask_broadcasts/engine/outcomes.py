@@ -69,7 +69,8 @@ class BatchResult:
     """What one send batch did: messages claimed, sent, failed and released.
 
     ``stopped``: the campaign was stopped meanwhile; ``paused``: it was paused (the unsent
-    rest was released); ``completed``: the batch completed the run.
+    rest was released); ``completed``: the batch completed the run; ``retired``: its lane
+    retired (the unsent rest was released).
     """
 
     claimed: int = 0
@@ -79,6 +80,8 @@ class BatchResult:
     stopped: bool = False
     paused: bool = False
     completed: bool = False
+    #: The send job needed fewer lanes: the batch stopped early and gave the rest back.
+    retired: bool = False
     #: What the run had left unsettled by the counters at the batch's last flush (``None``:
     #: no flush counted anything), claimed by other lanes included.
     remaining: int | None = None

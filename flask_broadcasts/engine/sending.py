@@ -33,7 +33,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, datetime
-from threading import BoundedSemaphore
+from threading import BoundedSemaphore, Event
 from typing import Any
 
 from flask import current_app
@@ -80,7 +80,13 @@ class RunChannels:
     """
 
     def __init__(
-        self, state: BroadcastsState, campaign_id: int, run_key: str, *, sms_slots: BoundedSemaphore | None = None
+        self,
+        state: BroadcastsState,
+        campaign_id: int,
+        run_key: str,
+        *,
+        sms_slots: BoundedSemaphore | None = None,
+        retire: Event | None = None,
     ) -> None:
         self.state = state
         self.campaign_id = campaign_id
@@ -91,6 +97,10 @@ class RunChannels:
         self.pacer = Pacer(state)
         self._rules: tuple[datetime | None, RunTiming] | None = None
         self._tracking: dict[str, bool] = {"opens": False, "clicks": False}
+        #: Messages this lane's batches handed to their channels: the send job's rate (:mod:`.lane_scaling`).
+        self.handed_over = 0
+        #: Set when the send job needs fewer lanes: the batch gives the rest of its claim back.
+        self.retire = retire or Event()
 
     def _read_rules(self) -> tuple[datetime | None, RunTiming]:
         # Read once per lane: only a draft campaign can be edited.
@@ -204,7 +214,7 @@ def send_batch(
     try:
         recorder.result.claimed = len(batch)
         timing = channels.timing
-        expired = False
+        expired = retired = False
         renew_at = time.monotonic() + ttl / 3
 
         def keep_alive() -> None:  # the pacer sleeps: keep the claim
@@ -219,6 +229,9 @@ def send_batch(
             try:
                 for index, message in enumerate(batch):
                     if recorder.halted is not None:
+                        break
+                    if channels.retire.is_set():  # the other lanes send the rest (module lane_scaling)
+                        retired = True
                         break
                     if expires_at is not None and utcnow() >= expires_at:
                         expired = True  # the rest of the claim goes back, and expires below
@@ -236,6 +249,7 @@ def send_batch(
                         _send_message(session, message, following, channels, recorder)
                     except CampaignHalted:
                         break
+                    channels.handed_over += 1
             finally:
                 if owned:
                     channels.close()
@@ -255,6 +269,10 @@ def send_batch(
                 # The stop counted the run's messages when it committed; outcomes recorded
                 # since (at most one per connection) go into its figures now.
                 reconcile_stopped_run(session, campaign_id, run_key, state.publisher)
+            return recorder.result
+        if retired:
+            recorder.result.retired = True
+            recorder.result.released = release(session, token, delete_them=False)
             return recorder.result
         if expired:
             recorder.result.released = release(session, token, delete_them=False)

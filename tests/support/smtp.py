@@ -54,6 +54,7 @@ class Received:
 class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
+        self.serial_lock: asyncio.Lock | None = None  # made in the server's event loop
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
         session.host_name = hostname
@@ -95,8 +96,15 @@ class _Handler:
         with self.server.lock:
             self.server.in_flight += 1
             self.server.peak_in_flight = max(self.server.peak_in_flight, self.server.in_flight)
+            self.server.open_at_arrival.append(self.server.open_connections)
         try:
-            if self.server.delay:
+            if self.server.delay and self.server.serial:
+                # One message at a time over every connection: more of them do not help.
+                if self.serial_lock is None:
+                    self.serial_lock = asyncio.Lock()
+                async with self.serial_lock:
+                    await asyncio.sleep(self.server.delay)
+            elif self.server.delay:
                 await asyncio.sleep(self.server.delay)
         finally:
             with self.server.lock:
@@ -133,6 +141,9 @@ class SmtpServer:
     port: int = field(default_factory=free_port)
     pipelining: bool = True
     delay: float = 0.0
+    #: ``delay`` is taken by one message at a time, whatever the connections (a relay that
+    #: queues every client behind one another).
+    serial: bool = False
     received: list[Received] = field(default_factory=list)
     greylist: dict[str, int] = field(default_factory=dict)
     rcpt_tries: Counter = field(default_factory=Counter)
@@ -143,6 +154,8 @@ class SmtpServer:
     in_flight: int = 0
     peak_in_flight: int = 0
     most_per_connection: int = 0
+    #: The connections open when each message's final "." arrived, in order.
+    open_at_arrival: list[int] = field(default_factory=list)
     _controller: Controller | None = None
 
     def start(self) -> SmtpServer:

@@ -52,6 +52,23 @@ def test_connections_are_busy_at_once_and_reused_across_batches_up_to_mail_max_e
     assert smtp.open_connections == 0
 
 
+def test_left_unset_lanes_that_do_not_pay_retire_and_every_message_still_goes_once(app, env, smtp, is_postgres):
+    # A relay that takes one message at a time, 4 ms each, whatever the connections: eight
+    # lanes send no more than one, so the send job halves them (module lane_scaling).
+    smtp.delay, smtp.serial = 0.004, True
+    n = 400
+    _run(app, env, smtp, n, BROADCASTS_BATCH_SIZE=100)
+    if is_postgres:
+        # It started with the most lanes (8, or 7 in the pool of Flask-SQLAlchemy's defaults).
+        assert max(smtp.open_at_arrival) >= 7
+        assert smtp.open_at_arrival[-1] <= 2  # and ended the run on fewer
+    else:
+        assert max(smtp.open_at_arrival) == 1  # SQLite: one lane, never scaled
+    # Each retired lane closed its connection (by QUIT, or dropped before the final "." of
+    # the envelope it had sent ahead): none left open.
+    assert smtp.open_connections == 0
+
+
 def test_stop_closes_every_connection(app, env, smtp, is_postgres):
     smtp.delay = 0.02
     set_config(env, app, BROADCASTS_MAIL_CONNECTIONS=4, BROADCASTS_BATCH_SIZE=20)

@@ -1,0 +1,127 @@
+"""How many lanes a send job keeps busy when the operator left the number to it.
+
+More connections only help while each one mostly waits for its provider. Through a relay
+across a network (10–100 ms a reply) or an SMS gateway (100–300 ms a request), eight
+lanes send about eight times as much as one. Against a server that answers in
+microseconds a lane already keeps its worker's CPU busy: more lanes add threads that take
+turns under the GIL, database connections and smaller claims, and *cost* throughput — a
+tenth to a fifth of it, measured in docs/performance.rst.
+
+So with ``BROADCASTS_MAIL_CONNECTIONS`` (or ``BROADCASTS_SMS_CONCURRENCY``) unset, a send
+job starts with the most lanes (a provider across a network gets its full speed at once),
+measures how many messages a second they hand over, then halves them and measures again.
+It keeps the halving while the rate stays within :data:`KEEP_DOWN` of what it was, and
+goes on halving; else it brings the lanes back and holds. Every :data:`REPROBE_SECONDS`
+it tries again — doubling when it runs fewer than the most, halving otherwise, in turn —
+as the provider's answer time or the machine's load may have changed; a doubling is kept
+when the rate rose by at least :data:`GAIN`.
+
+A retired lane stops before its next message and gives the rest of its claim back
+(:func:`~.sending.send_batch`), so the lanes that stay send it; what is in flight is
+recorded as always.
+
+:class:`LaneScaling` is the rule alone, fed with the time and the count of messages
+handed over; :mod:`.lanes` starts and retires the threads it asks for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["GAIN", "KEEP_DOWN", "REPROBE_SECONDS", "SETTLE_SECONDS", "WINDOW_MESSAGES", "WINDOW_SECONDS", "LaneScaling"]
+
+#: Half the lanes are kept when they send at least this share of what all of them did:
+#: lanes that wait for their provider lose half the rate, lanes that take turns at the
+#: CPU lose nothing (measurement noise on a busy machine is about a tenth).
+KEEP_DOWN = 0.9
+#: Twice the lanes are kept when the rate rose by at least this factor (perfect scaling doubles it).
+GAIN = 1.25
+#: A measurement lasts at least this long...
+WINDOW_SECONDS = 0.25
+#: ...and until each lane handed over this many messages (a slow gateway needs longer).
+WINDOW_MESSAGES = 4
+#: Time given to lanes to claim and open their connections before they are measured.
+SETTLE_SECONDS = 0.25
+#: How long a send job holds its lane count before it tries another again.
+REPROBE_SECONDS = 10.0
+
+
+@dataclass
+class _Window:
+    started: float
+    count: int
+
+
+class LaneScaling:
+    """The lane count of one send job, between ``1`` and ``most`` (where it starts).
+
+    Call :meth:`target` now and then with the time (seconds, monotonic) and the messages
+    handed over so far; it answers how many lanes should run.
+    """
+
+    def __init__(self, most: int, now: float) -> None:
+        self.most = max(1, most)
+        self.size = self.most
+        self._phase = "settle"
+        self._window: _Window | None = None  # starts at the first count seen
+        self._next_phase = "measure"
+        self._baseline = 0.0  # the rate before the change being probed
+        self._kept = self.size  # the count to go back to when the change does not pay
+        self._hold_until = 0.0
+        self._upward = False  # the direction of the next probe from a count below the most
+
+    def target(self, now: float, handed_over: int) -> int:
+        """How many lanes should run now."""
+        if self._window is None:
+            self._window = _Window(now, handed_over)
+        if self._phase == "hold":
+            if now >= self._hold_until:
+                self._start("measure", now, handed_over)
+            return self.size
+        if self._phase == "settle":
+            if now - self._window.started >= SETTLE_SECONDS:
+                self._start(self._next_phase, now, handed_over)
+            return self.size
+        rate = self._rate(now, handed_over)
+        if rate is None:
+            return self.size
+        if self._phase == "measure":
+            self._baseline, self._kept = rate, self.size
+            self._probe(now, handed_over, upward=self.size < self.most and (self._upward or self.size == 1))
+            return self.size
+        # A probe's answer: keep the change and go on the same way, or go back and hold.
+        upward = self.size > self._kept
+        paid = rate >= self._baseline * GAIN if upward else rate >= self._baseline * KEEP_DOWN
+        if not paid:
+            self.size = self._kept
+            self._hold(now, handed_over)
+            return self.size
+        self._baseline, self._kept = rate, self.size
+        self._probe(now, handed_over, upward=upward)
+        return self.size
+
+    def _probe(self, now: float, handed_over: int, *, upward: bool) -> None:
+        """Double or halve the lanes and measure them after they settled (hold at an end)."""
+        size = min(self.most, self.size * 2) if upward else max(1, self.size // 2)
+        if size == self.size:
+            self._hold(now, handed_over)
+            return
+        self.size = size
+        self._start("settle", now, handed_over, then="probe")
+
+    def _rate(self, now: float, handed_over: int) -> float | None:
+        """Messages a second over the current window, once it is long enough (else ``None``)."""
+        assert self._window is not None
+        elapsed = now - self._window.started
+        counted = handed_over - self._window.count
+        if elapsed < WINDOW_SECONDS or counted < WINDOW_MESSAGES * self.size:
+            return None
+        return counted / elapsed
+
+    def _start(self, phase: str, now: float, handed_over: int, *, then: str = "measure") -> None:
+        self._phase, self._next_phase, self._window = phase, then, _Window(now, handed_over)
+
+    def _hold(self, now: float, handed_over: int) -> None:
+        self._upward = not self._upward  # the next probe tries the other way
+        self._start("hold", now, handed_over)
+        self._hold_until = now + REPROBE_SECONDS
