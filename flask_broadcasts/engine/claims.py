@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
+from operator import attrgetter
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, delete, func, or_, select, update
@@ -68,6 +70,9 @@ def claim(
 ) -> list[Any]:
     """Claim up to ``limit`` pending, unclaimed messages of a running run, in id order. Commits.
 
+    Each message is a plain object (:class:`~types.SimpleNamespace`) with the claimed
+    columns as attributes.
+
     What the suppression list now leaves out is settled and dropped from the batch
     (:func:`~.suppression.drop_suppressed`): an address suppressed after the run stored its
     messages gets nothing from any batch claimed after that commit. A batch left empty that
@@ -88,14 +93,22 @@ def _claim_once(
         .where(campaigns.c.id == campaign_id, campaigns.c.status.in_(RUNNING), campaigns.c.run_key == run_key)
         .exists()
     )
-    rows = session.execute(
+    result = session.execute(
         update(messages)
         .where(messages.c.id.in_(claimable(campaign_id, run_key, limit).where(running).scalar_subquery()))
         .values(claimed_by=token, claim_expires_at=now + timedelta(seconds=ttl), attempts=messages.c.attempts + 1)
         .returning(*_CLAIM_COLUMNS)
-    ).all()
+    )
+    # Plain objects, made once: the send path reads some twenty attributes of each message,
+    # and a result row's attribute (looked up by name) costs about ten times a plain one's.
+    names = tuple(result.keys())
+    claimed = [SimpleNamespace(**dict(zip(names, row, strict=True))) for row in result]
     session.commit()
-    return sorted(rows, key=lambda r: r.id)
+    claimed.sort(key=_by_id)
+    return claimed
+
+
+_by_id = attrgetter("id")
 
 
 def claimable(campaign_id: int, run_key: str, limit: int) -> Any:

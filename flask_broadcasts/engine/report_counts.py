@@ -21,6 +21,7 @@ messages: every place that settles an outcome adds to them in the same transacti
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -66,7 +67,15 @@ DERIVED = ("status", "failure", "hour_sent", "unreachable")
 
 def hour_key(moment: datetime | None = None) -> str:
     """The hourly series' key of ``moment`` (now by default): ``2026-12-02T19`` (UTC)."""
-    return (moment or utcnow()).strftime("%Y-%m-%dT%H")
+    moment = moment or utcnow()
+    # Asked once per recorded message, for the same hour nearly every time: strftime was
+    # most of the cost of counting an outcome.
+    return _hour_key(moment.year, moment.month, moment.day, moment.hour)
+
+
+@functools.lru_cache(maxsize=64)
+def _hour_key(year: int, month: int, day: int, hour: int) -> str:
+    return datetime(year, month, day, hour).strftime("%Y-%m-%dT%H")
 
 
 def channel_deltas(

@@ -83,8 +83,7 @@ def sms_link(settings: Settings) -> Callable[[Any], str] | None:
         base = public_prefix(settings)
     except LookupError:
         return None
-    minter = _LazyMinter()
-    return lambda message: unsubscribe_url(message, "sms", base=base, minter=minter())
+    return _links(base, "sms")
 
 
 def batch_links(settings: Settings) -> UnsubscribeLinks | None:
@@ -93,18 +92,29 @@ def batch_links(settings: Settings) -> UnsubscribeLinks | None:
         base = public_prefix(settings)
     except LookupError:
         return None
-
-    minter = _LazyMinter()
-
-    def url_for(message: Any) -> str:
-        return unsubscribe_url(message, "mail", base=base, minter=minter())
+    footers: dict[str | None, str] = {}
 
     def footer_for(message: Any) -> str:
-        return texts_for(locale_chain(getattr(message, "locale", None)))["footer"]
+        # One text per locale: a batch has a handful, and its footers are fixed tables.
+        locale = getattr(message, "locale", None)
+        footer = footers.get(locale)
+        if footer is None:
+            footer = footers[locale] = texts_for(locale_chain(locale))["footer"]
+        return footer
 
     return UnsubscribeLinks(
-        url_for, mailto=settings.unsubscribe_mailto, footer_for=footer_for if settings.unsubscribe_footer else None
+        _links(base, "mail"),
+        mailto=settings.unsubscribe_mailto,
+        footer_for=footer_for if settings.unsubscribe_footer else None,
     )
+
+
+def _links(base: str, channel: str) -> Callable[[Any], str]:
+    """A message → its ``channel`` link under ``base``: :func:`unsubscribe_url` with what is the
+    same for every message of a batch (the URL's start, the minter) made once."""
+    start = _link_start(base)
+    minter = _LazyMinter()
+    return lambda message: start + _token(message, channel, minter())
 
 
 class _LazyMinter:
@@ -131,9 +141,15 @@ def public_prefix(settings: Settings) -> str:
 def unsubscribe_url(message: Any, channel: str, *, base: str, minter: TokenMinter | None = None) -> str:
     """The one-click link of one stored message (``id``, ``organization_id``, ``created_at``)
     for ``channel``; ``base``: :func:`public_prefix`. Give a batch's messages one ``minter``."""
-    minter = minter or TokenMinter(UNSUBSCRIBE)
-    token = minter.sign([str(message.organization_id), channel, int(message.id)], at=message.created_at)
-    return f"{base.rstrip('/')}/broadcast-unsubscribe/{token}"
+    return _link_start(base) + _token(message, channel, minter or TokenMinter(UNSUBSCRIBE))
+
+
+def _link_start(base: str) -> str:
+    return f"{base.rstrip('/')}/broadcast-unsubscribe/"
+
+
+def _token(message: Any, channel: str, minter: TokenMinter) -> str:
+    return minter.sign([str(message.organization_id), channel, int(message.id)], at=message.created_at)
 
 
 def read_link(token: str) -> UnsubscribeLink:

@@ -28,6 +28,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -221,15 +222,20 @@ def with_texts(session: Session, campaign_id: int, run_key: str, rows: Sequence[
     # No transaction left open while the batch is sent: each lane would hold a pooled
     # connection for the whole batch beside the one it records on (module engine.lanes).
     session.rollback()
+    if content is None:
+        return list(rows)
     out: list[Any] = []
     for row in rows:
-        if row.bindings is None or content is None:
+        bindings = row.bindings
+        if bindings is None:
             out.append(row)
             continue
-        item = dict(row._mapping) if hasattr(row, "_mapping") else dict(vars(row))
-        texts = content.texts(row.bindings, row.locale)
+        texts = content.texts(bindings, row.locale)
+        # A copy: the caller's row stays as it was. A claim's rows are plain objects
+        # (engine.claims), copied far more cheaply than a result row's mapping.
+        item = dict(row._mapping) if isinstance(row, Row) else vars(row).copy()
         item.update({name: getattr(texts, name) for name in TEXT_COLUMNS})
-        item["plain_text"] = content.plain_text(texts, row.bindings)
+        item["plain_text"] = content.plain_text(texts, bindings)
         out.append(SimpleNamespace(**item))
     return out
 

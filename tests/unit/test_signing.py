@@ -93,3 +93,67 @@ def test_a_token_changed_in_any_one_character_is_refused_by_every_verifier(app):
                     if character != token[index]:
                         with pytest.raises(InvalidToken):
                             verifier(token[:index] + character + token[index + 1 :])
+
+
+def _itsdangerous_token(key: str, payload, at: dt.datetime) -> str:
+    """The token itsdangerous's own timed signer makes of ``payload`` at ``at``, uncompressed
+    (the construction the minter replaced: json.dumps, then the signer's own helpers)."""
+    import json
+
+    from itsdangerous import URLSafeTimedSerializer
+    from itsdangerous.encoding import base64_encode
+
+    signer = URLSafeTimedSerializer([key], salt=KIND.salt).make_signer()
+    signer.get_timestamp = lambda: int(at.timestamp() if at.tzinfo else at.replace(tzinfo=dt.UTC).timestamp())
+    dumped = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    return signer.sign(base64_encode(dumped)).decode("ascii")
+
+
+@given(
+    payloads=st.lists(
+        st.one_of(
+            st.tuples(st.text(max_size=12), st.sampled_from(["mail", "sms"]), st.integers()).map(list),
+            st.lists(st.one_of(st.text(max_size=5), st.integers(), st.booleans(), st.none()), max_size=4),
+            st.text(max_size=8),
+            st.integers(),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    seconds=st.lists(st.integers(min_value=0, max_value=3), min_size=8, max_size=8),
+)
+def test_a_minter_signing_many_payloads_makes_the_tokens_itsdangerous_makes(payloads, seconds):
+    """The JSON it keeps of leading items, and the time's part it keeps of the last time, give
+    each token exactly what itsdangerous builds from scratch (quotes, controls, non-ASCII,
+    booleans and payloads of every shape included)."""
+    app = Flask(__name__)
+    app.config["SECRET_KEY"] = "new-key"
+    with app.app_context():
+        minter = TokenMinter(KIND)
+        for payload, second in zip(payloads, seconds, strict=False):
+            at = AT + dt.timedelta(seconds=second)
+            for moment in (at, at.replace(tzinfo=None)):
+                token = minter.sign(payload, at=moment)
+                assert token == _itsdangerous_token("new-key", payload, moment)
+                assert verify_stamped(KIND, token) == (payload, at)
+
+
+def test_the_time_kept_from_the_last_token_is_not_mistaken_for_another_instant(app):
+    """Equal times of one zone are two instants when their fold differs (the hour repeated
+    when clocks go back): each gets its own time's part."""
+    from zoneinfo import ZoneInfo
+
+    first = dt.datetime(2026, 11, 1, 1, 30, tzinfo=ZoneInfo("America/New_York"))
+    second = first.replace(fold=1)
+    assert first == second and first.timestamp() != second.timestamp()
+    with app.app_context():
+        minter = TokenMinter(KIND)
+        tokens = [minter.sign(["org-1", "mail", 1], at=moment) for moment in (first, second, first)]
+        assert [verify_stamped(KIND, token)[1].timestamp() for token in tokens] == [
+            first.timestamp(),
+            second.timestamp(),
+            first.timestamp(),
+        ]
+        assert tokens == [
+            _itsdangerous_token("new-key", ["org-1", "mail", 1], moment) for moment in (first, second, first)
+        ]

@@ -1,4 +1,5 @@
-"""Workers claiming the same run at the same moment each get a whole batch of their own."""
+"""Workers claiming the same run at the same moment each get a whole batch of their own; a
+claim's messages are plain objects of the claimed columns, in id order."""
 
 from __future__ import annotations
 
@@ -56,3 +57,25 @@ def test_concurrent_claims_get_disjoint_full_batches(app, env, smtp, is_postgres
         assert sorted(len(ids) for ids in claimed.values()) == [BATCH] * CLAIMERS
         every_id = [i for ids in claimed.values() for i in ids]
         assert len(set(every_id)) == len(every_id) == CLAIMERS * BATCH
+
+
+def test_a_claims_messages_are_plain_objects_of_the_claimed_columns_in_id_order(app, env):
+    from types import SimpleNamespace
+
+    import sqlalchemy as sa
+
+    from flask_broadcasts.engine.claims import _CLAIM_COLUMNS
+    from flask_broadcasts.engine.tables import messages
+    from tests.support.fixtures import store_inline
+    from tests.support.host import db
+
+    seed_customers(3)
+    campaign_id = make_campaign()
+    start_campaign(ORG, campaign_id)
+    store_inline(campaign_id)
+
+    claimed = claim(db.session, campaign_id, "once", "claimer:1", 2, 60, utcnow())
+
+    stored = db.session.execute(sa.select(*_CLAIM_COLUMNS).order_by(messages.c.id).limit(2)).all()
+    assert all(type(message) is SimpleNamespace for message in claimed)
+    assert [vars(message) for message in claimed] == [dict(row._mapping) for row in stored]

@@ -10,12 +10,12 @@ channel moves its counts without counting a failure twice.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
 from flask_broadcasts.engine.lifecycle import start_campaign
-from flask_broadcasts.engine.report_counts import Deltas, add_report_counts, moved, read, recount_run
+from flask_broadcasts.engine.report_counts import Deltas, add_report_counts, hour_key, moved, read, recount_run
 from flask_broadcasts.models import BroadcastMessage
 from tests.support.fixtures import ORG, make_campaign, seed_customers, store_inline
 from tests.support.host import db
@@ -82,3 +82,12 @@ def test_feedback_moves_a_channel_and_counts_its_failure_once() -> None:
 
     assert +deltas == {("mail", "status", "undelivered"): 1, ("mail", "failure", "bounced"): 1}
     assert deltas[("mail", "status", "sent")] == -1
+
+
+def test_the_hour_key_of_a_moment_is_its_strftime_whatever_it_was_asked_before() -> None:
+    start = datetime(2026, 12, 31, 22, 59, 59, 999999, tzinfo=UTC)
+    moments = [start + timedelta(minutes=minutes) for minutes in (0, 1, 61, 62, 60 * 24 * 40)]
+    moments += [moment.replace(tzinfo=None) for moment in moments]
+    moments += [start.astimezone(timezone(timedelta(hours=5, minutes=30))), datetime(999, 1, 2, 3)]
+    for moment in moments * 2:  # the second time from what the first one kept
+        assert hour_key(moment) == moment.strftime("%Y-%m-%dT%H")

@@ -106,3 +106,30 @@ def test_an_sms_refused_after_stop_puts_the_number_on_the_list(app, env) -> None
     )
     assert (entry.source_kind, entry.source_id) == ("provider", f"twilio:{message.id}")
     assert campaign_row(campaign_id).suppressed_count == 1
+
+
+def test_a_claim_keeps_its_untouched_rows_as_they_came_and_narrows_the_others(app, env) -> None:
+    campaign_id = _stored_run(app, 3)
+    db.session.execute(
+        sa.update(BroadcastMessage)
+        .where(BroadcastMessage.email == "c3@example.test")
+        .values(channels=["mail", "sms"], mobile="+33612345678")
+    )
+    db.session.commit()
+    batch = _batch(campaign_id)
+    assert drop_suppressed(db.session, campaign_id, "once", batch) is batch  # nothing listed: the batch itself
+    suppress(ORG, "sms", "+33612345678", "sms_stop", BY_HAND)
+    suppress(ORG, "mail", " C2@example.test", "unsubscribed", BY_HAND)
+
+    kept = drop_suppressed(db.session, campaign_id, "once", batch)
+
+    assert kept[0] is batch[0]  # untouched: not copied
+    narrowed = kept[1]
+    assert (narrowed.email, narrowed.channels, narrowed.sms_status) == ("c3@example.test", ["mail"], "suppressed")
+    assert {name: getattr(narrowed, name) for name in batch[2]._fields if name not in ("channels", "sms_status")} == {
+        name: getattr(batch[2], name) for name in batch[2]._fields if name not in ("channels", "sms_status")
+    }
+    db.session.expire_all()
+    stored = db.session.scalar(sa.select(BroadcastMessage).where(BroadcastMessage.email == "c3@example.test"))
+    assert (stored.status, stored.channels, stored.sms_status) == ("pending", ["mail"], "suppressed")
+    assert campaign_row(campaign_id).suppressed_count == 2

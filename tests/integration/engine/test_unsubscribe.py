@@ -98,3 +98,41 @@ def test_links_are_under_the_public_url_and_without_one_none_is_made(app, env) -
     with pytest.raises(LookupError):
         public_prefix(settings)
     assert batch_links(settings) is None
+
+
+def test_a_batchs_links_are_each_messages_own_link(app, env) -> None:
+    """The links a batch makes (its URL's start and minter made once, each locale's footer
+    read once) are the links :func:`unsubscribe_url` makes of each message alone."""
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from flask_broadcasts.engine.unsubscribe import UNSUBSCRIBE, locale_chain, sms_link
+    from flask_broadcasts.rendering.unsubscribe_texts import texts_for
+    from flask_broadcasts.signing import verify_stamped
+
+    settings = get_state(app).settings
+    settings.public_url, settings.unsubscribe_footer = "https://mail.example.test/", True
+    base = public_prefix(settings)
+    created = datetime(2026, 11, 3, 8, 30, 15)
+    messages = [
+        SimpleNamespace(id=number, organization_id=organization, created_at=at, locale=locale, body="<p>Hi</p>")
+        for number, (organization, at, locale) in enumerate(
+            [
+                (ORG, created, "fr"),
+                (ORG, created, None),
+                ("org-2", created, "fr"),
+                (ORG, created + timedelta(seconds=1), "de-AT"),
+                (ORG, created.replace(tzinfo=UTC), "en"),
+            ],
+            start=1,
+        )
+    ]
+    links, sms = batch_links(settings), sms_link(settings)
+    assert links is not None and sms is not None
+    for message in messages:
+        link = links.of(message)
+        assert link.url == unsubscribe_url(message, "mail", base=base)
+        assert sms(message) == unsubscribe_url(message, "sms", base=base)
+        assert link.footer == texts_for(locale_chain(message.locale))["footer"]
+        payload, _ = verify_stamped(UNSUBSCRIBE, link.url.rsplit("/", 1)[1])
+        assert payload == [message.organization_id, "mail", message.id]

@@ -7,6 +7,7 @@ the content the run stored first, and on messages stored with their texts readin
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 from flask_broadcasts.models import BroadcastMessage
 from flask_broadcasts.rendering import TemplateContent
@@ -91,3 +92,33 @@ def test_compact_messages_get_their_texts_and_stored_ones_keep_theirs(app):
     session.commit()
     session.expire_all()
     assert session.get(BroadcastMessage, compact.id).subject is None
+
+
+def test_a_batch_gets_the_same_texts_from_result_rows_and_from_a_claims_plain_objects(app):
+    """A claim's messages are plain objects (engine.claims); with_texts gives them what it gives
+    result rows, and leaves the caller's objects as they were."""
+    import sqlalchemy as sa
+
+    from flask_broadcasts.services.message_texts import with_texts
+
+    campaign_id = make_campaign()
+    session = get_state().session
+    store_run_content(session, ORG, campaign_id, "once", CONTENT)
+    _message(campaign_id, recipient_id="1", bindings={"first_name": "Ann"}, locale="fr")
+    _message(campaign_id, recipient_id="2", subject="As sent", body="<p>kept</p>", bindings=None)
+    table = BroadcastMessage.__table__
+    rows = session.execute(sa.select(table).where(table.c.campaign_id == campaign_id).order_by(table.c.id)).all()
+    plain = [SimpleNamespace(**dict(row._mapping)) for row in rows]
+    before = [dict(vars(message)) for message in plain]
+
+    from_rows = with_texts(session, campaign_id, "once", rows)
+    from_plain = with_texts(session, campaign_id, "once", plain)
+
+    assert [vars(message) for message in plain] == before
+    assert from_rows[1] is rows[1] and from_plain[1] is plain[1]  # stored with its texts: as it came
+    rendered_row, rendered_plain = vars(from_rows[0]), vars(from_plain[0])
+    assert rendered_row.pop("plain_text").render("https://x.test/u") == rendered_plain.pop("plain_text").render(
+        "https://x.test/u"
+    )
+    assert rendered_row == rendered_plain
+    assert (rendered_plain["subject"], rendered_plain["body_short"]) == ("Salut Ann", "Hi Ann")

@@ -69,6 +69,33 @@ def test_the_engines_lookups_see_the_organizations_list_for_the_channel(app):
     ) == {"mail": {"ann@example.com"}, "sms": {"+33612345678"}, "push": set()}
 
 
+def test_a_claims_hundreds_of_addresses_are_one_parameter_on_postgresql_and_find_the_listed_ones(app, is_postgres):
+    """A claim asks about a batch's addresses at once: on PostgreSQL as one array
+    (``= ANY``), which SQLAlchemy and psycopg need not expand into hundreds of parameters;
+    elsewhere as ``IN``. Either way exactly the organization's listed ones come back."""
+    session = get_state().session
+    listed = {f"c{n}@example.test" for n in (3, 250, 499)}
+    for address in listed:
+        suppressions.suppress(ORG, "mail", address, "manual", {"kind": "user", "id": None})
+    suppressions.suppress(ORG, "sms", "+33612345678", "sms_stop", {"kind": "provider", "id": "SM1"})
+    suppressions.suppress(OTHER, "mail", "c4@example.test", "manual", {"kind": "user", "id": None})
+    batch = {f"c{n}@example.test" for n in range(500)}
+    statements: list[str] = []
+    sa.event.listen(session.get_bind(), "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    found = suppressions.suppressed_by_channel(session, ORG, {"mail": batch, "sms": {"+33612345678", "+33700000000"}})
+
+    assert found == {"mail": listed, "sms": {"+33612345678"}}
+    assert suppressions.suppressed_addresses(session, ORG, "mail", batch) == listed
+    assert len(statements) == 2
+    if is_postgres:
+        # One array parameter per channel: the statement does not grow with the batch.
+        assert all("= ANY (" in statement and " IN " not in statement for statement in statements)
+        assert all(len(statement) < 600 for statement in statements)
+    else:
+        assert all(" IN " in statement for statement in statements)
+
+
 def test_a_user_adds_only_manual_ones_each_problem_at_its_attribute(app):
     created = suppressions.create_suppression(ORG, {"channel": "mail", "address": "Ann@Example.com"}, user_id=5)
     assert (created.address, created.reason, created.source_kind) == ("ann@example.com", "manual", "user")
