@@ -239,9 +239,24 @@ class _Lane:
     retire: threading.Event = field(default_factory=threading.Event)
     ended: threading.Event = field(default_factory=threading.Event)
 
+    #: Its thread's CPU seconds when last read (kept once the thread has ended).
+    cpu_seconds: float = 0.0
+
     @property
     def handed_over(self) -> int:
         return self.channels.handed_over if self.channels is not None else 0
+
+    def cpu(self) -> float | None:
+        """Seconds of CPU its thread took so far (``None``: this platform cannot tell)."""
+        if not hasattr(time, "pthread_getcpuclockid"):
+            return None
+        thread = self.thread
+        if thread is not None and thread.ident is not None and not self.ended.is_set():
+            try:
+                self.cpu_seconds = time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+            except OSError:  # the thread ended between the check and the read
+                pass
+        return self.cpu_seconds
 
 
 @dataclass
@@ -275,7 +290,12 @@ def _scale(crew: _Crew, outcome: RunOutcome, start_lane: Callable[[], None]) -> 
         # lane started now would only find nothing too.
         draining = any(lane.ended.is_set() and not lane.retire.is_set() for lane in crew.lanes)
         if going_on and not draining:
-            wanted = scaling.target(time.monotonic(), sum(lane.handed_over for lane in crew.lanes))
+            cpu = [lane.cpu() for lane in crew.lanes]
+            wanted = scaling.target(
+                time.monotonic(),
+                sum(lane.handed_over for lane in crew.lanes),
+                None if None in cpu else sum(c or 0.0 for c in cpu),
+            )
             if wanted != crew.size:
                 log.info("campaign %s: %d lanes (was %d)", crew.campaign_id, wanted, crew.size)
             active = [lane for lane in running if not lane.retire.is_set()]
