@@ -37,9 +37,10 @@ own database session), its own channels and, batch after batch, its own claim an
 
 * **How many.** ``BROADCASTS_MAIL_CONNECTIONS`` (``BROADCASTS_SMS_CONCURRENCY``) set: that
   many lanes from the start. Unset: up to :data:`DEFAULT_CONNECTIONS`, as many as pay — the
-  job starts with one lane and doubles them while its rate rises (:mod:`.lane_scaling`), so
-  a relay across a network gets eight and a server on the next rack keeps one, which
-  sends faster there than eight taking turns under the GIL.
+  job starts with the most and, when they keep the CPU busy, tries fewer and keeps them
+  while they send as much (:mod:`.lane_scaling`). A relay across a network keeps eight; a
+  server on the next rack keeps one or two, which send faster there than eight taking turns
+  under the GIL. A retired lane stops before its next message and gives its claim back.
 
 Threads, not asyncio: every part of a send blocks and releases the GIL while it waits
 (``smtplib`` with our own pipelining, psycopg's recording, the Twilio client over
@@ -118,8 +119,8 @@ class LanePlan:
     lanes: int
     #: SMS requests in flight among them.
     sms_slots: int
-    #: The operator left the number unset: the job starts with one lane and adds lanes
-    #: while they pay (:mod:`.lane_scaling`); else it runs ``lanes`` from the start.
+    #: The operator left the number unset: the job starts with ``lanes`` and keeps as many
+    #: as pay (:mod:`.lane_scaling`); else it runs ``lanes`` throughout.
     scaled: bool = False
 
 
