@@ -5,21 +5,20 @@ across a network (10–100 ms a reply) or an SMS gateway (100–300 ms a request
 lanes send about eight times as much as one. Against a server that answers in
 microseconds a lane already keeps its worker's CPU busy: more lanes add threads that take
 turns under the GIL, database connections and smaller claims, and *cost* throughput — a
-tenth to a fifth of it, measured in docs/performance.rst.
+fifth to a third of it on two cores, measured in docs/performance.rst.
 
 So with ``BROADCASTS_MAIL_CONNECTIONS`` (or ``BROADCASTS_SMS_CONCURRENCY``) unset, a send
-job starts with the most lanes (a provider across a network gets its full speed at once),
-measures how many messages a second they hand over and how much CPU they took meanwhile.
-Lanes that together took less than :data:`WAITING_SHARE` of a core mostly wait for their
-provider: they stay. Else the job tries one lane alone. One lane
-that keeps :data:`KEEP_DOWN` of the rate is kept (and two are tried next); else the lanes
-come back at once — a lane waiting for a relay falls far below within
-:data:`EARLY_SECONDS` — and later tries halve them instead. A halving is kept while the
-rate stays within :data:`KEEP_DOWN` of what it was, and the job goes on halving; else it
-brings the lanes back and holds — :data:`FIRST_HOLD_SECONDS`, then twice as long each time
-up to :data:`REPROBE_SECONDS` — and tries again — doubling when it runs fewer than the most, halving otherwise, in turn —
-as the provider's answer time or the machine's load may have changed; a doubling is kept
-when the rate rose by at least :data:`GAIN`.
+job starts with the most lanes (a provider across a network gets its full speed at once)
+and measures how many messages a second they hand over and how much CPU they took
+meanwhile. Lanes that together took less than :data:`WAITING_SHARE` of a core mostly wait
+for their provider: they stay. Busier lanes are tried with one lane alone. It is kept when
+it sends at least :data:`KEEP_DOWN` of the rate, and two are tried next; else the lanes
+come back at once (a lane waiting for a relay falls far below within
+:data:`EARLY_SECONDS`), and later tries halve them instead. A change that does not pay is
+undone, and the job holds — :data:`FIRST_HOLD_SECONDS`, then twice as long each time up to
+:data:`REPROBE_SECONDS` — before it tries again, up and down in turn, as the provider's
+answer time or the machine's load may have changed. A doubling is kept when the rate rose
+by at least :data:`GAIN`.
 
 A retired lane stops before its next message and gives the rest of its claim back
 (:func:`~.sending.send_batch`), so the lanes that stay send it; what is in flight is
@@ -36,6 +35,7 @@ from dataclasses import dataclass
 __all__ = [
     "EARLY_SECONDS",
     "EARLY_SHARE",
+    "FIRST_HOLD_SECONDS",
     "GAIN",
     "KEEP_DOWN",
     "REPROBE_SECONDS",
@@ -46,9 +46,9 @@ __all__ = [
     "LaneScaling",
 ]
 
-#: Half the lanes are kept when they send at least this share of what all of them did:
-#: lanes that wait for their provider lose half the rate, lanes that take turns at the
-#: CPU lose nothing (measurement noise on a busy machine is about a tenth).
+#: Fewer lanes are kept when they send at least this share of what the more did: lanes
+#: that wait for their provider lose in proportion, lanes that take turns at the CPU lose
+#: nothing (measurement noise on a busy machine is about a tenth).
 KEEP_DOWN = 0.9
 #: Lanes that together take less than this share of a core wait for their provider most of
 #: the time: fewer would send less (through a relay at 10 ms a reply, eight lanes take
