@@ -54,7 +54,6 @@ class Received:
 class _Handler:
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
-        self.serial_lock: asyncio.Lock | None = None  # made in the server's event loop
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
         session.host_name = hostname
@@ -98,13 +97,7 @@ class _Handler:
             self.server.peak_in_flight = max(self.server.peak_in_flight, self.server.in_flight)
             self.server.open_at_arrival.append(self.server.open_connections)
         try:
-            if self.server.delay and self.server.serial:
-                # One message at a time over every connection: more of them do not help.
-                if self.serial_lock is None:
-                    self.serial_lock = asyncio.Lock()
-                async with self.serial_lock:
-                    await asyncio.sleep(self.server.delay)
-            elif self.server.delay:
+            if self.server.delay:
                 await asyncio.sleep(self.server.delay)
         finally:
             with self.server.lock:
@@ -141,9 +134,6 @@ class SmtpServer:
     port: int = field(default_factory=free_port)
     pipelining: bool = True
     delay: float = 0.0
-    #: ``delay`` is taken by one message at a time, whatever the connections (a relay that
-    #: queues every client behind one another).
-    serial: bool = False
     received: list[Received] = field(default_factory=list)
     greylist: dict[str, int] = field(default_factory=dict)
     rcpt_tries: Counter = field(default_factory=Counter)

@@ -52,18 +52,23 @@ def test_connections_are_busy_at_once_and_reused_across_batches_up_to_mail_max_e
     assert smtp.open_connections == 0
 
 
-def test_left_unset_lanes_that_do_not_pay_retire_and_every_message_still_goes_once(app, env, smtp, is_postgres):
-    # A relay that takes one message at a time, 4 ms each, whatever the connections: eight
-    # lanes send no more than one, so the send job halves them (module lane_scaling).
-    smtp.delay, smtp.serial = 0.004, True
-    n = 400
+def test_left_unset_lanes_that_keep_the_cpu_busy_are_retired_and_every_message_still_goes_once(
+    app, env, smtp, is_postgres
+):
+    # A server that answers at once: eight lanes take turns at the worker's CPU, so the send
+    # job tries one lane alone (module lane_scaling) and the seven others stop and give their
+    # claims back. Enough messages that the probe comes before the run's end (about 0.4 s).
+    n = 1200
     _run(app, env, smtp, n, BROADCASTS_BATCH_SIZE=100)
+    opened = smtp.open_at_arrival
     if is_postgres:
-        # It started with the most lanes (8, or 7 in the pool of Flask-SQLAlchemy's defaults).
-        assert max(smtp.open_at_arrival) >= 7
-        assert smtp.open_at_arrival[-1] <= 2  # and ended the run on fewer
+        # It started with the most lanes (8, or 7 in the pool of Flask-SQLAlchemy's defaults)...
+        first_full = next(index for index, count in enumerate(opened) if count >= 7)
+        # ...and later sent over one or two while the others were retired (whether or not
+        # the probe then brought them back).
+        assert min(opened[first_full:]) <= 2, opened[::50]
     else:
-        assert max(smtp.open_at_arrival) == 1  # SQLite: one lane, never scaled
+        assert max(opened) == 1  # SQLite: one lane, never scaled
     # Each retired lane closed its connection (by QUIT, or dropped before the final "." of
     # the envelope it had sent ahead): none left open.
     assert smtp.open_connections == 0
