@@ -10,7 +10,6 @@ Both are one query per chunk or batch, for every channel at once (the unique ind
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from operator import itemgetter
 from types import SimpleNamespace
 from typing import Any
 
@@ -65,12 +64,8 @@ def _of_values(items: Iterable[dict[str, Any]]) -> Iterable[_Recipient]:
 
 
 def _recipients_of(batch: Sequence[Any]) -> Iterable[_Recipient]:
-    """The recipients of a claimed batch: rows of one result (read by position: a row's
-    attribute costs ten times its item), or objects with the same attributes."""
-    fields = getattr(batch[0], "_fields", None)
-    if fields is None:
-        return ((row.channels, row.email, row.mobile) for row in batch)
-    return map(itemgetter(fields.index("channels"), fields.index("email"), fields.index("mobile")), batch)
+    """The recipients of a claimed batch (plain objects, engine.claims; result rows read alike)."""
+    return ((row.channels, row.email, row.mobile) for row in batch)
 
 
 def _left_out(item: Any, suppressed: dict[str, set[str]]) -> list[str]:
