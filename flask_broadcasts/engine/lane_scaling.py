@@ -25,7 +25,7 @@ A retired lane stops before its next message and gives the rest of its claim bac
 recorded as always.
 
 :class:`LaneScaling` is the rule alone, fed with the time and the count of messages
-handed over; :mod:`.lanes` starts and retires the threads it asks for.
+handed over; :func:`.lane_crew.supervise` starts and retires the threads it asks for.
 """
 
 from __future__ import annotations

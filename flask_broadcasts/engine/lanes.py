@@ -38,9 +38,9 @@ own database session), its own channels and, batch after batch, its own claim an
 * **How many.** ``BROADCASTS_MAIL_CONNECTIONS`` (``BROADCASTS_SMS_CONCURRENCY``) set: that
   many lanes from the start. Unset: up to :data:`DEFAULT_CONNECTIONS`, as many as pay — the
   job starts with the most and, when they keep the CPU busy, tries fewer and keeps them
-  while they send as much (:mod:`.lane_scaling`). A relay across a network keeps eight; a
-  server on the next rack keeps one or two, which send faster there than eight taking turns
-  under the GIL. A retired lane stops before its next message and gives its claim back.
+  while they send as much (:mod:`.lane_scaling`, applied by :func:`.lane_crew.supervise`).
+  A relay across a network keeps eight; a server on the next rack keeps one or two, which
+  send faster there than eight taking turns under the GIL. A retired lane stops before its next message and gives its claim back.
 
 Threads, not asyncio: every part of a send blocks and releases the GIL while it waits
 (``smtplib`` with our own pipelining, psycopg's recording, the Twilio client over
@@ -55,7 +55,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import Flask, current_app
 from sqlalchemy import select
@@ -63,7 +63,7 @@ from sqlalchemy.pool import Pool, QueuePool
 
 from ..models import BroadcastTemplate
 from ..state import BroadcastsState, get_state
-from .lane_scaling import LaneScaling
+from .lane_crew import Crew, Lane, RunOutcome, supervise
 from .pacing import MAX_AHEAD, Throttled
 from .sending import RunChannels, send_batch
 from .tables import campaigns
@@ -93,22 +93,6 @@ TAIL_SPREAD = 4
 #: with concurrent writers (measured in docs/performance.rst: 8 lanes reach about 0.8 of a
 #: 16-connection sender at 10 ms a reply on two cores; more add database connections, not speed).
 DEFAULT_CONNECTIONS = 8
-
-
-@dataclass
-class RunOutcome:
-    """How a send job's lanes ended: messages settled, and whether the run must go on in a new job."""
-
-    settled: int = 0
-    #: A lane stopped for the job's budget or a warm stop while messages were left.
-    hand_over: bool = False
-    #: The first error a lane raised (re-raised by :func:`send_run`).
-    error: BaseException | None = None
-    #: When the latest provider pause a lane met ends (seconds since the epoch), if one did.
-    throttled_until: float | None = None
-    #: A retiring lane gave messages of its claim back (module lane_scaling).
-    given_back: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 @dataclass(frozen=True)
@@ -199,13 +183,13 @@ def send_run(campaign_id: int, run_key: str, worker_id: str, *, go_on: Callable[
     outcome = RunOutcome()
     slots = threading.BoundedSemaphore(plan.sms_slots) if plan.sms_slots < plan.lanes else None
     if plan.lanes == 1:  # in this thread, with this context's session: as before lanes existed
-        _lane(state, campaign_id, run_key, worker_id, go_on, outcome, slots, _Crew(1, 1), _Lane())
+        _lane(state, campaign_id, run_key, worker_id, go_on, outcome, slots, Crew(1, 1), Lane())
     else:
-        crew = _Crew(plan.lanes, plan.lanes, campaign_id)
+        crew = Crew(plan.lanes, plan.lanes, campaign_id)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
 
         def start_lane() -> None:
-            lane = _Lane()
+            lane = Lane()
             lane.thread = threading.Thread(
                 target=_lane_in_context,
                 args=(app, campaign_id, run_key, worker_id, go_on, outcome, slots, crew, lane),
@@ -218,7 +202,7 @@ def send_run(campaign_id: int, run_key: str, worker_id: str, *, go_on: Callable[
         for _ in range(crew.size):
             start_lane()
         if plan.scaled:
-            _scale(crew, outcome, start_lane)
+            supervise(crew, outcome, start_lane)
         for lane in crew.lanes:
             assert lane.thread is not None
             lane.thread.join()
@@ -230,84 +214,6 @@ def send_run(campaign_id: int, run_key: str, worker_id: str, *, go_on: Callable[
     return outcome
 
 
-@dataclass
-class _Lane:
-    """One lane's thread, what it handed over so far, and whether it is asked to retire."""
-
-    thread: threading.Thread | None = None
-    #: Its channels, once the lane made them: their count of messages handed over.
-    channels: RunChannels | None = None
-    retire: threading.Event = field(default_factory=threading.Event)
-    ended: threading.Event = field(default_factory=threading.Event)
-
-    #: Its thread's CPU seconds when last read (kept once the thread has ended).
-    cpu_seconds: float = 0.0
-
-    @property
-    def handed_over(self) -> int:
-        return self.channels.handed_over if self.channels is not None else 0
-
-    def cpu(self) -> float | None:
-        """Seconds of CPU its thread took so far (``None``: this platform cannot tell)."""
-        if not hasattr(time, "pthread_getcpuclockid"):
-            return None
-        thread = self.thread
-        if thread is not None and thread.ident is not None and not self.ended.is_set():
-            try:
-                self.cpu_seconds = time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
-            except OSError:  # the thread ended between the check and the read
-                pass
-        return self.cpu_seconds
-
-
-@dataclass
-class _Crew:
-    """The lanes of one send job: at most ``most``, ``size`` of them meant to run now."""
-
-    most: int
-    size: int
-    campaign_id: int = 0
-    lanes: list[_Lane] = field(default_factory=list)
-
-
-#: How often the send job's thread looks at its lanes' progress while it scales them.
-SCALE_TICK = 0.05
-
-
-def _scale(crew: _Crew, outcome: RunOutcome, start_lane: Callable[[], None]) -> None:
-    """Add and retire lanes as :class:`~.lane_scaling.LaneScaling` says, until every lane ended."""
-    scaling = LaneScaling(crew.most, time.monotonic())
-    while True:
-        running = [lane for lane in crew.lanes if not lane.ended.is_set()]
-        going_on = outcome.error is None and not outcome.hand_over and outcome.throttled_until is None
-        if not running:
-            if not (going_on and outcome.given_back):
-                return
-            # A lane retired and gave its claim back just as the others found nothing to claim.
-            outcome.given_back = False
-            start_lane()
-            continue
-        # A lane that ended unasked found nothing left to claim: the run is ending, and a
-        # lane started now would only find nothing too.
-        draining = any(lane.ended.is_set() and not lane.retire.is_set() for lane in crew.lanes)
-        if going_on and not draining:
-            cpu = [lane.cpu() for lane in crew.lanes]
-            wanted = scaling.target(
-                time.monotonic(),
-                sum(lane.handed_over for lane in crew.lanes),
-                None if None in cpu else sum(c or 0.0 for c in cpu),
-            )
-            if wanted != crew.size:
-                log.info("campaign %s: %d lanes (was %d)", crew.campaign_id, wanted, crew.size)
-            active = [lane for lane in running if not lane.retire.is_set()]
-            for _ in range(wanted - len(active)):
-                start_lane()
-            for lane in active[wanted:]:  # the newest first: they hold the smallest claims
-                lane.retire.set()
-            crew.size = wanted
-        running[0].ended.wait(SCALE_TICK)
-
-
 def _lane_in_context(
     app: Flask,
     campaign_id: int,
@@ -316,8 +222,8 @@ def _lane_in_context(
     go_on: Callable[[], bool],
     outcome: RunOutcome,
     slots: threading.BoundedSemaphore | None,
-    crew: _Crew,
-    lane: _Lane,
+    crew: Crew,
+    lane: Lane,
 ) -> None:
     # An app context of its own: Flask-SQLAlchemy scopes db.session by it, so each lane has
     # its own session (removed when the context ends).
@@ -333,8 +239,8 @@ def _lane(
     go_on: Callable[[], bool],
     outcome: RunOutcome,
     slots: threading.BoundedSemaphore | None,
-    crew: _Crew,
-    lane: _Lane,
+    crew: Crew,
+    lane: Lane,
 ) -> None:
     """One connection's batches, one claim at a time, over channels kept for the whole run."""
     channels = lane.channels = RunChannels(state, campaign_id, run_key, sms_slots=slots, retire=lane.retire)
