@@ -40,7 +40,8 @@ own database session), its own channels and, batch after batch, its own claim an
   job starts with the most and, when they keep the CPU busy, tries fewer and keeps them
   while they send as much (:mod:`.lane_scaling`, applied by :func:`.lane_crew.supervise`).
   A relay across a network keeps eight; a server on the next rack keeps one or two, which
-  send faster there than eight taking turns under the GIL. A retired lane stops before its next message and gives its claim back.
+  send faster there than eight taking turns under the GIL. A retired lane stops before its
+  next message and gives its claim back.
 
 Threads, not asyncio: every part of a send blocks and releases the GIL while it waits
 (``smtplib`` with our own pipelining, psycopg's recording, the Twilio client over
