@@ -4,7 +4,8 @@
 lanes share with the job's thread — how they ended (:class:`RunOutcome`), each one's
 progress and CPU (:class:`Lane`) — and, when the operator left the number of connections
 unset, :func:`supervise`: every :data:`SCALE_TICK` it feeds :class:`~.lane_scaling.LaneScaling`
-the messages handed over and the CPU taken, and starts or retires lanes as it says.
+the messages handed over, the CPU taken and the time spent waiting for providers, and
+starts or retires lanes as it says.
 """
 
 from __future__ import annotations
@@ -56,6 +57,13 @@ class Lane:
     def handed_over(self) -> int:
         return self.channels.handed_over if self.channels is not None else 0
 
+    @property
+    def waited(self) -> tuple[float, float | None]:
+        """Seconds its channels waited for their providers' answers so far, and when the latest ended."""
+        if self.channels is None:
+            return 0.0, None
+        return self.channels.waits.seconds, self.channels.waits.at
+
     def cpu(self) -> float | None:
         """Seconds of CPU its thread took so far (``None``: this platform cannot tell)."""
         if not hasattr(time, "pthread_getcpuclockid"):
@@ -101,10 +109,13 @@ def supervise(crew: Crew, outcome: RunOutcome, start_lane: Callable[[], None]) -
         draining = any(lane.ended.is_set() and not lane.retire.is_set() for lane in crew.lanes)
         if going_on and not draining:
             cpu = [lane.cpu() for lane in crew.lanes]
+            waits = [lane.waited for lane in crew.lanes]
             wanted = scaling.target(
                 time.monotonic(),
                 sum(lane.handed_over for lane in crew.lanes),
                 None if None in cpu else sum(c or 0.0 for c in cpu),
+                sum(seconds for seconds, _ in waits),
+                max((at for _, at in waits if at is not None), default=None),
             )
             if wanted != crew.size:
                 log.info("campaign %s: %d lanes (was %d)", crew.campaign_id, wanted, crew.size)

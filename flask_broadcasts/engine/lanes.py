@@ -37,10 +37,11 @@ own database session), its own channels and, batch after batch, its own claim an
 
 * **How many.** ``BROADCASTS_MAIL_CONNECTIONS`` (``BROADCASTS_SMS_CONCURRENCY``) set: that
   many lanes from the start. Unset: up to :data:`DEFAULT_CONNECTIONS`, as many as pay — the
-  job starts with the most and, when they keep the CPU busy, tries fewer and keeps them
-  while they send as much (:mod:`.lane_scaling`, applied by :func:`.lane_crew.supervise`).
-  A relay across a network keeps eight; a server on the next rack keeps one or two, which
-  send faster there than eight taking turns under the GIL. A retired lane stops before its
+  job starts with one, measures which share of its time it waits for its provider, and
+  starts as many more as that wait leaves room for (:mod:`.lane_scaling`, applied by
+  :func:`.lane_crew.supervise`). A relay across a network gets eight within a tenth of a
+  second; a server on the next rack keeps one or two, which send faster there than eight
+  taking turns under the GIL and at the database. A retired lane stops before its
   next message and gives its claim back.
 
 Threads, not asyncio: every part of a send blocks and releases the GIL while it waits
@@ -186,7 +187,8 @@ def send_run(campaign_id: int, run_key: str, worker_id: str, *, go_on: Callable[
     if plan.lanes == 1:  # in this thread, with this context's session: as before lanes existed
         _lane(state, campaign_id, run_key, worker_id, go_on, outcome, slots, Crew(1, 1), Lane())
     else:
-        crew = Crew(plan.lanes, plan.lanes, campaign_id)
+        # Left to the job, the lanes start with one, gauged (module lane_scaling).
+        crew = Crew(plan.lanes, 1 if plan.scaled else plan.lanes, campaign_id)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
 
         def start_lane() -> None:

@@ -55,6 +55,7 @@ from .deferral import next_deferred_at
 from .expiry import expire_run
 from .outcomes import BatchResult, CampaignHalted, OutcomeRecorder
 from .pacing import Pacer, Throttled, clear_backoff, message_cost, throttle
+from .provider_wait import ProviderWait
 from .run_mime import mime_builder
 from .runs import reconcile_stopped_run
 from .suppression import suppress_opted_out
@@ -99,6 +100,8 @@ class RunChannels:
         self._tracking: dict[str, bool] = {"opens": False, "clicks": False}
         #: Messages this lane's batches handed to their channels: the send job's rate (:mod:`.lane_scaling`).
         self.handed_over = 0
+        #: How long they waited for their providers' answers: the send job's lane count (:mod:`.lane_scaling`).
+        self.waits = ProviderWait()
         #: Set when the send job needs fewer lanes: the batch gives the rest of its claim back.
         self.retire = retire or Event()
 
@@ -370,7 +373,9 @@ def _send_message(
             continue
         try:
             channels.pacer.wait(name, message.organization_id, message_cost(name, message))
-            outcome = channels.get(name).deliver(message, before_handover=recorder.before_handover, following=following)
+            outcome = channels.waits.deliver(
+                channels.get(name), message, before_handover=recorder.before_handover, following=following
+            )
         except OutcomeUnknown:
             status = MessageStatus.COMPLETED if delivered else MessageStatus.FAILED
             unknown = {f"{name}_status": ChannelStatus.UNKNOWN.value}

@@ -52,25 +52,32 @@ def test_connections_are_busy_at_once_and_reused_across_batches_up_to_mail_max_e
     assert smtp.open_connections == 0
 
 
-def test_left_unset_lanes_that_keep_the_cpu_busy_are_retired_and_every_message_still_goes_once(
+def test_left_unset_one_lane_that_keeps_the_worker_busy_sends_alone_and_every_message_goes_once(
     app, env, smtp, is_postgres
 ):
-    # A server that answers at once: eight lanes take turns at the worker's CPU, so the send
-    # job tries one lane alone (module lane_scaling) and the seven others stop and give their
-    # claims back. Enough messages that the probe comes before the run's end (about 0.4 s).
+    # A server on loopback: the one lane a send job starts with waits for it a fraction of
+    # its time (module lane_scaling), so at most one more is started — eight would take
+    # turns at the worker's CPU and the database, and send less.
     n = 1200
     _run(app, env, smtp, n, BROADCASTS_BATCH_SIZE=100)
-    opened = smtp.open_at_arrival
+    assert max(smtp.open_at_arrival) <= 2, smtp.open_at_arrival[::50]
+    assert smtp.open_connections == 0
+
+
+def test_left_unset_lanes_waiting_for_a_relay_grow_to_the_most_at_once(app, env, smtp, is_postgres):
+    # A relay that takes 20 ms a message: the first lane waits nearly all its time, so the
+    # send job starts the most lanes (7 in the pool of Flask-SQLAlchemy's defaults) after its
+    # first tenth of a second, and keeps them.
+    smtp.delay = 0.02
+    n = 300
+    _run(app, env, smtp, n, BROADCASTS_BATCH_SIZE=100)
     if is_postgres:
-        # It started with the most lanes (8, or 7 in the pool of Flask-SQLAlchemy's defaults)...
-        first_full = next(index for index, count in enumerate(opened) if count >= 7)
-        # ...and later sent over one or two while the others were retired (whether or not
-        # the probe then brought them back).
-        assert min(opened[first_full:]) <= 2, opened[::50]
+        assert smtp.peak_in_flight == 7
+        # The first lane alone sent only its gauge's few messages before the others came.
+        assert smtp.open_at_arrival.index(7) < 40, smtp.open_at_arrival[:60]
     else:
-        assert max(opened) == 1  # SQLite: one lane, never scaled
-    # Each retired lane closed its connection (by QUIT, or dropped before the final "." of
-    # the envelope it had sent ahead): none left open.
+        assert smtp.peak_in_flight == 1  # SQLite: one lane, never scaled
+    # Each connection ended with a QUIT: none left open.
     assert smtp.open_connections == 0
 
 

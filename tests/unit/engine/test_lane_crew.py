@@ -37,7 +37,7 @@ class _Fewer:
     def __init__(self, most: int, now: float) -> None:
         pass
 
-    def target(self, now: float, handed_over: int, cpu: float | None) -> int:
+    def target(self, now: float, handed_over: int, cpu: float | None, waited: float, waited_at: float | None) -> int:
         return 1
 
 
