@@ -94,22 +94,23 @@ def test_one_lane_waiting_a_share_of_its_time_asks_for_the_lanes_that_keep_the_r
     assert lanes_for(share, 1) == 1
 
 
-def test_a_provider_that_slows_down_gets_its_lanes_at_the_next_gauge():
+@pytest.mark.parametrize(
+    ("before", "first", "after", "then"),
+    [
+        # The relay now answers in 10 ms: at the next gauge of the lane alone, all lanes come.
+        (FAST, 1, RELAY, 8),
+        # The relay answers at once now: the lanes keep the CPU busy, so one lane alone is
+        # gauged at the next look, and stays.
+        (RELAY, 8, FAST, 1),
+    ],
+    ids=["slows-down", "speeds-up"],
+)
+def test_a_provider_whose_answers_change_gets_its_lanes_changed_at_the_next_look(before, first, after, then):
     scaling, job = LaneScaling(8, 0.0), _Job()
-    _run(scaling, FAST, 3.0, job)
-    assert scaling.size == 1
-    # The relay now answers in 10 ms: at the next gauge (the hold is at most REPROBE_SECONDS) all lanes come.
-    asked = _run(scaling, RELAY, REPROBE_SECONDS + 1.0, job)
-    assert asked[-1] == 8
-
-
-def test_a_provider_that_speeds_up_loses_its_lanes_at_the_next_probe():
-    scaling, job = LaneScaling(8, 0.0), _Job()
-    _run(scaling, RELAY, 1.0, job)
-    assert scaling.size == 8
-    # The relay answers at once now: the lanes keep the CPU busy, so one lane alone is gauged, and stays.
-    asked = _run(scaling, FAST, FIRST_HOLD_SECONDS + 1.0, job)
-    assert asked[-1] == 1
+    _run(scaling, before, 3.0, job)
+    assert scaling.size == first
+    asked = _run(scaling, after, REPROBE_SECONDS + 1.0, job)  # no hold is longer than REPROBE_SECONDS
+    assert asked[-1] == then
 
 
 def test_a_lane_alone_that_sends_clearly_less_than_the_lanes_it_replaced_brings_them_back():
