@@ -66,11 +66,13 @@ __all__ = [
 ]
 
 #: A lane alone that waits for its provider at least this share of its time is held back by
-#: the provider, not by its worker: the most lanes, at once. ``1 / (1 - share)`` would ask
-#: for fewer than pay there: a lane's record is a wait too, left out of the share because
-#: on a busy machine it waits for the database's CPU, yet lanes overlap those commits. Through
-#: a relay at 10 ms a lane alone waited 0.62–0.69 of its time on two busy cores; the two or
-#: three lanes that asks for sent 274 msg/s, eight 695 (docs/performance.rst).
+#: the provider, not by its worker: the most lanes, at once. ``1 / (1 - share)`` may ask for
+#: fewer than pay there: a lane's record is a wait too, left out of the share because on a
+#: busy machine it waits for the database's CPU, yet lanes overlap those commits. Through a
+#: relay at 10 ms a lane alone waited 0.62–0.80 of its time on two busy cores, where the two
+#: or three lanes that asks for sent as much as eight (274 msg/s against 251–319); on a
+#: faster machine eight sent 5.8 times one lane's rate (695 against 119 msg/s), which three
+#: could at most have tripled (docs/performance.rst).
 PROVIDER_BOUND = 0.5
 #: A lane alone is gauged over at least this long...
 GAUGE_SECONDS = 0.1
@@ -85,7 +87,8 @@ KEEP_DOWN = 0.9
 #: take about 0.2 of a core on two cores shared with PostgreSQL; on loopback about 0.5).
 WAITING_SHARE = 0.3
 #: The most lanes that each waited at least this share of their time for their provider
-#: stay too (an SMS gateway's 100 ms with the worker's CPU busy parsing its answers). Several
+#: stay too (the benchmark's SMS gateway at 100 ms a request on a slow machine: 8 lanes took
+#: more than :data:`WAITING_SHARE` of a core, were probed, and came back). Several
 #: lanes of a busy worker wait for the GIL as well, inside a delivery as outside: only a
 #: clear share counts.
 LANES_WAITING = 0.8
