@@ -52,15 +52,19 @@ def test_connections_are_busy_at_once_and_reused_across_batches_up_to_mail_max_e
     assert smtp.open_connections == 0
 
 
-def test_left_unset_one_lane_that_keeps_the_worker_busy_sends_alone_and_every_message_goes_once(
+def test_left_unset_a_send_job_starts_with_one_lane_and_every_message_goes_once_as_lanes_come_and_go(
     app, env, smtp, is_postgres
 ):
-    # A server on loopback: the one lane a send job starts with waits for it a fraction of
-    # its time (module lane_scaling), so at most one more is started — eight would take
-    # turns at the worker's CPU and the database, and send less.
+    # A server on loopback: the send job starts with one lane and gauges it (module
+    # lane_scaling) before any other starts. How many it then runs depends on how long the
+    # server, in this test's busy process, makes the lane wait: the benchmark, against
+    # smtp-sink, shows one lane staying alone; the unit tests pin the rule.
     n = 1200
     _run(app, env, smtp, n, BROADCASTS_BATCH_SIZE=100)
-    assert max(smtp.open_at_arrival) <= 2, smtp.open_at_arrival[::50]
+    opened = smtp.open_at_arrival
+    assert opened[:5] == [1] * 5, opened[:20]  # the first lane alone, gauged
+    # Lanes added or retired on the way: still every message once (checked by _run), and
+    # each connection closed (by QUIT, or dropped before the final "." of an envelope sent ahead).
     assert smtp.open_connections == 0
 
 
