@@ -59,7 +59,7 @@ def test_left_unset_a_send_job_starts_with_one_lane_and_every_message_goes_once_
     # lane_scaling) before any other starts. How many it then runs depends on how long the
     # server, in this test's busy process, makes the lane wait: the benchmark, against
     # smtp-sink, shows one lane staying alone; the unit tests pin the rule.
-    n = 1200
+    n = 400
     _run(app, env, smtp, n, BROADCASTS_BATCH_SIZE=100)
     opened = smtp.open_at_arrival
     assert opened[:5] == [1] * 5, opened[:20]  # the first lane alone, gauged
@@ -73,7 +73,7 @@ def test_left_unset_lanes_waiting_for_a_relay_grow_to_the_most_at_once(app, env,
     # send job starts the most lanes (7 in the pool of Flask-SQLAlchemy's defaults) after its
     # first tenth of a second, and keeps them.
     smtp.delay = 0.02
-    n = 300
+    n = 160
     _run(app, env, smtp, n, BROADCASTS_BATCH_SIZE=100)
     if is_postgres:
         assert smtp.peak_in_flight == 7
