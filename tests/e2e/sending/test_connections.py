@@ -81,7 +81,7 @@ def test_left_unset_lanes_waiting_for_a_relay_grow_to_the_most_at_once(app, env,
         assert smtp.open_at_arrival.index(7) < 40, smtp.open_at_arrival[:60]
     else:
         assert smtp.peak_in_flight == 1  # SQLite: one lane, never scaled
-    # Each connection ended with a QUIT: none left open.
+    # Every connection was closed: none left open.
     assert smtp.open_connections == 0
 
 
