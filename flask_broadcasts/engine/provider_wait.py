@@ -23,20 +23,19 @@ __all__ = ["ProviderWait"]
 
 
 class _OffCpu:
-    """A callback that counts the seconds it spent off the CPU."""
+    """The seconds the blocks run under it (``with off_cpu: ...``) spent off the CPU, summed."""
 
-    __slots__ = ("callback", "seconds")
+    __slots__ = ("_cpu", "_wall", "seconds")
 
-    def __init__(self, callback: Callable[[], None]) -> None:
-        self.callback = callback
+    def __init__(self) -> None:
         self.seconds = 0.0
+        self._wall = self._cpu = 0.0
 
-    def __call__(self) -> None:
-        wall, cpu = time.perf_counter(), time.thread_time()
-        try:
-            self.callback()
-        finally:
-            self.seconds += (time.perf_counter() - wall) - (time.thread_time() - cpu)
+    def __enter__(self) -> None:
+        self._wall, self._cpu = time.perf_counter(), time.thread_time()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.seconds += (time.perf_counter() - self._wall) - (time.thread_time() - self._cpu)
 
 
 class ProviderWait:
@@ -56,11 +55,15 @@ class ProviderWait:
         self, channel: Channel, message: Any, *, before_handover: Callable[[], None], following: Any | None
     ) -> Outcome:
         """``channel.deliver(...)``, counting the time it waited for the provider."""
-        recording = _OffCpu(before_handover)
-        wall, cpu = time.perf_counter(), time.thread_time()
+        delivering, recording = _OffCpu(), _OffCpu()
+
+        def record_the_previous() -> None:
+            with recording:
+                before_handover()
+
         try:
-            return channel.deliver(message, before_handover=recording, following=following)
+            with delivering:
+                return channel.deliver(message, before_handover=record_the_previous, following=following)
         finally:
-            off_cpu = (time.perf_counter() - wall) - (time.thread_time() - cpu)
-            self.seconds += max(0.0, off_cpu - recording.seconds)
+            self.seconds += max(0.0, delivering.seconds - recording.seconds)
             self.at = time.monotonic()
