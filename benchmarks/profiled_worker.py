@@ -1,7 +1,8 @@
 """A broadcasts worker whose jobs run under a profiler: ``python -m benchmarks.profiled_worker OUT_DIR``.
 
 py-spy cannot read another process's memory in some sandboxes (gVisor), so the
-profiler runs inside the work horse: each job writes ``OUT_DIR/<pid>-<job>.txt``
+profiler runs inside the work horse: each job writes ``OUT_DIR/<job>.txt``, and each of its
+lanes (threads of their own) ``OUT_DIR/<job>-lane<N>.txt``.
 ``python -m benchmarks.run --profile DIR`` starts its workers this way.
 
 ``BENCH_PROFILER=cpu`` profiles with :mod:`cProfile` on each thread's CPU clock instead
@@ -37,13 +38,29 @@ class ProfiledWorker(BroadcastsWorker):
     def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
         if os.environ.get("BENCH_PROFILER") == "cpu":
             return self._perform_on_cpu_clock(job, queue, *args, **kwargs)
+        stem = self.out_dir / f"{job.id.replace(':', '_')}"
+        run_lane = lanes._lane_in_context
+        lane_numbers = iter(range(1, 1_000))
+
+        def profiled_lane(*lane_args: Any) -> None:
+            # pyinstrument follows the thread that started it: each lane gets its own report.
+            lane_profiler = Profiler(interval=0.0005)
+            lane_profiler.start()
+            try:
+                run_lane(*lane_args)
+            finally:
+                lane_profiler.stop()
+                report = lane_profiler.output_text(unicode=False, color=False, show_all=False)
+                Path(f"{stem}-lane{next(lane_numbers)}.txt").write_text(report)
+
+        lanes._lane_in_context = profiled_lane  # type: ignore[assignment]
         profiler = Profiler(interval=0.0005)
         profiler.start()
         try:
             return super().perform_job(job, queue, *args, **kwargs)
         finally:
             profiler.stop()
-            stem = self.out_dir / f"{job.id.replace(':', '_')}"
+            lanes._lane_in_context = run_lane
             stem.with_suffix(".txt").write_text(profiler.output_text(unicode=False, color=False, show_all=False))
 
     def _perform_on_cpu_clock(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
