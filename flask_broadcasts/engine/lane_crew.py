@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .lane_scaling import LaneScaling
-from .sending import RunChannels
+from .run_channels import RunChannels
 
 __all__ = ["SCALE_TICK", "Crew", "Lane", "RunOutcome", "supervise"]
 

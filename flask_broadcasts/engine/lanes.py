@@ -67,7 +67,8 @@ from ..models import BroadcastTemplate
 from ..state import BroadcastsState, get_state
 from .lane_crew import Crew, Lane, RunOutcome, supervise
 from .pacing import MAX_AHEAD, Throttled
-from .sending import RunChannels, send_batch
+from .run_channels import RunChannels
+from .sending import send_batch
 from .tables import campaigns
 from .throttling import mark_throttled, send_when_unthrottled
 

@@ -12,7 +12,8 @@ import pytest
 from flask_broadcasts import signals
 from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.engine.materialize import materialize_run
-from flask_broadcasts.engine.sending import RunChannels, send_batch
+from flask_broadcasts.engine.run_channels import RunChannels
+from flask_broadcasts.engine.sending import send_batch
 from flask_broadcasts.state import get_state
 from tests.support.fixtures import ORG, make_campaign, seed_customers, set_config
 
