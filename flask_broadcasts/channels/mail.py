@@ -14,7 +14,8 @@ from ..rendering.placeholders import UNSUBSCRIBE_URL
 from ..statuses import ErrorCode
 from .base import Deferred, Outcome, Refused, Sent
 from .dkim import DkimSigner
-from .mime import InvalidAddress, MimeBuilder, Unsubscribe, ascii_address
+from .headers import InvalidAddress, ascii_address
+from .mime import MimeBuilder, Unsubscribe
 from .replies import is_hard_bounce
 from .smtp import Envelope, MailSettings, RecipientDeferred, RecipientRefused, SmtpTransport
 from .tracking import Tracking

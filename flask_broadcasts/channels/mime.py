@@ -21,27 +21,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import html
-import re
 import secrets
 import time
 from dataclasses import dataclass
-from email import base64mime
 from email.utils import formataddr, formatdate, parseaddr
-from urllib.parse import urlsplit
 
 from ..rendering.plain_text import html_to_text
-from .tracking import Tracking, add_pixel, rewrite_links
+from .headers import ascii_address, encode_header, one_line, slug
+from .mail_layout import layout
+from .tracking import Tracking
 
 CRLF = b"\r\n"
-
-_SLUG = re.compile(r"[^A-Za-z0-9_-]+")
-_HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f\u0085\u2028\u2029]+")
-SAFE_URL_SCHEMES = frozenset({"http", "https", "mailto"})
-
-
-class InvalidAddress(ValueError):
-    """A recipient address that cannot go into an SMTP envelope or a header."""
 
 
 @dataclass(frozen=True)
@@ -78,74 +68,6 @@ class Email:
     recipient: str
     message_id: str
     data: bytes
-
-
-def slug(value: str) -> str:
-    """``value`` reduced to letters, digits, ``_`` and ``-`` (for Message-IDs); never empty."""
-    return _SLUG.sub("-", value).strip("-") or "x"
-
-
-def one_line(text: str) -> str:
-    """No CR, LF or other control character can reach a header through this."""
-    return _HEADER_BREAKS.sub(" ", text).strip()
-
-
-# UTF-8 bytes per RFC 2047 encoded word: base64 of 45 bytes is 60 characters, so a
-# folded line "=?utf-8?b?...?=" stays within 76 characters.
-_WORD_BYTES = 45
-
-
-def encode_header(value: str) -> str:
-    """A header value on one logical line: as is when short ASCII, else RFC 2047 words.
-
-    What ``email.header.Header(value, "utf-8").encode()`` produces (the tests decode it
-    with :func:`email.header.decode_header`) at a tenth of its cost — this runs once per
-    recipient for a personalized subject. The encoded words themselves come from the
-    standard library (:func:`email.base64mime.header_encode`); only the cutting into
-    words is here.
-    """
-    value = one_line(value)
-    if value.isascii() and len(value) <= 900:
-        return value
-    words: list[str] = []
-    start = size = 0
-    for index, char in enumerate(value):
-        width = len(char.encode("utf-8"))
-        if size + width > _WORD_BYTES:  # a word never splits a character's bytes
-            words.append(value[start:index])
-            start, size = index, 0
-        size += width
-    words.append(value[start:])
-    return "\r\n ".join(base64mime.header_encode(word, "utf-8") for word in words)
-
-
-def ascii_address(address: str | None) -> str:
-    """An envelope-safe address (IDNA domain), or :class:`InvalidAddress`."""
-    if not address:
-        raise InvalidAddress("no address")
-    address = address.strip()
-    if _HEADER_BREAKS.search(address) or " " in address or address.count("@") != 1:
-        raise InvalidAddress(f"invalid address {address!r}")
-    local, domain = address.split("@")
-    if not local or not domain or not local.isascii():
-        raise InvalidAddress(f"invalid address {address!r}")
-    if not domain.isascii():
-        try:
-            domain = domain.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise InvalidAddress(f"invalid domain in {address!r}") from None
-    return f"{local}@{domain}"
-
-
-def safe_url(url: str | None) -> str | None:
-    """``url`` stripped if its scheme is in ``SAFE_URL_SCHEMES`` (http, https, mailto), else ``None``."""
-    if not url:
-        return None
-    try:
-        scheme = urlsplit(url.strip()).scheme.lower()
-    except ValueError:
-        return None
-    return url.strip() if scheme in SAFE_URL_SCHEMES else None
 
 
 def _b64(data: bytes) -> bytes:
@@ -195,55 +117,6 @@ def body_part(content_type: bytes, text: str, *, eight_bit: bool = False, bounda
         + CRLF
         + content
     )
-
-
-def content_html(body: str, action_label: str | None, action_url: str | None) -> tuple[str, str]:
-    """A message's ``body`` with its call to action (the part whose links may be tracked),
-    and what the call to action adds to the end of the text alternative."""
-    html_body, text_suffix = body, ""
-    url = safe_url(action_url)
-    if url:
-        label = one_line(action_label or "") or url
-        html_body += (
-            '<p style="margin:24px 0"><a href="' + html.escape(url, quote=True) + '" style="display:inline-block;'
-            'padding:12px 20px;background:#1a56db;color:#ffffff;text-decoration:none;border-radius:4px">'
-            + html.escape(label)
-            + "</a></p>"
-        )
-        text_suffix += f"\n\n{label}: {url}"
-    return html_body, text_suffix
-
-
-def layout(
-    body: str,
-    action_label: str | None,
-    action_url: str | None,
-    unsubscribe: Unsubscribe | None = None,
-    tracking: Tracking | None = None,
-) -> tuple[str, str]:
-    """The e-mail layout: the HTML document of a message's ``body`` with its call to action and
-    unsubscribe footer, and what the same two add to the end of the text alternative.
-
-    ``tracking``: its links go through click URLs (the footer's never), and the open pixel
-    ends the body (``channels.tracking``); only the HTML part changes.
-    """
-    html_body, text_suffix = content_html(body, action_label, action_url)
-    if tracking is not None and tracking.click_url is not None:
-        html_body = rewrite_links(html_body, tracking.click_url)
-    if unsubscribe is not None and unsubscribe.footer:
-        link = html.escape(unsubscribe.url, quote=True)
-        html_body += (
-            '<p style="margin:32px 0 0;font-size:12px;color:#6b7280"><a href="'
-            + link
-            + '" style="color:#6b7280">'
-            + html.escape(unsubscribe.footer)
-            + "</a></p>"
-        )
-        text_suffix += f"\n\n{unsubscribe.footer}: {unsubscribe.url}"
-    document = '<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>' + html_body + "</body></html>"
-    if tracking is not None and tracking.open_url is not None:
-        document = add_pixel(document, tracking.open_url)
-    return document, text_suffix
 
 
 class MimeBuilder:

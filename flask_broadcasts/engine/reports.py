@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from ..channels.mime import content_html
+from ..channels.mail_layout import content_html
 from ..channels.tracking import tracked_links
 from ..models import BroadcastCampaign, BroadcastRun, utcnow
 from ..services._common import get_scoped

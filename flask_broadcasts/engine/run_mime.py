@@ -15,7 +15,8 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..channels.mime import Attachment, MimeBuilder, encode_header, one_line, slug
+from ..channels.headers import encode_header, one_line, slug
+from ..channels.mime import Attachment, MimeBuilder
 from ..channels.smtp import MailSettings, TemporaryFailure
 from ..models import BroadcastFile
 from ..state import get_state

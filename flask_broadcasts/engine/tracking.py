@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import exists, select
 
-from ..channels.mime import content_html
+from ..channels.mail_layout import content_html
 from ..channels.tracking import Tracking, tracked_links
 from ..config import Settings
 from ..models import BroadcastCampaign, BroadcastMessage, BroadcastTrackingEvent, utcnow

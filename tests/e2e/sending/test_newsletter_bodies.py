@@ -16,7 +16,8 @@ import re
 
 import sqlalchemy as sa
 
-from flask_broadcasts.channels.mime import Unsubscribe, layout
+from flask_broadcasts.channels.mail_layout import layout
+from flask_broadcasts.channels.mime import Unsubscribe
 from flask_broadcasts.engine.lifecycle import start_campaign
 from flask_broadcasts.engine.unsubscribe import locale_chain
 from flask_broadcasts.models import BroadcastMessage, BroadcastRunContent, BroadcastTemplate

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_broadcasts.channels.mime import layout
+from flask_broadcasts.channels.mail_layout import layout
 from flask_broadcasts.channels.tracking import Tracking, add_pixel, rewrite_links, tracked_links
 
 DOCUMENT = (
