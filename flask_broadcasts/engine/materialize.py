@@ -2,9 +2,8 @@
 
 The audience is read in chunks of ``BROADCASTS_INSERT_CHUNK`` (never the whole list of
 ORM objects), rendered with one :class:`~flask_broadcasts.rendering.CompiledTemplate`
-per run and inserted so that the exactly-once key decides — on PostgreSQL by ``COPY``,
-falling back to ``ON CONFLICT DO NOTHING`` when a row is already there — so a restarted
-run reaches only recipients not yet stored. A send job is queued as each chunk lands,
+per run and inserted so that the exactly-once key decides (:mod:`.message_insert`), so a
+restarted run reaches only recipients not yet stored. A send job is queued as each chunk lands,
 so the first e-mails leave while later chunks are still being read.
 
 Only one worker materializes a run at a time: it holds a lease on the
@@ -14,21 +13,15 @@ lease expired before it was materialized.
 
 from __future__ import annotations
 
-import json
 import logging
 import operator
 from array import array
 from collections.abc import Generator, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
-from sqlalchemy import select, text, tuple_, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.orm import Session
-
-if TYPE_CHECKING:
-    import psycopg
 
 from ..events import publish_campaign
 from ..models import BroadcastAudience, BroadcastTemplate, utcnow
@@ -38,16 +31,15 @@ from ..statuses import CampaignStatus, MessageStatus, StatusReason
 from ..webhooks.messages import listening
 from .completion import complete_run_if_done
 from .consent import Consenting, consenting
+from .message_insert import Copying, analyze_messages, insert_rows
 from .recipients import audience_recipients, message_values, template_content
 from .report_counts import recount_run
 from .runs import add_to_counters, change_run_status, change_status, progress_crossed, run_figures
 from .suppression import apply_to_values as apply_suppressions
-from .tables import RUNNING, campaigns, dialect_insert, messages, run_messages, runs
+from .tables import RUNNING, campaigns, messages, run_messages, runs
 from .windows import RunTiming
 
 log = logging.getLogger(__name__)
-
-UNIQUE_KEY = ["campaign_id", "run_key", "recipient_type", "recipient_id"]
 
 
 def _chunks(
@@ -150,7 +142,7 @@ def materialize_run(campaign_id: int, run_key: str, worker_id: str) -> int:
             "tries": 0,
         }
         chunks = _chunks(session, consenting(source, stmt), settings.insert_chunk)
-        copying = _Copying()
+        copying = Copying()
         analyzed_at: int | None = None  # how many rows the run had at its first ANALYZE
         # Quiet hours and local delivery times: when each message may go (engine.windows).
         timing = RunTiming.of(campaign, settings)
@@ -233,15 +225,8 @@ def _row(
     return values
 
 
-@dataclass
-class _Copying:
-    """Whether a run's next chunk goes straight into ``broadcast_messages`` (see :func:`_copy_chunk`)."""
-
-    direct: bool = True
-
-
 def _store_chunk(
-    session: Session, campaign_id: int, run_key: str, worker_id: str, rows: list[dict[str, Any]], copying: _Copying
+    session: Session, campaign_id: int, run_key: str, worker_id: str, rows: list[dict[str, Any]], copying: Copying
 ) -> int | None:
     """Insert one chunk if the campaign still runs this run (else ``None``). Commits."""
     state = get_state()
@@ -256,16 +241,7 @@ def _store_chunk(
     if alive is None:
         session.rollback()
         return None
-    statuses: list[str] = []
-    if rows and _can_copy(session):
-        statuses, copying.direct = _copy_chunk(session, rows, direct=copying.direct)
-    elif rows:
-        stmt = (
-            dialect_insert(session)(messages)
-            .on_conflict_do_nothing(index_elements=UNIQUE_KEY)
-            .returning(messages.c.status)
-        )
-        statuses = list(session.execute(stmt, rows).scalars())
+    statuses = insert_rows(session, rows, copying)
     failed = sum(1 for s in statuses if s == MessageStatus.FAILED.value)
     row = add_to_counters(session, campaign_id, failed=failed, total=len(statuses)) if statuses else None
     now = utcnow()
@@ -300,88 +276,6 @@ def _announce_failed(session: Session, campaign_id: int, run_key: str, rows: lis
     for message_id, error_code in stored:
         events.message(message_id, MessageStatus.FAILED, error_code)
     events.flush(session)
-
-
-def _can_copy(session: Session) -> bool:
-    dialect = session.get_bind().dialect
-    return dialect.name == "postgresql" and dialect.driver == "psycopg"
-
-
-def _copy_chunk(session: Session, rows: list[dict[str, Any]], *, direct: bool) -> tuple[list[str], bool]:
-    """PostgreSQL: ``COPY`` the chunk straight into ``broadcast_messages`` (``direct``).
-
-    When a row of it is already there — a materialization taken over from a dead worker,
-    or a host statement that returns a recipient twice — the ``COPY`` is undone (a
-    savepoint) and the chunk goes through a staging table: ``COPY`` into it, then one
-    ``INSERT ... SELECT ... ON CONFLICT DO NOTHING`` on the exactly-once key, in the
-    chunk's order (the staging ``id`` is the row's position). The direct way costs
-    PostgreSQL about a fifth less time per row (33 µs instead of 42); a multi-row ``VALUES`` of 1,000 rows spent most of
-    its time in the driver parsing the statement's placeholders; ``COPY`` has none.
-
-    Returns the statuses of the rows inserted and whether the next chunk may go straight in.
-    """
-    from psycopg.errors import UniqueViolation  # psycopg is there: see _can_copy
-
-    columns = [c for c in rows[0] if c != "id"]
-    names = ", ".join(columns)
-    values_of = operator.itemgetter(*columns)
-    # JSON columns go to COPY as JSON text (a NULL stays NULL).
-    channels_at = columns.index("channels") if "channels" in columns else None
-    bindings_at = columns.index("bindings") if "bindings" in columns else None
-
-    def copy_rows(copy: Any, *, positions: bool) -> None:
-        for position, row in enumerate(rows):
-            values = list(values_of(row))
-            if channels_at is not None:
-                values[channels_at] = json.dumps(values[channels_at] or [])
-            if bindings_at is not None and values[bindings_at] is not None:
-                values[bindings_at] = json.dumps(values[bindings_at])
-            copy.write_row([position, *values] if positions else values)
-
-    raw = cast("psycopg.Connection[Any]", session.connection().connection.dbapi_connection)  # see _can_copy
-    with raw.cursor() as cursor:
-        if direct:
-            cursor.execute("SAVEPOINT broadcasts_copy")
-            try:
-                with cursor.copy(f"COPY {messages.name} ({names}) FROM STDIN") as copy:
-                    copy_rows(copy, positions=False)
-            except UniqueViolation:
-                cursor.execute("ROLLBACK TO SAVEPOINT broadcasts_copy")
-            else:
-                cursor.execute("RELEASE SAVEPOINT broadcasts_copy")
-                return [row["status"] for row in rows], True
-        cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_STAGE} (LIKE {messages.name}) ON COMMIT DELETE ROWS")
-        with cursor.copy(f"COPY {_STAGE} (id, {names}) FROM STDIN") as copy:
-            copy_rows(copy, positions=True)
-        cursor.execute(
-            f"INSERT INTO {messages.name} ({names}) SELECT {names} FROM {_STAGE} ORDER BY id "
-            f"ON CONFLICT ({', '.join(UNIQUE_KEY)}) DO NOTHING RETURNING status"
-        )
-        statuses = [status for (status,) in cursor.fetchall()]
-    return statuses, False
-
-
-_STAGE = "broadcasts_message_stage"
-
-
-def analyze_messages(session: Session) -> None:
-    """PostgreSQL: refresh the planner's statistics of ``broadcast_messages``.
-
-    Right after a run's rows land, the statistics still describe the table before them
-    (a campaign with a handful of rows), and the first page of ``GET .../messages``
-    sorts every row of the campaign instead of walking the listing index (measured:
-    9 ms instead of 0.08 ms at 10,000 rows). Best effort: skipped when another ANALYZE
-    or a VACUUM holds the table for more than a moment.
-    """
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    try:
-        session.execute(text("SET LOCAL lock_timeout = '2s'"))
-        session.execute(text(f"ANALYZE {messages.name}"))
-        session.commit()
-    except DBAPIError:
-        session.rollback()
-        log.info("ANALYZE %s skipped", messages.name, exc_info=True)
 
 
 def _release_lease(session: Session, campaign_id: int, run_key: str, worker_id: str) -> None:
