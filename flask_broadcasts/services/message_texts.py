@@ -214,14 +214,11 @@ def with_texts(session: Session, campaign_id: int, run_key: str, rows: Sequence[
     """Claimed rows of one run with their texts, and for e-mail a text alternative converted ahead
     (``plain_text``, see :class:`PendingPlainText`). Rows stored with full texts come back as they are.
 
-    Ends the session's transaction (the rows are plain values: nothing is expired).
+    Leaves the session's transaction open: the caller ends it (the rows are plain values).
     """
     if not any(row.bindings is not None for row in rows):
         return list(rows)
     content = run_content(session, campaign_id, run_key)
-    # No transaction left open while the batch is sent: each lane would hold a pooled
-    # connection for the whole batch beside the one it records on (module engine.lanes).
-    session.rollback()
     if content is None:
         return list(rows)
     out: list[Any] = []
