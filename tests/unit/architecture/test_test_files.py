@@ -26,6 +26,8 @@ NO_BEHAVIOUR_OF_THEIR_OWN = {
     "webhooks.queue": "a Protocol only",
     "engine.dispatch": "a Protocol only",
     "engine.tables": "the engine's names for the tables (declarations)",
+    "models.consent": "table declarations (their rules: tests of services.suppressions and services.consent)",
+    "models.webhooks": "table declarations (their rules: tests of webhooks.service and webhooks.delivery)",
 }
 
 
