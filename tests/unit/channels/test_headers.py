@@ -7,13 +7,7 @@ from email.header import decode_header, make_header
 import pytest
 
 from flask_broadcasts.channels.headers import InvalidAddress, ascii_address, encode_header, one_line, safe_url, slug
-
-SUBJECTS = [
-    "Hello Ann",
-    "Héllo Zoë — your booking on 12 März is confirmed 🎉 " * 3,
-    "日本語の件名です" * 12,
-    "long ascii " * 100,
-]
+from tests.support.subjects import SUBJECTS
 
 
 @pytest.mark.parametrize("subject", SUBJECTS)

@@ -9,13 +9,7 @@ import email.policy
 import pytest
 
 from flask_broadcasts.channels.mime import MimeBuilder
-
-SUBJECTS = [
-    "Hello Ann",
-    "Héllo Zoë — your booking on 12 März is confirmed 🎉 " * 3,
-    "日本語の件名です" * 12,
-    "long ascii " * 100,
-]
+from tests.support.subjects import SUBJECTS
 
 
 @pytest.mark.parametrize("subject", SUBJECTS)
