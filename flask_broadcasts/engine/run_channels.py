@@ -91,6 +91,7 @@ class RunChannels:
         return batch_tracking(self.state.settings, **self._tracking)
 
     def get(self, name: str) -> Channel:
+        """The channel ``name`` (``mail`` or ``sms``), opened at its first use and kept."""
         channel = self.open.get(name)
         if channel is None:
             channel = self.open[name] = self._make(name)
@@ -121,6 +122,7 @@ class RunChannels:
         return channel if self.sms_slots is None else Bounded(channel, self.sms_slots)
 
     def close(self) -> None:
+        """Close every channel opened (an SMTP connection ends with QUIT); the next use opens it again."""
         for channel in self.open.values():
             channel.close()
         self.open.clear()
