@@ -54,7 +54,9 @@ def test_two_workers_share_one_rate_limit_at_the_server(app, env, smtp, is_postg
     assert _busiest_second(times) <= RATE * 1.1, _busiest_second(times)
     # Both workers sent (the limit was shared, not one worker's alone) ...
     assert all("send_batch" in out for out in outputs), outputs
-    # ... and together they used it: at least 80 % of the limit from first to last message.
+    # ... and together they used it, from first to last message. A limiter that charged each
+    # hand-over twice would send half of it; on SQLite on a loaded CI machine the two workers,
+    # taking turns at its one writer, were seen at 0.75 of it.
     overall = (N - 1) / (times[-1] - times[0])
     print(f"busiest second {_busiest_second(times)}, overall {overall:.1f}/s")
-    assert overall >= RATE * 0.8, overall
+    assert overall >= RATE * 0.65, overall
