@@ -11,6 +11,7 @@ starts or retires lanes as it says.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -52,6 +53,8 @@ class Lane:
 
     #: Its thread's CPU seconds when last read (kept once the thread has ended).
     cpu_seconds: float = 0.0
+    #: Its thread's seconds in the run queue when last read (kept once the thread has ended).
+    queued_seconds: float = 0.0
 
     @property
     def handed_over(self) -> int:
@@ -75,6 +78,30 @@ class Lane:
             except OSError:  # the thread ended between the check and the read
                 pass
         return self.cpu_seconds
+
+    def queued(self) -> float | None:
+        """Seconds its thread was ready to run but waited for a CPU, so far (``None``: this
+        platform does not count them; Linux does, in ``/proc/self/task/<tid>/schedstat``).
+
+        A thread the system preempts is off the CPU, and a delivery counts it as waiting for
+        the provider (:mod:`.provider_wait`); the supervisor takes it back out.
+        """
+        thread = self.thread
+        if thread is not None and thread.native_id is not None and not self.ended.is_set():
+            try:
+                with open(f"/proc/self/task/{thread.native_id}/schedstat", "rb") as stats:
+                    self.queued_seconds = int(stats.read().split()[1]) / 1e9
+            except FileNotFoundError:
+                if not _SCHEDSTAT_READABLE:
+                    return None
+                # Else the thread ended between the check and the read: the last reading stays.
+            except (OSError, IndexError, ValueError):
+                return None
+        return self.queued_seconds
+
+
+#: Whether this system counts each thread's run-queue time (Linux's schedstat).
+_SCHEDSTAT_READABLE = os.path.exists("/proc/thread-self/schedstat")
 
 
 @dataclass
@@ -110,11 +137,18 @@ def supervise(crew: Crew, outcome: RunOutcome, start_lane: Callable[[], None]) -
         if going_on and not draining:
             cpu = [lane.cpu() for lane in crew.lanes]
             waits = [lane.waited for lane in crew.lanes]
+            queued = [lane.queued() for lane in crew.lanes]
+            waited = sum(seconds for seconds, _ in waits)
+            if None not in queued:
+                # Waiting for a CPU is not waiting for the provider. All of it is taken out,
+                # also what fell between deliveries: on a saturated machine the share errs
+                # towards fewer lanes, which is what a machine with no CPU to spare can use.
+                waited -= sum(q or 0.0 for q in queued)
             wanted = scaling.target(
                 time.monotonic(),
                 sum(lane.handed_over for lane in crew.lanes),
                 None if None in cpu else sum(c or 0.0 for c in cpu),
-                sum(seconds for seconds, _ in waits),
+                waited,
                 max((at for _, at in waits if at is not None), default=None),
             )
             if wanted != crew.size:

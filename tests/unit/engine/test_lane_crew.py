@@ -1,8 +1,12 @@
 """The supervisor of a send job's lanes: it retires the lanes the rule no longer wants (the
-newest first), restarts one for messages a retiring lane gave back, and reads each lane's CPU."""
+newest first), restarts one for messages a retiring lane gave back, reads each lane's CPU, and
+tells the rule the time its lanes waited for their providers, less their time waiting for a CPU."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -101,3 +105,79 @@ def test_a_lanes_cpu_is_what_its_thread_took_and_is_kept_once_it_ended():
 
     assert taken is not None and 0.1 <= taken < 5
     assert lane.cpu() == taken  # its thread is gone: the last reading stays
+
+
+class _Told:
+    """A rule that keeps the lanes it has and notes the provider wait it is told."""
+
+    told: list[float] = []
+
+    def __init__(self, most: int, now: float) -> None:
+        pass
+
+    def target(self, now: float, handed_over: int, cpu: float | None, waited: float, waited_at: float | None) -> int:
+        _Told.told.append(waited)
+        return 1
+
+
+class _MeasuredLane(Lane):
+    """A lane whose deliveries waited 0.7 s off the CPU, 0.2 s of it in the run queue."""
+
+    @property
+    def waited(self) -> tuple[float, float | None]:
+        return 0.7, 12.0
+
+    def queued(self) -> float | None:
+        return self.queued_seconds
+
+
+@pytest.mark.parametrize(("queued", "told"), [(0.2, 0.5), (None, 0.7)])
+def test_the_time_a_lane_waited_for_a_cpu_is_not_counted_as_waiting_for_its_provider(monkeypatch, queued, told):
+    monkeypatch.setattr(lane_crew, "LaneScaling", _Told)
+    _Told.told = []
+    done = threading.Event()
+    lane = _lane_until(done, _MeasuredLane())
+    if queued is None:  # a platform that does not count run-queue time: no correction
+        monkeypatch.setattr(_MeasuredLane, "queued", lambda self: None)
+    else:
+        lane.queued_seconds = queued
+    crew = Crew(most=2, size=1)
+    crew.lanes = [lane]
+    threading.Timer(0.15, done.set).start()
+
+    supervise(crew, RunOutcome(), start_lane=lambda: pytest.fail("no lane is added"))
+
+    assert _Told.told and all(value == pytest.approx(told) for value in _Told.told)
+
+
+@pytest.mark.skipif(not lane_crew._SCHEDSTAT_READABLE, reason="this system does not count a thread's run-queue time")
+def test_a_lanes_run_queue_time_grows_while_busy_processes_take_every_cpu_and_is_kept_once_it_ended():
+    spun, finish = threading.Event(), threading.Event()
+    lane = Lane()
+
+    def run() -> None:
+        until = time.thread_time() + 0.2
+        while time.thread_time() < until:
+            pass
+        spun.set()
+        finish.wait()
+        lane.ended.set()
+
+    busy = [
+        subprocess.Popen([sys.executable, "-c", "while True: pass"])  # noqa: S603 - our own interpreter
+        for _ in range((os.cpu_count() or 1) + 1)
+    ]
+    try:
+        lane.thread = threading.Thread(target=run, daemon=True)
+        lane.thread.start()
+        assert spun.wait(30)
+    finally:
+        for process in busy:
+            process.kill()
+            process.wait()
+    queued = lane.queued()
+    finish.set()
+    lane.thread.join()
+
+    assert queued is not None and queued > 0.01  # 0.2 s of CPU among more busy threads than CPUs
+    assert lane.queued() == queued  # its thread is gone: the last reading stays
