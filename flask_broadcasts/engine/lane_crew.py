@@ -86,15 +86,15 @@ class Lane:
         A thread the system preempts is off the CPU, and a delivery counts it as waiting for
         the provider (:mod:`.provider_wait`); the supervisor takes it back out.
         """
+        if not _SCHEDSTAT_READABLE:
+            return None
         thread = self.thread
         if thread is not None and thread.native_id is not None and not self.ended.is_set():
             try:
                 with open(f"/proc/self/task/{thread.native_id}/schedstat", "rb") as stats:
                     self.queued_seconds = int(stats.read().split()[1]) / 1e9
-            except FileNotFoundError:
-                if not _SCHEDSTAT_READABLE:
-                    return None
-                # Else the thread ended between the check and the read: the last reading stays.
+            except FileNotFoundError:  # the thread ended between the check and the read
+                pass
             except (OSError, IndexError, ValueError):
                 return None
         return self.queued_seconds
