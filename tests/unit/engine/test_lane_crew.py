@@ -29,6 +29,33 @@ def _lane_until(event: threading.Event, lane: Lane) -> Lane:
     return lane
 
 
+def _spinning_lane(cpu_seconds: float, *, within: float) -> tuple[Lane, threading.Event]:
+    """A lane whose thread has taken ``cpu_seconds`` of CPU (waited for, up to ``within`` s)
+    and now waits, alive, for the event returned (see :func:`_end`)."""
+    spun, finish = threading.Event(), threading.Event()
+    lane = Lane()
+
+    def run() -> None:
+        until = time.thread_time() + cpu_seconds
+        while time.thread_time() < until:
+            pass
+        spun.set()
+        finish.wait()
+        lane.ended.set()
+
+    lane.thread = threading.Thread(target=run, daemon=True)
+    lane.thread.start()
+    assert spun.wait(within)
+    return lane, finish
+
+
+def _end(lane: Lane, finish: threading.Event) -> None:
+    """Let a :func:`_spinning_lane` end, and wait until its thread is gone."""
+    finish.set()
+    assert lane.thread is not None
+    lane.thread.join()
+
+
 def _ended_lane() -> Lane:
     lane = Lane()
     lane.ended.set()
@@ -85,23 +112,9 @@ def test_after_a_lanes_error_nothing_is_started_for_messages_given_back():
 
 @pytest.mark.skipif(not hasattr(time, "pthread_getcpuclockid"), reason="this platform cannot read a thread's CPU")
 def test_a_lanes_cpu_is_what_its_thread_took_and_is_kept_once_it_ended():
-    spun, finish = threading.Event(), threading.Event()
-    lane = Lane()
-
-    def run() -> None:
-        until = time.thread_time() + 0.1
-        while time.thread_time() < until:
-            pass
-        spun.set()
-        finish.wait()
-        lane.ended.set()
-
-    lane.thread = threading.Thread(target=run, daemon=True)
-    lane.thread.start()
-    assert spun.wait(10)
+    lane, finish = _spinning_lane(0.1, within=10)
     taken = lane.cpu()
-    finish.set()
-    lane.thread.join()
+    _end(lane, finish)
 
     assert taken is not None and 0.1 <= taken < 5
     assert lane.cpu() == taken  # its thread is gone: the last reading stays
@@ -152,32 +165,18 @@ def test_the_time_a_lane_waited_for_a_cpu_is_not_counted_as_waiting_for_its_prov
 
 @pytest.mark.skipif(not lane_crew._SCHEDSTAT_READABLE, reason="this system does not count a thread's run-queue time")
 def test_a_lanes_run_queue_time_grows_while_busy_processes_take_every_cpu_and_is_kept_once_it_ended():
-    spun, finish = threading.Event(), threading.Event()
-    lane = Lane()
-
-    def run() -> None:
-        until = time.thread_time() + 0.2
-        while time.thread_time() < until:
-            pass
-        spun.set()
-        finish.wait()
-        lane.ended.set()
-
     busy = [
         subprocess.Popen([sys.executable, "-c", "while True: pass"])  # noqa: S603 - our own interpreter
         for _ in range((os.cpu_count() or 1) + 1)
     ]
     try:
-        lane.thread = threading.Thread(target=run, daemon=True)
-        lane.thread.start()
-        assert spun.wait(30)
+        lane, finish = _spinning_lane(0.2, within=30)
     finally:
         for process in busy:
             process.kill()
             process.wait()
     queued = lane.queued()
-    finish.set()
-    lane.thread.join()
+    _end(lane, finish)
 
     assert queued is not None and queued > 0.01  # 0.2 s of CPU among more busy threads than CPUs
     assert lane.queued() == queued  # its thread is gone: the last reading stays
