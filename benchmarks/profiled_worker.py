@@ -15,11 +15,15 @@ profiled on its own clock, and their profiles are added to the job's.
 from __future__ import annotations
 
 import cProfile
+import functools
 import io
+import itertools
 import os
 import pstats
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,17 +36,28 @@ from flask_broadcasts.engine import lanes
 from flask_broadcasts.state import get_state
 
 
+@contextmanager
+def _lanes_under(profiled: Callable[..., None]) -> Iterator[None]:
+    """Run each lane of the job as ``profiled(run_lane, *lane_args)``: the lanes are threads of
+    their own, which a profiler started in the job's thread does not see."""
+    run_lane = lanes._lane_in_context
+    lanes._lane_in_context = functools.partial(profiled, run_lane)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        lanes._lane_in_context = run_lane
+
+
 class ProfiledWorker(BroadcastsWorker):
     out_dir: Path
 
     def perform_job(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
+        stem = self.out_dir / job.id.replace(":", "_")
         if os.environ.get("BENCH_PROFILER") == "cpu":
-            return self._perform_on_cpu_clock(job, queue, *args, **kwargs)
-        stem = self.out_dir / f"{job.id.replace(':', '_')}"
-        run_lane = lanes._lane_in_context
-        lane_numbers = iter(range(1, 1_000))
+            return self._perform_on_cpu_clock(stem, job, queue, *args, **kwargs)
+        lane_numbers = itertools.count(1)
 
-        def profiled_lane(*lane_args: Any) -> None:
+        def profiled_lane(run_lane: Callable[..., None], *lane_args: Any) -> None:
             # pyinstrument follows the thread that started it: each lane gets its own report.
             lane_profiler = Profiler(interval=0.0005)
             lane_profiler.start()
@@ -53,42 +68,39 @@ class ProfiledWorker(BroadcastsWorker):
                 report = lane_profiler.output_text(unicode=False, color=False, show_all=False)
                 Path(f"{stem}-lane{next(lane_numbers)}.txt").write_text(report)
 
-        lanes._lane_in_context = profiled_lane  # type: ignore[assignment]
         profiler = Profiler(interval=0.0005)
-        profiler.start()
-        try:
-            return super().perform_job(job, queue, *args, **kwargs)
-        finally:
-            profiler.stop()
-            lanes._lane_in_context = run_lane
-            stem.with_suffix(".txt").write_text(profiler.output_text(unicode=False, color=False, show_all=False))
+        with _lanes_under(profiled_lane):
+            profiler.start()
+            try:
+                return super().perform_job(job, queue, *args, **kwargs)
+            finally:
+                profiler.stop()
+                stem.with_suffix(".txt").write_text(profiler.output_text(unicode=False, color=False, show_all=False))
 
-    def _perform_on_cpu_clock(self, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
+    def _perform_on_cpu_clock(self, stem: Path, job: Any, queue: Any, *args: Any, **kwargs: Any) -> bool:
         lane_profiles: list[cProfile.Profile] = []
-        run_lane = lanes._lane_in_context
 
-        def profiled_lane(*lane_args: Any) -> None:
+        def profiled_lane(run_lane: Callable[..., None], *lane_args: Any) -> None:
             lane_profiler = cProfile.Profile(time.thread_time)
             lane_profiles.append(lane_profiler)
             lane_profiler.runcall(run_lane, *lane_args)
 
-        lanes._lane_in_context = profiled_lane  # type: ignore[assignment]
         profiler = cProfile.Profile(time.thread_time)
-        profiler.enable()
-        try:
-            return super().perform_job(job, queue, *args, **kwargs)
-        finally:
-            profiler.disable()
-            lanes._lane_in_context = run_lane
-            out = io.StringIO()
-            stats = pstats.Stats(profiler, stream=out)
-            for lane_profiler in lane_profiles:
-                stats.add(lane_profiler)
-            stats.dump_stats(self.out_dir / f"{job.id.replace(':', '_')}.prof")
-            print(f"{len(lane_profiles)} lanes profiled", file=out)
-            stats.sort_stats("tottime").print_stats(45)
-            stats.sort_stats("cumulative").print_stats(60)
-            (self.out_dir / f"{job.id.replace(':', '_')}.cpu.txt").write_text(out.getvalue())
+        with _lanes_under(profiled_lane):
+            profiler.enable()
+            try:
+                return super().perform_job(job, queue, *args, **kwargs)
+            finally:
+                profiler.disable()
+                out = io.StringIO()
+                stats = pstats.Stats(profiler, stream=out)
+                for lane_profiler in lane_profiles:
+                    stats.add(lane_profiler)
+                stats.dump_stats(f"{stem}.prof")
+                print(f"{len(lane_profiles)} lanes profiled", file=out)
+                stats.sort_stats("tottime").print_stats(45)
+                stats.sort_stats("cumulative").print_stats(60)
+                Path(f"{stem}.cpu.txt").write_text(out.getvalue())
 
 
 def main() -> None:
