@@ -6,6 +6,9 @@ For each size of :data:`benchmarks.newsletter.SIZES_KB` (newsletter-shaped HTML,
 * **ours** — a campaign through the API and two worker processes, as the main lines;
 * **limit** — the reference of :mod:`benchmarks.reference` with the same body (pre-rendered,
   reused connections, one row per message), run before and after ours; the higher counts;
+* **limit with records** — the same, each acceptance recorded before the next message goes,
+  as our exactly-once promise requires (:mod:`benchmarks.reference`), also around ours. Its
+  ratio to the limit is what that promise alone costs: the best ours could reach;
 * **naive** — Flask-Mail and an ORM commit per message with the same body (median of three).
 
 And the bytes each stores per message: ``pg_total_relation_size`` of the extension's
@@ -48,11 +51,11 @@ def run_lines(
     size: int,
     *,
     ours: Callable[[str, str], dict[str, Any]],
-    limit: Callable[[str, int], float],
+    limit: Callable[[str, int, bool], float],
     naive: Callable[[str], float],
     sizes_kb: tuple[int, ...] = SIZES_KB,
 ) -> list[dict[str, Any]]:
-    """One line per body size: ``ours(body, label)`` (a campaign record), ``limit(body, recipients)``
+    """One line per body size: ``ours(body, label)`` (a campaign record), ``limit(body, recipients, recorded)``
     and ``naive(body)`` (msg/s), with the stored bytes per message of ours and of the limit."""
     lines = []
     for kb in sizes_kb:
@@ -62,22 +65,29 @@ def run_lines(
         limit_size = min(size, max(1000, int(LIMIT_MEMORY // (len(body.encode()) * 2.4))))
         line["limit_recipients"] = limit_size
         before = stored_bytes(database)
-        limit_runs = [limit(body, limit_size)]
+        limit_runs = [limit(body, limit_size, False)]
         line["limit_stored_per_message"] = round((stored_bytes(database) - before) / limit_size)
+        recorded_runs = [limit(body, limit_size, True)]
         before = stored_bytes(database)
         record = ours(body, f"newsletter {kb} KB")
         line["stored_per_message"] = round((stored_bytes(database) - before) / size)
-        limit_runs.append(limit(body, limit_size))
+        recorded_runs.append(limit(body, limit_size, True))
+        limit_runs.append(limit(body, limit_size, False))
         line["ours"] = record
         line["limit_runs"] = [round(r, 1) for r in limit_runs]
         line["limit"] = round(max(limit_runs), 1)
+        line["recorded_limit_runs"] = [round(r, 1) for r in recorded_runs]
+        line["recorded_limit"] = round(max(recorded_runs), 1)
+        line["recorded_limit_ratio_to_limit"] = round(line["recorded_limit"] / line["limit"], 3)
         line["naive"] = round(naive(body), 1)
         rate = None if record.get("error") else record.get("messages_per_s")
         line["messages_per_s"] = rate
         line["ratio_to_limit"] = round(rate / line["limit"], 3) if rate else None
+        line["ratio_to_recorded_limit"] = round(rate / line["recorded_limit"], 3) if rate else None
         line["ratio_to_naive"] = round(rate / line["naive"], 1) if rate and line["naive"] else None
         print(
-            f"  newsletter {kb} KB: ours {rate or 0:,.0f} msg/s, limit {line['limit']:,.0f}, naive {line['naive']:,.0f};"
+            f"  newsletter {kb} KB: ours {rate or 0:,.0f} msg/s, limit {line['limit']:,.0f}"
+            f" (with records {line['recorded_limit']:,.0f}), naive {line['naive']:,.0f};"
             f" stored {line['stored_per_message']:,} B/msg (limit {line['limit_stored_per_message']:,})",
             flush=True,
         )
@@ -100,7 +110,9 @@ def targets(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
             _target(
                 f"newsletter {kb} KB, 2 workers: >= 0.6 of the limit",
                 None if not ratio else ratio >= 0.6,
-                f"ratio_to_limit={ratio:.2f}" if ratio else f"needs the {kb} KB line",
+                f"ratio_to_limit={ratio:.2f} (the limit with records: {line['recorded_limit_ratio_to_limit']:.2f})"
+                if ratio
+                else f"needs the {kb} KB line",
             )
         )
     line = by_kb.get(2)
@@ -130,14 +142,19 @@ def targets(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def print_lines(lines: list[dict[str, Any]]) -> None:
     if not lines:
         return
-    print("\nnewsletter bodies (2 workers; limit = higher of two runs around ours; naive = median of three)")
     print(
-        f"{'body':>8} {'N':>8} {'ours':>8} {'limit':>8} {'naive':>7} {'/limit':>7} {'x naive':>8} {'B/msg':>7} {'limit B/msg':>12}"
+        "\nnewsletter bodies (2 workers; limit and limit with records (+rec) = higher of two runs around ours;"
+        " naive = median of three)"
+    )
+    print(
+        f"{'body':>8} {'N':>8} {'ours':>8} {'limit':>8} {'+rec':>7} {'naive':>7} {'/limit':>7} {'/+rec':>6}"
+        f" {'+rec/limit':>10} {'x naive':>8} {'B/msg':>7} {'limit B/msg':>12}"
     )
     for line in lines:
         rate = line["messages_per_s"]
         print(
             f"{line['body_bytes']:>8,} {line['recipients']:>8,} {rate or 0:>8,.0f} {line['limit']:>8,.0f} "
-            f"{line['naive']:>7,.0f} {line['ratio_to_limit'] or 0:>7.2f} {line['ratio_to_naive'] or 0:>8.1f} "
-            f"{line['stored_per_message']:>7,} {line['limit_stored_per_message']:>12,}"
+            f"{line['recorded_limit']:>7,.0f} {line['naive']:>7,.0f} {line['ratio_to_limit'] or 0:>7.2f} "
+            f"{line['ratio_to_recorded_limit'] or 0:>6.2f} {line['recorded_limit_ratio_to_limit']:>10.2f} "
+            f"{line['ratio_to_naive'] or 0:>8.1f} {line['stored_per_message']:>7,} {line['limit_stored_per_message']:>12,}"
         )

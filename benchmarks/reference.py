@@ -3,6 +3,11 @@
 * **limit** — no framework: the final message rows written by ``COPY`` per 500 and
   pre-rendered messages sent over one reused :mod:`smtplib` connection per process,
   two processes. What this machine can do at best with one durable row per message.
+* **limit with records** (``recorded=True``) — the limit line plus the one thing our
+  promise of exactly once adds to every message: its rows are stored pending, and each
+  acceptance is recorded by the engine's own record statement before the next message
+  goes (in flight while the next one is sent, committed asynchronously — as our workers
+  do). No claims, no lanes, no per-message features: what that promise costs at least.
 * **naive** — the first thing one writes: an ORM row + ``commit`` per message and
   Flask-Mail's ``mail.send`` (a new SMTP connection) per message, one process.
 """
@@ -70,12 +75,14 @@ def _limit_worker(
     barrier: Any,
     results: Any,
     template_body: str = BODY,
+    recorded: bool = False,
 ) -> None:
     prepared = []
     for customer in customers:
         subject, body = render(SUBJECT, customer), render(template_body, customer)
         prepared.append((customer, subject, body, _mime(customer[3], subject, body)))
     with psycopg.connect(database) as connection:
+        record = _recording_statement(database) if recorded else None
         barrier.wait()
         started = time.monotonic()
         smtp = smtplib.SMTP("127.0.0.1", mail_port)
@@ -103,18 +110,62 @@ def _limit_worker(
                             '["mail"]',
                             None,
                             customer[3],
-                            "completed",
-                            "sent",
+                            "pending" if record else "completed",
+                            None if record else "sent",
                             1,
                             now,
-                            now,
+                            None if record else now,
                         )
                     )
             connection.commit()
+            if record is None:
+                for customer, _, _, data in chunk:
+                    smtp.sendmail(SENDER, [customer[3]], data)
+                continue
+            ids = _stored_ids(connection, campaign_id, [str(customer[0]) for customer, *_ in chunk])
             for customer, _, _, data in chunk:
+                if record.busy:
+                    # The previous acceptance is recorded before this message goes (ours
+                    # waits before the final bytes, its envelope already exchanged).
+                    record.wait()
                 smtp.sendmail(SENDER, [customer[3]], data)
+                record.send(_record_values(ids[str(customer[0])]))
+        if record is not None and record.busy:
+            record.wait()
         smtp.quit()
         results.put(time.monotonic() - started)
+
+
+def _recording_statement(database: str) -> Any:
+    """The engine's record statement on an autocommit connection with asynchronous commits, as a worker's.
+
+    The connection lives as long as the limit process.
+    """
+    from flask_broadcasts.engine import record_sql
+    from flask_broadcasts.engine.pg_async import InFlightStatement
+
+    recording = psycopg.connect(database, autocommit=True)
+    recording.execute("SET synchronous_commit = off")
+    return InFlightStatement(
+        recording.pgconn, record_sql.PG_RECORD_NAME, record_sql.PG_RECORD, timeout=record_sql.RECORD_TIMEOUT
+    )
+
+
+def _stored_ids(connection: Any, campaign_id: int, recipient_ids: list[str]) -> dict[str, int]:
+    """The ids of a chunk's rows, read by the exactly-once key (as a claim reads its batch)."""
+    rows = connection.execute(
+        "SELECT recipient_id, id FROM broadcast_messages WHERE campaign_id = %s AND run_key = 'limit'"
+        " AND recipient_type = 'customer' AND recipient_id = ANY(%s)",
+        (campaign_id, recipient_ids),
+    ).fetchall()
+    connection.commit()
+    return dict(rows)
+
+
+def _record_values(message_id: int) -> list[bytes | None]:
+    """The record statement's parameters for an accepted e-mail (``record_sql.PG_RECORD``'s order)."""
+    sent_at = datetime.now(UTC).isoformat().encode()
+    return [b"completed", None, sent_at, b"sent", None, None, str(message_id).encode(), None, b"1"]
 
 
 def run_limit(
@@ -125,8 +176,13 @@ def run_limit(
     mail_port: int,
     processes: int = 2,
     body: str = BODY,
+    *,
+    recorded: bool = False,
 ) -> float:
-    """Seconds for ``processes`` processes to store and send one message per customer (``body`` rendered for each)."""
+    """Seconds for ``processes`` processes to store and send one message per customer (``body`` rendered for each).
+
+    ``recorded``: the limit with records (see the module's docstring).
+    """
     context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(processes + 1)
     results = context.Queue()
@@ -143,6 +199,7 @@ def run_limit(
                 barrier,
                 results,
                 body,
+                recorded,
             ),
         )
         for i in range(processes)

@@ -228,19 +228,23 @@ def measure_limit(
     size: int,
     cpu_figures: list[dict[str, Any]],
     body: str = reference.BODY,
+    *,
+    recorded: bool = False,
 ) -> float:
-    campaign_id = reference_campaign(app, tenant, f"limit {size}")
+    """The limit line's msg/s; ``recorded``: the limit with records (:mod:`benchmarks.reference`)."""
+    name = "limit with records" if recorded else "limit"
+    campaign_id = reference_campaign(app, tenant, f"{name} {size}")
     customers = customers_of(database, tenant, size)
     sink.mark()
     with CpuMeter({"sink": sink.process.pid}) as cpu:
         elapsed = reference.run_limit(
-            database, campaign_id, str(tenant.organization_id), customers, sink.port, body=body
+            database, campaign_id, str(tenant.organization_id), customers, sink.port, body=body, recorded=recorded
         )
     cpu_figures.append(cpu.figures(len(customers)))
     if not sink.wait_for(len(customers), timeout=10):
-        raise RuntimeError(f"limit: the sink got {sink.since_mark()} of {len(customers)} messages")
+        raise RuntimeError(f"{name}: the sink got {sink.since_mark()} of {len(customers)} messages")
     rate = len(customers) / elapsed
-    print(f"  limit: {len(customers):,} in {elapsed:.2f} s = {rate:,.0f} msg/s", flush=True)
+    print(f"  {name}: {len(customers):,} in {elapsed:.2f} s = {rate:,.0f} msg/s", flush=True)
     return rate
 
 
@@ -386,8 +390,8 @@ def run_bodies(
             body=body,
         )
 
-    def limit(body: str, recipients: int) -> float:
-        return measure_limit(app, database, tenant, sink, recipients, [], body=body)
+    def limit(body: str, recipients: int, recorded: bool) -> float:
+        return measure_limit(app, database, tenant, sink, recipients, [], body=body, recorded=recorded)
 
     def naive(body: str) -> float:
         figures = measure_naive(app, database, redis_url, sink, tenants[args.naive_size], args.naive_size, body=body)
