@@ -191,6 +191,19 @@ def print_report(results: dict[str, Any]) -> None:
             f"\nlimit  (COPY per 500 + reused smtplib, {limit['processes']} processes, N={limit['recipients']:,}): "
             f"{limit['messages_per_s']:,.0f} msg/s{_runs(limit)}{noisy}"
         )
+    recorded = results.get("recorded_limit")
+    if recorded:
+        print(
+            f"limit with records  (the limit, each acceptance recorded before the next message, N={recorded['recipients']:,}):"
+            f" {recorded['messages_per_s']:,.0f} msg/s{_runs(recorded)}"
+            + (f", {recorded['messages_per_s'] / limit['messages_per_s']:.2f} of the limit" if limit else "")
+        )
+        for run in rows:
+            if run.get("messages_per_s") and run.get("note") != "SQLite":
+                print(
+                    f"       ours at {run['recipients']:,} x {run['workers']}:"
+                    f" {run['messages_per_s'] / recorded['messages_per_s']:.2f} of the limit with records"
+                )
     if results.get("sink") and results["sink"] != SMTP_SINK:
         print(
             f"       — the sink is {results['sink']}, which costs several times the CPU of smtp-sink per message:"
@@ -206,7 +219,7 @@ def print_report(results: dict[str, Any]) -> None:
         f"ratio_to_limit={_fmt(results.get('ratio_to_limit'))}  ratio_to_naive={_fmt(results.get('ratio_to_naive'))}"
         "  (100,000 recipients, 2 workers)"
     )
-    print_cpu(rows, limit)
+    print_cpu(rows, limit, recorded)
     print_settled(rows)
     print()
     for target in results.get("targets", []):
@@ -224,13 +237,14 @@ def _per_sink(figures: dict[str, Any]) -> float | None:
     return total / sink if total and sink else None
 
 
-def print_cpu(rows: list[dict[str, Any]], limit: dict[str, Any] | None) -> None:
+def print_cpu(rows: list[dict[str, Any]], limit: dict[str, Any] | None, recorded: dict[str, Any] | None = None) -> None:
     """Where the cores went: CPU microseconds per message, by part of the system (and ``total / sink``)."""
     lines = [
         (f"{run['recipients']:,} x {run['workers']}", run["cpu"]["us_per_message"]) for run in rows if run.get("cpu")
     ]
-    for i, cpu in enumerate((limit or {}).get("cpu", [])):
-        lines.append((f"limit #{i + 1}", cpu["us_per_message"]))
+    for name, line in (("limit", limit), ("+records", recorded)):
+        for i, cpu in enumerate((line or {}).get("cpu", [])):
+            lines.append((f"{name} #{i + 1}", cpu["us_per_message"]))
     if not lines:
         return
     print(
