@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import weakref
 
+import psutil
 import pytest
 import sqlalchemy as sa
 
@@ -83,13 +84,14 @@ def test_materialization_holds_no_database_snapshot_across_chunks(app, env, monk
                 held_over.append(
                     observer.execute(
                         sa.text(
-                            # Client connections only: an autovacuum worker on this database
-                            # holds a snapshot of its own (the CI check saw three at once).
+                            # This process's connections only: an autovacuum worker holds a
+                            # snapshot of its own, and so may a process an earlier test left
+                            # running on this database (each CI check once saw three).
                             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                            "AND backend_type = 'client backend' "
+                            "AND backend_type = 'client backend' AND client_port = ANY(:ports) "
                             "AND backend_xmin IS NOT NULL AND backend_xmin::text::bigint <= :first"
                         ),
-                        {"first": first_chunk_xid[0]},
+                        {"first": first_chunk_xid[0], "ports": _own_database_ports(observer)},
                     ).scalar()
                 )
         return store_chunk(*args, **kwargs)
@@ -98,3 +100,11 @@ def test_materialization_holds_no_database_snapshot_across_chunks(app, env, monk
     assert materialize.materialize_run(campaign_id, "once", "test-worker") == 450
     # Snapshots whose oldest visible transaction is not after the one taken at the first chunk.
     assert held_over == [0]
+
+
+def _own_database_ports(connection: sa.Connection) -> list[int]:
+    """The local ports of this process's TCP connections to the database server of ``connection``."""
+    server_port = connection.engine.url.port or 5432
+    return [
+        c.laddr.port for c in psutil.Process().net_connections(kind="tcp") if c.raddr and c.raddr.port == server_port
+    ]
