@@ -98,29 +98,27 @@ def _limit_worker(
                 cursor.copy(f"COPY broadcast_messages ({', '.join(columns)}) FROM STDIN") as copy,
             ):
                 for index, (customer, subject, body, _) in enumerate(chunk):
-                    copy.write_row(
-                        (
-                            *ids[index : index + 1],
-                            organization_id,
-                            campaign_id,
-                            "limit",
-                            "customer",
-                            str(customer[0]),
-                            str(customer[0]),
-                            subject,
-                            body,
-                            None,
-                            None,
-                            '["mail"]',
-                            None,
-                            customer[3],
-                            "pending" if record else "completed",
-                            None if record else "sent",
-                            1,
-                            now,
-                            None if record else now,
-                        )
+                    row = (
+                        organization_id,
+                        campaign_id,
+                        "limit",
+                        "customer",
+                        str(customer[0]),
+                        str(customer[0]),
+                        subject,
+                        body,
+                        None,
+                        None,
+                        '["mail"]',
+                        None,
+                        customer[3],
+                        "pending" if record else "completed",
+                        None if record else "sent",
+                        1,
+                        now,
+                        None if record else now,
                     )
+                    copy.write_row((ids[index], *row) if record else row)
             connection.commit()
             if record is None:
                 for customer, _, _, data in chunk:
